@@ -1,0 +1,174 @@
+/**
+ * Typed errors of zarr-plan. Every error names what it is about: the store key,
+ * the array path, the codec or the offending value, so a user can act on the message.
+ *
+ * This module is a leaf: every layer (store, format, plan, exec) may import it.
+ * @module
+ */
+
+/** Base class of every error zarr-plan throws on purpose. `code` is stable and machine-readable. */
+export class ZarrPlanError extends Error {
+  /** Stable machine-readable error code, e.g. `"ERR_STORE"`. */
+  readonly code: string;
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/**
+ * A store could not serve or accept a key: an HTTP status other than 2xx/404/403, a network
+ * failure, an invalid answer to a range request, or a filesystem error.
+ * `transient` is true for failures worth retrying (HTTP 5xx/429, network errors, timeouts).
+ */
+export class StoreError extends ZarrPlanError {
+  readonly key: string;
+  readonly status: number | undefined;
+  readonly transient: boolean;
+  constructor(
+    message: string,
+    details: { key: string; status?: number; transient?: boolean; cause?: unknown },
+  ) {
+    super("ERR_STORE", message, { cause: details.cause });
+    this.key = details.key;
+    this.status = details.status;
+    this.transient = details.transient ?? false;
+  }
+}
+
+/** The operation was aborted through an `AbortSignal` (or by unsubscribing). */
+export class AbortError extends ZarrPlanError {
+  readonly key: string | undefined;
+  constructor(message = "The operation was aborted", key?: string, options?: { cause?: unknown }) {
+    super("ERR_ABORTED", message, options);
+    this.key = key;
+  }
+}
+
+/** No node (array or group) exists at a path. */
+export class NodeNotFoundError extends ZarrPlanError {
+  readonly path: string;
+  constructor(path: string, message?: string) {
+    super("ERR_NODE_NOT_FOUND", message ?? `No Zarr array or group at path "${path}"`);
+    this.path = path;
+  }
+}
+
+/** One offending field of a metadata document. */
+export interface MetadataIssue {
+  /** JSON path of the field, e.g. `"codecs[1].configuration.level"`. */
+  field: string;
+  /** What is wrong with it. */
+  message: string;
+}
+
+/**
+ * A metadata document (`zarr.json`, `.zarray`, `.zgroup`, `.zattrs`, `.zmetadata`) is not valid JSON,
+ * violates the Zarr v2/v3 schema, or asks for something zarr-plan does not support.
+ * `issues` lists every offending field.
+ */
+export class MetadataError extends ZarrPlanError {
+  readonly key: string;
+  readonly issues: readonly MetadataIssue[];
+  constructor(
+    key: string,
+    issues: readonly MetadataIssue[],
+    options?: { cause?: unknown; code?: string; summary?: string },
+  ) {
+    const detail = issues.map((i) => `${i.field ? `${i.field}: ` : ""}${i.message}`).join("; ");
+    super(
+      options?.code ?? "ERR_METADATA",
+      `${options?.summary ?? "Invalid metadata"} in "${key}": ${detail}`,
+      options,
+    );
+    this.key = key;
+    this.issues = issues;
+  }
+}
+
+/** A codec named in metadata is not in the codec registry. */
+export class UnknownCodecError extends MetadataError {
+  readonly codec: string;
+  constructor(key: string, codec: string, field = "codecs") {
+    super(key, [{ field, message: `unknown codec "${codec}"` }], {
+      code: "ERR_UNKNOWN_CODEC",
+      summary: "Unknown codec",
+    });
+    this.codec = codec;
+  }
+}
+
+/** A data type named in metadata is not supported. */
+export class UnsupportedDataTypeError extends MetadataError {
+  readonly dataType: string;
+  constructor(key: string, dataType: string, field = "data_type") {
+    super(key, [{ field, message: `unsupported data type ${JSON.stringify(dataType)}` }], {
+      code: "ERR_UNSUPPORTED_DATA_TYPE",
+      summary: "Unsupported data type",
+    });
+    this.dataType = dataType;
+  }
+}
+
+/** A chunk's bytes could not be decoded (corrupt, truncated) or encoded by a codec. */
+export class CodecError extends ZarrPlanError {
+  readonly key: string;
+  readonly codec: string;
+  constructor(
+    message: string,
+    details: { key: string; codec: string; cause?: unknown },
+    code = "ERR_CODEC",
+  ) {
+    super(code, `${details.codec} codec failed on "${details.key}": ${message}`, {
+      cause: details.cause,
+    });
+    this.key = details.key;
+    this.codec = details.codec;
+  }
+}
+
+/** A `crc32c` checksum did not match the data it protects. */
+export class ChecksumError extends CodecError {
+  readonly expected: number;
+  readonly actual: number;
+  constructor(details: { key: string; codec?: string; expected: number; actual: number }) {
+    super(
+      `checksum mismatch (stored 0x${details.expected.toString(16).padStart(8, "0")}, computed 0x${details.actual
+        .toString(16)
+        .padStart(8, "0")})`,
+      { key: details.key, codec: details.codec ?? "crc32c" },
+      "ERR_CHECKSUM",
+    );
+    this.expected = details.expected;
+    this.actual = details.actual;
+  }
+}
+
+/**
+ * A selection is invalid for the array it is applied to: an index out of bounds, step 0,
+ * a non-integer index, too many indices, a mask of the wrong shape, more than one ellipsis.
+ * Raised at selection time, before any IO. Follows NumPy's `IndexError` semantics.
+ */
+export class IndexError extends ZarrPlanError {
+  readonly path: string;
+  readonly dimension: number | undefined;
+  readonly value: unknown;
+  constructor(message: string, details: { path: string; dimension?: number; value?: unknown }) {
+    super("ERR_INDEX", `${details.path ? `array "${details.path}": ` : ""}${message}`);
+    this.path = details.path;
+    this.dimension = details.dimension;
+    this.value = details.value;
+  }
+}
+
+/** Throws an {@link AbortError} when `signal` is aborted. */
+export function throwIfAborted(signal: AbortSignal | undefined, key?: string): void {
+  if (signal?.aborted) {
+    throw new AbortError(
+      key === undefined ? "The operation was aborted" : `Aborted while reading "${key}"`,
+      key,
+      { cause: signal.reason },
+    );
+  }
+}

@@ -1,0 +1,283 @@
+/**
+ * Zarr data types and their in-memory representation.
+ *
+ * | data type | v3 name | v2 typestr | TypedArray | entries per element |
+ * |---|---|---|---|---|
+ * | bool | `bool` | `|b1` | `Uint8Array` (0/1) | 1 |
+ * | int8..int32 | `int8`.. | `|i1`,`<i2`,`<i4` | `Int8Array`.. | 1 |
+ * | uint8..uint32 | `uint8`.. | `|u1`,`<u2`,`<u4` | `Uint8Array`.. | 1 |
+ * | int64, uint64 | `int64`,`uint64` | `<i8`,`<u8` | `BigInt64Array`, `BigUint64Array` | 1 |
+ * | float16 | `float16` | `<f2` | `Float16Array` where the runtime has one, else `Float32Array` (widened) | 1 |
+ * | float32, float64 | `float32`,`float64` | `<f4`,`<f8` | `Float32Array`,`Float64Array` | 1 |
+ * | complex64, complex128 | `complex64`,`complex128` | `<c8`,`<c16` | `Float32Array`,`Float64Array` interleaved (re, im) | 2 |
+ * | fixed-length bytes | (v2 only) | `|S<n>` | `Uint8Array`, n bytes per element, NUL-padded | n |
+ *
+ * Follows the Zarr v3 core specification, section "Data types", and the Zarr v2 specification, "Data type encoding".
+ * @module
+ */
+
+/** Names of the supported data types. */
+export type DataTypeName =
+  | "bool"
+  | "int8"
+  | "int16"
+  | "int32"
+  | "int64"
+  | "uint8"
+  | "uint16"
+  | "uint32"
+  | "uint64"
+  | "float16"
+  | "float32"
+  | "float64"
+  | "complex64"
+  | "complex128"
+  | "bytes";
+
+/** The runtime's `Float16Array` constructor, when it has one (Node ≥ 24, recent browsers). */
+interface Float16ArrayLike extends ArrayLike<number> {
+  readonly BYTES_PER_ELEMENT: number;
+  readonly buffer: ArrayBufferLike;
+  readonly byteOffset: number;
+  readonly byteLength: number;
+  length: number;
+  [index: number]: number;
+}
+
+/** Any TypedArray zarr-plan returns. */
+export type TypedArray =
+  | Int8Array
+  | Int16Array
+  | Int32Array
+  | BigInt64Array
+  | Uint8Array
+  | Uint16Array
+  | Uint32Array
+  | BigUint64Array
+  | Float32Array
+  | Float64Array;
+
+/** A scalar value of an element: number, bigint (64-bit ints), boolean, `[re, im]` (complex) or bytes (`|S<n>`). */
+export type Scalar = number | bigint | boolean | readonly [number, number] | Uint8Array;
+
+/** Description of one data type. */
+export interface DataType {
+  /** Data type name; `"bytes"` is v2's fixed-length `|S<n>`. */
+  readonly name: DataTypeName;
+  /** Size of one element in bytes on disk (`|S8` → 8, complex64 → 8, float16 → 2). */
+  readonly itemSize: number;
+  /** Number of TypedArray entries per element: 2 for complex, n for `|S<n>`, else 1. */
+  readonly lanes: number;
+  /** Size of one TypedArray entry in bytes in memory (float16 may be widened to 4). */
+  readonly entrySize: number;
+  /** Size of one TypedArray entry in bytes on disk (2 for float16, 4 for complex64, 1 for bytes). */
+  readonly diskEntrySize: number;
+  /** Whether float16 is stored in memory as float32 (the runtime has no `Float16Array`). */
+  readonly widened: boolean;
+}
+
+const F16:
+  | (new (
+      n: number | ArrayBufferLike,
+      off?: number,
+      len?: number,
+    ) => Float16ArrayLike)
+  | undefined = (
+  globalThis as {
+    Float16Array?: new (
+      n: number | ArrayBufferLike,
+      off?: number,
+      len?: number,
+    ) => Float16ArrayLike;
+  }
+).Float16Array;
+
+/** True when the runtime has a native `Float16Array`; otherwise float16 data are widened to `Float32Array`. */
+export const hasFloat16Array: boolean = F16 !== undefined;
+
+const SIZES: Record<Exclude<DataTypeName, "bytes">, [itemSize: number, lanes: number]> = {
+  bool: [1, 1],
+  int8: [1, 1],
+  int16: [2, 1],
+  int32: [4, 1],
+  int64: [8, 1],
+  uint8: [1, 1],
+  uint16: [2, 1],
+  uint32: [4, 1],
+  uint64: [8, 1],
+  float16: [2, 1],
+  float32: [4, 1],
+  float64: [8, 1],
+  complex64: [8, 2],
+  complex128: [16, 2],
+};
+
+const cache = new Map<string, DataType>();
+
+/**
+ * The {@link DataType} for a name; `length` is the byte length for `"bytes"` (`|S<n>`).
+ * @throws RangeError for an unknown name or a bad length.
+ */
+export function dataType(name: DataTypeName, length?: number): DataType {
+  const cacheKey = name === "bytes" ? `bytes${length}` : name;
+  const hit = cache.get(cacheKey);
+  if (hit) return hit;
+  let dt: DataType;
+  if (name === "bytes") {
+    if (length === undefined || !Number.isInteger(length) || length < 0) {
+      throw new RangeError(`bytes data type needs a non-negative integer length, got ${length}`);
+    }
+    dt = Object.freeze({
+      name,
+      itemSize: length,
+      lanes: length,
+      entrySize: 1,
+      diskEntrySize: 1,
+      widened: false,
+    });
+  } else {
+    const s = SIZES[name];
+    if (!s) throw new RangeError(`unknown data type ${JSON.stringify(name)}`);
+    const [itemSize, lanes] = s;
+    const diskEntrySize = itemSize / lanes;
+    const widened = name === "float16" && !hasFloat16Array;
+    dt = Object.freeze({
+      name,
+      itemSize,
+      lanes,
+      diskEntrySize,
+      entrySize: widened ? 4 : diskEntrySize,
+      widened,
+    });
+  }
+  cache.set(cacheKey, dt);
+  return dt;
+}
+
+/** Creates a zero-filled TypedArray holding `size` elements of `dt` (`size * dt.lanes` entries). */
+export function allocate(dt: DataType, size: number): TypedArray {
+  const n = size * dt.lanes;
+  switch (dt.name) {
+    case "bool":
+    case "uint8":
+    case "bytes":
+      return new Uint8Array(n);
+    case "int8":
+      return new Int8Array(n);
+    case "int16":
+      return new Int16Array(n);
+    case "int32":
+      return new Int32Array(n);
+    case "int64":
+      return new BigInt64Array(n);
+    case "uint16":
+      return new Uint16Array(n);
+    case "uint32":
+      return new Uint32Array(n);
+    case "uint64":
+      return new BigUint64Array(n);
+    case "float16":
+      return (F16 ? new F16(n) : new Float32Array(n)) as unknown as TypedArray;
+    case "float32":
+    case "complex64":
+      return new Float32Array(n);
+    case "float64":
+    case "complex128":
+      return new Float64Array(n);
+  }
+}
+
+/**
+ * Views `bytes` (little-endian, native layout) as a TypedArray of `dt`. Copies only when the
+ * byte offset is misaligned or float16 must be widened.
+ */
+export function viewAs(dt: DataType, bytes: Uint8Array): TypedArray {
+  const n = bytes.byteLength / dt.diskEntrySize;
+  if (dt.name === "float16" && dt.widened) {
+    const out = new Float32Array(n);
+    const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    for (let i = 0; i < n; i++) out[i] = float16ToNumber(dv.getUint16(i * 2, true));
+    return out;
+  }
+  if (bytes.byteOffset % dt.diskEntrySize !== 0) bytes = bytes.slice();
+  const { buffer, byteOffset } = bytes;
+  switch (dt.name) {
+    case "bool":
+    case "uint8":
+    case "bytes":
+      return new Uint8Array(buffer, byteOffset, n);
+    case "int8":
+      return new Int8Array(buffer, byteOffset, n);
+    case "int16":
+      return new Int16Array(buffer, byteOffset, n);
+    case "int32":
+      return new Int32Array(buffer, byteOffset, n);
+    case "int64":
+      return new BigInt64Array(buffer, byteOffset, n);
+    case "uint16":
+      return new Uint16Array(buffer, byteOffset, n);
+    case "uint32":
+      return new Uint32Array(buffer, byteOffset, n);
+    case "uint64":
+      return new BigUint64Array(buffer, byteOffset, n);
+    case "float16":
+      return new F16!(buffer, byteOffset, n) as unknown as TypedArray;
+    case "float32":
+    case "complex64":
+      return new Float32Array(buffer, byteOffset, n);
+    case "float64":
+    case "complex128":
+      return new Float64Array(buffer, byteOffset, n);
+  }
+}
+
+/** The little-endian on-disk bytes of a TypedArray of `dt` (narrows widened float16 back to 2 bytes). */
+export function toBytes(dt: DataType, data: TypedArray): Uint8Array {
+  if (dt.name === "float16" && dt.widened) {
+    const out = new Uint8Array(data.length * 2);
+    const dv = new DataView(out.buffer);
+    for (let i = 0; i < data.length; i++)
+      dv.setUint16(i * 2, numberToFloat16(Number(data[i])), true);
+    return out;
+  }
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}
+
+/** Decodes an IEEE 754 binary16 bit pattern to a number. */
+export function float16ToNumber(h: number): number {
+  const s = h & 0x8000 ? -1 : 1;
+  const e = (h >> 10) & 0x1f;
+  const f = h & 0x3ff;
+  if (e === 0) return s * 2 ** -14 * (f / 1024);
+  if (e === 0x1f) return f ? Number.NaN : s * Number.POSITIVE_INFINITY;
+  return s * 2 ** (e - 15) * (1 + f / 1024);
+}
+
+/** Encodes a number as an IEEE 754 binary16 bit pattern (round half to even). */
+export function numberToFloat16(v: number): number {
+  const f32 = new Float32Array(1);
+  const u32 = new Uint32Array(f32.buffer);
+  f32[0] = v;
+  const x = u32[0]!;
+  const sign = (x >>> 16) & 0x8000;
+  const exp = (x >>> 23) & 0xff;
+  let mant = x & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
+  let e = exp - 127 + 15;
+  if (e >= 0x1f) return sign | 0x7c00;
+  if (e <= 0) {
+    if (e < -10) return sign;
+    mant |= 0x800000;
+    const shift = 14 - e;
+    let half = mant >>> shift;
+    const rem = mant & ((1 << shift) - 1);
+    const mid = 1 << (shift - 1);
+    if (rem > mid || (rem === mid && half & 1)) half++;
+    return sign | half;
+  }
+  let half = (e << 10) | (mant >>> 13);
+  const rem = mant & 0x1fff;
+  if (rem > 0x1000 || (rem === 0x1000 && half & 1)) half++;
+  e = half;
+  return sign | e;
+}

@@ -1,0 +1,66 @@
+/**
+ * The normalised metadata model: one shape for Zarr v2 and v3 arrays and groups.
+ * Parsers in `metadata/` produce it; writers turn it back into spec-conformant JSON.
+ * @module
+ */
+import type { DataType, Scalar } from "./dtype.js";
+
+/** One codec of a pipeline as named in v3 metadata: `{ name, configuration }`. */
+export interface CodecSpec {
+  readonly name: string;
+  readonly configuration?: Readonly<Record<string, unknown>>;
+}
+
+/** Chunk key encoding (Zarr v3 core, "Chunk key encoding"): `default` → `c/0/1`, `v2` → `0.1`. */
+export interface ChunkKeyEncoding {
+  readonly name: "default" | "v2";
+  readonly separator: "/" | ".";
+}
+
+/**
+ * A normalised array: Zarr v2 metadata is mapped onto the v3 model.
+ *
+ * v2 → v3 mapping of the codec pipeline (in v3 order, array→array, array→bytes, bytes→bytes):
+ * `order: "F"` → `transpose` with reversed order; the dtype's byte order → `bytes` with `endian`;
+ * each v2 filter → a codec named `numcodecs.<id>` with the filter's config; the v2 compressor →
+ * a codec named `numcodecs.<id>` with its config (e.g. `numcodecs.blosc`, `numcodecs.zlib`).
+ */
+export interface ArrayMetadata {
+  readonly nodeType: "array";
+  readonly zarrFormat: 2 | 3;
+  /** Array shape in elements; `[]` for 0-d. */
+  readonly shape: readonly number[];
+  readonly dataType: DataType;
+  /** Chunk shape of the regular chunk grid (the shard shape when sharded); `[]` for 0-d. */
+  readonly chunkShape: readonly number[];
+  /** Fill value decoded to a scalar of the data type (v2 `null` → 0 / false / zero bytes). */
+  readonly fillValue: Scalar;
+  /** Codec pipeline, v3 order; see the v2 mapping above. */
+  readonly codecs: readonly CodecSpec[];
+  readonly chunkKeyEncoding: ChunkKeyEncoding;
+  /** v3 `dimension_names`, or `null`. */
+  readonly dimensionNames: readonly (string | null)[] | null;
+  /** User attributes (v3 `attributes`, v2 `.zattrs`). */
+  readonly attributes: Readonly<Record<string, unknown>>;
+  /** v2 only: whether `fill_value` was `null` in the metadata. */
+  readonly fillValueIsNull?: boolean;
+  /** v2 only: the dtype string exactly as written (e.g. `">i4"`, `"|S8"`). */
+  readonly v2DType?: string;
+  /** v2 only: the memory order of chunks. */
+  readonly order?: "C" | "F";
+}
+
+/** A normalised group. */
+export interface GroupMetadata {
+  readonly nodeType: "group";
+  readonly zarrFormat: 2 | 3;
+  readonly attributes: Readonly<Record<string, unknown>>;
+  /**
+   * Consolidated metadata of every descendant, keyed by path relative to this group
+   * (`"a"`, `"a/b"`), when the group carries it (v3 `consolidated_metadata`, v2 `.zmetadata`).
+   */
+  readonly consolidated?: ReadonlyMap<string, NodeMetadata>;
+}
+
+/** Metadata of any node. */
+export type NodeMetadata = ArrayMetadata | GroupMetadata;
