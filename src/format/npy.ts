@@ -1,0 +1,108 @@
+/**
+ * Reading and writing NumPy `.npy` files (format version 1.0/2.0/3.0), C or Fortran order,
+ * little- or big-endian, for the data types of {@link DataType}.
+ * Follows "A Simple File Format for NumPy Arrays" (numpy.lib.format, NEP 1).
+ * @module
+ */
+import { allocate, type DataType, type DataTypeName, dataType, toBytes, viewAs } from "./dtype.js";
+import { cStrides, fStrides, type NDArray, shapeSize, toCOrder } from "./ndarray.js";
+
+const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59];
+
+const DESCR: Record<string, DataTypeName> = {
+  b1: "bool",
+  i1: "int8",
+  i2: "int16",
+  i4: "int32",
+  i8: "int64",
+  u1: "uint8",
+  u2: "uint16",
+  u4: "uint32",
+  u8: "uint64",
+  f2: "float16",
+  f4: "float32",
+  f8: "float64",
+  c8: "complex64",
+  c16: "complex128",
+};
+
+/** The NumPy `descr` string of a data type, little-endian (`"<f4"`, `"|b1"`, `"|S8"`). */
+export function npyDescr(dt: DataType): string {
+  if (dt.name === "bytes") return `|S${dt.itemSize}`;
+  const code = Object.entries(DESCR).find(([, n]) => n === dt.name)![0];
+  return `${dt.itemSize === 1 ? "|" : "<"}${code}`;
+}
+
+/** The data type of a NumPy `descr` string, and whether its bytes are big-endian. */
+export function parseNpyDescr(descr: string): { dtype: DataType; bigEndian: boolean } {
+  const m = /^([<>|=])([a-zA-Z])(\d+)$/.exec(descr);
+  if (!m) throw new TypeError(`unsupported .npy descr ${JSON.stringify(descr)}`);
+  const [, order, kind, size] = m as unknown as [string, string, string, string];
+  if (kind === "S") return { dtype: dataType("bytes", Number(size)), bigEndian: false };
+  const name = DESCR[`${kind}${size}`];
+  if (!name) throw new TypeError(`unsupported .npy descr ${JSON.stringify(descr)}`);
+  return { dtype: dataType(name), bigEndian: order === ">" };
+}
+
+/**
+ * Parses a `.npy` file into a C-order NDArray.
+ * @throws TypeError when the bytes are not a `.npy` file or hold an unsupported dtype.
+ */
+export function readNpy(bytes: Uint8Array): NDArray {
+  if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b)) {
+    throw new TypeError("not a .npy file (bad magic)");
+  }
+  const major = bytes[6]!;
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const headerLen = major === 1 ? dv.getUint16(8, true) : dv.getUint32(8, true);
+  const start = major === 1 ? 10 : 12;
+  const header = new TextDecoder("latin1").decode(bytes.subarray(start, start + headerLen));
+  const descr = /'descr':\s*'([^']+)'/.exec(header)?.[1];
+  const fortran = /'fortran_order':\s*True/.test(header);
+  const shapeText = /'shape':\s*\(([^)]*)\)/.exec(header)?.[1];
+  if (descr === undefined || shapeText === undefined) {
+    throw new TypeError(`malformed .npy header: ${header}`);
+  }
+  const shape = shapeText
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0)
+    .map(Number);
+  const { dtype, bigEndian } = parseNpyDescr(descr);
+  const n = shapeSize(shape);
+  const raw = bytes.slice(start + headerLen, start + headerLen + n * dtype.itemSize);
+  if (bigEndian && dtype.diskEntrySize > 1) byteSwap(raw, dtype.diskEntrySize);
+  const data = n === 0 ? allocate(dtype, 0) : viewAs(dtype, raw);
+  const arr: NDArray = { data, shape, strides: fortran ? fStrides(shape) : cStrides(shape), dtype };
+  return toCOrder(arr);
+}
+
+/** Encodes an NDArray as a version 1.0 `.npy` file: C order, little-endian. */
+export function writeNpy(array: NDArray): Uint8Array {
+  const a = toCOrder(array);
+  const shapeText =
+    a.shape.length === 1 ? `(${a.shape[0]},)` : `(${a.shape.map(String).join(", ")})`;
+  let header = `{'descr': '${npyDescr(a.dtype)}', 'fortran_order': False, 'shape': ${shapeText}, }`;
+  const total = 10 + header.length + 1;
+  header += " ".repeat((64 - (total % 64)) % 64) + "\n";
+  const body = toBytes(a.dtype, a.data);
+  const out = new Uint8Array(10 + header.length + body.length);
+  out.set(MAGIC, 0);
+  out[6] = 1;
+  out[7] = 0;
+  new DataView(out.buffer).setUint16(8, header.length, true);
+  for (let i = 0; i < header.length; i++) out[10 + i] = header.charCodeAt(i);
+  out.set(body, 10 + header.length);
+  return out;
+}
+
+/** Reverses the byte order of each `size`-byte word of `bytes` in place. */
+export function byteSwap(bytes: Uint8Array, size: number): void {
+  for (let i = 0; i + size <= bytes.length; i += size) {
+    for (let a = i, b = i + size - 1; a < b; a++, b--) {
+      const t = bytes[a]!;
+      bytes[a] = bytes[b]!;
+      bytes[b] = t;
+    }
+  }
+}

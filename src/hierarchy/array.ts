@@ -1,0 +1,249 @@
+/**
+ * An opened Zarr array: metadata, chunk IO (read, write, delete) and region writes.
+ * Follows the Zarr v3 core specification ("Array metadata", "Chunk grids", "Chunk key encoding")
+ * and the Zarr v2 specification for v2 arrays.
+ * @module
+ */
+import { AbortError, ZarrPlanError } from "../errors.js";
+import { gridShape } from "../format/chunk-grid.js";
+import { chunkKey } from "../format/chunk-key.js";
+import { type CodecPipeline, createCodecPipeline } from "../format/codecs/index.js";
+import type { DataType, Scalar } from "../format/dtype.js";
+import type { ArrayMetadata } from "../format/model.js";
+import { copyStrided, type NDArray, shapeSize } from "../format/ndarray.js";
+import { type LazyArray, lazy } from "../plan/lazy.js";
+import type { ArraySource, ReadOptions } from "../plan/source.js";
+import { type AnyStore, isWritable, type WritableStore } from "../store/types.js";
+import { keyOf } from "./paths.js";
+import { fillRegion } from "./fill.js";
+
+/** Options of a write. */
+export interface WriteOptions {
+  signal?: AbortSignal;
+}
+
+/**
+ * An opened array. Implements {@link ArraySource}, so `array.lazy()` selections can be planned over it.
+ * Values are C-order NDArrays whose dtype is {@link ZarrArray.dtype}.
+ */
+export class ZarrArray implements ArraySource {
+  /** The codec pipeline of one chunk (shard, when sharded). */
+  readonly pipeline: CodecPipeline;
+  readonly store: AnyStore;
+  /** Node path inside the store (`""` = the store root). */
+  readonly path: string;
+  readonly metadata: ArrayMetadata;
+
+  /**
+   * Usually obtained from `open`/`openArray`/`createArray`.
+   * @throws UnknownCodecError / MetadataError when the codec pipeline cannot be built.
+   */
+  constructor(store: AnyStore, path: string, metadata: ArrayMetadata) {
+    this.store = store;
+    this.path = path;
+    this.metadata = metadata;
+    this.pipeline = createCodecPipeline(
+      metadata.codecs,
+      { shape: metadata.chunkShape, dataType: metadata.dataType, fillValue: metadata.fillValue },
+      this.metadataKey,
+    );
+  }
+
+  /** `"array"`. */
+  get kind(): "array" {
+    return "array";
+  }
+  /** Store key of the metadata document (`zarr.json` or `.zarray`). */
+  get metadataKey(): string {
+    return keyOf(this.path, this.metadata.zarrFormat === 3 ? "zarr.json" : ".zarray");
+  }
+  /** Array shape in elements. */
+  get shape(): readonly number[] {
+    return this.metadata.shape;
+  }
+  /** Chunk shape of the chunk grid (elements); the shard shape for sharded arrays. */
+  get chunkShape(): readonly number[] {
+    return this.metadata.chunkShape;
+  }
+  /** Number of chunks (shards) along each dimension. */
+  get chunkGridShape(): number[] {
+    return gridShape(this.metadata.shape, this.metadata.chunkShape);
+  }
+  get dtype(): DataType {
+    return this.metadata.dataType;
+  }
+  get fillValue(): Scalar {
+    return this.metadata.fillValue;
+  }
+  get ndim(): number {
+    return this.metadata.shape.length;
+  }
+  /** Number of elements. */
+  get size(): number {
+    return shapeSize(this.metadata.shape);
+  }
+  get attributes(): Readonly<Record<string, unknown>> {
+    return this.metadata.attributes;
+  }
+  get zarrFormat(): 2 | 3 {
+    return this.metadata.zarrFormat;
+  }
+
+  /** The store key of the chunk at grid coordinates `coords` (chunk key encoding applied). */
+  chunkKey(coords: readonly number[]): string {
+    return keyOf(this.path, chunkKey(this.metadata.chunkKeyEncoding, coords));
+  }
+
+  /**
+   * Reads and decodes one chunk (a whole shard when sharded): a C-order NDArray of the full chunk shape,
+   * or `undefined` when the key is missing (the chunk reads as `fill_value`).
+   * @throws CodecError / ChecksumError naming the key when the bytes are corrupt; StoreError; AbortError.
+   */
+  async readChunk(coords: readonly number[], options: ReadOptions = {}): Promise<NDArray | undefined> {
+    const key = this.chunkKey(coords);
+    const bytes = await this.store.get(key, { signal: options.signal });
+    if (bytes === undefined) return undefined;
+    return this.pipeline.decode(bytes, { key });
+  }
+
+  /**
+   * Encodes and stores one whole chunk (`chunk` has the chunk shape, any strides). A chunk whose elements
+   * all equal `fill_value` is deleted instead of stored, as zarr-python does by default.
+   * @throws CodecError; StoreError; TypeError when the store is read-only.
+   */
+  async writeChunk(
+    coords: readonly number[],
+    chunk: NDArray,
+    options: WriteOptions = {},
+  ): Promise<void> {
+    const store = this.writableStore();
+    const key = this.chunkKey(coords);
+    if (this.pipeline.isFill(chunk)) {
+      await store.delete(key, options);
+      return;
+    }
+    const bytes = await this.pipeline.encode(chunk, { key });
+    await store.set(key, bytes, options);
+  }
+
+  /** Deletes the chunk at `coords` (it then reads as `fill_value`). */
+  async deleteChunk(coords: readonly number[], options: WriteOptions = {}): Promise<void> {
+    await this.writableStore().delete(this.chunkKey(coords), options);
+  }
+
+  /** A lazy view of the whole array: compose `get` / `oindex` / `vindex` / `mask`, then `read()`. */
+  lazy(): LazyArray {
+    return lazy(this);
+  }
+
+  /** Reads the whole array as a C-order NDArray of shape {@link shape}. */
+  read(options?: ReadOptions): Promise<NDArray> {
+    return this.lazy().read(options);
+  }
+
+  /**
+   * Writes `value` into the box `[start, start + value.shape)` (default start: all zeros), or fills
+   * the box `[start, stop)` with a scalar. Partially covered chunks are read, modified and written back
+   * (read-modify-write). Every chunk is encoded before the first one is stored, so a codec failure
+   * writes nothing; each chunk write is atomic where the store's `set` is (FileSystemStore: temp file
+   * + rename).
+   * @throws IndexError-like RangeError when the box is outside the array; CodecError; StoreError.
+   */
+  async write(
+    value: NDArray | Scalar,
+    region: { start?: readonly number[]; stop?: readonly number[] } = {},
+    options: WriteOptions = {},
+  ): Promise<void> {
+    const store = this.writableStore();
+    const nd = this.ndim;
+    const start = region.start ? [...region.start] : new Array<number>(nd).fill(0);
+    const isArray = typeof value === "object" && value !== null && "shape" in value && "data" in value;
+    const stop = isArray
+      ? start.map((s, i) => s + (value as NDArray).shape[i]!)
+      : region.stop
+        ? [...region.stop]
+        : [...this.shape];
+    if (start.length !== nd || stop.length !== nd) {
+      throw new RangeError(
+        `array "${this.path}": write region has ${start.length} dimensions, the array ${nd}`,
+      );
+    }
+    for (let d = 0; d < nd; d++) {
+      if (start[d]! < 0 || stop[d]! > this.shape[d]! || start[d]! > stop[d]!) {
+        throw new RangeError(
+          `array "${this.path}": write region [${start}]..[${stop}] is outside the array shape [${this.shape}] in dimension ${d}`,
+        );
+      }
+    }
+    if (isArray && (value as NDArray).dtype.name !== this.dtype.name) {
+      throw new TypeError(
+        `array "${this.path}": cannot write ${(value as NDArray).dtype.name} values into a ${this.dtype.name} array`,
+      );
+    }
+    const cs = this.chunkShape;
+    const lo = start.map((s, d) => Math.floor(s / cs[d]!));
+    const hi = stop.map((s, d) => (stop[d]! > start[d]! ? Math.ceil(s / cs[d]!) : lo[d]!));
+    if (lo.some((l, d) => l >= hi[d]!)) return;
+    const coordsList: number[][] = [];
+    const idx = [...lo];
+    for (;;) {
+      coordsList.push([...idx]);
+      let k = nd - 1;
+      for (; k >= 0; k--) {
+        idx[k]!++;
+        if (idx[k]! < hi[k]!) break;
+        idx[k] = lo[k]!;
+      }
+      if (k < 0) break;
+    }
+    if (nd === 0) coordsList.splice(1);
+    // Encode every chunk first, then store: a codec failure leaves the store untouched.
+    const pending: { key: string; bytes: Uint8Array | undefined }[] = [];
+    for (const coords of coordsList) {
+      if (options.signal?.aborted) throw new AbortError("write aborted", this.chunkKey(coords));
+      const cStart = coords.map((c, d) => c * cs[d]!);
+      const boxStart = cStart.map((c, d) => Math.max(c, start[d]!));
+      const boxStop = cStart.map((c, d) => Math.min(c + cs[d]!, stop[d]!));
+      const full = boxStart.every(
+        (b, d) => b === cStart[d] && boxStop[d]! === Math.min(cStart[d]! + cs[d]!, this.shape[d]!),
+      );
+      const key = this.chunkKey(coords);
+      let chunk: NDArray;
+      if (full) chunk = this.pipeline.fillChunk();
+      else chunk = (await this.readChunk(coords, options)) ?? this.pipeline.fillChunk();
+      const chunkStrides = chunk.strides;
+      const local = boxStart.map((b, d) => b - cStart[d]!);
+      const extent = boxStart.map((b, d) => boxStop[d]! - b);
+      const dstView: NDArray = {
+        data: chunk.data,
+        shape: extent,
+        strides: chunkStrides,
+        dtype: chunk.dtype,
+        offset: (chunk.offset ?? 0) + local.reduce((acc, l, d) => acc + l * chunkStrides[d]!, 0),
+      };
+      if (isArray) {
+        const v = value as NDArray;
+        const srcOffset = boxStart.reduce((acc, b, d) => acc + (b - start[d]!) * v.strides[d]!, 0);
+        copyStrided(
+          { data: v.data, shape: extent, strides: v.strides, dtype: v.dtype, offset: (v.offset ?? 0) + srcOffset },
+          dstView,
+        );
+      } else {
+        fillRegion(dstView, value);
+      }
+      const bytes = this.pipeline.isFill(chunk) ? undefined : await this.pipeline.encode(chunk, { key });
+      pending.push({ key, bytes });
+    }
+    for (const { key, bytes } of pending) {
+      if (bytes === undefined) await store.delete(key, options);
+      else await store.set(key, bytes, options);
+    }
+  }
+
+  private writableStore(): WritableStore {
+    if (!isWritable(this.store)) {
+      throw new ZarrPlanError("ERR_READ_ONLY", `array "${this.path}": the store is read-only`);
+    }
+    return this.store;
+  }
+}

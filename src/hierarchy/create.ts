@@ -1,0 +1,268 @@
+/**
+ * Creating and deleting nodes: groups, arrays (v2 and v3, sharded or not), whole subtrees.
+ * Written metadata follows the Zarr v3 core specification ("Array metadata", "Group metadata") and the
+ * Zarr v2 specification exactly, so zarr-python and tensorstore open it.
+ * @module
+ */
+import { NodeNotFoundError, ZarrPlanError } from "../errors.js";
+import { type DataTypeName, dataType, type Scalar } from "../format/dtype.js";
+import {
+  encodeJson,
+  parseV2Array,
+  parseV3,
+  toV2GroupJson,
+  toV2Json,
+  toV3Json,
+} from "../format/metadata/index.js";
+import type { ArrayMetadata, ChunkKeyEncoding, CodecSpec, GroupMetadata } from "../format/model.js";
+import { asStore } from "../store/zarrita.js";
+import { isListable, isWritable, type Store, type WritableStore, type ReadableStore } from "../store/types.js";
+import { ZarrArray } from "./array.js";
+import { ZarrGroup } from "./group.js";
+import { keyOf, normalizePath, parentPath } from "./paths.js";
+import { readNodeMetadata, type ZarrFormat } from "./read-metadata.js";
+
+/** Options of {@link createGroup}. */
+export interface CreateGroupOptions {
+  /** Zarr format to write (default 3). */
+  zarrFormat?: ZarrFormat;
+  attributes?: Record<string, unknown>;
+  /** Replace an existing node at the path (its keys are deleted first). Default false. */
+  overwrite?: boolean;
+  signal?: AbortSignal;
+}
+
+/** Options of {@link createArray}. */
+export interface CreateArrayOptions {
+  /** Array shape in elements. */
+  shape: readonly number[];
+  /** Chunk shape in elements; the inner chunk shape when `shards` is given. Default: the shape (one chunk). */
+  chunks?: readonly number[];
+  /** v3 only: shard shape in elements (a multiple of `chunks`); adds the `sharding_indexed` codec. */
+  shards?: readonly number[];
+  /** v3 only: where the shard index goes (default `"end"`). */
+  indexLocation?: "start" | "end";
+  /** Data type name (`"float32"`, `"int64"`, `"bool"`, …) or, for v2, `"bytes"` with `bytesLength`. */
+  dtype: DataTypeName;
+  /** Length in bytes for `dtype: "bytes"` (v2 `|S<n>`). */
+  bytesLength?: number;
+  /** Zarr format to write (default 3). */
+  zarrFormat?: ZarrFormat;
+  /** Fill value (default 0 / false / zero bytes). v2: `null` writes `fill_value: null`. */
+  fillValue?: Scalar | null;
+  /**
+   * v3: the compressor (a bytes→bytes codec, e.g. `{ name: "gzip", configuration: { level: 5 } }`), or `null`
+   * for none. Default zstd level 0 (as zarr-python). v2: a numcodecs compressor `{ name: "blosc",
+   * configuration: { cname: "lz4", clevel: 5, shuffle: 1 } }` (name without `numcodecs.`), or `null`.
+   */
+  compressor?: CodecSpec | null;
+  /** v3: the whole codec pipeline, overriding `compressor`, `endian` and `shards`. */
+  codecs?: readonly CodecSpec[];
+  /** v2: numcodecs filters, e.g. `[{ name: "delta", configuration: { dtype: "<i4" } }]`. */
+  filters?: readonly CodecSpec[];
+  /** Byte order of chunk bytes (default little). */
+  endian?: "little" | "big";
+  /** v2: memory order of chunks (default C). */
+  order?: "C" | "F";
+  /** Chunk key encoding (default v3 `default` with `/`, v2 `.`). */
+  chunkKeyEncoding?: ChunkKeyEncoding;
+  dimensionNames?: readonly (string | null)[];
+  attributes?: Record<string, unknown>;
+  /** Replace an existing node at the path (its keys are deleted first). Default false. */
+  overwrite?: boolean;
+  signal?: AbortSignal;
+}
+
+const V2_CODES: Partial<Record<DataTypeName, string>> = {
+  bool: "b1", int8: "i1", int16: "i2", int32: "i4", int64: "i8", uint8: "u1", uint16: "u2",
+  uint32: "u4", uint64: "u8", float16: "f2", float32: "f4", float64: "f8", complex64: "c8", complex128: "c16",
+};
+
+function writable(store: unknown): ReadableStore & WritableStore {
+  const s = asStore(store);
+  if (!isWritable(s)) throw new ZarrPlanError("ERR_READ_ONLY", "the store is read-only");
+  return s;
+}
+
+async function prepare(
+  store: ReadableStore & WritableStore,
+  path: string,
+  zarrFormat: ZarrFormat,
+  overwrite: boolean | undefined,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  const exists = await readNodeMetadata(store, path, { signal }).then(
+    () => true,
+    (e: unknown) => {
+      if (e instanceof NodeNotFoundError) return false;
+      throw e;
+    },
+  );
+  if (exists) {
+    if (!overwrite) {
+      throw new ZarrPlanError("ERR_NODE_EXISTS", `A node already exists at path "${path}" (pass overwrite: true to replace it)`);
+    }
+    await deleteNode(store, path, { signal });
+  }
+  // Implicit parents become explicit groups, as zarr-python does.
+  const parents: string[] = [];
+  for (let p = parentPath(path); p !== undefined; p = parentPath(p)) parents.push(p);
+  for (const p of parents.reverse()) {
+    const has = await readNodeMetadata(store, p, { signal, zarrFormat }).then(
+      () => true,
+      (e: unknown) => {
+        if (e instanceof NodeNotFoundError) return false;
+        throw e;
+      },
+    );
+    if (!has) await writeGroupMetadata(store, p, { nodeType: "group", zarrFormat, attributes: {} }, signal);
+  }
+}
+
+async function writeGroupMetadata(
+  store: WritableStore,
+  path: string,
+  meta: GroupMetadata,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  if (meta.zarrFormat === 3) {
+    await store.set(keyOf(path, "zarr.json"), encodeJson(toV3Json(meta)), { signal });
+  } else {
+    const { zgroup, zattrs } = toV2GroupJson(meta);
+    if (zattrs && Object.keys(zattrs).length > 0) await store.set(keyOf(path, ".zattrs"), encodeJson(zattrs), { signal });
+    await store.set(keyOf(path, ".zgroup"), encodeJson(zgroup), { signal });
+  }
+}
+
+/**
+ * Creates a group at `path` (default root), and any missing parent groups.
+ * @throws ZarrPlanError `ERR_NODE_EXISTS` when a node exists and `overwrite` is not set; StoreError.
+ */
+export async function createGroup(store: unknown, path = "", options: CreateGroupOptions = {}): Promise<ZarrGroup> {
+  const s = writable(store);
+  const p = normalizePath(path);
+  const zarrFormat = options.zarrFormat ?? 3;
+  await prepare(s, p, zarrFormat, options.overwrite, options.signal);
+  const meta: GroupMetadata = { nodeType: "group", zarrFormat, attributes: options.attributes ?? {} };
+  await writeGroupMetadata(s, p, meta, options.signal);
+  return new ZarrGroup(s, p, meta);
+}
+
+function defaultFill(name: DataTypeName, bytesLength: number): Scalar {
+  if (name === "bool") return false;
+  if (name === "int64" || name === "uint64") return 0n;
+  if (name === "complex64" || name === "complex128") return [0, 0];
+  if (name === "bytes") return new Uint8Array(bytesLength);
+  return 0;
+}
+
+/**
+ * Creates an array at `path` and any missing parent groups; writes its metadata (v3 `zarr.json`, or v2
+ * `.zattrs` then `.zarray`), validated by the same parser that reads it.
+ * @throws MetadataError (invalid options, e.g. chunks not dividing shards, unknown codec); ZarrPlanError
+ *   `ERR_NODE_EXISTS`; StoreError.
+ */
+export async function createArray(store: unknown, path: string, options: CreateArrayOptions): Promise<ZarrArray> {
+  const s = writable(store);
+  const p = normalizePath(path);
+  const zarrFormat = options.zarrFormat ?? 3;
+  const bytesLength = options.bytesLength ?? 0;
+  const dt = options.dtype === "bytes" ? dataType("bytes", bytesLength) : dataType(options.dtype);
+  const endian = options.endian ?? "little";
+  const chunks = [...(options.chunks ?? options.shape.map((x) => Math.max(1, x)))];
+  const fillIsNull = options.fillValue === null;
+  const fillValue = options.fillValue ?? defaultFill(options.dtype, bytesLength);
+  const bytesCodec: CodecSpec = dt.itemSize > 1 && dt.name !== "bytes" ? { name: "bytes", configuration: { endian } } : { name: "bytes" };
+  let meta: ArrayMetadata;
+  const key = keyOf(p, zarrFormat === 3 ? "zarr.json" : ".zarray");
+  if (zarrFormat === 3) {
+    let codecs: CodecSpec[];
+    if (options.codecs) codecs = [...options.codecs];
+    else {
+      const compressor = options.compressor === undefined ? { name: "zstd", configuration: { level: 0, checksum: false } } : options.compressor;
+      const inner: CodecSpec[] = [bytesCodec, ...(compressor ? [compressor] : [])];
+      codecs = options.shards
+        ? [
+            {
+              name: "sharding_indexed",
+              configuration: {
+                chunk_shape: chunks,
+                codecs: inner,
+                index_codecs: [{ name: "bytes", configuration: { endian: "little" } }, { name: "crc32c" }],
+                index_location: options.indexLocation ?? "end",
+              },
+            },
+          ]
+        : inner;
+    }
+    meta = {
+      nodeType: "array",
+      zarrFormat: 3,
+      shape: [...options.shape],
+      dataType: dt,
+      chunkShape: options.shards && !options.codecs ? [...options.shards] : chunks,
+      fillValue,
+      codecs,
+      chunkKeyEncoding: options.chunkKeyEncoding ?? { name: "default", separator: "/" },
+      dimensionNames: options.dimensionNames ? [...options.dimensionNames] : null,
+      attributes: options.attributes ?? {},
+    };
+    const json = toV3Json(meta);
+    meta = parseV3(json, key) as ArrayMetadata;
+    await prepare(s, p, 3, options.overwrite, options.signal);
+    await s.set(key, encodeJson(json), { signal: options.signal });
+  } else {
+    if (options.shards) throw new ZarrPlanError("ERR_UNSUPPORTED", `array "${p}": sharding needs Zarr v3`);
+    const order = options.order ?? "C";
+    const v2DType = dt.name === "bytes" ? `|S${bytesLength}` : `${dt.itemSize === 1 ? "|" : endian === "big" ? ">" : "<"}${V2_CODES[dt.name]}`;
+    const numcodecs = (c: CodecSpec): CodecSpec => ({ name: c.name.startsWith("numcodecs.") ? c.name : `numcodecs.${c.name}`, configuration: c.configuration ?? {} });
+    const compressor = options.compressor === undefined ? { name: "zstd", configuration: { level: 0 } } : options.compressor;
+    const codecs: CodecSpec[] = [
+      ...(order === "F" ? [{ name: "transpose", configuration: { order: chunks.map((_, i) => chunks.length - 1 - i) } }] : []),
+      bytesCodec,
+      ...(options.filters ?? []).map(numcodecs),
+      ...(compressor ? [numcodecs(compressor)] : []),
+    ];
+    meta = {
+      nodeType: "array",
+      zarrFormat: 2,
+      shape: [...options.shape],
+      dataType: dt,
+      chunkShape: chunks,
+      fillValue,
+      fillValueIsNull: fillIsNull,
+      codecs,
+      chunkKeyEncoding: options.chunkKeyEncoding ?? { name: "v2", separator: "." },
+      dimensionNames: null,
+      attributes: options.attributes ?? {},
+      v2DType,
+      order,
+    };
+    const { zarray, zattrs } = toV2Json(meta);
+    meta = parseV2Array(zarray, key, zattrs);
+    await prepare(s, p, 2, options.overwrite, options.signal);
+    if (Object.keys(zattrs).length > 0) await s.set(keyOf(p, ".zattrs"), encodeJson(zattrs), { signal: options.signal });
+    await s.set(key, encodeJson(zarray), { signal: options.signal });
+  }
+  return new ZarrArray(s, p, meta);
+}
+
+/**
+ * Deletes the node at `path` and every key below it (metadata documents first, so a failure part-way
+ * leaves no node whose metadata points at missing data other than missing chunks, which read as fill).
+ * @throws ZarrPlanError `ERR_NOT_LISTABLE` when the store cannot list; StoreError.
+ */
+export async function deleteNode(store: unknown, path: string, options: { signal?: AbortSignal } = {}): Promise<void> {
+  const s = asStore(store);
+  if (!isWritable(s) || !isListable(s)) {
+    throw new ZarrPlanError("ERR_NOT_LISTABLE", `cannot delete "${path}": the store must be writable and listable`);
+  }
+  const full = s as Store;
+  const p = normalizePath(path);
+  const prefix = p === "" ? "" : `${p}/`;
+  const keys = await full.list(prefix, options);
+  const isMeta = (k: string) => /(^|\/)(zarr\.json|\.zarray|\.zgroup|\.zattrs|\.zmetadata)$/.test(k);
+  const own = keys.filter((k) => k.slice(prefix.length).indexOf("/") < 0 && isMeta(k));
+  for (const k of own) await full.delete(k, options);
+  for (const k of keys.filter((k) => !own.includes(k))) await full.delete(k, options);
+}

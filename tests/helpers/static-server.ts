@@ -1,0 +1,89 @@
+/**
+ * A loopback HTTP server serving a directory, with single `Range` requests (incl. suffix),
+ * 404 for missing files, and request counters. Test helper only.
+ */
+import { createServer, type Server } from "node:http";
+import { readFile } from "node:fs/promises";
+import { join, normalize } from "node:path";
+
+export interface StaticServer {
+  url: string;
+  requests: number;
+  rangeRequests: number;
+  bytesSent: number;
+  close(): Promise<void>;
+}
+
+export async function startStaticServer(root: string, opts: { latencyMs?: number } = {}): Promise<StaticServer> {
+  const state = { requests: 0, rangeRequests: 0, bytesSent: 0 };
+  const server: Server = createServer(async (req, res) => {
+    state.requests++;
+    const path = normalize(decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname));
+    if (path.includes("..")) {
+      res.writeHead(400).end();
+      return;
+    }
+    if (opts.latencyMs) await new Promise((r) => setTimeout(r, opts.latencyMs));
+    let body: Buffer;
+    try {
+      body = await readFile(join(root, path));
+    } catch {
+      res.writeHead(404).end();
+      return;
+    }
+    const range = req.headers.range;
+    if (range) {
+      state.rangeRequests++;
+      const m = /^bytes=(\d*)-(\d*)$/.exec(range);
+      if (!m) {
+        res.writeHead(416).end();
+        return;
+      }
+      let start: number;
+      let end: number;
+      if (m[1] === "") {
+        const n = Number(m[2]);
+        start = Math.max(0, body.length - n);
+        end = body.length - 1;
+      } else {
+        start = Number(m[1]);
+        end = m[2] === "" ? body.length - 1 : Math.min(Number(m[2]), body.length - 1);
+      }
+      if (start >= body.length || end < start) {
+        res.writeHead(416, { "Content-Range": `bytes */${body.length}` }).end();
+        return;
+      }
+      const part = body.subarray(start, end + 1);
+      state.bytesSent += part.length;
+      res.writeHead(206, {
+        "Content-Range": `bytes ${start}-${end}/${body.length}`,
+        "Content-Length": String(part.length),
+      });
+      res.end(part);
+      return;
+    }
+    state.bytesSent += body.length;
+    res.writeHead(200, { "Content-Length": String(body.length) });
+    res.end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const addr = server.address();
+  if (addr === null || typeof addr === "string") throw new Error("no address");
+  return {
+    url: `http://127.0.0.1:${addr.port}/`,
+    get requests() {
+      return state.requests;
+    },
+    get rangeRequests() {
+      return state.rangeRequests;
+    },
+    get bytesSent() {
+      return state.bytesSent;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  } as StaticServer;
+}
