@@ -1,0 +1,216 @@
+/**
+ * A read-only store over HTTP(S), using `fetch` (Node >= 20 and browsers).
+ * @module
+ */
+
+import { AbortError, StoreError, throwIfAborted, ZarrPlanError } from "../errors.js";
+import { isAbortLike } from "./abort.js";
+import { STORE_BRAND } from "./brand.js";
+import { checkNotSatisfiable, checkPartialContent, rangeHeader } from "./http-range.js";
+import { assertKey } from "./keys.js";
+import { assertRange, isEmptyRange, sliceRange } from "./range.js";
+import type { RangeQuery, ReadableStore, StoreRequestOptions } from "./types.js";
+
+/** Options of {@link FetchStore}. */
+export interface FetchStoreOptions {
+  /** The `fetch` to use for every request (default: the global `fetch`, looked up per request). */
+  fetch?: typeof fetch;
+  /** Extra request headers for every request; a function is called once per request (e.g. fresh tokens). */
+  headers?: HeadersInit | (() => HeadersInit);
+  /** Base `RequestInit` of every request (credentials, mode, cache, ...). `method` is always `GET`. */
+  requestInit?: RequestInit;
+}
+
+/**
+ * A read-only {@link ReadableStore} over HTTP(S): key `"a/c/0"` is fetched from
+ * `new URL("a/c/0", base)`, each key segment percent-encoded, `base` always ending in `/`; the
+ * base URL's query string (e.g. a signed token) is kept on every request. Follows the abstract
+ * store interface of the Zarr v3 core specification ("Storage") and RFC 9110 §14 for range
+ * requests (`Range` / `Content-Range`).
+ *
+ * HTTP has no standard listing and no standard writes, so this store has neither `set`/`delete`
+ * nor `list`/`listDir`: open groups through consolidated metadata or by known paths.
+ *
+ * Answers: `200` → the bytes; `404`/`403` → `undefined` (object stores answer 403 for missing
+ * keys); any other status → `StoreError` with `status` (`transient` for 5xx and 429); a network
+ * failure → transient `StoreError` with the fetch error as `cause`; an aborted signal → `AbortError`
+ * naming the key. Range requests are checked, see {@link FetchStore.getRange}. Cross-origin use
+ * needs CORS allowing the `Range` request header and exposing `Content-Range`.
+ */
+export class FetchStore implements ReadableStore {
+  /** Marks zarr-plan stores (see `STORE_BRAND`). */
+  readonly [STORE_BRAND] = true as const;
+  /** The base URL; its path always ends in `/`. */
+  readonly url: URL;
+  readonly #fetch: typeof fetch | undefined;
+  readonly #headers: HeadersInit | (() => HeadersInit) | undefined;
+  readonly #init: RequestInit;
+
+  /**
+   * @param url base URL of the store (relative URLs resolve against `location` in browsers).
+   * @throws TypeError for an invalid URL.
+   */
+  constructor(url: string | URL, options: FetchStoreOptions = {}) {
+    const base = new URL(url, typeof location === "undefined" ? undefined : location.href);
+    if (!base.pathname.endsWith("/")) base.pathname += "/";
+    base.hash = "";
+    this.url = base;
+    this.#fetch = options.fetch;
+    this.#headers = options.headers;
+    this.#init = options.requestInit ?? {};
+  }
+
+  /** The URL of `key`. @throws StoreError for an invalid key. */
+  resolve(key: string): URL {
+    assertKey(key);
+    const url = new URL(key.split("/").map(encodeURIComponent).join("/"), this.url);
+    url.search = this.url.search;
+    return url;
+  }
+
+  /** The whole value at `key` (bytes) by `GET`, or `undefined` on 404/403. */
+  async get(key: string, options?: StoreRequestOptions): Promise<Uint8Array | undefined> {
+    const signal = options?.signal;
+    const { response, url } = await this.#request(key, undefined, signal);
+    if (response.status === 404 || response.status === 403) return discard(response);
+    if (!response.ok || response.status === 206) throw statusError(response, key, url);
+    return readBody(response, key, url, signal);
+  }
+
+  /**
+   * The bytes of `key` selected by `range`, by a `GET` with a `Range: bytes=o-(o+len-1)` or
+   * `bytes=-n` header (RFC 9110 §14.2), or `undefined` on 404/403. A zero-length range returns an
+   * empty array without any request (so without checking that the key exists).
+   *
+   * - `206`: `Content-Range` must match the (clamped) request and the body its length, else a
+   *   (non-transient) `StoreError` explaining the mismatch.
+   * - `200` (server ignoring `Range`): the full body is sliced to the range.
+   * - `416`: the range lies past the end: an empty array.
+   * @throws RangeError for an invalid range; `StoreError`, `AbortError` as {@link FetchStore.get}.
+   */
+  async getRange(
+    key: string,
+    range: RangeQuery,
+    options?: StoreRequestOptions,
+  ): Promise<Uint8Array | undefined> {
+    const signal = options?.signal;
+    assertRange(range, key);
+    if (isEmptyRange(range)) {
+      assertKey(key);
+      throwIfAborted(signal, key);
+      return new Uint8Array(0);
+    }
+    const { response, url } = await this.#request(key, rangeHeader(range), signal);
+    const contentRange = response.headers.get("Content-Range");
+    switch (response.status) {
+      case 206: {
+        try {
+          checkPartialContent(key, range, contentRange);
+        } catch (error) {
+          discard(response);
+          throw error;
+        }
+        const body = await readBody(response, key, url, signal);
+        checkPartialContent(key, range, contentRange, body.length);
+        return body;
+      }
+      case 404:
+      case 403:
+        return discard(response);
+      case 416:
+        discard(response);
+        checkNotSatisfiable(key, range, contentRange);
+        return new Uint8Array(0);
+      default:
+        if (!response.ok) throw statusError(response, key, url);
+        return sliceRange(await readBody(response, key, url, signal), range);
+    }
+  }
+
+  /** Sends the `GET` of `key`; network failures and aborts become zarr-plan errors. */
+  async #request(
+    key: string,
+    range: string | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<{ response: Response; url: URL }> {
+    const url = this.resolve(key);
+    throwIfAborted(signal, key);
+    const effectiveSignal = signal ?? this.#init.signal ?? undefined;
+    const init: RequestInit = {
+      ...this.#init,
+      method: "GET",
+      headers: this.#requestHeaders(range),
+      signal: effectiveSignal,
+    };
+    try {
+      return { response: await (this.#fetch ?? globalThis.fetch)(url, init), url };
+    } catch (error) {
+      throw fetchError(error, key, url, effectiveSignal);
+    }
+  }
+
+  /** `requestInit.headers`, then `options.headers`, then `Range`. */
+  #requestHeaders(range: string | undefined): Headers {
+    const headers = new Headers(this.#init.headers);
+    const extra = typeof this.#headers === "function" ? this.#headers() : this.#headers;
+    new Headers(extra).forEach((value, name) => {
+      headers.set(name, value);
+    });
+    if (range !== undefined) headers.set("Range", range);
+    return headers;
+  }
+}
+
+/** Reads the whole body; a failure midway becomes a transient `StoreError` or an `AbortError`. */
+async function readBody(
+  response: Response,
+  key: string,
+  url: URL,
+  signal: AbortSignal | undefined,
+): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await response.arrayBuffer());
+  } catch (error) {
+    throw fetchError(error, key, url, signal);
+  }
+}
+
+/** Releases the connection of an answer whose body is not needed. */
+function discard(response: Response): undefined {
+  response.body?.cancel().catch(() => undefined);
+  return undefined;
+}
+
+function statusError(response: Response, key: string, url: URL): StoreError {
+  discard(response);
+  const { status } = response;
+  const text = response.statusText ? ` ${response.statusText}` : "";
+  return new StoreError(`HTTP ${status}${text} for "${key}" (${shownUrl(url)})`, {
+    key,
+    status,
+    transient: status >= 500 || status === 429,
+  });
+}
+
+function fetchError(
+  error: unknown,
+  key: string,
+  url: URL,
+  signal: AbortSignal | undefined,
+): ZarrPlanError {
+  if (error instanceof ZarrPlanError) return error;
+  if (signal?.aborted || isAbortLike(error)) {
+    return new AbortError(`Aborted while reading "${key}"`, key, { cause: error });
+  }
+  const detail = error instanceof Error ? error.message : String(error);
+  return new StoreError(`Network error for "${key}" (${shownUrl(url)}): ${detail}`, {
+    key,
+    transient: true,
+    cause: error,
+  });
+}
+
+/** A URL for messages, without query string (it may hold credentials). */
+function shownUrl(url: URL): string {
+  return `${url.origin}${url.pathname}`;
+}

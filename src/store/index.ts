@@ -1,0 +1,32 @@
+/**
+ * Stores: the store protocol (Zarr v3 core, "Storage") and its implementations.
+ *
+ * `FileSystemStore` needs Node (`node:fs`); the other stores run in Node and browsers.
+ * @module
+ */
+
+export { isZarrPlanStore, STORE_BRAND } from "./brand.js";
+export { FetchStore, type FetchStoreOptions } from "./fetch.js";
+export { FileSystemStore } from "./fs.js";
+export { assertKey } from "./keys.js";
+export { MemoryStore, type MemoryStoreInit } from "./memory.js";
+export { assertRange, type ByteSpan, resolveRange, sliceRange } from "./range.js";
+export {
+  type AnyStore,
+  type DirListing,
+  isListable,
+  isWritable,
+  type ListableStore,
+  type RangeQuery,
+  type ReadableStore,
+  type Store,
+  type StoreRequestOptions,
+  type WritableStore,
+} from "./types.js";
+export {
+  type AbsolutePath,
+  asStore,
+  fromZarritaStore,
+  isZarritaStore,
+  type ZarritaStoreLike,
+} from "./zarrita.js";

@@ -1,0 +1,111 @@
+/**
+ * An in-memory store, for tests, caches and arrays built in memory.
+ * @module
+ */
+
+import { throwIfAborted } from "../errors.js";
+import { STORE_BRAND } from "./brand.js";
+import { assertKey, assertPrefix, dirPrefix } from "./keys.js";
+import { assertRange, sliceRange } from "./range.js";
+import type { DirListing, RangeQuery, Store, StoreRequestOptions } from "./types.js";
+
+/** Initial content of a {@link MemoryStore}: a map or a record from keys to values. */
+export type MemoryStoreInit =
+  | ReadonlyMap<string, Uint8Array>
+  | Iterable<readonly [string, Uint8Array]>
+  | Readonly<Record<string, Uint8Array>>;
+
+/**
+ * A {@link Store} that keeps every value in a `Map<string, Uint8Array>`.
+ * Follows the abstract store interface of the Zarr v3 core specification ("Storage").
+ *
+ * Values are copied on the way in (`set`, constructor) and on the way out (`get`, `getRange`),
+ * so callers can never mutate what is stored. `set` is atomic. Every method rejects with an
+ * `AbortError` when `options.signal` is already aborted, with a `StoreError` for an invalid key
+ * (see `assertKey`) and with a `RangeError` for an invalid range.
+ */
+export class MemoryStore implements Store {
+  /** Marks zarr-plan stores (see `STORE_BRAND`). */
+  readonly [STORE_BRAND] = true as const;
+  readonly #values = new Map<string, Uint8Array>();
+
+  /** @param init initial keys and values (copied); a `Map`, an iterable of entries or a record. */
+  constructor(init?: MemoryStoreInit) {
+    if (init === undefined) return;
+    const entries =
+      Symbol.iterator in init
+        ? (init as Iterable<readonly [string, Uint8Array]>)
+        : Object.entries(init as Readonly<Record<string, Uint8Array>>);
+    for (const [key, value] of entries) {
+      assertKey(key);
+      this.#values.set(key, new Uint8Array(value));
+    }
+  }
+
+  /** Number of stored keys. */
+  get size(): number {
+    return this.#values.size;
+  }
+
+  /** A copy of the whole value at `key` (bytes), or `undefined` when missing. */
+  async get(key: string, options?: StoreRequestOptions): Promise<Uint8Array | undefined> {
+    throwIfAborted(options?.signal, key);
+    assertKey(key);
+    const value = this.#values.get(key);
+    return value === undefined ? undefined : new Uint8Array(value);
+  }
+
+  /** A copy of the bytes of `key` selected by `range` (clamped to the value), or `undefined`. */
+  async getRange(
+    key: string,
+    range: RangeQuery,
+    options?: StoreRequestOptions,
+  ): Promise<Uint8Array | undefined> {
+    throwIfAborted(options?.signal, key);
+    assertKey(key);
+    assertRange(range, key);
+    const value = this.#values.get(key);
+    return value === undefined ? undefined : sliceRange(value, range);
+  }
+
+  /** Stores a copy of `value` at `key`. */
+  async set(key: string, value: Uint8Array, options?: StoreRequestOptions): Promise<void> {
+    throwIfAborted(options?.signal, key);
+    assertKey(key);
+    this.#values.set(key, new Uint8Array(value));
+  }
+
+  /** Deletes `key`; a missing key is not an error. */
+  async delete(key: string, options?: StoreRequestOptions): Promise<void> {
+    throwIfAborted(options?.signal, key);
+    assertKey(key);
+    this.#values.delete(key);
+  }
+
+  /** Every key starting with `prefix` (a plain string prefix), sorted. */
+  async list(prefix = "", options?: StoreRequestOptions): Promise<string[]> {
+    throwIfAborted(options?.signal, prefix);
+    assertPrefix(prefix);
+    return [...this.#values.keys()].filter((key) => key.startsWith(prefix)).sort();
+  }
+
+  /**
+   * The direct children of `prefix` (`""` or a prefix ending in `/`; a missing trailing `/` is
+   * added), sorted: keys directly below it and the names of deeper "directories".
+   */
+  async listDir(prefix = "", options?: StoreRequestOptions): Promise<DirListing> {
+    throwIfAborted(options?.signal, prefix);
+    const dir = dirPrefix(prefix);
+    assertPrefix(dir);
+    const keys: string[] = [];
+    const prefixes = new Set<string>();
+    for (const key of this.#values.keys()) {
+      if (!key.startsWith(dir)) continue;
+      const rest = key.slice(dir.length);
+      const slash = rest.indexOf("/");
+      if (slash === -1) keys.push(rest);
+      else prefixes.add(rest.slice(0, slash));
+    }
+    return { keys: keys.sort(), prefixes: [...prefixes].sort() };
+  }
+}

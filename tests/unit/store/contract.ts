@@ -1,0 +1,167 @@
+/**
+ * Behaviour every full {@link Store} must have (Zarr v3 core "Storage"); run against
+ * MemoryStore and FileSystemStore.
+ */
+
+import { beforeEach, describe, expect, it } from "vitest";
+import { AbortError, StoreError } from "../../../src/errors.js";
+import type { Store } from "../../../src/store/types.js";
+
+const bytes = (...values: number[]) => new Uint8Array(values);
+const text = (s: string) => new TextEncoder().encode(s);
+
+export function describeStoreContract(name: string, makeStore: () => Promise<Store>): void {
+  describe(`${name}: store contract`, () => {
+    let store: Store;
+    beforeEach(async () => {
+      store = await makeStore();
+    });
+
+    it("get returns what set stored, undefined for a missing key", async () => {
+      await store.set("zarr.json", text("{}"));
+      await store.set("a/c/0/1", bytes(1, 2, 3));
+      expect(await store.get("zarr.json")).toEqual(text("{}"));
+      expect(await store.get("a/c/0/1")).toEqual(bytes(1, 2, 3));
+      expect(await store.get("missing")).toBeUndefined();
+      expect(await store.get("a/c/0/1/deeper")).toBeUndefined();
+      expect(await store.get("a/c")).toBeUndefined(); // a prefix, not a key
+    });
+
+    it("stores a copy: mutating the input or the output does not change the value", async () => {
+      const value = bytes(1, 2, 3);
+      await store.set("k", value);
+      value[0] = 9;
+      const out = await store.get("k");
+      expect(out).toEqual(bytes(1, 2, 3));
+      out?.fill(7);
+      expect(await store.get("k")).toEqual(bytes(1, 2, 3));
+    });
+
+    it("stores empty values and overwrites", async () => {
+      await store.set("e", bytes());
+      expect(await store.get("e")).toEqual(bytes());
+      await store.set("e", bytes(4, 5));
+      expect(await store.get("e")).toEqual(bytes(4, 5));
+      await store.set("e", bytes(6));
+      expect(await store.get("e")).toEqual(bytes(6));
+    });
+
+    it("getRange with {offset, length}, clamped to the value", async () => {
+      await store.set("r", bytes(0, 1, 2, 3, 4, 5, 6, 7, 8, 9));
+      expect(await store.getRange("r", { offset: 2, length: 3 })).toEqual(bytes(2, 3, 4));
+      expect(await store.getRange("r", { offset: 0, length: 10 })).toEqual(
+        bytes(0, 1, 2, 3, 4, 5, 6, 7, 8, 9),
+      );
+      expect(await store.getRange("r", { offset: 8, length: 5 })).toEqual(bytes(8, 9));
+      expect(await store.getRange("r", { offset: 10, length: 5 })).toEqual(bytes());
+      expect(await store.getRange("r", { offset: 50, length: 5 })).toEqual(bytes());
+      expect(await store.getRange("r", { offset: 3, length: 0 })).toEqual(bytes());
+      expect(await store.getRange("missing", { offset: 0, length: 1 })).toBeUndefined();
+    });
+
+    it("getRange with {suffixLength}, clamped to the value", async () => {
+      await store.set("r", bytes(0, 1, 2, 3, 4, 5, 6, 7, 8, 9));
+      expect(await store.getRange("r", { suffixLength: 3 })).toEqual(bytes(7, 8, 9));
+      expect(await store.getRange("r", { suffixLength: 20 })).toEqual(
+        bytes(0, 1, 2, 3, 4, 5, 6, 7, 8, 9),
+      );
+      expect(await store.getRange("r", { suffixLength: 0 })).toEqual(bytes());
+      expect(await store.getRange("missing", { suffixLength: 2 })).toBeUndefined();
+    });
+
+    it("getRange rejects invalid ranges with a RangeError", async () => {
+      await store.set("r", bytes(1));
+      await expect(store.getRange("r", { offset: -1, length: 1 })).rejects.toThrow(RangeError);
+      await expect(store.getRange("r", { offset: 0, length: 1.5 })).rejects.toThrow(RangeError);
+      await expect(store.getRange("r", { suffixLength: Number.NaN })).rejects.toThrow(RangeError);
+    });
+
+    it("delete removes a key; deleting a missing key is fine", async () => {
+      await store.set("a/b/c", bytes(1));
+      await store.set("a/d", bytes(2));
+      await store.delete("a/b/c");
+      expect(await store.get("a/b/c")).toBeUndefined();
+      expect(await store.get("a/d")).toEqual(bytes(2));
+      await store.delete("a/b/c");
+      await store.delete("never/was");
+      expect(await store.list("")).toEqual(["a/d"]);
+    });
+
+    it("list returns every key with the prefix (plain string prefix)", async () => {
+      for (const key of ["zarr.json", "a/zarr.json", "a/c/0", "a/c/1", "ab/x", "b/c/0/0"]) {
+        await store.set(key, bytes(1));
+      }
+      expect((await store.list("")).sort()).toEqual(
+        ["a/c/0", "a/c/1", "a/zarr.json", "ab/x", "b/c/0/0", "zarr.json"].sort(),
+      );
+      expect((await store.list("a/")).sort()).toEqual(["a/c/0", "a/c/1", "a/zarr.json"]);
+      expect((await store.list("a")).sort()).toEqual(["a/c/0", "a/c/1", "a/zarr.json", "ab/x"]);
+      expect((await store.list("a/c/")).sort()).toEqual(["a/c/0", "a/c/1"]);
+      expect(await store.list("a/c/1")).toEqual(["a/c/1"]);
+      expect(await store.list("nothing/")).toEqual([]);
+    });
+
+    it("listDir returns direct children: keys and prefixes", async () => {
+      for (const key of ["zarr.json", "a/zarr.json", "a/c/0", "a/c/1", "b/c/0/0"]) {
+        await store.set(key, bytes(1));
+      }
+      const root = await store.listDir("");
+      expect(root.keys).toEqual(["zarr.json"]);
+      expect(root.prefixes.sort()).toEqual(["a", "b"]);
+      const a = await store.listDir("a/");
+      expect(a.keys).toEqual(["zarr.json"]);
+      expect(a.prefixes).toEqual(["c"]);
+      expect(await store.listDir("a/c/")).toEqual({ keys: ["0", "1"], prefixes: [] });
+      expect(await store.listDir("a/c")).toEqual({ keys: ["0", "1"], prefixes: [] });
+      expect(await store.listDir("missing/")).toEqual({ keys: [], prefixes: [] });
+    });
+
+    it("rejects bad keys with a StoreError naming the key", async () => {
+      for (const key of ["", "/abs", "a/../b", "..", "a/./b", "a//b", "trailing/"]) {
+        const error = await store.set(key, bytes(1)).catch((e: unknown) => e);
+        expect(error, key).toBeInstanceOf(StoreError);
+        expect((error as StoreError).key).toBe(key);
+        await expect(store.get(key), key).rejects.toBeInstanceOf(StoreError);
+        await expect(store.getRange(key, { suffixLength: 1 }), key).rejects.toBeInstanceOf(
+          StoreError,
+        );
+        await expect(store.delete(key), key).rejects.toBeInstanceOf(StoreError);
+      }
+      await expect(store.list("/abs")).rejects.toBeInstanceOf(StoreError);
+      await expect(store.list("../x")).rejects.toBeInstanceOf(StoreError);
+      await expect(store.listDir("a/../")).rejects.toBeInstanceOf(StoreError);
+    });
+
+    it("every method rejects with AbortError when the signal is already aborted", async () => {
+      await store.set("k", bytes(1));
+      const signal = AbortSignal.abort();
+      const calls: Array<[string, () => Promise<unknown>]> = [
+        ["get", () => store.get("k", { signal })],
+        ["getRange", () => store.getRange("k", { offset: 0, length: 1 }, { signal })],
+        ["getRange suffix", () => store.getRange("k", { suffixLength: 1 }, { signal })],
+        ["set", () => store.set("k", bytes(2), { signal })],
+        ["delete", () => store.delete("k", { signal })],
+        ["list", () => store.list("", { signal })],
+        ["listDir", () => store.listDir("", { signal })],
+      ];
+      for (const [method, call] of calls) {
+        await expect(call(), method).rejects.toBeInstanceOf(AbortError);
+      }
+      expect(await store.get("k")).toEqual(bytes(1)); // neither overwritten nor deleted
+    });
+
+    it("handles keys with spaces and unicode", async () => {
+      await store.set("dir with space/ä €.bin", bytes(5));
+      expect(await store.get("dir with space/ä €.bin")).toEqual(bytes(5));
+      expect(await store.list("dir with space/")).toEqual(["dir with space/ä €.bin"]);
+    });
+
+    it("concurrent sets of different keys all land", async () => {
+      await Promise.all(
+        Array.from({ length: 20 }, (_, i) => store.set(`c/${i % 4}/${i}`, bytes(i))),
+      );
+      expect((await store.list("c/")).length).toBe(20);
+      expect(await store.get("c/3/7")).toEqual(bytes(7));
+    });
+  });
+}
