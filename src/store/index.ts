@@ -6,6 +6,7 @@
  */
 
 export { isZarrPlanStore, STORE_BRAND } from "./brand.js";
+export { CountingStore, type RequestRecord } from "./counting.js";
 export { FetchStore, type FetchStoreOptions } from "./fetch.js";
 export { FileSystemStore } from "./fs.js";
 export { assertKey } from "./keys.js";

@@ -1,0 +1,63 @@
+/**
+ * Pieces shared by the v2 and v3 metadata modules: zod schemas of common fields and the
+ * nesting of consolidated metadata.
+ * @module
+ */
+import { z } from "zod";
+import type { GroupMetadata, NodeMetadata } from "../model.js";
+
+/** Array shape: non-negative safe integers. */
+export const SHAPE = z.array(z.int().nonnegative());
+
+/** Chunk shape of a regular grid: positive safe integers. */
+export const CHUNK_SHAPE = z.array(z.int().positive());
+
+/** User attributes: any JSON object. */
+export const ATTRIBUTES = z.record(z.string(), z.unknown());
+
+/**
+ * Gives every group of a flat consolidated map (path relative to the root → node) the
+ * consolidated metadata of its own descendants, keyed relative to that group, so that
+ * `root.consolidated.get("a").consolidated.get("b")` is the node at `a/b`. Entry order follows
+ * `flat`. Nested consolidated metadata carried by the child documents themselves (zarr-python
+ * writes an empty one) is replaced: the root's flat map is authoritative.
+ */
+export function nestConsolidated(
+  flat: ReadonlyMap<string, NodeMetadata>,
+): Map<string, NodeMetadata> {
+  const out = new Map(flat);
+  const depth = (p: string) => p.split("/").length;
+  const groups = [...flat.keys()]
+    .filter((p) => flat.get(p)!.nodeType === "group")
+    .sort((a, b) => depth(b) - depth(a));
+  for (const p of groups) {
+    const prefix = `${p}/`;
+    const sub = new Map<string, NodeMetadata>();
+    for (const q of flat.keys()) {
+      if (q.startsWith(prefix)) sub.set(q.slice(prefix.length), out.get(q)!);
+    }
+    const group = out.get(p) as GroupMetadata;
+    out.set(p, { ...group, consolidated: sub });
+  }
+  return out;
+}
+
+/**
+ * Every descendant of a consolidated map as `[path relative to the root, node]`, including
+ * descendants only reachable through a child group's own `consolidated` map. Entries of `map`
+ * come first, in its order.
+ */
+export function flattenConsolidated(
+  map: ReadonlyMap<string, NodeMetadata>,
+): Map<string, NodeMetadata> {
+  const out = new Map<string, NodeMetadata>();
+  const visit = (m: ReadonlyMap<string, NodeMetadata>, prefix: string) => {
+    for (const [p, node] of m) if (!out.has(prefix + p)) out.set(prefix + p, node);
+    for (const [p, node] of m) {
+      if (node.nodeType === "group" && node.consolidated)
+        visit(node.consolidated, `${prefix}${p}/`);
+    }
+  };
+  visit(map, "");
+  return out;
+}

@@ -1,0 +1,86 @@
+/**
+ * Collecting every offending field of a metadata document before failing, so that a
+ * {@link MetadataError} lists them all at once instead of stopping at the first.
+ * @module
+ */
+import type { ZodType } from "zod";
+import { MetadataError, type MetadataIssue } from "../../errors.js";
+
+/** One step of a JSON path: an object member name or an array index. */
+export type PathSegment = string | number;
+
+const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+
+/**
+ * Formats a JSON path the way {@link MetadataIssue.field} spells it:
+ * `["chunk_grid", "configuration", "chunk_shape", 1]` → `"chunk_grid.configuration.chunk_shape[1]"`.
+ * Member names that are not identifiers are bracketed and quoted (`metadata["a/.zarray"]`).
+ */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = "";
+  for (const seg of path) {
+    if (typeof seg === "number") out += `[${seg}]`;
+    else if (typeof seg === "string" && IDENTIFIER.test(seg)) out += out ? `.${seg}` : seg;
+    else out += `[${JSON.stringify(String(seg))}]`;
+  }
+  return out;
+}
+
+/** A JSON object as produced by `JSON.parse`. */
+export type JsonObject = Record<string, unknown>;
+
+/** Whether `v` is a plain JSON object (not `null`, not an array, not a typed array). */
+export function isJsonObject(v: unknown): v is JsonObject {
+  return typeof v === "object" && v !== null && !Array.isArray(v) && !ArrayBuffer.isView(v);
+}
+
+/** Accumulates {@link MetadataIssue}s while a document is validated. */
+export class IssueList {
+  readonly issues: MetadataIssue[] = [];
+
+  /** Records one issue at `path`. */
+  add(path: readonly PropertyKey[], message: string): void {
+    this.issues.push({ field: formatPath(path), message });
+  }
+
+  /** True when no issue was recorded. */
+  get ok(): boolean {
+    return this.issues.length === 0;
+  }
+
+  /**
+   * Validates `value` with a zod schema; returns the parsed value, or `undefined` after
+   * recording every zod issue (paths prefixed with `path`).
+   */
+  check<T>(value: unknown, schema: ZodType<T>, path: readonly PropertyKey[]): T | undefined {
+    const result = schema.safeParse(value);
+    if (result.success) return result.data;
+    for (const issue of result.error.issues) {
+      this.add([...path, ...issue.path], issue.message);
+    }
+    return undefined;
+  }
+
+  /**
+   * Validates member `name` of `obj` with `schema`. A missing member is an issue when
+   * `required`, otherwise yields `undefined` silently.
+   */
+  field<T>(
+    obj: JsonObject,
+    name: string,
+    schema: ZodType<T>,
+    required: boolean,
+    path: readonly PropertyKey[] = [],
+  ): T | undefined {
+    if (!Object.hasOwn(obj, name)) {
+      if (required) this.add([...path, name], "required field is missing");
+      return undefined;
+    }
+    return this.check(obj[name], schema, [...path, name]);
+  }
+
+  /** Throws a {@link MetadataError} for `key` listing every recorded issue, if there is any. */
+  throwIfAny(key: string): void {
+    if (!this.ok) throw new MetadataError(key, this.issues);
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * Zarr v2 `dtype` typestrings (v2 spec, "Data type encoding", NumPy array-interface typestr):
+ * a byte-order character (`<` little, `>` big, `|` not applicable), a kind character and a size
+ * in bytes.
+ * @module
+ */
+import { type DataType, type DataTypeName, dataType } from "../dtype.js";
+
+/** A parsed v2 typestr. */
+export interface V2DType {
+  readonly dataType: DataType;
+  /** Byte order of multi-byte types; `undefined` for 1-byte types and `|S<n>`. */
+  readonly endian: "little" | "big" | undefined;
+}
+
+const NUMERIC: Readonly<Record<string, DataTypeName>> = {
+  b1: "bool",
+  i1: "int8",
+  i2: "int16",
+  i4: "int32",
+  i8: "int64",
+  u1: "uint8",
+  u2: "uint16",
+  u4: "uint32",
+  u8: "uint64",
+  f2: "float16",
+  f4: "float32",
+  f8: "float64",
+  c8: "complex64",
+  c16: "complex128",
+};
+
+const KIND_SIZE: Readonly<Partial<Record<DataTypeName, string>>> = Object.fromEntries(
+  Object.entries(NUMERIC).map(([k, v]) => [v, k]),
+);
+
+/**
+ * Parses a v2 typestr: `|b1`, `|i1`, `<i2`/`>i2` … `<u8`, `<f2`/`<f4`/`<f8`, `<c8`/`<c16`,
+ * `|S<n>` (n ≥ 1). One-byte types and `|S<n>` accept any byte-order character; multi-byte types
+ * need `<` or `>`.
+ * @returns `undefined` for any other string (structured, `<U`, `<M8[ns]`, `|O`, `|V`, malformed).
+ */
+export function parseV2DType(typestr: string): V2DType | undefined {
+  const m = /^([<>|])([a-zA-Z])(\d+)$/.exec(typestr);
+  if (!m) return undefined;
+  const [, order, kind, sizeText] = m as unknown as [string, string, string, string];
+  if (kind === "S") {
+    const n = Number(sizeText);
+    if (!Number.isSafeInteger(n) || n < 1 || sizeText.startsWith("0")) return undefined;
+    return { dataType: dataType("bytes", n), endian: undefined };
+  }
+  const name = NUMERIC[`${kind}${sizeText}`];
+  if (name === undefined) return undefined;
+  const dt = dataType(name);
+  if (dt.diskEntrySize === 1) return { dataType: dt, endian: undefined };
+  if (order === "|") return undefined;
+  return { dataType: dt, endian: order === "<" ? "little" : "big" };
+}
+
+/**
+ * The v2 typestr of a data type: `|` for 1-byte types and `|S<n>`, otherwise `<` (little, the
+ * default) or `>` (big).
+ */
+export function toV2DType(dt: DataType, endian: "little" | "big" | undefined): string {
+  if (dt.name === "bytes") return `|S${dt.itemSize}`;
+  const code = KIND_SIZE[dt.name]!;
+  if (dt.diskEntrySize === 1) return `|${code}`;
+  return `${endian === "big" ? ">" : "<"}${code}`;
+}

@@ -1,0 +1,445 @@
+/**
+ * Zarr v3 metadata (`zarr.json`): parsing into the normalised model and writing back.
+ * Follows the Zarr v3 core specification, section "Metadata" ("Array metadata",
+ * "Group metadata") and "Extensions" (`must_understand`), plus zarr-python's inline
+ * `consolidated_metadata` convention for groups.
+ * @module
+ */
+import { z } from "zod";
+import { MetadataError, UnsupportedDataTypeError } from "../../errors.js";
+import { type DataType, type DataTypeName, dataType } from "../dtype.js";
+import type {
+  ArrayMetadata,
+  ChunkKeyEncoding,
+  CodecSpec,
+  GroupMetadata,
+  NodeMetadata,
+} from "../model.js";
+import { ATTRIBUTES, CHUNK_SHAPE, flattenConsolidated, nestConsolidated, SHAPE } from "./common.js";
+import { encodeFillValueV3, parseFillValueV3 } from "./fill-value.js";
+import { IssueList, isJsonObject, type JsonObject } from "./issues.js";
+import { decodeJsonObject } from "./json.js";
+
+/** Data type names of the Zarr v3 core specification ("Data types") that zarr-plan supports. */
+export const V3_DATA_TYPES: ReadonlySet<string> = new Set<DataTypeName>([
+  "bool",
+  "int8",
+  "int16",
+  "int32",
+  "int64",
+  "uint8",
+  "uint16",
+  "uint32",
+  "uint64",
+  "float16",
+  "float32",
+  "float64",
+  "complex64",
+  "complex128",
+]);
+
+const ARRAY_KEYS = new Set([
+  "zarr_format",
+  "node_type",
+  "shape",
+  "data_type",
+  "chunk_grid",
+  "chunk_key_encoding",
+  "fill_value",
+  "codecs",
+  "attributes",
+  "storage_transformers",
+  "dimension_names",
+]);
+
+const GROUP_KEYS = new Set(["zarr_format", "node_type", "attributes", "consolidated_metadata"]);
+
+const CODEC_OBJECT = z.looseObject({
+  name: z.string().min(1),
+  configuration: z.record(z.string(), z.unknown()).optional(),
+  must_understand: z.boolean().optional(),
+});
+
+const SEPARATOR_CONFIG = z.looseObject({ separator: z.enum(["/", "."]).optional() });
+
+const DIMENSION_NAMES = z.array(z.string().nullable());
+
+/** Whether `v` is an extension object that readers may ignore (`"must_understand": false`). */
+function ignorable(v: unknown): boolean {
+  return isJsonObject(v) && v.must_understand === false;
+}
+
+/** Records an issue for every unknown member that is not `"must_understand": false`. */
+function checkUnknownKeys(obj: JsonObject, known: ReadonlySet<string>, issues: IssueList): void {
+  for (const [k, v] of Object.entries(obj)) {
+    if (known.has(k) || ignorable(v)) continue;
+    issues.add(
+      [k],
+      `unknown field; extension fields a reader may ignore must be objects with "must_understand": false`,
+    );
+  }
+}
+
+function parseDataType(
+  obj: JsonObject,
+  issues: IssueList,
+): { dataType?: DataType; unsupported?: string } {
+  if (!Object.hasOwn(obj, "data_type")) {
+    issues.add(["data_type"], "required field is missing");
+    return {};
+  }
+  const v = obj.data_type;
+  let name: string | undefined;
+  if (typeof v === "string") name = v;
+  else if (isJsonObject(v) && typeof v.name === "string") name = v.name;
+  else {
+    issues.add(
+      ["data_type"],
+      "expected a data type name or an extension object {name, configuration}",
+    );
+    return {};
+  }
+  if (typeof v === "string" && V3_DATA_TYPES.has(name)) {
+    return { dataType: dataType(name as DataTypeName) };
+  }
+  issues.add(["data_type"], `unsupported data type ${JSON.stringify(name)}`);
+  return { unsupported: name };
+}
+
+function parseChunkGrid(v: unknown, issues: IssueList): number[] | undefined {
+  const path = ["chunk_grid"];
+  if (typeof v === "string") {
+    issues.add(
+      path,
+      v === "regular"
+        ? "the regular chunk grid needs configuration.chunk_shape"
+        : `unsupported chunk grid ${JSON.stringify(v)}; only "regular" is supported`,
+    );
+    return undefined;
+  }
+  if (!isJsonObject(v)) {
+    issues.add(path, "expected an object {name, configuration}");
+    return undefined;
+  }
+  const name = issues.field(v, "name", z.string(), true, path);
+  if (name !== undefined && name !== "regular") {
+    issues.add(
+      [...path, "name"],
+      `unsupported chunk grid ${JSON.stringify(name)}; only "regular" is supported`,
+    );
+    return undefined;
+  }
+  const conf = issues.field(
+    v,
+    "configuration",
+    z.looseObject({ chunk_shape: CHUNK_SHAPE }),
+    true,
+    path,
+  );
+  return conf?.chunk_shape;
+}
+
+function parseChunkKeyEncoding(v: unknown, issues: IssueList): ChunkKeyEncoding | undefined {
+  const path = ["chunk_key_encoding"];
+  let name: string | undefined;
+  let separator: "/" | "." | undefined;
+  if (typeof v === "string") name = v;
+  else if (isJsonObject(v)) {
+    name = issues.field(v, "name", z.string(), true, path);
+    separator = issues.field(v, "configuration", SEPARATOR_CONFIG, false, path)?.separator;
+  } else {
+    issues.add(path, "expected an object {name, configuration}");
+    return undefined;
+  }
+  if (name === undefined) return undefined;
+  if (name !== "default" && name !== "v2") {
+    issues.add(
+      typeof v === "string" ? path : [...path, "name"],
+      `unsupported chunk key encoding ${JSON.stringify(name)}; expected "default" or "v2"`,
+    );
+    return undefined;
+  }
+  return { name, separator: separator ?? (name === "default" ? "/" : ".") };
+}
+
+/**
+ * Parses a `codecs` list (Zarr v3 core, "codecs" and "Extension definition"): objects
+ * `{name, configuration?}` or short-hand name strings. `must_understand` members are accepted
+ * and dropped.
+ */
+export function parseCodecList(
+  v: unknown,
+  issues: IssueList,
+  path: readonly (string | number)[] = ["codecs"],
+): CodecSpec[] | undefined {
+  if (!Array.isArray(v)) {
+    issues.add(path, "expected an array of codecs");
+    return undefined;
+  }
+  if (v.length === 0) {
+    issues.add(path, "must list at least one codec (an array -> bytes codec is required)");
+    return undefined;
+  }
+  const out: CodecSpec[] = [];
+  let ok = true;
+  v.forEach((item: unknown, i) => {
+    if (typeof item === "string" && item.length > 0) {
+      out.push({ name: item });
+      return;
+    }
+    if (!isJsonObject(item)) {
+      issues.add([...path, i], "expected a codec name or an object {name, configuration}");
+      ok = false;
+      return;
+    }
+    const codec = issues.check(item, CODEC_OBJECT, [...path, i]);
+    if (codec === undefined) {
+      ok = false;
+      return;
+    }
+    out.push(
+      codec.configuration === undefined
+        ? { name: codec.name }
+        : { name: codec.name, configuration: codec.configuration },
+    );
+  });
+  return ok ? out : undefined;
+}
+
+function throwIssues(key: string, issues: IssueList, unsupported: string | undefined): void {
+  if (issues.ok) return;
+  if (unsupported !== undefined && issues.issues.length === 1) {
+    throw new UnsupportedDataTypeError(key, unsupported);
+  }
+  issues.throwIfAny(key);
+}
+
+function parseArray(obj: JsonObject, key: string, issues: IssueList): ArrayMetadata {
+  const shape = issues.field(obj, "shape", SHAPE, true);
+  // Length checks against the shape still apply when some shape entries are invalid.
+  const ndim = Array.isArray(obj.shape) ? obj.shape.length : undefined;
+  const { dataType: dt, unsupported } = parseDataType(obj, issues);
+
+  let chunkShape: number[] | undefined;
+  if (Object.hasOwn(obj, "chunk_grid")) chunkShape = parseChunkGrid(obj.chunk_grid, issues);
+  else issues.add(["chunk_grid"], "required field is missing");
+  if (ndim !== undefined && chunkShape && ndim !== chunkShape.length) {
+    issues.add(
+      ["chunk_grid", "configuration", "chunk_shape"],
+      `has ${chunkShape.length} entries but shape has ${ndim} dimensions`,
+    );
+  }
+
+  let chunkKeyEncoding: ChunkKeyEncoding | undefined;
+  if (Object.hasOwn(obj, "chunk_key_encoding")) {
+    chunkKeyEncoding = parseChunkKeyEncoding(obj.chunk_key_encoding, issues);
+  } else issues.add(["chunk_key_encoding"], "required field is missing");
+
+  let fillValue: ArrayMetadata["fillValue"] | undefined;
+  if (!Object.hasOwn(obj, "fill_value")) issues.add(["fill_value"], "required field is missing");
+  else if (dt) fillValue = parseFillValueV3(dt, obj.fill_value, issues);
+
+  let codecs: CodecSpec[] | undefined;
+  if (Object.hasOwn(obj, "codecs")) codecs = parseCodecList(obj.codecs, issues);
+  else issues.add(["codecs"], "required field is missing");
+
+  const attributes = issues.field(obj, "attributes", ATTRIBUTES, false) ?? {};
+
+  if (Object.hasOwn(obj, "storage_transformers")) {
+    const st = obj.storage_transformers;
+    if (!Array.isArray(st)) issues.add(["storage_transformers"], "expected an array");
+    else {
+      st.forEach((t: unknown, i) => {
+        if (!ignorable(t)) {
+          issues.add(["storage_transformers", i], "storage transformers are not supported");
+        }
+      });
+    }
+  }
+
+  let dimensionNames: (string | null)[] | null = null;
+  if (Object.hasOwn(obj, "dimension_names") && obj.dimension_names !== null) {
+    dimensionNames = issues.field(obj, "dimension_names", DIMENSION_NAMES, false) ?? null;
+    if (dimensionNames && ndim !== undefined && dimensionNames.length !== ndim) {
+      issues.add(
+        ["dimension_names"],
+        `has ${dimensionNames.length} entries but shape has ${ndim} dimensions`,
+      );
+    }
+  }
+
+  checkUnknownKeys(obj, ARRAY_KEYS, issues);
+  throwIssues(key, issues, unsupported);
+  return {
+    nodeType: "array",
+    zarrFormat: 3,
+    shape: shape!,
+    dataType: dt!,
+    chunkShape: chunkShape!,
+    fillValue: fillValue!,
+    codecs: codecs!,
+    chunkKeyEncoding: chunkKeyEncoding!,
+    dimensionNames,
+    attributes,
+  };
+}
+
+const CONSOLIDATED = z.looseObject({
+  kind: z.literal("inline"),
+  must_understand: z.boolean().optional(),
+  metadata: z.record(z.string(), z.unknown()),
+});
+
+function parseGroup(obj: JsonObject, key: string, issues: IssueList): GroupMetadata {
+  const attributes = issues.field(obj, "attributes", ATTRIBUTES, false) ?? {};
+  let children: Record<string, unknown> | undefined;
+  const cm = obj.consolidated_metadata;
+  if (cm !== undefined && cm !== null) {
+    // An unknown kind of consolidated metadata marked must_understand: false is ignored.
+    if (!(ignorable(cm) && isJsonObject(cm) && cm.kind !== "inline")) {
+      children = issues.check(cm, CONSOLIDATED, ["consolidated_metadata"])?.metadata;
+    }
+  }
+  checkUnknownKeys(obj, GROUP_KEYS, issues);
+  issues.throwIfAny(key);
+  const group: GroupMetadata = { nodeType: "group", zarrFormat: 3, attributes };
+  if (children === undefined) return group;
+  const flat = new Map<string, NodeMetadata>();
+  for (const [path, doc] of Object.entries(children)) {
+    flat.set(path, parseV3(doc, `${key}#consolidated_metadata/${path}`));
+  }
+  return { ...group, consolidated: nestConsolidated(flat) };
+}
+
+/**
+ * Parses a Zarr v3 metadata document (`zarr.json`) into the normalised model
+ * (Zarr v3 core specification, "Array metadata" / "Group metadata").
+ *
+ * `doc` is the document's bytes (UTF-8 JSON), its JSON text, or an already parsed object.
+ * Arrays: `shape`, `data_type` (core names bool, int8–int64, uint8–uint64, float16/32/64,
+ * complex64/128), a `regular` `chunk_grid`, `chunk_key_encoding` `default` (separator default
+ * `"/"`) or `v2` (default `"."`), `fill_value` in every permitted encoding (int64/uint64 →
+ * `bigint`), `codecs`, optional `attributes`, `dimension_names` (length = ndim),
+ * `storage_transformers` (must be empty). Groups: `attributes` and zarr-python's inline
+ * `consolidated_metadata`, whose entries are parsed recursively with the key
+ * `<key>#consolidated_metadata/<path>` and exposed as {@link GroupMetadata.consolidated}.
+ * Any other top-level member must be an object with `"must_understand": false` (ignored).
+ *
+ * @param key - store key of the document (e.g. `"a/zarr.json"`), carried by every error.
+ * @throws UnsupportedDataTypeError when the only problem is a data type zarr-plan does not
+ *   support (an extension or unknown name).
+ * @throws MetadataError for malformed JSON, and for schema violations, listing every offending
+ *   field in `issues` (field paths such as `chunk_grid.configuration.chunk_shape[1]`).
+ */
+export function parseV3(doc: unknown, key: string): NodeMetadata {
+  const obj = decodeJsonObject(doc, key);
+  const issues = new IssueList();
+  if (!Object.hasOwn(obj, "zarr_format")) issues.add(["zarr_format"], "required field is missing");
+  else if (obj.zarr_format !== 3) {
+    issues.add(["zarr_format"], `expected 3, got ${JSON.stringify(obj.zarr_format)}`);
+  }
+  const nodeType = issues.field(obj, "node_type", z.enum(["array", "group"]), true);
+  if (nodeType === "array") return parseArray(obj, key, issues);
+  if (nodeType === "group") return parseGroup(obj, key, issues);
+  issues.throwIfAny(key);
+  throw new MetadataError(key, [{ field: "node_type", message: "unreachable" }]);
+}
+
+/** The v3 name of a data type. @throws MetadataError for `bytes` (`|S<n>`, v2 only). */
+function v3DataTypeName(dt: DataType, key: string): string {
+  if (!V3_DATA_TYPES.has(dt.name)) {
+    throw new MetadataError(key, [
+      {
+        field: "data_type",
+        message: `data type ${dt.name}${dt.name === "bytes" ? ` (|S${dt.itemSize})` : ""} has no Zarr v3 core representation`,
+      },
+    ]);
+  }
+  return dt.name;
+}
+
+function codecJson(c: CodecSpec): Record<string, unknown> {
+  return c.configuration === undefined
+    ? { name: c.name }
+    : { name: c.name, configuration: c.configuration };
+}
+
+function arrayToV3Json(meta: ArrayMetadata, key: string): Record<string, unknown> {
+  const dataTypeName = v3DataTypeName(meta.dataType, key);
+  let fillValue: unknown;
+  try {
+    fillValue = encodeFillValueV3(meta.dataType, meta.fillValue);
+  } catch (cause) {
+    throw new MetadataError(
+      key,
+      [{ field: "fill_value", message: String((cause as Error).message) }],
+      {
+        cause,
+      },
+    );
+  }
+  const out: Record<string, unknown> = {
+    zarr_format: 3,
+    node_type: "array",
+    shape: [...meta.shape],
+    data_type: dataTypeName,
+    chunk_grid: { name: "regular", configuration: { chunk_shape: [...meta.chunkShape] } },
+    chunk_key_encoding: {
+      name: meta.chunkKeyEncoding.name,
+      configuration: { separator: meta.chunkKeyEncoding.separator },
+    },
+    fill_value: fillValue,
+    codecs: meta.codecs.map(codecJson),
+    attributes: { ...meta.attributes },
+  };
+  if (meta.dimensionNames !== null) out.dimension_names = [...meta.dimensionNames];
+  return out;
+}
+
+function emptyConsolidated(): Record<string, unknown> {
+  return { kind: "inline", must_understand: false, metadata: {} };
+}
+
+/**
+ * Writes the normalised model as a spec-conformant Zarr v3 `zarr.json` object (Zarr v3 core
+ * specification, "Array metadata" / "Group metadata"), as zarr-python and tensorstore write it.
+ *
+ * Arrays: `zarr_format`, `node_type`, `shape`, `data_type`, `chunk_grid` (regular),
+ * `chunk_key_encoding` with explicit `configuration.separator`, `fill_value` (NaN/±Infinity as
+ * strings, `[re, im]` for complex, int64/uint64 as numbers — a `bigint` when beyond 2^53, which
+ * {@link encodeJson} writes as an exact integer literal), `codecs`, `attributes`, and
+ * `dimension_names` only when not `null`; `storage_transformers` is omitted. v2-derived arrays
+ * keep their `numcodecs.*` codecs and `v2` chunk key encoding.
+ * Groups: `zarr_format`, `node_type`, `attributes` and, when `consolidated` is set, zarr-python's
+ * inline `consolidated_metadata` (flat, every descendant keyed by its path relative to the group;
+ * child groups carry an empty one, as zarr-python writes).
+ *
+ * @param key - key used in errors (default `"zarr.json"`).
+ * @throws MetadataError when the model cannot be expressed in v3 (the v2-only `|S<n>` data type)
+ *   or its fill value does not match its data type.
+ */
+export function toV3Json(meta: NodeMetadata, key = "zarr.json"): Record<string, unknown> {
+  if (meta.nodeType === "array") return arrayToV3Json(meta, key);
+  const out: Record<string, unknown> = {
+    zarr_format: 3,
+    node_type: "group",
+    attributes: { ...meta.attributes },
+  };
+  if (meta.consolidated !== undefined) {
+    const metadata: Record<string, unknown> = {};
+    for (const [path, child] of flattenConsolidated(meta.consolidated)) {
+      const childKey = `${key}#consolidated_metadata/${path}`;
+      metadata[path] =
+        child.nodeType === "array"
+          ? arrayToV3Json(child, childKey)
+          : {
+              zarr_format: 3,
+              node_type: "group",
+              attributes: { ...child.attributes },
+              consolidated_metadata: emptyConsolidated(),
+            };
+    }
+    out.consolidated_metadata = { kind: "inline", must_understand: false, metadata };
+  }
+  return out;
+}
