@@ -15,6 +15,8 @@ import { type LazyArray, lazy } from "../plan/lazy.js";
 import type { ArraySource, ReadOptions } from "../plan/source.js";
 import { type AnyStore, isWritable, type WritableStore } from "../store/types.js";
 import { keyOf } from "./paths.js";
+// Registers the default executor used by `lazy()` views.
+import "../exec/read.js";
 import { fillRegion } from "./fill.js";
 
 /** Options of a write. */

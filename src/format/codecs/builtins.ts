@@ -1,0 +1,35 @@
+/**
+ * The table of built-in codec factories, keyed by metadata name. Loaded by the registry.
+ * (Only function declarations are referenced here so that the registry → sharding → pipeline →
+ * registry import cycle is safe to evaluate from any entry point.)
+ * @module
+ */
+import { createBloscCodec, createNumcodecsBloscCodec } from "./blosc.js";
+import { createBytesCodec } from "./bytes.js";
+import { createCrc32cCodec } from "./crc32c.js";
+import { createDeltaCodec } from "./delta.js";
+import { createGzipCodec, createNumcodecsGzipCodec } from "./gzip.js";
+import { createLz4Codec } from "./lz4.js";
+import { createShardingCodec } from "./sharding.js";
+import { createTransposeCodec } from "./transpose.js";
+import type { CodecFactory } from "./types.js";
+import { zlibFactory } from "./zlib.js";
+import { zstdFactory } from "./zstd.js";
+
+/** Built-in codec factories by name. */
+export const BUILTIN_CODECS: Readonly<Record<string, CodecFactory>> = {
+  bytes: createBytesCodec,
+  transpose: createTransposeCodec,
+  gzip: createGzipCodec,
+  zlib: zlibFactory("zlib"),
+  zstd: zstdFactory("zstd"),
+  blosc: createBloscCodec,
+  crc32c: createCrc32cCodec,
+  sharding_indexed: createShardingCodec,
+  "numcodecs.zlib": zlibFactory("numcodecs.zlib"),
+  "numcodecs.gzip": createNumcodecsGzipCodec,
+  "numcodecs.zstd": zstdFactory("numcodecs.zstd"),
+  "numcodecs.blosc": createNumcodecsBloscCodec,
+  "numcodecs.lz4": createLz4Codec,
+  "numcodecs.delta": createDeltaCodec,
+};

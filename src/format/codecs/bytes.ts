@@ -1,0 +1,91 @@
+/**
+ * The `bytes` array→bytes codec: an array's elements in C order, each in little- or big-endian
+ * byte order. Zarr v3 core specification, "Codecs" → "bytes".
+ * @module
+ */
+import { CodecError } from "../../errors.js";
+import { toBytes, viewAs } from "../dtype.js";
+import type { CodecSpec } from "../model.js";
+import { cStrides, type NDArray, shapeSize } from "../ndarray.js";
+import type { ArrayToBytesCodec, ChunkSpec, CodecContext } from "./types.js";
+import { byteSwap, ConfigReader, cOrderData } from "./util.js";
+
+/** Byte order of the `bytes` codec. */
+export type Endian = "little" | "big";
+
+/**
+ * The `bytes` codec. Little-endian is zero-copy both ways (except float16 on runtimes without
+ * `Float16Array`, and misaligned input); big-endian copies and swaps every entry (each component
+ * of a complex number separately). `|S<n>` fixed-length bytes are never swapped.
+ */
+export class BytesCodec implements ArrayToBytesCodec {
+  readonly kind = "array_to_bytes" as const;
+  readonly name = "bytes";
+  /** Byte order; `undefined` when the configuration omits it (then little-endian). */
+  readonly endian: Endian | undefined;
+
+  constructor(endian?: Endian) {
+    this.endian = endian;
+  }
+
+  /** Encoded size in bytes: elements × item size. */
+  encodedSize(spec: ChunkSpec): number {
+    return shapeSize(spec.shape) * spec.dataType.itemSize;
+  }
+
+  /**
+   * Serialises `a` (any strides): a view of its memory when it is C-contiguous and little-endian.
+   */
+  async encode(a: NDArray, _spec: ChunkSpec, _ctx: CodecContext): Promise<Uint8Array> {
+    const dt = a.dtype;
+    const le = toBytes(dt, cOrderData(a));
+    return this.endian === "big" && dt.diskEntrySize > 1 ? byteSwap(le, dt.diskEntrySize) : le;
+  }
+
+  /**
+   * Deserialises `bytes` (exactly elements × item size bytes) to a C-order array of `spec.shape`.
+   * The result shares memory with `bytes` when little-endian and aligned.
+   * @throws CodecError when the byte length is wrong.
+   */
+  async decode(bytes: Uint8Array, spec: ChunkSpec, ctx: CodecContext): Promise<NDArray> {
+    const dt = spec.dataType;
+    const n = shapeSize(spec.shape);
+    const expected = n * dt.itemSize;
+    if (bytes.byteLength !== expected) {
+      throw new CodecError(
+        `expected ${expected} bytes (${n} elements of ${dt.name}), got ${bytes.byteLength}`,
+        { key: ctx.key, codec: this.name },
+      );
+    }
+    const src =
+      this.endian === "big" && dt.diskEntrySize > 1 ? byteSwap(bytes, dt.diskEntrySize) : bytes;
+    return {
+      data: viewAs(dt, src),
+      shape: [...spec.shape],
+      strides: cStrides(spec.shape),
+      dtype: dt,
+    };
+  }
+
+  toJSON(): CodecSpec {
+    return this.endian === undefined
+      ? { name: this.name }
+      : { name: this.name, configuration: { endian: this.endian } };
+  }
+}
+
+/**
+ * Factory of the `bytes` codec. `endian` is optional (little-endian when absent, as zarr-python
+ * reads it); for one-byte data types it is dropped on output.
+ * @throws MetadataError when `configuration.endian` is not `"little"`/`"big"`.
+ */
+export function createBytesCodec(
+  configuration: Readonly<Record<string, unknown>>,
+  spec: ChunkSpec,
+  metadataKey: string,
+): BytesCodec {
+  const r = new ConfigReader(configuration, metadataKey, "bytes");
+  const endian = r.has("endian") ? r.oneOf<Endian>("endian", ["little", "big"]) : undefined;
+  const multiByte = spec.dataType.diskEntrySize > 1;
+  return new BytesCodec(multiByte ? (endian ?? "little") : endian);
+}

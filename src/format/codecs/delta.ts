@@ -1,0 +1,197 @@
+/**
+ * The v2 `numcodecs.delta` filter (numcodecs `Delta`), as a bytes→bytes codec that knows its
+ * element types: encoding stores the first element and then the differences of consecutive
+ * elements (`dtype` arithmetic, cast to `astype`); decoding takes the running sum. Elements are
+ * taken in storage order (C, or F when a `transpose` precedes the `bytes` codec).
+ * @module
+ */
+import { CodecError } from "../../errors.js";
+import {
+  allocate,
+  type DataType,
+  type DataTypeName,
+  dataType,
+  type TypedArray,
+  toBytes,
+  viewAs,
+} from "../dtype.js";
+import type { CodecSpec } from "../model.js";
+import type { BytesToBytesCodec, CodecContext } from "./types.js";
+import { byteSwap, ConfigReader, type Entries } from "./util.js";
+
+/** A numeric NumPy type string understood by the delta filter (`"<i4"`, `">u2"`, `"|i1"`, `"<f8"`). */
+export interface DeltaType {
+  readonly typestr: string;
+  readonly dataType: DataType;
+  readonly bigEndian: boolean;
+}
+
+const KINDS: Record<string, DataTypeName> = {
+  i1: "int8",
+  i2: "int16",
+  i4: "int32",
+  i8: "int64",
+  u1: "uint8",
+  u2: "uint16",
+  u4: "uint32",
+  u8: "uint64",
+  f4: "float32",
+  f8: "float64",
+};
+
+/** Parses a NumPy type string for the delta filter, or returns `undefined` if unsupported. */
+export function parseDeltaType(typestr: string): DeltaType | undefined {
+  const m = /^([<>|=]?)([iuf]\d+)$/.exec(typestr);
+  const name = m ? KINDS[m[2]!] : undefined;
+  if (!m || !name) return undefined;
+  return { typestr, dataType: dataType(name), bigEndian: m[1] === ">" };
+}
+
+function view(t: DeltaType, bytes: Uint8Array): TypedArray {
+  const dt = t.dataType;
+  return viewAs(dt, t.bigEndian && dt.itemSize > 1 ? byteSwap(bytes, dt.itemSize) : bytes);
+}
+
+function serialise(t: DeltaType, data: TypedArray): Uint8Array {
+  const le = toBytes(t.dataType, data);
+  return t.bigEndian && t.dataType.itemSize > 1 ? byteSwap(le, t.dataType.itemSize) : le;
+}
+
+const is64 = (dt: DataType): boolean => dt.name === "int64" || dt.name === "uint64";
+
+/** Converts an element read from one TypedArray into a value storable in a TypedArray of `to`. */
+function cast(v: number | bigint, to: DataType): number | bigint {
+  if (is64(to)) return typeof v === "bigint" ? v : BigInt(Math.trunc(v));
+  return typeof v === "bigint" ? Number(v) : v;
+}
+
+/** numcodecs Delta between element types `dtype` (decoded) and `astype` (encoded). */
+export class DeltaCodec implements BytesToBytesCodec {
+  readonly kind = "bytes_to_bytes" as const;
+  readonly name = "numcodecs.delta";
+  readonly dtype: DeltaType;
+  readonly astype: DeltaType;
+
+  constructor(dtype: DeltaType, astype: DeltaType) {
+    this.dtype = dtype;
+    this.astype = astype;
+  }
+
+  /** Encoded size in bytes: elements × `astype` item size. */
+  encodedSize(decodedSize: number): number {
+    return (decodedSize / this.dtype.dataType.itemSize) * this.astype.dataType.itemSize;
+  }
+
+  /** @throws CodecError when the byte length is not a multiple of the `dtype` item size. */
+  async encode(bytes: Uint8Array, ctx: CodecContext): Promise<Uint8Array> {
+    const dsize = this.dtype.dataType.itemSize;
+    if (bytes.length % dsize !== 0) {
+      throw new CodecError(
+        `${bytes.length} bytes is not a whole number of ${this.dtype.typestr} elements`,
+        {
+          key: ctx.key,
+          codec: this.name,
+        },
+      );
+    }
+    const n = bytes.length / dsize;
+    const arr = view(this.dtype, bytes) as unknown as Entries;
+    const outT = allocate(this.astype.dataType, n);
+    const enc = outT as unknown as Entries;
+    if (n > 0) {
+      const sameType = this.dtype.dataType === this.astype.dataType;
+      const to = this.astype.dataType;
+      enc[0] = cast(arr[0]!, to);
+      if (sameType && is64(to)) {
+        for (let i = 1; i < n; i++) enc[i] = (arr[i] as bigint) - (arr[i - 1] as bigint);
+      } else if (sameType) {
+        for (let i = 1; i < n; i++) enc[i] = (arr[i] as number) - (arr[i - 1] as number);
+      } else {
+        const tmp = allocate(this.dtype.dataType, 1) as unknown as Entries;
+        const big = is64(this.dtype.dataType);
+        for (let i = 1; i < n; i++) {
+          tmp[0] = big
+            ? (arr[i] as bigint) - (arr[i - 1] as bigint)
+            : (arr[i] as number) - (arr[i - 1] as number);
+          enc[i] = cast(tmp[0]!, to);
+        }
+      }
+    }
+    return serialise(this.astype, outT);
+  }
+
+  /** @throws CodecError when the byte length is not a multiple of the `astype` item size. */
+  async decode(bytes: Uint8Array, ctx: CodecContext): Promise<Uint8Array> {
+    const asize = this.astype.dataType.itemSize;
+    if (bytes.length % asize !== 0) {
+      throw new CodecError(
+        `${bytes.length} bytes is not a whole number of ${this.astype.typestr} elements`,
+        {
+          key: ctx.key,
+          codec: this.name,
+        },
+      );
+    }
+    const n = bytes.length / asize;
+    const enc = view(this.astype, bytes) as unknown as Entries;
+    const outT = allocate(this.dtype.dataType, n);
+    const out = outT as unknown as Entries;
+    const to = this.dtype.dataType;
+    const sameType = to === this.astype.dataType;
+    if (sameType && is64(to)) {
+      let prev = 0n;
+      for (let i = 0; i < n; i++) {
+        out[i] = prev + (enc[i] as bigint);
+        prev = out[i] as bigint;
+      }
+    } else if (sameType) {
+      let prev = 0;
+      for (let i = 0; i < n; i++) {
+        out[i] = prev + (enc[i] as number);
+        prev = out[i] as number;
+      }
+    } else if (is64(to)) {
+      let prev = 0n;
+      for (let i = 0; i < n; i++) {
+        out[i] = prev + (cast(enc[i]!, to) as bigint);
+        prev = out[i] as bigint;
+      }
+    } else {
+      let prev = 0;
+      for (let i = 0; i < n; i++) {
+        out[i] = prev + (cast(enc[i]!, to) as number);
+        prev = out[i] as number;
+      }
+    }
+    return serialise(this.dtype, outT);
+  }
+
+  toJSON(): CodecSpec {
+    return {
+      name: this.name,
+      configuration: { dtype: this.dtype.typestr, astype: this.astype.typestr },
+    };
+  }
+}
+
+/**
+ * Factory of `numcodecs.delta`: `dtype` (required, e.g. `"<i4"`), `astype` (default `dtype`);
+ * integer and float32/float64 types.
+ * @throws MetadataError naming `configuration.dtype` / `configuration.astype`.
+ */
+export function createDeltaCodec(
+  configuration: Readonly<Record<string, unknown>>,
+  _spec: unknown,
+  metadataKey: string,
+): DeltaCodec {
+  const r: ConfigReader = new ConfigReader(configuration, metadataKey, "numcodecs.delta");
+  const dtypeStr = r.string("dtype");
+  const dtype = parseDeltaType(dtypeStr);
+  if (!dtype)
+    r.fail("dtype", `unsupported delta dtype ${JSON.stringify(dtypeStr)} (integer, <f4 or <f8)`);
+  const astypeStr = r.string("astype", dtypeStr);
+  const astype = parseDeltaType(astypeStr);
+  if (!astype)
+    r.fail("astype", `unsupported delta astype ${JSON.stringify(astypeStr)} (integer, <f4 or <f8)`);
+  return new DeltaCodec(dtype, astype);
+}

@@ -1,0 +1,75 @@
+/**
+ * The v2 `numcodecs.lz4` bytes→bytes codec (numcodecs `LZ4`): a 4-byte little-endian
+ * uncompressed size followed by one LZ4 block. Encoding uses the numcodecs.js WebAssembly build
+ * of liblz4; decoding uses a bounds-checked TypeScript decoder.
+ * @module
+ */
+import { CodecError } from "../../errors.js";
+import type { CodecSpec } from "../model.js";
+import { lz4DecodeBlock } from "./lz4-block.js";
+import type { BytesToBytesCodec, CodecContext } from "./types.js";
+import { ConfigReader, readU32LE, toCodecError } from "./util.js";
+import { lz4Wasm } from "./wasm.js";
+
+/** numcodecs LZ4 with `acceleration` (≥ 1; ≤ 0 means 1, as numcodecs does). */
+export class Lz4Codec implements BytesToBytesCodec {
+  readonly kind = "bytes_to_bytes" as const;
+  readonly name = "numcodecs.lz4";
+  readonly acceleration: number;
+
+  constructor(acceleration: number) {
+    this.acceleration = acceleration;
+  }
+
+  async encode(bytes: Uint8Array, ctx: CodecContext): Promise<Uint8Array> {
+    try {
+      return await (await lz4Wasm(Math.max(1, this.acceleration))).encode(bytes);
+    } catch (e) {
+      throw toCodecError(e, ctx.key, this.name);
+    }
+  }
+
+  /** @throws CodecError when the size header or the LZ4 block is corrupt or truncated. */
+  async decode(bytes: Uint8Array, ctx: CodecContext): Promise<Uint8Array> {
+    const fail = (m: string, cause?: unknown): never => {
+      throw new CodecError(m, { key: ctx.key, codec: this.name, cause });
+    };
+    if (bytes.length < 4) fail(`${bytes.length} bytes is too short for an LZ4 chunk (truncated)`);
+    const size = readU32LE(bytes, 0);
+    if (size === 0) return new Uint8Array(0);
+    const block = bytes.subarray(4);
+    // an LZ4 block expands at most ~255x
+    if (size > block.length * 256 + 64)
+      fail(`corrupt LZ4 size header (${size} bytes from ${block.length})`);
+    const out = new Uint8Array(size);
+    let got = 0;
+    try {
+      got = lz4DecodeBlock(block, out);
+    } catch (e) {
+      fail(`corrupt LZ4 data: ${(e as Error).message}`, e);
+    }
+    if (got !== size) fail(`LZ4 block decoded to ${got} bytes, the header says ${size}`);
+    return out;
+  }
+
+  encodedSize(): undefined {
+    return undefined;
+  }
+
+  toJSON(): CodecSpec {
+    return { name: this.name, configuration: { acceleration: this.acceleration } };
+  }
+}
+
+/**
+ * Factory of `numcodecs.lz4`: `acceleration` integer (default 1).
+ * @throws MetadataError naming `configuration.acceleration`.
+ */
+export function createLz4Codec(
+  configuration: Readonly<Record<string, unknown>>,
+  _spec: unknown,
+  metadataKey: string,
+): Lz4Codec {
+  const r = new ConfigReader(configuration, metadataKey, "numcodecs.lz4");
+  return new Lz4Codec(r.int("acceleration", -(2 ** 31), 2 ** 31 - 1, 1));
+}

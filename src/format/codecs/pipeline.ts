@@ -1,0 +1,293 @@
+/**
+ * Codec pipelines: the ordered codecs of an array (or of a shard's inner chunks), validated and
+ * bound to a chunk spec. Zarr v3 core specification, "Codecs": array→array codecs, then exactly
+ * one array→bytes codec, then bytes→bytes codecs; decoding runs them in reverse.
+ * @module
+ */
+import { CodecError, MetadataError } from "../../errors.js";
+import { allocate } from "../dtype.js";
+import type { CodecSpec } from "../model.js";
+import { cStrides, type NDArray, shapeSize } from "../ndarray.js";
+import { createCodec } from "./registry.js";
+import type { ShardingCodec } from "./sharding.js";
+import type {
+  ArrayToArrayCodec,
+  ArrayToBytesCodec,
+  BytesToBytesCodec,
+  ChunkSpec,
+  Codec,
+  CodecContext,
+} from "./types.js";
+import {
+  allElementsEqual,
+  fillEntries,
+  fmtShape,
+  hasCStrides,
+  sameShape,
+  scalarEntries,
+  toCContiguous,
+  toCodecError,
+} from "./util.js";
+
+/** A validated codec pipeline for chunks of one {@link ChunkSpec}. */
+export interface CodecPipeline {
+  /** The spec of the decoded chunks. */
+  readonly spec: ChunkSpec;
+  /** All codecs in metadata (encoding) order. */
+  readonly codecs: readonly Codec[];
+  /** The array→array codecs, in encoding order. */
+  readonly arrayToArray: readonly ArrayToArrayCodec[];
+  /** The array→bytes codec. */
+  readonly arrayToBytes: ArrayToBytesCodec;
+  /** The bytes→bytes codecs, in encoding order. */
+  readonly bytesToBytes: readonly BytesToBytesCodec[];
+  /**
+   * Set when the array→bytes codec is `sharding_indexed`: the shard layout (index size and
+   * location, inner pipeline) for reading inner chunks by byte range.
+   */
+  readonly sharding?: ShardingCodec;
+  /**
+   * Decodes the stored bytes of one chunk into a C-order contiguous NDArray of `spec.shape`
+   * (offset 0, strides `cStrides(spec.shape)`). The result may share memory with `bytes`.
+   * @throws CodecError (naming `ctx.key` and the failing codec) when any codec fails or sizes do
+   *   not match, ChecksumError when a checksum does not match. Never returns partial data.
+   */
+  decode(bytes: Uint8Array, ctx: CodecContext): Promise<NDArray>;
+  /**
+   * Encodes one chunk (shape `spec.shape`, any strides and offset) into bytes to store.
+   * The result may share memory with `chunk` (e.g. a lone little-endian `bytes` codec).
+   * @throws RangeError when the chunk's shape or data type differs from `spec`; CodecError when
+   *   a codec fails.
+   */
+  encode(chunk: NDArray, ctx: CodecContext): Promise<Uint8Array>;
+  /** A new C-order chunk of `spec.shape` with every element set to the fill value. */
+  fillChunk(): NDArray;
+  /** True when every element of `chunk` (any strides) equals the fill value (NaN equals NaN). */
+  isFill(chunk: NDArray): boolean;
+  /** The encoded size in bytes when every codec has a fixed size (e.g. `bytes` + `crc32c`), else `undefined`. */
+  encodedSize(): number | undefined;
+  /** The codecs in v3 metadata form. */
+  toJSON(): CodecSpec[];
+}
+
+class Pipeline implements CodecPipeline {
+  readonly spec: ChunkSpec;
+  readonly codecs: readonly Codec[];
+  readonly arrayToArray: readonly ArrayToArrayCodec[];
+  readonly arrayToBytes: ArrayToBytesCodec;
+  readonly bytesToBytes: readonly BytesToBytesCodec[];
+  readonly sharding?: ShardingCodec;
+  /** Decoded-side spec of each array→array codec. */
+  private readonly a2aSpecs: readonly ChunkSpec[];
+  /** Spec given to the array→bytes codec. */
+  private readonly a2bSpec: ChunkSpec;
+  private readonly fill: readonly (number | bigint)[];
+  private template: NDArray | undefined;
+
+  constructor(
+    spec: ChunkSpec,
+    codecs: Codec[],
+    a2a: ArrayToArrayCodec[],
+    a2aSpecs: ChunkSpec[],
+    a2b: ArrayToBytesCodec,
+    a2bSpec: ChunkSpec,
+    b2b: BytesToBytesCodec[],
+  ) {
+    this.spec = spec;
+    this.codecs = codecs;
+    this.arrayToArray = a2a;
+    this.a2aSpecs = a2aSpecs;
+    this.arrayToBytes = a2b;
+    this.a2bSpec = a2bSpec;
+    this.bytesToBytes = b2b;
+    if (a2b.name === "sharding_indexed") this.sharding = a2b as ShardingCodec;
+    this.fill = scalarEntries(spec.dataType, spec.fillValue);
+  }
+
+  async decode(bytes: Uint8Array, ctx: CodecContext): Promise<NDArray> {
+    let b = bytes;
+    for (let i = this.bytesToBytes.length - 1; i >= 0; i--) {
+      const c = this.bytesToBytes[i]!;
+      try {
+        b = await c.decode(b, ctx);
+      } catch (e) {
+        throw toCodecError(e, ctx.key, c.name);
+      }
+    }
+    let a: NDArray;
+    try {
+      a = await this.arrayToBytes.decode(b, this.a2bSpec, ctx);
+    } catch (e) {
+      throw toCodecError(e, ctx.key, this.arrayToBytes.name);
+    }
+    for (let i = this.arrayToArray.length - 1; i >= 0; i--) {
+      const c = this.arrayToArray[i]!;
+      try {
+        a = await c.decode(a, this.a2aSpecs[i]!, ctx);
+      } catch (e) {
+        throw toCodecError(e, ctx.key, c.name);
+      }
+    }
+    const shape = this.spec.shape;
+    if (
+      !sameShape(a.shape, shape) ||
+      a.dtype.name !== this.spec.dataType.name ||
+      a.dtype.itemSize !== this.spec.dataType.itemSize
+    ) {
+      throw new CodecError(
+        `decoded ${a.dtype.name} ${fmtShape(a.shape)}, expected ${this.spec.dataType.name} ${fmtShape(shape)}`,
+        {
+          key: ctx.key,
+          codec: this.codecs[0]!.name,
+        },
+      );
+    }
+    if (
+      (a.offset ?? 0) === 0 &&
+      hasCStrides(a) &&
+      a.data.length === shapeSize(shape) * a.dtype.lanes
+    ) {
+      return sameShape(a.strides, cStrides(shape))
+        ? a
+        : { data: a.data, shape, strides: cStrides(shape), dtype: a.dtype };
+    }
+    return toCContiguous(a);
+  }
+
+  async encode(chunk: NDArray, ctx: CodecContext): Promise<Uint8Array> {
+    const spec = this.spec;
+    if (!sameShape(chunk.shape, spec.shape)) {
+      throw new RangeError(
+        `chunk "${ctx.key}": shape ${fmtShape(chunk.shape)} differs from the chunk shape ${fmtShape(spec.shape)}`,
+      );
+    }
+    if (
+      chunk.dtype.name !== spec.dataType.name ||
+      chunk.dtype.itemSize !== spec.dataType.itemSize
+    ) {
+      throw new RangeError(
+        `chunk "${ctx.key}": data type ${chunk.dtype.name} differs from ${spec.dataType.name}`,
+      );
+    }
+    let a = chunk;
+    for (let i = 0; i < this.arrayToArray.length; i++) {
+      const c = this.arrayToArray[i]!;
+      try {
+        a = await c.encode(a, this.a2aSpecs[i]!, ctx);
+      } catch (e) {
+        throw toCodecError(e, ctx.key, c.name);
+      }
+    }
+    let b: Uint8Array;
+    try {
+      b = await this.arrayToBytes.encode(a, this.a2bSpec, ctx);
+    } catch (e) {
+      throw toCodecError(e, ctx.key, this.arrayToBytes.name);
+    }
+    for (const c of this.bytesToBytes) {
+      try {
+        b = await c.encode(b, ctx);
+      } catch (e) {
+        throw toCodecError(e, ctx.key, c.name);
+      }
+    }
+    return b;
+  }
+
+  fillChunk(): NDArray {
+    const { shape, dataType } = this.spec;
+    if (!this.template) {
+      const data = allocate(dataType, shapeSize(shape));
+      fillEntries(data, dataType, this.fill);
+      this.template = { data, shape: [...shape], strides: cStrides(shape), dtype: dataType };
+    }
+    return {
+      data: this.template.data.slice(),
+      shape: [...shape],
+      strides: cStrides(shape),
+      dtype: dataType,
+    };
+  }
+
+  isFill(chunk: NDArray): boolean {
+    return allElementsEqual(chunk, this.fill);
+  }
+
+  encodedSize(): number | undefined {
+    let n = this.arrayToBytes.encodedSize?.(this.a2bSpec);
+    for (const c of this.bytesToBytes) {
+      if (n === undefined) return undefined;
+      n = c.encodedSize?.(n);
+    }
+    return n;
+  }
+
+  toJSON(): CodecSpec[] {
+    return this.codecs.map((c) => c.toJSON());
+  }
+}
+
+/**
+ * Builds and validates the codec pipeline `codecs` (v3 metadata order) for chunks of `spec`.
+ * @param metadataKey store key of the metadata document, named by errors.
+ * @param field JSON path of the codec list in that document (default `"codecs"`); nested
+ *   pipelines (sharding) pass e.g. `"codecs[0].configuration.codecs"`.
+ * @throws UnknownCodecError for an unregistered codec name; MetadataError naming the field for a
+ *   bad configuration, a missing or second array→bytes codec, or a codec in the wrong position.
+ */
+export function createCodecPipeline(
+  codecs: readonly CodecSpec[],
+  spec: ChunkSpec,
+  metadataKey: string,
+  field = "codecs",
+): CodecPipeline {
+  if (!Array.isArray(codecs)) {
+    throw new MetadataError(metadataKey, [{ field, message: "expected an array of codecs" }]);
+  }
+  const all: Codec[] = [];
+  const a2a: ArrayToArrayCodec[] = [];
+  const a2aSpecs: ChunkSpec[] = [];
+  const b2b: BytesToBytesCodec[] = [];
+  let a2b: ArrayToBytesCodec | undefined;
+  let a2bSpec = spec;
+  let current = spec;
+  const misplaced = (i: number, message: string): never => {
+    throw new MetadataError(metadataKey, [{ field: `${field}[${i}]`, message }]);
+  };
+  for (let i = 0; i < codecs.length; i++) {
+    const codec = createCodec(codecs[i]!, current, metadataKey, `${field}[${i}]`);
+    all.push(codec);
+    switch (codec.kind) {
+      case "array_to_array":
+        if (a2b)
+          misplaced(
+            i,
+            `array→array codec "${codec.name}" must come before the array→bytes codec "${a2b.name}"`,
+          );
+        a2a.push(codec);
+        a2aSpecs.push(current);
+        current = codec.resolveSpec(current);
+        break;
+      case "array_to_bytes":
+        if (a2b)
+          misplaced(i, `second array→bytes codec "${codec.name}" (already have "${a2b.name}")`);
+        a2b = codec;
+        a2bSpec = current;
+        break;
+      case "bytes_to_bytes":
+        if (!a2b)
+          misplaced(
+            i,
+            `bytes→bytes codec "${codec.name}" must come after an array→bytes codec such as "bytes"`,
+          );
+        b2b.push(codec);
+        break;
+    }
+  }
+  if (!a2b) {
+    throw new MetadataError(metadataKey, [
+      { field, message: 'the codecs need exactly one array→bytes codec (e.g. "bytes")' },
+    ]);
+  }
+  return new Pipeline(spec, all, a2a, a2aSpecs, a2b, a2bSpec, b2b);
+}

@@ -1,0 +1,64 @@
+/**
+ * The codec registry: codec name (as written in metadata) → factory. The built-in codecs are
+ * registered when this module loads; {@link registerCodec} adds or replaces codecs.
+ *
+ * Built-ins: v3 `bytes`, `transpose`, `gzip`, `zstd`, `blosc`, `crc32c`, `sharding_indexed`
+ * (Zarr v3 core specification, "Codecs", and the sharding codec specification), `zlib`, and the
+ * v2 numcodecs codecs `numcodecs.zlib`, `numcodecs.gzip`, `numcodecs.zstd`, `numcodecs.blosc`,
+ * `numcodecs.lz4`, `numcodecs.delta` (see the numcodecs documentation).
+ * @module
+ */
+import { UnknownCodecError } from "../../errors.js";
+import type { CodecSpec } from "../model.js";
+import { BUILTIN_CODECS } from "./builtins.js";
+import type { ChunkSpec, Codec, CodecFactory } from "./types.js";
+import { prefixMetadataError } from "./util.js";
+
+const registry = new Map<string, CodecFactory>(Object.entries(BUILTIN_CODECS));
+
+/**
+ * Registers (or replaces) the codec `name`. The factory gets the codec's `configuration`
+ * (`{}` when absent), the chunk spec it will be applied to and the metadata key (for errors);
+ * it must throw `MetadataError` for a bad configuration.
+ */
+export function registerCodec(name: string, factory: CodecFactory): void {
+  registry.set(name, factory);
+}
+
+/** The factory registered for `name`, or `undefined`. */
+export function getCodecFactory(name: string): CodecFactory | undefined {
+  return registry.get(name);
+}
+
+/** Names of every registered codec. */
+export function registeredCodecs(): string[] {
+  return [...registry.keys()];
+}
+
+/**
+ * Builds one codec from its metadata form.
+ * @param field JSON path of the codec in the metadata document, for errors (e.g. `"codecs[1]"`).
+ * @throws UnknownCodecError when `spec.name` is not registered; MetadataError (fields prefixed
+ *   with `field`) when its configuration is invalid.
+ */
+export function createCodec(
+  spec: CodecSpec,
+  chunk: ChunkSpec,
+  metadataKey: string,
+  field = "codecs",
+): Codec {
+  if (typeof spec !== "object" || spec === null || typeof spec.name !== "string") {
+    throw new UnknownCodecError(
+      metadataKey,
+      String((spec as { name?: unknown } | null)?.name),
+      field,
+    );
+  }
+  const factory = registry.get(spec.name);
+  if (!factory) throw new UnknownCodecError(metadataKey, spec.name, `${field}.name`);
+  try {
+    return factory(spec.configuration ?? {}, chunk, metadataKey);
+  } catch (e) {
+    throw prefixMetadataError(e, field);
+  }
+}

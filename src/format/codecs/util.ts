@@ -1,0 +1,383 @@
+/**
+ * Helpers shared by the codecs: configuration parsing, error conversion, byte swapping,
+ * fill values and contiguous views.
+ * @module
+ */
+import { CodecError, MetadataError, UnknownCodecError, ZarrPlanError } from "../../errors.js";
+import { allocate, type DataType, type Scalar, type TypedArray } from "../dtype.js";
+import { copyStrided, cStrides, type NDArray, shapeSize } from "../ndarray.js";
+
+/** Indexable view of any TypedArray (numbers or bigints). */
+export type Entries = { [i: number]: number | bigint; readonly length: number };
+
+/** Reads and validates the fields of a codec `configuration`; errors name `configuration.<field>`. */
+export class ConfigReader {
+  constructor(
+    readonly config: Readonly<Record<string, unknown>>,
+    readonly metadataKey: string,
+    readonly codec: string,
+  ) {}
+
+  /** Throws a `MetadataError` naming `configuration.<field>`. */
+  fail(field: string, message: string): never {
+    throw new MetadataError(this.metadataKey, [
+      { field: field ? `configuration.${field}` : "configuration", message },
+    ]);
+  }
+
+  has(field: string): boolean {
+    return this.config[field] !== undefined && this.config[field] !== null;
+  }
+
+  /** An integer in `[min, max]`, or `fallback` when absent. */
+  int(field: string, min: number, max: number, fallback?: number): number {
+    const v = this.config[field];
+    if (v === undefined || v === null) {
+      if (fallback === undefined) this.fail(field, `${this.codec} needs an integer "${field}"`);
+      return fallback;
+    }
+    if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) {
+      this.fail(field, `expected an integer in [${min}, ${max}], got ${JSON.stringify(v)}`);
+    }
+    return v;
+  }
+
+  /** A boolean, or `fallback` when absent. */
+  bool(field: string, fallback: boolean): boolean {
+    const v = this.config[field];
+    if (v === undefined || v === null) return fallback;
+    if (typeof v !== "boolean") this.fail(field, `expected a boolean, got ${JSON.stringify(v)}`);
+    return v;
+  }
+
+  /** One of `values`, or `fallback` when absent. */
+  oneOf<T extends string | number>(field: string, values: readonly T[], fallback?: T): T {
+    const v = this.config[field];
+    if (v === undefined || v === null) {
+      if (fallback === undefined) {
+        this.fail(field, `${this.codec} needs "${field}", one of ${JSON.stringify(values)}`);
+      }
+      return fallback;
+    }
+    if (!values.includes(v as T)) {
+      this.fail(field, `expected one of ${JSON.stringify(values)}, got ${JSON.stringify(v)}`);
+    }
+    return v as T;
+  }
+
+  /** A string, or `fallback` when absent. */
+  string(field: string, fallback?: string): string {
+    const v = this.config[field];
+    if (v === undefined || v === null) {
+      if (fallback === undefined) this.fail(field, `${this.codec} needs a string "${field}"`);
+      return fallback;
+    }
+    if (typeof v !== "string") this.fail(field, `expected a string, got ${JSON.stringify(v)}`);
+    return v;
+  }
+
+  /** An array of integers ≥ `min`. */
+  intArray(field: string, min: number): number[] {
+    const v = this.config[field];
+    if (
+      !Array.isArray(v) ||
+      v.some((x) => typeof x !== "number" || !Number.isInteger(x) || x < min)
+    ) {
+      this.fail(field, `expected an array of integers >= ${min}, got ${JSON.stringify(v)}`);
+    }
+    return [...(v as number[])];
+  }
+}
+
+/**
+ * Re-throws a `MetadataError` raised while building a codec with every `field` prefixed by
+ * `prefix` (e.g. `"codecs[1]"`), keeping `UnknownCodecError`'s class. Other errors pass through.
+ */
+export function prefixMetadataError(e: unknown, prefix: string): unknown {
+  const join = (f: string): string => (f ? `${prefix}.${f}` : prefix);
+  if (e instanceof UnknownCodecError) {
+    return new UnknownCodecError(e.key, e.codec, join(e.issues[0]?.field ?? ""));
+  }
+  if (e instanceof MetadataError) {
+    return new MetadataError(
+      e.key,
+      e.issues.map((i) => ({ field: join(i.field), message: i.message })),
+      { cause: e.cause, code: e.code },
+    );
+  }
+  return e;
+}
+
+/**
+ * Converts anything a codec (or a third-party decoder it calls) threw into a zarr-plan error:
+ * `ZarrPlanError`s (`CodecError`, `ChecksumError`, `AbortError`, …) pass through, anything else
+ * becomes a `CodecError` naming `key` and `codec`, with the original as `cause`.
+ */
+export function toCodecError(e: unknown, key: string, codec: string): ZarrPlanError {
+  if (e instanceof ZarrPlanError) return e;
+  const message = e instanceof Error ? e.message : String(e);
+  return new CodecError(message || "unknown error", { key, codec, cause: e });
+}
+
+/**
+ * A copy of `src` with the bytes of every `width`-byte word reversed (little ↔ big endian).
+ * `width` is 1, 2, 4, 8 or 16 bytes; `src.length` must be a multiple of it. Width 1 copies.
+ */
+export function byteSwap(src: Uint8Array, width: number): Uint8Array {
+  const n = src.length;
+  const out = new Uint8Array(n);
+  switch (width) {
+    case 1:
+      out.set(src);
+      break;
+    case 2:
+      for (let i = 0; i < n; i += 2) {
+        out[i] = src[i + 1]!;
+        out[i + 1] = src[i]!;
+      }
+      break;
+    case 4:
+      for (let i = 0; i < n; i += 4) {
+        out[i] = src[i + 3]!;
+        out[i + 1] = src[i + 2]!;
+        out[i + 2] = src[i + 1]!;
+        out[i + 3] = src[i]!;
+      }
+      break;
+    case 8:
+      for (let i = 0; i < n; i += 8) {
+        out[i] = src[i + 7]!;
+        out[i + 1] = src[i + 6]!;
+        out[i + 2] = src[i + 5]!;
+        out[i + 3] = src[i + 4]!;
+        out[i + 4] = src[i + 3]!;
+        out[i + 5] = src[i + 2]!;
+        out[i + 6] = src[i + 1]!;
+        out[i + 7] = src[i]!;
+      }
+      break;
+    default:
+      for (let i = 0; i < n; i += width) {
+        for (let k = 0; k < width; k++) out[i + k] = src[i + width - 1 - k]!;
+      }
+  }
+  return out;
+}
+
+/**
+ * The TypedArray entries (`dt.lanes` of them) that store `value` in an array of `dt`, exactly as
+ * the TypedArray would read them back (float32/float16 rounding, bigint for 64-bit integers,
+ * 0/1 for bool, `[re, im]` for complex, NUL-padded bytes for `|S<n>`).
+ */
+export function scalarEntries(dt: DataType, value: Scalar): (number | bigint)[] {
+  const tmp = allocate(dt, 1) as unknown as Entries;
+  if (dt.name === "bytes") {
+    if (value instanceof Uint8Array) {
+      for (let i = 0; i < Math.min(value.length, dt.lanes); i++) tmp[i] = value[i]!;
+    }
+  } else if (dt.lanes === 2) {
+    const pair = Array.isArray(value)
+      ? (value as readonly [number, number])
+      : [Number(value as number), 0];
+    tmp[0] = pair[0]!;
+    tmp[1] = pair[1]!;
+  } else if (dt.name === "int64" || dt.name === "uint64") {
+    tmp[0] =
+      typeof value === "bigint"
+        ? value
+        : typeof value === "boolean"
+          ? BigInt(value ? 1 : 0)
+          : BigInt(Math.trunc(Number(value)));
+  } else if (typeof value === "boolean") {
+    tmp[0] = value ? 1 : 0;
+  } else {
+    tmp[0] = typeof value === "bigint" ? Number(value) : Number(value as number);
+  }
+  const out: (number | bigint)[] = [];
+  for (let i = 0; i < dt.lanes; i++) out.push(tmp[i]!);
+  return out;
+}
+
+/** Sets every entry of `data` (a whole TypedArray of `dt` elements) to the element `entries`. */
+export function fillEntries(
+  data: TypedArray,
+  dt: DataType,
+  entries: readonly (number | bigint)[],
+): void {
+  const lanes = dt.lanes;
+  const d = data as unknown as Entries & { fill(v: number | bigint): void };
+  if (lanes === 1) {
+    d.fill(entries[0]!);
+    return;
+  }
+  let same = true;
+  for (let l = 1; l < lanes; l++) if (!Object.is(entries[l], entries[0])) same = false;
+  if (same) {
+    d.fill(entries[0]!);
+    return;
+  }
+  const n = data.length;
+  for (let i = 0; i < n; i += lanes) for (let l = 0; l < lanes; l++) d[i + l] = entries[l]!;
+}
+
+/** True when the strides of `a` are the C-order strides of its shape (size-1 dimensions ignored). */
+export function hasCStrides(a: NDArray): boolean {
+  const c = cStrides(a.shape);
+  for (let i = 0; i < a.shape.length; i++) {
+    if (a.shape[i]! > 1 && a.strides[i] !== c[i]) return false;
+  }
+  return true;
+}
+
+/**
+ * The entries of `a` in C order as one TypedArray (`size * lanes` entries): a zero-copy
+ * `subarray` when `a` is C-contiguous (at any offset), else a copy.
+ */
+export function cOrderData(a: NDArray): TypedArray {
+  const n = shapeSize(a.shape);
+  const lanes = a.dtype.lanes;
+  if (hasCStrides(a)) {
+    const start = (a.offset ?? 0) * lanes;
+    const end = start + n * lanes;
+    if (start === 0 && end === a.data.length) return a.data;
+    return a.data.subarray(start, end) as TypedArray;
+  }
+  const data = allocate(a.dtype, n);
+  copyStrided(a, { data, shape: a.shape, strides: cStrides(a.shape), dtype: a.dtype });
+  return data;
+}
+
+/** `a` as a C-order NDArray with offset 0 and exactly `cStrides(shape)` (copies only when needed). */
+export function toCContiguous(a: NDArray): NDArray {
+  return { data: cOrderData(a), shape: [...a.shape], strides: cStrides(a.shape), dtype: a.dtype };
+}
+
+/**
+ * True when every element of `a` (any strides and offset) equals the element `entries`
+ * (from {@link scalarEntries}); NaN equals NaN, `-0` equals `0`.
+ */
+export function allElementsEqual(a: NDArray, entries: readonly (number | bigint)[]): boolean {
+  const shape = a.shape;
+  const n = shapeSize(shape);
+  if (n === 0) return true;
+  const lanes = a.dtype.lanes;
+  const d = a.data as unknown as Entries;
+  const nan = entries.map((e) => typeof e === "number" && Number.isNaN(e));
+  if (hasCStrides(a)) {
+    return runEqual(d, (a.offset ?? 0) * lanes, n, lanes, lanes, entries, nan);
+  }
+  const nd = shape.length;
+  const last = nd - 1;
+  const len = shape[last]!;
+  const step = a.strides[last]! * lanes;
+  const idx = new Array<number>(nd).fill(0);
+  let pos = (a.offset ?? 0) * lanes;
+  for (;;) {
+    if (!runEqual(d, pos, len, step, lanes, entries, nan)) return false;
+    let k = last - 1;
+    for (; k >= 0; k--) {
+      idx[k]!++;
+      pos += a.strides[k]! * lanes;
+      if (idx[k]! < shape[k]!) break;
+      pos -= a.strides[k]! * lanes * shape[k]!;
+      idx[k] = 0;
+    }
+    if (k < 0) return true;
+  }
+}
+
+/** Compares `elements` elements, the first at entry `start`, consecutive ones `step` entries apart. */
+function runEqual(
+  d: Entries,
+  start: number,
+  elements: number,
+  step: number,
+  lanes: number,
+  entries: readonly (number | bigint)[],
+  nan: readonly boolean[],
+): boolean {
+  if (lanes === 1) {
+    const f = entries[0]!;
+    if (nan[0]) {
+      for (let e = 0, i = start; e < elements; e++, i += step) {
+        if (!Number.isNaN(d[i])) return false;
+      }
+    } else {
+      for (let e = 0, i = start; e < elements; e++, i += step) if (d[i] !== f) return false;
+    }
+    return true;
+  }
+  for (let e = 0, pos = start; e < elements; e++, pos += step) {
+    for (let l = 0; l < lanes; l++) {
+      const v = d[pos + l]!;
+      if (nan[l] ? !Number.isNaN(v) : v !== entries[l]) return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * Copies all of `src` into `dst` (same shape, any strides). Rows are copied with
+ * `TypedArray.set` when both last-dimension strides are 1; otherwise element by element.
+ */
+export function copyRegion(src: NDArray, dst: NDArray): void {
+  const nd = src.shape.length;
+  const lanes = src.dtype.lanes;
+  if (
+    nd === 0 ||
+    src.strides[nd - 1] !== 1 ||
+    dst.strides[nd - 1] !== 1 ||
+    src.shape[nd - 1]! < 4
+  ) {
+    copyStrided(src, dst);
+    return;
+  }
+  const n = shapeSize(src.shape);
+  if (n === 0) return;
+  const last = nd - 1;
+  const rowLen = src.shape[last]! * lanes;
+  const sd = src.data as unknown as { subarray(a: number, b: number): TypedArray };
+  const dd = dst.data as unknown as { set(a: TypedArray, o: number): void };
+  const idx = new Array<number>(nd).fill(0);
+  let so = (src.offset ?? 0) * lanes;
+  let doff = (dst.offset ?? 0) * lanes;
+  for (;;) {
+    dd.set(sd.subarray(so, so + rowLen), doff);
+    let k = last - 1;
+    for (; k >= 0; k--) {
+      idx[k]!++;
+      so += src.strides[k]! * lanes;
+      doff += dst.strides[k]! * lanes;
+      if (idx[k]! < src.shape[k]!) break;
+      so -= src.strides[k]! * lanes * src.shape[k]!;
+      doff -= dst.strides[k]! * lanes * src.shape[k]!;
+      idx[k] = 0;
+    }
+    if (k < 0) return;
+  }
+}
+
+/** Formats a shape for messages: `[2, 3]`. */
+export function fmtShape(shape: readonly number[]): string {
+  return `[${shape.join(", ")}]`;
+}
+
+/** True when two shapes are equal. */
+export function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Reads a little-endian uint32 at `pos`. */
+export function readU32LE(b: Uint8Array, pos: number): number {
+  return (b[pos]! | (b[pos + 1]! << 8) | (b[pos + 2]! << 16) | (b[pos + 3]! << 24)) >>> 0;
+}
+
+/** Writes `v` as a little-endian uint32 at `pos`. */
+export function writeU32LE(b: Uint8Array, pos: number, v: number): void {
+  b[pos] = v & 0xff;
+  b[pos + 1] = (v >>> 8) & 0xff;
+  b[pos + 2] = (v >>> 16) & 0xff;
+  b[pos + 3] = (v >>> 24) & 0xff;
+}

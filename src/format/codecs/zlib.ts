@@ -1,0 +1,92 @@
+/**
+ * The `zlib` bytes→bytes codec (RFC 1950 zlib stream): v2 `numcodecs.zlib` (numcodecs `Zlib`),
+ * also registered as `zlib`. Decoding verifies the Adler-32 trailer.
+ * @module
+ */
+import { inflateSync, zlibSync } from "fflate";
+import { CodecError } from "../../errors.js";
+import type { CodecSpec } from "../model.js";
+import { adler32 } from "./checksums.js";
+import type { BytesToBytesCodec, CodecContext } from "./types.js";
+import { ConfigReader } from "./util.js";
+
+type Level = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9;
+
+/** Inflates a zlib stream and checks its Adler-32. Throws `Error` with a message when corrupt. */
+export function zlibDecompress(bytes: Uint8Array): Uint8Array {
+  const n = bytes.length;
+  if (n < 6) throw new Error(`${n} bytes is too short for a zlib stream (truncated)`);
+  const cmf = bytes[0]!;
+  const flg = bytes[1]!;
+  if ((cmf & 15) !== 8 || (cmf * 256 + flg) % 31 !== 0)
+    throw new Error("not a zlib stream (bad header)");
+  if (flg & 32) throw new Error("zlib streams with a preset dictionary are not supported");
+  let out: Uint8Array;
+  try {
+    out = inflateSync(bytes.subarray(2, n - 4));
+  } catch (e) {
+    throw new Error(`corrupt DEFLATE data: ${(e as Error).message}`);
+  }
+  const expected =
+    ((bytes[n - 4]! << 24) | (bytes[n - 3]! << 16) | (bytes[n - 2]! << 8) | bytes[n - 1]!) >>> 0;
+  const actual = adler32(out);
+  if (expected !== actual) {
+    throw new Error(
+      `Adler-32 mismatch (stored 0x${expected.toString(16)}, computed 0x${actual.toString(16)})`,
+    );
+  }
+  return out;
+}
+
+/** Deflates `bytes` into a zlib stream at `level` 0–9. */
+export function zlibCompress(bytes: Uint8Array, level: number): Uint8Array {
+  return zlibSync(bytes, { level: level as Level });
+}
+
+/** zlib with compression `level` 0–9. */
+export class ZlibCodec implements BytesToBytesCodec {
+  readonly kind = "bytes_to_bytes" as const;
+  readonly name: string;
+  readonly level: number;
+
+  constructor(level: number, name = "numcodecs.zlib") {
+    this.level = level;
+    this.name = name;
+  }
+
+  async encode(bytes: Uint8Array, _ctx: CodecContext): Promise<Uint8Array> {
+    return zlibCompress(bytes, this.level);
+  }
+
+  /** @throws CodecError when the header, the DEFLATE data or the Adler-32 is wrong. */
+  async decode(bytes: Uint8Array, ctx: CodecContext): Promise<Uint8Array> {
+    try {
+      return zlibDecompress(bytes);
+    } catch (e) {
+      throw new CodecError((e as Error).message, { key: ctx.key, codec: this.name, cause: e });
+    }
+  }
+
+  encodedSize(): undefined {
+    return undefined;
+  }
+
+  toJSON(): CodecSpec {
+    return { name: this.name, configuration: { level: this.level } };
+  }
+}
+
+/**
+ * Factory of `numcodecs.zlib` / `zlib`: `level` 0–9 (numcodecs default 1).
+ * @throws MetadataError naming `configuration.level`.
+ */
+export function zlibFactory(name: string) {
+  return (
+    configuration: Readonly<Record<string, unknown>>,
+    _spec: unknown,
+    metadataKey: string,
+  ): ZlibCodec => {
+    const r = new ConfigReader(configuration, metadataKey, name);
+    return new ZlibCodec(r.int("level", 0, 9, 1), name);
+  };
+}

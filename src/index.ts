@@ -1,0 +1,54 @@
+/**
+ * zarr-plan: Zarr v2 and v3 arrays with lazy indexing and query planning.
+ *
+ * - Stores: {@link MemoryStore}, {@link FileSystemStore} (Node), {@link FetchStore} (HTTP Range), and any
+ *   zarrita.js store.
+ * - Hierarchy: {@link open}, {@link openArray}, {@link openGroup}, {@link createArray}, {@link createGroup},
+ *   {@link deleteNode}.
+ * - Selections: `array.lazy().get(…).oindex(…).vindex(…).mask(…)`, then `read()`.
+ * @module
+ */
+import "./exec/read.js";
+
+export * from "./errors.js";
+export * from "./store/index.js";
+export {
+  type DataType,
+  type DataTypeName,
+  dataType,
+  hasFloat16Array,
+  type Scalar,
+  type TypedArray,
+} from "./format/dtype.js";
+export { type NDArray, shapeSize, cStrides } from "./format/ndarray.js";
+export { readNpy, writeNpy } from "./format/npy.js";
+export type { ArrayMetadata, GroupMetadata, NodeMetadata, CodecSpec, ChunkKeyEncoding } from "./format/model.js";
+export {
+  type ArrayToArrayCodec,
+  type ArrayToBytesCodec,
+  type BytesToBytesCodec,
+  type ChunkSpec,
+  type Codec,
+  type CodecContext,
+  type CodecFactory,
+  type CodecPipeline,
+  createCodecPipeline,
+  registerCodec,
+} from "./format/codecs/index.js";
+export * from "./hierarchy/index.js";
+export {
+  type ArraySource,
+  ellipsis,
+  type Executor,
+  LazyArray,
+  lazy,
+  newaxis,
+  parseSelection,
+  type ReadOptions,
+  type Selection,
+  type SelectionItem,
+  type Slice,
+  slice,
+  type IndexTransform,
+} from "./plan/index.js";
+export { readLazy } from "./exec/read.js";

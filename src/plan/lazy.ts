@@ -1,0 +1,206 @@
+/**
+ * Lazy arrays: chains of selections that read nothing until `read()`.
+ *
+ * ```ts
+ * const v = lazy(source).get(slice(0, 100), ellipsis).vindex([3, 1, 4], [1, 5, 9]);
+ * v.shape;               // known without IO
+ * const out = await v.read({ concurrency: 8 });
+ * ```
+ *
+ * Every call returns a new frozen {@link LazyArray}; the receiver is unchanged and reusable.
+ * A chain of any length is one {@link IndexTransform}, never a list of pending steps.
+ * @module
+ */
+import type { DataType } from "../format/dtype.js";
+import type { NDArray } from "../format/ndarray.js";
+import { ZarrPlanError } from "../errors.js";
+import type { SelectionKind } from "./indexing.js";
+import type { MaskLike, SelectionItem } from "./selection.js";
+import type { ArraySource, ReadOptions } from "./source.js";
+import { compose, type IndexTransform, identity } from "./transform.js";
+
+/**
+ * Executes lazy arrays: turns a view into data. `src/exec/read.ts` provides the default one
+ * (chunk by chunk, bounded concurrency); a multi-array optimizer can provide another. An executor
+ * must honour `lazy.transform` exactly (C-order output of `lazy.shape` and `lazy.dtype`).
+ */
+export interface Executor {
+  read(lazy: LazyArray, options?: ReadOptions): Promise<NDArray>;
+}
+
+let defaultExecutor: Executor | undefined;
+
+/** Sets the executor used by lazy arrays created without one (`src/exec/read.ts` calls this on import). */
+export function setDefaultExecutor(executor: Executor | undefined): void {
+  defaultExecutor = executor;
+}
+
+/** The executor currently registered with {@link setDefaultExecutor}, if any. */
+export function getDefaultExecutor(): Executor | undefined {
+  return defaultExecutor;
+}
+
+/** Delegates to whatever default executor is registered when `read()` runs. */
+const deferredExecutor: Executor = Object.freeze({
+  read(view: LazyArray, options?: ReadOptions): Promise<NDArray> {
+    const e = defaultExecutor;
+    if (!e) {
+      return Promise.reject(
+        new ZarrPlanError(
+          "ERR_NO_EXECUTOR",
+          "no executor registered: import zarr-plan (or src/exec/read.js) or pass one to lazy(source, executor)",
+        ),
+      );
+    }
+    return e.read(view, options);
+  },
+});
+
+/**
+ * A view of an {@link ArraySource}: the source plus an {@link IndexTransform} from the view's
+ * positions to the source's. Immutable (frozen); every selection returns a new LazyArray.
+ *
+ * Positions are NumPy's (positional dialect): every view starts at 0, negative integers count
+ * from the end, slices clamp. All selection errors are {@link IndexError}s raised by the call that
+ * makes the selection, before any IO, naming the array path, the view dimension, the value and
+ * the valid range.
+ */
+export class LazyArray {
+  /** The array read from. */
+  readonly source: ArraySource;
+  /** View positions → source positions. */
+  readonly transform: IndexTransform;
+  /** Runs `read()`. */
+  readonly executor: Executor;
+
+  /**
+   * @throws RangeError when `transform.outputShape` is not `source.shape`.
+   */
+  constructor(source: ArraySource, transform: IndexTransform, executor: Executor) {
+    const s = source.shape;
+    if (
+      transform.outputShape.length !== s.length ||
+      transform.outputShape.some((x, i) => x !== s[i])
+    ) {
+      throw new RangeError(
+        `transform output shape [${transform.outputShape}] differs from the source shape [${s}]`,
+      );
+    }
+    this.source = source;
+    this.transform = transform;
+    this.executor = executor;
+    Object.freeze(this);
+  }
+
+  /** Shape of the view (elements per dimension); `[]` for 0-d. No IO. */
+  get shape(): readonly number[] {
+    return this.transform.inputShape;
+  }
+
+  /** Data type (the source's). */
+  get dtype(): DataType {
+    return this.source.dtype;
+  }
+
+  /** Number of dimensions of the view. */
+  get ndim(): number {
+    return this.transform.inputShape.length;
+  }
+
+  /** Number of elements of the view (1 for 0-d). */
+  get size(): number {
+    let n = 1;
+    for (const s of this.transform.inputShape) n *= s;
+    return n;
+  }
+
+  private with(kind: SelectionKind, items: readonly SelectionItem[]): LazyArray {
+    return new LazyArray(
+      this.source,
+      compose(this.transform, { kind, items }, this.source.path),
+      this.executor,
+    );
+  }
+
+  /**
+   * NumPy indexing `a[i0, i1, …]` → `get(i0, i1, …)` (the tuple's items are the arguments;
+   * `get()` is `a[()]`). Follows the NumPy user guide, "Indexing on ndarrays", exactly:
+   * - integers drop a dimension (negative counts from the end); `slice(start, stop, step)` with any
+   *   non-zero step clamps like Python; one `ellipsis` (or `"..."`) expands to full slices;
+   *   `newaxis` (or `null`) inserts a length-1 dimension; missing trailing items are full slices;
+   * - advanced indexing: integer index arrays (any shape) and boolean arrays (consuming as many
+   *   dimensions as they have, acting as their `nonzero()`) broadcast together; once an array is
+   *   present integers count as advanced indices too; the broadcast dimensions replace the
+   *   advanced indices in place when these are adjacent, else they go first. Example on shape
+   *   (5, 6, 7): `get(0, slice(), [0, 1])` has shape (2, 6) (the integer and the array are
+   *   separated by the slice) while `get(slice(), 0, [0, 1])` has shape (5, 2).
+   *
+   * Like NumPy, index arrays are bounds-checked only when the broadcast selection is non-empty
+   * (integers always are). Not supported: 0-d boolean indices (`a[True]`).
+   * @throws IndexError for out-of-bounds or non-integer indices, step 0, too many indices, more than
+   * one ellipsis, a boolean array whose shape does not match the dimensions it indexes, index
+   * arrays that do not broadcast, or an item of unsupported type.
+   */
+  get(...items: SelectionItem[]): LazyArray {
+    return this.with("get", items);
+  }
+
+  /**
+   * Orthogonal (outer) indexing, NEP 21 `oindex` (zarr-python `Array.oindex`): each item applies
+   * to its own dimension independently: integers drop the dimension, slices, `ellipsis` and
+   * `newaxis` as in {@link get}, a 1-D integer array (unsorted, duplicated, negative values allowed)
+   * or a 1-D boolean mask (of the dimension's length) selects along that dimension in place.
+   * `oindex([0, 2], [1, 3])` on shape (4, 4) has shape (2, 2) (NumPy `a[np.ix_([0,2],[1,3])]`).
+   * Every index value is bounds-checked.
+   * @throws IndexError as {@link get}, and for index arrays or masks that are not 1-D.
+   */
+  oindex(...items: SelectionItem[]): LazyArray {
+    return this.with("oindex", items);
+  }
+
+  /**
+   * Vectorized indexing, NEP 21 `vindex`: integer arrays (and the `nonzero()` arrays of boolean
+   * arrays, which consume as many dimensions as they have) broadcast together; the broadcast
+   * dimensions always come **first**, followed by the dimensions of the slices and `newaxis`
+   * items in order; integers drop their dimension. `vindex([0, 1], slice(), [2, 3])` on shape
+   * (5, 6, 7) has shape (2, 6), and so does `vindex(slice(), [0, 1], [2, 3])` (NumPy would give
+   * (5, 2) for `a[:, [0,1], [2,3]]`). Bounds checks as in {@link get}.
+   * @throws IndexError as {@link get}.
+   */
+  vindex(...items: SelectionItem[]): LazyArray {
+    return this.with("vindex", items);
+  }
+
+  /**
+   * Boolean mask selection, NumPy `a[mask]` with `mask.shape == a.shape`: the elements where
+   * `mask` is true, as a 1-D view in C order. `mask` is a (nested) `boolean[]` or an NDArray of
+   * dtype `bool` (a `Uint8Array` is not a mask); on a 0-d view a plain `true`/`false` is accepted.
+   * @throws IndexError when `mask` is not boolean or its shape is not the view's shape.
+   */
+  mask(mask: MaskLike | boolean): LazyArray {
+    return this.with("mask", [mask as SelectionItem]);
+  }
+
+  /**
+   * Reads the view: a new C-order NDArray (`data`, `shape` = {@link shape}, C `strides`,
+   * `dtype`) through {@link executor}. Chunks that are not stored read as the fill value.
+   * @throws AbortError when `options.signal` aborts; errors of the source's `readChunk`.
+   */
+  read(options?: ReadOptions): Promise<NDArray> {
+    return this.executor.read(this, options);
+  }
+
+  /** `LazyArray<float64>[10, 20] of "path"`. */
+  toString(): string {
+    return `LazyArray<${this.dtype.name}>[${this.shape.join(", ")}] of "${this.source.path}"`;
+  }
+}
+
+/**
+ * A lazy view of the whole `source` (identity transform). `shape`, `dtype`, `ndim` and `size` are
+ * known without IO. Without `executor`, `read()` uses the default executor registered by
+ * `src/exec/read.ts` at the time of the read.
+ */
+export function lazy(source: ArraySource, executor?: Executor): LazyArray {
+  return new LazyArray(source, identity(source.shape), executor ?? deferredExecutor);
+}
