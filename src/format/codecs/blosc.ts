@@ -68,10 +68,12 @@ export class BloscCodec implements BytesToBytesCodec {
     }
   }
 
+  /** `undefined`: the encoded size depends on the data. */
   encodedSize(): undefined {
     return undefined;
   }
 
+  /** The codec in v3 metadata form: `{ name, configuration }`. */
   toJSON(): CodecSpec {
     const { cname, clevel, shuffle, typesize, blocksize } = this.params;
     if (this.v2Shuffle !== undefined) {
@@ -112,7 +114,8 @@ export function createBloscCodec(
 /**
  * Factory of v2 `numcodecs.blosc`. `cname` (default "lz4"), `clevel` 0–9 (default 5),
  * `shuffle` 0 none / 1 byte / 2 bit / −1 auto (bit shuffle for 1-byte items, else byte shuffle;
- * default 1), `blocksize` (default 0); typesize is the item size of the array's data type.
+ * default 1), `blocksize` (default 0); typesize is the item size of the array's data type
+ * (or an explicit `typesize`, which newer numcodecs versions may write).
  * @throws MetadataError naming the bad field.
  */
 export function createNumcodecsBloscCodec(
@@ -121,7 +124,7 @@ export function createNumcodecsBloscCodec(
   metadataKey: string,
 ): BloscCodec {
   const r = new ConfigReader(configuration, metadataKey, "numcodecs.blosc");
-  const typesize = Math.max(1, spec.dataType.itemSize);
+  const typesize = r.int("typesize", 1, 2 ** 31 - 1, Math.max(1, spec.dataType.itemSize));
   const v2Shuffle = r.oneOf("shuffle", [-1, 0, 1, 2], 1);
   const shuffle = (v2Shuffle === -1 ? (typesize === 1 ? 2 : 1) : v2Shuffle) as BloscShuffle;
   return new BloscCodec(

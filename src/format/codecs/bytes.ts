@@ -67,6 +67,7 @@ export class BytesCodec implements ArrayToBytesCodec {
     };
   }
 
+  /** The codec in v3 metadata form: `{ name, configuration }`. */
   toJSON(): CodecSpec {
     return this.endian === undefined
       ? { name: this.name }

@@ -50,6 +50,7 @@ export class Crc32cCodec implements BytesToBytesCodec {
     return payload;
   }
 
+  /** The codec in v3 metadata form: `{ name, configuration }`. */
   toJSON(): CodecSpec {
     return { name: this.name };
   }

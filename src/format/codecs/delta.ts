@@ -166,6 +166,7 @@ export class DeltaCodec implements BytesToBytesCodec {
     return serialise(this.dtype, outT);
   }
 
+  /** The codec in v3 metadata form: `{ name, configuration }`. */
   toJSON(): CodecSpec {
     return {
       name: this.name,

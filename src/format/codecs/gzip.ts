@@ -24,6 +24,7 @@ export class GzipCodec implements BytesToBytesCodec {
     this.name = name;
   }
 
+  /** Deflates `bytes` into one gzip member (RFC 1952) at `level`; MTIME is 0. */
   async encode(bytes: Uint8Array, _ctx: CodecContext): Promise<Uint8Array> {
     const out = gzipSync(bytes, { level: this.level as Level });
     out[4] = out[5] = out[6] = out[7] = 0; // MTIME 0, as zarr-python writes
@@ -74,10 +75,12 @@ export class GzipCodec implements BytesToBytesCodec {
     return out;
   }
 
+  /** `undefined`: the encoded size depends on the data. */
   encodedSize(): undefined {
     return undefined;
   }
 
+  /** The codec in v3 metadata form: `{ name, configuration }`. */
   toJSON(): CodecSpec {
     return { name: this.name, configuration: { level: this.level } };
   }

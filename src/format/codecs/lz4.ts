@@ -21,6 +21,10 @@ export class Lz4Codec implements BytesToBytesCodec {
     this.acceleration = acceleration;
   }
 
+  /**
+   * Compresses `bytes` into numcodecs LZ4 framing (4-byte little-endian size + one LZ4 block).
+   * @throws CodecError when the WebAssembly compressor fails.
+   */
   async encode(bytes: Uint8Array, ctx: CodecContext): Promise<Uint8Array> {
     try {
       return await (await lz4Wasm(Math.max(1, this.acceleration))).encode(bytes);
@@ -52,10 +56,12 @@ export class Lz4Codec implements BytesToBytesCodec {
     return out;
   }
 
+  /** `undefined`: the encoded size depends on the data. */
   encodedSize(): undefined {
     return undefined;
   }
 
+  /** The codec in v3 metadata form: `{ name, configuration }`. */
   toJSON(): CodecSpec {
     return { name: this.name, configuration: { acceleration: this.acceleration } };
   }

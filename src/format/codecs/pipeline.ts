@@ -9,7 +9,7 @@ import { allocate } from "../dtype.js";
 import type { CodecSpec } from "../model.js";
 import { cStrides, type NDArray, shapeSize } from "../ndarray.js";
 import { createCodec } from "./registry.js";
-import type { ShardingCodec } from "./sharding.js";
+import { ShardingCodec } from "./sharding.js";
 import type {
   ArrayToArrayCodec,
   ArrayToBytesCodec,
@@ -100,7 +100,7 @@ class Pipeline implements CodecPipeline {
     this.arrayToBytes = a2b;
     this.a2bSpec = a2bSpec;
     this.bytesToBytes = b2b;
-    if (a2b.name === "sharding_indexed") this.sharding = a2b as ShardingCodec;
+    if (a2b instanceof ShardingCodec) this.sharding = a2b;
     this.fill = scalarEntries(spec.dataType, spec.fillValue);
   }
 
@@ -149,7 +149,7 @@ class Pipeline implements CodecPipeline {
     ) {
       return sameShape(a.strides, cStrides(shape))
         ? a
-        : { data: a.data, shape, strides: cStrides(shape), dtype: a.dtype };
+        : { data: a.data, shape: [...shape], strides: cStrides(shape), dtype: a.dtype };
     }
     return toCContiguous(a);
   }

@@ -8,13 +8,28 @@
  * `numcodecs.lz4`, `numcodecs.delta` (see the numcodecs documentation).
  * @module
  */
-import { UnknownCodecError } from "../../errors.js";
+import { MetadataError, UnknownCodecError } from "../../errors.js";
 import type { CodecSpec } from "../model.js";
 import { BUILTIN_CODECS } from "./builtins.js";
 import type { ChunkSpec, Codec, CodecFactory } from "./types.js";
 import { prefixMetadataError } from "./util.js";
 
-const registry = new Map<string, CodecFactory>(Object.entries(BUILTIN_CODECS));
+let registry: Map<string, CodecFactory> | undefined;
+const pending = new Map<string, CodecFactory>();
+
+/**
+ * The name → factory table. Built lazily on first use so that the registry → sharding →
+ * pipeline → registry import cycle evaluates from any entry point; registrations made before
+ * that are kept.
+ */
+function table(): Map<string, CodecFactory> {
+  if (!registry) {
+    registry = new Map(Object.entries(BUILTIN_CODECS));
+    for (const [name, factory] of pending) registry.set(name, factory);
+    pending.clear();
+  }
+  return registry;
+}
 
 /**
  * Registers (or replaces) the codec `name`. The factory gets the codec's `configuration`
@@ -22,24 +37,24 @@ const registry = new Map<string, CodecFactory>(Object.entries(BUILTIN_CODECS));
  * it must throw `MetadataError` for a bad configuration.
  */
 export function registerCodec(name: string, factory: CodecFactory): void {
-  registry.set(name, factory);
+  (registry ?? pending).set(name, factory);
 }
 
 /** The factory registered for `name`, or `undefined`. */
 export function getCodecFactory(name: string): CodecFactory | undefined {
-  return registry.get(name);
+  return table().get(name);
 }
 
 /** Names of every registered codec. */
 export function registeredCodecs(): string[] {
-  return [...registry.keys()];
+  return [...table().keys()];
 }
 
 /**
  * Builds one codec from its metadata form.
  * @param field JSON path of the codec in the metadata document, for errors (e.g. `"codecs[1]"`).
  * @throws UnknownCodecError when `spec.name` is not registered; MetadataError (fields prefixed
- *   with `field`) when its configuration is invalid.
+ *   with `field`) when the entry is malformed or its configuration is invalid.
  */
 export function createCodec(
   spec: CodecSpec,
@@ -48,13 +63,26 @@ export function createCodec(
   field = "codecs",
 ): Codec {
   if (typeof spec !== "object" || spec === null || typeof spec.name !== "string") {
-    throw new UnknownCodecError(
-      metadataKey,
-      String((spec as { name?: unknown } | null)?.name),
-      field,
-    );
+    throw new MetadataError(metadataKey, [
+      {
+        field,
+        message: `expected a codec object with a string "name", got ${JSON.stringify(spec)}`,
+      },
+    ]);
   }
-  const factory = registry.get(spec.name);
+  const config: unknown = spec.configuration;
+  if (
+    config !== undefined &&
+    (typeof config !== "object" || config === null || Array.isArray(config))
+  ) {
+    throw new MetadataError(metadataKey, [
+      {
+        field: `${field}.configuration`,
+        message: `expected an object, got ${JSON.stringify(config)}`,
+      },
+    ]);
+  }
+  const factory = table().get(spec.name);
   if (!factory) throw new UnknownCodecError(metadataKey, spec.name, `${field}.name`);
   try {
     return factory(spec.configuration ?? {}, chunk, metadataKey);

@@ -318,10 +318,12 @@ export class ShardingCodec implements ArrayToBytesCodec {
     };
   }
 
+  /** `undefined`: a shard's size depends on which inner chunks are stored and their sizes. */
   encodedSize(): undefined {
     return undefined;
   }
 
+  /** The codec in v3 metadata form: `{ name, configuration }`. */
   toJSON(): CodecSpec {
     return {
       name: this.name,

@@ -7,6 +7,9 @@
  * - Bit shuffle: only when `n` is a multiple of 8 (else the block is copied unchanged): bit `k`
  *   of byte `j` of element `i` goes to bit `i % 8` of byte `(j * 8 + k) * n / 8 + floor(i / 8)`;
  *   trailing bytes are copied unchanged.
+ *
+ * Sizes and offsets are in bytes. The little-endian word tricks assume a little-endian host, as
+ * the rest of zarr-plan does.
  * @module
  */
 
@@ -20,12 +23,25 @@ export function shuffleBytes(
   t: number,
 ): void {
   const n = Math.floor(size / t);
-  if (t === 4) {
-    for (let i = 0, s = srcOff; i < n; i++, s += 4) {
-      dst[dstOff + i] = src[s]!;
-      dst[dstOff + n + i] = src[s + 1]!;
-      dst[dstOff + 2 * n + i] = src[s + 2]!;
-      dst[dstOff + 3 * n + i] = src[s + 3]!;
+  const aligned = (src.byteOffset + srcOff) % t === 0;
+  if (t === 2 && aligned) {
+    const s16 = new Uint16Array(src.buffer, src.byteOffset + srcOff, n);
+    for (let i = 0; i < n; i++) {
+      const v = s16[i]!;
+      dst[dstOff + i] = v;
+      dst[dstOff + n + i] = v >>> 8;
+    }
+  } else if (t === 4 && aligned) {
+    const s32 = new Uint32Array(src.buffer, src.byteOffset + srcOff, n);
+    const d1 = dstOff + n;
+    const d2 = d1 + n;
+    const d3 = d2 + n;
+    for (let i = 0; i < n; i++) {
+      const v = s32[i]!;
+      dst[dstOff + i] = v;
+      dst[d1 + i] = v >>> 8;
+      dst[d2 + i] = v >>> 16;
+      dst[d3 + i] = v >>> 24;
     }
   } else {
     for (let j = 0; j < t; j++) {
@@ -33,8 +49,7 @@ export function shuffleBytes(
       for (let i = 0, s = srcOff + j; i < n; i++, s += t) dst[d + i] = src[s]!;
     }
   }
-  const done = n * t;
-  for (let k = done; k < size; k++) dst[dstOff + k] = src[srcOff + k]!;
+  for (let k = n * t; k < size; k++) dst[dstOff + k] = src[srcOff + k]!;
 }
 
 /** Inverse of {@link shuffleBytes}. */
@@ -47,29 +62,33 @@ export function unshuffleBytes(
   t: number,
 ): void {
   const n = Math.floor(size / t);
-  if (t === 2) {
-    for (let i = 0, d = dstOff; i < n; i++, d += 2) {
-      dst[d] = src[srcOff + i]!;
-      dst[d + 1] = src[srcOff + n + i]!;
+  const aligned = (dst.byteOffset + dstOff) % t === 0;
+  if (t === 2 && aligned) {
+    const d16 = new Uint16Array(dst.buffer, dst.byteOffset + dstOff, n);
+    const s1 = srcOff + n;
+    for (let i = 0; i < n; i++) d16[i] = src[srcOff + i]! | (src[s1 + i]! << 8);
+  } else if (t === 4 && aligned) {
+    const d32 = new Uint32Array(dst.buffer, dst.byteOffset + dstOff, n);
+    const s1 = srcOff + n;
+    const s2 = s1 + n;
+    const s3 = s2 + n;
+    for (let i = 0; i < n; i++) {
+      d32[i] = src[srcOff + i]! | (src[s1 + i]! << 8) | (src[s2 + i]! << 16) | (src[s3 + i]! << 24);
     }
-  } else if (t === 4) {
-    for (let i = 0, d = dstOff; i < n; i++, d += 4) {
-      dst[d] = src[srcOff + i]!;
-      dst[d + 1] = src[srcOff + n + i]!;
-      dst[d + 2] = src[srcOff + 2 * n + i]!;
-      dst[d + 3] = src[srcOff + 3 * n + i]!;
-    }
-  } else if (t === 8) {
-    for (let i = 0, d = dstOff; i < n; i++, d += 8) {
-      const s = srcOff + i;
-      dst[d] = src[s]!;
-      dst[d + 1] = src[s + n]!;
-      dst[d + 2] = src[s + 2 * n]!;
-      dst[d + 3] = src[s + 3 * n]!;
-      dst[d + 4] = src[s + 4 * n]!;
-      dst[d + 5] = src[s + 5 * n]!;
-      dst[d + 6] = src[s + 6 * n]!;
-      dst[d + 7] = src[s + 7 * n]!;
+  } else if (t === 8 && (dst.byteOffset + dstOff) % 4 === 0) {
+    const d32 = new Uint32Array(dst.buffer, dst.byteOffset + dstOff, 2 * n);
+    const s1 = srcOff + n;
+    const s2 = s1 + n;
+    const s3 = s2 + n;
+    const s4 = s3 + n;
+    const s5 = s4 + n;
+    const s6 = s5 + n;
+    const s7 = s6 + n;
+    for (let i = 0; i < n; i++) {
+      d32[2 * i] =
+        src[srcOff + i]! | (src[s1 + i]! << 8) | (src[s2 + i]! << 16) | (src[s3 + i]! << 24);
+      d32[2 * i + 1] =
+        src[s4 + i]! | (src[s5 + i]! << 8) | (src[s6 + i]! << 16) | (src[s7 + i]! << 24);
     }
   } else {
     for (let j = 0; j < t; j++) {
@@ -77,8 +96,52 @@ export function unshuffleBytes(
       for (let i = 0, d = dstOff + j; i < n; i++, d += t) dst[d] = src[s + i]!;
     }
   }
-  const done = n * t;
-  for (let k = done; k < size; k++) dst[dstOff + k] = src[srcOff + k]!;
+  for (let k = n * t; k < size; k++) dst[dstOff + k] = src[srcOff + k]!;
+}
+
+/**
+ * Bit shuffle and unshuffle are the same 8×8 bit transpose applied to groups of 8 bytes: with
+ * input byte `m` at `src[srcBase + m * srcStep]`, output byte `k` (written to
+ * `dst[dstBase + k * dstStep]`) has bit `m` = bit `k` of input byte `m`.
+ */
+function transposeGroups(
+  src: Uint8Array,
+  srcBase: number,
+  srcStep: number,
+  dst: Uint8Array,
+  dstBase: number,
+  dstStep: number,
+): void {
+  let lo =
+    src[srcBase]! |
+    (src[srcBase + srcStep]! << 8) |
+    (src[srcBase + 2 * srcStep]! << 16) |
+    (src[srcBase + 3 * srcStep]! << 24);
+  let hi =
+    src[srcBase + 4 * srcStep]! |
+    (src[srcBase + 5 * srcStep]! << 8) |
+    (src[srcBase + 6 * srcStep]! << 16) |
+    (src[srcBase + 7 * srcStep]! << 24);
+  // 8x8 bit-matrix transpose of the 64-bit word (hi:lo) (bitshuffle's TRANS_BIT_8X8)
+  let x = (lo ^ (lo >>> 7)) & 0x00aa00aa;
+  lo = lo ^ x ^ (x << 7);
+  x = (hi ^ (hi >>> 7)) & 0x00aa00aa;
+  hi = hi ^ x ^ (x << 7);
+  x = (lo ^ (lo >>> 14)) & 0x0000cccc;
+  lo = lo ^ x ^ (x << 14);
+  x = (hi ^ (hi >>> 14)) & 0x0000cccc;
+  hi = hi ^ x ^ (x << 14);
+  x = (lo ^ (hi << 4)) & 0xf0f0f0f0;
+  lo ^= x;
+  hi ^= x >>> 4;
+  dst[dstBase] = lo;
+  dst[dstBase + dstStep] = lo >>> 8;
+  dst[dstBase + 2 * dstStep] = lo >>> 16;
+  dst[dstBase + 3 * dstStep] = lo >>> 24;
+  dst[dstBase + 4 * dstStep] = hi;
+  dst[dstBase + 5 * dstStep] = hi >>> 8;
+  dst[dstBase + 6 * dstStep] = hi >>> 16;
+  dst[dstBase + 7 * dstStep] = hi >>> 24;
 }
 
 /** Bit-shuffles `size` bytes of `src` from `srcOff` into `dst` at `dstOff` (see module doc). */
@@ -97,41 +160,11 @@ export function bitShuffle(
   }
   const rowBytes = n >>> 3;
   for (let j = 0; j < t; j++) {
-    for (let q = 0; q < rowBytes; q++) {
-      // gather byte j of the 8 elements 8q..8q+7 and transpose the 8x8 bit matrix
-      const base = srcOff + q * 8 * t + j;
-      let o0 = 0;
-      let o1 = 0;
-      let o2 = 0;
-      let o3 = 0;
-      let o4 = 0;
-      let o5 = 0;
-      let o6 = 0;
-      let o7 = 0;
-      for (let m = 0; m < 8; m++) {
-        const b = src[base + m * t]!;
-        o0 |= (b & 1) << m;
-        o1 |= ((b >>> 1) & 1) << m;
-        o2 |= ((b >>> 2) & 1) << m;
-        o3 |= ((b >>> 3) & 1) << m;
-        o4 |= ((b >>> 4) & 1) << m;
-        o5 |= ((b >>> 5) & 1) << m;
-        o6 |= ((b >>> 6) & 1) << m;
-        o7 |= ((b >>> 7) & 1) << m;
-      }
-      const d = dstOff + j * 8 * rowBytes + q;
-      dst[d] = o0;
-      dst[d + rowBytes] = o1;
-      dst[d + 2 * rowBytes] = o2;
-      dst[d + 3 * rowBytes] = o3;
-      dst[d + 4 * rowBytes] = o4;
-      dst[d + 5 * rowBytes] = o5;
-      dst[d + 6 * rowBytes] = o6;
-      dst[d + 7 * rowBytes] = o7;
-    }
+    const d = dstOff + j * 8 * rowBytes;
+    for (let q = 0; q < rowBytes; q++)
+      transposeGroups(src, srcOff + q * 8 * t + j, t, dst, d + q, rowBytes);
   }
-  const done = n * t;
-  for (let k = done; k < size; k++) dst[dstOff + k] = src[srcOff + k]!;
+  for (let k = n * t; k < size; k++) dst[dstOff + k] = src[srcOff + k]!;
 }
 
 /** Inverse of {@link bitShuffle}. */
@@ -151,29 +184,8 @@ export function bitUnshuffle(
   const rowBytes = n >>> 3;
   for (let j = 0; j < t; j++) {
     const s = srcOff + j * 8 * rowBytes;
-    for (let q = 0; q < rowBytes; q++) {
-      const b0 = src[s + q]!;
-      const b1 = src[s + rowBytes + q]!;
-      const b2 = src[s + 2 * rowBytes + q]!;
-      const b3 = src[s + 3 * rowBytes + q]!;
-      const b4 = src[s + 4 * rowBytes + q]!;
-      const b5 = src[s + 5 * rowBytes + q]!;
-      const b6 = src[s + 6 * rowBytes + q]!;
-      const b7 = src[s + 7 * rowBytes + q]!;
-      const base = dstOff + q * 8 * t + j;
-      for (let m = 0; m < 8; m++) {
-        dst[base + m * t] =
-          ((b0 >>> m) & 1) |
-          (((b1 >>> m) & 1) << 1) |
-          (((b2 >>> m) & 1) << 2) |
-          (((b3 >>> m) & 1) << 3) |
-          (((b4 >>> m) & 1) << 4) |
-          (((b5 >>> m) & 1) << 5) |
-          (((b6 >>> m) & 1) << 6) |
-          (((b7 >>> m) & 1) << 7);
-      }
-    }
+    for (let q = 0; q < rowBytes; q++)
+      transposeGroups(src, s + q, rowBytes, dst, dstOff + q * 8 * t + j, t);
   }
-  const done = n * t;
-  for (let k = done; k < size; k++) dst[dstOff + k] = src[srcOff + k]!;
+  for (let k = n * t; k < size; k++) dst[dstOff + k] = src[srcOff + k]!;
 }

@@ -51,6 +51,7 @@ export class TransposeCodec implements ArrayToArrayCodec {
     return toCContiguous({ data: a.data, dtype: a.dtype, offset: a.offset ?? 0, shape, strides });
   }
 
+  /** The codec in v3 metadata form: `{ name, configuration }`. */
   toJSON(): CodecSpec {
     return { name: this.name, configuration: { order: [...this.order] } };
   }

@@ -4,7 +4,14 @@
  * @module
  */
 import { CodecError, MetadataError, UnknownCodecError, ZarrPlanError } from "../../errors.js";
-import { allocate, type DataType, type Scalar, type TypedArray } from "../dtype.js";
+import {
+  allocate,
+  type DataType,
+  float16ToNumber,
+  numberToFloat16,
+  type Scalar,
+  type TypedArray,
+} from "../dtype.js";
 import { copyStrided, cStrides, type NDArray, shapeSize } from "../ndarray.js";
 
 /** Indexable view of any TypedArray (numbers or bigints). */
@@ -25,6 +32,7 @@ export class ConfigReader {
     ]);
   }
 
+  /** True when `field` is present (neither `undefined` nor `null`). */
   has(field: string): boolean {
     return this.config[field] !== undefined && this.config[field] !== null;
   }
@@ -191,7 +199,9 @@ export function scalarEntries(dt: DataType, value: Scalar): (number | bigint)[] 
   } else if (typeof value === "boolean") {
     tmp[0] = value ? 1 : 0;
   } else {
-    tmp[0] = typeof value === "bigint" ? Number(value) : Number(value as number);
+    const v = typeof value === "bigint" ? Number(value) : Number(value as number);
+    // widened float16 (Float32Array storage): round as a float16 element would be
+    tmp[0] = dt.name === "float16" && dt.widened ? float16ToNumber(numberToFloat16(v)) : v;
   }
   const out: (number | bigint)[] = [];
   for (let i = 0; i < dt.lanes; i++) out.push(tmp[i]!);

@@ -54,6 +54,7 @@ export class ZlibCodec implements BytesToBytesCodec {
     this.name = name;
   }
 
+  /** Deflates `bytes` into one zlib stream (RFC 1950) at `level`. */
   async encode(bytes: Uint8Array, _ctx: CodecContext): Promise<Uint8Array> {
     return zlibCompress(bytes, this.level);
   }
@@ -67,10 +68,12 @@ export class ZlibCodec implements BytesToBytesCodec {
     }
   }
 
+  /** `undefined`: the encoded size depends on the data. */
   encodedSize(): undefined {
     return undefined;
   }
 
+  /** The codec in v3 metadata form: `{ name, configuration }`. */
   toJSON(): CodecSpec {
     return { name: this.name, configuration: { level: this.level } };
   }

@@ -63,6 +63,10 @@ export class ZstdCodec implements BytesToBytesCodec {
     this.name = name;
   }
 
+  /**
+   * Compresses `bytes` into one zstd frame (RFC 8878), with the content checksum if configured.
+   * @throws CodecError when the WebAssembly compressor fails.
+   */
   async encode(bytes: Uint8Array, ctx: CodecContext): Promise<Uint8Array> {
     try {
       return await zstdCompress(bytes, this.level, this.checksum);
@@ -84,10 +88,12 @@ export class ZstdCodec implements BytesToBytesCodec {
     }
   }
 
+  /** `undefined`: the encoded size depends on the data. */
   encodedSize(): undefined {
     return undefined;
   }
 
+  /** The codec in v3 metadata form: `{ name, configuration }`. */
   toJSON(): CodecSpec {
     return { name: this.name, configuration: { level: this.level, checksum: this.checksum } };
   }

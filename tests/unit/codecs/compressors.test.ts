@@ -17,11 +17,16 @@ function b2b(name: string, configuration: Record<string, unknown> = {}): BytesTo
 
 function text(n: number): Uint8Array {
   const out = new Uint8Array(n);
-  for (let i = 0; i < n; i++) out[i] = "the quick brown fox jumps over the lazy dog "[(i * 7) % 44]!.charCodeAt(0) ^ (i >> 9);
+  for (let i = 0; i < n; i++)
+    out[i] = "the quick brown fox jumps over the lazy dog "[(i * 7) % 44]!.charCodeAt(0) ^ (i >> 9);
   return out;
 }
 
-async function rejects(p: Promise<unknown>, cls: typeof CodecError, codec?: string): Promise<CodecError> {
+async function rejects(
+  p: Promise<unknown>,
+  cls: abstract new (...args: never[]) => CodecError,
+  codec?: string,
+): Promise<CodecError> {
   const err = await p.then(
     () => undefined,
     (e: unknown) => e,
@@ -113,7 +118,10 @@ describe("zstd / numcodecs.zstd", () => {
       expect(await Zstd.fromConfig({ id: "zstd" }).decode(enc)).toEqual(src);
       expect(await z.decode(enc, ctx)).toEqual(src);
     }
-    expect(b2b("numcodecs.zstd", { level: 1 }).toJSON()).toEqual({ name: "numcodecs.zstd", configuration: { level: 1, checksum: false } });
+    expect(b2b("numcodecs.zstd", { level: 1 }).toJSON()).toEqual({
+      name: "numcodecs.zstd",
+      configuration: { level: 1, checksum: false },
+    });
   });
   it("corrupt, truncated and checksum-failing frames raise CodecError", async () => {
     const z = b2b("zstd", { level: 3, checksum: true });
@@ -162,9 +170,14 @@ describe("numcodecs.delta", () => {
     const d = b2b("numcodecs.delta", { dtype: "<i4" });
     const src = new Uint8Array(new Int32Array([5, 7, 4, 4, -10, 2147483647, -2147483648]).buffer);
     const enc = await d.encode(src, ctx);
-    expect([...new Int32Array(enc.buffer, enc.byteOffset, 7)]).toEqual([5, 2, -3, 0, -14, -2147483639, 1]);
+    expect([...new Int32Array(enc.buffer, enc.byteOffset, 7)]).toEqual([
+      5, 2, -3, 0, -14, -2147483639, 1,
+    ]);
     expect(await d.decode(enc, ctx)).toEqual(src);
-    expect(d.toJSON()).toEqual({ name: "numcodecs.delta", configuration: { dtype: "<i4", astype: "<i4" } });
+    expect(d.toJSON()).toEqual({
+      name: "numcodecs.delta",
+      configuration: { dtype: "<i4", astype: "<i4" },
+    });
   });
   it("wraps like NumPy for small and 64-bit integers, big-endian and astype", async () => {
     const u8 = b2b("numcodecs.delta", { dtype: "|u1" });
@@ -173,7 +186,9 @@ describe("numcodecs.delta", () => {
     expect([...e8]).toEqual([250, 9, 252, 1]);
     expect(await u8.decode(e8, ctx)).toEqual(bytes);
     const i64 = b2b("numcodecs.delta", { dtype: "<i8" });
-    const v = new Uint8Array(new BigInt64Array([2n ** 62n, -(2n ** 63n), 2n ** 63n - 1n, 0n]).buffer);
+    const v = new Uint8Array(
+      new BigInt64Array([2n ** 62n, -(2n ** 63n), 2n ** 63n - 1n, 0n]).buffer,
+    );
     expect(await i64.decode(await i64.encode(v, ctx), ctx)).toEqual(v);
     const be = b2b("numcodecs.delta", { dtype: ">i2" });
     const beBytes = new Uint8Array([0, 1, 0, 3, 255, 255]); // 1, 3, -1 big-endian
@@ -193,8 +208,14 @@ describe("numcodecs.delta", () => {
   it("rejects unsupported types and partial elements", async () => {
     expect(() => b2b("numcodecs.delta", {})).toThrow(/configuration\.dtype/);
     expect(() => b2b("numcodecs.delta", { dtype: "<c8" })).toThrow(/configuration\.dtype/);
-    expect(() => b2b("numcodecs.delta", { dtype: "<i4", astype: "S4" })).toThrow(/configuration\.astype/);
-    await rejects(b2b("numcodecs.delta", { dtype: "<i4" }).decode(new Uint8Array(6), ctx), CodecError, "numcodecs.delta");
+    expect(() => b2b("numcodecs.delta", { dtype: "<i4", astype: "S4" })).toThrow(
+      /configuration\.astype/,
+    );
+    await rejects(
+      b2b("numcodecs.delta", { dtype: "<i4" }).decode(new Uint8Array(6), ctx),
+      CodecError,
+      "numcodecs.delta",
+    );
   });
   it("works in a v2 pipeline with F order (delta over storage order)", async () => {
     const p = createCodecPipeline(
@@ -207,7 +228,12 @@ describe("numcodecs.delta", () => {
       { shape: [3, 4], dataType: dataType("uint16"), fillValue: 0 },
       ".zarray",
     );
-    const a = { data: new Uint16Array([0, 1, 2, 3, 10, 11, 12, 13, 20, 21, 22, 65535]), shape: [3, 4], strides: [4, 1], dtype: dataType("uint16") };
+    const a = {
+      data: new Uint16Array([0, 1, 2, 3, 10, 11, 12, 13, 20, 21, 22, 65535]),
+      shape: [3, 4],
+      strides: [4, 1],
+      dtype: dataType("uint16"),
+    };
     const back = await p.decode(await p.encode(a, ctx), ctx);
     expect([...back.data]).toEqual([...a.data]);
   });

@@ -20,7 +20,9 @@ interface ManifestArray {
   stored_chunk_count: number;
 }
 
-const manifest = JSON.parse(readFileSync(join(FIXTURES, "manifest.json"), "utf8")) as { arrays: ManifestArray[] };
+const manifest = JSON.parse(readFileSync(join(FIXTURES, "manifest.json"), "utf8")) as {
+  arrays: ManifestArray[];
+};
 
 function gridCoords(shape: readonly number[], chunks: readonly number[]): number[][] {
   const grid = shape.map((s, d) => Math.ceil(s / chunks[d]!));
@@ -60,7 +62,13 @@ describe("fixture chunks decode to the expected values", () => {
         const start = coords.map((c, d) => c * fx.chunks[d]!);
         const extent = start.map((s, d) => Math.min(fx.chunks[d]!, fx.shape[d]! - s));
         const region = (a: NDArray, origin: readonly number[]) => slice(a, origin, extent);
-        const problem = diff(region(chunk, start.map(() => 0)), region(expected, start));
+        const problem = diff(
+          region(
+            chunk,
+            start.map(() => 0),
+          ),
+          region(expected, start),
+        );
         expect(problem, `${entry.id} chunk ${key}`).toBeUndefined();
         // round trip through our encoder
         const again = await pipeline.decode(await pipeline.encode(chunk, { key }), { key });

@@ -1,13 +1,21 @@
 /** Shared helpers of the codec tests: sample data, comparisons, fixture access. */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { allocate, type DataType, type DataTypeName, dataType, type Scalar } from "../../../src/format/dtype.js";
+import {
+  allocate,
+  type DataType,
+  type DataTypeName,
+  dataType,
+  type Scalar,
+} from "../../../src/format/dtype.js";
 import type { CodecSpec } from "../../../src/format/model.js";
 import { cStrides, type NDArray, shapeSize, toCOrder } from "../../../src/format/ndarray.js";
 import { dtypeOfDescr } from "./npy.js";
 
 /** Root of the fixture stores: the in-repo copy, else the shared folder. */
-export const FIXTURES = existsSync(join(import.meta.dirname, "../../../data/fixtures/manifest.json"))
+export const FIXTURES = existsSync(
+  join(import.meta.dirname, "../../../data/fixtures/manifest.json"),
+)
   ? join(import.meta.dirname, "../../../data/fixtures")
   : "/work/shared/fixtures";
 
@@ -65,7 +73,8 @@ export function sample(dt: DataType, shape: readonly number[], seed = 1): NDArra
         d[2 * i + 1] = i === 2 ? Number.NaN : i * 0.25;
         break;
       case "bytes":
-        for (let k = 0; k < dt.lanes; k++) d[i * dt.lanes + k] = k < (i % dt.lanes) + 1 ? 65 + ((i + k) % 26) : 0;
+        for (let k = 0; k < dt.lanes; k++)
+          d[i * dt.lanes + k] = k < (i % dt.lanes) + 1 ? 65 + ((i + k) % 26) : 0;
         break;
       case "int8":
         d[i] = (v % 256) - 128;
@@ -89,7 +98,8 @@ export function diff(a: NDArray, b: NDArray): string | undefined {
   if (a.shape.length !== b.shape.length || a.shape.some((s, i) => s !== b.shape[i])) {
     return `shape [${a.shape}] vs [${b.shape}]`;
   }
-  if (a.dtype.name !== b.dtype.name || a.dtype.itemSize !== b.dtype.itemSize) return `dtype ${a.dtype.name} vs ${b.dtype.name}`;
+  if (a.dtype.name !== b.dtype.name || a.dtype.itemSize !== b.dtype.itemSize)
+    return `dtype ${a.dtype.name} vs ${b.dtype.name}`;
   const x = toCOrder(a).data as unknown as Writable;
   const y = toCOrder(b).data as unknown as Writable;
   if (x.length !== y.length) return `length ${x.length} vs ${y.length}`;
@@ -147,15 +157,31 @@ export interface FixtureArray {
 
 function v3Fill(dt: DataType, v: unknown): Scalar {
   const num = (x: unknown): number =>
-    x === "NaN" ? Number.NaN : x === "Infinity" ? Number.POSITIVE_INFINITY : x === "-Infinity" ? Number.NEGATIVE_INFINITY : Number(x);
-  if (v === null || v === undefined) return dt.name === "bytes" ? new Uint8Array(dt.itemSize) : dt.lanes === 2 ? [0, 0] : dt.itemSize === 8 && dt.name.includes("int") ? 0n : 0;
+    x === "NaN"
+      ? Number.NaN
+      : x === "Infinity"
+        ? Number.POSITIVE_INFINITY
+        : x === "-Infinity"
+          ? Number.NEGATIVE_INFINITY
+          : Number(x);
+  if (v === null || v === undefined)
+    return dt.name === "bytes"
+      ? new Uint8Array(dt.itemSize)
+      : dt.lanes === 2
+        ? [0, 0]
+        : dt.itemSize === 8 && dt.name.includes("int")
+          ? 0n
+          : 0;
   if (dt.lanes === 2 && dt.name !== "bytes") {
     const [re, im] = v as [unknown, unknown];
     return [num(re), num(im)];
   }
   if (dt.name === "int64" || dt.name === "uint64") return BigInt(v as number);
   if (dt.name === "bool") return Boolean(v);
-  if (dt.name === "bytes") return typeof v === "string" ? Uint8Array.from(Buffer.from(v, "base64")) : new Uint8Array(dt.itemSize);
+  if (dt.name === "bytes")
+    return typeof v === "string"
+      ? Uint8Array.from(Buffer.from(v, "base64"))
+      : new Uint8Array(dt.itemSize);
   return v === null ? 0 : num(v);
 }
 
@@ -185,10 +211,15 @@ export function openFixture(relDir: string): FixtureArray {
   const codecs: CodecSpec[] = [];
   const nd = m.shape.length;
   if (m.order === "F" && nd > 1) {
-    codecs.push({ name: "transpose", configuration: { order: Array.from({ length: nd }, (_, i) => nd - 1 - i) } });
+    codecs.push({
+      name: "transpose",
+      configuration: { order: Array.from({ length: nd }, (_, i) => nd - 1 - i) },
+    });
   }
   codecs.push(
-    dt.diskEntrySize > 1 && dt.name !== "bytes" ? { name: "bytes", configuration: { endian: big ? "big" : "little" } } : { name: "bytes" },
+    dt.diskEntrySize > 1 && dt.name !== "bytes"
+      ? { name: "bytes", configuration: { endian: big ? "big" : "little" } }
+      : { name: "bytes" },
   );
   const numcodecs = (c: { id: string } & Record<string, unknown>): CodecSpec => {
     const { id, ...configuration } = c;
@@ -206,4 +237,15 @@ export function openFixture(relDir: string): FixtureArray {
     codecs,
     key: (c) => (c.length ? c.join(sep) : "0"),
   };
+}
+
+/** Fast byte equality for large buffers (vitest's deep equality is slow on big typed arrays). */
+export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return (
+    a.length === b.length &&
+    Buffer.compare(
+      Buffer.from(a.buffer, a.byteOffset, a.length),
+      Buffer.from(b.buffer, b.byteOffset, b.length),
+    ) === 0
+  );
 }

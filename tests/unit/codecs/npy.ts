@@ -37,7 +37,10 @@ export function parseNpy(file: Uint8Array): NDArray {
   const magic = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59];
   if (!magic.every((b, i) => file[i] === b)) throw new Error("not a .npy file");
   const major = file[6]!;
-  const headerLen = major === 1 ? file[8]! | (file[9]! << 8) : new DataView(file.buffer, file.byteOffset + 8, 4).getUint32(0, true);
+  const headerLen =
+    major === 1
+      ? file[8]! | (file[9]! << 8)
+      : new DataView(file.buffer, file.byteOffset + 8, 4).getUint32(0, true);
   const start = major === 1 ? 10 : 12;
   const header = new TextDecoder().decode(file.subarray(start, start + headerLen));
   const descr = /'descr':\s*'([^']+)'/.exec(header)?.[1];
@@ -51,5 +54,10 @@ export function parseNpy(file: Uint8Array): NDArray {
     .map(Number);
   const dt = dtypeOfDescr(descr);
   const body = file.slice(start + headerLen);
-  return { data: viewAs(dt, body), shape, strides: fortran ? fStrides(shape) : cStrides(shape), dtype: dt };
+  return {
+    data: viewAs(dt, body),
+    shape,
+    strides: fortran ? fStrides(shape) : cStrides(shape),
+    dtype: dt,
+  };
 }

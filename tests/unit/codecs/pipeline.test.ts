@@ -45,17 +45,37 @@ describe("createCodecPipeline validation", () => {
     expect(metadataFailure([transpose]).issues[0]!.field).toBe("codecs");
     expect(metadataFailure([]).issues[0]!.message).toMatch(/exactly one array→bytes/);
     expect(metadataFailure({} as unknown as CodecSpec[]).issues[0]!.field).toBe("codecs");
-    expect(metadataFailure([LE, { name: "zstd", configuration: { level: 99 } }]).issues[0]!.field).toBe("codecs[1].configuration.level");
+    expect(metadataFailure([LE, "gzip" as unknown as CodecSpec]).issues[0]!.field).toBe(
+      "codecs[1]",
+    );
+    expect(
+      metadataFailure([
+        { name: "bytes", configuration: "little" as unknown as Record<string, unknown> },
+      ]).issues[0]!.field,
+    ).toBe("codecs[0].configuration");
+    expect(
+      metadataFailure([LE, { name: "zstd", configuration: { level: 99 } }]).issues[0]!.field,
+    ).toBe("codecs[1].configuration.level");
   });
 
   it("exposes the codecs by kind and the fixed encoded size", () => {
-    const p = createCodecPipeline([{ name: "transpose", configuration: { order: [1, 0] } }, LE, { name: "crc32c" }], spec, "zarr.json");
+    const p = createCodecPipeline(
+      [{ name: "transpose", configuration: { order: [1, 0] } }, LE, { name: "crc32c" }],
+      spec,
+      "zarr.json",
+    );
     expect(p.arrayToArray.map((c) => c.name)).toEqual(["transpose"]);
     expect(p.arrayToBytes.name).toBe("bytes");
     expect(p.bytesToBytes.map((c) => c.name)).toEqual(["crc32c"]);
     expect(p.encodedSize()).toBe(3 * 4 * 2 + 4);
     expect(p.sharding).toBeUndefined();
-    expect(createCodecPipeline([LE, { name: "gzip", configuration: { level: 1 } }], spec, "zarr.json").encodedSize()).toBeUndefined();
+    expect(
+      createCodecPipeline(
+        [LE, { name: "gzip", configuration: { level: 1 } }],
+        spec,
+        "zarr.json",
+      ).encodedSize(),
+    ).toBeUndefined();
   });
 
   it("registers every built-in codec", () => {
@@ -141,13 +161,19 @@ describe("custom codecs and error conversion", () => {
   });
 
   it("prefixes a factory's MetadataError fields with the codec position", () => {
-    expect(metadataFailure([LE, { name: "test.badconfig", configuration: { x: 3 } }]).issues[0]!.field).toBe("codecs[1].configuration.x");
+    expect(
+      metadataFailure([LE, { name: "test.badconfig", configuration: { x: 3 } }]).issues[0]!.field,
+    ).toBe("codecs[1].configuration.x");
   });
 
   it("rejects chunks of the wrong shape or data type", async () => {
     const p = createCodecPipeline([LE], spec, "zarr.json");
-    await expect(p.encode(sample(spec.dataType, [4, 3]), { key: "k" })).rejects.toBeInstanceOf(RangeError);
-    await expect(p.encode(sample(dataType("int32"), [3, 4]), { key: "k" })).rejects.toBeInstanceOf(RangeError);
+    await expect(p.encode(sample(spec.dataType, [4, 3]), { key: "k" })).rejects.toBeInstanceOf(
+      RangeError,
+    );
+    await expect(p.encode(sample(dataType("int32"), [3, 4]), { key: "k" })).rejects.toBeInstanceOf(
+      RangeError,
+    );
   });
 });
 
@@ -172,7 +198,11 @@ describe("fill values", () => {
   for (const dt of ALL_DTYPES) {
     it(`fillChunk / isFill for ${dt.name}`, () => {
       const fill = fills[dt.name]!;
-      const p = createCodecPipeline([LE], { shape: [3, 5], dataType: dt, fillValue: fill }, "zarr.json");
+      const p = createCodecPipeline(
+        [LE],
+        { shape: [3, 5], dataType: dt, fillValue: fill },
+        "zarr.json",
+      );
       const a = p.fillChunk();
       expect(a.shape).toEqual([3, 5]);
       expect(a.strides).toEqual([5, 1]);
@@ -194,17 +224,71 @@ describe("fill values", () => {
   }
 
   it("NaN equals NaN, -0 equals 0, stride-0 views are handled", () => {
-    const p = createCodecPipeline([LE], { shape: [4], dataType: dataType("float64"), fillValue: 0 }, "zarr.json");
-    expect(p.isFill({ data: new Float64Array([0, -0, 0, 0]), shape: [4], strides: [1], dtype: dataType("float64") })).toBe(true);
-    expect(p.isFill({ data: new Float64Array([Number.NaN, 0, 0, 0]), shape: [4], strides: [1], dtype: dataType("float64") })).toBe(false);
-    expect(p.isFill({ data: new Float64Array([1, 0]), shape: [4], strides: [0], dtype: dataType("float64"), offset: 1 })).toBe(true);
-    expect(p.isFill({ data: new Float64Array([1, 0]), shape: [4], strides: [0], dtype: dataType("float64"), offset: 0 })).toBe(false);
-    const n = createCodecPipeline([LE], { shape: [2, 2], dataType: dataType("float32"), fillValue: Number.NaN }, "zarr.json");
-    expect(n.isFill({ data: new Float32Array(4).fill(Number.NaN), shape: [2, 2], strides: [2, 1], dtype: dataType("float32") })).toBe(true);
-    expect(n.isFill({ data: new Float32Array([Number.NaN, Number.NaN, Number.NaN, 1]), shape: [2, 2], strides: [2, 1], dtype: dataType("float32") })).toBe(
-      false,
+    const p = createCodecPipeline(
+      [LE],
+      { shape: [4], dataType: dataType("float64"), fillValue: 0 },
+      "zarr.json",
     );
-    const z = createCodecPipeline([LE], { shape: [], dataType: dataType("int64"), fillValue: 7 }, "zarr.json");
+    expect(
+      p.isFill({
+        data: new Float64Array([0, -0, 0, 0]),
+        shape: [4],
+        strides: [1],
+        dtype: dataType("float64"),
+      }),
+    ).toBe(true);
+    expect(
+      p.isFill({
+        data: new Float64Array([Number.NaN, 0, 0, 0]),
+        shape: [4],
+        strides: [1],
+        dtype: dataType("float64"),
+      }),
+    ).toBe(false);
+    expect(
+      p.isFill({
+        data: new Float64Array([1, 0]),
+        shape: [4],
+        strides: [0],
+        dtype: dataType("float64"),
+        offset: 1,
+      }),
+    ).toBe(true);
+    expect(
+      p.isFill({
+        data: new Float64Array([1, 0]),
+        shape: [4],
+        strides: [0],
+        dtype: dataType("float64"),
+        offset: 0,
+      }),
+    ).toBe(false);
+    const n = createCodecPipeline(
+      [LE],
+      { shape: [2, 2], dataType: dataType("float32"), fillValue: Number.NaN },
+      "zarr.json",
+    );
+    expect(
+      n.isFill({
+        data: new Float32Array(4).fill(Number.NaN),
+        shape: [2, 2],
+        strides: [2, 1],
+        dtype: dataType("float32"),
+      }),
+    ).toBe(true);
+    expect(
+      n.isFill({
+        data: new Float32Array([Number.NaN, Number.NaN, Number.NaN, 1]),
+        shape: [2, 2],
+        strides: [2, 1],
+        dtype: dataType("float32"),
+      }),
+    ).toBe(false);
+    const z = createCodecPipeline(
+      [LE],
+      { shape: [], dataType: dataType("int64"), fillValue: 7 },
+      "zarr.json",
+    );
     expect([...z.fillChunk().data]).toEqual([7n]);
   });
 });

@@ -21,17 +21,50 @@ const PIPELINES: Record<string, CodecSpec[]> = {
   "zstd checksum": [bytesBE, { name: "zstd", configuration: { level: 5, checksum: true } }],
   crc32c: [bytesLE, crc],
   "gzip + crc32c": [bytesLE, { name: "gzip", configuration: { level: 1 } }, crc],
-  "blosc lz4 shuffle": [bytesLE, { name: "blosc", configuration: { cname: "lz4", clevel: 5, shuffle: "shuffle", typesize: 4, blocksize: 0 } }],
-  "blosc zstd bitshuffle": [bytesLE, { name: "blosc", configuration: { cname: "zstd", clevel: 3, shuffle: "bitshuffle", blocksize: 0 } }],
-  "blosc blosclz shuffle": [bytesLE, { name: "blosc", configuration: { cname: "blosclz", clevel: 9, shuffle: "shuffle" } }],
-  "blosc zlib noshuffle": [bytesLE, { name: "blosc", configuration: { cname: "zlib", clevel: 5, shuffle: "noshuffle" } }],
-  "blosc lz4hc bitshuffle": [bytesLE, { name: "blosc", configuration: { cname: "lz4hc", clevel: 9, shuffle: "bitshuffle" } }],
+  "blosc lz4 shuffle": [
+    bytesLE,
+    {
+      name: "blosc",
+      configuration: { cname: "lz4", clevel: 5, shuffle: "shuffle", typesize: 4, blocksize: 0 },
+    },
+  ],
+  "blosc zstd bitshuffle": [
+    bytesLE,
+    {
+      name: "blosc",
+      configuration: { cname: "zstd", clevel: 3, shuffle: "bitshuffle", blocksize: 0 },
+    },
+  ],
+  "blosc blosclz shuffle": [
+    bytesLE,
+    { name: "blosc", configuration: { cname: "blosclz", clevel: 9, shuffle: "shuffle" } },
+  ],
+  "blosc zlib noshuffle": [
+    bytesLE,
+    { name: "blosc", configuration: { cname: "zlib", clevel: 5, shuffle: "noshuffle" } },
+  ],
+  "blosc lz4hc bitshuffle": [
+    bytesLE,
+    { name: "blosc", configuration: { cname: "lz4hc", clevel: 9, shuffle: "bitshuffle" } },
+  ],
   "numcodecs.zlib": [bytesLE, { name: "numcodecs.zlib", configuration: { level: 3 } }],
   "numcodecs.gzip": [bytesLE, { name: "numcodecs.gzip", configuration: { level: 9 } }],
   "numcodecs.zstd": [bytesLE, { name: "numcodecs.zstd", configuration: { level: 3 } }],
-  "numcodecs.blosc shuffle": [bytesLE, { name: "numcodecs.blosc", configuration: { cname: "lz4", clevel: 5, shuffle: 1, blocksize: 0 } }],
-  "numcodecs.blosc bitshuffle": [bytesBE, { name: "numcodecs.blosc", configuration: { cname: "zstd", clevel: 5, shuffle: 2 } }],
-  "numcodecs.blosc autoshuffle": [bytesLE, { name: "numcodecs.blosc", configuration: { cname: "blosclz", clevel: 5, shuffle: -1 } }],
+  "numcodecs.blosc shuffle": [
+    bytesLE,
+    {
+      name: "numcodecs.blosc",
+      configuration: { cname: "lz4", clevel: 5, shuffle: 1, blocksize: 0 },
+    },
+  ],
+  "numcodecs.blosc bitshuffle": [
+    bytesBE,
+    { name: "numcodecs.blosc", configuration: { cname: "zstd", clevel: 5, shuffle: 2 } },
+  ],
+  "numcodecs.blosc autoshuffle": [
+    bytesLE,
+    { name: "numcodecs.blosc", configuration: { cname: "blosclz", clevel: 5, shuffle: -1 } },
+  ],
   "numcodecs.lz4": [bytesLE, { name: "numcodecs.lz4", configuration: { acceleration: 1 } }],
   "sharding end": [
     {
@@ -48,7 +81,11 @@ const PIPELINES: Record<string, CodecSpec[]> = {
       name: "sharding_indexed",
       configuration: {
         chunk_shape: [4, 2, 6],
-        codecs: [{ name: "transpose", configuration: { order: [2, 1, 0] } }, bytesBE, { name: "gzip", configuration: { level: 1 } }],
+        codecs: [
+          { name: "transpose", configuration: { order: [2, 1, 0] } },
+          bytesBE,
+          { name: "gzip", configuration: { level: 1 } },
+        ],
         index_codecs: [bytesLE, crc],
         index_location: "start",
       },
@@ -71,7 +108,11 @@ describe("codec round trips for every data type", () => {
       for (const dt of ALL_DTYPES) {
         it(dtName(dt), async () => {
           const a = sample(dt, SHAPE);
-          const p = createCodecPipeline(codecs, { shape: SHAPE, dataType: dt, fillValue: 0 }, "zarr.json");
+          const p = createCodecPipeline(
+            codecs,
+            { shape: SHAPE, dataType: dt, fillValue: 0 },
+            "zarr.json",
+          );
           const ctx = { key: "c/0/0/0" };
           const encoded = await p.encode(a, ctx);
           const decoded = await p.decode(encoded, ctx);
@@ -82,7 +123,11 @@ describe("codec round trips for every data type", () => {
           const fromStrided = await p.decode(await p.encode(fortranCopy(a), ctx), ctx);
           expect(diff(fromStrided, a)).toBeUndefined();
           // metadata round trip
-          const q = createCodecPipeline(p.toJSON(), { shape: SHAPE, dataType: dt, fillValue: 0 }, "zarr.json");
+          const q = createCodecPipeline(
+            p.toJSON(),
+            { shape: SHAPE, dataType: dt, fillValue: 0 },
+            "zarr.json",
+          );
           expect(diff(await q.decode(encoded, ctx), a)).toBeUndefined();
         });
       }

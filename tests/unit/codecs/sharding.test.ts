@@ -2,10 +2,19 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ChecksumError, CodecError, MetadataError, UnknownCodecError } from "../../../src/errors.js";
-import { type CodecPipeline, createCodecPipeline, ShardingCodec } from "../../../src/format/codecs/index.js";
-import type { CodecSpec } from "../../../src/format/model.js";
+import {
+  ChecksumError,
+  CodecError,
+  MetadataError,
+  UnknownCodecError,
+} from "../../../src/errors.js";
+import {
+  type CodecPipeline,
+  createCodecPipeline,
+  ShardingCodec,
+} from "../../../src/format/codecs/index.js";
 import { dataType } from "../../../src/format/dtype.js";
+import type { CodecSpec } from "../../../src/format/model.js";
 import type { NDArray } from "../../../src/format/ndarray.js";
 import { diff, FIXTURES, openFixture, sample, slice } from "./helpers.js";
 import { parseNpy } from "./npy.js";
@@ -13,11 +22,20 @@ import { parseNpy } from "./npy.js";
 const LE: CodecSpec = { name: "bytes", configuration: { endian: "little" } };
 const ctx = { key: "arr/c/0/0" };
 
-function sharded(location: "start" | "end", inner: CodecSpec[] = [LE], indexCodecs: CodecSpec[] = [LE, { name: "crc32c" }]): CodecSpec[] {
+function sharded(
+  location: "start" | "end",
+  inner: CodecSpec[] = [LE],
+  indexCodecs: CodecSpec[] = [LE, { name: "crc32c" }],
+): CodecSpec[] {
   return [
     {
       name: "sharding_indexed",
-      configuration: { chunk_shape: [2, 3], codecs: inner, index_codecs: indexCodecs, index_location: location },
+      configuration: {
+        chunk_shape: [2, 3],
+        codecs: inner,
+        index_codecs: indexCodecs,
+        index_location: location,
+      },
     },
   ];
 }
@@ -43,20 +61,31 @@ describe("sharding_indexed layout", () => {
       expect(s.innerChunkShape).toEqual([2, 3]);
       expect(s.indexLocation).toBe(location);
       expect(s.indexByteLength).toBe(4 * 16 + 4);
-      expect(s.indexByteRange()).toEqual(location === "start" ? { offset: 0, length: 68 } : { suffixLength: 68 });
+      expect(s.indexByteRange()).toEqual(
+        location === "start" ? { offset: 0, length: 68 } : { suffixLength: 68 },
+      );
       const a = chunkWithEmpties(p);
       const bytes = await p.encode(a, ctx);
       expect(bytes.length).toBe(68 + 2 * 24);
-      const indexBytes = location === "start" ? bytes.subarray(0, 68) : bytes.subarray(bytes.length - 68);
+      const indexBytes =
+        location === "start" ? bytes.subarray(0, 68) : bytes.subarray(bytes.length - 68);
       const index = await s.decodeIndex(indexBytes, ctx, bytes.length);
       expect(index.count).toBe(4);
       expect([0, 1, 2, 3].map((i) => index.isEmpty(i))).toEqual([false, true, true, false]);
       const base = location === "start" ? 68 : 0;
-      expect([index.offset(0), index.nbytes(0), index.offset(3), index.nbytes(3)]).toEqual([base, 24, base + 24, 24]);
+      expect([index.offset(0), index.nbytes(0), index.offset(3), index.nbytes(3)]).toEqual([
+        base,
+        24,
+        base + 24,
+        24,
+      ]);
       const words = new Uint32Array(indexBytes.slice(0, 64).buffer);
       expect([...words.subarray(4, 8)]).toEqual([0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff]);
       // an inner chunk read on its own through the inner pipeline
-      const inner3 = await s.innerPipeline.decode(bytes.subarray(index.offset(3), index.offset(3) + index.nbytes(3)), ctx);
+      const inner3 = await s.innerPipeline.decode(
+        bytes.subarray(index.offset(3), index.offset(3) + index.nbytes(3)),
+        ctx,
+      );
       expect(diff(inner3, slice(a, [2, 3], [2, 3]))).toBeUndefined();
       expect(s.innerChunkIndex([1, 1])).toBe(3);
       expect(s.innerChunkCoords(2)).toEqual([1, 0]);
@@ -78,7 +107,11 @@ describe("sharding_indexed layout", () => {
 
   it("NaN fill values are recognised for empty inner chunks", async () => {
     const s = { shape: [4, 6], dataType: dataType("float64"), fillValue: Number.NaN };
-    const p = createCodecPipeline(sharded("start", [LE, { name: "zstd", configuration: { level: 1 } }]), s, "zarr.json");
+    const p = createCodecPipeline(
+      sharded("start", [LE, { name: "zstd", configuration: { level: 1 } }]),
+      s,
+      "zarr.json",
+    );
     const a = p.fillChunk();
     (a.data as Float64Array)[0] = 1.5;
     const bytes = await p.encode(a, ctx);
@@ -97,14 +130,23 @@ describe("sharding_indexed layout", () => {
           codecs: [
             {
               name: "sharding_indexed",
-              configuration: { chunk_shape: [2, 3], codecs: [LE, { name: "gzip", configuration: { level: 1 } }], index_codecs: [LE, { name: "crc32c" }], index_location: "start" },
+              configuration: {
+                chunk_shape: [2, 3],
+                codecs: [LE, { name: "gzip", configuration: { level: 1 } }],
+                index_codecs: [LE, { name: "crc32c" }],
+                index_location: "start",
+              },
             },
           ],
           index_codecs: [LE, { name: "crc32c" }],
         },
       },
     ];
-    const p = createCodecPipeline(codecs, { shape: [8, 12], dataType: dt, fillValue: 0 }, "zarr.json");
+    const p = createCodecPipeline(
+      codecs,
+      { shape: [8, 12], dataType: dt, fillValue: 0 },
+      "zarr.json",
+    );
     expect(p.sharding!.innerPipeline.sharding!.chunksPerShard).toEqual([2, 2]);
     const a = sample(dt, [8, 12]);
     const bytes = await p.encode(a, ctx);
@@ -148,13 +190,17 @@ describe("sharding_indexed errors", () => {
   it("a truncated shard is detected through the index (start) or its checksum (end)", async () => {
     const pStart = createCodecPipeline(sharded("start"), spec, "zarr.json");
     const bytes = await pStart.encode(chunkWithEmpties(pStart), ctx);
-    const e1 = await pStart.decode(bytes.subarray(0, bytes.length - 5), ctx).catch((e: unknown) => e);
+    const e1 = await pStart
+      .decode(bytes.subarray(0, bytes.length - 5), ctx)
+      .catch((e: unknown) => e);
     expect(e1).toBeInstanceOf(CodecError);
     expect((e1 as CodecError).codec).toBe("sharding_indexed");
     expect((e1 as Error).message).toMatch(/truncated|corrupt shard index/);
     const pEnd = createCodecPipeline(sharded("end"), spec, "zarr.json");
     const b2 = await pEnd.encode(chunkWithEmpties(pEnd), ctx);
-    await expect(pEnd.decode(b2.subarray(0, b2.length - 5), ctx)).rejects.toBeInstanceOf(ChecksumError);
+    await expect(pEnd.decode(b2.subarray(0, b2.length - 5), ctx)).rejects.toBeInstanceOf(
+      ChecksumError,
+    );
     // without a checksum, the shifted index points past the shard
     const pNoCrc = createCodecPipeline(sharded("end", [LE], [LE]), spec, "zarr.json");
     const b3 = await pNoCrc.encode(chunkWithEmpties(pNoCrc), ctx);
@@ -179,7 +225,11 @@ describe("sharding_indexed errors", () => {
   });
 
   it("a corrupt inner chunk names the shard key and the inner codec", async () => {
-    const p = createCodecPipeline(sharded("end", [LE, { name: "gzip", configuration: { level: 1 } }]), spec, "zarr.json");
+    const p = createCodecPipeline(
+      sharded("end", [LE, { name: "gzip", configuration: { level: 1 } }]),
+      spec,
+      "zarr.json",
+    );
     const bytes = await p.encode(chunkWithEmpties(p), ctx);
     bytes[12] = bytes[12]! ^ 0xff;
     const err = await p.decode(bytes, ctx).catch((e: unknown) => e);
@@ -199,23 +249,44 @@ describe("sharding_indexed errors", () => {
       throw new Error("no error");
     };
     const base = sharded("end")[0]!.configuration!;
-    expect(fieldOf([{ name: "sharding_indexed", configuration: { ...base, chunk_shape: [3, 3] } }])).toBe("codecs[0].configuration.chunk_shape");
-    expect(fieldOf([{ name: "sharding_indexed", configuration: { ...base, index_location: "middle" } }])).toBe(
-      "codecs[0].configuration.index_location",
-    );
-    expect(fieldOf([{ name: "sharding_indexed", configuration: { ...base, index_codecs: [LE, { name: "gzip", configuration: { level: 1 } }] } }])).toBe(
-      "codecs[0].configuration.index_codecs",
-    );
-    expect(fieldOf([{ name: "sharding_indexed", configuration: { ...base, codecs: [{ name: "bytes", configuration: { endian: "x" } }] } }])).toBe(
-      "codecs[0].configuration.codecs[0].configuration.endian",
-    );
+    expect(
+      fieldOf([{ name: "sharding_indexed", configuration: { ...base, chunk_shape: [3, 3] } }]),
+    ).toBe("codecs[0].configuration.chunk_shape");
+    expect(
+      fieldOf([{ name: "sharding_indexed", configuration: { ...base, index_location: "middle" } }]),
+    ).toBe("codecs[0].configuration.index_location");
+    expect(
+      fieldOf([
+        {
+          name: "sharding_indexed",
+          configuration: {
+            ...base,
+            index_codecs: [LE, { name: "gzip", configuration: { level: 1 } }],
+          },
+        },
+      ]),
+    ).toBe("codecs[0].configuration.index_codecs");
+    expect(
+      fieldOf([
+        {
+          name: "sharding_indexed",
+          configuration: { ...base, codecs: [{ name: "bytes", configuration: { endian: "x" } }] },
+        },
+      ]),
+    ).toBe("codecs[0].configuration.codecs[0].configuration.endian");
     try {
-      createCodecPipeline([{ name: "sharding_indexed", configuration: { ...base, codecs: [LE, { name: "lzma" }] } }], spec, "g/zarr.json");
+      createCodecPipeline(
+        [{ name: "sharding_indexed", configuration: { ...base, codecs: [LE, { name: "lzma" }] } }],
+        spec,
+        "g/zarr.json",
+      );
       expect.unreachable();
     } catch (e) {
       expect(e).toBeInstanceOf(UnknownCodecError);
       expect((e as UnknownCodecError).codec).toBe("lzma");
-      expect((e as UnknownCodecError).issues[0]!.field).toBe("codecs[0].configuration.codecs[1].name");
+      expect((e as UnknownCodecError).issues[0]!.field).toBe(
+        "codecs[0].configuration.codecs[1].name",
+      );
     }
   });
 });
@@ -223,16 +294,29 @@ describe("sharding_indexed errors", () => {
 describe("real shards", () => {
   it("tensorstore sharded_int32 c/0/0: whole shard and one inner chunk by byte range", async () => {
     const fx = openFixture("v3/tensorstore/sharded_int32.zarr");
-    const expected = parseNpy(readFileSync(join(FIXTURES, "expected/v3/tensorstore/sharded_int32.npy")));
-    const p = createCodecPipeline(fx.codecs, { shape: fx.chunks, dataType: fx.dataType, fillValue: fx.fillValue }, "zarr.json");
+    const expected = parseNpy(
+      readFileSync(join(FIXTURES, "expected/v3/tensorstore/sharded_int32.npy")),
+    );
+    const p = createCodecPipeline(
+      fx.codecs,
+      { shape: fx.chunks, dataType: fx.dataType, fillValue: fx.fillValue },
+      "zarr.json",
+    );
     const shard = new Uint8Array(readFileSync(join(fx.dir, "c/0/0")));
     const whole = await p.decode(shard, { key: "c/0/0" });
     expect(diff(whole, slice(expected, [0, 0], [20, 25]))).toBeUndefined();
     const s = p.sharding!;
     expect(s.chunksPerShard).toEqual([2, 5]);
-    const index = await s.decodeIndex(shard.subarray(shard.length - s.indexByteLength), { key: "c/0/0" }, shard.length);
+    const index = await s.decodeIndex(
+      shard.subarray(shard.length - s.indexByteLength),
+      { key: "c/0/0" },
+      shard.length,
+    );
     const i = s.innerChunkIndex([1, 3]);
-    const inner = await s.innerPipeline.decode(shard.subarray(index.offset(i), index.offset(i) + index.nbytes(i)), { key: "c/0/0" });
+    const inner = await s.innerPipeline.decode(
+      shard.subarray(index.offset(i), index.offset(i) + index.nbytes(i)),
+      { key: "c/0/0" },
+    );
     expect(diff(inner, slice(expected, [10, 15], [10, 5]))).toBeUndefined();
   });
 
@@ -243,7 +327,11 @@ describe("real shards", () => {
     ] as const) {
       const fx = openFixture(`${store}.zarr`);
       const expected = parseNpy(readFileSync(join(FIXTURES, `expected/${store}.npy`)));
-      const p = createCodecPipeline(fx.codecs, { shape: fx.chunks, dataType: fx.dataType, fillValue: fx.fillValue }, "zarr.json");
+      const p = createCodecPipeline(
+        fx.codecs,
+        { shape: fx.chunks, dataType: fx.dataType, fillValue: fx.fillValue },
+        "zarr.json",
+      );
       const shard = await p.decode(new Uint8Array(readFileSync(join(fx.dir, key))), { key });
       const extent = origin.map((o, d) => Math.min(fx.chunks[d]!, fx.shape[d]! - o));
       expect(diff(slice(shard, [0, 0], extent), slice(expected, origin, extent))).toBeUndefined();
