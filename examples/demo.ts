@@ -38,7 +38,9 @@ const lon = (await root.open("lon")) as ZarrArray;
 const rows = slice(4 * (35 + 90), 4 * (71 + 90) + 1);
 const cols = slice(4 * (-10 + 180), 4 * (40 + 180) + 1);
 const region = geoid.lazy().get(rows, cols);
-console.log(`\nSelection geoid[${4 * (35 + 90)}:${4 * (71 + 90) + 1}, ${4 * (-10 + 180)}:${4 * (40 + 180) + 1}] → shape [${region.shape}] ${region.dtype.name} (no IO yet)`);
+console.log(
+  `\nSelection geoid[${4 * (35 + 90)}:${4 * (71 + 90) + 1}, ${4 * (-10 + 180)}:${4 * (40 + 180) + 1}] → shape [${region.shape}] ${region.dtype.name} (no IO yet)`,
+);
 
 const before = store.requests;
 const [values, latValues, lonValues] = await Promise.all([
@@ -60,6 +62,8 @@ const lonData = lonValues.data as Float64Array;
 console.log(
   `Read ${data.length} values (lat ${latData[0]}..${latData[latData.length - 1]}, lon ${lonData[0]}..${lonData[lonData.length - 1]})`,
 );
-console.log(`Geoid height over Europe: min ${min.toFixed(2)} m, max ${max.toFixed(2)} m, mean ${(sum / data.length).toFixed(2)} m`);
+console.log(
+  `Geoid height over Europe: min ${min.toFixed(2)} m, max ${max.toFixed(2)} m, mean ${(sum / data.length).toFixed(2)} m`,
+);
 console.log(`Requests for the reads: ${store.requests - before}, bytes read: ${store.bytes}`);
 console.log(`Total time: ${(performance.now() - t0).toFixed(0)} ms`);

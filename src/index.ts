@@ -11,18 +11,7 @@
 import "./exec/read.js";
 
 export * from "./errors.js";
-export * from "./store/index.js";
-export {
-  type DataType,
-  type DataTypeName,
-  dataType,
-  hasFloat16Array,
-  type Scalar,
-  type TypedArray,
-} from "./format/dtype.js";
-export { type NDArray, shapeSize, cStrides } from "./format/ndarray.js";
-export { readNpy, writeNpy } from "./format/npy.js";
-export type { ArrayMetadata, GroupMetadata, NodeMetadata, CodecSpec, ChunkKeyEncoding } from "./format/model.js";
+export { readLazy } from "./exec/read.js";
 export {
   type ArrayToArrayCodec,
   type ArrayToBytesCodec,
@@ -35,11 +24,29 @@ export {
   createCodecPipeline,
   registerCodec,
 } from "./format/codecs/index.js";
+export {
+  type DataType,
+  type DataTypeName,
+  dataType,
+  hasFloat16Array,
+  type Scalar,
+  type TypedArray,
+} from "./format/dtype.js";
+export type {
+  ArrayMetadata,
+  ChunkKeyEncoding,
+  CodecSpec,
+  GroupMetadata,
+  NodeMetadata,
+} from "./format/model.js";
+export { cStrides, type NDArray, shapeSize } from "./format/ndarray.js";
+export { readNpy, writeNpy } from "./format/npy.js";
 export * from "./hierarchy/index.js";
 export {
   type ArraySource,
-  ellipsis,
   type Executor,
+  ellipsis,
+  type IndexTransform,
   LazyArray,
   lazy,
   newaxis,
@@ -49,6 +56,5 @@ export {
   type SelectionItem,
   type Slice,
   slice,
-  type IndexTransform,
 } from "./plan/index.js";
-export { readLazy } from "./exec/read.js";
+export * from "./store/index.js";

@@ -101,7 +101,10 @@ export class ZarrArray implements ArraySource {
    * or `undefined` when the key is missing (the chunk reads as `fill_value`).
    * @throws CodecError / ChecksumError naming the key when the bytes are corrupt; StoreError; AbortError.
    */
-  async readChunk(coords: readonly number[], options: ReadOptions = {}): Promise<NDArray | undefined> {
+  async readChunk(
+    coords: readonly number[],
+    options: ReadOptions = {},
+  ): Promise<NDArray | undefined> {
     const key = this.chunkKey(coords);
     const bytes = await this.store.get(key, { signal: options.signal });
     if (bytes === undefined) return undefined;
@@ -159,7 +162,8 @@ export class ZarrArray implements ArraySource {
     const store = this.writableStore();
     const nd = this.ndim;
     const start = region.start ? [...region.start] : new Array<number>(nd).fill(0);
-    const isArray = typeof value === "object" && value !== null && "shape" in value && "data" in value;
+    const isArray =
+      typeof value === "object" && value !== null && "shape" in value && "data" in value;
     const stop = isArray
       ? start.map((s, i) => s + (value as NDArray).shape[i]!)
       : region.stop
@@ -227,13 +231,21 @@ export class ZarrArray implements ArraySource {
         const v = value as NDArray;
         const srcOffset = boxStart.reduce((acc, b, d) => acc + (b - start[d]!) * v.strides[d]!, 0);
         copyStrided(
-          { data: v.data, shape: extent, strides: v.strides, dtype: v.dtype, offset: (v.offset ?? 0) + srcOffset },
+          {
+            data: v.data,
+            shape: extent,
+            strides: v.strides,
+            dtype: v.dtype,
+            offset: (v.offset ?? 0) + srcOffset,
+          },
           dstView,
         );
       } else {
         fillRegion(dstView, value);
       }
-      const bytes = this.pipeline.isFill(chunk) ? undefined : await this.pipeline.encode(chunk, { key });
+      const bytes = this.pipeline.isFill(chunk)
+        ? undefined
+        : await this.pipeline.encode(chunk, { key });
       pending.push({ key, bytes });
     }
     for (const { key, bytes } of pending) {

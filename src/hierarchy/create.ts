@@ -15,8 +15,14 @@ import {
   toV3Json,
 } from "../format/metadata/index.js";
 import type { ArrayMetadata, ChunkKeyEncoding, CodecSpec, GroupMetadata } from "../format/model.js";
+import {
+  isListable,
+  isWritable,
+  type ReadableStore,
+  type Store,
+  type WritableStore,
+} from "../store/types.js";
 import { asStore } from "../store/zarrita.js";
-import { isListable, isWritable, type Store, type WritableStore, type ReadableStore } from "../store/types.js";
 import { ZarrArray } from "./array.js";
 import { ZarrGroup } from "./group.js";
 import { keyOf, normalizePath, parentPath } from "./paths.js";
@@ -74,8 +80,20 @@ export interface CreateArrayOptions {
 }
 
 const V2_CODES: Partial<Record<DataTypeName, string>> = {
-  bool: "b1", int8: "i1", int16: "i2", int32: "i4", int64: "i8", uint8: "u1", uint16: "u2",
-  uint32: "u4", uint64: "u8", float16: "f2", float32: "f4", float64: "f8", complex64: "c8", complex128: "c16",
+  bool: "b1",
+  int8: "i1",
+  int16: "i2",
+  int32: "i4",
+  int64: "i8",
+  uint8: "u1",
+  uint16: "u2",
+  uint32: "u4",
+  uint64: "u8",
+  float16: "f2",
+  float32: "f4",
+  float64: "f8",
+  complex64: "c8",
+  complex128: "c16",
 };
 
 function writable(store: unknown): ReadableStore & WritableStore {
@@ -100,7 +118,10 @@ async function prepare(
   );
   if (exists) {
     if (!overwrite) {
-      throw new ZarrPlanError("ERR_NODE_EXISTS", `A node already exists at path "${path}" (pass overwrite: true to replace it)`);
+      throw new ZarrPlanError(
+        "ERR_NODE_EXISTS",
+        `A node already exists at path "${path}" (pass overwrite: true to replace it)`,
+      );
     }
     await deleteNode(store, path, { signal });
   }
@@ -115,7 +136,8 @@ async function prepare(
         throw e;
       },
     );
-    if (!has) await writeGroupMetadata(store, p, { nodeType: "group", zarrFormat, attributes: {} }, signal);
+    if (!has)
+      await writeGroupMetadata(store, p, { nodeType: "group", zarrFormat, attributes: {} }, signal);
   }
 }
 
@@ -129,7 +151,8 @@ async function writeGroupMetadata(
     await store.set(keyOf(path, "zarr.json"), encodeJson(toV3Json(meta)), { signal });
   } else {
     const { zgroup, zattrs } = toV2GroupJson(meta);
-    if (zattrs && Object.keys(zattrs).length > 0) await store.set(keyOf(path, ".zattrs"), encodeJson(zattrs), { signal });
+    if (zattrs && Object.keys(zattrs).length > 0)
+      await store.set(keyOf(path, ".zattrs"), encodeJson(zattrs), { signal });
     await store.set(keyOf(path, ".zgroup"), encodeJson(zgroup), { signal });
   }
 }
@@ -138,12 +161,20 @@ async function writeGroupMetadata(
  * Creates a group at `path` (default root), and any missing parent groups.
  * @throws ZarrPlanError `ERR_NODE_EXISTS` when a node exists and `overwrite` is not set; StoreError.
  */
-export async function createGroup(store: unknown, path = "", options: CreateGroupOptions = {}): Promise<ZarrGroup> {
+export async function createGroup(
+  store: unknown,
+  path = "",
+  options: CreateGroupOptions = {},
+): Promise<ZarrGroup> {
   const s = writable(store);
   const p = normalizePath(path);
   const zarrFormat = options.zarrFormat ?? 3;
   await prepare(s, p, zarrFormat, options.overwrite, options.signal);
-  const meta: GroupMetadata = { nodeType: "group", zarrFormat, attributes: options.attributes ?? {} };
+  const meta: GroupMetadata = {
+    nodeType: "group",
+    zarrFormat,
+    attributes: options.attributes ?? {},
+  };
   await writeGroupMetadata(s, p, meta, options.signal);
   return new ZarrGroup(s, p, meta);
 }
@@ -162,7 +193,11 @@ function defaultFill(name: DataTypeName, bytesLength: number): Scalar {
  * @throws MetadataError (invalid options, e.g. chunks not dividing shards, unknown codec); ZarrPlanError
  *   `ERR_NODE_EXISTS`; StoreError.
  */
-export async function createArray(store: unknown, path: string, options: CreateArrayOptions): Promise<ZarrArray> {
+export async function createArray(
+  store: unknown,
+  path: string,
+  options: CreateArrayOptions,
+): Promise<ZarrArray> {
   const s = writable(store);
   const p = normalizePath(path);
   const zarrFormat = options.zarrFormat ?? 3;
@@ -172,14 +207,20 @@ export async function createArray(store: unknown, path: string, options: CreateA
   const chunks = [...(options.chunks ?? options.shape.map((x) => Math.max(1, x)))];
   const fillIsNull = options.fillValue === null;
   const fillValue = options.fillValue ?? defaultFill(options.dtype, bytesLength);
-  const bytesCodec: CodecSpec = dt.itemSize > 1 && dt.name !== "bytes" ? { name: "bytes", configuration: { endian } } : { name: "bytes" };
+  const bytesCodec: CodecSpec =
+    dt.itemSize > 1 && dt.name !== "bytes"
+      ? { name: "bytes", configuration: { endian } }
+      : { name: "bytes" };
   let meta: ArrayMetadata;
   const key = keyOf(p, zarrFormat === 3 ? "zarr.json" : ".zarray");
   if (zarrFormat === 3) {
     let codecs: CodecSpec[];
     if (options.codecs) codecs = [...options.codecs];
     else {
-      const compressor = options.compressor === undefined ? { name: "zstd", configuration: { level: 0, checksum: false } } : options.compressor;
+      const compressor =
+        options.compressor === undefined
+          ? { name: "zstd", configuration: { level: 0, checksum: false } }
+          : options.compressor;
       const inner: CodecSpec[] = [bytesCodec, ...(compressor ? [compressor] : [])];
       codecs = options.shards
         ? [
@@ -188,7 +229,10 @@ export async function createArray(store: unknown, path: string, options: CreateA
               configuration: {
                 chunk_shape: chunks,
                 codecs: inner,
-                index_codecs: [{ name: "bytes", configuration: { endian: "little" } }, { name: "crc32c" }],
+                index_codecs: [
+                  { name: "bytes", configuration: { endian: "little" } },
+                  { name: "crc32c" },
+                ],
                 index_location: options.indexLocation ?? "end",
               },
             },
@@ -212,13 +256,30 @@ export async function createArray(store: unknown, path: string, options: CreateA
     await prepare(s, p, 3, options.overwrite, options.signal);
     await s.set(key, encodeJson(json), { signal: options.signal });
   } else {
-    if (options.shards) throw new ZarrPlanError("ERR_UNSUPPORTED", `array "${p}": sharding needs Zarr v3`);
+    if (options.shards)
+      throw new ZarrPlanError("ERR_UNSUPPORTED", `array "${p}": sharding needs Zarr v3`);
     const order = options.order ?? "C";
-    const v2DType = dt.name === "bytes" ? `|S${bytesLength}` : `${dt.itemSize === 1 ? "|" : endian === "big" ? ">" : "<"}${V2_CODES[dt.name]}`;
-    const numcodecs = (c: CodecSpec): CodecSpec => ({ name: c.name.startsWith("numcodecs.") ? c.name : `numcodecs.${c.name}`, configuration: c.configuration ?? {} });
-    const compressor = options.compressor === undefined ? { name: "zstd", configuration: { level: 0 } } : options.compressor;
+    const v2DType =
+      dt.name === "bytes"
+        ? `|S${bytesLength}`
+        : `${dt.itemSize === 1 ? "|" : endian === "big" ? ">" : "<"}${V2_CODES[dt.name]}`;
+    const numcodecs = (c: CodecSpec): CodecSpec => ({
+      name: c.name.startsWith("numcodecs.") ? c.name : `numcodecs.${c.name}`,
+      configuration: c.configuration ?? {},
+    });
+    const compressor =
+      options.compressor === undefined
+        ? { name: "zstd", configuration: { level: 0 } }
+        : options.compressor;
     const codecs: CodecSpec[] = [
-      ...(order === "F" ? [{ name: "transpose", configuration: { order: chunks.map((_, i) => chunks.length - 1 - i) } }] : []),
+      ...(order === "F"
+        ? [
+            {
+              name: "transpose",
+              configuration: { order: chunks.map((_, i) => chunks.length - 1 - i) },
+            },
+          ]
+        : []),
       bytesCodec,
       ...(options.filters ?? []).map(numcodecs),
       ...(compressor ? [numcodecs(compressor)] : []),
@@ -241,7 +302,8 @@ export async function createArray(store: unknown, path: string, options: CreateA
     const { zarray, zattrs } = toV2Json(meta);
     meta = parseV2Array(zarray, key, zattrs);
     await prepare(s, p, 2, options.overwrite, options.signal);
-    if (Object.keys(zattrs).length > 0) await s.set(keyOf(p, ".zattrs"), encodeJson(zattrs), { signal: options.signal });
+    if (Object.keys(zattrs).length > 0)
+      await s.set(keyOf(p, ".zattrs"), encodeJson(zattrs), { signal: options.signal });
     await s.set(key, encodeJson(zarray), { signal: options.signal });
   }
   return new ZarrArray(s, p, meta);
@@ -252,16 +314,24 @@ export async function createArray(store: unknown, path: string, options: CreateA
  * leaves no node whose metadata points at missing data other than missing chunks, which read as fill).
  * @throws ZarrPlanError `ERR_NOT_LISTABLE` when the store cannot list; StoreError.
  */
-export async function deleteNode(store: unknown, path: string, options: { signal?: AbortSignal } = {}): Promise<void> {
+export async function deleteNode(
+  store: unknown,
+  path: string,
+  options: { signal?: AbortSignal } = {},
+): Promise<void> {
   const s = asStore(store);
   if (!isWritable(s) || !isListable(s)) {
-    throw new ZarrPlanError("ERR_NOT_LISTABLE", `cannot delete "${path}": the store must be writable and listable`);
+    throw new ZarrPlanError(
+      "ERR_NOT_LISTABLE",
+      `cannot delete "${path}": the store must be writable and listable`,
+    );
   }
   const full = s as Store;
   const p = normalizePath(path);
   const prefix = p === "" ? "" : `${p}/`;
   const keys = await full.list(prefix, options);
-  const isMeta = (k: string) => /(^|\/)(zarr\.json|\.zarray|\.zgroup|\.zattrs|\.zmetadata)$/.test(k);
+  const isMeta = (k: string) =>
+    /(^|\/)(zarr\.json|\.zarray|\.zgroup|\.zattrs|\.zmetadata)$/.test(k);
   const own = keys.filter((k) => k.slice(prefix.length).indexOf("/") < 0 && isMeta(k));
   for (const k of own) await full.delete(k, options);
   for (const k of keys.filter((k) => !own.includes(k))) await full.delete(k, options);

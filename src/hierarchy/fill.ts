@@ -10,11 +10,14 @@ export function scalarLanes(a: Pick<NDArray, "dtype">, value: Scalar): (number |
   const dt = a.dtype;
   if (dt.name === "bytes") {
     const out = new Array<number>(dt.lanes).fill(0);
-    if (value instanceof Uint8Array) for (let i = 0; i < Math.min(value.length, dt.lanes); i++) out[i] = value[i]!;
+    if (value instanceof Uint8Array)
+      for (let i = 0; i < Math.min(value.length, dt.lanes); i++) out[i] = value[i]!;
     return out;
   }
   if (dt.lanes === 2) {
-    const [re, im] = Array.isArray(value) ? (value as readonly [number, number]) : [Number(value), 0];
+    const [re, im] = Array.isArray(value)
+      ? (value as readonly [number, number])
+      : [Number(value), 0];
     return [re, im];
   }
   if (dt.name === "int64" || dt.name === "uint64") {

@@ -6,8 +6,8 @@
  */
 import { NodeNotFoundError, ZarrPlanError } from "../errors.js";
 import type { GroupMetadata, NodeMetadata } from "../format/model.js";
-import { asStore } from "../store/zarrita.js";
 import { type AnyStore, isListable } from "../store/types.js";
+import { asStore } from "../store/zarrita.js";
 import { ZarrArray } from "./array.js";
 import { baseName, joinPath, normalizePath } from "./paths.js";
 import { type OpenOptions, readNodeMetadata } from "./read-metadata.js";
@@ -66,7 +66,11 @@ export class ZarrGroup {
     const cons = this.metadata.consolidated;
     if (cons) {
       const meta = cons.get(rel);
-      if (!meta) throw new NodeNotFoundError(full, `No node "${rel}" in the consolidated metadata of group "${this.path}"`);
+      if (!meta)
+        throw new NodeNotFoundError(
+          full,
+          `No node "${rel}" in the consolidated metadata of group "${this.path}"`,
+        );
       return nodeFromMetadata(this.store, full, rebase(meta, cons, rel));
     }
     return openNode(this.store, full, { zarrFormat: this.zarrFormat, ...options });
@@ -98,14 +102,22 @@ export class ZarrGroup {
     const opened = await Promise.all(
       prefixes.map(async (name) => {
         try {
-          return [name, await openNode(store, joinPath(this.path, name), { zarrFormat: this.zarrFormat, ...options })] as const;
+          return [
+            name,
+            await openNode(store, joinPath(this.path, name), {
+              zarrFormat: this.zarrFormat,
+              ...options,
+            }),
+          ] as const;
         } catch (e) {
           if (e instanceof NodeNotFoundError) return undefined;
           throw e;
         }
       }),
     );
-    for (const entry of opened.filter((e) => e !== undefined).sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+    for (const entry of opened
+      .filter((e) => e !== undefined)
+      .sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
       out.set(entry[0], entry[1]);
     }
     return out;
@@ -125,7 +137,11 @@ export class ZarrGroup {
 }
 
 /** Restricts a consolidated map to the descendants of `rel`, with paths relative to it. */
-function rebase(meta: NodeMetadata, cons: ReadonlyMap<string, NodeMetadata>, rel: string): NodeMetadata {
+function rebase(
+  meta: NodeMetadata,
+  cons: ReadonlyMap<string, NodeMetadata>,
+  rel: string,
+): NodeMetadata {
   if (meta.nodeType !== "group") return meta;
   const sub = new Map<string, NodeMetadata>();
   const prefix = `${rel}/`;
@@ -134,7 +150,9 @@ function rebase(meta: NodeMetadata, cons: ReadonlyMap<string, NodeMetadata>, rel
 }
 
 function nodeFromMetadata(store: AnyStore, path: string, meta: NodeMetadata): ZarrNode {
-  return meta.nodeType === "array" ? new ZarrArray(store, path, meta) : new ZarrGroup(store, path, meta);
+  return meta.nodeType === "array"
+    ? new ZarrArray(store, path, meta)
+    : new ZarrGroup(store, path, meta);
 }
 
 async function openNode(store: AnyStore, path: string, options: OpenOptions): Promise<ZarrNode> {
@@ -148,20 +166,34 @@ async function openNode(store: AnyStore, path: string, options: OpenOptions): Pr
  * v2 documents concurrently otherwise.
  * @throws NodeNotFoundError; MetadataError (with UnknownCodecError / UnsupportedDataTypeError); StoreError; AbortError.
  */
-export async function open(store: unknown, path = "", options: OpenOptions = {}): Promise<ZarrNode> {
+export async function open(
+  store: unknown,
+  path = "",
+  options: OpenOptions = {},
+): Promise<ZarrNode> {
   return openNode(asStore(store), normalizePath(path), options);
 }
 
 /** Opens an array; throws `NodeNotFoundError` when the node is a group. See {@link open}. */
-export async function openArray(store: unknown, path = "", options: OpenOptions = {}): Promise<ZarrArray> {
+export async function openArray(
+  store: unknown,
+  path = "",
+  options: OpenOptions = {},
+): Promise<ZarrArray> {
   const node = await open(store, path, options);
-  if (!(node instanceof ZarrArray)) throw new NodeNotFoundError(node.path, `Node "${node.path}" is a group, not an array`);
+  if (!(node instanceof ZarrArray))
+    throw new NodeNotFoundError(node.path, `Node "${node.path}" is a group, not an array`);
   return node;
 }
 
 /** Opens a group; throws `NodeNotFoundError` when the node is an array. See {@link open}. */
-export async function openGroup(store: unknown, path = "", options: OpenOptions = {}): Promise<ZarrGroup> {
+export async function openGroup(
+  store: unknown,
+  path = "",
+  options: OpenOptions = {},
+): Promise<ZarrGroup> {
   const node = await open(store, path, options);
-  if (!(node instanceof ZarrGroup)) throw new NodeNotFoundError(node.path, `Node "${node.path}" is an array, not a group`);
+  if (!(node instanceof ZarrGroup))
+    throw new NodeNotFoundError(node.path, `Node "${node.path}" is an array, not a group`);
   return node;
 }

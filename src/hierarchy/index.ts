@@ -1,5 +1,11 @@
 /** Hierarchy: open, create and delete arrays and groups. @module */
-export { ZarrArray, type WriteOptions } from "./array.js";
-export { type CreateArrayOptions, type CreateGroupOptions, createArray, createGroup, deleteNode } from "./create.js";
+export { type WriteOptions, ZarrArray } from "./array.js";
+export {
+  type CreateArrayOptions,
+  type CreateGroupOptions,
+  createArray,
+  createGroup,
+  deleteNode,
+} from "./create.js";
 export { open, openArray, openGroup, type TreeNode, ZarrGroup, type ZarrNode } from "./group.js";
 export { type OpenOptions, readNodeMetadata, type ZarrFormat } from "./read-metadata.js";

@@ -1,13 +1,20 @@
 /** Exact comparison of NDArrays for tests: same shape, same dtype, bitwise-equal values (NaN equals NaN). */
-import { type NDArray, toCOrder } from "../../src/format/ndarray.js";
+
 import { toBytes } from "../../src/format/dtype.js";
+import { type NDArray, toCOrder } from "../../src/format/ndarray.js";
 
 /** Returns undefined when equal, else a description of the first difference. */
 export function diffArrays(actual: NDArray, expected: NDArray): string | undefined {
-  if (actual.shape.length !== expected.shape.length || actual.shape.some((s, i) => s !== expected.shape[i])) {
+  if (
+    actual.shape.length !== expected.shape.length ||
+    actual.shape.some((s, i) => s !== expected.shape[i])
+  ) {
     return `shape [${actual.shape}] != [${expected.shape}]`;
   }
-  if (actual.dtype.name !== expected.dtype.name || actual.dtype.itemSize !== expected.dtype.itemSize) {
+  if (
+    actual.dtype.name !== expected.dtype.name ||
+    actual.dtype.itemSize !== expected.dtype.itemSize
+  ) {
     return `dtype ${actual.dtype.name}/${actual.dtype.itemSize} != ${expected.dtype.name}/${expected.dtype.itemSize}`;
   }
   const a = toCOrder(actual);
@@ -19,14 +26,16 @@ export function diffArrays(actual: NDArray, expected: NDArray): string | undefin
   if (!isFloat) {
     const ab = toBytes(a.dtype, a.data);
     const eb = toBytes(e.dtype, e.data);
-    for (let i = 0; i < ab.length; i++) if (ab[i] !== eb[i]) return `byte ${i}: ${ab[i]} != ${eb[i]}`;
+    for (let i = 0; i < ab.length; i++)
+      if (ab[i] !== eb[i]) return `byte ${i}: ${ab[i]} != ${eb[i]}`;
     return undefined;
   }
   for (let i = 0; i < ad.length; i++) {
     const x = ad[i] as number;
     const y = ed[i] as number;
     if (Number.isNaN(x) && Number.isNaN(y)) continue;
-    if (!Object.is(x, y) && !(x === 0 && y === 0 && 1 / x === 1 / y)) return `entry ${i}: ${x} != ${y}`;
+    if (!Object.is(x, y) && !(x === 0 && y === 0 && 1 / x === 1 / y))
+      return `entry ${i}: ${x} != ${y}`;
   }
   return undefined;
 }

@@ -22,7 +22,8 @@ export interface MemorySourceOptions {
 
 function fillEntriesOf(dt: DataType, fill: Scalar | undefined): (number | bigint)[] {
   const lanes = dt.lanes;
-  if (fill === undefined) return new Array<number | bigint>(lanes).fill(dt.name.endsWith("int64") ? 0n : 0);
+  if (fill === undefined)
+    return new Array<number | bigint>(lanes).fill(dt.name.endsWith("int64") ? 0n : 0);
   if (fill instanceof Uint8Array) return Array.from({ length: lanes }, (_, i) => fill[i] ?? 0);
   if (Array.isArray(fill)) return [fill[0] as number, fill[1] as number];
   if (typeof fill === "boolean") return [fill ? 1 : 0];
@@ -85,7 +86,10 @@ export class MemorySource implements ArraySource {
     this.calls++;
     this.log.push([...coords]);
     const grid = this.gridShape;
-    if (coords.length !== grid.length || coords.some((c, i) => !Number.isInteger(c) || c < 0 || c >= grid[i]!)) {
+    if (
+      coords.length !== grid.length ||
+      coords.some((c, i) => !Number.isInteger(c) || c < 0 || c >= grid[i]!)
+    ) {
       throw new RangeError(`chunk coords [${coords}] outside grid [${grid}]`);
     }
     this.inFlight++;
@@ -123,7 +127,8 @@ export class MemorySource implements ArraySource {
     const dstStrides = cStrides(cs);
     const nd = cs.length;
     const ext = cs.map((c, i) => Math.max(0, Math.min(c, this.shape[i]! - coords[i]! * c)));
-    if (ext.some((e) => e === 0) && nd > 0) return { data, shape: [...cs], strides: dstStrides, dtype: dt };
+    if (ext.some((e) => e === 0) && nd > 0)
+      return { data, shape: [...cs], strides: dstStrides, dtype: dt };
     const idx = new Array<number>(nd).fill(0);
     const total = shapeSize(ext);
     for (let k = 0; k < total; k++) {

@@ -2,8 +2,9 @@
  * A loopback HTTP server serving a directory, with single `Range` requests (incl. suffix),
  * 404 for missing files, and request counters. Test helper only.
  */
-import { createServer, type Server } from "node:http";
+
 import { readFile } from "node:fs/promises";
+import { createServer, type Server } from "node:http";
 import { join, normalize } from "node:path";
 
 export interface StaticServer {
@@ -14,7 +15,10 @@ export interface StaticServer {
   close(): Promise<void>;
 }
 
-export async function startStaticServer(root: string, opts: { latencyMs?: number } = {}): Promise<StaticServer> {
+export async function startStaticServer(
+  root: string,
+  opts: { latencyMs?: number } = {},
+): Promise<StaticServer> {
   const state = { requests: 0, rangeRequests: 0, bytesSent: 0 };
   const server: Server = createServer(async (req, res) => {
     state.requests++;
