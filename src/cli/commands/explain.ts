@@ -1,0 +1,130 @@
+/**
+ * `zarr-plan explain STORE [PATH] [selection options]`: what a read would do, without reading.
+ *
+ * Today it prints what the lazy view knows (shape, data type, the chunks and shards its index
+ * transform touches). When the public API exports the query planner (see `plan-api.ts`), the plan's
+ * own explanation (requests, byte ranges, coalescing) is printed as well.
+ * @module
+ */
+import type { Command } from "commander";
+import type { LazyArray, ZarrArray } from "../../index.js";
+import { type ChunkCount, countTouchedChunks } from "../chunks.js";
+import type { Io } from "../context.js";
+import { bytesText, chunkLevels, countText, dtypeLabel, shapeText } from "../describe.js";
+import { planApi, planText } from "../plan-api.js";
+import {
+  addSelectionOptions,
+  type SelectionOptions,
+  selectedView,
+  selectionText,
+} from "../selection.js";
+import { alignRows } from "./tree.js";
+
+/** Notice printed while the planner is not exported. */
+export const NO_PLANNER =
+  "not available yet: this build exports no query planner (plan, Plan); the counts above come from the selection's index transform";
+
+/** Structured result of `explain --json`. */
+export interface ExplainJson {
+  view: { selection: string; shape: number[]; dtype: string; elements: number; bytes: number };
+  array: {
+    path: string;
+    shape: number[];
+    dtype: string;
+    chunks: number[];
+    shards: number[] | null;
+  };
+  touched: { chunks: ChunkCount; shards: ChunkCount | null };
+  plan: unknown;
+}
+
+/** What the view alone tells: shapes and touched chunks (and shards, when sharded). */
+export function explainView(
+  array: ZarrArray,
+  view: LazyArray,
+  opts: SelectionOptions,
+): ExplainJson {
+  const levels = chunkLevels(array.metadata);
+  const inner = levels[levels.length - 1]!;
+  const sharded = levels.length > 1;
+  return {
+    view: {
+      selection: selectionText(opts),
+      shape: [...view.shape],
+      dtype: dtypeLabel(view.dtype),
+      elements: view.size,
+      bytes: view.size * view.dtype.itemSize,
+    },
+    array: {
+      path: array.path,
+      shape: [...array.shape],
+      dtype: dtypeLabel(array.dtype),
+      chunks: [...inner],
+      shards: sharded ? [...levels[0]!] : null,
+    },
+    touched: {
+      chunks: countTouchedChunks(view.transform, inner),
+      shards: sharded ? countTouchedChunks(view.transform, levels[0]!) : null,
+    },
+    plan: null,
+  };
+}
+
+function countLine(c: ChunkCount, what: string): string {
+  return `${c.exact ? "" : "at most "}${countText(c.touched)} of ${countText(c.total)} ${what}`;
+}
+
+/** The text form of {@link explainView}. */
+export function explainLines(e: ExplainJson): string[] {
+  const name = e.array.path === "" ? "/" : e.array.path;
+  const rows: string[][] = [
+    [
+      "view",
+      `${name}${e.view.selection}: ${e.view.dtype} ${shapeText(e.view.shape)} (${countText(e.view.elements)} elements, ${bytesText(e.view.bytes)})`,
+    ],
+    [
+      "array",
+      `${e.array.dtype} ${shapeText(e.array.shape)}, chunks ${shapeText(e.array.chunks)}${e.array.shards ? `, shards ${shapeText(e.array.shards)}` : ""}`,
+    ],
+    [
+      "touches",
+      [
+        e.touched.shards ? countLine(e.touched.shards, "shards") : undefined,
+        countLine(e.touched.chunks, "chunks"),
+      ]
+        .filter((x) => x !== undefined)
+        .join(", "),
+    ],
+  ];
+  return alignRows(rows);
+}
+
+export function explainCommand(cmd: Command, io: Io): void {
+  addSelectionOptions(
+    cmd
+      .description("explain how a selection would be read (nothing is read)")
+      .argument("<store>", "store: a directory or an http(s):// URL")
+      .argument("[path]", "array inside the store (default: the root)"),
+  )
+    .option("--json", "print the explanation as JSON")
+    .action(
+      async (
+        storeArg: string,
+        pathArg: string | undefined,
+        opts: SelectionOptions & { json?: boolean },
+      ) => {
+        const { array, view } = await selectedView(storeArg, pathArg, opts);
+        const explained = explainView(array, view, opts);
+        const api = planApi();
+        const name = array.path === "" ? "view" : array.path;
+        const p = api?.plan({ [name]: view });
+        if (opts.json) {
+          io.stdout(`${JSON.stringify({ ...explained, plan: p ? p.explain() : null }, null, 2)}\n`);
+          return;
+        }
+        const lines = explainLines(explained);
+        lines.push(p ? `plan\n${planText(p)}` : `plan     ${NO_PLANNER}`);
+        io.stdout(`${lines.join("\n")}\n`);
+      },
+    );
+}

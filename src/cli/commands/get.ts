@@ -1,0 +1,148 @@
+/**
+ * `zarr-plan get STORE [PATH] [--select SEL] [--oindex SEL] [--vindex SEL] [--mask FILE.npy]
+ * [--out FILE]`: reads a selection and writes it as `.npy`, `.json`, `.csv` or `.png`, or prints
+ * it (small results) / a summary (large ones).
+ * @module
+ */
+import { type Command, InvalidArgumentError, Option } from "commander";
+import type { NDArray } from "../../index.js";
+import type { Io } from "../context.js";
+import { bytesText, countText, dtypeLabel, shapeText } from "../describe.js";
+import { UsageError } from "../errors.js";
+import { type OutputOptions, WRITERS, writeOutput, writerFor } from "../output/index.js";
+import {
+  elementCount,
+  type JsonValue,
+  jsonLeaf,
+  type Nested,
+  nested,
+  stats,
+} from "../output/values.js";
+import { readView } from "../progress.js";
+import {
+  addSelectionOptions,
+  type SelectionOptions,
+  selectedView,
+  selectionText,
+} from "../selection.js";
+
+/** Results with at most this many elements are printed in full when there is no `--out`. */
+export const PRINT_LIMIT = 1000;
+
+/** Options of `get`. */
+export interface GetOptions extends SelectionOptions {
+  out?: string;
+  vmin?: number;
+  vmax?: number;
+  concurrency?: number;
+}
+
+/** Commander parser of a finite number. */
+export function finiteNumber(text: string): number {
+  const v = Number(text);
+  if (text.trim() === "" || !Number.isFinite(v)) {
+    throw new InvalidArgumentError(`expected a finite number, got ${JSON.stringify(text)}`);
+  }
+  return v;
+}
+
+/** Commander parser of a positive integer. */
+export function positiveInteger(text: string): number {
+  const v = Number(text);
+  if (!Number.isSafeInteger(v) || v < 1) {
+    throw new InvalidArgumentError(`expected a positive integer, got ${JSON.stringify(text)}`);
+  }
+  return v;
+}
+
+/**
+ * Values as JSON text with one innermost list per line (NumPy-like, still valid JSON); `ndim` is the
+ * number of list levels.
+ */
+export function jsonRows(value: Nested<JsonValue>, ndim: number, indent = 0): string {
+  if (!Array.isArray(value) || ndim === 0) return JSON.stringify(value);
+  if (ndim === 1) return `[${value.map((v) => JSON.stringify(v)).join(", ")}]`;
+  const pad = " ".repeat(indent + 1);
+  return `[${value.map((v) => jsonRows(v, ndim - 1, indent + 1)).join(`,\n${pad}`)}]`;
+}
+
+function summaryLine(
+  name: string,
+  sel: string,
+  view: { shape: readonly number[]; dtype: NDArray["dtype"] },
+): string {
+  const n = elementCount(view);
+  return `${name}${sel}: ${dtypeLabel(view.dtype)} ${shapeText(view.shape)} (${countText(n)} element${n === 1 ? "" : "s"})`;
+}
+
+function printResult(io: Io, array: NDArray): void {
+  const n = elementCount(array);
+  if (n <= PRINT_LIMIT) {
+    const values = nested(array.shape, jsonLeaf(array));
+    io.stdout(`${jsonRows(values, array.shape.length)}\n`);
+    return;
+  }
+  const s = stats(array);
+  if (s) {
+    const f = (v: number) => String(Number(v.toPrecision(7)));
+    io.stdout(
+      `min ${f(s.min)}  max ${f(s.max)}  mean ${f(s.mean)}${s.nan > 0 ? `  NaN ${countText(s.nan)}` : ""}\n`,
+    );
+  }
+  io.stdout(
+    `(more than ${countText(PRINT_LIMIT)} elements: values not printed; write them with --out FILE${WRITERS.map((w) => w.extension).join("|")})\n`,
+  );
+}
+
+export function getCommand(cmd: Command, io: Io): void {
+  addSelectionOptions(
+    cmd
+      .description("read a selection of an array; write it to a file or print it")
+      .argument("<store>", "store: a directory or an http(s):// URL")
+      .argument("[path]", "array inside the store (default: the root)"),
+  )
+    .option(
+      "-o, --out <file>",
+      `output file, format by extension: ${WRITERS.map((w) => w.extension).join(", ")}`,
+    )
+    .addOption(
+      new Option(
+        "--vmin <value>",
+        ".png: value of the first color (default: the minimum)",
+      ).argParser(finiteNumber),
+    )
+    .addOption(
+      new Option(
+        "--vmax <value>",
+        ".png: value of the last color (default: the maximum)",
+      ).argParser(finiteNumber),
+    )
+    .addOption(new Option("--concurrency <n>", "chunk reads in flight").argParser(positiveInteger))
+    .action(async (storeArg: string, pathArg: string | undefined, opts: GetOptions) => {
+      const writer = opts.out === undefined ? undefined : writerFor(opts.out);
+      if ((opts.vmin !== undefined || opts.vmax !== undefined) && writer?.extension !== ".png") {
+        throw new UsageError("--vmin/--vmax apply to .png output only");
+      }
+      if (opts.vmin !== undefined && opts.vmax !== undefined && !(opts.vmax > opts.vmin)) {
+        throw new UsageError(`--vmax (${opts.vmax}) must be greater than --vmin (${opts.vmin})`);
+      }
+      const { array: source, view } = await selectedView(storeArg, pathArg, opts);
+      writer?.check(view);
+      const array = await readView(view, {
+        signal: io.signal,
+        concurrency: opts.concurrency,
+        progressStream: io.progress,
+        label: source.path || "reading",
+      });
+      const name = source.path === "" ? "/" : source.path;
+      const summary = summaryLine(name, selectionText(opts), view);
+      if (opts.out === undefined || writer === undefined) {
+        io.stdout(`${summary}\n`);
+        printResult(io, array);
+        return;
+      }
+      const outputOptions: OutputOptions = { vmin: opts.vmin, vmax: opts.vmax };
+      const bytes = await writeOutput(opts.out, writer, array, outputOptions);
+      io.stdout(`${summary} → ${opts.out} (${bytesText(bytes)})\n`);
+    });
+}

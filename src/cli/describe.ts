@@ -1,0 +1,128 @@
+/**
+ * Human-readable descriptions of arrays: chunking levels (shards and inner chunks), codecs, fill
+ * values, sizes. Shared by `tree`, `info` and `explain`.
+ * @module
+ */
+import type { ArrayMetadata, CodecSpec, Scalar } from "../index.js";
+import { complexText } from "./output/values.js";
+
+export { dtypeLabel, shapeText } from "./output/types.js";
+
+const SHARDING = "sharding_indexed";
+
+/** The `sharding_indexed` codec of a pipeline, if any. */
+function shardingCodec(codecs: readonly CodecSpec[]): CodecSpec | undefined {
+  return codecs.find((c) => c.name === SHARDING);
+}
+
+function isShape(v: unknown): v is number[] {
+  return Array.isArray(v) && v.every((x) => typeof x === "number");
+}
+
+function codecList(v: unknown): CodecSpec[] {
+  return Array.isArray(v)
+    ? v.filter((c): c is CodecSpec => typeof c === "object" && c !== null && "name" in c)
+    : [];
+}
+
+/**
+ * The chunking levels of an array, outermost first: `[chunkShape]` when not sharded, else
+ * `[shardShape, innerChunkShape, ...]` (one more per nested `sharding_indexed`).
+ */
+export function chunkLevels(meta: ArrayMetadata): (readonly number[])[] {
+  const levels: (readonly number[])[] = [meta.chunkShape];
+  let codecs: readonly CodecSpec[] = meta.codecs;
+  for (let s = shardingCodec(codecs); s; s = shardingCodec(codecs)) {
+    const inner = s.configuration?.chunk_shape;
+    if (!isShape(inner)) break;
+    levels.push(inner);
+    codecs = codecList(s.configuration?.codecs);
+  }
+  return levels;
+}
+
+/** Codec names, sharding with its inner codecs: `sharding_indexed(bytes, zstd)`, `bytes, gzip`. */
+export function codecSummary(codecs: readonly CodecSpec[]): string {
+  return codecs
+    .map((c) =>
+      c.name === SHARDING
+        ? `${c.name}(${codecSummary(codecList(c.configuration?.codecs))})`
+        : c.name,
+    )
+    .join(", ");
+}
+
+function configValue(v: unknown): string {
+  if (typeof v === "string") return v;
+  return JSON.stringify(v) ?? String(v);
+}
+
+/** One codec with its scalar configuration: `zstd(level=3, checksum=false)`. */
+export function codecText(c: CodecSpec): string {
+  const entries = Object.entries(c.configuration ?? {}).filter(
+    ([k]) => !(c.name === SHARDING && (k === "codecs" || k === "index_codecs")),
+  );
+  return entries.length === 0
+    ? c.name
+    : `${c.name}(${entries.map(([k, v]) => `${k}=${configValue(v)}`).join(", ")})`;
+}
+
+/** The codec pipeline, one codec per line, sharding's inner and index codecs indented below it. */
+export function codecLines(codecs: readonly CodecSpec[], indent = ""): string[] {
+  const lines: string[] = [];
+  for (const c of codecs) {
+    lines.push(`${indent}${codecText(c)}`);
+    if (c.name === SHARDING) {
+      lines.push(`${indent}  chunk codecs:`);
+      lines.push(...codecLines(codecList(c.configuration?.codecs), `${indent}    `));
+      const index = codecList(c.configuration?.index_codecs);
+      if (index.length > 0)
+        lines.push(`${indent}  index codecs: ${index.map(codecText).join(", ")}`);
+    }
+  }
+  return lines;
+}
+
+/** A scalar as text: `NaN`, `-1`, `true`, `1+2j`, `b'abc'`. */
+export function scalarText(v: Scalar): string {
+  if (v instanceof Uint8Array) {
+    let s = "";
+    for (const b of v) {
+      s +=
+        b >= 0x20 && b < 0x7f && b !== 0x27 && b !== 0x5c
+          ? String.fromCharCode(b)
+          : `\\x${b.toString(16).padStart(2, "0")}`;
+    }
+    return `b'${s}'`;
+  }
+  if (Array.isArray(v)) return complexText(v[0] as number, v[1] as number);
+  return String(v);
+}
+
+/** `1,038,240`. */
+export function countText(n: number): string {
+  return n.toLocaleString("en-US");
+}
+
+/** `3.96 MiB`. */
+export function bytesText(n: number): string {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
+  let v = n;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return u === 0 ? `${n} B` : `${v.toFixed(v < 10 ? 2 : v < 100 ? 1 : 0)} ${units[u]}`;
+}
+
+/** Number of chunks of `chunk` over `shape` along each dimension. */
+export function gridOf(shape: readonly number[], chunk: readonly number[]): number[] {
+  return shape.map((s, i) => Math.ceil(s / Math.max(1, chunk[i]!)));
+}
+
+/** `4 × 4 = 16`. */
+export function gridText(grid: readonly number[]): string {
+  const n = grid.reduce((a, b) => a * b, 1);
+  return grid.length <= 1 ? countText(n) : `${grid.join(" × ")} = ${countText(n)}`;
+}

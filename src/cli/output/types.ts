@@ -1,0 +1,44 @@
+/**
+ * The shape of an output writer: `get --out FILE` picks one by the file's extension.
+ * @module
+ */
+import type { DataType, NDArray } from "../../index.js";
+
+/** What is known of a selection before it is read. */
+export interface ViewInfo {
+  readonly shape: readonly number[];
+  readonly dtype: DataType;
+}
+
+/** Options some writers use. */
+export interface OutputOptions {
+  /** `.png`: value mapped to the first colormap entry (default: the minimum, NaN ignored). */
+  vmin?: number;
+  /** `.png`: value mapped to the last colormap entry (default: the maximum, NaN ignored). */
+  vmax?: number;
+}
+
+/** Encodes a read selection into the bytes of one file format. */
+export interface OutputWriter {
+  /** File extension, lower case, with the dot (`".npy"`). */
+  readonly extension: string;
+  /** One line for `--help`. */
+  readonly description: string;
+  /**
+   * Checks, before anything is read, that a selection of this shape and data type can be written.
+   * @throws UsageError when it cannot.
+   */
+  check(view: ViewInfo): void;
+  /** The file's contents. */
+  encode(array: NDArray, options: OutputOptions): Uint8Array | string;
+}
+
+/** `|S8` for fixed-length bytes, else the data type's name (`int32`, `float16`, ...). */
+export function dtypeLabel(dtype: DataType): string {
+  return dtype.name === "bytes" ? `|S${dtype.itemSize}` : dtype.name;
+}
+
+/** `[721, 1440]`. */
+export function shapeText(shape: readonly number[]): string {
+  return `[${shape.join(", ")}]`;
+}
