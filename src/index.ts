@@ -9,6 +9,7 @@
  * @module
  */
 import "./exec/read.js";
+import "./exec/execute.js";
 
 export * from "./errors.js";
 export { readLazy } from "./exec/read.js";
@@ -58,3 +59,82 @@ export {
   slice,
 } from "./plan/index.js";
 export * from "./store/index.js";
+// Query plans (issue 4): plans over many arrays, the optimizer, explain(), the RxJS executor.
+export { describeRange, FetchError } from "./exec/errors.js";
+export {
+  DEFAULT_DECODE_CONCURRENCY,
+  execute,
+  resolvePlan,
+  setDecodeConcurrency,
+  stream,
+} from "./exec/execute.js";
+export {
+  assemble,
+  completedReads,
+  progress,
+  type RunningStats,
+  runningMax,
+  runningMean,
+  runningMin,
+  runningStats,
+  runningSum,
+  type StatsOptions,
+} from "./exec/operators.js";
+export {
+  DEFAULT_RETRIES,
+  DEFAULT_RETRY_BASE_MS,
+  DEFAULT_RETRY_MAX_MS,
+} from "./exec/scheduler.js";
+export {
+  type CoalescedRange,
+  type CoalescePolicy,
+  coalesce,
+  DEFAULT_COALESCE_POLICY,
+  DEFAULT_MAX_GAP,
+  DEFAULT_MAX_SIZE,
+} from "./plan/coalesce.js";
+export type { ChunkEvent, OutputRegion, PlanProgress } from "./plan/events.js";
+export {
+  type ExplainedObjects,
+  type ExplainedRead,
+  type ExplainedRequest,
+  type ExplainedStore,
+  type ExplainedTotals,
+  formatExplanation,
+  type PlanExplanation,
+} from "./plan/explain.js";
+export type {
+  Fetch,
+  FetchKind,
+  FetchPart,
+  FetchRange,
+  Layout,
+  ObjectNeed,
+  Optimized,
+} from "./plan/optimize.js";
+export {
+  type FromJSONOptions,
+  Plan,
+  type PlanReadOptions,
+  type PlanReads,
+  plan,
+} from "./plan/plan.js";
+export {
+  type JsonItem,
+  type JsonOp,
+  type LazyOp,
+  type PlanFile,
+  PlanFileError,
+  type PlanFileIssue,
+  type PlanFileRead,
+  type PlanOptions,
+  parsePlanFile,
+  type RetryOptions,
+} from "./plan/plan-json.js";
+export type { ArrayStorage } from "./plan/source.js";
+export {
+  configureStore,
+  DEFAULT_STORE_CONCURRENCY,
+  type StoreSettings,
+  storeSettings,
+} from "./plan/stores.js";

@@ -5,9 +5,10 @@
  * C-order output. Importing this module registers it as the default executor of `lazy()`.
  * @module
  */
+
+import { AbortError, ZarrPlanError } from "../errors.js";
 import { allocate, type DataType, type Scalar } from "../format/dtype.js";
 import { cStrides, type NDArray, shapeSize, toCOrder } from "../format/ndarray.js";
-import { AbortError, ZarrPlanError } from "../errors.js";
 import { type Executor, type LazyArray, setDefaultExecutor } from "../plan/lazy.js";
 import { type ChunkTask, partition } from "../plan/partition.js";
 import type { ReadOptions } from "../plan/source.js";
@@ -38,7 +39,8 @@ export function fillEntries(dt: DataType, fill: Scalar): (number | bigint)[] {
   };
   if (dt.name === "bytes") {
     const out = new Array<number>(lanes).fill(0);
-    if (fill instanceof Uint8Array) for (let i = 0; i < Math.min(lanes, fill.length); i++) out[i] = fill[i]!;
+    if (fill instanceof Uint8Array)
+      for (let i = 0; i < Math.min(lanes, fill.length); i++) out[i] = fill[i]!;
     else if (fill !== 0 && fill !== false) bad();
     return out;
   }
@@ -101,13 +103,15 @@ export function scatterTask(task: ChunkTask, src: Entries, dst: Entries, lanes: 
       return;
     }
     if (fac.kind === "range") {
-      for (let k = 0; k < fac.count; k++) walk(level + 1, c + k * fac.chunkStride, o + k * fac.outStride);
+      for (let k = 0; k < fac.count; k++)
+        walk(level + 1, c + k * fac.chunkStride, o + k * fac.outStride);
     } else {
       for (let k = 0; k < fac.count; k++) walk(level + 1, c + fac.chunk[k]!, o + fac.out[k]!);
     }
   };
   if (m === 0) {
-    for (let l = 0; l < lanes; l++) dst[task.outOffset * lanes + l] = src[task.chunkOffset * lanes + l]!;
+    for (let l = 0; l < lanes; l++)
+      dst[task.outOffset * lanes + l] = src[task.chunkOffset * lanes + l]!;
   } else walk(0, task.chunkOffset, task.outOffset);
 }
 
@@ -170,7 +174,12 @@ export async function readLazy(lazy: LazyArray, options: ReadOptions = {}): Prom
   const dtype = source.dtype;
   const lanes = dtype.lanes;
   const shape = [...lazy.shape];
-  const out: NDArray = { data: allocate(dtype, shapeSize(shape)), shape, strides: cStrides(shape), dtype };
+  const out: NDArray = {
+    data: allocate(dtype, shapeSize(shape)),
+    shape,
+    strides: cStrides(shape),
+    dtype,
+  };
   if (signal?.aborted) throw abortError(signal, source.path);
   const plan = partition(lazy.transform, source.chunkShape, source.shape);
   const tasks = plan.tasks;

@@ -12,7 +12,7 @@ import type { DataType, Scalar } from "../format/dtype.js";
 import type { ArrayMetadata } from "../format/model.js";
 import { copyStrided, type NDArray, shapeSize } from "../format/ndarray.js";
 import { type LazyArray, lazy } from "../plan/lazy.js";
-import type { ArraySource, ReadOptions } from "../plan/source.js";
+import type { ArraySource, ArrayStorage, ReadOptions } from "../plan/source.js";
 import { type AnyStore, isWritable, type WritableStore } from "../store/types.js";
 import { keyOf } from "./paths.js";
 // Registers the default executor used by `lazy()` views.
@@ -89,6 +89,14 @@ export class ZarrArray implements ArraySource {
   }
   get zarrFormat(): 2 | 3 {
     return this.metadata.zarrFormat;
+  }
+
+  /**
+   * The store, key encoding and codec pipeline, for the plan executor (byte-range reads of shards,
+   * requests shared across arrays and plans). See {@link ArrayStorage}.
+   */
+  get storage(): ArrayStorage {
+    return { store: this.store, chunkKey: (c) => this.chunkKey(c), pipeline: this.pipeline };
   }
 
   /** The store key of the chunk at grid coordinates `coords` (chunk key encoding applied). */

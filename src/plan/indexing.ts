@@ -17,24 +17,19 @@
  * - `mask`: a boolean array of exactly the view's shape; result 1-D, C order of the `true`s.
  * @module
  */
-import type { DataType } from "../format/dtype.js";
-import { type NDArray, copyStrided, isCContiguous, zeros } from "../format/ndarray.js";
+
 import { IndexError } from "../errors.js";
+import type { DataType } from "../format/dtype.js";
+import { copyStrided, isCContiguous, type NDArray, zeros } from "../format/ndarray.js";
+import { arrayMap, constantMap, type IndexData, type OutputIndexMap, singleMap } from "./maps.js";
 import {
-  type IndexData,
-  type OutputIndexMap,
-  arrayMap,
-  constantMap,
-  singleMap,
-} from "./maps.js";
-import {
+  describeValue,
+  isNDArray,
   type ResolvedSlice,
+  resolveSlice,
   type Selection,
   type SelectionItem,
   type Slice,
-  describeValue,
-  isNDArray,
-  resolveSlice,
 } from "./selection.js";
 
 /** Which indexing flavour a selection uses. */
@@ -48,12 +43,26 @@ export interface BuiltSelection {
 
 type Values = ArrayLike<number | bigint | boolean>;
 
+/**
+ * What an index array holds: integers by construction (integer TypedArrays), numbers that must
+ * be checked for integrality, or anything (bigints mixed in).
+ */
+type Elems = "integer" | "number" | "any";
+
+function elemsOf(data: ArrayLike<unknown>): Elems {
+  if (ArrayBuffer.isView(data)) {
+    if (isIntegerTypedArray(data)) return "integer";
+    if (data instanceof Float32Array || data instanceof Float64Array) return "number";
+  }
+  return "any";
+}
+
 type Parsed =
   | { t: "int"; value: unknown }
   | { t: "slice"; s: Slice }
   | { t: "ellipsis" }
   | { t: "newaxis" }
-  | { t: "array"; shape: readonly number[]; data: Values; integral: boolean; raw: unknown }
+  | { t: "array"; shape: readonly number[]; data: Values; elems: Elems; raw: unknown }
   | { t: "bool"; shape: readonly number[]; data: Values; raw: unknown }
   | { t: "invalid"; raw: unknown; reason: string };
 
@@ -71,8 +80,11 @@ function isIntegerTypedArray(v: ArrayBufferView): boolean {
   );
 }
 
-/** Nested JS arrays → shape + flat leaves, or an error reason. */
-function flattenNested(v: readonly unknown[]): { shape: number[]; leaves: unknown[] } | string {
+/**
+ * Nested JS arrays → shape + flat C-order leaves, or an error reason. A 1-D array is returned
+ * as is (read, never stored); deeper nestings are copied once into a preallocated array.
+ */
+function flattenNested(v: readonly unknown[]): { shape: number[]; leaves: ArrayLike<unknown> } | string {
   const shape: number[] = [];
   let cur: unknown = v;
   for (;;) {
@@ -81,37 +93,35 @@ function flattenNested(v: readonly unknown[]): { shape: number[]; leaves: unknow
       if (cur.length === 0) break;
       cur = cur[0];
     } else if (ArrayBuffer.isView(cur) && !(cur instanceof DataView)) {
-      const a = cur as unknown as ArrayLike<unknown>;
-      shape.push(a.length);
+      shape.push((cur as unknown as ArrayLike<unknown>).length);
       break;
     } else break;
   }
-  const leaves: unknown[] = [];
+  const depth = shape.length;
+  if (depth === 1) return { shape, leaves: v };
+  let total = 1;
+  for (const e of shape) total *= e;
+  const leaves = new Array<unknown>(total);
+  let k = 0;
   let error: string | undefined;
-  const walk = (x: unknown, depth: number): void => {
-    if (error) return;
-    if (depth === shape.length) {
-      if (Array.isArray(x) || ArrayBuffer.isView(x)) error = "ragged nested arrays";
-      else leaves.push(x);
-      return;
-    }
+  const walk = (x: unknown, d: number): void => {
     let items: ArrayLike<unknown>;
     if (Array.isArray(x)) items = x;
-    else if (ArrayBuffer.isView(x) && !(x instanceof DataView)) {
+    else if (ArrayBuffer.isView(x) && !(x instanceof DataView) && d === depth - 1) {
       items = x as unknown as ArrayLike<unknown>;
-      if (depth !== shape.length - 1) {
-        error = "ragged nested arrays";
-        return;
-      }
     } else {
       error = "ragged nested arrays";
       return;
     }
-    if (items.length !== shape[depth]) {
-      error = `ragged nested arrays (length ${items.length} where ${shape[depth]} was expected)`;
+    if (items.length !== shape[d]) {
+      error = `ragged nested arrays (length ${items.length} where ${shape[d]} was expected)`;
       return;
     }
-    for (let i = 0; i < items.length; i++) walk(items[i], depth + 1);
+    if (d === depth - 1) {
+      for (let i = 0; i < items.length; i++) leaves[k++] = items[i];
+      return;
+    }
+    for (let i = 0; i < items.length && error === undefined; i++) walk(items[i], d + 1);
   };
   walk(v, 0);
   return error ?? { shape, leaves };
@@ -154,43 +164,45 @@ function parseItem(item: SelectionItem | boolean | undefined): Parsed {
     const data = ndValues(item);
     if (item.dtype.name === "bool") return { t: "bool", shape: item.shape, data, raw: item };
     if (item.shape.length === 0) return { t: "int", value: data[0] };
-    return {
-      t: "array",
-      shape: item.shape,
-      data,
-      integral: ArrayBuffer.isView(data) && isIntegerTypedArray(data as ArrayBufferView),
-      raw: item,
-    };
+    return { t: "array", shape: item.shape, data, elems: elemsOf(data), raw: item };
   }
   if (ArrayBuffer.isView(item)) {
     if (item instanceof DataView) {
       return { t: "invalid", raw: item, reason: "a DataView is not an index array" };
     }
     const data = item as unknown as ArrayLike<number | bigint>;
-    return {
-      t: "array",
-      shape: [data.length],
-      data,
-      integral: isIntegerTypedArray(item),
-      raw: item,
-    };
+    return { t: "array", shape: [data.length], data, elems: elemsOf(item), raw: item };
   }
   if (Array.isArray(item)) {
     const flat = flattenNested(item);
     if (typeof flat === "string") return { t: "invalid", raw: item, reason: flat };
     const { shape, leaves } = flat;
-    if (leaves.length === 0) return { t: "array", shape, data: [], integral: true, raw: item };
-    if (leaves.every((x) => typeof x === "boolean")) {
-      return { t: "bool", shape, data: leaves as boolean[], raw: item };
+    const n = leaves.length;
+    let bools = 0;
+    let numbers = 0;
+    let bigints = 0;
+    let nested = false;
+    for (let i = 0; i < n; i++) {
+      const x = leaves[i];
+      const t = typeof x;
+      if (t === "number") numbers++;
+      else if (t === "boolean") bools++;
+      else if (t === "bigint") bigints++;
+      else if (Array.isArray(x) || ArrayBuffer.isView(x)) nested = true;
     }
-    if (leaves.every((x) => typeof x === "number" || typeof x === "bigint")) {
-      return { t: "array", shape, data: leaves as (number | bigint)[], integral: false, raw: item };
+    if (n === 0 || numbers === n) {
+      return { t: "array", shape, data: leaves as Values, elems: "number", raw: item };
+    }
+    if (bools === n) return { t: "bool", shape, data: leaves as Values, raw: item };
+    if (numbers + bigints === n) {
+      return { t: "array", shape, data: leaves as Values, elems: "any", raw: item };
     }
     return {
       t: "invalid",
       raw: item,
-      reason:
-        "index arrays must hold only integers (an index array) or only booleans (a mask); a tuple is written as separate arguments",
+      reason: nested
+        ? "ragged nested arrays"
+        : "index arrays must hold only integers (an index array) or only booleans (a mask); a tuple is written as separate arguments",
     };
   }
   const kind = (item as { kind?: unknown }).kind;
@@ -254,7 +266,7 @@ function newIndex(n: number, length: number): IndexData {
  */
 function wrapArray(
   data: Values,
-  integral: boolean,
+  elems: Elems,
   n: number,
   dim: number,
   path: string,
@@ -263,7 +275,7 @@ function wrapArray(
   const len = data.length;
   if (!check) {
     // Values are never used (the broadcast selection is empty), but must still be integers.
-    if (!integral) {
+    if (elems !== "integer") {
       for (let i = 0; i < len; i++) {
         const v = data[i];
         if (typeof v === "bigint") continue;
@@ -275,10 +287,12 @@ function wrapArray(
     return new Int32Array(0);
   }
   const out = newIndex(n, len);
-  if (integral) {
+  if (elems !== "any") {
     const d = data as ArrayLike<number>;
+    const checkInteger = elems === "number";
     for (let i = 0; i < len; i++) {
       const v = d[i]!;
+      if (checkInteger && !Number.isInteger(v)) notInteger(path, dim, v, "index array value");
       if (v < 0) {
         if (v < -n) outOfBounds(path, dim, n, v, "index array value");
         out[i] = v + n;
@@ -425,7 +439,9 @@ function expand(items: Selection, ndim: number, path: string): Entry[] {
 }
 
 function resolve(s: Slice | null, n: number, dim: number, path: string): ResolvedSlice {
-  return s === null ? { start: 0, step: 1, length: n } : resolveSlice(s, n, { path, dimension: dim });
+  return s === null
+    ? { start: 0, step: 1, length: n }
+    : resolveSlice(s, n, { path, dimension: dim });
 }
 
 /** One advanced index array (user array or a `nonzero()` row) before placement. */
@@ -500,13 +516,14 @@ export function buildSelection(
 
   if (kind === "oindex") {
     for (const e of entries) {
-      if (e.t === "int") maps[e.dim] = constantMap(wrapInt(e.value, viewShape[e.dim]!, e.dim, path));
+      if (e.t === "int")
+        maps[e.dim] = constantMap(wrapInt(e.value, viewShape[e.dim]!, e.dim, path));
       else if (e.t === "slice") pushSlice(e, viewShape, shape, maps, path);
       else if (e.t === "newaxis") shape.push(1);
       else if (e.t === "array" || e.t === "bool") {
         const a = advs.find((x) => x.dim === e.dim)!; // oindex items are 1-D: one per dimension
         const n = viewShape[a.dim]!;
-        const index = a.coords ?? wrapArray(a.p!.data, a.p!.integral, n, a.dim, path, true);
+        const index = a.coords ?? wrapArray(a.p!.data, a.p!.elems, n, a.dim, path, true);
         const d = shape.length;
         shape.push(index.length);
         maps[a.dim] = arrayMap(0, 1, index, [d], shape);
@@ -518,7 +535,8 @@ export function buildSelection(
   if (advs.length === 0) {
     // Basic indexing only.
     for (const e of entries) {
-      if (e.t === "int") maps[e.dim] = constantMap(wrapInt(e.value, viewShape[e.dim]!, e.dim, path));
+      if (e.t === "int")
+        maps[e.dim] = constantMap(wrapInt(e.value, viewShape[e.dim]!, e.dim, path));
       else if (e.t === "slice") pushSlice(e, viewShape, shape, maps, path);
       else if (e.t === "newaxis") shape.push(1);
     }
@@ -561,11 +579,11 @@ export function buildSelection(
     const n = viewShape[a.dim]!;
     if (bSize === 0) {
       // Empty broadcast: NumPy does not bounds-check the arrays; only integrality is checked.
-      if (a.p) wrapArray(a.p.data, a.p.integral, n, a.dim, path, false);
+      if (a.p) wrapArray(a.p.data, a.p.elems, n, a.dim, path, false);
       maps[a.dim] = arrayMap(0, 1, newIndex(n, 0), [bStart + zeroAxis], shape);
       continue;
     }
-    const index = a.coords ?? wrapArray(a.p!.data, a.p!.integral, n, a.dim, path, true);
+    const index = a.coords ?? wrapArray(a.p!.data, a.p!.elems, n, a.dim, path, true);
     const r = a.shape.length;
     const dims: number[] = [];
     for (let i = 0; i < r; i++) {

@@ -11,9 +11,10 @@
  * A chain of any length is one {@link IndexTransform}, never a list of pending steps.
  * @module
  */
+
+import { ZarrPlanError } from "../errors.js";
 import type { DataType } from "../format/dtype.js";
 import type { NDArray } from "../format/ndarray.js";
-import { ZarrPlanError } from "../errors.js";
 import type { SelectionKind } from "./indexing.js";
 import type { MaskLike, SelectionItem } from "./selection.js";
 import type { ArraySource, ReadOptions } from "./source.js";

@@ -73,4 +73,3 @@ export function arrayMap(
     inputDims: Object.freeze(dims),
   });
 }
-

@@ -11,12 +11,7 @@
  * per-point objects). The chunks touched are the outer product of the sets' groups.
  * @module
  */
-import {
-  cStridesOf,
-  type IndexTransform,
-  linearPlan,
-  type OutputIndexMap,
-} from "./transform.js";
+import { cStridesOf, type IndexTransform, linearPlan, type OutputIndexMap } from "./transform.js";
 
 /**
  * One factor of a task's element set. The elements a task copies are the outer product of its
@@ -110,7 +105,9 @@ export function partition(
     const c = chunkShape[j]!;
     if (s === 0) return 0;
     if (!(Number.isInteger(c) && c > 0)) {
-      throw new RangeError(`partition: chunk extent ${c} of dimension ${j} is not a positive integer`);
+      throw new RangeError(
+        `partition: chunk extent ${c} of dimension ${j} is not a positive integer`,
+      );
     }
     return Math.ceil(s / c);
   });
@@ -121,6 +118,7 @@ export function partition(
     elements,
   });
   if (elements === 0) return Object.freeze({ ...base, tasks: Object.freeze([]) });
+  checkRanges(t);
 
   const chunkStrides = cStridesOf(chunkShape);
   const outStrides = cStridesOf(inShape);
@@ -227,6 +225,44 @@ export function partition(
   return Object.freeze({ ...base, tasks: Object.freeze(keyed.map((k) => k.task)) });
 }
 
+/**
+ * Checks that every coordinate the transform produces lies inside the source (O(rank) for
+ * constant and single maps, one min/max pass over each index array).
+ * @throws RangeError naming the source dimension.
+ */
+function checkRanges(t: IndexTransform): void {
+  t.maps.forEach((m, j) => {
+    const n = t.outputShape[j]!;
+    let lo: number;
+    let hi: number;
+    if (m.kind === "constant") lo = hi = m.offset;
+    else if (m.kind === "single") {
+      const a = m.offset;
+      const b = m.offset + m.stride * (t.inputShape[m.inputDim]! - 1);
+      lo = Math.min(a, b);
+      hi = Math.max(a, b);
+    } else {
+      let mn = Number.POSITIVE_INFINITY;
+      let mx = Number.NEGATIVE_INFINITY;
+      const ix = m.index;
+      for (let i = 0; i < ix.length; i++) {
+        const v = ix[i]!;
+        if (v < mn) mn = v;
+        if (v > mx) mx = v;
+      }
+      const a = m.offset + m.stride * mn;
+      const b = m.offset + m.stride * mx;
+      lo = Math.min(a, b);
+      hi = Math.max(a, b);
+    }
+    if (!(Number.isInteger(lo) && Number.isInteger(hi) && lo >= 0 && hi < n)) {
+      throw new RangeError(
+        `partition: the transform maps to [${lo}, ${hi}] along source dimension ${j}, outside [0, ${n})`,
+      );
+    }
+  });
+}
+
 interface Ctx {
   readonly t: IndexTransform;
   readonly chunkShape: readonly number[];
@@ -238,7 +274,9 @@ interface Ctx {
 }
 
 function rangeFactor(count: number, chunkStride: number, outStride: number): TaskFactor | null {
-  return count === 1 ? null : Object.freeze({ kind: "range" as const, count, chunkStride, outStride });
+  return count === 1
+    ? null
+    : Object.freeze({ kind: "range" as const, count, chunkStride, outStride });
 }
 
 /** One input dim read by at most one single map: one strided run per chunk touched. */
@@ -265,6 +303,7 @@ function stridedGroups(
     if (s > 0) last = Math.min(L - 1, Math.floor(((c + 1) * cs - 1 - o) / s));
     else if (s < 0) last = Math.min(L - 1, Math.floor((o - c * cs) / -s));
     else last = L - 1;
+    if (!(last >= i)) throw new RangeError(`partition: coordinate ${pos} outside dimension ${j}`);
     const count = last - i + 1;
     groups.push({
       coords: [[j, c]],
@@ -300,7 +339,11 @@ function pointGroups(ctx: Ctx, D: readonly number[], J: readonly number[]): Grou
   let gridTotal = 1;
   for (const g of gs) gridTotal *= g;
 
-  const keys = new Float64Array(N);
+  // Chunk key of each point: C-order linear index over the set's output dims' grid.
+  const keys: Int32Array | Float64Array =
+    gridTotal <= MAX_INT32 ? new Int32Array(N) : new Float64Array(N);
+  let sorted = true;
+  let prevKey = -1;
   const chunkOff: Int32Array | Float64Array =
     ctx.chunkElems <= MAX_INT32 ? new Int32Array(N) : new Float64Array(N);
   const outOff: Int32Array | Float64Array =
@@ -319,6 +362,8 @@ function pointGroups(ctx: Ctx, D: readonly number[], J: readonly number[]): Grou
         co += (coord - c * cs[i]!) * cst[i]!;
       }
       keys[p] = key;
+      if (key < prevKey) sorted = false;
+      prevKey = key;
       chunkOff[p] = co;
       outOff[p] = p * oc;
     }
@@ -336,6 +381,8 @@ function pointGroups(ctx: Ctx, D: readonly number[], J: readonly number[]): Grou
         co += (coord - c * cs[i]!) * cst[i]!;
       }
       keys[p] = key;
+      if (key < prevKey) sorted = false;
+      prevKey = key;
       chunkOff[p] = co;
       outOff[p] = outLin;
       for (let k = nd - 1; k >= 0; k--) {
@@ -355,13 +402,6 @@ function pointGroups(ctx: Ctx, D: readonly number[], J: readonly number[]): Grou
   const groupKeys: number[] = [];
   let sortedChunk = chunkOff;
   let sortedOut = outOff;
-  let sorted = true;
-  for (let p = 1; p < N; p++) {
-    if (keys[p]! < keys[p - 1]!) {
-      sorted = false;
-      break;
-    }
-  }
   if (sorted) {
     for (let p = 0; p < N; p++) {
       if (p === 0 || keys[p] !== keys[p - 1]) {
@@ -374,9 +414,9 @@ function pointGroups(ctx: Ctx, D: readonly number[], J: readonly number[]): Grou
     let ids: Int32Array;
     let K: number;
     let idKeys: ArrayLike<number> | null = null;
-    if (gridTotal <= Math.max(2 * N, 1 << 16)) {
+    if (keys instanceof Int32Array && gridTotal <= Math.max(2 * N, 1 << 16)) {
       K = gridTotal;
-      ids = Int32Array.from(keys);
+      ids = keys;
     } else {
       const uniq = keys.slice().sort();
       let u = 0;

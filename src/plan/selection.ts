@@ -18,9 +18,10 @@
  * Follows the NumPy user guide, "Indexing on ndarrays" (basic and advanced indexing).
  * @module
  */
+
+import { IndexError } from "../errors.js";
 import type { TypedArray } from "../format/dtype.js";
 import type { NDArray } from "../format/ndarray.js";
-import { IndexError } from "../errors.js";
 
 /** A slice `start:stop:step`; `null` parts take NumPy's defaults. Create with {@link slice}. */
 export interface Slice {
@@ -130,7 +131,11 @@ export interface IndexContext {
  * `start >= stop` (step > 0) or `start <= stop` (step < 0) is empty.
  * @throws IndexError for step 0 or non-integer parts.
  */
-export function resolveSlice(s: Slice, n: number, ctx: IndexContext = { path: "", dimension: 0 }): ResolvedSlice {
+export function resolveSlice(
+  s: Slice,
+  n: number,
+  ctx: IndexContext = { path: "", dimension: 0 },
+): ResolvedSlice {
   const stepIn = sliceBound(s.step, "step", ctx);
   const step = stepIn ?? 1;
   if (step === 0) {
@@ -167,8 +172,10 @@ export function describeValue(v: unknown): string {
   if (typeof v === "number" || typeof v === "boolean" || v === null || v === undefined) {
     return String(v);
   }
-  if (Array.isArray(v)) return `[${v.length > 8 ? `${v.slice(0, 8).map(describeValue).join(", ")}, …` : v.map(describeValue).join(", ")}]`;
-  if (ArrayBuffer.isView(v)) return `${v.constructor.name}(${(v as unknown as ArrayLike<unknown>).length})`;
+  if (Array.isArray(v))
+    return `[${v.length > 8 ? `${v.slice(0, 8).map(describeValue).join(", ")}, …` : v.map(describeValue).join(", ")}]`;
+  if (ArrayBuffer.isView(v))
+    return `${v.constructor.name}(${(v as unknown as ArrayLike<unknown>).length})`;
   if (typeof v === "object" && "kind" in v) return formatItem(v as SelectionItem);
   return Object.prototype.toString.call(v);
 }
@@ -234,10 +241,13 @@ export function isNDArray(v: unknown): v is NDArray {
 export function parseSelection(text: string): Selection {
   let pos = 0;
   const fail = (what: string): never => {
-    throw new IndexError(`cannot parse selection ${JSON.stringify(text)}: ${what} at offset ${pos}`, {
-      path: "",
-      value: text,
-    });
+    throw new IndexError(
+      `cannot parse selection ${JSON.stringify(text)}: ${what} at offset ${pos}`,
+      {
+        path: "",
+        value: text,
+      },
+    );
   };
   const ws = () => {
     while (pos < text.length && /\s/.test(text[pos]!)) pos++;

@@ -3,8 +3,10 @@
  * without `src/plan` doing any IO itself.
  * @module
  */
+import type { CodecPipeline } from "../format/codecs/pipeline.js";
 import type { DataType, Scalar } from "../format/dtype.js";
 import type { NDArray } from "../format/ndarray.js";
+import type { ReadableStore } from "../store/types.js";
 
 /** Options of one read. */
 export interface ReadOptions {
@@ -12,6 +14,19 @@ export interface ReadOptions {
   signal?: AbortSignal;
   /** Maximum number of chunk reads in flight for this read. */
   concurrency?: number;
+}
+
+/**
+ * Where an array's chunks live, for executors that read bytes themselves (byte ranges of shards,
+ * requests shared between arrays and plans) instead of calling {@link ArraySource.readChunk}.
+ */
+export interface ArrayStorage {
+  /** The store holding the chunks; its object identity identifies it in plans. */
+  readonly store: ReadableStore;
+  /** Store key of the chunk (shard, when sharded) at grid coordinates `coords`. */
+  chunkKey(coords: readonly number[]): string;
+  /** Codec pipeline of one chunk (shard); `pipeline.sharding` is set for sharded arrays. */
+  readonly pipeline: CodecPipeline;
 }
 
 /**
@@ -32,4 +47,10 @@ export interface ArraySource {
    * chunk shape (edge chunks included), or `undefined` when the chunk is not stored (reads as `fillValue`).
    */
   readChunk(coords: readonly number[], options?: ReadOptions): Promise<NDArray | undefined>;
+  /**
+   * Optional: the store, key encoding and codecs behind `readChunk`. When present, the plan
+   * executor reads bytes itself (shard indexes, coalesced byte ranges, deduplicated requests);
+   * without it, it falls back to `readChunk`.
+   */
+  readonly storage?: ArrayStorage;
 }

@@ -25,11 +25,11 @@
 import { type BuiltSelection, buildSelection, type SelectionKind } from "./indexing.js";
 import {
   type ArrayMap,
+  arrayMap,
+  constantMap,
   type IndexData,
   type OutputIndexMap,
   type SingleMap,
-  arrayMap,
-  constantMap,
   singleMap,
 } from "./maps.js";
 import type { Selection } from "./selection.js";
@@ -137,10 +137,7 @@ export function applyTransform(t: IndexTransform, point: readonly number[]): num
  */
 export function composeTransforms(outer: IndexTransform, inner: IndexTransform): IndexTransform {
   const mid = inner.inputShape;
-  if (
-    outer.outputShape.length !== mid.length ||
-    outer.outputShape.some((s, i) => s !== mid[i])
-  ) {
+  if (outer.outputShape.length !== mid.length || outer.outputShape.some((s, i) => s !== mid[i])) {
     throw new RangeError(
       `cannot compose: outer output shape [${outer.outputShape}] differs from inner input shape [${mid}]`,
     );
@@ -160,7 +157,7 @@ function composeMap(
     const offset = m.offset + m.stride * om.offset;
     if (om.kind === "constant") return constantMap(offset);
     const stride = m.stride * om.stride;
-    if (om.kind === "single") return singleMap(offset, stride === -2 ? 2 : stride, om.inputDim);
+    if (om.kind === "single") return singleMap(offset, stride, om.inputDim);
     return Object.freeze({ ...om, offset, stride });
   }
   return gather(m, outer, mid);
@@ -207,8 +204,18 @@ function gather(m: ArrayMap, outer: IndexTransform, mid: readonly number[]): Out
   const ext = Y.map((y) => newShape[y]!);
   let count = 1;
   for (const e of ext) count *= e;
-  const out: IndexData = m.index instanceof Int32Array ? new Int32Array(count) : new Float64Array(count);
-  if (count > 0) gatherInto(m, oms, X.map((x) => mid[x]!), Y, ext, newShape, out);
+  const out: IndexData =
+    m.index instanceof Int32Array ? new Int32Array(count) : new Float64Array(count);
+  if (count > 0)
+    gatherInto(
+      m,
+      oms,
+      X.map((x) => mid[x]!),
+      Y,
+      ext,
+      newShape,
+      out,
+    );
   return arrayMap(m.offset, m.stride, out, Y, newShape);
 }
 
@@ -313,8 +320,5 @@ export function compose(
   path = "",
 ): IndexTransform {
   const built: BuiltSelection = buildSelection(t.inputShape, selection.kind, selection.items, path);
-  return composeTransforms(
-    makeTransform(built.shape, t.inputShape, built.maps),
-    t,
-  );
+  return composeTransforms(makeTransform(built.shape, t.inputShape, built.maps), t);
 }

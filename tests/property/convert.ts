@@ -9,6 +9,7 @@ import type { LazyArray } from "../../src/plan/lazy.js";
 import {
   ellipsis,
   formatSelection,
+  type MaskLike,
   newaxis,
   type SelectionItem,
   slice,
@@ -38,7 +39,13 @@ function ndOf(
   const n = shapeSize(shape);
   const strides = fortran ? fStrides(shape) : cStrides(shape);
   const data =
-    name === "int64" ? new BigInt64Array(n) : name === "int16" ? new Int16Array(n) : name === "bool" ? new Uint8Array(n) : new Int32Array(n);
+    name === "int64"
+      ? new BigInt64Array(n)
+      : name === "int16"
+        ? new Int16Array(n)
+        : name === "bool"
+          ? new Uint8Array(n)
+          : new Int32Array(n);
   const idx = new Array<number>(shape.length).fill(0);
   for (let k = 0; k < n; k++) {
     let off = 0;
@@ -90,7 +97,11 @@ export function toItem(it: RefItem, form: number): SelectionItem {
           if (oneD) return Float64Array.from(data);
           break;
         case 6:
-          if (nestable(shape)) return nest(shape, data.map((v) => BigInt(v))) as SelectionItem;
+          if (nestable(shape))
+            return nest(
+              shape,
+              data.map((v) => BigInt(v)),
+            ) as SelectionItem;
           break;
         case 7:
           return ndOf("int64", shape, data, true);
@@ -114,7 +125,9 @@ export type FormPicker = () => number;
 
 /** Applies a reference op to a lazy array through the public API. */
 export function applyOp(view: LazyArray, op: RefOp, pick: FormPicker): LazyArray {
-  return view[op.op === "mask" ? "mask" : op.op](...apiArgs(op, pick));
+  const args = apiArgs(op, pick);
+  if (op.op === "mask") return view.mask(args[0] as MaskLike);
+  return view[op.op](...args);
 }
 
 /** The public-API arguments of a reference op. */
@@ -130,7 +143,8 @@ export function apiArgs(op: RefOp, pick: FormPicker): SelectionItem[] {
 
 /** NumPy-like text of a reference op, for failure messages. */
 export function describeOp(op: RefOp): string {
-  if (op.op === "mask") return `mask(shape=[${op.mask.shape}], ${op.mask.data.filter(Boolean).length} true)`;
+  if (op.op === "mask")
+    return `mask(shape=[${op.mask.shape}], ${op.mask.data.filter(Boolean).length} true)`;
   const items = op.items.map((it): SelectionItem => {
     switch (it.kind) {
       case "int":
@@ -143,7 +157,7 @@ export function describeOp(op: RefOp): string {
         return null;
       case "array":
         return (it.shape.length === 1 ? [...it.data] : nest(it.shape, it.data)) as SelectionItem;
-      case "bool":
+      default: // bool
         return (it.shape.length === 1 ? [...it.data] : nest(it.shape, it.data)) as SelectionItem;
     }
   });
@@ -184,7 +198,8 @@ export function seededPicker(seed: number): FormPicker {
 export function snapshot(args: readonly unknown[]): string {
   return JSON.stringify(args, (_k, v: unknown) => {
     if (typeof v === "bigint") return `${v}n`;
-    if (ArrayBuffer.isView(v)) return Array.from(v as unknown as ArrayLike<number | bigint>, String);
+    if (ArrayBuffer.isView(v))
+      return Array.from(v as unknown as ArrayLike<number | bigint>, String);
     return v;
   });
 }

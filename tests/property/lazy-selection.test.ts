@@ -10,10 +10,12 @@
  * Written against the `ArraySource` interface only (MemorySource here), so a real Zarr source can
  * be swapped in.
  *
- * Run count: FC_NUM_RUNS (default 300, well under a minute). 100x more:
- *   FC_NUM_RUNS=30000 npx vitest run tests/property/lazy-selection.test.ts
- * Replay a failure with the seed and path fast-check prints:
+ * Run count: FC_NUM_RUNS (default 2000, ≈6 s). 100x more (≈10 min):
+ *   FC_NUM_RUNS=200000 npx vitest run tests/property/lazy-selection.test.ts
+ * A failure prints fast-check's seed and path plus the shrunk case in NumPy notation
+ * ("shape [3] chunks [1] → get(None, ::-2): …"). Replay it with:
  *   FC_SEED=<seed> FC_PATH=<path> npx vitest run tests/property/lazy-selection.test.ts
+ * Shrinking is bounded by FC_TIME_LIMIT_MS (default NUM_RUNS × 15 ms + 20 s for the whole run).
  */
 import fc from "fast-check";
 import { describe, it } from "vitest";
@@ -21,6 +23,7 @@ import { IndexError } from "../../src/errors.js";
 import { chunkExecutor } from "../../src/exec/read.js";
 import { dataType } from "../../src/format/dtype.js";
 import { LazyArray, lazy } from "../../src/plan/lazy.js";
+import type { MaskLike } from "../../src/plan/selection.js";
 import { iota, MemorySource } from "../helpers/memory-source.js";
 import { apiArgs, describeOp, seededPicker, snapshot } from "./convert.js";
 import {
@@ -32,9 +35,14 @@ import {
   refIota,
 } from "./numpy-ref.js";
 
-const NUM_RUNS = Number(process.env.FC_NUM_RUNS ?? 300);
+const NUM_RUNS = Number(process.env.FC_NUM_RUNS ?? 2000);
 const SEED = process.env.FC_SEED === undefined ? undefined : Number(process.env.FC_SEED);
 const PATH = process.env.FC_PATH;
+/**
+ * Wall-clock budget of the whole assertion, shrinking included (shrinking `fc.gen` values can
+ * otherwise take minutes). Generous enough for the runs themselves (≈3 ms each).
+ */
+const TIME_LIMIT_MS = Number(process.env.FC_TIME_LIMIT_MS ?? NUM_RUNS * 15 + 20_000);
 
 type G = fc.GeneratorValue;
 
@@ -71,7 +79,8 @@ function genSlice(g: G, n: number): RefItem {
   }
   const k = g(fc.constantFrom, 1, 1, 2, 3, 5, 7);
   const neg = chance(g, 2);
-  if (mode === 1) return { kind: "slice", start: null, stop: null, step: neg ? -k : k === 1 ? null : k };
+  if (mode === 1)
+    return { kind: "slice", start: null, stop: null, step: neg ? -k : k === 1 ? null : k };
   // An interval [a, b) walked forwards or backwards; positions sometimes written negatively.
   let a = int(g, 0, n);
   let b = int(g, 0, n);
@@ -251,6 +260,7 @@ describe("lazy selections vs the NumPy reference model", () => {
       numRuns: NUM_RUNS,
       ...(SEED === undefined ? {} : { seed: SEED }),
       ...(PATH === undefined ? {} : { path: PATH }),
+      plugins: [fc.interruptAfterTimeLimit(TIME_LIMIT_MS)],
     });
   });
 });
@@ -285,7 +295,7 @@ async function runChain(g: G, log: string[]): Promise<void> {
     let nextView: LazyArray | undefined;
     let error: unknown;
     try {
-      nextView = view[op.op](...(args as [never]));
+      nextView = op.op === "mask" ? view.mask(args[0] as MaskLike) : view[op.op](...args);
     } catch (e) {
       error = e;
     }

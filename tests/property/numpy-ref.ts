@@ -223,7 +223,10 @@ export function refApply(a: RefArray, op: RefOp): RefArray {
   if (advs.length > 0) {
     B = broadcast(advs.map((x) => x.shape));
     if (prod(B) > 0) for (const x of advs) x.data = x.data.map((v) => wrap(v, a.shape[x.dim]!));
-    else for (const x of advs) x.data.forEach((v) => wrap(v, Number.MAX_SAFE_INTEGER)); // integrality only
+    else {
+      // Empty broadcast: NumPy checks nothing but the index type (integers only).
+      for (const x of advs) for (const v of x.data) wrap(v, Number.MAX_SAFE_INTEGER);
+    }
     let first = op.op === "vindex";
     if (op.op === "get") {
       // Adjacent? No non-advanced item between the first and last advanced one (ints are advanced).

@@ -38,7 +38,9 @@ describe(`NumPy ${NUMPY_VERSION} vectors (${CASES.length} chains)`, () => {
     for (const [k, c] of CASES.entries()) {
       const pick = seededPicker(k * 7919 + 13);
       const chunks = c.shape.map((s) => 1 + (pick() % Math.max(1, s + 1)));
-      const source = new MemorySource(iota(c.shape, dataType("int32")), chunks, { path: `case${k}` });
+      const source = new MemorySource(iota(c.shape, dataType("int32")), chunks, {
+        path: `case${k}`,
+      });
       const ops = c.ops.map(fromVectorOp);
       const where = `case ${k}: shape [${c.shape}] chunks [${chunks}] ${ops.map(describeOp).join(" → ")}`;
       let view: LazyArray = lazy(source);

@@ -1,0 +1,171 @@
+/**
+ * RxJS operators over `plan.stream()`: compute while the rest of the plan is in flight.
+ *
+ * ```ts
+ * plan({ t: temp.lazy().get(slice(0, 1000)) })
+ *   .stream()
+ *   .pipe(runningStats({ read: "t" }))
+ *   .subscribe((s) => console.log(`${s.count} values, mean ${s.mean}`));
+ * ```
+ * @module
+ */
+import { filter, last, map, type OperatorFunction, scan } from "rxjs";
+import type { NDArray } from "../format/ndarray.js";
+import type { ChunkEvent, PlanProgress } from "../plan/events.js";
+
+/** Running statistics of the values read so far (NaN-skipping, like NumPy's `nan*` functions). */
+export interface RunningStats {
+  /** Non-NaN values seen. */
+  readonly count: number;
+  /** NaN values seen (skipped by the other fields). */
+  readonly nanCount: number;
+  readonly sum: number;
+  /** `Infinity` / `-Infinity` while `count` is 0. */
+  readonly min: number;
+  readonly max: number;
+  /** `sum / count` (NaN while `count` is 0). */
+  readonly mean: number;
+  /** Tasks folded in so far. */
+  readonly events: number;
+  /** Progress of the plan at the last event. */
+  readonly progress: PlanProgress;
+}
+
+/** Options of the statistics operators. */
+export interface StatsOptions {
+  /** Only the events of this read (default: every read). */
+  read?: string;
+}
+
+interface Acc {
+  count: number;
+  nanCount: number;
+  sum: number;
+  min: number;
+  max: number;
+  events: number;
+  progress: PlanProgress | undefined;
+}
+
+function numericValues(values: NDArray, e: ChunkEvent): ArrayLike<number | bigint> {
+  const dt = values.dtype;
+  if (dt.lanes !== 1 || dt.name === "bytes") {
+    throw new TypeError(
+      `running statistics need real numbers; read "${e.read}" has dtype ${dt.name}`,
+    );
+  }
+  return values.data as unknown as ArrayLike<number | bigint>;
+}
+
+function fold(acc: Acc, e: ChunkEvent): Acc {
+  const v = numericValues(e.values, e);
+  let { count, nanCount, sum, min, max } = acc;
+  if (e.filled && v.length > 0) {
+    // Every value is the fill value.
+    const x = Number(v[0]!);
+    if (Number.isNaN(x)) nanCount += v.length;
+    else {
+      count += v.length;
+      sum += x * v.length;
+      if (x < min) min = x;
+      if (x > max) max = x;
+    }
+  } else {
+    for (let i = 0; i < v.length; i++) {
+      const x = Number(v[i]!);
+      if (x !== x) {
+        nanCount++;
+        continue;
+      }
+      count++;
+      sum += x;
+      if (x < min) min = x;
+      if (x > max) max = x;
+    }
+  }
+  return { count, nanCount, sum, min, max, events: acc.events + 1, progress: e.progress };
+}
+
+/**
+ * Running count / NaN count / sum / min / max / mean over the values of each chunk event, one
+ * snapshot per event. Booleans count as 0/1, 64-bit integers are converted to numbers.
+ * @throws TypeError (as a stream error) for complex or fixed-length bytes data types.
+ */
+export function runningStats(options: StatsOptions = {}): OperatorFunction<ChunkEvent, RunningStats> {
+  const seed: Acc = {
+    count: 0,
+    nanCount: 0,
+    sum: 0,
+    min: Number.POSITIVE_INFINITY,
+    max: Number.NEGATIVE_INFINITY,
+    events: 0,
+    progress: undefined,
+  };
+  return (source) =>
+    source.pipe(
+      filter((e) => options.read === undefined || e.read === options.read),
+      scan(fold, seed),
+      map(
+        (a): RunningStats =>
+          Object.freeze({
+            count: a.count,
+            nanCount: a.nanCount,
+            sum: a.sum,
+            min: a.min,
+            max: a.max,
+            mean: a.count === 0 ? Number.NaN : a.sum / a.count,
+            events: a.events,
+            progress: a.progress!,
+          }),
+      ),
+    );
+}
+
+/** Running sum of the values (NaN skipped). */
+export function runningSum(options: StatsOptions = {}): OperatorFunction<ChunkEvent, number> {
+  return (s) => s.pipe(runningStats(options), map((r) => r.sum));
+}
+
+/** Running minimum of the values (NaN skipped; `Infinity` before any value). */
+export function runningMin(options: StatsOptions = {}): OperatorFunction<ChunkEvent, number> {
+  return (s) => s.pipe(runningStats(options), map((r) => r.min));
+}
+
+/** Running maximum of the values (NaN skipped; `-Infinity` before any value). */
+export function runningMax(options: StatsOptions = {}): OperatorFunction<ChunkEvent, number> {
+  return (s) => s.pipe(runningStats(options), map((r) => r.max));
+}
+
+/** Running mean of the values (NaN skipped; NaN before any value). */
+export function runningMean(options: StatsOptions = {}): OperatorFunction<ChunkEvent, number> {
+  return (s) => s.pipe(runningStats(options), map((r) => r.mean));
+}
+
+/** The progress counters of each event (for a progress bar; throttle with `auditTime` if needed). */
+export function progress(): OperatorFunction<ChunkEvent, PlanProgress> {
+  return (s) => s.pipe(map((e) => e.progress));
+}
+
+/** Each read's final output as soon as that read is complete (before the rest of the plan). */
+export function completedReads(): OperatorFunction<ChunkEvent, { read: string; output: NDArray }> {
+  return (s) =>
+    s.pipe(
+      filter((e) => e.readComplete),
+      map((e) => ({ read: e.read, output: e.output })),
+    );
+}
+
+/**
+ * The outputs of every read that emitted an event, once the stream completes (what `read()`
+ * returns, minus reads with no element).
+ */
+export function assemble(): OperatorFunction<ChunkEvent, Record<string, NDArray>> {
+  return (s) =>
+    s.pipe(
+      scan((acc, e) => {
+        acc[e.read] = e.output;
+        return acc;
+      }, {} as Record<string, NDArray>),
+      last(null, {} as Record<string, NDArray>),
+    );
+}

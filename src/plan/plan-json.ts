@@ -1,0 +1,310 @@
+/**
+ * Plan files: the JSON form of a plan, validated with zod. Pure (no IO): opening the stores and
+ * arrays a file names is `Plan.fromJSON`'s job.
+ *
+ * ```json
+ * { "store": "https://example.org/data.zarr",
+ *   "reads": {
+ *     "tile":   { "array": "geoid", "ops": [ { "get": ["0:256", "256:512"] } ] },
+ *     "points": { "array": "geoid", "store": "/data/other.zarr",
+ *                 "ops": [ { "vindex": [[1, 5, 9], [2, 6, 10]] } ] } },
+ *   "options": { "concurrency": 16, "maxGap": 65536 } }
+ * ```
+ *
+ * A selection (SEL) is a list with one item per indexing position: an integer, a slice string
+ * `"start:stop:step"` (every part optional: `":"`, `"::-1"`, `"2:"`), `"..."`, `null` (newaxis), a
+ * (nested) list of integers (index array) or a (nested) list of booleans (mask); a `mask` op takes
+ * nested booleans (or `true`/`false` on a 0-d view). STORE is a filesystem path or an http(s) URL.
+ * @module
+ */
+import { z } from "zod";
+import { ZarrPlanError } from "../errors.js";
+import { formatPath } from "../format/metadata/issues.js";
+import type { NDArray } from "../format/ndarray.js";
+import type { SelectionKind } from "./indexing.js";
+import {
+  ellipsis,
+  isNDArray,
+  newaxis,
+  type SelectionItem,
+  type Slice,
+  slice,
+} from "./selection.js";
+
+/** One selection step of a lazy array, as recorded by `LazyArray.ops`. */
+export interface LazyOp {
+  readonly kind: SelectionKind;
+  readonly selection: readonly SelectionItem[];
+}
+
+/** Nested JSON lists of integers or booleans. */
+export type JsonNested = readonly (number | boolean | JsonNested)[];
+/** One JSON selection item. */
+export type JsonItem = number | string | null | boolean | JsonNested;
+/** One JSON op: exactly one of `get`, `oindex`, `vindex` (a SEL list) or `mask`. */
+export type JsonOp =
+  | { readonly get: readonly JsonItem[] }
+  | { readonly oindex: readonly JsonItem[] }
+  | { readonly vindex: readonly JsonItem[] }
+  | { readonly mask: boolean | JsonNested };
+
+/** Retry settings of a plan (see the executor). */
+export interface RetryOptions {
+  /** Retries after the first attempt (default 3). */
+  readonly retries?: number;
+  /** First backoff ceiling in ms (default 100); attempt `k` waits uniformly in [0, min(max, base·2^k)]. */
+  readonly baseDelayMs?: number;
+  /** Largest backoff in ms (default 2000). */
+  readonly maxDelayMs?: number;
+}
+
+/** Options stored with a plan (JSON `options`). */
+export interface PlanOptions {
+  /** Requests in flight for one execution of this plan (the store's own limit applies too). */
+  readonly concurrency?: number;
+  /** Decodes in progress for one execution (default: the executor's global decode limit). */
+  readonly decodeConcurrency?: number;
+  /** Coalescing gap in bytes for every store of the plan (default: each store's setting). */
+  readonly maxGap?: number;
+  /** Coalescing cap in bytes for every store of the plan (default: each store's setting). */
+  readonly maxSize?: number;
+  /** Retries of transient failures. */
+  readonly retry?: RetryOptions;
+  /** Per-attempt request timeout in ms (a timeout is a transient failure); default none. */
+  readonly timeoutMs?: number;
+}
+
+/** One read of a plan file. */
+export interface PlanFileRead {
+  readonly array: string;
+  readonly store?: string;
+  readonly ops: readonly JsonOp[];
+}
+
+/** A plan file. */
+export interface PlanFile {
+  readonly store: string;
+  readonly reads: Readonly<Record<string, PlanFileRead>>;
+  readonly options?: PlanOptions;
+}
+
+/** One problem of a plan file: the JSON path of the offending member and what is wrong. */
+export interface PlanFileIssue {
+  readonly path: string;
+  readonly message: string;
+}
+
+/** A plan file is not valid JSON or does not follow the plan-file schema; `issues` lists every problem. */
+export class PlanFileError extends ZarrPlanError {
+  readonly issues: readonly PlanFileIssue[];
+  constructor(issues: readonly PlanFileIssue[], options?: { cause?: unknown }) {
+    super(
+      "ERR_PLAN_FILE",
+      `Invalid plan file: ${issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join("; ")}`,
+      options,
+    );
+    this.issues = issues;
+  }
+}
+
+const SLICE_TEXT = /^\s*([+-]?\d+)?\s*:\s*([+-]?\d+)?\s*(?::\s*([+-]?\d+)?\s*)?$/;
+
+function isNested(v: unknown, leaf: (x: unknown) => boolean, depth = 0): boolean {
+  if (!Array.isArray(v) || depth > 32) return false;
+  return v.every((x) => leaf(x) || isNested(x, leaf, depth + 1));
+}
+const isInt = (x: unknown) => typeof x === "number" && Number.isSafeInteger(x);
+const isBool = (x: unknown) => typeof x === "boolean";
+
+const ITEM_MESSAGE =
+  'expected an integer, a slice string "start:stop:step", "...", null (newaxis), or a (nested) list of integers or of booleans';
+
+const itemSchema = z.unknown().superRefine((v, ctx) => {
+  if (v === null || isInt(v)) return;
+  if (typeof v === "string" && (v.trim() === "..." || SLICE_TEXT.test(v))) return;
+  if (isNested(v, isInt) || isNested(v, isBool)) return;
+  ctx.addIssue({ code: "custom", message: `${ITEM_MESSAGE}, got ${JSON.stringify(v)}` });
+});
+const selSchema = z.array(itemSchema);
+const maskSchema = z.unknown().superRefine((v, ctx) => {
+  if (typeof v === "boolean" || isNested(v, isBool)) return;
+  ctx.addIssue({ code: "custom", message: "expected a (nested) list of booleans" });
+});
+const opSchema = z
+  .strictObject({
+    get: selSchema.optional(),
+    oindex: selSchema.optional(),
+    vindex: selSchema.optional(),
+    mask: maskSchema.optional(),
+  })
+  .refine((o) => Object.keys(o).length === 1, {
+    message: 'an op has exactly one of "get", "oindex", "vindex", "mask"',
+  });
+const count = z.number().int().min(1);
+const bytes = z.number().min(0);
+const ms = z.number().min(0);
+const optionsSchema = z.strictObject({
+  concurrency: count.optional(),
+  decodeConcurrency: count.optional(),
+  maxGap: bytes.optional(),
+  maxSize: bytes.optional(),
+  retry: z
+    .strictObject({
+      retries: z.number().int().min(0).optional(),
+      baseDelayMs: ms.optional(),
+      maxDelayMs: ms.optional(),
+    })
+    .optional(),
+  timeoutMs: ms.optional(),
+});
+const storeSchema = z.string().min(1, "expected a filesystem path or an http(s) URL");
+const planSchema = z.strictObject({
+  store: storeSchema,
+  reads: z.record(
+    z.string().min(1, "read names must not be empty"),
+    z.strictObject({
+      array: z.string(),
+      store: storeSchema.optional(),
+      ops: z.array(opSchema),
+    }),
+  ),
+  options: optionsSchema.optional(),
+});
+
+/**
+ * Validates a plan file (an object, or JSON text).
+ * @throws PlanFileError listing every offending member by JSON path (e.g. `reads.a.ops[0].get[1]`).
+ */
+export function parsePlanFile(json: unknown): PlanFile {
+  let value = json;
+  if (typeof json === "string") {
+    try {
+      value = JSON.parse(json);
+    } catch (e) {
+      throw new PlanFileError([{ path: "", message: `not valid JSON (${(e as Error).message})` }], {
+        cause: e,
+      });
+    }
+  }
+  const r = planSchema.safeParse(value);
+  if (!r.success) {
+    throw new PlanFileError(
+      r.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })),
+    );
+  }
+  return r.data as PlanFile;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Selections ↔ JSON
+
+function num(v: number | bigint, where: string): number {
+  const n = Number(v);
+  if (!Number.isSafeInteger(n)) {
+    throw new ZarrPlanError(
+      "ERR_PLAN_NOT_SERIALIZABLE",
+      `${where}: index ${String(v)} is not a safe integer and cannot be written to JSON`,
+    );
+  }
+  return n;
+}
+
+function ndToNested(a: NDArray, where: string): JsonItem {
+  const bool = a.dtype.name === "bool";
+  const d = a.data as unknown as ArrayLike<number | bigint>;
+  const shape = a.shape;
+  if (shape.slice(0, -1).some((s) => s === 0)) {
+    throw new ZarrPlanError(
+      "ERR_PLAN_NOT_SERIALIZABLE",
+      `${where}: an index array of shape [${shape}] cannot be written as nested JSON lists`,
+    );
+  }
+  const at = (dim: number, off: number): JsonItem => {
+    if (dim === shape.length) {
+      const v = d[off]!;
+      return bool ? v !== 0 && v !== 0n : num(v, where);
+    }
+    const out: JsonItem[] = [];
+    for (let i = 0; i < shape[dim]!; i++) out.push(at(dim + 1, off + i * a.strides[dim]!));
+    return out as JsonNested;
+  };
+  return at(0, a.offset ?? 0);
+}
+
+function nestedToJSON(v: unknown, where: string): JsonItem {
+  if (typeof v === "boolean") return v;
+  if (typeof v === "number" || typeof v === "bigint") return num(v, where);
+  if (ArrayBuffer.isView(v)) {
+    return Array.from(v as unknown as ArrayLike<number | bigint>, (x) => num(x, where));
+  }
+  if (Array.isArray(v)) return v.map((x) => nestedToJSON(x, where)) as JsonNested;
+  throw new ZarrPlanError("ERR_PLAN_NOT_SERIALIZABLE", `${where}: unsupported value ${String(v)}`);
+}
+
+function bound(v: number | bigint | null): string {
+  return v === null ? "" : String(v);
+}
+
+/** A selection item as JSON (see the module comment). @throws ZarrPlanError `ERR_PLAN_NOT_SERIALIZABLE`. */
+export function itemToJSON(item: SelectionItem | boolean, where = "selection"): JsonItem {
+  if (item === null) return null;
+  if (item === "...") return "...";
+  if (typeof item === "boolean") return item;
+  if (typeof item === "number" || typeof item === "bigint") return num(item, where);
+  if (isNDArray(item)) return ndToNested(item, where);
+  if (ArrayBuffer.isView(item) || Array.isArray(item)) return nestedToJSON(item, where);
+  const k = (item as { kind?: unknown }).kind;
+  if (k === "ellipsis") return "...";
+  if (k === "newaxis") return null;
+  if (k === "slice") {
+    const s = item as Slice;
+    return `${bound(s.start)}:${bound(s.stop)}${s.step === null ? "" : `:${s.step}`}`;
+  }
+  throw new ZarrPlanError(
+    "ERR_PLAN_NOT_SERIALIZABLE",
+    `${where}: unsupported item ${String(item)}`,
+  );
+}
+
+function intText(t: string | undefined): number | bigint | null {
+  if (t === undefined) return null;
+  const n = Number(t);
+  return Number.isSafeInteger(n) ? n : BigInt(t);
+}
+
+/** A JSON selection item as a selection item (inverse of {@link itemToJSON}). */
+export function itemFromJSON(v: JsonItem): SelectionItem {
+  if (v === null) return newaxis;
+  if (typeof v === "number") return v;
+  if (typeof v === "boolean") return v as unknown as SelectionItem;
+  if (typeof v === "string") {
+    if (v.trim() === "...") return ellipsis;
+    const m = SLICE_TEXT.exec(v);
+    if (!m) throw new PlanFileError([{ path: "", message: `${ITEM_MESSAGE}, got "${v}"` }]);
+    return slice(intText(m[1]), intText(m[2]), intText(m[3]));
+  }
+  return v as SelectionItem;
+}
+
+/** A recorded op as JSON. */
+export function opToJSON(op: LazyOp, where: string): JsonOp {
+  const items = op.selection.map((it, i) => itemToJSON(it, `${where}.${op.kind}[${i}]`));
+  switch (op.kind) {
+    case "mask":
+      return { mask: items[0] as boolean | JsonNested };
+    case "get":
+      return { get: items };
+    case "oindex":
+      return { oindex: items };
+    case "vindex":
+      return { vindex: items };
+  }
+}
+
+/** A JSON op as a recorded op. */
+export function opFromJSON(op: JsonOp): LazyOp {
+  if ("mask" in op) return { kind: "mask", selection: [itemFromJSON(op.mask)] };
+  if ("get" in op) return { kind: "get", selection: op.get.map(itemFromJSON) };
+  if ("oindex" in op) return { kind: "oindex", selection: op.oindex.map(itemFromJSON) };
+  return { kind: "vindex", selection: op.vindex.map(itemFromJSON) };
+}

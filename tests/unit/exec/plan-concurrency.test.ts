@@ -1,0 +1,90 @@
+/**
+ * Concurrency: one limit per store shared by every plan running on it, an optional per-execution
+ * limit, and a separate decode limit.
+ */
+import { describe, expect, it } from "vitest";
+import { DEFAULT_DECODE_CONCURRENCY, setDecodeConcurrency } from "../../../src/exec/execute.js";
+import { schedulerOf } from "../../../src/exec/scheduler.js";
+import { openArray } from "../../../src/hierarchy/index.js";
+import { plan } from "../../../src/plan/plan.js";
+import { slice } from "../../../src/plan/selection.js";
+import { configureStore, DEFAULT_STORE_CONCURRENCY, storeSettings } from "../../../src/plan/stores.js";
+import { CountingStore } from "../../../src/store/counting.js";
+import { MemoryStore } from "../../../src/store/memory.js";
+import { iotaArray } from "../../helpers/plan-arrays.js";
+import { DelayStore } from "../../helpers/test-stores.js";
+
+async function many(chunks: number, latencyMs = 5) {
+  const mem = new MemoryStore();
+  await iotaArray(mem, "a", { shape: [chunks], chunks: [1] });
+  await iotaArray(mem, "b", { shape: [chunks], chunks: [1] });
+  const c = new CountingStore(new DelayStore(mem, latencyMs));
+  const [a, b] = await Promise.all([openArray(c, "a"), openArray(c, "b")]);
+  c.reset();
+  return { c, a, b };
+}
+
+describe("concurrency", () => {
+  it(`default: ${DEFAULT_STORE_CONCURRENCY} requests in flight per store`, async () => {
+    const { c, a } = await many(100);
+    expect(storeSettings(c).concurrency).toBe(DEFAULT_STORE_CONCURRENCY);
+    await plan({ a: a.lazy() }).read();
+    expect(c.requests).toBe(100);
+    expect(c.maxInFlight).toBe(DEFAULT_STORE_CONCURRENCY);
+  });
+
+  it("the store limit is shared by all plans running on the store", async () => {
+    const { c, a, b } = await many(40);
+    configureStore(c, { concurrency: 3 });
+    const [ra, rb] = await Promise.all([plan({ a: a.lazy() }).read(), plan({ b: b.lazy() }).read()]);
+    expect(c.requests).toBe(80);
+    expect(c.maxInFlight).toBe(3);
+    expect(ra.a!.data[39]).toBe(39);
+    expect(rb.b!.data[0]).toBe(0);
+    expect(schedulerOf(c).limiter.active).toBe(0);
+  });
+
+  it("per-execution limit (plan option or read option)", async () => {
+    const { c, a } = await many(30);
+    await plan({ a: a.lazy() }, { concurrency: 4 }).read();
+    expect(c.maxInFlight).toBe(4);
+    c.reset();
+    await plan({ a: a.lazy() }, { concurrency: 4 }).read({ concurrency: 2 });
+    expect(c.maxInFlight).toBe(2);
+    await expect(plan({ a: a.lazy() }).read({ concurrency: 0 })).rejects.toThrow(/concurrency/);
+  });
+
+  it("different stores have independent limits", async () => {
+    const x = await many(20);
+    const y = await many(20);
+    configureStore(x.c, { concurrency: 2 });
+    configureStore(y.c, { concurrency: 5 });
+    await plan({ x: x.a.lazy(), y: y.a.lazy() }).read();
+    expect(x.c.maxInFlight).toBe(2);
+    expect(y.c.maxInFlight).toBe(5);
+  });
+
+  it("decode limit: global setting and per-execution option", async () => {
+    expect(DEFAULT_DECODE_CONCURRENCY).toBeGreaterThanOrEqual(2);
+    const { a } = await many(20, 0);
+    setDecodeConcurrency(1);
+    try {
+      const { a: out } = await plan({ a: a.lazy().get(slice(5, 15)) }).read({ decodeConcurrency: 3 });
+      expect(out!.data[0]).toBe(5);
+      const again = await plan({ a: a.lazy() }).read();
+      expect(again.a!.data[19]).toBe(19);
+    } finally {
+      setDecodeConcurrency(DEFAULT_DECODE_CONCURRENCY);
+    }
+    expect(() => setDecodeConcurrency(0)).toThrow(RangeError);
+  });
+
+  it("configureStore validates", async () => {
+    const s = new MemoryStore();
+    expect(() => configureStore(s, { concurrency: 0 })).toThrow(/concurrency/);
+    expect(() => configureStore(s, { maxSize: -1 })).toThrow(/maxSize/);
+    const set = configureStore(s, { maxGap: 0 });
+    expect(set.maxGap).toBe(0);
+    expect(storeSettings(s).concurrency).toBe(DEFAULT_STORE_CONCURRENCY);
+  });
+});
