@@ -352,7 +352,7 @@ function markdown(report: Report): string {
   );
   for (const latency of meta.latencies) {
     lines.push("");
-    lines.push(`### ${latency} ms first-byte latency`);
+    lines.push(`#### ${latency} ms first-byte latency`);
     lines.push("");
     const head = ["workload", ...meta.clients, "zarr-plan / tuned", "reference (full size)"];
     lines.push(`| ${head.join(" | ")} |`);
