@@ -1,69 +1,212 @@
 /**
  * zarr-plan demo on the bundled EGM96 geoid (Zarr v3, sharded, consolidated metadata).
- * Run: `npm run demo`.
+ *
+ *   npm run demo            # from the filesystem
+ *   npm run demo -- --http  # from a local HTTP server with 20 ms latency per request
+ *
+ * Opens the hierarchy concurrently, builds ONE plan over several arrays (a region of `geoid`, the matching
+ * `lat`/`lon` coordinates, the same region at every `multiscale` level, 10,000 random points), prints
+ * `explain()`, runs it while computing a running statistic from the chunk stream, and writes a PNG.
  */
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { encode } from "fast-png";
+import { lastValueFrom, tap } from "rxjs";
+import { share } from "rxjs/operators";
+import { type BenchServer, startServer } from "../bench/server.js";
+import { renderRgba } from "../src/cli/output/png.js";
 import {
+  assemble,
   CountingStore,
+  FetchStore,
   FileSystemStore,
+  type NDArray,
   openGroup,
+  plan,
+  runningStats,
   slice,
   type TreeNode,
   ZarrArray,
 } from "../src/index.js";
 
-const DATA = join(import.meta.dirname, "../data/datasets/egm96.zarr");
+const ROOT = join(import.meta.dirname, "..");
+const DATA = join(ROOT, "data/datasets");
+const OUT = join(ROOT, "demo-output");
+const useHttp = process.argv.includes("--http");
+const LATENCY_MS = 20;
 
 function describeNode(t: TreeNode, indent = ""): string[] {
   const n = t.node;
   const line =
     n instanceof ZarrArray
-      ? `${indent}${t.name || "/"}  array ${n.dtype.name} [${n.shape.join("×")}] chunks [${n.chunkShape.join("×")}]`
-      : `${indent}${t.name || "/"}  group`;
+      ? `${indent}${t.name || "/"}  ${n.dtype.name} [${n.shape.join("×")}] chunks [${n.chunkShape.join("×")}]${n.pipeline.sharding ? ` (shards of ${n.pipeline.sharding.innerChunkShape.join("×")} inner chunks)` : ""}`
+      : `${indent}${t.name ? `${t.name}/` : "/"}`;
   return [line, ...(t.children ?? []).flatMap((c) => describeNode(c, `${indent}  `))];
 }
 
-const store = new CountingStore(new FileSystemStore(DATA));
-const t0 = performance.now();
-const root = await openGroup(store);
-const tree = await root.tree();
-console.log(`Hierarchy of egm96.zarr (opened concurrently, ${store.requests} request(s)):`);
-console.log(describeNode(tree).join("\n"));
-
-const geoid = (await root.open("geoid")) as ZarrArray;
-const lat = (await root.open("lat")) as ZarrArray;
-const lon = (await root.open("lon")) as ZarrArray;
-
-// Europe: latitude 35..71 N, longitude -10..40 E; rows run from -90 to 90 in 0.25° steps.
-const rows = slice(4 * (35 + 90), 4 * (71 + 90) + 1);
-const cols = slice(4 * (-10 + 180), 4 * (40 + 180) + 1);
-const region = geoid.lazy().get(rows, cols);
-console.log(
-  `\nSelection geoid[${4 * (35 + 90)}:${4 * (71 + 90) + 1}, ${4 * (-10 + 180)}:${4 * (40 + 180) + 1}] → shape [${region.shape}] ${region.dtype.name} (no IO yet)`,
-);
-
-const before = store.requests;
-const [values, latValues, lonValues] = await Promise.all([
-  region.read(),
-  lat.lazy().get(rows).read(),
-  lon.lazy().get(cols).read(),
-]);
-const data = values.data as Float32Array;
-let min = Number.POSITIVE_INFINITY;
-let max = Number.NEGATIVE_INFINITY;
-let sum = 0;
-for (const v of data) {
-  if (v < min) min = v;
-  if (v > max) max = v;
-  sum += v;
+function stats(a: NDArray): { min: number; max: number; mean: number } {
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  let sum = 0;
+  let n = 0;
+  for (const v of a.data as Float32Array) {
+    if (Number.isNaN(v)) continue;
+    if (v < min) min = v;
+    if (v > max) max = v;
+    sum += v;
+    n++;
+  }
+  return { min, max, mean: sum / n };
 }
-const latData = latValues.data as Float64Array;
-const lonData = lonValues.data as Float64Array;
-console.log(
-  `Read ${data.length} values (lat ${latData[0]}..${latData[latData.length - 1]}, lon ${lonData[0]}..${lonData[lonData.length - 1]})`,
-);
-console.log(
-  `Geoid height over Europe: min ${min.toFixed(2)} m, max ${max.toFixed(2)} m, mean ${(sum / data.length).toFixed(2)} m`,
-);
-console.log(`Requests for the reads: ${store.requests - before}, bytes read: ${store.bytes}`);
-console.log(`Total time: ${(performance.now() - t0).toFixed(0)} ms`);
+
+/** A small deterministic PRNG (mulberry32), so the demo prints the same points every time. */
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+let server: BenchServer | undefined;
+let base: FetchStore | FileSystemStore;
+if (useHttp) {
+  server = await startServer({ root: DATA, latencyMs: LATENCY_MS, idleTimeoutMs: 30_000 });
+  base = new FetchStore(`${server.url}egm96.zarr/`);
+  console.log(
+    `Serving data/datasets over ${server.url} with ${LATENCY_MS} ms latency per request\n`,
+  );
+} else {
+  base = new FileSystemStore(join(DATA, "egm96.zarr"));
+}
+const store = new CountingStore(base);
+
+try {
+  // 1. The hierarchy, opened concurrently (one request: consolidated metadata).
+  let t = performance.now();
+  const root = await openGroup(store);
+  const tree = await root.tree();
+  console.log(
+    `Hierarchy of egm96.zarr (${store.requests} request, ${(performance.now() - t).toFixed(0)} ms):`,
+  );
+  console.log(describeNode(tree).join("\n"));
+  const geoid = (await root.open("geoid")) as ZarrArray;
+  const lat = (await root.open("lat")) as ZarrArray;
+  const lon = (await root.open("lon")) as ZarrArray;
+  const levels = await Promise.all(
+    [0, 1, 2, 3, 4].map(async (k) => (await root.open(`multiscale/${k}`)) as ZarrArray),
+  );
+
+  // 2. One plan. Europe: 35..71 °N, -10..40 °E; rows run south→north, so step -1 puts north up.
+  const r0 = 4 * (35 + 90);
+  const r1 = 4 * (71 + 90);
+  const c0 = 4 * (-10 + 180);
+  const c1 = 4 * (40 + 180);
+  const north = slice(r1, r0 - 1, -1);
+  const cols = slice(c0, c1 + 1);
+  const random = rng(96);
+  const rows10k = Array.from({ length: 10_000 }, () => Math.floor(random() * 721));
+  const cols10k = Array.from({ length: 10_000 }, () => Math.floor(random() * 1440));
+  const reads = {
+    europe: geoid.lazy().get(north, cols),
+    lat: lat.lazy().get(north),
+    lon: lon.lazy().get(cols),
+    ...Object.fromEntries(
+      levels.map((a, k) => [
+        `level${k}`,
+        a.lazy().get(slice(r1 >> k, (r0 >> k) - 1, -1), slice(c0 >> k, (c1 >> k) + 1)),
+      ]),
+    ),
+    points: geoid.lazy().vindex(rows10k, cols10k),
+  };
+  const p = plan(reads);
+  console.log("\nThe plan before any IO (worst case):");
+  console.log(p.explainText({ maxRows: 12 }));
+
+  // Warm-up: the WebAssembly codecs compile on first use; keep that out of the timings below.
+  await plan({ a: geoid.lazy().get(0, 0), b: levels[4]!.lazy().get(0, 0) }).read();
+  store.reset();
+  t = performance.now();
+  const resolved = await p.resolve();
+  const indexMs = performance.now() - t;
+  console.log(
+    `\nShard indexes read: ${store.requests} requests, ${store.bytes} bytes, ${indexMs.toFixed(0)} ms. The exact plan:`,
+  );
+  console.log(resolved.explainText({ maxRows: 12 }));
+
+  // 3. Execute, computing a running mean of the Europe region from the chunk stream as chunks arrive.
+  store.reset();
+  t = performance.now();
+  const events = resolved.stream().pipe(share());
+  let lastReport = 0;
+  const statsDone = lastValueFrom(
+    events.pipe(
+      runningStats({ read: "europe" }),
+      tap((s) => {
+        if (
+          s.events === 1 ||
+          s.count - lastReport >= 8000 ||
+          s.progress.readsDone === s.progress.readsTotal
+        ) {
+          lastReport = s.count;
+          console.log(
+            `  europe: ${String(s.count).padStart(5)} values so far, running mean ${s.mean.toFixed(3)} m` +
+              `  (requests ${s.progress.requestsDone}/${s.progress.requestsTotal}, bytes ${s.progress.bytesDone}/${s.progress.bytesTotal})`,
+          );
+        }
+      }),
+    ),
+  );
+  const results = await lastValueFrom(events.pipe(assemble()));
+  const running = await statsDone;
+  const ms = performance.now() - t;
+
+  // 4. Results and figures.
+  const europe = results.europe!;
+  const e = stats(europe);
+  const latV = results.lat!.data as Float64Array;
+  const lonV = results.lon!.data as Float64Array;
+  console.log(
+    `\nResults (${ms.toFixed(0)} ms, ${store.requests} requests, ${store.bytes} bytes, at most ${store.maxInFlight} in flight):`,
+  );
+  console.log(
+    `  europe [${europe.shape}] lat ${latV[0]}..${latV[latV.length - 1]} lon ${lonV[0]}..${lonV[lonV.length - 1]}: ` +
+      `min ${e.min.toFixed(2)} m, max ${e.max.toFixed(2)} m, mean ${e.mean.toFixed(3)} m (streamed mean ${running.mean.toFixed(3)} m)`,
+  );
+  for (let k = 0; k < levels.length; k++) {
+    const lv = results[`level${k}`]!;
+    console.log(`  multiscale/${k} [${lv.shape}]: mean ${stats(lv).mean.toFixed(3)} m`);
+  }
+  const pts = stats(results.points!);
+  console.log(
+    `  10,000 random points: min ${pts.min.toFixed(2)} m, max ${pts.max.toFixed(2)} m, mean ${pts.mean.toFixed(3)} m`,
+  );
+
+  mkdirSync(OUT, { recursive: true });
+  const png = encode({
+    width: europe.shape[1]!,
+    height: europe.shape[0]!,
+    data: renderRgba(europe, {}),
+    channels: 4,
+  });
+  writeFileSync(join(OUT, "europe.png"), png);
+  console.log(
+    `\nWrote ${join("demo-output", "europe.png")} (${europe.shape[1]}×${europe.shape[0]}, viridis, north up)`,
+  );
+
+  // 5. What planning saves: the same reads one after another, each on its own.
+  if (useHttp) {
+    store.reset();
+    t = performance.now();
+    for (const view of Object.values(reads)) await view.read();
+    console.log(
+      `\nFor comparison, the same ${Object.keys(reads).length} reads one after another: ` +
+        `${(performance.now() - t).toFixed(0)} ms, ${store.requests} requests, ${store.bytes} bytes.`,
+    );
+  }
+} finally {
+  await server?.stop();
+}
