@@ -12,7 +12,32 @@ import "./exec/read.js";
 import "./exec/execute.js";
 
 export * from "./errors.js";
+export { describeRange, FetchError } from "./exec/errors.js";
+export {
+  DEFAULT_DECODE_CONCURRENCY,
+  execute,
+  resolvePlan,
+  setDecodeConcurrency,
+  stream,
+} from "./exec/execute.js";
+export {
+  assemble,
+  completedReads,
+  progress,
+  type RunningStats,
+  runningMax,
+  runningMean,
+  runningMin,
+  runningStats,
+  runningSum,
+  type StatsOptions,
+} from "./exec/operators.js";
 export { readLazy } from "./exec/read.js";
+export {
+  DEFAULT_RETRIES,
+  DEFAULT_RETRY_BASE_MS,
+  DEFAULT_RETRY_MAX_MS,
+} from "./exec/scheduler.js";
 export {
   type ArrayToArrayCodec,
   type ArrayToBytesCodec,
@@ -44,48 +69,6 @@ export { cStrides, type NDArray, shapeSize } from "./format/ndarray.js";
 export { readNpy, writeNpy } from "./format/npy.js";
 export * from "./hierarchy/index.js";
 export {
-  type ArraySource,
-  type Executor,
-  ellipsis,
-  type IndexTransform,
-  LazyArray,
-  lazy,
-  newaxis,
-  parseSelection,
-  type ReadOptions,
-  type Selection,
-  type SelectionItem,
-  type Slice,
-  slice,
-} from "./plan/index.js";
-export * from "./store/index.js";
-// Query plans (issue 4): plans over many arrays, the optimizer, explain(), the RxJS executor.
-export { describeRange, FetchError } from "./exec/errors.js";
-export {
-  DEFAULT_DECODE_CONCURRENCY,
-  execute,
-  resolvePlan,
-  setDecodeConcurrency,
-  stream,
-} from "./exec/execute.js";
-export {
-  assemble,
-  completedReads,
-  progress,
-  type RunningStats,
-  runningMax,
-  runningMean,
-  runningMin,
-  runningStats,
-  runningSum,
-  type StatsOptions,
-} from "./exec/operators.js";
-export {
-  DEFAULT_RETRIES,
-  DEFAULT_RETRY_BASE_MS,
-  DEFAULT_RETRY_MAX_MS,
-} from "./exec/scheduler.js";
-export {
   type CoalescedRange,
   type CoalescePolicy,
   coalesce,
@@ -103,6 +86,21 @@ export {
   formatExplanation,
   type PlanExplanation,
 } from "./plan/explain.js";
+export {
+  type ArraySource,
+  type Executor,
+  ellipsis,
+  type IndexTransform,
+  LazyArray,
+  lazy,
+  newaxis,
+  parseSelection,
+  type ReadOptions,
+  type Selection,
+  type SelectionItem,
+  type Slice,
+  slice,
+} from "./plan/index.js";
 export type {
   Fetch,
   FetchKind,
@@ -138,3 +136,4 @@ export {
   type StoreSettings,
   storeSettings,
 } from "./plan/stores.js";
+export * from "./store/index.js";

@@ -41,7 +41,9 @@ export class FetchError extends StoreError {
     const c = details.cause;
     const why = details.message ?? (c instanceof Error ? c.message : String(c));
     const tries = details.attempts > 1 ? ` after ${details.attempts} attempts` : "";
-    const reads = details.reads.length ? ` (read ${details.reads.map((r) => `"${r}"`).join(", ")})` : "";
+    const reads = details.reads.length
+      ? ` (read ${details.reads.map((r) => `"${r}"`).join(", ")})`
+      : "";
     super(
       `array "${details.array}"${reads}: request for "${details.key}" (${describeRange(details.range)}) failed${tries}: ${why}`,
       {

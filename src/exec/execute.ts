@@ -19,6 +19,7 @@ import { AbortError, CodecError, ZarrPlanError } from "../errors.js";
 import { allocate } from "../format/dtype.js";
 import { cStrides, type NDArray, shapeSize, toCOrder } from "../format/ndarray.js";
 import type { ChunkEvent, OutputRegion, PlanProgress } from "../plan/events.js";
+import type { Executor, LazyArray } from "../plan/lazy.js";
 import {
   type ArrayEntry,
   type Fetch,
@@ -28,13 +29,12 @@ import {
   shardReads,
   type TaskUse,
 } from "../plan/optimize.js";
-import { type Plan, type PlanReadOptions, setPlanRuntime } from "../plan/plan.js";
 import type { ChunkTask } from "../plan/partition.js";
-import type { ArraySource } from "../plan/source.js";
+import { Plan, type PlanReadOptions, setPlanRuntime } from "../plan/plan.js";
+import type { ArraySource, ReadOptions } from "../plan/source.js";
 import type { AnyStore } from "../store/types.js";
 import { FetchError } from "./errors.js";
 import { AbortScope, abortErrorOf, Limiter, linkedController, raceAbort } from "./limiter.js";
-import { RequestFailure, type RetryPolicy, retryPolicy, schedulerOf } from "./scheduler.js";
 import {
   type Entries,
   fillEntries,
@@ -44,6 +44,7 @@ import {
   taskOutputOffsets,
   taskRegion,
 } from "./scatter.js";
+import { RequestFailure, type RetryPolicy, retryPolicy, schedulerOf } from "./scheduler.js";
 
 /**
  * Default limit of decodes in progress across all executions: the number of logical CPUs
@@ -183,7 +184,10 @@ class Run {
     this.signal = signal;
     const o = { ...plan.options, ...definedOf(options) };
     this.retry = retryPolicy(o.retry, o.timeoutMs);
-    this.local = o.concurrency !== undefined ? new Limiter(checkCount(o.concurrency, "concurrency")) : undefined;
+    this.local =
+      o.concurrency !== undefined
+        ? new Limiter(checkCount(o.concurrency, "concurrency"))
+        : undefined;
     this.decoder =
       o.decodeConcurrency !== undefined
         ? new Limiter(checkCount(o.decodeConcurrency, "decodeConcurrency"))
@@ -250,8 +254,12 @@ class Run {
         priority,
         retry: this.retry,
       });
+      const n = bytes?.length ?? 0;
       this.c.requestsDone++;
-      this.c.bytesDone += bytes?.length ?? 0;
+      this.c.bytesDone += n;
+      // Ranges were counted in the total when known; whole objects count as they arrive.
+      if (!range) this.c.bytesTotal += n;
+      else this.c.bytesTotal += n - ("length" in range ? range.length : range.suffixLength);
       return bytes;
     } catch (e) {
       if (this.signal.aborted) throw abortErrorOf(this.signal, obj.key);
@@ -312,7 +320,12 @@ class Run {
   scatter(use: TaskUse, obj: ObjectNeed, chunk: readonly number[], data: NDArray["data"]): void {
     if (this.signal.aborted) throw abortErrorOf(this.signal, obj.key);
     const out = this.outputs[use.read]!;
-    scatterTask(use.task, data as unknown as Entries, out.data as unknown as Entries, out.dtype.lanes);
+    scatterTask(
+      use.task,
+      data as unknown as Entries,
+      out.data as unknown as Entries,
+      out.dtype.lanes,
+    );
     this.done(use, obj, chunk, false);
   }
 
@@ -378,7 +391,10 @@ class Run {
     const sh = a.sharding!;
     const bytes = await this.request(obj, undefined, 2);
     if (bytes === undefined) {
-      this.fillShard(obj, obj.inner.map((_, i) => i));
+      this.fillShard(
+        obj,
+        obj.inner.map((_, i) => i),
+      );
       return;
     }
     const L = sh.indexByteLength;
@@ -388,7 +404,8 @@ class Run {
         { key: obj.key, codec: sh.name },
       );
     }
-    const ib = sh.indexLocation === "start" ? bytes.subarray(0, L) : bytes.subarray(bytes.length - L);
+    const ib =
+      sh.indexLocation === "start" ? bytes.subarray(0, L) : bytes.subarray(bytes.length - L);
     const index = await sh.decodeIndex(ib, { key: obj.key }, bytes.length);
     const empty: number[] = [];
     const jobs: Promise<void>[] = [];
@@ -480,13 +497,17 @@ class Run {
     for (const f of opt.fetches) {
       if (f.kind === "index" && this.plan.indexes.has(f.object)) {
         const obj = opt.objects[f.object]!;
-        const sr = shardReads(obj, this.plan.indexes.get(f.object)!, this.plan.policies[obj.store]!);
+        const sr = shardReads(
+          obj,
+          this.plan.indexes.get(f.object)!,
+          this.plan.policies[obj.store]!,
+        );
         c.requestsTotal += sr.fetches.length;
         c.bytesTotal += sr.fetched;
         continue;
       }
       c.requestsTotal++;
-      if (f.bytes !== undefined) c.bytesTotal += f.bytes;
+      if (f.range && f.bytes !== undefined) c.bytesTotal += f.bytes;
       if (f.kind === "index") c.pendingIndexes++;
     }
     // Critical path first: partial shards (index, then data) before single-request objects.
@@ -538,17 +559,27 @@ function settleAll(jobs: (() => Promise<void>)[], signal: AbortScope): Promise<v
   });
 }
 
+/** A limit as given (below 1 counts as 1, fractions are floored, as `readLazy` always did). */
 function checkCount(n: number, what: string): number {
-  if (!(n === Number.POSITIVE_INFINITY || (Number.isInteger(n) && n >= 1))) {
-    throw new RangeError(`${what} must be an integer >= 1, got ${n}`);
+  if (typeof n !== "number" || Number.isNaN(n)) {
+    throw new RangeError(`${what} must be a number >= 1, got ${String(n)}`);
   }
-  return n;
+  return Math.max(1, Math.floor(n));
 }
 
 function definedOf<T extends object>(o: T): Partial<T> {
   const out: Partial<T> = {};
-  for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  for (const [k, v] of Object.entries(o))
+    if (v !== undefined) (out as Record<string, unknown>)[k] = v;
   return out;
+}
+
+/** An `AbortError` naming the arrays of `plan` (the signal's reason as `cause`). */
+function abortOfPlan(plan: Plan, scope: AbortScope): AbortError {
+  const reason: unknown = scope.reason;
+  const arrays = [...new Set(plan.views.map((v) => `"${v.source.path}"`))];
+  const what = arrays.length === 1 ? `array ${arrays[0]}` : `arrays ${arrays.join(", ")}`;
+  return new AbortError(`Aborted while reading ${what}`, undefined, { cause: reason });
 }
 
 /**
@@ -565,9 +596,11 @@ export async function execute(
   const { controller, dispose } = linkedController(options.signal);
   const scope = new AbortScope(controller.signal);
   try {
-    if (scope.aborted) throw abortErrorOf(scope);
+    if (scope.aborted) throw abortOfPlan(plan, scope);
     const run = new Run(plan, options, scope, emit, true);
-    await raceAbort(run.all(), scope);
+    await raceAbort(run.all(), scope).catch((e: unknown) => {
+      throw e instanceof AbortError && e.key === undefined ? abortOfPlan(plan, scope) : e;
+    });
     const out: Record<string, NDArray> = {};
     plan.names.forEach((n, i) => {
       out[n] = run.outputs[i]!;
@@ -640,6 +673,17 @@ async function openArray(
   const { openArray: open } = await import("../hierarchy/group.js");
   return open(store, path, options.signal ? { signal: options.signal } : {});
 }
+
+/**
+ * The executor of `LazyArray.read()`: a one-read plan, so single reads and plans share one code
+ * path (request dedup, shard byte ranges, retries, cancellation).
+ */
+export const planExecutor: Executor = Object.freeze({
+  async read(view: LazyArray, options: ReadOptions = {}): Promise<NDArray> {
+    const out = await execute(new Plan([["value", view]]), options);
+    return out.value!;
+  },
+});
 
 setPlanRuntime({
   read: (plan, options) => execute(plan, options),

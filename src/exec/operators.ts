@@ -73,7 +73,7 @@ function fold(acc: Acc, e: ChunkEvent): Acc {
   } else {
     for (let i = 0; i < v.length; i++) {
       const x = Number(v[i]!);
-      if (x !== x) {
+      if (Number.isNaN(x)) {
         nanCount++;
         continue;
       }
@@ -91,7 +91,9 @@ function fold(acc: Acc, e: ChunkEvent): Acc {
  * snapshot per event. Booleans count as 0/1, 64-bit integers are converted to numbers.
  * @throws TypeError (as a stream error) for complex or fixed-length bytes data types.
  */
-export function runningStats(options: StatsOptions = {}): OperatorFunction<ChunkEvent, RunningStats> {
+export function runningStats(
+  options: StatsOptions = {},
+): OperatorFunction<ChunkEvent, RunningStats> {
   const seed: Acc = {
     count: 0,
     nanCount: 0,
@@ -123,22 +125,38 @@ export function runningStats(options: StatsOptions = {}): OperatorFunction<Chunk
 
 /** Running sum of the values (NaN skipped). */
 export function runningSum(options: StatsOptions = {}): OperatorFunction<ChunkEvent, number> {
-  return (s) => s.pipe(runningStats(options), map((r) => r.sum));
+  return (s) =>
+    s.pipe(
+      runningStats(options),
+      map((r) => r.sum),
+    );
 }
 
 /** Running minimum of the values (NaN skipped; `Infinity` before any value). */
 export function runningMin(options: StatsOptions = {}): OperatorFunction<ChunkEvent, number> {
-  return (s) => s.pipe(runningStats(options), map((r) => r.min));
+  return (s) =>
+    s.pipe(
+      runningStats(options),
+      map((r) => r.min),
+    );
 }
 
 /** Running maximum of the values (NaN skipped; `-Infinity` before any value). */
 export function runningMax(options: StatsOptions = {}): OperatorFunction<ChunkEvent, number> {
-  return (s) => s.pipe(runningStats(options), map((r) => r.max));
+  return (s) =>
+    s.pipe(
+      runningStats(options),
+      map((r) => r.max),
+    );
 }
 
 /** Running mean of the values (NaN skipped; NaN before any value). */
 export function runningMean(options: StatsOptions = {}): OperatorFunction<ChunkEvent, number> {
-  return (s) => s.pipe(runningStats(options), map((r) => r.mean));
+  return (s) =>
+    s.pipe(
+      runningStats(options),
+      map((r) => r.mean),
+    );
 }
 
 /** The progress counters of each event (for a progress bar; throttle with `auditTime` if needed). */
@@ -162,10 +180,13 @@ export function completedReads(): OperatorFunction<ChunkEvent, { read: string; o
 export function assemble(): OperatorFunction<ChunkEvent, Record<string, NDArray>> {
   return (s) =>
     s.pipe(
-      scan((acc, e) => {
-        acc[e.read] = e.output;
-        return acc;
-      }, {} as Record<string, NDArray>),
+      scan(
+        (acc, e) => {
+          acc[e.read] = e.output;
+          return acc;
+        },
+        {} as Record<string, NDArray>,
+      ),
       last(null, {} as Record<string, NDArray>),
     );
 }

@@ -119,7 +119,13 @@ export class StoreScheduler {
     if (shared) this.stats.joined++;
     else {
       const controller = new AbortController();
-      const promise = this.#run(key, range, options.priority ?? 1, options.retry, controller.signal);
+      const promise = this.#run(
+        key,
+        range,
+        options.priority ?? 1,
+        options.retry,
+        controller.signal,
+      );
       const s: Shared = { promise, controller, refs: 0 };
       shared = s;
       this.#inflight.set(id, s);
@@ -228,7 +234,9 @@ export class StoreScheduler {
       s.addEventListener("abort", onAbort, { once: true });
       let p: Promise<Uint8Array | undefined>;
       try {
-        p = range ? this.store.getRange(key, range, { signal: s }) : this.store.get(key, { signal: s });
+        p = range
+          ? this.store.getRange(key, range, { signal: s })
+          : this.store.get(key, { signal: s });
       } catch (e) {
         p = Promise.reject(e);
       }

@@ -128,7 +128,7 @@ export function coalesce(
     const i = order[k]!;
     const s = offsets[i]!;
     const e = s + lengths[i]!;
-    const newEnd = e > end ? e : end;
+    const newEnd = Math.max(e, end);
     const merge = s < end || (s - end <= maxGap && newEnd - start <= maxSize);
     if (merge) {
       if (s >= covered) wanted += e - s;

@@ -84,7 +84,9 @@ function isIntegerTypedArray(v: ArrayBufferView): boolean {
  * Nested JS arrays → shape + flat C-order leaves, or an error reason. A 1-D array is returned
  * as is (read, never stored); deeper nestings are copied once into a preallocated array.
  */
-function flattenNested(v: readonly unknown[]): { shape: number[]; leaves: ArrayLike<unknown> } | string {
+function flattenNested(
+  v: readonly unknown[],
+): { shape: number[]; leaves: ArrayLike<unknown> } | string {
   const shape: number[] = [];
   let cur: unknown = v;
   for (;;) {
@@ -235,9 +237,9 @@ function outOfBounds(path: string, dim: number, n: number, value: unknown, what 
   );
 }
 
-function notInteger(path: string, dim: number, value: unknown, what = "index"): never {
+function notInteger(path: string, dim: number, value: unknown, n: number, what = "index"): never {
   throw new IndexError(
-    `${what} ${describeValue(value)} for dimension ${dim} is not an integer (only integers, slices, ellipsis, newaxis and integer or boolean arrays are valid indices)`,
+    `${what} ${describeValue(value)} for dimension ${dim} is not an integer (${validRange(n)}; only integers, slices, ellipsis, newaxis and integer or boolean arrays are valid indices)`,
     { path, dimension: dim, value },
   );
 }
@@ -249,9 +251,9 @@ function wrapInt(value: unknown, n: number, dim: number, path: string): number {
     if (value < -BigInt(n) || value >= BigInt(n)) outOfBounds(path, dim, n, value);
     x = Number(value);
   } else if (typeof value === "number") {
-    if (!Number.isInteger(value)) notInteger(path, dim, value);
+    if (!Number.isInteger(value)) notInteger(path, dim, value, n);
     x = value;
-  } else return notInteger(path, dim, value);
+  } else return notInteger(path, dim, value, n);
   if (x < -n || x >= n) outOfBounds(path, dim, n, value);
   return x < 0 ? x + n : x === 0 ? 0 : x; // normalises -0
 }
@@ -280,7 +282,7 @@ function wrapArray(
         const v = data[i];
         if (typeof v === "bigint") continue;
         if (typeof v !== "number" || !Number.isInteger(v)) {
-          notInteger(path, dim, v, "index array value");
+          notInteger(path, dim, v, n, "index array value");
         }
       }
     }
@@ -292,7 +294,7 @@ function wrapArray(
     const checkInteger = elems === "number";
     for (let i = 0; i < len; i++) {
       const v = d[i]!;
-      if (checkInteger && !Number.isInteger(v)) notInteger(path, dim, v, "index array value");
+      if (checkInteger && !Number.isInteger(v)) notInteger(path, dim, v, n, "index array value");
       if (v < 0) {
         if (v < -n) outOfBounds(path, dim, n, v, "index array value");
         out[i] = v + n;
@@ -308,19 +310,19 @@ function wrapArray(
     const v = data[i];
     let x: number;
     if (typeof v === "number") {
-      if (!Number.isInteger(v)) notInteger(path, dim, v, "index array value");
+      if (!Number.isInteger(v)) notInteger(path, dim, v, n, "index array value");
       x = v;
     } else if (typeof v === "bigint") {
       if (v < -bn || v >= bn) outOfBounds(path, dim, n, v, "index array value");
       x = Number(v);
-    } else return notInteger(path, dim, v, "index array value");
+    } else return notInteger(path, dim, v, n, "index array value");
     if (x < -n || x >= n) outOfBounds(path, dim, n, v, "index array value");
     out[i] = x < 0 ? x + n : x;
   }
   return out;
 }
 
-/** `nonzero()` of a C-order boolean array: one coordinate array per dimension. */
+/** `nonzero()` of a C-order boolean array: one coordinate array per dimension (C order). */
 function nonzero(shape: readonly number[], data: Values): IndexData[] {
   const k = shape.length;
   const size = data.length;
@@ -328,14 +330,18 @@ function nonzero(shape: readonly number[], data: Values): IndexData[] {
   for (let i = 0; i < size; i++) if (data[i]) count++;
   const coords = shape.map((n) => newIndex(n, count));
   if (count === 0 || k === 0) return coords;
-  const idx = new Array<number>(k).fill(0);
+  const last = shape[k - 1]!;
+  const lastCoords = coords[k - 1]!;
+  const idx = new Array<number>(k - 1).fill(0);
   let c = 0;
-  for (let i = 0; i < size; i++) {
-    if (data[i]) {
-      for (let a = 0; a < k; a++) coords[a]![c] = idx[a]!;
-      c++;
+  for (let base = 0; base < size; base += last) {
+    for (let j = 0; j < last; j++) {
+      if (data[base + j]) {
+        for (let a = 0; a < k - 1; a++) coords[a]![c] = idx[a]!;
+        lastCoords[c++] = j;
+      }
     }
-    for (let a = k - 1; a >= 0; a--) {
+    for (let a = k - 2; a >= 0; a--) {
       idx[a]!++;
       if (idx[a]! < shape[a]!) break;
       idx[a] = 0;
@@ -383,8 +389,8 @@ function expand(items: Selection, ndim: number, path: string): Entry[] {
       ellipses++;
       if (ellipses > 1) {
         throw new IndexError(
-          `an index can only have a single ellipsis ('...'); found another at selection position ${i}`,
-          { path, value: "..." },
+          `an index can only have a single ellipsis ('...'); found a second one at selection position ${i}, after dimension ${consumed - 1} (at most one is allowed)`,
+          { path, dimension: consumed, value: "..." },
         );
       }
     }

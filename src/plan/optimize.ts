@@ -95,7 +95,7 @@ export interface ObjectNeed {
   readonly inner: readonly InnerChunkNeed[];
   /** Inner chunks of the shard inside the array bounds (`shard`). */
   readonly innerInBounds: number;
-  /** Read the whole shard in one request (every inner chunk in bounds is needed). */
+  /** Read the whole shard in one request (every inner chunk in bounds is needed, or reading it whole is cheap; see {@link optimize}). */
   readonly whole: boolean;
   /** Reads served by this object (indices, increasing). */
   readonly reads: readonly number[];
@@ -211,9 +211,19 @@ interface Builder {
 
 /**
  * Phase 1: partitions every read and groups the tasks by stored object. Pure.
+ *
+ * A shard is read whole when every inner chunk inside the array bounds is needed, or when reading
+ * it whole is cheap by the store's coalescing policy: what it may read in excess (the inner chunks
+ * not needed, at most `cellBytes` each) is at most `maxGap` and the whole shard at most `maxSize`.
+ * That saves the index round trip at the price of bytes the policy already deems cheaper than a
+ * request (a shard index read is a request *and* a round trip). `policyOf` defaults to
+ * `{ maxGap: 0 }`: whole only when fully needed.
  * @throws RangeError from `partition` when a transform does not fit its source.
  */
-export function optimize(reads: readonly ReadInput[]): Optimized {
+export function optimize(
+  reads: readonly ReadInput[],
+  policyOf: (store: ReadableStore) => CoalescePolicy = () => ({ maxGap: 0, maxSize: 0 }),
+): Optimized {
   const stores: ReadableStore[] = [];
   const storeIds = new Map<object, number>();
   const arrays: ArrayEntry[] = [];
@@ -259,49 +269,77 @@ export function optimize(reads: readonly ReadInput[]): Optimized {
     return entry;
   };
 
+  // Per array: object builders by linear grid index (numbers: no key string per task).
+  const local = new Map<number, Map<number, Builder>>();
+  const builderOf = (
+    a: ArrayEntry,
+    linear: number,
+    coords: () => number[],
+    kind: ObjectKind,
+    st: ArraySource["storage"],
+  ): Builder => {
+    let m = local.get(a.id);
+    if (!m) {
+      m = new Map();
+      local.set(a.id, m);
+    }
+    const known = m.get(linear);
+    if (known) return known;
+    const c = Object.freeze(coords());
+    const key = st ? st.chunkKey(c) : `chunk [${c.join(", ")}]`;
+    // Across arrays (the same array opened twice, or two arrays sharing a store): store + key.
+    const mapKey = st ? `${kind}${a.store}\u0000${key}` : `a${a.id}\u0000${key}`;
+    let b = byKey.get(mapKey);
+    if (!b) {
+      let inBounds = 0;
+      if (kind === "shard") {
+        const cps = a.sharding!.chunksPerShard;
+        inBounds = 1;
+        for (let d = 0; d < cps.length; d++) {
+          inBounds *= Math.min(cps[d]!, a.gridShape[d]! - c[d]! * cps[d]!);
+        }
+      }
+      b = {
+        id: builders.length,
+        kind,
+        array: a.id,
+        store: a.store,
+        key,
+        coords: c,
+        uses: [],
+        inner: new Map(),
+        innerInBounds: inBounds,
+        reads: new Set(),
+        taskCount: 0,
+      };
+      builders.push(b);
+      byKey.set(mapKey, b);
+    }
+    m.set(linear, b);
+    return b;
+  };
+
   reads.forEach((r, ri) => {
     const a = arrayOf(r.source);
     readArrays.push(a.id);
     const part = partition(r.transform, a.gridChunkShape, r.source.shape);
     readTasks.push(part.tasks.length);
     const st = r.source.storage;
+    const grid = a.gridShape;
+    const nd = grid.length;
     if (a.layout === "shards") {
-      const sh = a.sharding!;
-      const cps = sh.chunksPerShard;
-      const nd = cps.length;
+      const cps = a.sharding!.chunksPerShard;
+      const shardGrid = grid.map((g, d) => Math.ceil(g / cps[d]!));
       for (const task of part.tasks) {
         const c = task.coords;
-        const shard = new Array<number>(nd);
-        const local = new Array<number>(nd);
+        let linear = 0;
+        let index = 0;
         for (let d = 0; d < nd; d++) {
-          shard[d] = Math.floor(c[d]! / cps[d]!);
-          local[d] = c[d]! - shard[d]! * cps[d]!;
+          const q = Math.floor(c[d]! / cps[d]!);
+          linear = linear * shardGrid[d]! + q;
+          index = index * cps[d]! + (c[d]! - q * cps[d]!);
         }
-        const key = st!.chunkKey(shard);
-        const mapKey = `s${a.store}\u0000${key}`;
-        let b = byKey.get(mapKey);
-        if (!b) {
-          let inBounds = 1;
-          for (let d = 0; d < nd; d++) {
-            inBounds *= Math.min(cps[d]!, a.gridShape[d]! - shard[d]! * cps[d]!);
-          }
-          b = {
-            id: builders.length,
-            kind: "shard",
-            array: a.id,
-            store: a.store,
-            key,
-            coords: Object.freeze(shard),
-            uses: [],
-            inner: new Map(),
-            innerInBounds: inBounds,
-            reads: new Set(),
-            taskCount: 0,
-          };
-          builders.push(b);
-          byKey.set(mapKey, b);
-        }
-        const index = sh.innerChunkIndex(local);
+        const b = builderOf(a, linear, () => c.map((x, d) => Math.floor(x / cps[d]!)), "shard", st);
         let need = b.inner.get(index);
         if (!need) {
           need = { index, coords: c, uses: [] };
@@ -315,26 +353,9 @@ export function optimize(reads: readonly ReadInput[]): Optimized {
     }
     for (const task of part.tasks) {
       const c = task.coords;
-      const key = st ? st.chunkKey(c) : `chunk [${c.join(", ")}]`;
-      const mapKey = st ? `c${a.store}\u0000${key}` : `a${a.id}\u0000${key}`;
-      let b = byKey.get(mapKey);
-      if (!b) {
-        b = {
-          id: builders.length,
-          kind: st ? "chunk" : "source",
-          array: a.id,
-          store: a.store,
-          key,
-          coords: c,
-          uses: [],
-          inner: new Map(),
-          innerInBounds: 0,
-          reads: new Set(),
-          taskCount: 0,
-        };
-        builders.push(b);
-        byKey.set(mapKey, b);
-      }
+      let linear = 0;
+      for (let d = 0; d < nd; d++) linear = linear * grid[d]! + c[d]!;
+      const b = builderOf(a, linear, () => [...c], st ? "chunk" : "source", st);
       b.uses.push({ read: ri, task });
       b.reads.add(ri);
       b.taskCount++;
@@ -354,7 +375,14 @@ export function optimize(reads: readonly ReadInput[]): Optimized {
               Object.freeze({ index: n.index, coords: n.coords, uses: Object.freeze(n.uses) }),
             )
         : EMPTY;
-    const whole = b.kind === "shard" && inner.length === b.innerInBounds;
+    let whole = b.kind === "shard" && inner.length === b.innerInBounds;
+    if (b.kind === "shard" && !whole) {
+      const sh = a.sharding!;
+      const policy = policyOf(stores[b.store]!);
+      const excess = (sh.innerChunkCount - inner.length) * a.cellBytes;
+      const size = sh.indexByteLength + sh.innerChunkCount * a.cellBytes;
+      whole = excess <= policy.maxGap && size <= policy.maxSize;
+    }
     const obj: ObjectNeed = Object.freeze({
       id: b.id,
       kind: b.kind,

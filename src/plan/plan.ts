@@ -16,7 +16,7 @@
 import type { Observable } from "rxjs";
 import { ZarrPlanError } from "../errors.js";
 import type { NDArray } from "../format/ndarray.js";
-import type { AnyStore } from "../store/types.js";
+import type { AnyStore, ReadableStore } from "../store/types.js";
 import type { CoalescePolicy } from "./coalesce.js";
 import type { ChunkEvent } from "./events.js";
 import { explainPlan, formatExplanation, type PlanExplanation } from "./explain.js";
@@ -142,14 +142,15 @@ export class Plan {
     this.names = Object.freeze(entries.map((e) => e[0]));
     this.views = Object.freeze(entries.map((e) => e[1]));
     this.options = Object.freeze({ ...options });
+    const policyOf = (s: ReadableStore) =>
+      storePolicy(s, { maxGap: options.maxGap, maxSize: options.maxSize });
     this.optimized =
       internal?.optimized ??
-      optimize(entries.map(([name, v]) => ({ name, source: v.source, transform: v.transform })));
-    this.policies = Object.freeze(
-      this.optimized.stores.map((s) =>
-        Object.freeze(storePolicy(s, { maxGap: options.maxGap, maxSize: options.maxSize })),
-      ),
-    );
+      optimize(
+        entries.map(([name, v]) => ({ name, source: v.source, transform: v.transform })),
+        policyOf,
+      );
+    this.policies = Object.freeze(this.optimized.stores.map((s) => Object.freeze(policyOf(s))));
     this.indexes = internal?.indexes ?? new Map();
     Object.freeze(this);
   }

@@ -139,11 +139,14 @@ export function resolveSlice(
   const stepIn = sliceBound(s.step, "step", ctx);
   const step = stepIn ?? 1;
   if (step === 0) {
-    throw new IndexError(`slice step cannot be zero (dimension ${ctx.dimension})`, {
-      path: ctx.path,
-      dimension: ctx.dimension,
-      value: s,
-    });
+    throw new IndexError(
+      `slice step cannot be zero (dimension ${ctx.dimension}; valid steps: any non-zero integer or null)`,
+      {
+        path: ctx.path,
+        dimension: ctx.dimension,
+        value: s,
+      },
+    );
   }
   let start = sliceBound(s.start, "start", ctx);
   let stop = sliceBound(s.stop, "stop", ctx);

@@ -36,7 +36,11 @@ abstract class Wrapper implements ReadableStore {
   ): Promise<Uint8Array | undefined> {
     return this.handle(key, range, options, () => this.inner.getRange(key, range, options));
   }
-  protected record(key: string, range: RangeQuery | undefined, options?: StoreRequestOptions): SeenRequest {
+  protected record(
+    key: string,
+    range: RangeQuery | undefined,
+    options?: StoreRequestOptions,
+  ): SeenRequest {
     const r: SeenRequest = {
       key,
       range,
@@ -144,7 +148,11 @@ export class FlakyStore extends Wrapper {
   readonly attempts = new Map<string, number>();
   constructor(
     inner: ReadableStore,
-    readonly failures: (key: string, range: RangeQuery | undefined, attempt: number) => Error | undefined,
+    readonly failures: (
+      key: string,
+      range: RangeQuery | undefined,
+      attempt: number,
+    ) => Error | undefined,
     readonly latencyMs = 0,
   ) {
     super(inner);

@@ -41,7 +41,8 @@ function genSlice(g: G, n: number): RefItem {
   }
   const k = g(fc.constantFrom, 1, 1, 2, 3, 5);
   const neg = chance(g, 3);
-  if (mode === 1) return { kind: "slice", start: null, stop: null, step: neg ? -k : k === 1 ? null : k };
+  if (mode === 1)
+    return { kind: "slice", start: null, stop: null, step: neg ? -k : k === 1 ? null : k };
   let a = int(g, 0, n);
   let b = int(g, 0, n);
   if (a > b) [a, b] = [b, a];
@@ -80,11 +81,22 @@ function genItems(g: G, shape: readonly number[], op: "get" | "oindex" | "vindex
       items.push({ kind: "array", shape: sh, data: genValues(g, n, size) });
     } else {
       const span =
-        op !== "oindex" && i + 1 < dims.length && i + 1 !== e && dims[i + 1] === d + 1 && chance(g, 2)
+        op !== "oindex" &&
+        i + 1 < dims.length &&
+        i + 1 !== e &&
+        dims[i + 1] === d + 1 &&
+        chance(g, 2)
           ? 2
           : 1;
       const sh = shape.slice(d, d + span);
-      items.push({ kind: "bool", shape: sh, data: genBools(g, sh.reduce((p, s) => p * s, 1)) });
+      items.push({
+        kind: "bool",
+        shape: sh,
+        data: genBools(
+          g,
+          sh.reduce((p, s) => p * s, 1),
+        ),
+      });
       i += span;
       continue;
     }
@@ -99,7 +111,16 @@ function genItems(g: G, shape: readonly number[], op: "get" | "oindex" | "vindex
 export function genOp(g: G, shape: readonly number[]): RefOp {
   const op = g(fc.constantFrom, "get", "get", "oindex", "vindex", "mask") as RefOp["op"];
   if (op === "mask") {
-    return { op, mask: { shape: [...shape], data: genBools(g, shape.reduce((p, s) => p * s, 1)) } };
+    return {
+      op,
+      mask: {
+        shape: [...shape],
+        data: genBools(
+          g,
+          shape.reduce((p, s) => p * s, 1),
+        ),
+      },
+    };
   }
   return { op, items: genItems(g, shape, op) };
 }

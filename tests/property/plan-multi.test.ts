@@ -38,7 +38,11 @@ interface TestArray {
 }
 
 /** Positions (flat, C order) of the box [start, stop) of `shape`. */
-function boxPositions(shape: readonly number[], start: readonly number[], stop: readonly number[]): number[] {
+function boxPositions(
+  shape: readonly number[],
+  start: readonly number[],
+  stop: readonly number[],
+): number[] {
   const out: number[] = [];
   const nd = shape.length;
   const idx = [...start];
@@ -58,7 +62,12 @@ function boxPositions(shape: readonly number[], start: readonly number[], stop: 
   }
 }
 
-async function makeArray(g: G, store: CountingStore, mem: MemoryStore, path: string): Promise<TestArray> {
+async function makeArray(
+  g: G,
+  store: CountingStore,
+  mem: MemoryStore,
+  path: string,
+): Promise<TestArray> {
   const shape = genShape(g);
   const chunks = genChunks(g, shape);
   const sharded = shape.length > 0 && chance(g, 2);
@@ -70,7 +79,9 @@ async function makeArray(g: G, store: CountingStore, mem: MemoryStore, path: str
     dtype: "float64",
     fillValue: FILL,
     ...(shards ? { shards, indexLocation } : {}),
-    ...(chance(g, 3) ? { compressor: { name: "zstd", configuration: { level: 1, checksum: false } } } : {}),
+    ...(chance(g, 3)
+      ? { compressor: { name: "zstd", configuration: { level: 1, checksum: false } } }
+      : {}),
   });
   const ref = refIota(shape);
   const data = [...ref.data];
@@ -83,7 +94,12 @@ async function makeArray(g: G, store: CountingStore, mem: MemoryStore, path: str
       const c = grid.map((n) => int(g, 0, n - 1));
       await mem.delete(arr.chunkKey(c));
       const cs = arr.chunkShape;
-      for (const p of boxPositions(shape, c.map((x, d) => x * cs[d]!), c.map((x, d) => Math.min(shape[d]!, (x + 1) * cs[d]!)))) data[p] = FILL;
+      for (const p of boxPositions(
+        shape,
+        c.map((x, d) => x * cs[d]!),
+        c.map((x, d) => Math.min(shape[d]!, (x + 1) * cs[d]!)),
+      ))
+        data[p] = FILL;
       desc += ` missing [${c}]`;
     }
     // An inner chunk written with the fill value (stored as empty in its shard).
@@ -99,9 +115,15 @@ async function makeArray(g: G, store: CountingStore, mem: MemoryStore, path: str
   return { array: arr, ref: { shape, data }, desc };
 }
 
-function check(out: NDArray | undefined, ref: RefArray, fail: (w: string) => never, what: string): void {
+function check(
+  out: NDArray | undefined,
+  ref: RefArray,
+  fail: (w: string) => never,
+  what: string,
+): void {
   if (!out) fail(`${what}: no output`);
-  if (out!.shape.join() !== ref.shape.join()) fail(`${what}: shape [${out!.shape}] != [${ref.shape}]`);
+  if (out!.shape.join() !== ref.shape.join())
+    fail(`${what}: shape [${out!.shape}] != [${ref.shape}]`);
   const got = Array.from(out!.data as Float64Array);
   if (got.length !== ref.data.length || got.some((v, i) => v !== ref.data[i])) {
     fail(`${what}: [${got.slice(0, 30)}] != expected [${ref.data.slice(0, 30)}]`);
@@ -152,7 +174,9 @@ async function runCase(g: G, log: string[]): Promise<void> {
   const p = plan(views, tight ? { maxGap: 0, maxSize: chance(g, 2) ? 0 : 64 } : {});
   store.reset();
   const out = await p.read();
-  refs.forEach((ref, i) => check(out[`r${i}`], ref, fail, `read r${i}`));
+  refs.forEach((ref, i) => {
+    check(out[`r${i}`], ref, fail, `read r${i}`);
+  });
 
   // Each (key, range) once; at most one request per needed inner chunk.
   const ids = store.log.map((l) => `${l.key} ${JSON.stringify(l.range ?? null)}`);
@@ -167,15 +191,20 @@ async function runCase(g: G, log: string[]): Promise<void> {
   const events = await lastValueFrom(p.stream().pipe(toArray()));
   const rebuilt = new Map<string, Float64Array>();
   for (const e of events) {
-    let b = rebuilt.get(e.read);
-    if (!b) rebuilt.set(e.read, (b = new Float64Array(e.output.data.length).fill(Number.NaN)));
+    const b = rebuilt.get(e.read) ?? new Float64Array(e.output.data.length).fill(Number.NaN);
+    rebuilt.set(e.read, b);
     const offs = e.outputOffsets();
     const vals = e.values.data as Float64Array;
     for (let k = 0; k < offs.length; k++) b[offs[k]!] = vals[k]!;
   }
   refs.forEach((ref, i) => {
     const b = rebuilt.get(`r${i}`) ?? new Float64Array(0);
-    check({ data: b, shape: ref.shape, strides: [], dtype: dataType("float64") }, ref, fail, `stream r${i}`);
+    check(
+      { data: b, shape: ref.shape, strides: [], dtype: dataType("float64") },
+      ref,
+      fail,
+      `stream r${i}`,
+    );
   });
 
   // A resolved plan reads the same with the data requests only.
@@ -183,7 +212,9 @@ async function runCase(g: G, log: string[]): Promise<void> {
     const resolved = await p.resolve();
     store.reset();
     const again = await resolved.read();
-    refs.forEach((ref, i) => check(again[`r${i}`], ref, fail, `resolved r${i}`));
+    refs.forEach((ref, i) => {
+      check(again[`r${i}`], ref, fail, `resolved r${i}`);
+    });
     const e = resolved.explain();
     if (store.requests !== e.totals.requests) {
       fail(`resolved: ${store.requests} requests, explain() says ${e.totals.requests}`);
@@ -192,20 +223,24 @@ async function runCase(g: G, log: string[]): Promise<void> {
 }
 
 describe("multi-array plans vs the reference model", () => {
-  it(`random plans over 1-3 arrays, 1-4 reads (${NUM_RUNS} runs)`, async () => {
-    const property = fc.asyncProperty(fc.gen(), async (g) => {
-      const log: string[] = [];
-      try {
-        await runCase(g, log);
-      } catch (e) {
-        if (e instanceof Mismatch) throw e;
-        throw new Mismatch(`${log.join(" | ")}: ${String(e)}`, { cause: e });
-      }
-    });
-    await fc.assert(property, {
-      numRuns: NUM_RUNS,
-      ...(SEED === undefined ? {} : { seed: SEED }),
-      ...(PATH === undefined ? {} : { path: PATH }),
-    });
-  }, Math.max(60_000, NUM_RUNS * 50));
+  it(
+    `random plans over 1-3 arrays, 1-4 reads (${NUM_RUNS} runs)`,
+    async () => {
+      const property = fc.asyncProperty(fc.gen(), async (g) => {
+        const log: string[] = [];
+        try {
+          await runCase(g, log);
+        } catch (e) {
+          if (e instanceof Mismatch) throw e;
+          throw new Mismatch(`${log.join(" | ")}: ${String(e)}`, { cause: e });
+        }
+      });
+      await fc.assert(property, {
+        numRuns: NUM_RUNS,
+        ...(SEED === undefined ? {} : { seed: SEED }),
+        ...(PATH === undefined ? {} : { path: PATH }),
+      });
+    },
+    Math.max(60_000, NUM_RUNS * 50),
+  );
 });

@@ -8,7 +8,11 @@ import { schedulerOf } from "../../../src/exec/scheduler.js";
 import { openArray } from "../../../src/hierarchy/index.js";
 import { plan } from "../../../src/plan/plan.js";
 import { slice } from "../../../src/plan/selection.js";
-import { configureStore, DEFAULT_STORE_CONCURRENCY, storeSettings } from "../../../src/plan/stores.js";
+import {
+  configureStore,
+  DEFAULT_STORE_CONCURRENCY,
+  storeSettings,
+} from "../../../src/plan/stores.js";
 import { CountingStore } from "../../../src/store/counting.js";
 import { MemoryStore } from "../../../src/store/memory.js";
 import { iotaArray } from "../../helpers/plan-arrays.js";
@@ -36,7 +40,10 @@ describe("concurrency", () => {
   it("the store limit is shared by all plans running on the store", async () => {
     const { c, a, b } = await many(40);
     configureStore(c, { concurrency: 3 });
-    const [ra, rb] = await Promise.all([plan({ a: a.lazy() }).read(), plan({ b: b.lazy() }).read()]);
+    const [ra, rb] = await Promise.all([
+      plan({ a: a.lazy() }).read(),
+      plan({ b: b.lazy() }).read(),
+    ]);
     expect(c.requests).toBe(80);
     expect(c.maxInFlight).toBe(3);
     expect(ra.a!.data[39]).toBe(39);
@@ -51,7 +58,12 @@ describe("concurrency", () => {
     c.reset();
     await plan({ a: a.lazy() }, { concurrency: 4 }).read({ concurrency: 2 });
     expect(c.maxInFlight).toBe(2);
-    await expect(plan({ a: a.lazy() }).read({ concurrency: 0 })).rejects.toThrow(/concurrency/);
+    c.reset();
+    await plan({ a: a.lazy() }).read({ concurrency: 0 }); // below 1 counts as 1
+    expect(c.maxInFlight).toBe(1);
+    await expect(plan({ a: a.lazy() }).read({ concurrency: Number.NaN })).rejects.toThrow(
+      /concurrency/,
+    );
   });
 
   it("different stores have independent limits", async () => {
@@ -69,7 +81,9 @@ describe("concurrency", () => {
     const { a } = await many(20, 0);
     setDecodeConcurrency(1);
     try {
-      const { a: out } = await plan({ a: a.lazy().get(slice(5, 15)) }).read({ decodeConcurrency: 3 });
+      const { a: out } = await plan({ a: a.lazy().get(slice(5, 15)) }).read({
+        decodeConcurrency: 3,
+      });
       expect(out!.data[0]).toBe(5);
       const again = await plan({ a: a.lazy() }).read();
       expect(again.a!.data[19]).toBe(19);

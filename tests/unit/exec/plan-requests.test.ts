@@ -46,11 +46,12 @@ describe("request counts", () => {
   });
 
   describe("10,000 random points over a sharded array", () => {
-    // 2000 × 2000 uint16, inner chunks 20 × 20 (800 B), shards 200 × 200 (100 inner chunks):
-    // 10,000 inner chunks, 100 shards; 10,000 random points touch ~63 % of the inner chunks.
+    // 2000 × 2000 uint32, inner chunks 20 × 20 (1,600 B), shards 1000 × 1000 (2,500 inner chunks,
+    // 4 MB): 10,000 inner chunks in 4 shards; 10,000 random points touch ~63 % of the inner chunks,
+    // so reading a shard whole would over-read ~1.5 MB (> maxGap): index + ranges.
     const N = 2000;
     const I = 20;
-    const S = 200;
+    const S = 1000;
     let mem: MemoryStore;
     let rows: Int32Array;
     let cols: Int32Array;
@@ -65,8 +66,9 @@ describe("request counts", () => {
       for (let k = 0; k < rows.length; k++) {
         const key = `p/c/${Math.floor(rows[k]! / S)}/${Math.floor(cols[k]! / S)}`;
         const inner = Math.floor((rows[k]! % S) / I) * (S / I) + Math.floor((cols[k]! % S) / I);
-        let s = perShard.get(key);
-        if (!s) perShard.set(key, (s = new Set()));
+        // (inner chunk index in C order of the shard's 50 × 50 inner grid)
+        const s = perShard.get(key) ?? new Set<number>();
+        perShard.set(key, s);
         s.add(inner);
       }
     });
@@ -84,9 +86,10 @@ describe("request counts", () => {
       for (let k = 0; k < rows.length; k += 997) expect(pts!.data[k]).toBe(rows[k]! * N + cols[k]!);
       const shards = perShard.size;
       const inner = [...perShard.values()].reduce((n, s) => n + s.size, 0);
-      expect(shards).toBe(100);
-      expect(inner).toBeGreaterThan(5000);
-      // Shards are 80 KB: every gap is below the 512 KiB default, so one range per shard.
+      expect(shards).toBe(4);
+      expect(inner).toBeGreaterThan(6000);
+      expect(p.optimized.objects.every((o) => !o.whole)).toBe(true);
+      // Every gap between needed inner chunks is below the 512 KiB default: one range per shard.
       expect(c.requests).toBe(shards + shards);
       expect(c.log.filter((l) => l.range && "suffixLength" in l.range).length).toBe(shards);
       const resolved = await p.resolve();
@@ -107,7 +110,7 @@ describe("request counts", () => {
       expect(c.requests).toBe(perShard.size + expected);
       // Bytes: indexes + exactly the needed inner chunks, nothing over-read.
       const inner = [...perShard.values()].reduce((n, s) => n + s.size, 0);
-      expect(c.bytes).toBe(perShard.size * (100 * 16 + 4) + inner * I * I * 4);
+      expect(c.bytes).toBe(perShard.size * (2500 * 16 + 4) + inner * I * I * 4);
     });
 
     it("never more than one request per inner chunk (maxSize 0)", async () => {
@@ -136,8 +139,9 @@ describe("request counts", () => {
     const r = await p.read();
     expect(r.a2!.data[0]).toBe(6 * 100 + 7);
     expect(r.s2!.data[1]).toBe(12 * 100 + 2);
-    // a: 9 chunks; s: one shard index + one coalesced range for inner chunks (0,0),(0,1),(1,0),(1,1).
-    expect(c.requests).toBe(9 + 2);
+    // a: 9 chunks; s: shard (0, 0), read whole: its 21 unneeded inner chunks (8.4 KB) cost less
+    // than the index round trip (maxGap).
+    expect(c.requests).toBe(9 + 1);
     const keys = c.log.map((l) => `${l.key} ${JSON.stringify(l.range)}`);
     expect(new Set(keys).size).toBe(keys.length);
     const e = p.explain();
@@ -166,10 +170,10 @@ describe("request counts", () => {
     const out = await p.read();
     const ms = performance.now() - t0;
     expect(c2.log.map((l) => `${l.key} ${JSON.stringify(l.range)}`).sort()).toEqual(separate);
-    // Each array: 2 partial shards → 2 indexes, then 2 ranges: 16 per wave.
-    expect(c2.requests).toBe(32);
+    // Each array: 2 shards, read whole (small): 16 requests, all in flight at once.
+    expect(c2.requests).toBe(16);
     expect(c2.maxInFlight).toBe(16);
-    expect(ms).toBeLessThan(8 * 2 * 20);
+    expect(ms).toBeLessThan(4 * 20);
     expect(out.v7!.data[0]).toBe(5 * 40 + 12);
   });
 
@@ -177,7 +181,7 @@ describe("request counts", () => {
     const mem = new MemoryStore();
     const a = await iotaArray(mem, "m", { shape: [8], chunks: [2], fillValue: -1 });
     await a.deleteChunk([1]);
-    const s = await iotaArray(mem, "n", { shape: [16], chunks: [2], shards: [8], fillValue: -1 });
+    await iotaArray(mem, "n", { shape: [16], chunks: [2], shards: [8], fillValue: -1 });
     await mem.delete("n/c/1");
     const c = new CountingStore(mem);
     const [am, sn] = await Promise.all([openArray(c, "m"), openArray(c, "n")]);
@@ -185,8 +189,13 @@ describe("request counts", () => {
     const r = await plan({ a: am.lazy(), s: sn.lazy().get([0, 9, 12]) }).read();
     expect(Array.from(r.a!.data as ArrayLike<number>)).toEqual([0, 1, -1, -1, 4, 5, 6, 7]);
     expect(Array.from(r.s!.data as ArrayLike<number>)).toEqual([0, -1, -1]);
-    // 4 chunks of m; shard 0: index + range; shard 1: index (missing).
-    expect(c.requests).toBe(4 + 3);
+    // 4 chunks of m; shards 0 and 1 of n read whole (small), shard 1 missing.
+    expect(c.requests).toBe(4 + 2);
+    c.reset();
+    const tight = await plan({ s: sn.lazy().get([0, 9, 12]) }, { maxGap: 0 }).read();
+    expect(Array.from(tight.s!.data as ArrayLike<number>)).toEqual([0, -1, -1]);
+    // shard 0: index + range; shard 1: index (missing).
+    expect(c.requests).toBe(3);
   });
 });
 
@@ -197,6 +206,13 @@ describe("round trips", () => {
     await iotaArray(mem, "c", { shape: [64, 64], chunks: [16, 16] });
     const w = new WaveStore(mem);
     const [s, c] = await Promise.all([openArray(w, "s"), openArray(w, "c")]);
+    // Small shards are read whole by default (cheaper than the index round trip): one round trip.
+    const cheap = plan({ pts: s.lazy().vindex([1, 40, 63, 20], [2, 50, 0, 33]) });
+    expect(cheap.explain().roundTrips).toBe(1);
+    w.waves = 0;
+    await cheap.read();
+    expect(w.waves).toBe(1);
+    configureStore(w, { maxGap: 0 });
     const p = plan({
       pts: s.lazy().vindex([1, 40, 63, 20], [2, 50, 0, 33]),
       whole: s.lazy().get(slice(0, 32), slice(32, 64)),
@@ -226,6 +242,7 @@ describe("round trips", () => {
         a: { array: "s", ops: [{ get: ["3:9"] }] },
         b: { array: "t", ops: [{ vindex: [[1, 40, 62]] }] },
       },
+      options: { maxGap: 0 },
     };
     const p = await Plan.fromJSON(json, { openStore: () => w });
     const r = await p.read();
@@ -238,7 +255,7 @@ describe("round trips", () => {
     await iotaArray(mem, "c", { shape: [64], chunks: [1] });
     await iotaArray(mem, "s", { shape: [64], chunks: [2], shards: [16] });
     const w = new WaveStore(mem);
-    configureStore(w, { concurrency: 4 });
+    configureStore(w, { concurrency: 4, maxGap: 0 });
     const [c, s] = await Promise.all([openArray(w, "c"), openArray(w, "s")]);
     w.seen.length = 0;
     await plan({ many: c.lazy(), few: s.lazy().get([0, 20]) }).read();

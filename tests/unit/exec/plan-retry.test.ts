@@ -6,11 +6,12 @@ import { lastValueFrom, tap, toArray } from "rxjs";
 import { describe, expect, it } from "vitest";
 import { FetchError } from "../../../src/exec/errors.js";
 import "../../../src/exec/execute.js";
-import { backoffMs, retryPolicy } from "../../../src/exec/scheduler.js";
 import { CodecError, StoreError } from "../../../src/errors.js";
+import { backoffMs, retryPolicy } from "../../../src/exec/scheduler.js";
 import { openArray } from "../../../src/hierarchy/index.js";
 import { plan } from "../../../src/plan/plan.js";
 import { slice } from "../../../src/plan/selection.js";
+import { configureStore } from "../../../src/plan/stores.js";
 import { STORE_BRAND } from "../../../src/store/brand.js";
 import { MemoryStore } from "../../../src/store/memory.js";
 import type { RangeQuery } from "../../../src/store/types.js";
@@ -19,11 +20,14 @@ import { FlakyStore, HangingStore, http401, http503 } from "../../helpers/test-s
 
 const fast = { retry: { baseDelayMs: 1, maxDelayMs: 4 } };
 
-async function flaky(fail: (key: string, range: RangeQuery | undefined, attempt: number) => Error | undefined) {
+async function flaky(
+  fail: (key: string, range: RangeQuery | undefined, attempt: number) => Error | undefined,
+) {
   const mem = new MemoryStore();
   await iotaArray(mem, "a", { shape: [16], chunks: [4] });
   await iotaArray(mem, "s", { shape: [64], chunks: [4], shards: [32] });
   const f = new FlakyStore(mem, (k, r, n) => (k.endsWith(".json") ? undefined : fail(k, r, n)));
+  configureStore(f, { maxGap: 0 }); // partial shards: index, then ranges
   const [a, s] = await Promise.all([openArray(f, "a"), openArray(f, "s")]);
   f.calls = 0;
   return { f, a, s };
@@ -33,21 +37,26 @@ describe("retries", () => {
   it("a store failing N times then succeeding: N + 1 attempts, correct result", async () => {
     const { f, a } = await flaky((k, _r, n) => (k === "a/c/2" && n <= 3 ? http503(k) : undefined));
     const { x } = await plan({ x: a.lazy() }).read(fast);
-    expect(Array.from(x!.data as ArrayLike<number>)).toEqual(Array.from({ length: 16 }, (_, i) => i));
-    expect(f.attempts.get('a/c/2 null')).toBe(4);
+    expect(Array.from(x!.data as ArrayLike<number>)).toEqual(
+      Array.from({ length: 16 }, (_, i) => i),
+    );
+    expect(f.attempts.get("a/c/2 null")).toBe(4);
     expect(f.calls).toBe(4 + 3);
   });
 
   it("retries shard index and range requests too", async () => {
-    const { f, s } = await flaky((k, r, n) => (k === "s/c/1" && n <= 2 ? http503(k) : undefined));
+    const { f, s } = await flaky((k, _r, n) => (k === "s/c/1" && n <= 2 ? http503(k) : undefined));
     const { x } = await plan({ x: s.lazy().get([1, 33, 40]) }).read(fast);
     expect(Array.from(x!.data as ArrayLike<number>)).toEqual([1, 33, 40]);
-    // s/c/0: index + range; s/c/1: index and range each fail twice, then succeed.
-    expect(f.calls).toBe(2 + 3 + 3);
+    // s/c/0: index + range; s/c/1: its index and its two ranges (inner chunks 0 and 2) each
+    // fail twice, then succeed.
+    expect(f.calls).toBe(2 + 3 + 3 + 3);
   });
 
   it("gives up after the retry budget with a FetchError naming array, key and range", async () => {
-    const { f, s } = await flaky((k, r) => (k === "s/c/1" && r && "offset" in r ? http503(k) : undefined));
+    const { f, s } = await flaky((k, r) =>
+      k === "s/c/1" && r && "offset" in r ? http503(k) : undefined,
+    );
     const e = await plan({ pts: s.lazy().get([40]) })
       .read({ retry: { retries: 2, baseDelayMs: 1 } })
       .catch((x: unknown) => x);
@@ -61,7 +70,9 @@ describe("retries", () => {
     expect(fe.attempts).toBe(3);
     expect(fe.status).toBe(503);
     expect(fe.transient).toBe(true);
-    expect(fe.message).toMatch(/array "s" \(read "pts"\): request for "s\/c\/1" \(bytes 32–48\) failed after 3 attempts: HTTP 503/);
+    expect(fe.message).toMatch(
+      /array "s" \(read "pts"\): request for "s\/c\/1" \(bytes 32–48\) failed after 3 attempts: HTTP 503/,
+    );
     expect(f.calls).toBe(1 + 3);
   });
 
@@ -95,7 +106,8 @@ describe("retries", () => {
 async function openArrayOn(h: HangingStore, mem: MemoryStore) {
   const router = {
     [STORE_BRAND]: true as const,
-    get: (k: string, o?: { signal?: AbortSignal }) => (k.endsWith(".json") ? mem.get(k, o) : h.get(k, o)),
+    get: (k: string, o?: { signal?: AbortSignal }) =>
+      k.endsWith(".json") ? mem.get(k, o) : h.get(k, o),
     getRange: (k: string, r: RangeQuery, o?: { signal?: AbortSignal }) => h.getRange(k, r, o),
   };
   return openArray(router, "a");
@@ -105,7 +117,9 @@ describe("permanent failures", () => {
   it("surface at once (no retry) as a FetchError, never as a partial result", async () => {
     const { f, a } = await flaky((k) => (k === "a/c/3" ? http401(k) : undefined));
     const t = performance.now();
-    const e = await plan({ x: a.lazy() }).read().catch((x: unknown) => x);
+    const e = await plan({ x: a.lazy() })
+      .read()
+      .catch((x: unknown) => x);
     expect(performance.now() - t).toBeLessThan(50);
     expect(e).toBeInstanceOf(FetchError);
     const fe = e as FetchError;
@@ -114,7 +128,9 @@ describe("permanent failures", () => {
     expect(fe.attempts).toBe(1);
     expect(fe.key).toBe("a/c/3");
     expect(fe.range).toBeUndefined();
-    expect(fe.message).toMatch(/array "a" \(read "x"\): request for "a\/c\/3" \(whole object\) failed: HTTP 401/);
+    expect(fe.message).toMatch(
+      /array "a" \(read "x"\): request for "a\/c\/3" \(whole object\) failed: HTTP 401/,
+    );
     expect(f.attempts.get("a/c/3 null")).toBe(1);
   });
 
@@ -138,7 +154,9 @@ describe("permanent failures", () => {
 
   it("a store error that is not a StoreError is reported as a permanent FetchError", async () => {
     const { a } = await flaky((k) => (k === "a/c/0" ? new TypeError("boom") : undefined));
-    const e = (await plan({ x: a.lazy() }).read().catch((x: unknown) => x)) as FetchError;
+    const e = (await plan({ x: a.lazy() })
+      .read()
+      .catch((x: unknown) => x)) as FetchError;
     expect(e).toBeInstanceOf(FetchError);
     expect(e.cause).toBeInstanceOf(TypeError);
     expect(e.attempts).toBe(1);
@@ -148,7 +166,7 @@ describe("permanent failures", () => {
     const mem = new MemoryStore();
     await iotaArray(mem, "s", { shape: [64], chunks: [4], shards: [32] });
     const s = await openArray(mem, "s");
-    const p = await plan({ x: s.lazy().get(slice(0, 5)) }).resolve();
+    const p = await plan({ x: s.lazy().get(slice(0, 5)) }, { maxGap: 0 }).resolve();
     await mem.set("s/c/0", new Uint8Array(10));
     const e = (await p.read().catch((x: unknown) => x)) as FetchError;
     expect(e).toBeInstanceOf(FetchError);
@@ -166,7 +184,9 @@ describe("permanent failures", () => {
     });
     await mem.set("z/c/1", new Uint8Array([1, 2, 3]));
     const z = await openArray(mem, "z");
-    const e = (await plan({ z: z.lazy() }).read().catch((x: unknown) => x)) as CodecError;
+    const e = (await plan({ z: z.lazy() })
+      .read()
+      .catch((x: unknown) => x)) as CodecError;
     expect(e).toBeInstanceOf(CodecError);
     expect(e.key).toBe("z/c/1");
     expect(e.codec).toBe("gzip");

@@ -24,7 +24,13 @@ import { DelayStore } from "../../helpers/test-stores.js";
 async function setup() {
   const mem = new MemoryStore();
   await iotaArray(mem, "a", { shape: [30, 20], chunks: [7, 6], dtype: "float64" });
-  await iotaArray(mem, "s", { shape: [40, 40], chunks: [5, 5], shards: [20, 20], dtype: "int32", fillValue: 0 });
+  await iotaArray(mem, "s", {
+    shape: [40, 40],
+    chunks: [5, 5],
+    shards: [20, 20],
+    dtype: "int32",
+    fillValue: 0,
+  });
   const [a, s] = await Promise.all([openArray(mem, "a"), openArray(mem, "s")]);
   return { mem, a, s };
 }
@@ -50,7 +56,8 @@ describe("stream", () => {
         const v = e.values;
         const offs = e.outputOffsets();
         expect(offs.length).toBe(e.count);
-        for (let k = 0; k < offs.length; k++) (built as Float64Array)[offs[k]!] = (v.data as Float64Array)[k]!;
+        for (let k = 0; k < offs.length; k++)
+          (built as Float64Array)[offs[k]!] = (v.data as Float64Array)[k]!;
         written += e.count;
         if (e.region) {
           expect(v.shape).toEqual(e.region.shape);
@@ -60,7 +67,9 @@ describe("stream", () => {
         } else expect(v.shape).toEqual([e.count]);
       }
       expect(written).toBe(ref.data.length);
-      expect(Array.from(built as ArrayLike<number>)).toEqual(Array.from(ref.data as ArrayLike<number>));
+      expect(Array.from(built as ArrayLike<number>)).toEqual(
+        Array.from(ref.data as ArrayLike<number>),
+      );
     }
     const box = events.filter((e) => e.read === "box");
     expect(box.every((e) => e.region !== undefined)).toBe(true);
@@ -69,18 +78,23 @@ describe("stream", () => {
 
   it("progress counters grow to their totals; totals final once indexes are known", async () => {
     const { mem } = await setup();
+    await iotaArray(mem, "z", { shape: [10], chunks: [5], compressor: { name: "gzip" } });
+    await mem.delete("z/c/1");
     const d = new DelayStore(mem, 5);
-    const [a, s] = await Promise.all([openArray(d, "a"), openArray(d, "s")]);
-    const p = plan({ a: a.lazy(), s: s.lazy().get(slice(0, 7), slice(0, 7)) });
+    const [a, s, z] = await Promise.all([openArray(d, "a"), openArray(d, "s"), openArray(d, "z")]);
+    const p = plan(
+      { a: a.lazy(), s: s.lazy().get(slice(0, 7), slice(0, 7)), z: z.lazy() },
+      { maxGap: 0 },
+    );
     const ps = await lastValueFrom(p.stream().pipe(progress(), toArray()));
     const last = ps[ps.length - 1]!;
     expect(last.tasksDone).toBe(last.tasksTotal);
     expect(last.requestsDone).toBe(last.requestsTotal);
     expect(last.bytesDone).toBe(last.bytesTotal);
-    expect(last.readsDone).toBe(2);
+    expect(last.readsDone).toBe(3);
     expect(last.totalsFinal).toBe(true);
-    // a: 5 × 4 chunks; s: 1 index + 1 range.
-    expect(last.requestsTotal).toBe(20 + 2);
+    // a: 5 × 4 chunks; s: 1 index + 2 ranges (inner chunks 0, 1 and 4, 5); z: 2 chunks.
+    expect(last.requestsTotal).toBe(20 + 3 + 2);
     for (let i = 1; i < ps.length; i++) {
       expect(ps[i]!.tasksDone).toBe(ps[i - 1]!.tasksDone + 1);
       expect(ps[i]!.requestsDone).toBeGreaterThanOrEqual(ps[i - 1]!.requestsDone);
@@ -95,7 +109,13 @@ describe("stream", () => {
     const ref = (name: string) => {
       const v = Array.from(r[name]!.data as ArrayLike<number>);
       const sum = v.reduce((x, y) => x + y, 0);
-      return { sum, min: Math.min(...v), max: Math.max(...v), mean: sum / v.length, count: v.length };
+      return {
+        sum,
+        min: Math.min(...v),
+        max: Math.max(...v),
+        mean: sum / v.length,
+        count: v.length,
+      };
     };
     for (const name of ["a", "s"]) {
       const st = await lastValueFrom(p.stream().pipe(runningStats({ read: name })));
@@ -109,7 +129,10 @@ describe("stream", () => {
       expect(await lastValueFrom(p.stream().pipe(runningSum({ read: name })))).toBe(e.sum);
       expect(await lastValueFrom(p.stream().pipe(runningMin({ read: name })))).toBe(e.min);
       expect(await lastValueFrom(p.stream().pipe(runningMax({ read: name })))).toBe(e.max);
-      expect(await lastValueFrom(p.stream().pipe(runningMean({ read: name })))).toBeCloseTo(e.mean, 9);
+      expect(await lastValueFrom(p.stream().pipe(runningMean({ read: name })))).toBeCloseTo(
+        e.mean,
+        9,
+      );
     }
     const both = await lastValueFrom(p.stream().pipe(runningStats()));
     expect(both.count).toBe(ref("a").count + ref("s").count);
@@ -117,7 +140,12 @@ describe("stream", () => {
 
   it("running statistics skip NaN and count fill values", async () => {
     const mem = new MemoryStore();
-    const arr = await iotaArray(mem, "f", { shape: [6], chunks: [2], dtype: "float32", fillValue: Number.NaN });
+    const arr = await iotaArray(mem, "f", {
+      shape: [6],
+      chunks: [2],
+      dtype: "float32",
+      fillValue: Number.NaN,
+    });
     await arr.deleteChunk([1]);
     const st = await lastValueFrom(plan({ f: arr.lazy() }).stream().pipe(runningStats()));
     expect(st.nanCount).toBe(2);
@@ -130,9 +158,9 @@ describe("stream", () => {
   it("statistics reject complex data", async () => {
     const mem = new MemoryStore();
     const arr = await iotaArray(mem, "c", { shape: [4], dtype: "complex64" });
-    await expect(lastValueFrom(plan({ c: arr.lazy() }).stream().pipe(runningStats()))).rejects.toThrow(
-      /complex64/,
-    );
+    await expect(
+      lastValueFrom(plan({ c: arr.lazy() }).stream().pipe(runningStats())),
+    ).rejects.toThrow(/complex64/);
   });
 
   it("completedReads emits each output as soon as its read is done; assemble = read()", async () => {
@@ -140,7 +168,10 @@ describe("stream", () => {
     const d = new DelayStore(mem, 5);
     const [a, s] = await Promise.all([openArray(d, "a"), openArray(d, "s")]);
     // small: one chunk (one round trip); big: shard indexes then data (two).
-    const p = plan({ small: a.lazy().get(0, 0), big: s.lazy().get(slice(0, 30), slice(0, 30)) });
+    const p = plan(
+      { small: a.lazy().get(0, 0), big: s.lazy().get(slice(0, 30), slice(0, 30)) },
+      { maxGap: 0 },
+    );
     const order: string[] = [];
     let small: ChunkEvent | undefined;
     await lastValueFrom(
@@ -157,7 +188,9 @@ describe("stream", () => {
     expect(small?.readComplete).toBe(true);
     const assembled = await lastValueFrom(p.stream().pipe(assemble()));
     const read = await p.read();
-    expect(Array.from(assembled.big!.data as ArrayLike<number>)).toEqual(Array.from(read.big!.data as ArrayLike<number>));
+    expect(Array.from(assembled.big!.data as ArrayLike<number>)).toEqual(
+      Array.from(read.big!.data as ArrayLike<number>),
+    );
     expect(Array.from(assembled.small!.data as ArrayLike<number>)).toEqual([0]);
   });
 

@@ -13,12 +13,15 @@ import { slice } from "../../../src/plan/selection.js";
 import { MemoryStore } from "../../../src/store/memory.js";
 import { metadataSource } from "../../helpers/memory-source.js";
 
-const all = slice(null, null);
-
 describe("optimize: chunked arrays", () => {
   it("one GET per touched chunk, in storage order", async () => {
     const s = new MemoryStore();
-    const a = await createArray(s, "a", { shape: [10, 10], chunks: [5, 5], dtype: "int32", compressor: null });
+    const a = await createArray(s, "a", {
+      shape: [10, 10],
+      chunks: [5, 5],
+      dtype: "int32",
+      compressor: null,
+    });
     const p = plan({ x: a.lazy().get(slice(3, 7), slice(0, 2)) });
     const o = p.optimized;
     expect(o.stores).toEqual([s]);
@@ -84,9 +87,21 @@ describe("optimize: chunked arrays", () => {
 });
 
 describe("optimize: sharded arrays", () => {
-  async function sharded(shape: number[], chunks: number[], shards: number[], loc: "start" | "end" = "end") {
+  async function sharded(
+    shape: number[],
+    chunks: number[],
+    shards: number[],
+    loc: "start" | "end" = "end",
+  ) {
     const s = new MemoryStore();
-    return createArray(s, "s", { shape, chunks, shards, dtype: "uint16", compressor: null, indexLocation: loc });
+    return createArray(s, "s", {
+      shape,
+      chunks,
+      shards,
+      dtype: "uint16",
+      compressor: null,
+      indexLocation: loc,
+    });
   }
 
   it("a fully needed shard is one whole GET, no index read", async () => {
@@ -102,12 +117,12 @@ describe("optimize: sharded arrays", () => {
 
   it("a partially needed shard needs its index (suffix or prefix range)", async () => {
     const end = await sharded([16], [4], [8]);
-    const pe = plan({ x: end.lazy().get(slice(9, 11)) });
+    const pe = plan({ x: end.lazy().get(slice(9, 11)) }, { maxGap: 0 });
     expect(pe.optimized.fetches.map((f) => [f.kind, f.key, f.range])).toEqual([
       ["index", "s/c/1", { suffixLength: 2 * 16 + 4 }],
     ]);
     const start = await sharded([16], [4], [8], "start");
-    const ps = plan({ x: start.lazy().get(slice(9, 11)) });
+    const ps = plan({ x: start.lazy().get(slice(9, 11)) }, { maxGap: 0 });
     expect(ps.optimized.fetches[0]!.range).toEqual({ offset: 0, length: 36 });
     expect(ps.optimized.partialShards).toEqual([0]);
   });
@@ -120,16 +135,19 @@ describe("optimize: sharded arrays", () => {
     expect(obj.whole).toBe(true);
     const q = plan({ x: a.lazy().get(slice(0, 7)) }); // inner chunks 0..3 of 4 → whole
     expect(q.optimized.objects[0]!.whole).toBe(true);
-    const r = plan({ x: a.lazy().get(slice(0, 5)) }); // inner chunks 0..2 of 4 → partial
+    const r = plan({ x: a.lazy().get(slice(0, 5)) }, { maxGap: 0 }); // inner chunks 0..2 of 4
     expect(r.optimized.objects[0]!.whole).toBe(false);
   });
 
   it("inner chunks are global coordinates, grouped by shard and shared by reads", async () => {
     const a = await sharded([8, 8], [2, 2], [4, 4]);
-    const p = plan({
-      pts: a.lazy().vindex([0, 5, 7, 1], [0, 5, 0, 1]),
-      box: a.lazy().get(slice(0, 2), slice(0, 2)),
-    });
+    const p = plan(
+      {
+        pts: a.lazy().vindex([0, 5, 7, 1], [0, 5, 0, 1]),
+        box: a.lazy().get(slice(0, 2), slice(0, 2)),
+      },
+      { maxGap: 0 },
+    );
     const o = p.optimized;
     expect(o.objects.map((b) => b.key)).toEqual(["s/c/0/0", "s/c/1/1", "s/c/1/0"]);
     const s00 = o.objects[0]!;
@@ -141,6 +159,16 @@ describe("optimize: sharded arrays", () => {
     expect(s11.inner.map((n) => [n.index, n.coords])).toEqual([[0, [2, 2]]]);
     expect(o.objects[2]!.inner.map((n) => [n.index, n.coords])).toEqual([[2, [3, 0]]]);
     expect(o.fetches.every((f) => f.kind === "index")).toBe(true);
+  });
+
+  it("a partial shard is read whole when its over-read is within maxGap and its size within maxSize", async () => {
+    const a = await sharded([64], [4], [32]); // shards: 8 inner chunks of 8 B + 132 B index
+    const one = (o: object) => plan({ x: a.lazy().get(5) }, o).optimized.objects[0]!.whole;
+    expect(one({})).toBe(true); // 7 × 8 B over-read ≤ 512 KiB
+    expect(one({ maxGap: 55 })).toBe(false);
+    expect(one({ maxGap: 56 })).toBe(true);
+    expect(one({ maxGap: 56, maxSize: 195 })).toBe(false); // 132 + 64 B
+    expect(one({ maxGap: 56, maxSize: 196 })).toBe(true);
   });
 
   it("sharding inside other codecs is read as whole chunks", async () => {
@@ -198,12 +226,15 @@ describe("optimize: sharded arrays", () => {
 
   it("worst-case bytes: exact for fixed-size codecs, bounding coalescing over-read", async () => {
     const a = await sharded([32], [4], [16]);
-    const sparse = plan({ x: a.lazy().get([0, 15]) });
+    const sparse = plan({ x: a.lazy().get([0, 15]) }, { maxGap: 0 });
     const s0 = sparse.optimized.objects[0]!;
     expect(worstCaseBytes(sparse.optimized, s0, { maxGap: 0, maxSize: 0 })).toBe(68 + 2 * 8);
     expect(worstCaseBytes(sparse.optimized, s0, { maxGap: 4, maxSize: 0 })).toBe(68 + 2 * 8 + 4);
     expect(worstCaseBytes(sparse.optimized, s0, { maxGap: 1e9, maxSize: 0 })).toBe(68 + 4 * 8);
-    const p = plan({ whole: a.lazy().get(slice(0, 16)), part: a.lazy().get(slice(16, 17)) });
+    const p = plan(
+      { whole: a.lazy().get(slice(0, 16)), part: a.lazy().get(slice(16, 17)) },
+      { maxGap: 0 },
+    );
     const o = p.optimized;
     expect(worstCaseBytes(o, o.objects[0]!)).toBe(68 + 4 * 8);
     expect(worstCaseBytes(o, o.objects[1]!, { maxGap: 0, maxSize: 0 })).toBe(68 + 8);

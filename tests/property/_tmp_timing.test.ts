@@ -1,0 +1,359 @@
+/**
+ * Property test: random shapes (0-d and size-0 dimensions included), random chunkings, random
+ * chains of 1–4 selections of every kind (get / oindex / vindex / mask, with ints, slices of any
+ * step, ellipsis, newaxis, index arrays, masks, and some invalid selections). The expected value
+ * comes from the step-by-step reference model (numpy-ref.ts, itself checked against NumPy by
+ * numpy-vectors.test.ts); the lazy result must equal it, must not depend on chunking, must read
+ * each touched chunk exactly once and no other, must do no IO before `read()`, and must leave the
+ * caller's arrays and earlier views untouched.
+ *
+ * Written against the `ArraySource` interface only (MemorySource here), so a real Zarr source can
+ * be swapped in.
+ *
+ * Run count: FC_NUM_RUNS (default 2000, ≈6–10 s). 100x more (≈15 min on an idle machine):
+ *   FC_NUM_RUNS=200000 npx vitest run tests/property/lazy-selection.test.ts
+ * A failure prints fast-check's seed and path plus the shrunk case in NumPy notation
+ * ("shape [3] chunks [1] → get(None, ::-2): …"). Replay it with:
+ *   FC_SEED=<seed> FC_PATH=<path> npx vitest run tests/property/lazy-selection.test.ts
+ * The whole check, shrinking included, is bounded by FC_TIME_LIMIT_MS (default
+ * NUM_RUNS × 40 ms + 30 s; the vitest timeout of this test follows it). Running out of time
+ * before FC_NUM_RUNS runs without a failure fails the test (it never passes silently).
+ */
+import fc from "fast-check";
+import { afterAll, describe, it } from "vitest";
+import { IndexError } from "../../src/errors.js";
+import { chunkExecutor } from "../../src/exec/read.js";
+import { dataType } from "../../src/format/dtype.js";
+import { LazyArray, lazy } from "../../src/plan/lazy.js";
+import type { MaskLike } from "../../src/plan/selection.js";
+import { iota, MemorySource } from "../helpers/memory-source.js";
+import { apiArgs, describeOp, seededPicker, snapshot } from "./convert.js";
+import {
+  type RefArray,
+  RefIndexError,
+  type RefItem,
+  type RefOp,
+  refApply,
+  refIota,
+} from "./numpy-ref.js";
+
+const NUM_RUNS = Number(process.env.FC_NUM_RUNS ?? 2000);
+const SEED = process.env.FC_SEED === undefined ? undefined : Number(process.env.FC_SEED);
+const PATH = process.env.FC_PATH;
+/**
+ * Wall-clock budget of the whole check, shrinking included (shrinking `fc.gen` values can
+ * otherwise take minutes). Generous for the runs themselves (≈3–5 ms each).
+ */
+const TIME_LIMIT_MS = Number(process.env.FC_TIME_LIMIT_MS ?? NUM_RUNS * 40 + 30_000);
+
+type G = fc.GeneratorValue;
+
+const int = (g: G, min: number, max: number): number => g(fc.integer, { min, max });
+const chance = (g: G, oneIn: number): boolean => int(g, 1, oneIn) === 1;
+
+function genShape(g: G): number[] {
+  const ndim = int(g, 0, 4);
+  const max = [1, 24, 12, 6, 4][ndim]!;
+  return Array.from({ length: ndim }, () => (chance(g, 12) ? 0 : int(g, 1, max)));
+}
+
+function genChunks(g: G, shape: readonly number[]): number[] {
+  return shape.map((s) => int(g, 1, Math.max(1, s + 1)));
+}
+
+function genValues(g: G, n: number, size: number): number[] {
+  if (size === 0) return [];
+  if (n === 0) return Array.from({ length: size }, () => 0); // invalid anyway: caller avoids
+  return g(fc.array, fc.integer({ min: -n, max: n - 1 }), { minLength: size, maxLength: size });
+}
+
+function genBools(g: G, size: number): boolean[] {
+  return g(fc.array, fc.boolean(), { minLength: size, maxLength: size });
+}
+
+function genSlice(g: G, n: number): RefItem {
+  const mode = int(g, 0, 3);
+  if (mode === 0) {
+    // Anything, including bounds far outside and empty or backwards intervals.
+    const bound = () => g(fc.option, fc.integer({ min: -n - 3, max: n + 3 }), { nil: null });
+    const step = g(fc.option, fc.constantFrom(1, 2, 3, 7, -1, -2, -3, -7), { nil: null });
+    return { kind: "slice", start: bound(), stop: bound(), step };
+  }
+  const k = g(fc.constantFrom, 1, 1, 2, 3, 5, 7);
+  const neg = chance(g, 2);
+  if (mode === 1)
+    return { kind: "slice", start: null, stop: null, step: neg ? -k : k === 1 ? null : k };
+  // An interval [a, b) walked forwards or backwards; positions sometimes written negatively.
+  let a = int(g, 0, n);
+  let b = int(g, 0, n);
+  if (a > b) [a, b] = [b, a];
+  const write = (p: number | null): number | null =>
+    p !== null && p < n && chance(g, 3) ? p - n : p;
+  if (!neg) return { kind: "slice", start: write(a), stop: write(b), step: k };
+  return {
+    kind: "slice",
+    start: b > 0 ? write(b - 1) : null,
+    stop: a > 0 ? write(a - 1) : null,
+    step: -k,
+  };
+}
+
+function genItems(g: G, shape: readonly number[], op: "get" | "oindex" | "vindex"): RefItem[] {
+  const ndim = shape.length;
+  const c = int(g, 0, ndim); // dimensions indexed explicitly
+  const useEllipsis = chance(g, 3);
+  const e = useEllipsis ? int(g, 0, c) : c; // items before the ellipsis cover dims [0, e)
+  const dims = [
+    ...Array.from({ length: e }, (_, i) => i),
+    ...Array.from({ length: c - e }, (_, i) => ndim - (c - e) + i),
+  ];
+  const bshape = g(fc.array, fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 2 });
+  if (chance(g, 10)) bshape[0] = 0;
+  const items: RefItem[] = [];
+  let ellPos = useEllipsis ? -1 : -2;
+  for (let i = 0; i < dims.length; ) {
+    if (i === e && ellPos === -1) ellPos = items.length;
+    const d = dims[i]!;
+    const n = shape[d]!;
+    const r = int(g, 0, 99);
+    if (r < 15 && n > 0) {
+      items.push({ kind: "int", value: int(g, -n, n - 1) });
+    } else if (r < 50) {
+      items.push(genSlice(g, n));
+    } else if (r < 80) {
+      let sh: number[];
+      if (op === "oindex") sh = [chance(g, 10) ? 0 : int(g, 1, 6)];
+      else {
+        const k = int(g, 1, bshape.length);
+        sh = bshape.slice(bshape.length - k).map((x) => (chance(g, 4) ? 1 : x));
+      }
+      if (n === 0) sh = sh.map(() => 0);
+      const size = sh.reduce((p, s) => p * s, 1);
+      items.push({ kind: "array", shape: sh, data: genValues(g, n, size) });
+    } else {
+      const span =
+        op !== "oindex" &&
+        i + 1 < dims.length &&
+        i + 1 !== e &&
+        dims[i + 1] === d + 1 &&
+        chance(g, 2)
+          ? 2
+          : 1;
+      const sh = shape.slice(d, d + span);
+      items.push({
+        kind: "bool",
+        shape: sh,
+        data: genBools(
+          g,
+          sh.reduce((p, s) => p * s, 1),
+        ),
+      });
+      i += span;
+      continue;
+    }
+    i++;
+  }
+  if (useEllipsis) items.splice(ellPos < 0 ? items.length : ellPos, 0, { kind: "ellipsis" });
+  const newaxes = chance(g, 4) ? int(g, 1, 2) : 0;
+  for (let k = 0; k < newaxes; k++) items.splice(int(g, 0, items.length), 0, { kind: "newaxis" });
+  return items;
+}
+
+/** Sometimes breaks a selection on purpose; both the model and zarr-plan must then raise. */
+function corrupt(g: G, shape: readonly number[], items: RefItem[]): RefItem[] {
+  const n0 = shape[0] ?? 0;
+  switch (int(g, 0, 6)) {
+    case 0: // out-of-bounds integer on the last dimension (or too many indices on 0-d)
+      {
+        const nl = shape.length > 0 ? shape[shape.length - 1]! : 0;
+        const value = chance(g, 2) ? nl : -nl - 1;
+        return [{ kind: "ellipsis" }, { kind: "int", value }];
+      }
+    case 1: // step 0
+      return [{ kind: "slice", start: null, stop: null, step: 0 }];
+    case 2: // too many indices
+      return [
+        ...Array.from(
+          { length: shape.length + 1 },
+          () => ({ kind: "slice", start: null, stop: null, step: null }) as RefItem,
+        ),
+      ];
+    case 3: // two ellipses
+      return [{ kind: "ellipsis" }, ...items, { kind: "ellipsis" }];
+    case 4: // mask of the wrong length
+      return [{ kind: "bool", shape: [n0 + 1], data: genBools(g, n0 + 1) }];
+    case 5: // out-of-bounds index array value
+      return [{ kind: "array", shape: [2], data: [0, g(fc.constantFrom, n0, -n0 - 1, n0 + 5)] }];
+    default: // arrays that do not broadcast
+      return shape.length >= 2 && n0 > 0 && (shape[1] ?? 0) > 0
+        ? [
+            { kind: "array", shape: [2], data: [0, 0] },
+            { kind: "array", shape: [3], data: [0, 0, 0] },
+          ]
+        : [{ kind: "slice", start: null, stop: null, step: 0 }];
+  }
+}
+
+function genOp(g: G, shape: readonly number[]): RefOp {
+  const op = g(fc.constantFrom, "get", "get", "oindex", "vindex", "mask") as RefOp["op"];
+  const invalid = chance(g, 25);
+  if (op === "mask") {
+    const sh = invalid ? [...shape, 2] : [...shape];
+    return {
+      op,
+      mask: {
+        shape: sh,
+        data: genBools(
+          g,
+          sh.reduce((p, s) => p * s, 1),
+        ),
+      },
+    };
+  }
+  const items = genItems(g, shape, op);
+  return { op, items: invalid ? corrupt(g, shape, items) : items };
+}
+
+class Mismatch extends Error {}
+const RUN = { n: 0, t: [] as number[], wall: [] as number[], heap: [] as number[], start: performance.now() };
+afterAll(() => { console.log(`per-1000 in-property ms: ${RUN.t.map((x) => x.toFixed(0)).join(" ")}\nwall at each 1000: ${RUN.wall.join(" ")}\nheap MB: ${RUN.heap.join(" ")}`); });
+
+function chunkIdsOf(
+  positions: readonly number[],
+  shape: readonly number[],
+  chunks: readonly number[],
+): Set<string> {
+  const ids = new Set<string>();
+  for (const p of positions) {
+    let r = p;
+    const c = new Array<number>(shape.length);
+    for (let d = shape.length - 1; d >= 0; d--) {
+      c[d] = Math.floor((r % shape[d]!) / chunks[d]!);
+      r = Math.floor(r / shape[d]!);
+    }
+    ids.add(c.join(","));
+  }
+  return ids;
+}
+
+async function readAndCheck(
+  view: LazyArray,
+  ref: RefArray,
+  fail: (what: string) => never,
+): Promise<void> {
+  const out = await view.read();
+  if (out.shape.join() !== ref.shape.join()) fail(`read shape [${out.shape}] != [${ref.shape}]`);
+  const got = Array.from(out.data as Float64Array);
+  if (got.length !== ref.data.length || got.some((v, i) => v !== ref.data[i])) {
+    fail(`data [${got.slice(0, 40)}] != expected [${ref.data.slice(0, 40)}]`);
+  }
+}
+
+describe("lazy selections vs the NumPy reference model", () => {
+  it(
+    `random chains of 1-4 selections (${NUM_RUNS} runs)`,
+    async () => {
+      // Shrinking fc.gen values is long-tailed: cap it (the first shrunk cases are already small).
+      const property = fc.asyncProperty(fc.limitShrink(fc.gen(), 300), async (g) => {
+        const log: string[] = [];
+        const t0 = performance.now();
+        try {
+          await runChain(g, log);
+          const b = Math.floor(RUN.n++ / 1000);
+          RUN.t[b] = (RUN.t[b] ?? 0) + performance.now() - t0;
+          if (RUN.n % 1000 === 0) { RUN.wall.push(Math.round(performance.now() - RUN.start)); RUN.heap.push(Math.round(process.memoryUsage().heapUsed / 1e6)); }
+        } catch (e) {
+          if (e instanceof Mismatch) throw e;
+          throw new Mismatch(`${log.join(" → ")}: ${String(e)}`, { cause: e });
+        }
+      });
+      const details = await fc.check(property, {
+        numRuns: NUM_RUNS,
+        ...(SEED === undefined ? {} : { seed: SEED }),
+        ...(PATH === undefined ? {} : { path: PATH }),
+        plugins: [fc.interruptAfterTimeLimit(TIME_LIMIT_MS)],
+      });
+      if (details.failed) {
+        // Seed, path, counterexample and the error of the shrunk case (its readable chain).
+        throw new Error(await fc.asyncDefaultReportMessage(details), {
+          cause: details.errorInstance,
+        });
+      }
+      if (details.interrupted) {
+        throw new Error(
+          `interrupted by FC_TIME_LIMIT_MS=${TIME_LIMIT_MS} after ${details.numRuns} of ${NUM_RUNS} runs without a failure (seed ${details.seed}); raise FC_TIME_LIMIT_MS`,
+        );
+      }
+    },
+    TIME_LIMIT_MS + 30_000, // vitest's own timeout must outlast fast-check's budget
+  );
+});
+
+/** One random case; `log` collects a readable description (printed with the shrunk case). */
+async function runChain(g: G, log: string[]): Promise<void> {
+  const shape = genShape(g);
+  const chunks = genChunks(g, shape);
+  const chunks2 = genChunks(g, shape);
+  const steps = int(g, 1, 4);
+  // Which input forms (nested arrays, TypedArrays, NDArrays…) represent the selections; not shrunk.
+  const pick = seededPicker(g(() => fc.noShrink(fc.integer({ min: 0, max: 1_000_000 }))));
+  const data = iota(shape, dataType("float64"));
+  const source = new MemorySource(data, chunks, { path: "prop" });
+  let view: LazyArray = lazy(source, chunkExecutor);
+  let ref: RefArray = refIota(shape);
+  const history: { view: LazyArray; ref: RefArray }[] = [{ view, ref }];
+  log.push(`shape [${shape}] chunks [${chunks}] (other chunking [${chunks2}])`);
+  const fail = (what: string): never => {
+    throw new Mismatch(`${log.join(" → ")}: ${what}`);
+  };
+  for (let s = 0; s < steps; s++) {
+    const op = genOp(g, ref.shape);
+    log.push(describeOp(op));
+    let next: RefArray | undefined;
+    try {
+      next = refApply(ref, op);
+    } catch (e) {
+      if (!(e instanceof RefIndexError)) throw e;
+    }
+    const args = apiArgs(op, pick);
+    const before = snapshot(args);
+    let nextView: LazyArray | undefined;
+    let error: unknown;
+    try {
+      nextView = op.op === "mask" ? view.mask(args[0] as MaskLike) : view[op.op](...args);
+    } catch (e) {
+      error = e;
+    }
+    if (snapshot(args) !== before) fail("the caller's selection arrays were mutated");
+    if (next === undefined) {
+      if (!(error instanceof IndexError)) fail(`expected an IndexError, got ${String(error)}`);
+      break;
+    }
+    if (error !== undefined) fail(`unexpected error ${String(error)}`);
+    if (nextView!.shape.join() !== next.shape.join()) {
+      fail(`shape [${nextView!.shape}] != expected [${next.shape}]`);
+    }
+    view = nextView!;
+    ref = next;
+    history.push({ view, ref });
+  }
+  if (source.calls !== 0) fail("IO before read()");
+  await readAndCheck(view, ref, fail);
+
+  // Exactly the touched chunks, each once.
+  const touched = chunkIdsOf(ref.data, shape, chunks);
+  const read = source.log.map((c) => c.join(","));
+  if (read.length !== touched.size || read.some((c) => !touched.has(c))) {
+    fail(`read chunks [${read.join(" | ")}], expected {${[...touched].join(" | ")}}`);
+  }
+
+  // The same transform over another chunking gives the same result.
+  const other = new MemorySource(data, chunks2, { path: "prop2" });
+  await readAndCheck(new LazyArray(other, view.transform, chunkExecutor), ref, (w) =>
+    fail(`with chunks [${chunks2}]: ${w}`),
+  );
+
+  // Earlier views are unchanged and reusable.
+  const earlier = history[int(g, 0, history.length - 1)]!;
+  await readAndCheck(earlier.view, earlier.ref, (w) => fail(`earlier view: ${w}`));
+}
