@@ -84,7 +84,7 @@ export function writeNpy(array: NDArray): Uint8Array {
     a.shape.length === 1 ? `(${a.shape[0]},)` : `(${a.shape.map(String).join(", ")})`;
   let header = `{'descr': '${npyDescr(a.dtype)}', 'fortran_order': False, 'shape': ${shapeText}, }`;
   const total = 10 + header.length + 1;
-  header += " ".repeat((64 - (total % 64)) % 64) + "\n";
+  header += `${" ".repeat((64 - (total % 64)) % 64)}\n`;
   const body = toBytes(a.dtype, a.data);
   const out = new Uint8Array(10 + header.length + body.length);
   out.set(MAGIC, 0);
