@@ -19,7 +19,7 @@ import { AbortError, CodecError, ZarrPlanError } from "../errors.js";
 import { allocate } from "../format/dtype.js";
 import { cStrides, type NDArray, shapeSize, toCOrder } from "../format/ndarray.js";
 import type { ChunkEvent, OutputRegion, PlanProgress } from "../plan/events.js";
-import type { Executor, LazyArray } from "../plan/lazy.js";
+import { type Executor, type LazyArray, setDefaultExecutor } from "../plan/lazy.js";
 import {
   type ArrayEntry,
   type Fetch,
@@ -685,6 +685,7 @@ export const planExecutor: Executor = Object.freeze({
   },
 });
 
+setDefaultExecutor(planExecutor);
 setPlanRuntime({
   read: (plan, options) => execute(plan, options),
   stream,

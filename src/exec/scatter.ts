@@ -4,13 +4,130 @@
  * Typed arrays only, no per-element objects.
  * @module
  */
+import { ZarrPlanError } from "../errors.js";
+import type { DataType, Scalar } from "../format/dtype.js";
 import type { ChunkTask } from "../plan/partition.js";
 import { cStridesOf } from "../plan/transform.js";
 
-export { fillEntries, fillTask, scatterTask } from "./read.js";
-
 /** Indexable entries of a TypedArray. */
 export type Entries = { [i: number]: number | bigint };
+
+interface TypedLike {
+  readonly length: number;
+  subarray(begin: number, end: number): TypedLike;
+  set(src: TypedLike, offset: number): void;
+}
+
+/**
+ * The fill value as the TypedArray entries of one element (`dt.lanes` of them): bool → 0/1,
+ * 64-bit integers → bigint, complex → [re, im], bytes → the bytes NUL-padded to the item size.
+ * @throws ZarrPlanError (`ERR_FILL_VALUE`) when the scalar does not fit the data type.
+ */
+export function fillEntries(dt: DataType, fill: Scalar): (number | bigint)[] {
+  const lanes = dt.lanes;
+  const bad = (): never => {
+    throw new ZarrPlanError(
+      "ERR_FILL_VALUE",
+      `fill value ${String(fill)} is not a valid ${dt.name} scalar`,
+    );
+  };
+  if (dt.name === "bytes") {
+    const out = new Array<number>(lanes).fill(0);
+    if (fill instanceof Uint8Array)
+      for (let i = 0; i < Math.min(lanes, fill.length); i++) out[i] = fill[i]!;
+    else if (fill !== 0 && fill !== false) bad();
+    return out;
+  }
+  if (dt.name === "complex64" || dt.name === "complex128") {
+    if (Array.isArray(fill)) return [Number(fill[0]), Number(fill[1])];
+    if (typeof fill === "number" || typeof fill === "bigint" || typeof fill === "boolean") {
+      return [Number(fill), 0];
+    }
+    return bad();
+  }
+  let v: number | bigint;
+  if (typeof fill === "boolean") v = fill ? 1 : 0;
+  else if (typeof fill === "number" || typeof fill === "bigint") v = fill;
+  else return bad();
+  if (dt.name === "int64" || dt.name === "uint64") {
+    if (typeof v === "number") {
+      if (!Number.isInteger(v)) bad();
+      v = BigInt(v);
+    }
+    return [v];
+  }
+  if (dt.name === "bool") return [v ? 1 : 0];
+  return [Number(v)];
+}
+
+/** Copies the elements of `task` from a C-order chunk (entries `src`) into the output `dst`. */
+export function scatterTask(task: ChunkTask, src: Entries, dst: Entries, lanes: number): void {
+  const f = task.factors;
+  const m = f.length;
+  const walk = (level: number, c: number, o: number): void => {
+    const fac = f[level]!;
+    if (level === m - 1) {
+      const n = fac.count;
+      if (fac.kind === "range") {
+        const cs = fac.chunkStride;
+        const os = fac.outStride;
+        if (lanes === 1) {
+          if (cs === 1 && os === 1 && n > 16 && ArrayBuffer.isView(dst)) {
+            (dst as unknown as TypedLike).set((src as unknown as TypedLike).subarray(c, c + n), o);
+          } else for (let k = 0; k < n; k++) dst[o + k * os] = src[c + k * cs]!;
+        } else {
+          for (let k = 0; k < n; k++) {
+            const s = (c + k * cs) * lanes;
+            const d = (o + k * os) * lanes;
+            for (let l = 0; l < lanes; l++) dst[d + l] = src[s + l]!;
+          }
+        }
+      } else {
+        const pc = fac.chunk;
+        const po = fac.out;
+        if (lanes === 1) for (let k = 0; k < n; k++) dst[o + po[k]!] = src[c + pc[k]!]!;
+        else {
+          for (let k = 0; k < n; k++) {
+            const s = (c + pc[k]!) * lanes;
+            const d = (o + po[k]!) * lanes;
+            for (let l = 0; l < lanes; l++) dst[d + l] = src[s + l]!;
+          }
+        }
+      }
+      return;
+    }
+    if (fac.kind === "range") {
+      for (let k = 0; k < fac.count; k++)
+        walk(level + 1, c + k * fac.chunkStride, o + k * fac.outStride);
+    } else {
+      for (let k = 0; k < fac.count; k++) walk(level + 1, c + fac.chunk[k]!, o + fac.out[k]!);
+    }
+  };
+  if (m === 0) {
+    for (let l = 0; l < lanes; l++)
+      dst[task.outOffset * lanes + l] = src[task.chunkOffset * lanes + l]!;
+  } else walk(0, task.chunkOffset, task.outOffset);
+}
+
+/** Writes the fill value (its `lanes` entries) to every output element of `task`. */
+export function fillTask(task: ChunkTask, fill: readonly (number | bigint)[], dst: Entries): void {
+  const lanes = fill.length;
+  const f = task.factors;
+  const put = (o: number) => {
+    for (let l = 0; l < lanes; l++) dst[o * lanes + l] = fill[l]!;
+  };
+  const walk = (level: number, o: number): void => {
+    if (level === f.length) {
+      put(o);
+      return;
+    }
+    const fac = f[level]!;
+    for (let k = 0; k < fac.count; k++) {
+      walk(level + 1, o + (fac.kind === "range" ? k * fac.outStride : fac.out[k]!));
+    }
+  };
+  walk(0, task.outOffset);
+}
 
 /**
  * Copies the output elements of `task` (entries `src`, `lanes` per element) into `dst` compactly,

@@ -16,17 +16,41 @@ import { ZarrPlanError } from "../errors.js";
 import type { DataType } from "../format/dtype.js";
 import type { NDArray } from "../format/ndarray.js";
 import type { SelectionKind } from "./indexing.js";
-import type { MaskLike, SelectionItem } from "./selection.js";
+import { isNDArray, type MaskLike, type SelectionItem } from "./selection.js";
 import type { ArraySource, ReadOptions } from "./source.js";
 import { compose, type IndexTransform, identity } from "./transform.js";
 
 /**
- * Executes lazy arrays: turns a view into data. `src/exec/read.ts` provides the default one
- * (chunk by chunk, bounded concurrency); a multi-array optimizer can provide another. An executor
- * must honour `lazy.transform` exactly (C-order output of `lazy.shape` and `lazy.dtype`).
+ * Executes lazy arrays: turns a view into data. `src/exec` provides the default one (a one-read
+ * plan of `src/exec/execute.ts`; `src/exec/read.ts` also has a simple chunk-by-chunk executor). An
+ * executor must honour `lazy.transform` exactly (C-order output of `lazy.shape` and `lazy.dtype`).
  */
 export interface Executor {
   read(lazy: LazyArray, options?: ReadOptions): Promise<NDArray>;
+}
+
+/**
+ * One recorded selection step of a lazy array (`get`, `oindex`, `vindex` or `mask` and its items,
+ * copied when the selection was made), so a view can be written to a plan file and replayed.
+ */
+export interface LazyOp {
+  readonly kind: SelectionKind;
+  readonly selection: readonly SelectionItem[];
+}
+
+/** A copy of a selection item that later changes to the caller's arrays cannot affect. */
+function snapshotItem(item: unknown): SelectionItem {
+  if (ArrayBuffer.isView(item)) return (item as unknown as { slice(): SelectionItem }).slice();
+  if (Array.isArray(item)) return item.map(snapshotItem) as unknown as SelectionItem;
+  if (isNDArray(item)) {
+    return Object.freeze({
+      ...item,
+      data: item.data.slice(),
+      shape: [...item.shape],
+      strides: [...item.strides],
+    }) as SelectionItem;
+  }
+  return item as SelectionItem;
 }
 
 let defaultExecutor: Executor | undefined;
@@ -73,11 +97,22 @@ export class LazyArray {
   readonly transform: IndexTransform;
   /** Runs `read()`. */
   readonly executor: Executor;
+  /**
+   * The selections that made this view from the whole array (`[]` for {@link lazy}); `undefined`
+   * for a view built from an arbitrary transform, which then cannot be saved in a plan file.
+   */
+  readonly ops: readonly LazyOp[] | undefined;
 
   /**
+   * @param ops the recorded selections that produce `transform` from the identity (see {@link ops}).
    * @throws RangeError when `transform.outputShape` is not `source.shape`.
    */
-  constructor(source: ArraySource, transform: IndexTransform, executor: Executor) {
+  constructor(
+    source: ArraySource,
+    transform: IndexTransform,
+    executor: Executor,
+    ops?: readonly LazyOp[],
+  ) {
     const s = source.shape;
     if (
       transform.outputShape.length !== s.length ||
@@ -90,6 +125,7 @@ export class LazyArray {
     this.source = source;
     this.transform = transform;
     this.executor = executor;
+    this.ops = ops === undefined ? undefined : Object.freeze([...ops]);
     Object.freeze(this);
   }
 
@@ -116,11 +152,10 @@ export class LazyArray {
   }
 
   private with(kind: SelectionKind, items: readonly SelectionItem[]): LazyArray {
-    return new LazyArray(
-      this.source,
-      compose(this.transform, { kind, items }, this.source.path),
-      this.executor,
-    );
+    const transform = compose(this.transform, { kind, items }, this.source.path);
+    const op =
+      this.ops && Object.freeze({ kind, selection: Object.freeze(items.map(snapshotItem)) });
+    return new LazyArray(this.source, transform, this.executor, op && [...this.ops!, op]);
   }
 
   /**
@@ -203,5 +238,5 @@ export class LazyArray {
  * `src/exec/read.ts` at the time of the read.
  */
 export function lazy(source: ArraySource, executor?: Executor): LazyArray {
-  return new LazyArray(source, identity(source.shape), executor ?? deferredExecutor);
+  return new LazyArray(source, identity(source.shape), executor ?? deferredExecutor, []);
 }

@@ -21,7 +21,7 @@ import { z } from "zod";
 import { ZarrPlanError } from "../errors.js";
 import { formatPath } from "../format/metadata/issues.js";
 import type { NDArray } from "../format/ndarray.js";
-import type { SelectionKind } from "./indexing.js";
+import type { LazyOp } from "./lazy.js";
 import {
   ellipsis,
   isNDArray,
@@ -31,11 +31,7 @@ import {
   slice,
 } from "./selection.js";
 
-/** One selection step of a lazy array, as recorded by `LazyArray.ops`. */
-export interface LazyOp {
-  readonly kind: SelectionKind;
-  readonly selection: readonly SelectionItem[];
-}
+export type { LazyOp } from "./lazy.js";
 
 /** Nested JSON lists of integers or booleans. */
 export type JsonNested = readonly (number | boolean | JsonNested)[];
@@ -213,6 +209,12 @@ function ndToNested(a: NDArray, where: string): JsonItem {
   const bool = a.dtype.name === "bool";
   const d = a.data as unknown as ArrayLike<number | bigint>;
   const shape = a.shape;
+  if (bool && shape.some((s) => s === 0)) {
+    throw new ZarrPlanError(
+      "ERR_PLAN_NOT_SERIALIZABLE",
+      `${where}: an empty boolean array of shape [${shape}] reads back from JSON as an index array`,
+    );
+  }
   if (shape.slice(0, -1).some((s) => s === 0)) {
     throw new ZarrPlanError(
       "ERR_PLAN_NOT_SERIALIZABLE",

@@ -336,7 +336,7 @@ function applyOp(view: LazyArray, op: LazyOp): LazyArray {
 }
 
 function opsOf(view: LazyArray, where: string): readonly LazyOp[] {
-  const ops = (view as unknown as { ops?: readonly LazyOp[] }).ops;
+  const ops = view.ops;
   if (!ops) {
     throw new ZarrPlanError(
       "ERR_PLAN_NOT_SERIALIZABLE",

@@ -1,6 +1,7 @@
 /** The chunk-by-chunk executor (src/exec/read.ts): dtypes and lanes, fill values, concurrency, abort. */
 import { describe, expect, it } from "vitest";
 import { AbortError, ZarrPlanError } from "../../../src/errors.js";
+import { planExecutor } from "../../../src/exec/execute.js";
 import {
   chunkExecutor,
   DEFAULT_CONCURRENCY,
@@ -17,8 +18,9 @@ import { iota, MemorySource, ndarray } from "../../helpers/memory-source.js";
 const entries = (a: NDArray) => Array.from(a.data as ArrayLike<number | bigint>);
 
 describe("registration", () => {
-  it("importing src/exec/read.ts registers the default executor", () => {
-    expect(getDefaultExecutor()).toBe(chunkExecutor);
+  it("importing src/exec/read.ts registers the plan executor (lazy.read() is a one-read plan)", () => {
+    expect(getDefaultExecutor()).toBe(planExecutor);
+    expect(chunkExecutor.read).toBe(readLazy);
     expect(DEFAULT_CONCURRENCY).toBe(16);
   });
 });
