@@ -1,16 +1,10 @@
 /**
- * The query-plan API as `explain` and `run` use it, looked up on the public API at run time.
- *
- * The planner (`plan({name: lazyArray})` → a Plan with `explain()`, `explainText()`, `toJSON()`,
- * `read()`, and `Plan.fromJSON(json)`) is being built; until `src/index.ts` exports it, `planApi()`
- * returns `undefined`, `explain` prints what the lazy view knows, and `run` reports that it is not
- * available. Once it is exported, replace this module by typed imports of `plan` and `Plan`: the
- * commands only use {@link PlanApi}.
+ * The query-plan API as `explain` uses it: `plan({name: lazyArray})` and `Plan.fromJSON(json)`.
  * @module
  */
 
 import type { LazyArray, NDArray, ReadOptions } from "../index.js";
-import * as api from "../index.js";
+import { Plan, plan } from "../index.js";
 
 /** A plan: several named lazy reads, explained and executed together. */
 export interface PlanLike {
@@ -30,22 +24,11 @@ export interface PlanApi {
   fromJSON(json: unknown): PlanLike | Promise<PlanLike>;
 }
 
-type Fn = (...args: unknown[]) => unknown;
-
-function isFn(v: unknown): v is Fn {
-  return typeof v === "function";
-}
-
-/** The Plan API when the public API exports it (`plan` and `Plan.fromJSON`), else `undefined`. */
+/** The plan API of the public entry point. */
 export function planApi(): PlanApi | undefined {
-  const ns = api as unknown as Record<string, unknown>;
-  const plan = ns.plan;
-  const Plan = ns.Plan as { fromJSON?: unknown } | undefined;
-  const fromJSON = Plan?.fromJSON;
-  if (!isFn(plan) || !isFn(fromJSON)) return undefined;
   return {
-    plan: (reads) => plan(reads) as PlanLike,
-    fromJSON: (json) => fromJSON.call(Plan, json) as PlanLike | Promise<PlanLike>,
+    plan: (reads) => plan(reads),
+    fromJSON: (json) => Plan.fromJSON(json),
   };
 }
 

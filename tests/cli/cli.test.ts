@@ -22,7 +22,6 @@ import { join } from "node:path";
 import { decode } from "fast-png";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { VIRIDIS } from "../../src/cli/colormap.js";
-import * as api from "../../src/index.js";
 import { dataType, type NDArray, readNpy, writeNpy } from "../../src/index.js";
 import { type StaticServer, startStaticServer } from "../helpers/static-server.js";
 
@@ -516,11 +515,101 @@ describe.concurrent("errors: one line on stderr, exit code 1 (runtime) or 2 (usa
     expect(r.stderr.split("\n")[0]).toMatch(/^error: array "geoid": index 900/);
     expect(r.stderr).toMatch(/\n\s+at /);
   });
-  it.skipIf("plan" in api)("run answers 'not available yet' (no Plan API exported)", async () => {
+});
+
+describe("run: saved plan files", () => {
+  const planFile = (name: string, body: unknown) => {
+    writeFileSync(out(name), JSON.stringify(body));
+    return out(name);
+  };
+  const body = (store: string) => ({
+    store,
+    reads: {
+      region: { array: "geoid", ops: [{ get: ["500:510", "680:700:2"] }] },
+      points: {
+        array: "geoid",
+        ops: [
+          {
+            vindex: [
+              [10, 300, 700],
+              [5, 720, 1439],
+            ],
+          },
+        ],
+      },
+      lat: { array: "lat", ops: [{ get: ["500:510"] }] },
+    },
+  });
+  const expectedGeoid = () => readNpy(readFileSync(join(DATA, "datasets/egm96_geoid.npy")));
+
+  async function check(dir: string): Promise<void> {
+    const g = expectedGeoid().data as Float32Array;
+    const region = readNpy(readFileSync(join(dir, "region.npy")));
+    expect(region.shape).toEqual([10, 10]);
+    const r = region.data as Float32Array;
+    for (let i = 0; i < 10; i++)
+      for (let j = 0; j < 10; j++) expect(r[i * 10 + j]).toBe(g[(500 + i) * 1440 + 680 + 2 * j]);
+    const pts = readNpy(readFileSync(join(dir, "points.npy"))).data as Float32Array;
+    expect(Array.from(pts)).toEqual([g[10 * 1440 + 5], g[300 * 1440 + 720], g[700 * 1440 + 1439]]);
+    expect(readNpy(readFileSync(join(dir, "lat.npy"))).shape).toEqual([10]);
+  }
+
+  it("through the filesystem, with --json figures", async () => {
+    const r = await cli("run", planFile("p.json", body(EGM96)), "--out", out("run-fs"), "--json");
+    expectOk(r);
+    const figures = JSON.parse(r.stdout) as {
+      requests: number;
+      bytes: number;
+      wallMs: number;
+      outputs: unknown[];
+    };
+    expect(figures.outputs).toHaveLength(3);
+    expect(figures.requests).toBeGreaterThan(0);
+    expect(figures.bytes).toBeGreaterThan(0);
+    await check(out("run-fs"));
+  });
+  it("through HTTP", async () => {
+    const server = await startStaticServer(join(DATA, "datasets"));
+    try {
+      const r = await cli(
+        "run",
+        planFile("p-http.json", body(`${server.url}egm96.zarr/`)),
+        "--out",
+        out("run-http"),
+      );
+      expectOk(r);
+      expect(r.stdout).toMatch(/region: float32 \[10, 10\]/);
+      await check(out("run-http"));
+    } finally {
+      await server.close();
+    }
+  });
+  it("a bad plan file is one line, naming the offending member", async () => {
     expectOneLineError(
-      await cli("run", out("plan.json"), "--out", out("run")),
-      2,
-      /not available yet/,
+      await cli("run", planFile("bad.json", { store: 3 }), "--out", out("x")),
+      1,
+      /store/,
+    );
+    expectOneLineError(
+      await cli(
+        "run",
+        planFile("bad2.json", {
+          store: EGM96,
+          reads: { a: { array: "geoid", ops: [{ get: ["0:1:0", 0] }] } },
+        }),
+        "--out",
+        out("x"),
+      ),
+      1,
+      /step|0:1:0/,
+    );
+  });
+  it("a plan file that is not JSON", async () => {
+    writeFileSync(out("nojson.json"), "{ nope");
+    expectOneLineError(
+      await cli("run", out("nojson.json"), "--out", out("x")),
+      1,
+      /cannot read plan/,
     );
   });
 });

@@ -1,22 +1,18 @@
 /**
- * `zarr-plan run PLAN.json --out DIR`: executes a saved plan (`Plan.toJSON()`), writing each named
- * result to `DIR/<name>.npy`. Needs the query planner on the public API (see `plan-api.ts`); until
- * then it reports that it is not available (exit code 2).
+ * `zarr-plan run PLAN.json --out DIR [--json]`: executes a saved plan (`Plan.toJSON()`, see docs/plans.md),
+ * writing each named result to `DIR/<name>.npy`; `--json` prints the figures (requests, bytes, wall time).
  * @module
  */
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Command } from "commander";
+import { CountingStore, Plan } from "../../index.js";
 import type { Io } from "../context.js";
 import { bytesText, dtypeLabel, shapeText } from "../describe.js";
-import { CliError, UsageError } from "../errors.js";
+import { CliError } from "../errors.js";
 import { writeOutput } from "../output/index.js";
 import { npyWriter } from "../output/npy.js";
-import { planApi, planResults } from "../plan-api.js";
-
-/** Message of `run` while the planner is not exported. */
-export const RUN_NOT_AVAILABLE =
-  "run: not available yet: this build of zarr-plan exports no query planner (plan, Plan.fromJSON)";
+import { storeFromArg } from "../store-from-arg.js";
 
 /** A result name as a file name (path separators replaced). */
 function fileName(name: string): string {
@@ -29,28 +25,63 @@ export function runCommand(cmd: Command, io: Io): void {
     .description("execute a saved plan (PLAN.json from Plan.toJSON()); one .npy per read in DIR")
     .argument("<plan>", "plan file (JSON)")
     .requiredOption("-o, --out <dir>", "output directory (created when missing)")
-    .action(async (planFile: string, opts: { out: string }) => {
-      const api = planApi();
-      if (!api) throw new UsageError(RUN_NOT_AVAILABLE);
+    .option("--json", "print the figures (requests, bytes, wall time, outputs) as JSON")
+    .action(async (planFile: string, opts: { out: string; json?: boolean }) => {
       let json: unknown;
       try {
         json = JSON.parse(await readFile(planFile, "utf8"));
       } catch (e) {
         throw new CliError(
           `cannot read plan "${planFile}": ${e instanceof Error ? e.message : e}`,
-          {
-            cause: e,
-          },
+          { cause: e },
         );
       }
-      const plan = await api.fromJSON(json);
-      const results = planResults(await plan.read({ signal: io.signal }));
+      const counters = new Map<string, CountingStore>();
+      const t0 = performance.now();
+      const plan = await Plan.fromJSON(json, {
+        signal: io.signal,
+        openStore: async (location) => {
+          const store = new CountingStore(await storeFromArg(location));
+          counters.set(location, store);
+          return store;
+        },
+      });
+      const results = await plan.read({ signal: io.signal });
+      const wallMs = performance.now() - t0;
       await mkdir(opts.out, { recursive: true });
-      for (const [name, array] of results) {
+      const outputs: {
+        name: string;
+        file: string;
+        shape: readonly number[];
+        dtype: string;
+        bytes: number;
+      }[] = [];
+      for (const [name, array] of Object.entries(results)) {
         const file = join(opts.out, fileName(name));
         const bytes = await writeOutput(file, npyWriter, array, {});
+        outputs.push({ name, file, shape: array.shape, dtype: dtypeLabel(array.dtype), bytes });
+        if (!opts.json) {
+          io.stdout(
+            `${name}: ${dtypeLabel(array.dtype)} ${shapeText(array.shape)} → ${file} (${bytesText(bytes)})\n`,
+          );
+        }
+      }
+      const stores = [...counters].map(([location, s]) => ({
+        store: location,
+        requests: s.requests,
+        rangeRequests: s.rangeRequests,
+        bytes: s.bytes,
+        maxInFlight: s.maxInFlight,
+      }));
+      const requests = stores.reduce((a, s) => a + s.requests, 0);
+      const bytes = stores.reduce((a, s) => a + s.bytes, 0);
+      if (opts.json) {
         io.stdout(
-          `${name}: ${dtypeLabel(array.dtype)} ${shapeText(array.shape)} → ${file} (${bytesText(bytes)})\n`,
+          `${JSON.stringify({ wallMs: Math.round(wallMs * 10) / 10, requests, bytes, stores, outputs }, null, 2)}\n`,
+        );
+      } else {
+        io.stdout(
+          `${requests} requests, ${bytesText(bytes)} read, ${wallMs.toFixed(0)} ms (metadata included)\n`,
         );
       }
     });
