@@ -2,29 +2,16 @@
  * Filling NDArray regions with a scalar of their data type.
  * @module
  */
+import { fillEntries } from "../exec/scatter.js";
 import type { Scalar } from "../format/dtype.js";
 import { type NDArray, shapeSize } from "../format/ndarray.js";
 
-/** The TypedArray entries (`dtype.lanes` of them) that encode one scalar of the array's dtype. */
+/**
+ * The TypedArray entries (`dtype.lanes` of them) that encode one scalar of the array's dtype.
+ * @throws ZarrPlanError `ERR_FILL_VALUE` when `value` is not a scalar of that dtype.
+ */
 export function scalarLanes(a: Pick<NDArray, "dtype">, value: Scalar): (number | bigint)[] {
-  const dt = a.dtype;
-  if (dt.name === "bytes") {
-    const out = new Array<number>(dt.lanes).fill(0);
-    if (value instanceof Uint8Array)
-      for (let i = 0; i < Math.min(value.length, dt.lanes); i++) out[i] = value[i]!;
-    return out;
-  }
-  if (dt.lanes === 2) {
-    const [re, im] = Array.isArray(value)
-      ? (value as readonly [number, number])
-      : [Number(value), 0];
-    return [re, im];
-  }
-  if (dt.name === "int64" || dt.name === "uint64") {
-    return [typeof value === "bigint" ? value : BigInt(Math.trunc(Number(value)))];
-  }
-  if (typeof value === "boolean") return [value ? 1 : 0];
-  return [Number(value)];
+  return fillEntries(a.dtype, value);
 }
 
 /** Sets every element of `a` (honouring strides and offset) to `value`. */
