@@ -4,44 +4,25 @@
  * Follows "A Simple File Format for NumPy Arrays" (numpy.lib.format, NEP 1).
  * @module
  */
-import { allocate, type DataType, type DataTypeName, dataType, toBytes, viewAs } from "./dtype.js";
+import { allocate, type DataType, toBytes, viewAs } from "./dtype.js";
+import { parseV2DType, toV2DType } from "./metadata/v2-dtype.js";
 import { cStrides, fStrides, type NDArray, shapeSize, toCOrder } from "./ndarray.js";
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59];
 
-const DESCR: Record<string, DataTypeName> = {
-  b1: "bool",
-  i1: "int8",
-  i2: "int16",
-  i4: "int32",
-  i8: "int64",
-  u1: "uint8",
-  u2: "uint16",
-  u4: "uint32",
-  u8: "uint64",
-  f2: "float16",
-  f4: "float32",
-  f8: "float64",
-  c8: "complex64",
-  c16: "complex128",
-};
-
 /** The NumPy `descr` string of a data type, little-endian (`"<f4"`, `"|b1"`, `"|S8"`). */
 export function npyDescr(dt: DataType): string {
-  if (dt.name === "bytes") return `|S${dt.itemSize}`;
-  const code = Object.entries(DESCR).find(([, n]) => n === dt.name)![0];
-  return `${dt.itemSize === 1 ? "|" : "<"}${code}`;
+  return toV2DType(dt, "little");
 }
 
-/** The data type of a NumPy `descr` string, and whether its bytes are big-endian. */
+/**
+ * The data type of a NumPy `descr` string, and whether its bytes are big-endian.
+ * @throws TypeError for a descr zarr-plan has no data type for.
+ */
 export function parseNpyDescr(descr: string): { dtype: DataType; bigEndian: boolean } {
-  const m = /^([<>|=])([a-zA-Z])(\d+)$/.exec(descr);
-  if (!m) throw new TypeError(`unsupported .npy descr ${JSON.stringify(descr)}`);
-  const [, order, kind, size] = m as unknown as [string, string, string, string];
-  if (kind === "S") return { dtype: dataType("bytes", Number(size)), bigEndian: false };
-  const name = DESCR[`${kind}${size}`];
-  if (!name) throw new TypeError(`unsupported .npy descr ${JSON.stringify(descr)}`);
-  return { dtype: dataType(name), bigEndian: order === ">" };
+  const parsed = parseV2DType(descr.replace(/^=/, "<"));
+  if (!parsed) throw new TypeError(`unsupported .npy descr ${JSON.stringify(descr)}`);
+  return { dtype: parsed.dataType, bigEndian: parsed.endian === "big" };
 }
 
 /**
