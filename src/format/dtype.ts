@@ -34,6 +34,24 @@ export type DataTypeName =
   | "complex128"
   | "bytes";
 
+/** Every data type name except v2's fixed-length `"bytes"`, in the order of the Zarr v3 core spec. */
+export const NUMERIC_DATA_TYPES: readonly Exclude<DataTypeName, "bytes">[] = Object.freeze([
+  "bool",
+  "int8",
+  "int16",
+  "int32",
+  "int64",
+  "uint8",
+  "uint16",
+  "uint32",
+  "uint64",
+  "float16",
+  "float32",
+  "float64",
+  "complex64",
+  "complex128",
+]);
+
 /** The runtime's `Float16Array` constructor, when it has one (Node ≥ 24, recent browsers). */
 interface Float16ArrayLike extends ArrayLike<number> {
   readonly BYTES_PER_ELEMENT: number;

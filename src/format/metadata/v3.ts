@@ -7,7 +7,7 @@
  */
 import { z } from "zod";
 import { MetadataError, UnsupportedDataTypeError } from "../../errors.js";
-import { type DataType, type DataTypeName, dataType } from "../dtype.js";
+import { type DataType, type DataTypeName, dataType, NUMERIC_DATA_TYPES } from "../dtype.js";
 import type {
   ArrayMetadata,
   ChunkKeyEncoding,
@@ -21,22 +21,7 @@ import { IssueList, isJsonObject, type JsonObject } from "./issues.js";
 import { decodeJsonObject } from "./json.js";
 
 /** Data type names of the Zarr v3 core specification ("Data types") that zarr-plan supports. */
-export const V3_DATA_TYPES: ReadonlySet<string> = new Set<DataTypeName>([
-  "bool",
-  "int8",
-  "int16",
-  "int32",
-  "int64",
-  "uint8",
-  "uint16",
-  "uint32",
-  "uint64",
-  "float16",
-  "float32",
-  "float64",
-  "complex64",
-  "complex128",
-]);
+export const V3_DATA_TYPES: ReadonlySet<string> = new Set<DataTypeName>(NUMERIC_DATA_TYPES);
 
 const ARRAY_KEYS = new Set([
   "zarr_format",

@@ -6,6 +6,7 @@ import {
   type DataType,
   type DataTypeName,
   dataType,
+  NUMERIC_DATA_TYPES,
   type Scalar,
 } from "../../../src/format/dtype.js";
 import type { CodecSpec } from "../../../src/format/model.js";
@@ -20,24 +21,7 @@ export const FIXTURES = existsSync(
   : "/work/shared/fixtures";
 
 /** Every data type of the library, with `|S8` as bytes. */
-export const ALL_DTYPES: DataType[] = (
-  [
-    "bool",
-    "int8",
-    "int16",
-    "int32",
-    "int64",
-    "uint8",
-    "uint16",
-    "uint32",
-    "uint64",
-    "float16",
-    "float32",
-    "float64",
-    "complex64",
-    "complex128",
-  ] as DataTypeName[]
-)
+export const ALL_DTYPES: DataType[] = [...NUMERIC_DATA_TYPES]
   .map((n) => dataType(n))
   .concat([dataType("bytes", 8)]);
 

@@ -3,7 +3,7 @@
  * identically; region writes do read-modify-write; chunks equal to the fill value are not stored.
  */
 import { describe, expect, it } from "vitest";
-import { type DataTypeName, dataType } from "../../../src/format/dtype.js";
+import { type DataTypeName, dataType, NUMERIC_DATA_TYPES } from "../../../src/format/dtype.js";
 import { cStrides, type NDArray, zeros } from "../../../src/format/ndarray.js";
 import {
   createArray,
@@ -15,22 +15,7 @@ import {
 import { MemoryStore } from "../../../src/store/memory.js";
 import { diffArrays } from "../../helpers/compare.js";
 
-const DTYPES: DataTypeName[] = [
-  "bool",
-  "int8",
-  "int16",
-  "int32",
-  "int64",
-  "uint8",
-  "uint16",
-  "uint32",
-  "uint64",
-  "float16",
-  "float32",
-  "float64",
-  "complex64",
-  "complex128",
-];
+const DTYPES: DataTypeName[] = [...NUMERIC_DATA_TYPES];
 
 /** Distinct values per element (bools alternate), so any indexing or byte-order mistake shows. */
 function sample(name: DataTypeName, shape: number[], bytesLength = 0): NDArray {
