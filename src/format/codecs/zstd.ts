@@ -1,7 +1,10 @@
 /**
  * The `zstd` bytes→bytes codec (one Zstandard frame, RFC 8878), as v3 `zstd` (zarr-extensions
  * "zstd" codec: `level`, `checksum`) and v2 `numcodecs.zstd` (numcodecs `Zstd`).
- * Compression and decompression use the numcodecs.js WebAssembly build of libzstd.
+ * Compression uses the numcodecs.js WebAssembly build of libzstd. Decompression of a frame that
+ * states its content size (what `ZSTD_compress` writes, so every zarr-python, tensorstore and
+ * zarr-plan chunk) uses the faster `@thewtex/zstddec` build; anything else (no size, several
+ * frames, corrupt data) goes through numcodecs.js, which gives the exact error.
  * @module
  */
 import { CodecError } from "../../errors.js";
@@ -9,7 +12,7 @@ import type { CodecSpec } from "../model.js";
 import { xxh64Low32 } from "./checksums.js";
 import type { BytesToBytesCodec, CodecContext } from "./types.js";
 import { ConfigReader, toCodecError, writeU32LE } from "./util.js";
-import { zstdWasm } from "./wasm.js";
+import { zstdSizedDecoder, zstdWasm } from "./wasm.js";
 
 /**
  * Compresses `bytes` into one zstd frame at `level` (0 → libzstd's default 3; negative levels
@@ -42,10 +45,38 @@ export async function zstdCompress(
   return out;
 }
 
+/** Largest content size the sized decoder is trusted with (bytes); larger frames use numcodecs. */
+const SIZED_DECODE_LIMIT = 1 << 30;
+
+/**
+ * The Frame_Content_Size of the zstd frame at the start of `bytes` (RFC 8878 §3.1.1.1), or
+ * `undefined` when the frame does not state it or `bytes` does not start with a zstd frame.
+ */
+export function zstdFrameContentSize(bytes: Uint8Array): number | undefined {
+  if (bytes.length < 6 || bytes[0] !== 0x28 || bytes[1] !== 0xb5 || bytes[2] !== 0x2f) return;
+  if (bytes[3] !== 0xfd) return;
+  const fhd = bytes[4]!;
+  const fcsFlag = fhd >> 6;
+  const single = (fhd >> 5) & 1;
+  const fcsSize = fcsFlag === 0 ? single : 1 << fcsFlag;
+  if (fcsSize === 0) return;
+  const at = 5 + (single ? 0 : 1) + [0, 1, 2, 4][fhd & 3]!;
+  if (bytes.length < at + fcsSize) return;
+  let v = 0;
+  for (let i = fcsSize - 1; i >= 0; i--) v = v * 256 + bytes[at + i]!;
+  return fcsSize === 2 ? v + 256 : v;
+}
+
 /** Decompresses zstd frames (content checksums are verified when present). */
 export async function zstdDecompress(bytes: Uint8Array): Promise<Uint8Array> {
   if (bytes.length < 4)
     throw new Error(`${bytes.length} bytes is too short for a zstd frame (truncated)`);
+  const size = zstdFrameContentSize(bytes);
+  if (size !== undefined && size > 0 && size <= SIZED_DECODE_LIMIT) {
+    const out = (await zstdSizedDecoder()).decode(bytes, size);
+    // A corrupt frame, or more than one frame, gives another length: numcodecs says why.
+    if (out.length === size) return out;
+  }
   const codec = await zstdWasm(1);
   return codec.decode(bytes);
 }

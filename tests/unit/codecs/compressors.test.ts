@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { ChecksumError, CodecError, MetadataError } from "../../../src/errors.js";
 import { createCodec, createCodecPipeline } from "../../../src/format/codecs/index.js";
 import type { BytesToBytesCodec } from "../../../src/format/codecs/types.js";
+import { zstdFrameContentSize } from "../../../src/format/codecs/zstd.js";
 import { dataType } from "../../../src/format/dtype.js";
 
 const ctx = { key: "grp/arr/c/1/2" };
@@ -137,6 +138,48 @@ describe("zstd / numcodecs.zstd", () => {
     await rejects(z.decode(enc.slice(0, enc.length >> 1), ctx), CodecError, "zstd");
     await rejects(z.decode(new Uint8Array(2), ctx), CodecError, "zstd");
     await rejects(z.decode(text(64), ctx), CodecError, "zstd");
+  });
+});
+
+describe("zstd frame sizes and the sized fast path", () => {
+  /** A frame of one raw block without Frame_Content_Size (as streaming compressors write). */
+  const rawFrame = (content: Uint8Array, withSize: boolean): Uint8Array => {
+    const head = withSize
+      ? [0x28, 0xb5, 0x2f, 0xfd, 0x20 | 0x00, content.length] // single segment, 1-byte FCS
+      : [0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x50]; // no FCS, window descriptor
+    const bh = 1 | (content.length << 3); // last block, raw
+    return new Uint8Array([...head, bh & 0xff, (bh >> 8) & 0xff, bh >> 16, ...content]);
+  };
+  it("reads Frame_Content_Size of 1, 2, 4 bytes, and none", async () => {
+    for (const n of [1, 200, 300, 70_000, 1_000_000]) {
+      const enc = await b2b("zstd", { level: 1 }).encode(text(n), ctx);
+      expect(zstdFrameContentSize(enc)).toBe(n);
+    }
+    const content = text(100);
+    expect(zstdFrameContentSize(rawFrame(content, true))).toBe(100);
+    expect(zstdFrameContentSize(rawFrame(content, false))).toBeUndefined();
+    expect(zstdFrameContentSize(new Uint8Array([1, 2, 3, 4, 5, 6, 7]))).toBeUndefined();
+  });
+  it("decodes frames without a stated size, and concatenated frames, through numcodecs", async () => {
+    const z = b2b("zstd", {});
+    const content = text(100);
+    expect(await z.decode(rawFrame(content, false), ctx)).toEqual(content);
+    expect(await z.decode(rawFrame(content, true), ctx)).toEqual(content);
+    const a = await z.encode(text(5_000), ctx);
+    const b = await z.encode(text(7_000).reverse(), ctx);
+    const both = new Uint8Array(a.length + b.length);
+    both.set(a);
+    both.set(b, a.length);
+    const want = new Uint8Array(12_000);
+    want.set(text(5_000));
+    want.set(text(7_000).reverse(), 5_000);
+    expect(await z.decode(both, ctx)).toEqual(want);
+  });
+  it("a frame stating a wrong size is an error, not a short or padded result", async () => {
+    const z = b2b("zstd", {});
+    const lying = rawFrame(text(100), true);
+    lying[5] = 120;
+    await rejects(z.decode(lying, ctx), CodecError, "zstd");
   });
 });
 
