@@ -12,6 +12,13 @@ import "./exec/read.js";
 import "./exec/execute.js";
 
 export * from "./errors.js";
+export {
+  configureDecodeWorkers,
+  DEFAULT_DECODE_MIN_BYTES,
+  DecodePool,
+  type DecodeWorkerOptions,
+  decodePool,
+} from "./exec/decode-pool.js";
 export { describeRange, FetchError } from "./exec/errors.js";
 export {
   DEFAULT_DECODE_CONCURRENCY,

@@ -33,6 +33,7 @@ import type { ChunkTask } from "../plan/partition.js";
 import { Plan, type PlanReadOptions, setPlanRuntime } from "../plan/plan.js";
 import type { ArraySource, ReadOptions } from "../plan/source.js";
 import type { AnyStore } from "../store/types.js";
+import { decodePool } from "./decode-pool.js";
 import { FetchError } from "./errors.js";
 import { AbortScope, abortErrorOf, Limiter, linkedController, raceAbort } from "./limiter.js";
 import {
@@ -47,14 +48,16 @@ import {
 import { RequestFailure, type RetryPolicy, retryPolicy, schedulerOf } from "./scheduler.js";
 
 /**
- * Default limit of decodes in progress across all executions: the number of logical CPUs
- * (`navigator.hardwareConcurrency`, 4 when unknown), at least 2. Decoding runs on the calling
- * thread; the limit bounds the decoded chunks held at once and lets asynchronous codecs overlap.
+ * Default limit of decodes in progress across all executions: twice the number of logical CPUs
+ * (`navigator.hardwareConcurrency`, 4 when unknown), at least 4. Decompression runs on the decode
+ * workers (`decode-pool.ts`), so two chunks per worker keep each busy while the other's result
+ * is scattered; the limit also bounds the decoded chunks held at once.
  */
 export const DEFAULT_DECODE_CONCURRENCY = Math.max(
-  2,
-  (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ??
-    4,
+  4,
+  2 *
+    ((globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator
+      ?.hardwareConcurrency ?? 4),
 );
 
 const decodeLimiter = new Limiter(DEFAULT_DECODE_CONCURRENCY);
@@ -339,7 +342,7 @@ class Run {
       return;
     }
     await this.decode(async () => {
-      const chunk = await a.pipeline!.decode(bytes, { key: obj.key });
+      const chunk = await decodePool.decode(a.pipeline!, bytes, obj.key);
       for (const u of obj.uses) this.scatter(u, obj, obj.coords, chunk.data);
     });
   }
@@ -432,7 +435,7 @@ class Run {
     const sh = this.array(obj).sharding!;
     const need = obj.inner[i]!;
     return this.decode(async () => {
-      const chunk = await sh.innerPipeline.decode(bytes, { key: obj.key });
+      const chunk = await decodePool.decode(sh.innerPipeline, bytes, obj.key);
       for (const u of need.uses) this.scatter(u, obj, need.coords, chunk.data);
     });
   }

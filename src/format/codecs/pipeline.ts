@@ -29,6 +29,14 @@ import {
   toCodecError,
 } from "./util.js";
 
+/** The bytes→bytes codecs of a pipeline in serialisable form (see {@link CodecPipeline.bytesStage}). */
+export interface BytesStage {
+  /** The bytes→bytes codecs in metadata (encoding) order. */
+  readonly codecs: readonly CodecSpec[];
+  /** The spec they were built against (the array→bytes codec's input). */
+  readonly spec: ChunkSpec;
+}
+
 /** A validated codec pipeline for chunks of one {@link ChunkSpec}. */
 export interface CodecPipeline {
   /** The spec of the decoded chunks. */
@@ -53,6 +61,23 @@ export interface CodecPipeline {
    *   not match, ChecksumError when a checksum does not match. Never returns partial data.
    */
   decode(bytes: Uint8Array, ctx: CodecContext): Promise<NDArray>;
+  /**
+   * The first half of {@link decode}: the bytes→bytes codecs (decompression, checksums), in
+   * reverse order. The result may share memory with `bytes`.
+   * @throws CodecError / ChecksumError as {@link decode}.
+   */
+  decodeBytes(bytes: Uint8Array, ctx: CodecContext): Promise<Uint8Array>;
+  /**
+   * The second half of {@link decode}: the array→bytes and array→array codecs applied to the
+   * output of {@link decodeBytes}.
+   * @throws CodecError as {@link decode}.
+   */
+  decodeArray(bytes: Uint8Array, ctx: CodecContext): Promise<NDArray>;
+  /**
+   * What a decode worker needs to rebuild the bytes→bytes codecs (`src/exec/decode-pool.ts`):
+   * their metadata form and the chunk spec they were built for. `undefined` when there are none.
+   */
+  readonly bytesStage: BytesStage | undefined;
   /**
    * Encodes one chunk (shape `spec.shape`, any strides and offset) into bytes to store.
    * The result may share memory with `chunk` (e.g. a lone little-endian `bytes` codec).
@@ -104,7 +129,16 @@ class Pipeline implements CodecPipeline {
     this.fill = scalarEntries(spec.dataType, spec.fillValue);
   }
 
+  get bytesStage(): BytesStage | undefined {
+    if (this.bytesToBytes.length === 0) return undefined;
+    return { codecs: this.bytesToBytes.map((c) => c.toJSON()), spec: this.a2bSpec };
+  }
+
   async decode(bytes: Uint8Array, ctx: CodecContext): Promise<NDArray> {
+    return this.decodeArray(await this.decodeBytes(bytes, ctx), ctx);
+  }
+
+  async decodeBytes(bytes: Uint8Array, ctx: CodecContext): Promise<Uint8Array> {
     let b = bytes;
     for (let i = this.bytesToBytes.length - 1; i >= 0; i--) {
       const c = this.bytesToBytes[i]!;
@@ -114,6 +148,10 @@ class Pipeline implements CodecPipeline {
         throw toCodecError(e, ctx.key, c.name);
       }
     }
+    return b;
+  }
+
+  async decodeArray(b: Uint8Array, ctx: CodecContext): Promise<NDArray> {
     let a: NDArray;
     try {
       a = await this.arrayToBytes.decode(b, this.a2bSpec, ctx);

@@ -1,0 +1,101 @@
+/**
+ * Entry point of a decode worker (`decode-pool.ts`): rebuilds the bytes→bytes codecs a request
+ * names (cached by their JSON form), decodes the stored bytes and transfers the result back.
+ * Runs under `node:worker_threads` or as a module Web Worker.
+ * @module
+ */
+import { ChecksumError, CodecError } from "../errors.js";
+import { createCodec } from "../format/codecs/registry.js";
+import type { BytesToBytesCodec } from "../format/codecs/types.js";
+import { type DataTypeName, dataType } from "../format/dtype.js";
+import type { WorkerError, WorkerReply, WorkerRequest } from "./decode-protocol.js";
+
+interface Port {
+  post(reply: WorkerReply, transfer: ArrayBuffer[]): void;
+}
+
+const stages = new Map<string, readonly BytesToBytesCodec[]>();
+
+function stageOf(req: WorkerRequest): readonly BytesToBytesCodec[] {
+  const id = JSON.stringify([req.codecs, req.dataType, req.itemSize, req.shape]);
+  let codecs = stages.get(id);
+  if (!codecs) {
+    const dt =
+      req.dataType === "bytes"
+        ? dataType("bytes", req.itemSize)
+        : dataType(req.dataType as DataTypeName);
+    const spec = { shape: req.shape, dataType: dt, fillValue: 0 };
+    codecs = req.codecs.map((c, i) => {
+      const codec = createCodec(c, spec, "(decode worker)", `codecs[${i}]`);
+      if (codec.kind !== "bytes_to_bytes") throw new Error(`${c.name} is not bytes→bytes`);
+      return codec;
+    });
+    stages.set(id, codecs);
+  }
+  return codecs;
+}
+
+/** The codec's own message: a CodecError's message without its "codec failed on key" prefix. */
+function ownMessage(e: CodecError, key: string): string {
+  const prefix = `${e.codec} codec failed on "${key}": `;
+  return e.message.startsWith(prefix) ? e.message.slice(prefix.length) : e.message;
+}
+
+async function handle(req: WorkerRequest, port: Port): Promise<void> {
+  let codecs: readonly BytesToBytesCodec[];
+  try {
+    codecs = stageOf(req);
+  } catch (e) {
+    const error: WorkerError = { kind: "setup", codec: "", message: String(e) };
+    port.post({ id: req.id, key: req.key, error }, []);
+    return;
+  }
+  const ctx = { key: req.key };
+  let b = req.bytes;
+  let name = "";
+  try {
+    for (let i = codecs.length - 1; i >= 0; i--) {
+      name = codecs[i]!.name;
+      b = await codecs[i]!.decode(b, ctx);
+    }
+  } catch (e) {
+    let error: WorkerError;
+    if (e instanceof ChecksumError) {
+      error = {
+        kind: "checksum",
+        codec: e.codec,
+        message: ownMessage(e, req.key),
+        expected: e.expected,
+        actual: e.actual,
+      };
+    } else if (e instanceof CodecError) {
+      error = { kind: "codec", codec: e.codec, message: ownMessage(e, req.key) };
+    } else {
+      error = { kind: "codec", codec: name, message: e instanceof Error ? e.message : String(e) };
+    }
+    port.post({ id: req.id, key: req.key, error }, []);
+    return;
+  }
+  // Transfer the result's buffer when it owns it alone; otherwise copy out.
+  const owned = b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? b : new Uint8Array(b);
+  port.post({ id: req.id, key: req.key, bytes: owned }, [owned.buffer as ArrayBuffer]);
+}
+
+const proc = (globalThis as { process?: { versions?: { node?: string } } }).process;
+if (typeof proc?.versions?.node === "string") {
+  const name = "node:worker_threads";
+  const { parentPort } = (await import(
+    /* @vite-ignore */ name
+  )) as typeof import("node:worker_threads");
+  if (parentPort) {
+    const port: Port = { post: (r, t) => parentPort.postMessage(r, t) };
+    parentPort.on("message", (req: WorkerRequest) => void handle(req, port));
+  }
+} else {
+  const self = globalThis as unknown as {
+    postMessage(r: WorkerReply, t: ArrayBuffer[]): void;
+    onmessage: ((e: MessageEvent<WorkerRequest>) => void) | null;
+  };
+  const port: Port = { post: (r, t) => self.postMessage(r, t) };
+  self.onmessage = (e) => void handle(e.data, port);
+}

@@ -1,0 +1,143 @@
+/**
+ * The decode worker pool: same bytes and same typed errors as decoding on the calling thread,
+ * custom codecs stay on the calling thread, and whole datasets read identically through workers.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { ChecksumError, CodecError } from "../../../src/errors.js";
+import { DecodePool, decodePool } from "../../../src/exec/decode-pool.js";
+import { createCodecPipeline, registerCodec } from "../../../src/format/codecs/index.js";
+import type { BytesToBytesCodec } from "../../../src/format/codecs/types.js";
+import { dataType } from "../../../src/format/dtype.js";
+import type { CodecSpec } from "../../../src/format/model.js";
+import { readNpy } from "../../../src/format/npy.js";
+import { FileSystemStore, openArray } from "../../../src/index.js";
+import { diffArrays } from "../../helpers/compare.js";
+
+const DATASETS = join(import.meta.dirname, "../../../data/datasets");
+const spec = { shape: [64, 64], dataType: dataType("float32"), fillValue: 0 };
+const key = "a/c/0/0";
+
+function chunk(seed: number) {
+  const data = new Float32Array(64 * 64);
+  for (let i = 0; i < data.length; i++) data[i] = Math.sin(i * 0.01 + seed) * 100 + (i % 7);
+  return { data, shape: [64, 64], strides: [64, 1], dtype: spec.dataType };
+}
+
+const CHAINS: Record<string, CodecSpec[]> = {
+  zstd: [{ name: "zstd", configuration: { level: 3, checksum: true } }],
+  gzip: [{ name: "gzip", configuration: { level: 5 } }],
+  "blosc lz4 shuffle": [
+    {
+      name: "blosc",
+      configuration: { cname: "lz4", clevel: 5, shuffle: "shuffle", typesize: 4, blocksize: 0 },
+    },
+  ],
+  "zstd + crc32c": [{ name: "zstd", configuration: { level: 1 } }, { name: "crc32c" }],
+};
+
+const pool = new DecodePool({ workers: 2, minBytes: 0 });
+afterAll(() => pool.close());
+
+describe("DecodePool", () => {
+  for (const [name, b2b] of Object.entries(CHAINS)) {
+    it(`${name}: worker decode equals the calling thread's`, async () => {
+      const p = createCodecPipeline(
+        [{ name: "bytes", configuration: { endian: "little" } }, ...b2b],
+        spec,
+        "zarr.json",
+      );
+      expect(pool.offloads(p, 1)).toBe(true);
+      const encoded = await Promise.all([0, 1, 2, 3, 4, 5].map((s) => p.encode(chunk(s), { key })));
+      const viaPool = await Promise.all(encoded.map((e) => pool.decode(p, e, key)));
+      for (const [i, e] of encoded.entries()) {
+        const inline = await p.decode(e, { key });
+        expect(Array.from(viaPool[i]!.data as Float32Array)).toEqual(
+          Array.from(inline.data as Float32Array),
+        );
+        expect(viaPool[i]!.shape).toEqual([64, 64]);
+      }
+      expect(pool.workers).toBe(2);
+    });
+  }
+
+  it("corrupt data raises the same CodecError (key, codec, message) as on the calling thread", async () => {
+    const p = createCodecPipeline([{ name: "bytes" }, ...CHAINS.zstd!], spec, "zarr.json");
+    const bad = (await p.encode(chunk(9), { key })).slice();
+    bad[40] = bad[40]! ^ 0xff;
+    const inline = await p.decode(bad, { key }).catch((e: unknown) => e);
+    const viaPool = await pool.decode(p, bad, key).catch((e: unknown) => e);
+    expect(viaPool).toBeInstanceOf(CodecError);
+    expect(inline).toBeInstanceOf(CodecError);
+    expect((viaPool as CodecError).key).toBe(key);
+    expect((viaPool as CodecError).codec).toBe("zstd");
+    expect((viaPool as Error).message).toBe((inline as Error).message);
+  });
+
+  it("a crc32c mismatch raises ChecksumError with the stored and computed values", async () => {
+    const p = createCodecPipeline(
+      [{ name: "bytes" }, ...CHAINS["zstd + crc32c"]!],
+      spec,
+      "zarr.json",
+    );
+    const bad = (await p.encode(chunk(3), { key })).slice();
+    bad[bad.length - 1] = bad[bad.length - 1]! ^ 1;
+    const inline = (await p.decode(bad, { key }).catch((e: unknown) => e)) as ChecksumError;
+    const viaPool = (await pool.decode(p, bad, key).catch((e: unknown) => e)) as ChecksumError;
+    expect(viaPool).toBeInstanceOf(ChecksumError);
+    expect([viaPool.expected, viaPool.actual, viaPool.message]).toEqual([
+      inline.expected,
+      inline.actual,
+      inline.message,
+    ]);
+  });
+
+  it("pipelines with a codec registered by the user stay on the calling thread", async () => {
+    const reverse: BytesToBytesCodec = {
+      kind: "bytes_to_bytes",
+      name: "test.reverse",
+      encode: async (b) => b.slice().reverse(),
+      decode: async (b) => b.slice().reverse(),
+      encodedSize: (n) => n,
+      toJSON: () => ({ name: "test.reverse" }),
+    } as BytesToBytesCodec;
+    registerCodec("test.reverse", () => reverse);
+    const p = createCodecPipeline([{ name: "bytes" }, { name: "test.reverse" }], spec, "zarr.json");
+    expect(pool.offloads(p, 1 << 20)).toBe(false);
+    const e = await p.encode(chunk(1), { key });
+    expect(Array.from((await pool.decode(p, e, key)).data as Float32Array)).toEqual(
+      Array.from(chunk(1).data),
+    );
+  });
+
+  it("small chunks (below minBytes) and pipelines without bytes→bytes codecs stay here", () => {
+    const small = new DecodePool({ workers: 2, minBytes: 1000 });
+    const p = createCodecPipeline([{ name: "bytes" }, ...CHAINS.zstd!], spec, "zarr.json");
+    expect(small.offloads(p, 999)).toBe(false);
+    expect(small.offloads(p, 1000)).toBe(true);
+    expect(small.offloads(createCodecPipeline([{ name: "bytes" }], spec, "zarr.json"), 1e6)).toBe(
+      false,
+    );
+    expect(new DecodePool({ workers: 0 }).offloads(p, 1e6)).toBe(false);
+    expect(() => small.configure({ workers: -1 })).toThrow(RangeError);
+    expect(() => small.configure({ minBytes: Number.NaN })).toThrow(RangeError);
+  });
+
+  it("EGM96 (sharded v3 and v2) reads identically with every chunk decoded on workers", async () => {
+    const expected = readNpy(readFileSync(join(DATASETS, "egm96_geoid.npy")));
+    const saved = { workers: decodePool.workers, minBytes: decodePool.minBytes };
+    decodePool.configure({ workers: 2, minBytes: 0 });
+    const before = decodePool.offloaded;
+    try {
+      for (const name of ["egm96.zarr", "egm96_v2.zarr"]) {
+        const arr = await openArray(new FileSystemStore(join(DATASETS, name)), "geoid");
+        expect(diffArrays(await arr.lazy().read(), expected)).toBeUndefined();
+      }
+      expect(decodePool.workers).toBe(2);
+      expect(decodePool.offloaded - before).toBeGreaterThanOrEqual(8);
+    } finally {
+      decodePool.configure(saved);
+    }
+  });
+});
