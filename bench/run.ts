@@ -17,6 +17,9 @@
  *   --bandwidth 100        bandwidth cap in MB/s (default: none)
  *   --timeout 300          per-run timeout in seconds (default 300)
  *   --docs                 also replace this size's table in docs/performance.md
+ *   --in-process-server    run the latency server in this process (default: a child process,
+ *                          so serving costs the measured client no CPU, as a real object store)
+ *   --decode-workers N     zarr-plan's decode worker threads (default: its own default)
  * @module
  */
 
@@ -25,9 +28,11 @@ import { cpus, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { configureDecodeWorkers, decodePool } from "../src/index.js";
 import { CLIENT_NAMES, type ClientName, client } from "./clients.js";
 import { type DatasetSpec, datasetDir, ensureDatasets, type SizeName, SPECS } from "./datasets.js";
-import { type BenchServer, type ServerCounters, startServer } from "./server.js";
+import { type ServerCounters, startServer } from "./server.js";
+import { inProcess, type RemoteServer, startServerProcess } from "./server-process.js";
 import { type RunContext, type RunOutput, WORKLOADS, type Workload } from "./workloads.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -116,6 +121,8 @@ interface Options {
   bandwidth: number | undefined;
   timeoutMs: number;
   docs: boolean;
+  inProcessServer: boolean;
+  decodeWorkers: number | undefined;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -131,6 +138,8 @@ function parseOptions(argv: string[]): Options {
       bandwidth: { type: "string" },
       timeout: { type: "string", default: "300" },
       docs: { type: "boolean", default: false },
+      "in-process-server": { type: "boolean", default: false },
+      "decode-workers": { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
     strict: true,
@@ -139,7 +148,7 @@ function parseOptions(argv: string[]): Options {
     const src = process.argv[1] ?? "bench/run.ts";
     console.log(`usage: npx tsx ${src} [--full] [--latency 20,0] [--reps 5] [--only W1,W3]
   [--clients zarr-plan,zarrita,zarrita-tuned] [--zarrita-points 500] [--bandwidth MB/s]
-  [--timeout s] [--docs]`);
+  [--timeout s] [--docs] [--in-process-server] [--decode-workers N]`);
     process.exit(0);
   }
   const num = (s: string, name: string) => {
@@ -171,6 +180,11 @@ function parseOptions(argv: string[]): Options {
     bandwidth: values.bandwidth ? num(values.bandwidth, "bandwidth") * 1e6 : undefined,
     timeoutMs: num(values.timeout, "timeout") * 1000,
     docs: values.docs,
+    inProcessServer: values["in-process-server"],
+    decodeWorkers:
+      values["decode-workers"] !== undefined
+        ? Math.round(num(values["decode-workers"], "decode-workers"))
+        : undefined,
   };
 }
 
@@ -190,16 +204,23 @@ function message(e: unknown): string {
  * Waits until the server has served everything (requests of a failed or timed-out run may still
  * be in flight) and then `settleMs` more without any request, at most 10 s.
  */
-async function quiet(server: BenchServer, settleMs: number): Promise<void> {
+async function quiet(server: RemoteServer, settleMs: number): Promise<void> {
   const deadline = performance.now() + 10_000;
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
   for (;;) {
-    while (server.inFlight > 0 && performance.now() < deadline) await sleep(5);
+    while ((await server.counters()).inFlight > 0 && performance.now() < deadline) await sleep(5);
     if (settleMs <= 0 || performance.now() >= deadline) return;
-    const before = server.counters().requests;
+    const before = (await server.counters()).requests;
     await sleep(settleMs);
-    if (server.inFlight === 0 && server.counters().requests === before) return;
+    const after = await server.counters();
+    if (after.inFlight === 0 && after.requests === before) return;
   }
+}
+
+/** The counters without the in-flight gauge. */
+async function countersOf(server: RemoteServer): Promise<ServerCounters> {
+  const { inFlight: _, ...c } = await server.counters();
+  return c;
 }
 
 async function runOnce(
@@ -332,6 +353,10 @@ interface Report {
     clients: ClientName[];
     zarrPlanW5: string;
     totalSeconds: number;
+    /** Where the latency server ran. */
+    server: "child process" | "in process";
+    /** zarr-plan's decode worker threads. */
+    decodeWorkers: number;
   };
   workloads: { id: string; title: string; zarritaMethod?: string }[];
   reference: Record<string, Reference>;
@@ -344,7 +369,7 @@ function markdown(report: Report): string {
   lines.push(
     `Size **${meta.size}**, ${meta.reps} repetitions (median; cold open each time), ${meta.cores} × ${meta.cpus}, Node ${meta.node}, ${meta.date.slice(0, 16).replace("T", " ")} UTC` +
       (meta.bandwidthBytesPerSec ? `, bandwidth cap ${meta.bandwidthBytesPerSec / 1e6} MB/s` : "") +
-      ".",
+      `; latency server in ${meta.server === "in process" ? "the benchmark's process" : "a child process"}; zarr-plan decode workers: ${meta.decodeWorkers}.`,
   );
   lines.push("");
   lines.push(
@@ -422,12 +447,16 @@ async function main(): Promise<void> {
   if (await ensureDatasets(opts.size, log)) log(`datasets written to ${datasetDir(opts.size)}`);
 
   const workloads = WORKLOADS.filter((w) => !opts.only || opts.only.includes(w.id));
-  const server = await startServer({
+  const serverOptions = {
     root: datasetDir(opts.size),
     latencyMs: 0,
     bandwidthBytesPerSec: opts.bandwidth,
     idleTimeoutMs: Math.max(120_000, opts.timeoutMs + 60_000),
-  });
+  };
+  const server = opts.inProcessServer
+    ? inProcess(await startServer(serverOptions))
+    : await startServerProcess(serverOptions);
+  if (opts.decodeWorkers !== undefined) configureDecodeWorkers({ workers: opts.decodeWorkers });
   const cells: Cell[] = [];
   let failed = false;
   const w5Notes = new Set<string>();
@@ -445,7 +474,7 @@ async function main(): Promise<void> {
       }
     }
     for (const latency of opts.latencies) {
-      server.latencyMs = latency;
+      await server.setLatency(latency);
       for (const w of workloads) {
         const runs = new Map<ClientName, RunRecord[]>(opts.clients.map((c) => [c, []]));
         for (let rep = 0; rep < opts.reps; rep++) {
@@ -456,18 +485,18 @@ async function main(): Promise<void> {
             failed = false;
             const gc = (globalThis as { gc?: () => void }).gc;
             if (gc) gc();
-            server.reset();
+            await server.reset();
             const rec: RunRecord = {
               rep,
               position,
               ms: 0,
-              counters: server.counters(),
+              counters: await countersOf(server),
               fraction: 1,
             };
             try {
               const { out, ms } = await runOnce(w, name, baseCtx, opts.timeoutMs);
               rec.ms = ms;
-              rec.counters = server.counters();
+              rec.counters = await countersOf(server);
               rec.fraction = out.fraction ?? 1;
               if (out.note) rec.note = out.note;
               if (out.part) rec.part = out.part;
@@ -478,7 +507,7 @@ async function main(): Promise<void> {
                 rec.wrong = `check failed: ${message(e)}`;
               }
             } catch (e) {
-              rec.counters = server.counters();
+              rec.counters = await countersOf(server);
               rec.error = message(e);
               failed = true;
             }
@@ -521,6 +550,8 @@ async function main(): Promise<void> {
       clients: opts.clients,
       zarrPlanW5: w5Notes.size > 0 ? [...w5Notes].join(", ") : "not run",
       totalSeconds: Math.round((performance.now() - t0) / 1000),
+      server: opts.inProcessServer ? "in process" : "child process",
+      decodeWorkers: decodePool.workers,
     },
     workloads: workloads.map((w) => ({
       id: w.id,
