@@ -87,7 +87,8 @@ function needRuntime(): PlanRuntime {
 export type PlanReads =
   | Readonly<Record<string, LazyArray>>
   | ReadonlyMap<string, LazyArray>
-  | Iterable<readonly [string, LazyArray]>;
+  | Iterable<readonly [string, LazyArray]>
+  | readonly LazyArray[];
 
 /**
  * An immutable query plan over named lazy reads. Create with {@link plan}. Everything but
@@ -119,9 +120,19 @@ export class Plan {
     const entries: [string, LazyArray][] =
       reads instanceof Map
         ? [...(reads as ReadonlyMap<string, LazyArray>).entries()]
-        : Symbol.iterator in reads
-          ? [...(reads as Iterable<readonly [string, LazyArray]>)].map(([k, v]) => [k, v])
-          : Object.entries(reads as Record<string, LazyArray>);
+        : Array.isArray(reads) && reads.every((r) => r instanceof LazyArray)
+          ? reads.map((v: LazyArray, i) => [String(i), v])
+          : Symbol.iterator in reads
+            ? [...(reads as Iterable<readonly [string, LazyArray]>)].map((e) => {
+                if (!Array.isArray(e) || e.length !== 2) {
+                  throw new ZarrPlanError(
+                    "ERR_PLAN",
+                    `plan reads must be LazyArrays, [name, LazyArray] pairs, a Map or an object of LazyArrays; got an entry ${String(e)}`,
+                  );
+                }
+                return [e[0], e[1]] as [string, LazyArray];
+              })
+            : Object.entries(reads as Record<string, LazyArray>);
     const seen = new Set<string>();
     for (const [name, view] of entries) {
       if (typeof name !== "string" || name === "") {
@@ -348,7 +359,9 @@ function opsOf(view: LazyArray, where: string): readonly LazyOp[] {
 
 /**
  * Builds an immutable {@link Plan} from named lazy reads (one or many arrays, one or many
- * stores). Partitions every read now (pure, no IO), so invalid plans fail here.
+ * stores): an object or Map of name → LazyArray, `[name, LazyArray]` pairs, or an array of
+ * LazyArrays (named `"0"`, `"1"`, …). Partitions every read now (pure, no IO), so invalid plans
+ * fail here.
  * @throws ZarrPlanError `ERR_PLAN` for empty or duplicate names or values that are not LazyArrays;
  * RangeError for bad coalescing options.
  */

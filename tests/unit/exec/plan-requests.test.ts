@@ -148,6 +148,18 @@ describe("request counts", () => {
     expect(e.objects.shared).toBe(7);
   });
 
+  it("an array of lazy reads names them 0, 1, …; anything else is a typed error", async () => {
+    const mem = new MemoryStore();
+    await iotaArray(mem, "a", { shape: [20, 20], chunks: [10, 10] });
+    const a = await openArray(mem, "a");
+    const p = plan([a.lazy().get(3, slice(0, 4)), a.lazy().vindex([1, 2], [3, 4])]);
+    expect(p.names).toEqual(["0", "1"]);
+    const r = await p.read();
+    expect(Array.from(r["0"]!.data as Float64Array)).toEqual([60, 61, 62, 63]);
+    expect(Array.from(r["1"]!.data as Float64Array)).toEqual([23, 44]);
+    expect(() => plan([1, 2] as never)).toThrow(/plan reads must be LazyArrays/);
+  });
+
   it("the same region from 8 arrays: the requests of 8 separate reads, in one concurrent wave", async () => {
     const mem = new MemoryStore();
     for (let i = 0; i < 8; i++) {
