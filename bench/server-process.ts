@@ -3,7 +3,7 @@
  * (reading files, writing sockets) is not charged to the client being measured, as with a real
  * object store. The parent talks to it over the IPC channel: counters, reset, latency, stop.
  *
- * Run as a child: `node --import tsx bench/server-process.ts --child '<options JSON>'`.
+ * Run as a child: `node --import tsx bench/server-process.ts --server-child '<options JSON>'`.
  * @module
  */
 import { type ChildProcess, fork } from "node:child_process";
@@ -42,7 +42,7 @@ export interface RemoteServer {
 export async function startServerProcess(options: ServerOptions): Promise<RemoteServer> {
   const child: ChildProcess = fork(
     fileURLToPath(import.meta.url),
-    ["--child", JSON.stringify(options)],
+    ["--server-child", JSON.stringify(options)],
     { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] },
   );
   const url = await new Promise<string>((resolve, reject) => {
@@ -104,7 +104,7 @@ export function inProcess(server: BenchServer): RemoteServer {
 }
 
 async function childMain(): Promise<void> {
-  const options = JSON.parse(process.argv[process.argv.indexOf("--child") + 1]!) as ServerOptions;
+  const options = JSON.parse(process.argv[process.argv.indexOf("--server-child") + 1]!) as ServerOptions;
   const server = await startServer(options);
   process.on("message", async (req: Request) => {
     switch (req.op) {
@@ -129,4 +129,4 @@ async function childMain(): Promise<void> {
   process.send!({ url: server.url });
 }
 
-if (process.argv.includes("--child")) await childMain();
+if (process.argv[2] === "--server-child") await childMain();

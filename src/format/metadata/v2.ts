@@ -19,6 +19,11 @@ import { decodeJsonObject } from "./json.js";
 import { parseV2DType, toV2DType } from "./v2-dtype.js";
 
 const NUMCODECS_CONFIG = z.looseObject({ id: z.string().min(1) });
+// Schemas are built once: zod compiles each schema object on its first parse.
+const FILTERS = z.array(NUMCODECS_CONFIG).nullable();
+const ORDER = z.enum(["C", "F"]);
+const DIMENSION_SEPARATOR = z.enum([".", "/"]).nullable();
+const FORMAT_2 = z.literal(2, { error: "expected 2" });
 
 /**
  * numcodecs ids written as the v2 `compressor` (the last bytes → bytes codec) by
@@ -96,10 +101,9 @@ export function parseV2Array(
   } else issues.add(["dtype"], 'expected a NumPy typestr such as "<f8"');
 
   const compressor = issues.field(obj, "compressor", NUMCODECS_CONFIG.nullable(), false) ?? null;
-  const filters = issues.field(obj, "filters", z.array(NUMCODECS_CONFIG).nullable(), false) ?? null;
-  const order = issues.field(obj, "order", z.enum(["C", "F"]), false) ?? "C";
-  const separator =
-    issues.field(obj, "dimension_separator", z.enum([".", "/"]).nullable(), false) ?? ".";
+  const filters = issues.field(obj, "filters", FILTERS, false) ?? null;
+  const order = issues.field(obj, "order", ORDER, false) ?? "C";
+  const separator = issues.field(obj, "dimension_separator", DIMENSION_SEPARATOR, false) ?? ".";
 
   let fill: { value: Scalar; isNull: boolean } | undefined;
   if (parsed) {
@@ -157,7 +161,7 @@ export function parseV2Group(
 ): GroupMetadata {
   const obj = decodeJsonObject(zgroup, key);
   const issues = new IssueList();
-  issues.field(obj, "zarr_format", z.literal(2, { error: "expected 2" }), true);
+  issues.field(obj, "zarr_format", FORMAT_2, true);
   issues.throwIfAny(key);
   return { nodeType: "group", zarrFormat: 2, attributes: attrs ?? {} };
 }

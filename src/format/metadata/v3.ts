@@ -48,6 +48,10 @@ const CODEC_OBJECT = z.looseObject({
 const SEPARATOR_CONFIG = z.looseObject({ separator: z.enum(["/", "."]).optional() });
 
 const DIMENSION_NAMES = z.array(z.string().nullable());
+// Schemas are built once: zod compiles each schema object on its first parse.
+const STRING = z.string();
+const REGULAR_GRID_CONFIG = z.looseObject({ chunk_shape: CHUNK_SHAPE });
+const NODE_TYPE = z.enum(["array", "group"]);
 
 /** Whether `v` is an extension object that readers may ignore (`"must_understand": false`). */
 function ignorable(v: unknown): boolean {
@@ -106,7 +110,7 @@ function parseChunkGrid(v: unknown, issues: IssueList): number[] | undefined {
     issues.add(path, "expected an object {name, configuration}");
     return undefined;
   }
-  const name = issues.field(v, "name", z.string(), true, path);
+  const name = issues.field(v, "name", STRING, true, path);
   if (name !== undefined && name !== "regular") {
     issues.add(
       [...path, "name"],
@@ -114,13 +118,7 @@ function parseChunkGrid(v: unknown, issues: IssueList): number[] | undefined {
     );
     return undefined;
   }
-  const conf = issues.field(
-    v,
-    "configuration",
-    z.looseObject({ chunk_shape: CHUNK_SHAPE }),
-    true,
-    path,
-  );
+  const conf = issues.field(v, "configuration", REGULAR_GRID_CONFIG, true, path);
   return conf?.chunk_shape;
 }
 
@@ -130,7 +128,7 @@ function parseChunkKeyEncoding(v: unknown, issues: IssueList): ChunkKeyEncoding 
   let separator: "/" | "." | undefined;
   if (typeof v === "string") name = v;
   else if (isJsonObject(v)) {
-    name = issues.field(v, "name", z.string(), true, path);
+    name = issues.field(v, "name", STRING, true, path);
     separator = issues.field(v, "configuration", SEPARATOR_CONFIG, false, path)?.separator;
   } else {
     issues.add(path, "expected an object {name, configuration}");
@@ -323,7 +321,7 @@ export function parseV3(doc: unknown, key: string): NodeMetadata {
   else if (obj.zarr_format !== 3) {
     issues.add(["zarr_format"], `expected 3, got ${JSON.stringify(obj.zarr_format)}`);
   }
-  const nodeType = issues.field(obj, "node_type", z.enum(["array", "group"]), true);
+  const nodeType = issues.field(obj, "node_type", NODE_TYPE, true);
   if (nodeType === "array") return parseArray(obj, key, issues);
   if (nodeType === "group") return parseGroup(obj, key, issues);
   issues.throwIfAny(key);
