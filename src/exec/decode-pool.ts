@@ -77,9 +77,11 @@ function isNode(): boolean {
  * registers tsx's loader before importing `decode-worker.ts` (Node 20 does not pass
  * `--import tsx` on to workers); without tsx there are no workers.
  */
-async function nodeSpawner(): Promise<Spawn> {
+async function nodeSpawner(): Promise<{ spawn: Spawn; cpus: number }> {
   const wtName = "node:worker_threads";
   const wt = (await import(/* @vite-ignore */ wtName)) as typeof import("node:worker_threads");
+  const osName = "node:os";
+  const os = (await import(/* @vite-ignore */ osName)) as typeof import("node:os");
   const fromSource = import.meta.url.endsWith(".ts");
   let start: () => InstanceType<typeof wt.Worker>;
   if (fromSource) {
@@ -100,7 +102,7 @@ async function nodeSpawner(): Promise<Spawn> {
     // No inherited loaders (`--import tsx` …): the built worker is plain JavaScript.
     start = () => new wt.Worker(url, { execArgv: [] });
   }
-  return (onMessage, onFail) => {
+  const spawn: Spawn = (onMessage, onFail) => {
     const w = start();
     w.on("message", onMessage);
     w.on("error", onFail);
@@ -116,6 +118,7 @@ async function nodeSpawner(): Promise<Spawn> {
       busy: (yes) => (yes ? w.ref() : w.unref()),
     };
   };
+  return { spawn, cpus: os.availableParallelism() };
 }
 
 function pathToHref(path: string): string {
@@ -123,9 +126,9 @@ function pathToHref(path: string): string {
 }
 
 /** Starts one browser module worker (the `new Worker(new URL(…), …)` form bundlers rewrite). */
-function browserSpawner(): Spawn | undefined {
+function browserSpawner(): { spawn: Spawn; cpus: number } | undefined {
   if (typeof (globalThis as { Worker?: unknown }).Worker !== "function") return undefined;
-  return (onMessage, onFail) => {
+  const spawn: Spawn = (onMessage, onFail) => {
     const w = new Worker(new URL("./decode-worker.js", import.meta.url), { type: "module" });
     w.onmessage = (e: MessageEvent<WorkerReply>) => onMessage(e.data);
     w.onerror = (e) => onFail(e);
@@ -135,6 +138,7 @@ function browserSpawner(): Spawn | undefined {
       busy: () => {},
     };
   };
+  return { spawn, cpus: cpuCount() };
 }
 
 /** The error a worker reported, as the calling thread's decode would have thrown it. */
@@ -153,6 +157,8 @@ function errorFrom(e: WorkerError, key: string): Error {
 /** A pool of decode workers. One module-level instance serves every plan ({@link decodePool}). */
 export class DecodePool {
   #workers: number;
+  /** Set when the worker count was given (else it follows the CPUs once they are known). */
+  #explicit: boolean;
   #minBytes: number;
   #slots: Slot[] = [];
   #spawn: Promise<Spawn | undefined> | undefined;
@@ -163,6 +169,7 @@ export class DecodePool {
 
   constructor(options: DecodeWorkerOptions = {}) {
     this.#workers = options.workers ?? Math.min(MAX_DEFAULT_WORKERS, cpuCount());
+    this.#explicit = options.workers !== undefined;
     this.#minBytes = options.minBytes ?? DEFAULT_DECODE_MIN_BYTES;
   }
 
@@ -189,6 +196,7 @@ export class DecodePool {
         throw new RangeError(`decode workers must be an integer >= 0, got ${n}`);
       }
       this.#workers = n;
+      this.#explicit = true;
       for (const s of this.#slots.splice(n)) this.#retire(s, new Error("decode pool resized"));
     }
     if (options.minBytes !== undefined) {
@@ -251,7 +259,12 @@ export class DecodePool {
   /** The least busy worker, starting workers up to the configured number. */
   async #slot(): Promise<Slot | undefined> {
     if (!this.#spawn) {
-      this.#spawn = (isNode() ? nodeSpawner() : Promise.resolve(browserSpawner())).catch(
+      this.#spawn = (isNode() ? nodeSpawner() : Promise.resolve(browserSpawner())).then(
+        (env) => {
+          if (!env) return undefined;
+          if (!this.#explicit) this.#workers = Math.min(MAX_DEFAULT_WORKERS, env.cpus);
+          return env.spawn;
+        },
         () => undefined,
       );
     }
