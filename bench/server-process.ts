@@ -104,7 +104,9 @@ export function inProcess(server: BenchServer): RemoteServer {
 }
 
 async function childMain(): Promise<void> {
-  const options = JSON.parse(process.argv[process.argv.indexOf("--server-child") + 1]!) as ServerOptions;
+  const options = JSON.parse(
+    process.argv[process.argv.indexOf("--server-child") + 1]!,
+  ) as ServerOptions;
   const server = await startServer(options);
   process.on("message", async (req: Request) => {
     switch (req.op) {
