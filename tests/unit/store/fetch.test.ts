@@ -197,6 +197,29 @@ describe("FetchStore against a misbehaving server", () => {
     expect((error as StoreError).cause).toBe(cause);
   });
 
+  it("a body cut short of its Content-Length → transient StoreError naming the key", async () => {
+    const error = await rejection(storeFor("cut").get("a/c/0/0"));
+    expect(error).toBeInstanceOf(StoreError);
+    expect(error).toMatchObject({ key: "a/c/0/0", transient: true });
+  });
+
+  it("a body that disagrees with its Content-Length → transient StoreError", async () => {
+    for (const [length, re] of [
+      [3, /longer than its Content-Length 3/],
+      [9, /ended after 5 of its Content-Length 9/],
+    ] as const) {
+      const store = storeFor("ok", {
+        fetch: async () =>
+          new Response(new Uint8Array([1, 2, 3, 4, 5]), {
+            headers: { "content-length": String(length) },
+          }),
+      });
+      const error = await rejection(store.get("zarr.json"));
+      expect(error).toMatchObject({ name: "StoreError", key: "zarr.json", transient: true });
+      expect((error as Error).message).toMatch(re);
+    }
+  });
+
   it("a closed port → transient StoreError", async () => {
     const other = await startServer(FILES);
     const url = other.url;

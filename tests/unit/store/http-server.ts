@@ -4,7 +4,7 @@
  * `/ok/…` correct, `/full200/…` ignores Range, `/bad206/…` wrong Content-Range,
  * `/short206/…` body shorter than announced by Content-Range, `/nocr206/…` no Content-Range,
  * `/status/<code>/…` answers that status, `/hang/…` never answers, `/stall/…` sends headers
- * and half the body then hangs.
+ * and half the body then hangs, `/cut/…` sends headers and half the body then closes.
  */
 
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from "node:http";
@@ -42,6 +42,11 @@ export async function startServer(files: ReadonlyMap<string, Uint8Array>): Promi
     const body = files.get(key);
     if (body === undefined) {
       res.writeHead(404).end("not found");
+      return;
+    }
+    if (mode === "cut") {
+      res.writeHead(200, { "Content-Length": body.length });
+      res.write(body.subarray(0, body.length >> 1), () => res.destroy());
       return;
     }
     if (mode === "stall") {
