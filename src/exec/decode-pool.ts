@@ -19,6 +19,7 @@ import { ChecksumError, CodecError } from "../errors.js";
 import { BUILTIN_CODECS } from "../format/codecs/builtins.js";
 import type { BytesStage, CodecPipeline } from "../format/codecs/pipeline.js";
 import { getCodecFactory } from "../format/codecs/registry.js";
+import type { NDArray } from "../format/ndarray.js";
 import type { WorkerError, WorkerReply, WorkerRequest } from "./decode-protocol.js";
 
 /** Options of the decode worker pool ({@link configureDecodeWorkers}). */
@@ -220,7 +221,7 @@ export class DecodePool {
    * `pipeline.decode`), running the bytes→bytes codecs on a worker when {@link offloads}.
    * @throws CodecError / ChecksumError naming `key` and the codec.
    */
-  async decode(pipeline: CodecPipeline, bytes: Uint8Array, key: string) {
+  async decode(pipeline: CodecPipeline, bytes: Uint8Array, key: string): Promise<NDArray> {
     const ctx = { key };
     if (!this.offloads(pipeline, bytes.length)) return pipeline.decode(bytes, ctx);
     const raw = await this.#run(pipeline.bytesStage!, bytes, key);
