@@ -198,7 +198,7 @@ export class DecodePool {
       }
       this.#workers = n;
       this.#explicit = true;
-      for (const s of this.#slots.splice(n)) this.#retire(s, new Error("decode pool resized"));
+      for (const s of this.#slots.splice(n)) this.#retire(s);
     }
     if (options.minBytes !== undefined) {
       const m = options.minBytes;
@@ -232,7 +232,7 @@ export class DecodePool {
 
   /** Stops every worker (their pending decodes finish on the calling thread); the next decode starts new ones. */
   close(): void {
-    for (const s of this.#slots.splice(0)) this.#retire(s, new Error("decode pool closed"));
+    for (const s of this.#slots.splice(0)) this.#retire(s);
   }
 
   /** The decoded bytes, or `undefined` when no worker could be started. */
@@ -302,12 +302,12 @@ export class DecodePool {
         else if (m.error.kind === "setup") p.resolve(undefined);
         else p.reject(errorFrom(m.error, m.key));
       },
-      (e) => {
+      () => {
         // A worker that fails (cannot load, crashes) is not replaced: decoding goes on here.
         this.#failed = true;
         const i = this.#slots.indexOf(slot);
         if (i >= 0) this.#slots.splice(i, 1);
-        this.#retire(slot, e);
+        this.#retire(slot);
       },
     );
     this.#slots.push(slot);
@@ -315,7 +315,7 @@ export class DecodePool {
   }
 
   /** Stops a worker; its pending decodes run on the calling thread instead. */
-  #retire(slot: Slot, _reason: unknown): void {
+  #retire(slot: Slot): void {
     slot.port.terminate();
     for (const p of slot.pending.values()) p.resolve(undefined);
     slot.pending.clear();
