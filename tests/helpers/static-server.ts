@@ -5,7 +5,14 @@
 
 import { readFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
-import { join, normalize } from "node:path";
+import { extname, join, normalize } from "node:path";
+
+/** Content types browsers check (module scripts must be JavaScript). */
+const CONTENT_TYPES: Record<string, string> = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript",
+  ".wasm": "application/wasm",
+};
 
 export interface StaticServer {
   url: string;
@@ -67,7 +74,11 @@ export async function startStaticServer(
       return;
     }
     state.bytesSent += body.length;
-    res.writeHead(200, { "Content-Length": String(body.length) });
+    const type = CONTENT_TYPES[extname(path)];
+    res.writeHead(200, {
+      "Content-Length": String(body.length),
+      ...(type ? { "Content-Type": type } : {}),
+    });
     res.end(body);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
