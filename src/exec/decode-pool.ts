@@ -9,7 +9,8 @@
  * {@link DecodeWorkerOptions.minBytes}; otherwise, or when workers cannot be started (no `Worker`
  * in the environment, a content-security policy), it is decoded on the calling thread, with the
  * same results and errors. The compressed bytes are copied once into a buffer transferred to the
- * worker; the decoded bytes are transferred back (no copy).
+ * worker; the decoded bytes are transferred back (no copy). Both buffers are reused across chunks
+ * ({@link DecodePool.decodeWith}), so a large read allocates little.
  *
  * Workers start on first use and do not keep a Node process alive (`unref`). A worker that
  * cannot rebuild a pipeline, or that dies, hands its chunks back to the calling thread.
@@ -46,6 +47,53 @@ interface Pending {
   /** The decoded bytes, or `undefined`: decode on the calling thread instead. */
   resolve(bytes: Uint8Array | undefined): void;
   reject(e: Error): void;
+}
+
+/** Smallest recycled input buffer (bytes); inputs use power-of-two sizes from here. */
+const MIN_INPUT_BUFFER = 64 * 1024;
+/** Most bytes of idle buffers kept for reuse. */
+const MAX_IDLE_BUFFER_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Idle ArrayBuffers by exact size, reused for the bytes sent to workers and the decoded bytes
+ * they send back: allocating (and later collecting) hundreds of MB of fresh buffers per read
+ * made garbage collection the calling thread's largest cost.
+ */
+class BufferCache {
+  #idle = new Map<number, ArrayBuffer[]>();
+  #bytes = 0;
+
+  take(size: number): ArrayBuffer {
+    const list = this.#idle.get(size);
+    const b = list?.pop();
+    if (b) {
+      this.#bytes -= size;
+      return b;
+    }
+    return new ArrayBuffer(size);
+  }
+
+  give(b: ArrayBuffer | undefined): void {
+    if (!b || b.byteLength === 0 || this.#bytes + b.byteLength > MAX_IDLE_BUFFER_BYTES) return;
+    let list = this.#idle.get(b.byteLength);
+    if (!list) {
+      list = [];
+      this.#idle.set(b.byteLength, list);
+    }
+    list.push(b);
+    this.#bytes += b.byteLength;
+  }
+
+  clear(): void {
+    this.#idle.clear();
+    this.#bytes = 0;
+  }
+}
+
+function inputSize(n: number): number {
+  let s = MIN_INPUT_BUFFER;
+  while (s < n) s *= 2;
+  return s;
 }
 
 /** The part of a Node or browser worker the pool uses. */
@@ -167,6 +215,7 @@ export class DecodePool {
   #nextId = 1;
   #next = 0;
   #offloaded = 0;
+  #buffers = new BufferCache();
 
   constructor(options: DecodeWorkerOptions = {}) {
     this.#workers = options.workers ?? Math.min(MAX_DEFAULT_WORKERS, cpuCount());
@@ -224,23 +273,63 @@ export class DecodePool {
   async decode(pipeline: CodecPipeline, bytes: Uint8Array, key: string): Promise<NDArray> {
     const ctx = { key };
     if (!this.offloads(pipeline, bytes.length)) return pipeline.decode(bytes, ctx);
-    const raw = await this.#run(pipeline.bytesStage!, bytes, key);
+    const raw = await this.#run(pipeline.bytesStage!, bytes, key, false);
     if (raw === undefined) return pipeline.decode(bytes, ctx);
     this.#offloaded++;
     return pipeline.decodeArray(raw, ctx);
   }
 
+  /**
+   * Like {@link decode}, but hands the chunk to `use` and then reuses its memory: `use` must not
+   * keep the chunk (or views of it) after it returns; copy what it needs (as scattering does).
+   * @returns what `use` returns.
+   * @throws CodecError / ChecksumError naming `key` and the codec; whatever `use` throws.
+   */
+  async decodeWith<T>(
+    pipeline: CodecPipeline,
+    bytes: Uint8Array,
+    key: string,
+    use: (chunk: NDArray) => T,
+  ): Promise<T> {
+    const ctx = { key };
+    if (!this.offloads(pipeline, bytes.length)) return use(await pipeline.decode(bytes, ctx));
+    const raw = await this.#run(pipeline.bytesStage!, bytes, key, true);
+    if (raw === undefined) return use(await pipeline.decode(bytes, ctx));
+    this.#offloaded++;
+    try {
+      return use(await pipeline.decodeArray(raw, ctx));
+    } finally {
+      if (raw.byteOffset === 0 && raw.byteLength === pipeline.bytesStage!.decodedSize) {
+        this.#buffers.give(raw.buffer as ArrayBuffer);
+      }
+    }
+  }
+
   /** Stops every worker (their pending decodes finish on the calling thread); the next decode starts new ones. */
   close(): void {
     for (const s of this.#slots.splice(0)) this.#retire(s);
+    this.#buffers.clear();
   }
 
-  /** The decoded bytes, or `undefined` when no worker could be started. */
-  async #run(stage: BytesStage, bytes: Uint8Array, key: string): Promise<Uint8Array | undefined> {
+  /**
+   * The decoded bytes, or `undefined` when no worker could be started. With `recycled`, the
+   * result is decoded into a reused buffer of the stage's decoded size when that is known.
+   */
+  async #run(
+    stage: BytesStage,
+    bytes: Uint8Array,
+    key: string,
+    recycled: boolean,
+  ): Promise<Uint8Array | undefined> {
     const slot = await this.#slot();
     if (!slot) return undefined;
     const id = this.#nextId++;
-    const copy = new Uint8Array(bytes); // a copy (Buffer#slice would be a view)
+    const input = this.#buffers.take(inputSize(bytes.length));
+    new Uint8Array(input).set(bytes);
+    const out =
+      recycled && stage.decodedSize !== undefined && stage.decodedSize > 0
+        ? this.#buffers.take(stage.decodedSize)
+        : undefined;
     const msg: WorkerRequest = {
       id,
       key,
@@ -248,12 +337,14 @@ export class DecodePool {
       dataType: stage.spec.dataType.name,
       itemSize: stage.spec.dataType.itemSize,
       shape: stage.spec.shape,
-      bytes: copy,
+      input,
+      length: bytes.length,
+      ...(out ? { out } : {}),
     };
     return new Promise<Uint8Array | undefined>((resolve, reject) => {
       if (slot.pending.size === 0) slot.port.busy(true);
       slot.pending.set(id, { resolve, reject });
-      slot.port.post(msg, [copy.buffer as ArrayBuffer]);
+      slot.port.post(msg, out ? [input, out] : [input]);
     });
   }
 
@@ -298,6 +389,8 @@ export class DecodePool {
         if (!p) return;
         slot.pending.delete(m.id);
         if (slot.pending.size === 0) slot.port.busy(false);
+        this.#buffers.give(m.input);
+        this.#buffers.give(m.out);
         if (!m.error) p.resolve(m.bytes);
         else if (m.error.kind === "setup") p.resolve(undefined);
         else p.reject(errorFrom(m.error, m.key));

@@ -15,8 +15,11 @@ export interface WorkerRequest {
   readonly dataType: string;
   readonly itemSize: number;
   readonly shape: readonly number[];
-  /** The stored bytes (transferred). */
-  readonly bytes: Uint8Array;
+  /** The stored bytes: the first `length` bytes of `input` (transferred, and sent back). */
+  readonly input: ArrayBuffer;
+  readonly length: number;
+  /** A buffer of exactly the decoded size to decode into (transferred), when known. */
+  readonly out?: ArrayBuffer;
 }
 
 /** Why a worker did not decode a chunk. */
@@ -30,10 +33,14 @@ export interface WorkerError {
   readonly actual?: number;
 }
 
-/** A worker's answer: the decoded bytes (transferred) or an error. */
+/** A worker's answer: the decoded bytes (transferred) or an error; the request's buffers come back. */
 export interface WorkerReply {
   readonly id: number;
   readonly key: string;
   readonly bytes?: Uint8Array;
   readonly error?: WorkerError;
+  /** The request's `input`, for reuse. */
+  readonly input: ArrayBuffer;
+  /** The request's `out` when the result is not in it. */
+  readonly out?: ArrayBuffer;
 }

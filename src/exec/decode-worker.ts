@@ -42,16 +42,19 @@ function ownMessage(e: CodecError, key: string): string {
 }
 
 async function handle(req: WorkerRequest, port: Port): Promise<void> {
+  const back = (error: WorkerError) => {
+    const transfer = req.out ? [req.input, req.out] : [req.input];
+    port.post({ id: req.id, key: req.key, error, input: req.input, out: req.out }, transfer);
+  };
   let codecs: readonly BytesToBytesCodec[];
   try {
     codecs = stageOf(req);
   } catch (e) {
-    const error: WorkerError = { kind: "setup", codec: "", message: String(e) };
-    port.post({ id: req.id, key: req.key, error }, []);
+    back({ kind: "setup", codec: "", message: String(e) });
     return;
   }
   const ctx = { key: req.key };
-  let b = req.bytes;
+  let b: Uint8Array = new Uint8Array(req.input, 0, req.length);
   let name = "";
   try {
     for (let i = codecs.length - 1; i >= 0; i--) {
@@ -73,12 +76,24 @@ async function handle(req: WorkerRequest, port: Port): Promise<void> {
     } else {
       error = { kind: "codec", codec: name, message: e instanceof Error ? e.message : String(e) };
     }
-    port.post({ id: req.id, key: req.key, error }, []);
+    back(error);
+    return;
+  }
+  if (req.out && req.out.byteLength === b.length) {
+    // Into the caller's recycled buffer: no new allocation on the calling thread.
+    const out = new Uint8Array(req.out);
+    out.set(b);
+    port.post({ id: req.id, key: req.key, bytes: out, input: req.input }, [req.input, req.out]);
     return;
   }
   // Transfer the result's buffer when it owns it alone; otherwise copy out.
-  const owned = b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? b : new Uint8Array(b);
-  port.post({ id: req.id, key: req.key, bytes: owned }, [owned.buffer as ArrayBuffer]);
+  const owned =
+    b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && b.buffer !== req.input
+      ? b
+      : new Uint8Array(b);
+  const transfer = [req.input, owned.buffer as ArrayBuffer];
+  if (req.out) transfer.push(req.out);
+  port.post({ id: req.id, key: req.key, bytes: owned, input: req.input, out: req.out }, transfer);
 }
 
 const proc = (globalThis as { process?: { versions?: { node?: string } } }).process;

@@ -341,10 +341,11 @@ class Run {
       for (const u of obj.uses) this.fill(u, obj, obj.coords);
       return;
     }
-    await this.decode(async () => {
-      const chunk = await decodePool.decode(a.pipeline!, bytes, obj.key);
-      for (const u of obj.uses) this.scatter(u, obj, obj.coords, chunk.data);
-    });
+    await this.decode(() =>
+      decodePool.decodeWith(a.pipeline!, bytes, obj.key, (chunk) => {
+        for (const u of obj.uses) this.scatter(u, obj, obj.coords, chunk.data);
+      }),
+    );
   }
 
   async source(obj: ObjectNeed): Promise<void> {
@@ -434,10 +435,11 @@ class Run {
   innerChunk(obj: ObjectNeed, i: number, bytes: Uint8Array): Promise<void> {
     const sh = this.array(obj).sharding!;
     const need = obj.inner[i]!;
-    return this.decode(async () => {
-      const chunk = await decodePool.decode(sh.innerPipeline, bytes, obj.key);
-      for (const u of need.uses) this.scatter(u, obj, need.coords, chunk.data);
-    });
+    return this.decode(() =>
+      decodePool.decodeWith(sh.innerPipeline, bytes, obj.key, (chunk) => {
+        for (const u of need.uses) this.scatter(u, obj, need.coords, chunk.data);
+      }),
+    );
   }
 
   /** The index of a partial shard (known, or fetched now); `null` when the shard is missing. */

@@ -35,6 +35,8 @@ export interface BytesStage {
   readonly codecs: readonly CodecSpec[];
   /** The spec they were built against (the array→bytes codec's input). */
   readonly spec: ChunkSpec;
+  /** Bytes the stage decodes to when fixed (the array→bytes codec's encoded size), else undefined. */
+  readonly decodedSize: number | undefined;
 }
 
 /** A validated codec pipeline for chunks of one {@link ChunkSpec}. */
@@ -131,7 +133,11 @@ class Pipeline implements CodecPipeline {
 
   get bytesStage(): BytesStage | undefined {
     if (this.bytesToBytes.length === 0) return undefined;
-    return { codecs: this.bytesToBytes.map((c) => c.toJSON()), spec: this.a2bSpec };
+    return {
+      codecs: this.bytesToBytes.map((c) => c.toJSON()),
+      spec: this.a2bSpec,
+      decodedSize: this.arrayToBytes.encodedSize?.(this.a2bSpec),
+    };
   }
 
   async decode(bytes: Uint8Array, ctx: CodecContext): Promise<NDArray> {

@@ -62,6 +62,30 @@ describe("DecodePool", () => {
     });
   }
 
+  it("decodeWith reuses buffers across many concurrent chunks without mixing them up", async () => {
+    const p = createCodecPipeline(
+      [{ name: "bytes", configuration: { endian: "little" } }, ...CHAINS.zstd!],
+      spec,
+      "zarr.json",
+    );
+    expect(p.bytesStage?.decodedSize).toBe(64 * 64 * 4);
+    const seeds = Array.from({ length: 40 }, (_, i) => i);
+    const encoded = await Promise.all(seeds.map((s) => p.encode(chunk(s), { key })));
+    for (let round = 0; round < 3; round++) {
+      const got = await Promise.all(
+        encoded.map((e) =>
+          pool.decodeWith(p, e, key, (c) => Array.from(c.data as Float32Array).slice(0, 100)),
+        ),
+      );
+      for (const s of seeds) expect(got[s]).toEqual(Array.from(chunk(s).data).slice(0, 100));
+    }
+    await expect(
+      pool.decodeWith(p, encoded[0]!, key, () => {
+        throw new RangeError("from use");
+      }),
+    ).rejects.toThrow("from use");
+  });
+
   it("corrupt data raises the same CodecError (key, codec, message) as on the calling thread", async () => {
     const p = createCodecPipeline([{ name: "bytes" }, ...CHAINS.zstd!], spec, "zarr.json");
     const bad = (await p.encode(chunk(9), { key })).slice();
