@@ -52,7 +52,7 @@ interface Pending {
 /** Smallest recycled input buffer (bytes); inputs use power-of-two sizes from here. */
 const MIN_INPUT_BUFFER = 64 * 1024;
 /** Most bytes of idle buffers kept for reuse. */
-const MAX_IDLE_BUFFER_BYTES = 64 * 1024 * 1024;
+const MAX_IDLE_BUFFER_BYTES = 16 * 1024 * 1024;
 
 /**
  * Idle ArrayBuffers by exact size, reused for the bytes sent to workers and the decoded bytes
