@@ -6,15 +6,8 @@
  * @module
  */
 import { CodecError } from "../../errors.js";
-import {
-  allocate,
-  type DataType,
-  type DataTypeName,
-  dataType,
-  type TypedArray,
-  toBytes,
-  viewAs,
-} from "../dtype.js";
+import { allocate, type DataType, type TypedArray, toBytes, viewAs } from "../dtype.js";
+import { parseV2DType } from "../metadata/v2-dtype.js";
 import type { CodecSpec } from "../model.js";
 import type { BytesToBytesCodec, CodecContext } from "./types.js";
 import { byteSwap, ConfigReader, type Entries } from "./util.js";
@@ -26,25 +19,16 @@ export interface DeltaType {
   readonly bigEndian: boolean;
 }
 
-const KINDS: Record<string, DataTypeName> = {
-  i1: "int8",
-  i2: "int16",
-  i4: "int32",
-  i8: "int64",
-  u1: "uint8",
-  u2: "uint16",
-  u4: "uint32",
-  u8: "uint64",
-  f4: "float32",
-  f8: "float64",
-};
-
 /** Parses a NumPy type string for the delta filter, or returns `undefined` if unsupported. */
 export function parseDeltaType(typestr: string): DeltaType | undefined {
-  const m = /^([<>|=]?)([iuf]\d+)$/.exec(typestr);
-  const name = m ? KINDS[m[2]!] : undefined;
-  if (!m || !name) return undefined;
-  return { typestr, dataType: dataType(name), bigEndian: m[1] === ">" };
+  // Integers and float32/64 with any byte-order mark (none or `=` mean native: little here).
+  const m = /^([<>|=]?)([iuf])(\d+)$/.exec(typestr);
+  if (!m || `${m[2]}${m[3]}` === "f2") return undefined;
+  const big = m[1] === ">";
+  const parsed =
+    parseV2DType(`${big ? ">" : "<"}${m[2]}${m[3]}`) ?? parseV2DType(`|${m[2]}${m[3]}`);
+  if (!parsed) return undefined;
+  return { typestr, dataType: parsed.dataType, bigEndian: big };
 }
 
 function view(t: DeltaType, bytes: Uint8Array): TypedArray {

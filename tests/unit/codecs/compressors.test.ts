@@ -4,6 +4,7 @@ import LZ4 from "numcodecs/lz4";
 import Zstd from "numcodecs/zstd";
 import { describe, expect, it } from "vitest";
 import { ChecksumError, CodecError, MetadataError } from "../../../src/errors.js";
+import { parseDeltaType } from "../../../src/format/codecs/delta.js";
 import { createCodec, createCodecPipeline } from "../../../src/format/codecs/index.js";
 import type { BytesToBytesCodec } from "../../../src/format/codecs/types.js";
 import { zstdFrameContentSize } from "../../../src/format/codecs/zstd.js";
@@ -209,6 +210,22 @@ describe("numcodecs.lz4", () => {
 });
 
 describe("numcodecs.delta", () => {
+  it("parses integer and float32/64 type strings with any byte-order mark, nothing else", () => {
+    const parsed = (t: string) => {
+      const d = parseDeltaType(t);
+      return d && [d.dataType.name, d.bigEndian];
+    };
+    expect(parsed("<i4")).toEqual(["int32", false]);
+    expect(parsed(">u2")).toEqual(["uint16", true]);
+    expect(parsed("|i1")).toEqual(["int8", false]);
+    expect(parsed("i8")).toEqual(["int64", false]);
+    expect(parsed("=f8")).toEqual(["float64", false]);
+    expect(parsed("|u4")).toEqual(["uint32", false]);
+    for (const bad of ["<f2", "|b1", "<c8", "<i3", "<M8", "int32", ""]) {
+      expect(parseDeltaType(bad)).toBeUndefined();
+    }
+  });
+
   it("stores the first element and differences; decodes the running sum", async () => {
     const d = b2b("numcodecs.delta", { dtype: "<i4" });
     const src = new Uint8Array(new Int32Array([5, 7, 4, 4, -10, 2147483647, -2147483648]).buffer);
