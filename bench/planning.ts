@@ -4,9 +4,16 @@
  * metadata. Run with `npx tsx bench/planning.ts` (add `--quick` for fewer repetitions).
  * Prints the median and minimum of several repetitions, in milliseconds.
  */
-import { dataType } from "../src/format/dtype.js";
-import { ellipsis, type LazyArray, lazy, partition, resolve, slice } from "../src/plan/index.js";
-import type { ArraySource } from "../src/plan/source.js";
+import { dataType } from "../src/core/dtype.js";
+import {
+  ellipsis,
+  type LazyArray,
+  lazy,
+  partition,
+  resolve,
+  slice,
+} from "../src/index-space/index.js";
+import type { ArraySource } from "../src/index-space/source.js";
 
 const quick = process.argv.includes("--quick");
 const REPS = quick ? 3 : 7;

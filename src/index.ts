@@ -11,7 +11,16 @@
 import "./exec/read.js";
 import "./exec/execute.js";
 
-export * from "./errors.js";
+export {
+  type DataType,
+  type DataTypeName,
+  dataType,
+  hasFloat16Array,
+  type Scalar,
+  type TypedArray,
+} from "./core/dtype.js";
+export * from "./core/errors.js";
+export { cStrides, type NDArray, shapeSize } from "./core/ndarray.js";
 export {
   configureDecodeWorkers,
   DEFAULT_DECODE_MIN_BYTES,
@@ -57,14 +66,6 @@ export {
   createCodecPipeline,
   registerCodec,
 } from "./format/codecs/index.js";
-export {
-  type DataType,
-  type DataTypeName,
-  dataType,
-  hasFloat16Array,
-  type Scalar,
-  type TypedArray,
-} from "./format/dtype.js";
 export type {
   ArrayMetadata,
   ChunkKeyEncoding,
@@ -72,9 +73,24 @@ export type {
   GroupMetadata,
   NodeMetadata,
 } from "./format/model.js";
-export { cStrides, type NDArray, shapeSize } from "./format/ndarray.js";
 export { readNpy, writeNpy } from "./format/npy.js";
 export * from "./hierarchy/index.js";
+export {
+  type ArraySource,
+  type Executor,
+  ellipsis,
+  type IndexTransform,
+  LazyArray,
+  lazy,
+  newaxis,
+  parseSelection,
+  type ReadOptions,
+  type Selection,
+  type SelectionItem,
+  type Slice,
+  slice,
+} from "./index-space/index.js";
+export type { ArrayStorage } from "./index-space/source.js";
 export {
   type CoalescedRange,
   type CoalescePolicy,
@@ -93,21 +109,6 @@ export {
   formatExplanation,
   type PlanExplanation,
 } from "./plan/explain.js";
-export {
-  type ArraySource,
-  type Executor,
-  ellipsis,
-  type IndexTransform,
-  LazyArray,
-  lazy,
-  newaxis,
-  parseSelection,
-  type ReadOptions,
-  type Selection,
-  type SelectionItem,
-  type Slice,
-  slice,
-} from "./plan/index.js";
 export type {
   Fetch,
   FetchKind,
@@ -136,7 +137,6 @@ export {
   parsePlanFile,
   type RetryOptions,
 } from "./plan/plan-json.js";
-export type { ArrayStorage } from "./plan/source.js";
 export {
   configureStore,
   DEFAULT_STORE_CONCURRENCY,

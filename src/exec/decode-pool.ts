@@ -16,11 +16,11 @@
  * cannot rebuild a pipeline, or that dies, hands its chunks back to the calling thread.
  * @module
  */
-import { ChecksumError, CodecError } from "../errors.js";
+import { ChecksumError, CodecError } from "../core/errors.js";
+import type { NDArray } from "../core/ndarray.js";
 import { BUILTIN_CODECS } from "../format/codecs/builtins.js";
 import type { BytesStage, CodecPipeline } from "../format/codecs/pipeline.js";
 import { getCodecFactory } from "../format/codecs/registry.js";
-import type { NDArray } from "../format/ndarray.js";
 import type { WorkerError, WorkerReply, WorkerRequest } from "./decode-protocol.js";
 
 /** Options of the decode worker pool ({@link configureDecodeWorkers}). */

@@ -4,10 +4,11 @@
  * Runs under `node:worker_threads` or as a module Web Worker.
  * @module
  */
-import { ChecksumError, CodecError } from "../errors.js";
+
+import { type DataTypeName, dataType } from "../core/dtype.js";
+import { ChecksumError, CodecError } from "../core/errors.js";
 import { createCodec } from "../format/codecs/registry.js";
 import type { BytesToBytesCodec } from "../format/codecs/types.js";
-import { type DataTypeName, dataType } from "../format/dtype.js";
 import type { WorkerError, WorkerReply, WorkerRequest } from "./decode-protocol.js";
 
 interface Port {

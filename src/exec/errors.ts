@@ -2,7 +2,7 @@
  * Errors of plan execution.
  * @module
  */
-import { StoreError } from "../errors.js";
+import { StoreError } from "../core/errors.js";
 import type { FetchRange } from "../plan/optimize.js";
 
 /** `"bytes 100–200"`, `"the last 16 bytes"`, `"whole object"`. */

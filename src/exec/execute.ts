@@ -15,11 +15,13 @@
  * @module
  */
 import { Observable } from "rxjs";
-import { AbortError, CodecError, ZarrPlanError } from "../errors.js";
-import { allocate } from "../format/dtype.js";
-import { cStrides, type NDArray, shapeSize, toCOrder } from "../format/ndarray.js";
+import { allocate } from "../core/dtype.js";
+import { AbortError, CodecError, ZarrPlanError } from "../core/errors.js";
+import { cStrides, type NDArray, shapeSize, toCOrder } from "../core/ndarray.js";
+import { type Executor, type LazyArray, setDefaultExecutor } from "../index-space/lazy.js";
+import type { ChunkTask } from "../index-space/partition.js";
+import type { ArraySource, ReadOptions } from "../index-space/source.js";
 import type { ChunkEvent, OutputRegion, PlanProgress } from "../plan/events.js";
-import { type Executor, type LazyArray, setDefaultExecutor } from "../plan/lazy.js";
 import {
   type ArrayEntry,
   type Fetch,
@@ -29,9 +31,7 @@ import {
   shardReads,
   type TaskUse,
 } from "../plan/optimize.js";
-import type { ChunkTask } from "../plan/partition.js";
 import { Plan, type PlanReadOptions, setPlanRuntime } from "../plan/plan.js";
-import type { ArraySource, ReadOptions } from "../plan/source.js";
 import type { AnyStore } from "../store/types.js";
 import { decodePool } from "./decode-pool.js";
 import { FetchError } from "./errors.js";

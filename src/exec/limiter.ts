@@ -3,7 +3,7 @@
  * executor (per store, per execution, decoding).
  * @module
  */
-import { AbortError } from "../errors.js";
+import { AbortError } from "../core/errors.js";
 
 /**
  * Something that can be cancelled: an `AbortSignal` seen through {@link scopeOf}, or an

@@ -10,7 +10,7 @@
  * @module
  */
 import { filter, last, map, type OperatorFunction, scan } from "rxjs";
-import type { NDArray } from "../format/ndarray.js";
+import type { NDArray } from "../core/ndarray.js";
 import type { ChunkEvent, PlanProgress } from "../plan/events.js";
 
 /** Running statistics of the values read so far (NaN-skipping, like NumPy's `nan*` functions). */

@@ -8,12 +8,12 @@
  * @module
  */
 
-import { AbortError, ZarrPlanError } from "../errors.js";
-import { allocate } from "../format/dtype.js";
-import { cStrides, type NDArray, shapeSize, toCOrder } from "../format/ndarray.js";
-import { type Executor, type LazyArray, setDefaultExecutor } from "../plan/lazy.js";
-import { partition } from "../plan/partition.js";
-import type { ReadOptions } from "../plan/source.js";
+import { allocate } from "../core/dtype.js";
+import { AbortError, ZarrPlanError } from "../core/errors.js";
+import { cStrides, type NDArray, shapeSize, toCOrder } from "../core/ndarray.js";
+import { type Executor, type LazyArray, setDefaultExecutor } from "../index-space/lazy.js";
+import { partition } from "../index-space/partition.js";
+import type { ReadOptions } from "../index-space/source.js";
 import { planExecutor } from "./execute.js";
 import { type Entries, fillEntries, fillTask, scatterTask } from "./scatter.js";
 

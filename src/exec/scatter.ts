@@ -4,10 +4,11 @@
  * Typed arrays only, no per-element objects.
  * @module
  */
-import { ZarrPlanError } from "../errors.js";
-import type { DataType, Scalar } from "../format/dtype.js";
-import type { ChunkTask } from "../plan/partition.js";
-import { cStridesOf } from "../plan/transform.js";
+
+import type { DataType, Scalar } from "../core/dtype.js";
+import { ZarrPlanError } from "../core/errors.js";
+import type { ChunkTask } from "../index-space/partition.js";
+import { cStridesOf } from "../index-space/transform.js";
 
 /** Indexable entries of a TypedArray. */
 export type Entries = { [i: number]: number | bigint };

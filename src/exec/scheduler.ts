@@ -9,7 +9,7 @@
  * its last caller has left.
  * @module
  */
-import { AbortError, StoreError } from "../errors.js";
+import { AbortError, StoreError } from "../core/errors.js";
 import type { FetchRange } from "../plan/optimize.js";
 import type { RetryOptions } from "../plan/plan-json.js";
 import { storeSettings } from "../plan/stores.js";

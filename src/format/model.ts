@@ -3,7 +3,7 @@
  * Parsers in `metadata/` produce it; writers turn it back into spec-conformant JSON.
  * @module
  */
-import type { DataType, Scalar } from "./dtype.js";
+import type { DataType, Scalar } from "../core/dtype.js";
 
 /** One codec of a pipeline as named in v3 metadata: `{ name, configuration }`. */
 export interface CodecSpec {

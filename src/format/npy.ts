@@ -4,9 +4,9 @@
  * Follows "A Simple File Format for NumPy Arrays" (numpy.lib.format, NEP 1).
  * @module
  */
-import { allocate, type DataType, toBytes, viewAs } from "./dtype.js";
+import { allocate, type DataType, toBytes, viewAs } from "../core/dtype.js";
+import { cStrides, fStrides, type NDArray, shapeSize, toCOrder } from "../core/ndarray.js";
 import { parseV2DType, toV2DType } from "./metadata/v2-dtype.js";
-import { cStrides, fStrides, type NDArray, shapeSize, toCOrder } from "./ndarray.js";
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59];
 

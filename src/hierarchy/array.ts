@@ -4,15 +4,16 @@
  * and the Zarr v2 specification for v2 arrays.
  * @module
  */
-import { AbortError, ZarrPlanError } from "../errors.js";
+
+import type { DataType, Scalar } from "../core/dtype.js";
+import { AbortError, ZarrPlanError } from "../core/errors.js";
+import { copyStrided, type NDArray, shapeSize } from "../core/ndarray.js";
 import { gridShape } from "../format/chunk-grid.js";
 import { chunkKey } from "../format/chunk-key.js";
 import { type CodecPipeline, createCodecPipeline } from "../format/codecs/index.js";
-import type { DataType, Scalar } from "../format/dtype.js";
 import type { ArrayMetadata } from "../format/model.js";
-import { copyStrided, type NDArray, shapeSize } from "../format/ndarray.js";
-import { type LazyArray, lazy } from "../plan/lazy.js";
-import type { ArraySource, ArrayStorage, ReadOptions } from "../plan/source.js";
+import { type LazyArray, lazy } from "../index-space/lazy.js";
+import type { ArraySource, ArrayStorage, ReadOptions } from "../index-space/source.js";
 import { type AnyStore, isWritable, type WritableStore } from "../store/types.js";
 import { keyOf } from "./paths.js";
 // Registers the default executor used by `lazy()` views.

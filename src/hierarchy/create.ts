@@ -4,8 +4,9 @@
  * Zarr v2 specification exactly, so zarr-python and tensorstore open it.
  * @module
  */
-import { NodeNotFoundError, ZarrPlanError } from "../errors.js";
-import { type DataTypeName, dataType, type Scalar } from "../format/dtype.js";
+
+import { type DataTypeName, dataType, type Scalar } from "../core/dtype.js";
+import { NodeNotFoundError, ZarrPlanError } from "../core/errors.js";
 import {
   encodeJson,
   parseV2Array,

@@ -2,9 +2,10 @@
  * Filling NDArray regions with a scalar of their data type.
  * @module
  */
+
+import type { Scalar } from "../core/dtype.js";
+import { type NDArray, shapeSize } from "../core/ndarray.js";
 import { fillEntries } from "../exec/scatter.js";
-import type { Scalar } from "../format/dtype.js";
-import { type NDArray, shapeSize } from "../format/ndarray.js";
 
 /**
  * The TypedArray entries (`dtype.lanes` of them) that encode one scalar of the array's dtype.

@@ -4,7 +4,7 @@
  * consolidated `.zmetadata`); v3 consolidated metadata follows zarr-python's inline convention.
  * @module
  */
-import { NodeNotFoundError, ZarrPlanError } from "../errors.js";
+import { NodeNotFoundError, ZarrPlanError } from "../core/errors.js";
 import type { GroupMetadata, NodeMetadata } from "../format/model.js";
 import { type AnyStore, isListable } from "../store/types.js";
 import { asStore } from "../store/zarrita.js";

@@ -3,7 +3,7 @@
  * and Zarr v2 (`.zarray` / `.zgroup` + `.zattrs`, consolidated `.zmetadata`).
  * @module
  */
-import { NodeNotFoundError } from "../errors.js";
+import { NodeNotFoundError } from "../core/errors.js";
 import {
   parseV2Array,
   parseV2Attrs,

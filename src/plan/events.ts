@@ -3,8 +3,8 @@
  * `src/exec` produces them).
  * @module
  */
-import type { NDArray } from "../format/ndarray.js";
-import type { ChunkTask } from "./partition.js";
+import type { NDArray } from "../core/ndarray.js";
+import type { ChunkTask } from "../index-space/partition.js";
 
 /**
  * Progress of one plan execution, usable for a progress bar. Request and byte totals grow while

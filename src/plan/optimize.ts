@@ -20,11 +20,11 @@
  */
 import type { CodecPipeline } from "../format/codecs/pipeline.js";
 import type { ShardingCodec } from "../format/codecs/sharding.js";
+import { type ChunkTask, partition } from "../index-space/partition.js";
+import type { ArraySource } from "../index-space/source.js";
+import type { IndexTransform } from "../index-space/transform.js";
 import type { ReadableStore } from "../store/types.js";
 import { type CoalescePolicy, coalesce } from "./coalesce.js";
-import { type ChunkTask, partition } from "./partition.js";
-import type { ArraySource } from "./source.js";
-import type { IndexTransform } from "./transform.js";
 
 /** One read of a plan as the optimizer sees it. */
 export interface ReadInput {

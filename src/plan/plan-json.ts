@@ -18,10 +18,10 @@
  * @module
  */
 import { z } from "zod";
-import { ZarrPlanError } from "../errors.js";
+import { ZarrPlanError } from "../core/errors.js";
+import type { NDArray } from "../core/ndarray.js";
 import { formatPath } from "../format/metadata/issues.js";
-import type { NDArray } from "../format/ndarray.js";
-import type { LazyOp } from "./lazy.js";
+import type { LazyOp } from "../index-space/lazy.js";
 import {
   ellipsis,
   isNDArray,
@@ -29,9 +29,9 @@ import {
   type SelectionItem,
   type Slice,
   slice,
-} from "./selection.js";
+} from "../index-space/selection.js";
 
-export type { LazyOp } from "./lazy.js";
+export type { LazyOp } from "../index-space/lazy.js";
 
 /** Nested JSON lists of integers or booleans. */
 export type JsonNested = readonly (number | boolean | JsonNested)[];

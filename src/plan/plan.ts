@@ -14,13 +14,14 @@
  * @module
  */
 import type { Observable } from "rxjs";
-import { ZarrPlanError } from "../errors.js";
-import type { NDArray } from "../format/ndarray.js";
+import { ZarrPlanError } from "../core/errors.js";
+import type { NDArray } from "../core/ndarray.js";
+import { LazyArray, lazy } from "../index-space/lazy.js";
+import type { ArraySource, ReadOptions } from "../index-space/source.js";
 import type { AnyStore, ReadableStore } from "../store/types.js";
 import type { CoalescePolicy } from "./coalesce.js";
 import type { ChunkEvent } from "./events.js";
 import { explainPlan, formatExplanation, type PlanExplanation } from "./explain.js";
-import { LazyArray, lazy } from "./lazy.js";
 import { type Optimized, optimize, type ShardIndexLike } from "./optimize.js";
 import {
   type LazyOp,
@@ -32,7 +33,6 @@ import {
   parsePlanFile,
   type RetryOptions,
 } from "./plan-json.js";
-import type { ArraySource, ReadOptions } from "./source.js";
 import { storeLocation, storePolicy } from "./stores.js";
 
 /** Options of one execution (`read`, `stream`, `resolve`); they override the plan's {@link PlanOptions}. */

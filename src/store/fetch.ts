@@ -3,7 +3,7 @@
  * @module
  */
 
-import { AbortError, StoreError, throwIfAborted, ZarrPlanError } from "../errors.js";
+import { AbortError, StoreError, throwIfAborted, ZarrPlanError } from "../core/errors.js";
 import { isAbortLike } from "./abort.js";
 import { STORE_BRAND } from "./brand.js";
 import { checkNotSatisfiable, checkPartialContent, rangeHeader } from "./http-range.js";

@@ -7,7 +7,7 @@
 import { randomBytes } from "node:crypto";
 import type { Dirent } from "node:fs";
 import { stat } from "node:fs/promises";
-import { AbortError, StoreError, ZarrPlanError } from "../errors.js";
+import { AbortError, StoreError, ZarrPlanError } from "../core/errors.js";
 import { isAbortLike } from "./abort.js";
 
 /** fs error codes meaning "there is no value here". */

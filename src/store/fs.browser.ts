@@ -3,7 +3,7 @@
  * whose constructor throws, so the main entry bundles for browsers without Node's `fs`.
  * @module
  */
-import { ZarrPlanError } from "../errors.js";
+import { ZarrPlanError } from "../core/errors.js";
 
 /** Not available in browsers: use `FetchStore` or `MemoryStore`. */
 export class FileSystemStore {

@@ -16,7 +16,7 @@ import {
   writeFile,
 } from "node:fs/promises";
 import { basename, dirname, join, resolve, sep } from "node:path";
-import { StoreError, throwIfAborted } from "../errors.js";
+import { StoreError, throwIfAborted } from "../core/errors.js";
 import { STORE_BRAND } from "./brand.js";
 import { entryKind, errorCode, isMissing, isTempName, tempName, toStoreError } from "./fs-util.js";
 import { assertKey, assertPrefix, dirPrefix } from "./keys.js";

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { StoreError } from "../errors.js";
+import { StoreError } from "../core/errors.js";
 import { resolveRange } from "./range.js";
 import type { RangeQuery } from "./types.js";
 

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { StoreError } from "../errors.js";
+import { StoreError } from "../core/errors.js";
 
 /**
  * Throws a `StoreError` (naming the key) when `key` is not a valid store key: empty, starting or

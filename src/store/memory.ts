@@ -3,7 +3,7 @@
  * @module
  */
 
-import { throwIfAborted } from "../errors.js";
+import { throwIfAborted } from "../core/errors.js";
 import { STORE_BRAND } from "./brand.js";
 import { assertKey, assertPrefix, dirPrefix } from "./keys.js";
 import { assertRange, sliceRange } from "./range.js";

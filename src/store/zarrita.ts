@@ -4,7 +4,7 @@
  * @module
  */
 
-import { AbortError, StoreError, throwIfAborted, ZarrPlanError } from "../errors.js";
+import { AbortError, StoreError, throwIfAborted, ZarrPlanError } from "../core/errors.js";
 import { isAbortLike } from "./abort.js";
 import { isZarrPlanStore, STORE_BRAND } from "./brand.js";
 import { assertKey } from "./keys.js";

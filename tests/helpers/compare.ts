@@ -1,7 +1,7 @@
 /** Exact comparison of NDArrays for tests: same shape, same dtype, bitwise-equal values (NaN equals NaN). */
 
-import { toBytes } from "../../src/format/dtype.js";
-import { type NDArray, toCOrder } from "../../src/format/ndarray.js";
+import { toBytes } from "../../src/core/dtype.js";
+import { type NDArray, toCOrder } from "../../src/core/ndarray.js";
 
 /** Returns undefined when equal, else a description of the first difference. */
 export function diffArrays(actual: NDArray, expected: NDArray): string | undefined {

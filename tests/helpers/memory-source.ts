@@ -3,9 +3,9 @@
  * (edge chunks padded with the fill value), counts and logs `readChunk` calls, and can simulate
  * missing chunks, latency and failures.
  */
-import { allocate, type DataType, dataType, type Scalar } from "../../src/format/dtype.js";
-import { cStrides, type NDArray, shapeSize, toCOrder } from "../../src/format/ndarray.js";
-import type { ArraySource, ReadOptions } from "../../src/plan/source.js";
+import { allocate, type DataType, dataType, type Scalar } from "../../src/core/dtype.js";
+import { cStrides, type NDArray, shapeSize, toCOrder } from "../../src/core/ndarray.js";
+import type { ArraySource, ReadOptions } from "../../src/index-space/source.js";
 
 export interface MemorySourceOptions {
   /** Node path used in error messages (default `"mem"`). */

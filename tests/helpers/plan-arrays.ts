@@ -1,6 +1,6 @@
 /** Zarr arrays in memory for plan tests: values reveal positions (element i holds i). */
-import type { DataTypeName } from "../../src/format/dtype.js";
-import { dataType } from "../../src/format/dtype.js";
+import type { DataTypeName } from "../../src/core/dtype.js";
+import { dataType } from "../../src/core/dtype.js";
 import { type CreateArrayOptions, createArray, type ZarrArray } from "../../src/hierarchy/index.js";
 import type { AnyStore } from "../../src/store/types.js";
 import { iota } from "./memory-source.js";

@@ -2,7 +2,7 @@
  * Instrumented store wrappers for executor tests: latency, request waves (sequential round
  * trips), scripted failures, and a log of the signals each request saw. Test helper only.
  */
-import { AbortError, StoreError } from "../../src/errors.js";
+import { AbortError, StoreError } from "../../src/core/errors.js";
 import { STORE_BRAND } from "../../src/store/brand.js";
 import type { RangeQuery, ReadableStore, StoreRequestOptions } from "../../src/store/types.js";
 

@@ -3,9 +3,9 @@
  * forms (nested arrays, TypedArrays, bigint arrays, C- and F-order NDArrays), and NumPy vector
  * items into reference items.
  */
-import { dataType } from "../../src/format/dtype.js";
-import { cStrides, fStrides, type NDArray, shapeSize } from "../../src/format/ndarray.js";
-import type { LazyArray } from "../../src/plan/lazy.js";
+import { dataType } from "../../src/core/dtype.js";
+import { cStrides, fStrides, type NDArray, shapeSize } from "../../src/core/ndarray.js";
+import type { LazyArray } from "../../src/index-space/lazy.js";
 import {
   ellipsis,
   formatSelection,
@@ -13,7 +13,7 @@ import {
   newaxis,
   type SelectionItem,
   slice,
-} from "../../src/plan/selection.js";
+} from "../../src/index-space/selection.js";
 import type { RefItem, RefOp } from "./numpy-ref.js";
 import type { VectorItem, VectorOp } from "./numpy-vectors.data.js";
 

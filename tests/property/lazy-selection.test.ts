@@ -21,11 +21,11 @@
  */
 import fc from "fast-check";
 import { describe, it } from "vitest";
-import { IndexError } from "../../src/errors.js";
+import { dataType } from "../../src/core/dtype.js";
+import { IndexError } from "../../src/core/errors.js";
 import { chunkExecutor } from "../../src/exec/read.js";
-import { dataType } from "../../src/format/dtype.js";
-import { LazyArray, lazy } from "../../src/plan/lazy.js";
-import type { MaskLike } from "../../src/plan/selection.js";
+import { LazyArray, lazy } from "../../src/index-space/lazy.js";
+import type { MaskLike } from "../../src/index-space/selection.js";
 import { iota, MemorySource } from "../helpers/memory-source.js";
 import { apiArgs, describeOp, seededPicker, snapshot } from "./convert.js";
 import {

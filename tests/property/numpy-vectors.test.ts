@@ -4,10 +4,10 @@
  * forms). Regenerate with `python3 tests/property/numpy-vectors.gen.py > tests/property/numpy-vectors.data.ts`.
  */
 import { describe, expect, it } from "vitest";
-import { dataType } from "../../src/format/dtype.js";
+import { dataType } from "../../src/core/dtype.js";
 import "../../src/exec/read.js";
-import { IndexError } from "../../src/errors.js";
-import { type LazyArray, lazy } from "../../src/plan/lazy.js";
+import { IndexError } from "../../src/core/errors.js";
+import { type LazyArray, lazy } from "../../src/index-space/lazy.js";
 import { iota, MemorySource } from "../helpers/memory-source.js";
 import { applyOp, describeOp, fromVectorOp, seededPicker } from "./convert.js";
 import { type RefArray, RefIndexError, refApply, refIota } from "./numpy-ref.js";

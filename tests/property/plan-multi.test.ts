@@ -12,12 +12,12 @@
 import fc from "fast-check";
 import { lastValueFrom, toArray } from "rxjs";
 import { describe, it } from "vitest";
-import { ZarrPlanError } from "../../src/errors.js";
+import { ZarrPlanError } from "../../src/core/errors.js";
 import "../../src/exec/execute.js";
-import { dataType } from "../../src/format/dtype.js";
-import type { NDArray } from "../../src/format/ndarray.js";
+import { dataType } from "../../src/core/dtype.js";
+import type { NDArray } from "../../src/core/ndarray.js";
 import { openArray, type ZarrArray } from "../../src/hierarchy/index.js";
-import type { LazyArray } from "../../src/plan/lazy.js";
+import type { LazyArray } from "../../src/index-space/lazy.js";
 import { Plan, plan } from "../../src/plan/plan.js";
 import { CountingStore } from "../../src/store/counting.js";
 import { MemoryStore } from "../../src/store/memory.js";

@@ -5,7 +5,7 @@
  * array's data type). The container is handled by {@link bloscCompress}/{@link bloscDecompress}.
  * @module
  */
-import { CodecError } from "../../errors.js";
+import { CodecError } from "../../core/errors.js";
 import type { CodecSpec } from "../model.js";
 import {
   BLOSC_CNAMES,

@@ -3,10 +3,11 @@
  * byte order. Zarr v3 core specification, "Codecs" → "bytes".
  * @module
  */
-import { CodecError } from "../../errors.js";
-import { toBytes, viewAs } from "../dtype.js";
+
+import { toBytes, viewAs } from "../../core/dtype.js";
+import { CodecError } from "../../core/errors.js";
+import { cStrides, type NDArray, shapeSize } from "../../core/ndarray.js";
 import type { CodecSpec } from "../model.js";
-import { cStrides, type NDArray, shapeSize } from "../ndarray.js";
 import type { ArrayToBytesCodec, ChunkSpec, CodecContext } from "./types.js";
 import { byteSwap, ConfigReader, cOrderData } from "./util.js";
 

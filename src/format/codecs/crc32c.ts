@@ -3,7 +3,7 @@
  * Zarr v3 core specification, "Codecs" → "crc32c".
  * @module
  */
-import { ChecksumError, CodecError } from "../../errors.js";
+import { ChecksumError, CodecError } from "../../core/errors.js";
 import type { CodecSpec } from "../model.js";
 import { crc32c } from "./checksums.js";
 import type { BytesToBytesCodec, CodecContext } from "./types.js";

@@ -5,8 +5,9 @@
  * taken in storage order (C, or F when a `transpose` precedes the `bytes` codec).
  * @module
  */
-import { CodecError } from "../../errors.js";
-import { allocate, type DataType, type TypedArray, toBytes, viewAs } from "../dtype.js";
+
+import { allocate, type DataType, type TypedArray, toBytes, viewAs } from "../../core/dtype.js";
+import { CodecError } from "../../core/errors.js";
 import { parseV2DType } from "../metadata/v2-dtype.js";
 import type { CodecSpec } from "../model.js";
 import type { BytesToBytesCodec, CodecContext } from "./types.js";

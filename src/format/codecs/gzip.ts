@@ -5,7 +5,7 @@
  * @module
  */
 import { gzipSync, inflateSync } from "fflate";
-import { CodecError } from "../../errors.js";
+import { CodecError } from "../../core/errors.js";
 import type { CodecSpec } from "../model.js";
 import { crc32 } from "./checksums.js";
 import type { BytesToBytesCodec, CodecContext } from "./types.js";

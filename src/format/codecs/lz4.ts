@@ -4,7 +4,7 @@
  * of liblz4; decoding uses a bounds-checked TypeScript decoder.
  * @module
  */
-import { CodecError } from "../../errors.js";
+import { CodecError } from "../../core/errors.js";
 import type { CodecSpec } from "../model.js";
 import { lz4DecodeBlock } from "./lz4-block.js";
 import type { BytesToBytesCodec, CodecContext } from "./types.js";

@@ -4,10 +4,11 @@
  * one array→bytes codec, then bytes→bytes codecs; decoding runs them in reverse.
  * @module
  */
-import { CodecError, MetadataError } from "../../errors.js";
-import { allocate } from "../dtype.js";
+
+import { allocate } from "../../core/dtype.js";
+import { CodecError, MetadataError } from "../../core/errors.js";
+import { cStrides, type NDArray, shapeSize } from "../../core/ndarray.js";
 import type { CodecSpec } from "../model.js";
-import { cStrides, type NDArray, shapeSize } from "../ndarray.js";
 import { createCodec } from "./registry.js";
 import { ShardingCodec } from "./sharding.js";
 import type {

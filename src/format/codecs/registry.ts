@@ -8,7 +8,7 @@
  * `numcodecs.lz4`, `numcodecs.delta` (see the numcodecs documentation).
  * @module
  */
-import { MetadataError, UnknownCodecError } from "../../errors.js";
+import { MetadataError, UnknownCodecError } from "../../core/errors.js";
 import type { CodecSpec } from "../model.js";
 import { BUILTIN_CODECS } from "./builtins.js";
 import type { ChunkSpec, Codec, CodecFactory } from "./types.js";

@@ -6,10 +6,11 @@
  * reads as the fill value. Inner pipelines may themselves be sharded (nested sharding).
  * @module
  */
-import { CodecError, MetadataError } from "../../errors.js";
-import { allocate, dataType } from "../dtype.js";
+
+import { allocate, dataType } from "../../core/dtype.js";
+import { CodecError, MetadataError } from "../../core/errors.js";
+import { cStrides, type NDArray, shapeSize } from "../../core/ndarray.js";
 import type { CodecSpec } from "../model.js";
-import { cStrides, type NDArray, shapeSize } from "../ndarray.js";
 import { type CodecPipeline, createCodecPipeline } from "./pipeline.js";
 import type { ArrayToBytesCodec, ChunkSpec, CodecContext } from "./types.js";
 import {

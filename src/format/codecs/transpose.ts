@@ -3,8 +3,9 @@
  * Zarr v3 core specification, "Codecs" → "transpose".
  * @module
  */
+
+import type { NDArray } from "../../core/ndarray.js";
 import type { CodecSpec } from "../model.js";
-import type { NDArray } from "../ndarray.js";
 import type { ArrayToArrayCodec, ChunkSpec, CodecContext } from "./types.js";
 import { ConfigReader, toCContiguous } from "./util.js";
 

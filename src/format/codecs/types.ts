@@ -6,9 +6,9 @@
  * Encoding runs them in that order; decoding runs them in reverse.
  * @module
  */
-import type { DataType, Scalar } from "../dtype.js";
+import type { DataType, Scalar } from "../../core/dtype.js";
+import type { NDArray } from "../../core/ndarray.js";
 import type { CodecSpec } from "../model.js";
-import type { NDArray } from "../ndarray.js";
 
 /**
  * What a codec knows about the array it is given: the chunk shape (elements), data type and

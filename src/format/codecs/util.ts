@@ -3,7 +3,7 @@
  * fill values and contiguous views.
  * @module
  */
-import { CodecError, MetadataError, UnknownCodecError, ZarrPlanError } from "../../errors.js";
+
 import {
   allocate,
   type DataType,
@@ -11,8 +11,9 @@ import {
   numberToFloat16,
   type Scalar,
   type TypedArray,
-} from "../dtype.js";
-import { copyStrided, cStrides, type NDArray, shapeSize } from "../ndarray.js";
+} from "../../core/dtype.js";
+import { CodecError, MetadataError, UnknownCodecError, ZarrPlanError } from "../../core/errors.js";
+import { copyStrided, cStrides, type NDArray, shapeSize } from "../../core/ndarray.js";
 
 /** Indexable view of any TypedArray (numbers or bigints). */
 export type Entries = { [i: number]: number | bigint; readonly length: number };

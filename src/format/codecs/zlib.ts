@@ -4,7 +4,7 @@
  * @module
  */
 import { inflateSync, zlibSync } from "fflate";
-import { CodecError } from "../../errors.js";
+import { CodecError } from "../../core/errors.js";
 import type { CodecSpec } from "../model.js";
 import { adler32 } from "./checksums.js";
 import type { BytesToBytesCodec, CodecContext } from "./types.js";

@@ -7,7 +7,7 @@
  * frames, corrupt data) goes through numcodecs.js, which gives the exact error.
  * @module
  */
-import { CodecError } from "../../errors.js";
+import { CodecError } from "../../core/errors.js";
 import type { CodecSpec } from "../model.js";
 import { xxh64Low32 } from "./checksums.js";
 import type { BytesToBytesCodec, CodecContext } from "./types.js";

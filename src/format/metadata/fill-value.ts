@@ -6,8 +6,8 @@
  * and floats, `bigint` for int64/uint64, `[re, im]` for complex, `Uint8Array` (n bytes) for `|S<n>`.
  * @module
  */
-import type { DataType, Scalar } from "../dtype.js";
-import { float16ToNumber, numberToFloat16 } from "../dtype.js";
+import type { DataType, Scalar } from "../../core/dtype.js";
+import { float16ToNumber, numberToFloat16 } from "../../core/dtype.js";
 import type { IssueList, PathSegment } from "./issues.js";
 
 const INT_RANGES: Readonly<Record<string, readonly [number, number]>> = {

@@ -4,7 +4,7 @@
  * @module
  */
 import type { ZodType } from "zod";
-import { MetadataError, type MetadataIssue } from "../../errors.js";
+import { MetadataError, type MetadataIssue } from "../../core/errors.js";
 
 /** One step of a JSON path: an object member name or an array index. */
 export type PathSegment = string | number;

@@ -6,7 +6,7 @@
  * `number`. Encoding writes `bigint`s as plain JSON integer literals.
  * @module
  */
-import { MetadataError } from "../../errors.js";
+import { MetadataError } from "../../core/errors.js";
 import { isJsonObject, type JsonObject } from "./issues.js";
 
 const INTEGER_LITERAL = /^-?\d+$/;

@@ -4,7 +4,7 @@
  * in bytes.
  * @module
  */
-import { type DataType, type DataTypeName, dataType } from "../dtype.js";
+import { type DataType, type DataTypeName, dataType } from "../../core/dtype.js";
 
 /** A parsed v2 typestr. */
 export interface V2DType {

@@ -9,8 +9,8 @@
  * @module
  */
 import { z } from "zod";
-import { MetadataError, UnsupportedDataTypeError } from "../../errors.js";
-import type { Scalar } from "../dtype.js";
+import type { Scalar } from "../../core/dtype.js";
+import { MetadataError, UnsupportedDataTypeError } from "../../core/errors.js";
 import type { ArrayMetadata, CodecSpec, GroupMetadata, NodeMetadata } from "../model.js";
 import { CHUNK_SHAPE, flattenConsolidated, nestConsolidated, SHAPE } from "./common.js";
 import { encodeFillValueV2, parseFillValueV2, zeroFill } from "./fill-value.js";

@@ -6,8 +6,13 @@
  * @module
  */
 import { z } from "zod";
-import { MetadataError, UnsupportedDataTypeError } from "../../errors.js";
-import { type DataType, type DataTypeName, dataType, NUMERIC_DATA_TYPES } from "../dtype.js";
+import {
+  type DataType,
+  type DataTypeName,
+  dataType,
+  NUMERIC_DATA_TYPES,
+} from "../../core/dtype.js";
+import { MetadataError, UnsupportedDataTypeError } from "../../core/errors.js";
 import type {
   ArrayMetadata,
   ChunkKeyEncoding,

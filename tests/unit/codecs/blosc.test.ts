@@ -8,7 +8,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import Blosc from "numcodecs/blosc";
 import { describe, expect, it } from "vitest";
-import { CodecError } from "../../../src/errors.js";
+import { dataType } from "../../../src/core/dtype.js";
+import { CodecError } from "../../../src/core/errors.js";
 import {
   type BloscCname,
   type BloscShuffle,
@@ -16,7 +17,6 @@ import {
   bloscDecompress,
   createCodecPipeline,
 } from "../../../src/format/codecs/index.js";
-import { dataType } from "../../../src/format/dtype.js";
 import { FIXTURES, sameBytes } from "./helpers.js";
 
 function data(n: number, typesize: number, seed = 7): Uint8Array {

@@ -1,9 +1,9 @@
 /** The `bytes` and `transpose` codecs: byte layout, zero copy, endianness, dimension order. */
 import { describe, expect, it } from "vitest";
-import { CodecError, MetadataError } from "../../../src/errors.js";
+import { dataType } from "../../../src/core/dtype.js";
+import { CodecError, MetadataError } from "../../../src/core/errors.js";
+import { cStrides } from "../../../src/core/ndarray.js";
 import { createCodecPipeline } from "../../../src/format/codecs/index.js";
-import { dataType } from "../../../src/format/dtype.js";
-import { cStrides } from "../../../src/format/ndarray.js";
 import { diff, sample } from "./helpers.js";
 
 const ctx = { key: "c/0" };

@@ -3,12 +3,12 @@ import { gunzipSync, unzlibSync } from "fflate";
 import LZ4 from "numcodecs/lz4";
 import Zstd from "numcodecs/zstd";
 import { describe, expect, it } from "vitest";
-import { ChecksumError, CodecError, MetadataError } from "../../../src/errors.js";
+import { dataType } from "../../../src/core/dtype.js";
+import { ChecksumError, CodecError, MetadataError } from "../../../src/core/errors.js";
 import { parseDeltaType } from "../../../src/format/codecs/delta.js";
 import { createCodec, createCodecPipeline } from "../../../src/format/codecs/index.js";
 import type { BytesToBytesCodec } from "../../../src/format/codecs/types.js";
 import { zstdFrameContentSize } from "../../../src/format/codecs/zstd.js";
-import { dataType } from "../../../src/format/dtype.js";
 
 const ctx = { key: "grp/arr/c/1/2" };
 const spec = { shape: [1000], dataType: dataType("int32"), fillValue: 0 };

@@ -6,8 +6,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { type NDArray, shapeSize } from "../../../src/core/ndarray.js";
 import { createCodecPipeline } from "../../../src/format/codecs/index.js";
-import { type NDArray, shapeSize } from "../../../src/format/ndarray.js";
 import { diff, FIXTURES, openFixture, slice } from "./helpers.js";
 import { parseNpy } from "./npy.js";
 

@@ -8,9 +8,9 @@ import {
   dataType,
   NUMERIC_DATA_TYPES,
   type Scalar,
-} from "../../../src/format/dtype.js";
+} from "../../../src/core/dtype.js";
+import { cStrides, type NDArray, shapeSize, toCOrder } from "../../../src/core/ndarray.js";
 import type { CodecSpec } from "../../../src/format/model.js";
-import { cStrides, type NDArray, shapeSize, toCOrder } from "../../../src/format/ndarray.js";
 import { dtypeOfDescr } from "./npy.js";
 
 /** Root of the fixture stores: the in-repo copy, else the shared folder. */

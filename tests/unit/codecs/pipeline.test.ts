@@ -1,6 +1,8 @@
 /** Pipeline construction, ordering rules, the registry, fill values and error conversion. */
 import { describe, expect, it } from "vitest";
-import { CodecError, MetadataError, UnknownCodecError } from "../../../src/errors.js";
+import { dataType, type Scalar } from "../../../src/core/dtype.js";
+import { CodecError, MetadataError, UnknownCodecError } from "../../../src/core/errors.js";
+import type { NDArray } from "../../../src/core/ndarray.js";
 import {
   type ArrayToArrayCodec,
   type BytesToBytesCodec,
@@ -9,9 +11,7 @@ import {
   registerCodec,
   registeredCodecs,
 } from "../../../src/format/codecs/index.js";
-import { dataType, type Scalar } from "../../../src/format/dtype.js";
 import type { CodecSpec } from "../../../src/format/model.js";
-import type { NDArray } from "../../../src/format/ndarray.js";
 import { ALL_DTYPES, diff, sample } from "./helpers.js";
 
 const LE: CodecSpec = { name: "bytes", configuration: { endian: "little" } };

@@ -1,7 +1,7 @@
 /** Every codec round-trips every data type, from C-order and from strided (Fortran-order) chunks. */
 import { describe, expect, it } from "vitest";
+import type { DataType } from "../../../src/core/dtype.js";
 import { createCodecPipeline } from "../../../src/format/codecs/index.js";
-import type { DataType } from "../../../src/format/dtype.js";
 import type { CodecSpec } from "../../../src/format/model.js";
 import { ALL_DTYPES, diff, fortranCopy, sample } from "./helpers.js";
 

@@ -2,20 +2,20 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { dataType } from "../../../src/core/dtype.js";
 import {
   ChecksumError,
   CodecError,
   MetadataError,
   UnknownCodecError,
-} from "../../../src/errors.js";
+} from "../../../src/core/errors.js";
+import type { NDArray } from "../../../src/core/ndarray.js";
 import {
   type CodecPipeline,
   createCodecPipeline,
   ShardingCodec,
 } from "../../../src/format/codecs/index.js";
-import { dataType } from "../../../src/format/dtype.js";
 import type { CodecSpec } from "../../../src/format/model.js";
-import type { NDArray } from "../../../src/format/ndarray.js";
 import { diff, FIXTURES, openFixture, sample, slice } from "./helpers.js";
 import { parseNpy } from "./npy.js";
 

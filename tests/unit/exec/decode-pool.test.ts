@@ -5,11 +5,11 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { ChecksumError, CodecError } from "../../../src/errors.js";
+import { dataType } from "../../../src/core/dtype.js";
+import { ChecksumError, CodecError } from "../../../src/core/errors.js";
 import { DecodePool, decodePool } from "../../../src/exec/decode-pool.js";
 import { createCodecPipeline, registerCodec } from "../../../src/format/codecs/index.js";
 import type { BytesToBytesCodec } from "../../../src/format/codecs/types.js";
-import { dataType } from "../../../src/format/dtype.js";
 import type { CodecSpec } from "../../../src/format/model.js";
 import { readNpy } from "../../../src/format/npy.js";
 import { FileSystemStore, openArray } from "../../../src/index.js";

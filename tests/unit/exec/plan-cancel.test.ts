@@ -4,10 +4,10 @@
  */
 import { describe, expect, it } from "vitest";
 import "../../../src/exec/execute.js";
-import { AbortError } from "../../../src/errors.js";
+import { AbortError } from "../../../src/core/errors.js";
 import { openArray } from "../../../src/hierarchy/index.js";
+import { slice } from "../../../src/index-space/selection.js";
 import { plan } from "../../../src/plan/plan.js";
-import { slice } from "../../../src/plan/selection.js";
 import { configureStore } from "../../../src/plan/stores.js";
 import { MemoryStore } from "../../../src/store/memory.js";
 import { iotaArray } from "../../helpers/plan-arrays.js";

@@ -6,8 +6,8 @@ import { describe, expect, it } from "vitest";
 import { DEFAULT_DECODE_CONCURRENCY, setDecodeConcurrency } from "../../../src/exec/execute.js";
 import { schedulerOf } from "../../../src/exec/scheduler.js";
 import { openArray } from "../../../src/hierarchy/index.js";
+import { slice } from "../../../src/index-space/selection.js";
 import { plan } from "../../../src/plan/plan.js";
-import { slice } from "../../../src/plan/selection.js";
 import {
   configureStore,
   DEFAULT_STORE_CONCURRENCY,

@@ -5,8 +5,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import "../../../src/exec/execute.js";
 import { openArray, type ZarrArray } from "../../../src/hierarchy/index.js";
+import { slice } from "../../../src/index-space/selection.js";
 import { Plan, plan } from "../../../src/plan/plan.js";
-import { slice } from "../../../src/plan/selection.js";
 import { configureStore } from "../../../src/plan/stores.js";
 import { CountingStore } from "../../../src/store/counting.js";
 import { MemoryStore } from "../../../src/store/memory.js";

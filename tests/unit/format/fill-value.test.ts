@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { MetadataError } from "../../../src/errors.js";
-import { dataType, float16ToNumber } from "../../../src/format/dtype.js";
+import { dataType, float16ToNumber } from "../../../src/core/dtype.js";
+import { MetadataError } from "../../../src/core/errors.js";
 import {
   decodeJsonDocument,
   encodeJson,

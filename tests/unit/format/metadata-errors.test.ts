@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MetadataError, UnsupportedDataTypeError } from "../../../src/errors.js";
+import { MetadataError, UnsupportedDataTypeError } from "../../../src/core/errors.js";
 import {
   encodeJson,
   parseV2Array,

@@ -5,6 +5,7 @@
  */
 import { createServer, type Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { dataType } from "../../../src/core/dtype.js";
 import {
   ChecksumError,
   CodecError,
@@ -13,10 +14,9 @@ import {
   StoreError,
   UnknownCodecError,
   UnsupportedDataTypeError,
-} from "../../../src/errors.js";
+} from "../../../src/core/errors.js";
+import { zeros } from "../../../src/core/ndarray.js";
 import { registerCodec } from "../../../src/format/codecs/index.js";
-import { dataType } from "../../../src/format/dtype.js";
-import { zeros } from "../../../src/format/ndarray.js";
 import { createArray, openArray } from "../../../src/hierarchy/index.js";
 import { FetchStore } from "../../../src/store/fetch.js";
 import { MemoryStore } from "../../../src/store/memory.js";

@@ -3,8 +3,8 @@
  * identically; region writes do read-modify-write; chunks equal to the fill value are not stored.
  */
 import { describe, expect, it } from "vitest";
-import { type DataTypeName, dataType, NUMERIC_DATA_TYPES } from "../../../src/format/dtype.js";
-import { cStrides, type NDArray, zeros } from "../../../src/format/ndarray.js";
+import { type DataTypeName, dataType, NUMERIC_DATA_TYPES } from "../../../src/core/dtype.js";
+import { cStrides, type NDArray, zeros } from "../../../src/core/ndarray.js";
 import {
   createArray,
   createGroup,

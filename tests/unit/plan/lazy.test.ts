@@ -3,19 +3,19 @@
  * error contract. Expected values are NumPy 2.4.6's (data = source flat positions).
  */
 import { describe, expect, it } from "vitest";
-import { dataType } from "../../../src/format/dtype.js";
-import type { NDArray } from "../../../src/format/ndarray.js";
+import { dataType } from "../../../src/core/dtype.js";
+import type { NDArray } from "../../../src/core/ndarray.js";
 import "../../../src/exec/read.js";
-import { IndexError, ZarrPlanError } from "../../../src/errors.js";
+import { IndexError, ZarrPlanError } from "../../../src/core/errors.js";
 import {
   type Executor,
   getDefaultExecutor,
   LazyArray,
   lazy,
   setDefaultExecutor,
-} from "../../../src/plan/lazy.js";
-import { ellipsis, newaxis, parseSelection, slice } from "../../../src/plan/selection.js";
-import { compose, identity } from "../../../src/plan/transform.js";
+} from "../../../src/index-space/lazy.js";
+import { ellipsis, newaxis, parseSelection, slice } from "../../../src/index-space/selection.js";
+import { compose, identity } from "../../../src/index-space/transform.js";
 import { iota, MemorySource, ndarray } from "../../helpers/memory-source.js";
 
 const src = (shape: number[], chunks: number[] = shape.map((s) => Math.max(1, s)), path = "arr") =>

@@ -1,8 +1,13 @@
 /** Partitioning a transform over a chunk grid into per-chunk tasks. */
 import { describe, expect, it } from "vitest";
-import { lazy } from "../../../src/plan/lazy.js";
-import { type ChunkTask, type Partition, partition, resolve } from "../../../src/plan/partition.js";
-import { newaxis, type SelectionItem, slice } from "../../../src/plan/selection.js";
+import { lazy } from "../../../src/index-space/lazy.js";
+import {
+  type ChunkTask,
+  type Partition,
+  partition,
+  resolve,
+} from "../../../src/index-space/partition.js";
+import { newaxis, type SelectionItem, slice } from "../../../src/index-space/selection.js";
 import {
   applyTransform,
   compose,
@@ -11,7 +16,7 @@ import {
   identity,
   makeTransform,
   singleMap,
-} from "../../../src/plan/transform.js";
+} from "../../../src/index-space/transform.js";
 import { metadataSource } from "../../helpers/memory-source.js";
 
 const get = (t: IndexTransform, ...items: SelectionItem[]) => compose(t, { kind: "get", items });

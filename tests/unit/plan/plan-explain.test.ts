@@ -1,12 +1,12 @@
 /** explain(): the structured object and the text table, before IO and once shard indexes are known. */
 import { describe, expect, it } from "vitest";
 import "../../../src/exec/execute.js";
-import { dataType } from "../../../src/format/dtype.js";
+import { dataType } from "../../../src/core/dtype.js";
 import { openArray } from "../../../src/hierarchy/index.js";
+import { lazy } from "../../../src/index-space/lazy.js";
+import { slice } from "../../../src/index-space/selection.js";
 import { formatBytes, formatCount } from "../../../src/plan/explain.js";
-import { lazy } from "../../../src/plan/lazy.js";
 import { plan } from "../../../src/plan/plan.js";
-import { slice } from "../../../src/plan/selection.js";
 import { CountingStore } from "../../../src/store/counting.js";
 import { MemoryStore } from "../../../src/store/memory.js";
 import { iota, MemorySource } from "../../helpers/memory-source.js";

@@ -7,10 +7,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import "../../../src/exec/execute.js";
-import type { ZarrPlanError } from "../../../src/errors.js";
-import { dataType } from "../../../src/format/dtype.js";
+import { dataType } from "../../../src/core/dtype.js";
+import type { ZarrPlanError } from "../../../src/core/errors.js";
 import { openArray, ZarrArray } from "../../../src/hierarchy/index.js";
-import { LazyArray } from "../../../src/plan/lazy.js";
+import { LazyArray } from "../../../src/index-space/lazy.js";
+import { ellipsis, newaxis, slice } from "../../../src/index-space/selection.js";
 import { Plan, plan } from "../../../src/plan/plan.js";
 import {
   itemFromJSON,
@@ -19,7 +20,6 @@ import {
   PlanFileError,
   parsePlanFile,
 } from "../../../src/plan/plan-json.js";
-import { ellipsis, newaxis, slice } from "../../../src/plan/selection.js";
 import { FetchStore } from "../../../src/store/fetch.js";
 import { FileSystemStore } from "../../../src/store/fs.js";
 import { MemoryStore } from "../../../src/store/memory.js";

@@ -4,12 +4,12 @@
  * arrays are created in a MemoryStore for their metadata and codecs only.
  */
 import { describe, expect, it } from "vitest";
-import { dataType } from "../../../src/format/dtype.js";
+import { dataType } from "../../../src/core/dtype.js";
 import { createArray, openArray } from "../../../src/hierarchy/index.js";
-import { lazy } from "../../../src/plan/lazy.js";
+import { lazy } from "../../../src/index-space/lazy.js";
+import { slice } from "../../../src/index-space/selection.js";
 import { optimize, shardReads, worstCaseBytes } from "../../../src/plan/optimize.js";
 import { plan } from "../../../src/plan/plan.js";
-import { slice } from "../../../src/plan/selection.js";
 import { MemoryStore } from "../../../src/store/memory.js";
 import { metadataSource } from "../../helpers/memory-source.js";
 

@@ -1,6 +1,8 @@
 /** The chunk-by-chunk executor (src/exec/read.ts): dtypes and lanes, fill values, concurrency, abort. */
 import { describe, expect, it } from "vitest";
-import { AbortError, ZarrPlanError } from "../../../src/errors.js";
+import { type DataType, dataType, type Scalar } from "../../../src/core/dtype.js";
+import { AbortError, ZarrPlanError } from "../../../src/core/errors.js";
+import { cStrides, fStrides, type NDArray } from "../../../src/core/ndarray.js";
 import { planExecutor } from "../../../src/exec/execute.js";
 import {
   chunkExecutor,
@@ -8,11 +10,9 @@ import {
   fillEntries,
   readLazy,
 } from "../../../src/exec/read.js";
-import { type DataType, dataType, type Scalar } from "../../../src/format/dtype.js";
-import { cStrides, fStrides, type NDArray } from "../../../src/format/ndarray.js";
-import { getDefaultExecutor, lazy } from "../../../src/plan/lazy.js";
-import { slice } from "../../../src/plan/selection.js";
-import type { ArraySource } from "../../../src/plan/source.js";
+import { getDefaultExecutor, lazy } from "../../../src/index-space/lazy.js";
+import { slice } from "../../../src/index-space/selection.js";
+import type { ArraySource } from "../../../src/index-space/source.js";
 import { iota, MemorySource, ndarray } from "../../helpers/memory-source.js";
 
 const entries = (a: NDArray) => Array.from(a.data as ArrayLike<number | bigint>);

@@ -1,6 +1,6 @@
 /** Selection items, slice resolution (checked against CPython's slice.indices), parsing. */
 import { describe, expect, it } from "vitest";
-import { IndexError } from "../../../src/errors.js";
+import { IndexError } from "../../../src/core/errors.js";
 import {
   ellipsis,
   formatSelection,
@@ -8,7 +8,7 @@ import {
   parseSelection,
   resolveSlice,
   slice,
-} from "../../../src/plan/selection.js";
+} from "../../../src/index-space/selection.js";
 
 /** [n, start, stop, step, start', step', length] from CPython 3 `slice(start, stop, step).indices(n)`. */
 // biome-ignore format: generated vectors

@@ -1,7 +1,12 @@
 /** Index transforms: representation, freezing, and the composition laws. */
 import { describe, expect, it } from "vitest";
-import { IndexError } from "../../../src/errors.js";
-import { ellipsis, newaxis, type SelectionItem, slice } from "../../../src/plan/selection.js";
+import { IndexError } from "../../../src/core/errors.js";
+import {
+  ellipsis,
+  newaxis,
+  type SelectionItem,
+  slice,
+} from "../../../src/index-space/selection.js";
 import {
   type ArrayMap,
   applyTransform,
@@ -14,7 +19,7 @@ import {
   isBox,
   makeTransform,
   singleMap,
-} from "../../../src/plan/transform.js";
+} from "../../../src/index-space/transform.js";
 import { sliceList } from "../../property/numpy-ref.js";
 
 const get = (t: IndexTransform, ...items: SelectionItem[]) => compose(t, { kind: "get", items });

@@ -4,7 +4,7 @@
  */
 
 import { beforeEach, describe, expect, it } from "vitest";
-import { AbortError, StoreError } from "../../../src/errors.js";
+import { AbortError, StoreError } from "../../../src/core/errors.js";
 import type { Store } from "../../../src/store/types.js";
 
 const bytes = (...values: number[]) => new Uint8Array(values);

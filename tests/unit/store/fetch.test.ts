@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AbortError, StoreError } from "../../../src/errors.js";
+import { AbortError, StoreError } from "../../../src/core/errors.js";
 import { FetchStore } from "../../../src/store/fetch.js";
 import { isListable, isWritable } from "../../../src/store/types.js";
 import { startServer, type TestServer } from "./http-server.js";

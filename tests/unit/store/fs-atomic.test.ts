@@ -4,7 +4,7 @@ import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
-import { StoreError } from "../../../src/errors.js";
+import { StoreError } from "../../../src/core/errors.js";
 import { FileSystemStore } from "../../../src/store/fs.js";
 
 const failRename = vi.hoisted(() => ({ on: false }));

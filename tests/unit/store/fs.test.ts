@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { AbortError, StoreError } from "../../../src/errors.js";
+import { AbortError, StoreError } from "../../../src/core/errors.js";
 import { FileSystemStore } from "../../../src/store/fs.js";
 import { describeStoreContract } from "./contract.js";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { AbortError, StoreError } from "../../../src/errors.js";
+import { AbortError, StoreError } from "../../../src/core/errors.js";
 import { FetchStore } from "../../../src/store/fetch.js";
 import { FileSystemStore } from "../../../src/store/fs.js";
 import { MemoryStore } from "../../../src/store/memory.js";

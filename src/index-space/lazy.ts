@@ -12,9 +12,9 @@
  * @module
  */
 
-import { ZarrPlanError } from "../errors.js";
-import type { DataType } from "../format/dtype.js";
-import type { NDArray } from "../format/ndarray.js";
+import type { DataType } from "../core/dtype.js";
+import { ZarrPlanError } from "../core/errors.js";
+import type { NDArray } from "../core/ndarray.js";
 import type { SelectionKind } from "./indexing.js";
 import { isNDArray, type MaskLike, type SelectionItem } from "./selection.js";
 import type { ArraySource, ReadOptions } from "./source.js";

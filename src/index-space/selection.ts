@@ -19,9 +19,9 @@
  * @module
  */
 
-import { IndexError } from "../errors.js";
-import type { TypedArray } from "../format/dtype.js";
-import type { NDArray } from "../format/ndarray.js";
+import type { TypedArray } from "../core/dtype.js";
+import { IndexError } from "../core/errors.js";
+import type { NDArray } from "../core/ndarray.js";
 
 /** A slice `start:stop:step`; `null` parts take NumPy's defaults. Create with {@link slice}. */
 export interface Slice {

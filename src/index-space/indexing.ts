@@ -18,9 +18,9 @@
  * @module
  */
 
-import { IndexError } from "../errors.js";
-import type { DataType } from "../format/dtype.js";
-import { copyStrided, isCContiguous, type NDArray, zeros } from "../format/ndarray.js";
+import type { DataType } from "../core/dtype.js";
+import { IndexError } from "../core/errors.js";
+import { copyStrided, isCContiguous, type NDArray, zeros } from "../core/ndarray.js";
 import { arrayMap, constantMap, type IndexData, type OutputIndexMap, singleMap } from "./maps.js";
 import {
   describeValue,

@@ -3,9 +3,10 @@
  * without `src/plan` doing any IO itself.
  * @module
  */
+
+import type { DataType, Scalar } from "../core/dtype.js";
+import type { NDArray } from "../core/ndarray.js";
 import type { CodecPipeline } from "../format/codecs/pipeline.js";
-import type { DataType, Scalar } from "../format/dtype.js";
-import type { NDArray } from "../format/ndarray.js";
 import type { ReadableStore } from "../store/types.js";
 
 /** Options of one read. */
