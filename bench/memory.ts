@@ -62,7 +62,8 @@ async function child(): Promise<void> {
     const d = v.data as ArrayLike<number> & { byteLength?: number };
     outputBytes += d.byteLength ?? d.length * 8;
   }
-  const { decodePool } = await import("../src/index.js");
+  const { defaultContext } = await import("../src/index.js");
+  const decodePool = defaultContext().decodePool;
   const result: ChildResult = {
     baselineMB: baseline / 2 ** 20,
     peakMB: peak / 2 ** 20,

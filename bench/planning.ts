@@ -5,14 +5,8 @@
  * Prints the median and minimum of several repetitions, in milliseconds.
  */
 import { dataType } from "../src/core/dtype.js";
-import {
-  ellipsis,
-  type LazyArray,
-  lazy,
-  partition,
-  resolve,
-  slice,
-} from "../src/index-space/index.js";
+import { lazy } from "../src/exec/api.js";
+import { ellipsis, type LazyArray, partition, resolve, slice } from "../src/index-space/index.js";
 import type { ArraySource } from "../src/index-space/source.js";
 
 const quick = process.argv.includes("--quick");

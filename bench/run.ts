@@ -28,7 +28,7 @@ import { cpus, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { configureDecodeWorkers, decodePool } from "../src/index.js";
+import { configureDecodeWorkers, defaultContext } from "../src/index.js";
 import { CLIENT_NAMES, type ClientName, client } from "./clients.js";
 import { type DatasetSpec, datasetDir, ensureDatasets, type SizeName, SPECS } from "./datasets.js";
 import { type ServerCounters, startServer } from "./server.js";
@@ -551,7 +551,7 @@ async function main(): Promise<void> {
       zarrPlanW5: w5Notes.size > 0 ? [...w5Notes].join(", ") : "not run",
       totalSeconds: Math.round((performance.now() - t0) / 1000),
       server: opts.inProcessServer ? "in process" : "child process",
-      decodeWorkers: decodePool.workers,
+      decodeWorkers: defaultContext().decodePool.workers,
     },
     workloads: workloads.map((w) => ({
       id: w.id,

@@ -8,9 +8,6 @@
  * - Selections: `array.lazy().get(…).oindex(…).vindex(…).mask(…)`, then `read()`.
  * @module
  */
-import "./exec/read.js";
-import "./exec/execute.js";
-
 export {
   type DataType,
   type DataTypeName,
@@ -23,19 +20,26 @@ export * from "./core/errors.js";
 export { cStrides, type NDArray, shapeSize } from "./core/ndarray.js";
 export {
   configureDecodeWorkers,
+  configureStore,
+  lazy,
+  type PlanBuildOptions,
+  plan,
+} from "./exec/api.js";
+export {
+  type CacheOptions,
+  Context,
+  type ContextFetchOptions,
+  type ContextOptions,
+  DEFAULT_DECODE_CONCURRENCY,
+  DEFAULT_SOURCE_CONCURRENCY,
+  defaultContext,
+} from "./exec/context.js";
+export {
   DEFAULT_DECODE_MIN_BYTES,
   DecodePool,
   type DecodeWorkerOptions,
-  decodePool,
 } from "./exec/decode-pool.js";
 export { describeRange, FetchError } from "./exec/errors.js";
-export {
-  DEFAULT_DECODE_CONCURRENCY,
-  execute,
-  resolvePlan,
-  setDecodeConcurrency,
-  stream,
-} from "./exec/execute.js";
 export {
   assemble,
   completedReads,
@@ -48,11 +52,11 @@ export {
   runningSum,
   type StatsOptions,
 } from "./exec/operators.js";
-export { readLazy } from "./exec/read.js";
 export {
   DEFAULT_RETRIES,
   DEFAULT_RETRY_BASE_MS,
   DEFAULT_RETRY_MAX_MS,
+  type RequestLogEntry,
 } from "./exec/scheduler.js";
 export {
   type ArrayToArrayCodec,
@@ -81,7 +85,6 @@ export {
   ellipsis,
   type IndexTransform,
   LazyArray,
-  lazy,
   newaxis,
   parseSelection,
   type ReadOptions,
@@ -119,11 +122,11 @@ export type {
   Optimized,
 } from "./plan/optimize.js";
 export {
-  type FromJSONOptions,
   Plan,
+  type PlanDocument,
+  type PlanEngine,
   type PlanReadOptions,
   type PlanReads,
-  plan,
 } from "./plan/plan.js";
 export {
   type JsonItem,
@@ -138,9 +141,8 @@ export {
   type RetryOptions,
 } from "./plan/plan-json.js";
 export {
-  configureStore,
   DEFAULT_STORE_CONCURRENCY,
+  DEFAULT_STORE_SETTINGS,
   type StoreSettings,
-  storeSettings,
-} from "./plan/stores.js";
+} from "./plan/store-settings.js";
 export * from "./store/index.js";

@@ -1,10 +1,10 @@
 /**
- * The query-plan API as `explain` uses it: `plan({name: lazyArray})` and `Plan.fromJSON(json)`.
+ * The query-plan API as `explain` uses it: `plan({name: lazyArray})` and `planFromJSON(json)`.
  * @module
  */
 
 import type { LazyArray, NDArray, ReadOptions } from "../index.js";
-import { Plan, plan } from "../index.js";
+import { plan, planFromJSON } from "../index.js";
 
 /** A plan: several named lazy reads, explained and executed together. */
 export interface PlanLike {
@@ -12,7 +12,7 @@ export interface PlanLike {
   explain(): unknown;
   /** Human-readable explanation (else `toString()` is used). */
   explainText?(): string;
-  /** Serializable form, for `Plan.fromJSON`. */
+  /** Serializable form, for `planFromJSON`. */
   toJSON(): unknown;
   /** Executes every read: results by name. */
   read(options?: ReadOptions): Promise<Record<string, NDArray> | Map<string, NDArray>>;
@@ -28,7 +28,7 @@ export interface PlanApi {
 export function planApi(): PlanApi | undefined {
   return {
     plan: (reads) => plan(reads),
-    fromJSON: (json) => Plan.fromJSON(json),
+    fromJSON: (json) => planFromJSON(json),
   };
 }
 

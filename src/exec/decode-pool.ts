@@ -203,7 +203,7 @@ function errorFrom(e: WorkerError, key: string): Error {
   return new CodecError(e.message, { key, codec: e.codec });
 }
 
-/** A pool of decode workers. One module-level instance serves every plan ({@link decodePool}). */
+/** A pool of decode workers. Each `Context` owns one (`context.decodePool`). */
 export class DecodePool {
   #workers: number;
   /** Set when the worker count was given (else it follows the CPUs once they are known). */
@@ -418,16 +418,4 @@ export class DecodePool {
 function isBuiltin(name: string): boolean {
   const f = BUILTIN_CODECS[name];
   return f !== undefined && getCodecFactory(name) === f;
-}
-
-/** The pool every plan execution uses. */
-export const decodePool = new DecodePool();
-
-/**
- * Configures the shared decode worker pool: `{ workers: 0 }` decodes on the calling thread;
- * `minBytes` sets the smallest stored chunk (bytes) sent to a worker.
- * @throws RangeError for a negative or fractional worker count or a bad `minBytes`.
- */
-export function configureDecodeWorkers(options: DecodeWorkerOptions): void {
-  decodePool.configure(options);
 }

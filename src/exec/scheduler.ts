@@ -1,6 +1,6 @@
 /**
- * Store schedulers: one per store (by object identity), shared by every plan execution running on
- * it. A scheduler owns the store's concurrency limit, shares identical requests in flight
+ * Store schedulers: one per store (by object identity) and {@link Context}, shared by every request
+ * the Context makes to that store (plans, metadata, chunk reads). A scheduler owns the store's concurrency limit, shares identical requests in flight
  * (same key and byte range) between executions with reference counts, and retries transient
  * failures with exponential backoff and full jitter.
  *
@@ -12,7 +12,7 @@
 import { AbortError, StoreError } from "../core/errors.js";
 import type { FetchRange } from "../plan/optimize.js";
 import type { RetryOptions } from "../plan/plan-json.js";
-import { storeSettings } from "../plan/stores.js";
+import type { StoreSettings } from "../plan/store-settings.js";
 import type { ReadableStore } from "../store/types.js";
 import { abortErrorOf, type Cancel, Limiter, linkedController, scopeOf, sleep } from "./limiter.js";
 
@@ -48,7 +48,7 @@ export function backoffMs(policy: RetryPolicy, attempt: number, random = Math.ra
 }
 
 /** True for failures worth retrying: `StoreError` with `transient` (HTTP 5xx/429, network errors, timeouts). */
-export function isTransient(e: unknown): boolean {
+function isTransient(e: unknown): boolean {
   return e instanceof StoreError && e.transient;
 }
 
@@ -82,17 +82,49 @@ function rangeId(range: FetchRange | undefined): string {
   return "suffixLength" in range ? `-${range.suffixLength}` : `${range.offset}+${range.length}`;
 }
 
-/** The scheduler of one store. Get it with {@link schedulerOf}. */
+/** One attempt of a store request, as the request log reports it (`Context.onRequest`). */
+export interface RequestLogEntry {
+  /** The store asked. */
+  readonly store: ReadableStore;
+  readonly key: string;
+  /** The byte range asked for; `undefined` for the whole object. */
+  readonly range: FetchRange | undefined;
+  /** 1 for the first attempt, 2 for the first retry, … */
+  readonly attempt: number;
+  /**
+   * `ok` (bytes returned), `missing` (the key does not exist), `error` (the store failed; see
+   * `error`), `aborted` (every caller left or the Context closed).
+   */
+  readonly outcome: "ok" | "missing" | "error" | "aborted";
+  /** Bytes received (0 unless `ok`). */
+  readonly bytes: number;
+  /** Wall time of the attempt in ms (queueing for a slot excluded). */
+  readonly durationMs: number;
+  /** The store's error, for `error`. */
+  readonly error?: unknown;
+}
+
+/** What a scheduler is given by its {@link Context}. */
+export interface SchedulerHooks {
+  /** The store's current settings (its request limit is read before every attempt). */
+  settings(): StoreSettings;
+  /** Called after every attempt. */
+  log?(entry: RequestLogEntry): void;
+}
+
+/** The scheduler of one store in one Context (`Context.scheduler(store)`). */
 export class StoreScheduler {
   readonly store: ReadableStore;
-  /** The store's request limit, shared by all executions. */
+  /** The store's request limit, shared by all executions of the Context. */
   readonly limiter: Limiter;
   readonly stats: SchedulerStats = { calls: 0, joined: 0, retries: 0 };
   readonly #inflight = new Map<string, Shared>();
+  readonly #hooks: SchedulerHooks;
 
-  constructor(store: ReadableStore) {
+  constructor(store: ReadableStore, hooks: SchedulerHooks) {
     this.store = store;
-    this.limiter = new Limiter(storeSettings(store).concurrency);
+    this.#hooks = hooks;
+    this.limiter = new Limiter(hooks.settings().concurrency);
   }
 
   /** Requests in flight or queued (distinct key + range). */
@@ -175,14 +207,18 @@ export class StoreScheduler {
   ): Promise<Uint8Array | undefined> {
     const cancel = scopeOf(signal);
     for (let attempt = 0; ; attempt++) {
-      this.limiter.limit = storeSettings(this.store).concurrency;
+      this.limiter.limit = this.#hooks.settings().concurrency;
       const release = await this.limiter.acquire(priority, cancel);
       let error: unknown;
+      const started = performance.now();
       try {
         this.stats.calls++;
-        return await this.#call(key, range, signal, retry.timeoutMs);
+        const bytes = await this.#call(key, range, signal, retry.timeoutMs);
+        this.#log(key, range, attempt, started, bytes === undefined ? "missing" : "ok", bytes);
+        return bytes;
       } catch (e) {
         error = e;
+        this.#log(key, range, attempt, started, signal.aborted ? "aborted" : "error", undefined, e);
       } finally {
         release();
       }
@@ -193,6 +229,30 @@ export class StoreScheduler {
       this.stats.retries++;
       await sleep(backoffMs(retry, attempt), cancel);
     }
+  }
+
+  #log(
+    key: string,
+    range: FetchRange | undefined,
+    attempt: number,
+    started: number,
+    outcome: RequestLogEntry["outcome"],
+    bytes?: Uint8Array,
+    error?: unknown,
+  ): void {
+    const log = this.#hooks.log;
+    if (!log) return;
+    const entry: RequestLogEntry = {
+      store: this.store,
+      key,
+      range,
+      attempt: attempt + 1,
+      outcome,
+      bytes: bytes?.length ?? 0,
+      durationMs: performance.now() - started,
+      ...(error === undefined ? {} : { error }),
+    };
+    log(entry);
   }
 
   /** One store call; settles when the store does, or at once on abort or timeout (stores that ignore signals cannot hold a slot). */
@@ -254,16 +314,4 @@ export class StoreScheduler {
       );
     });
   }
-}
-
-const schedulers = new WeakMap<object, StoreScheduler>();
-
-/** The scheduler of `store` (created on first use; one per store object). */
-export function schedulerOf(store: ReadableStore): StoreScheduler {
-  let s = schedulers.get(store);
-  if (!s) {
-    s = new StoreScheduler(store);
-    schedulers.set(store, s);
-  }
-  return s;
 }

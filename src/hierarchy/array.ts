@@ -8,6 +8,7 @@
 import type { DataType, Scalar } from "../core/dtype.js";
 import { AbortError, ZarrPlanError } from "../core/errors.js";
 import { copyStrided, type NDArray, shapeSize } from "../core/ndarray.js";
+import { type Context, defaultContext } from "../exec/context.js";
 import { gridShape } from "../format/chunk-grid.js";
 import { chunkKey } from "../format/chunk-key.js";
 import { type CodecPipeline, createCodecPipeline } from "../format/codecs/index.js";
@@ -15,10 +16,8 @@ import type { ArrayMetadata } from "../format/model.js";
 import { type LazyArray, lazy } from "../index-space/lazy.js";
 import type { ArraySource, ArrayStorage, ReadOptions } from "../index-space/source.js";
 import { type AnyStore, isWritable, type WritableStore } from "../store/types.js";
-import { keyOf } from "./paths.js";
-// Registers the default executor used by `lazy()` views.
-import "../exec/read.js";
 import { fillRegion } from "./fill.js";
+import { keyOf } from "./paths.js";
 
 /** Options of a write. */
 export interface WriteOptions {
@@ -36,15 +35,24 @@ export class ZarrArray implements ArraySource {
   /** Node path inside the store (`""` = the store root). */
   readonly path: string;
   readonly metadata: ArrayMetadata;
+  /** The Context its reads run in (request limits, retries, caches, decode workers). */
+  readonly context: Context;
 
   /**
    * Usually obtained from `open`/`openArray`/`createArray`.
+   * @param context runs its reads (default: the default Context).
    * @throws UnknownCodecError / MetadataError when the codec pipeline cannot be built.
    */
-  constructor(store: AnyStore, path: string, metadata: ArrayMetadata) {
+  constructor(
+    store: AnyStore,
+    path: string,
+    metadata: ArrayMetadata,
+    context: Context = defaultContext(),
+  ) {
     this.store = store;
     this.path = path;
     this.metadata = metadata;
+    this.context = context;
     this.pipeline = createCodecPipeline(
       metadata.codecs,
       { shape: metadata.chunkShape, dataType: metadata.dataType, fillValue: metadata.fillValue },
@@ -115,7 +123,12 @@ export class ZarrArray implements ArraySource {
     options: ReadOptions = {},
   ): Promise<NDArray | undefined> {
     const key = this.chunkKey(coords);
-    const bytes = await this.store.get(key, { signal: options.signal });
+    const bytes = await this.context.fetch(
+      this.store,
+      key,
+      undefined,
+      options.signal ? { signal: options.signal } : {},
+    );
     if (bytes === undefined) return undefined;
     return this.pipeline.decode(bytes, { key });
   }
@@ -147,7 +160,7 @@ export class ZarrArray implements ArraySource {
 
   /** A lazy view of the whole array: compose `get` / `oindex` / `vindex` / `mask`, then `read()`. */
   lazy(): LazyArray {
-    return lazy(this);
+    return lazy(this, this.context);
   }
 
   /** Reads the whole array as a C-order NDArray of shape {@link shape}. */

@@ -7,6 +7,7 @@
 
 import { type DataTypeName, dataType, type Scalar } from "../core/dtype.js";
 import { NodeNotFoundError, ZarrPlanError } from "../core/errors.js";
+import type { Context } from "../exec/context.js";
 import {
   encodeJson,
   parseV2Array,
@@ -37,6 +38,8 @@ export interface CreateGroupOptions {
   /** Replace an existing node at the path (its keys are deleted first). Default false. */
   overwrite?: boolean;
   signal?: AbortSignal;
+  /** The Context the new node's reads run in (default: the default Context). */
+  context?: Context;
 }
 
 /** Options of {@link createArray}. */
@@ -78,6 +81,8 @@ export interface CreateArrayOptions {
   /** Replace an existing node at the path (its keys are deleted first). Default false. */
   overwrite?: boolean;
   signal?: AbortSignal;
+  /** The Context the new array's reads run in (default: the default Context). */
+  context?: Context;
 }
 
 const V2_CODES: Partial<Record<DataTypeName, string>> = {
@@ -109,8 +114,9 @@ async function prepare(
   zarrFormat: ZarrFormat,
   overwrite: boolean | undefined,
   signal: AbortSignal | undefined,
+  context: Context | undefined,
 ): Promise<void> {
-  const exists = await readNodeMetadata(store, path, { signal }).then(
+  const exists = await readNodeMetadata(store, path, { signal, context }).then(
     () => true,
     (e: unknown) => {
       if (e instanceof NodeNotFoundError) return false;
@@ -170,14 +176,14 @@ export async function createGroup(
   const s = writable(store);
   const p = normalizePath(path);
   const zarrFormat = options.zarrFormat ?? 3;
-  await prepare(s, p, zarrFormat, options.overwrite, options.signal);
+  await prepare(s, p, zarrFormat, options.overwrite, options.signal, options.context);
   const meta: GroupMetadata = {
     nodeType: "group",
     zarrFormat,
     attributes: options.attributes ?? {},
   };
   await writeGroupMetadata(s, p, meta, options.signal);
-  return new ZarrGroup(s, p, meta);
+  return new ZarrGroup(s, p, meta, options.context);
 }
 
 function defaultFill(name: DataTypeName, bytesLength: number): Scalar {
@@ -254,7 +260,7 @@ export async function createArray(
     };
     const json = toV3Json(meta);
     meta = parseV3(json, key) as ArrayMetadata;
-    await prepare(s, p, 3, options.overwrite, options.signal);
+    await prepare(s, p, 3, options.overwrite, options.signal, options.context);
     await s.set(key, encodeJson(json), { signal: options.signal });
   } else {
     if (options.shards)
@@ -302,12 +308,12 @@ export async function createArray(
     };
     const { zarray, zattrs } = toV2Json(meta);
     meta = parseV2Array(zarray, key, zattrs);
-    await prepare(s, p, 2, options.overwrite, options.signal);
+    await prepare(s, p, 2, options.overwrite, options.signal, options.context);
     if (Object.keys(zattrs).length > 0)
       await s.set(keyOf(p, ".zattrs"), encodeJson(zattrs), { signal: options.signal });
     await s.set(key, encodeJson(zarray), { signal: options.signal });
   }
-  return new ZarrArray(s, p, meta);
+  return new ZarrArray(s, p, meta, options.context);
 }
 
 /**

@@ -5,6 +5,7 @@
  * @module
  */
 import { NodeNotFoundError, ZarrPlanError } from "../core/errors.js";
+import { type Context, defaultContext } from "../exec/context.js";
 import type { GroupMetadata, NodeMetadata } from "../format/model.js";
 import { type AnyStore, isListable } from "../store/types.js";
 import { asStore } from "../store/zarrita.js";
@@ -32,11 +33,20 @@ export class ZarrGroup {
   /** Node path inside the store (`""` = the store root). */
   readonly path: string;
   readonly metadata: GroupMetadata;
+  /** The Context its opens and its members' reads run in. */
+  readonly context: Context;
 
-  constructor(store: AnyStore, path: string, metadata: GroupMetadata) {
+  /** @param context runs its opens and its members' reads (default: the default Context). */
+  constructor(
+    store: AnyStore,
+    path: string,
+    metadata: GroupMetadata,
+    context: Context = defaultContext(),
+  ) {
     this.store = store;
     this.path = path;
     this.metadata = metadata;
+    this.context = context;
   }
 
   /** `"group"`. */
@@ -71,9 +81,13 @@ export class ZarrGroup {
           full,
           `No node "${rel}" in the consolidated metadata of group "${this.path}"`,
         );
-      return nodeFromMetadata(this.store, full, rebase(meta, cons, rel));
+      return nodeFromMetadata(this.store, full, rebase(meta, cons, rel), this.context);
     }
-    return openNode(this.store, full, { zarrFormat: this.zarrFormat, ...options });
+    return openNode(this.store, full, {
+      zarrFormat: this.zarrFormat,
+      context: this.context,
+      ...options,
+    });
   }
 
   /**
@@ -106,6 +120,7 @@ export class ZarrGroup {
             name,
             await openNode(store, joinPath(this.path, name), {
               zarrFormat: this.zarrFormat,
+              context: this.context,
               ...options,
             }),
           ] as const;
@@ -149,14 +164,21 @@ function rebase(
   return { ...meta, consolidated: sub };
 }
 
-function nodeFromMetadata(store: AnyStore, path: string, meta: NodeMetadata): ZarrNode {
+function nodeFromMetadata(
+  store: AnyStore,
+  path: string,
+  meta: NodeMetadata,
+  context: Context,
+): ZarrNode {
   return meta.nodeType === "array"
-    ? new ZarrArray(store, path, meta)
-    : new ZarrGroup(store, path, meta);
+    ? new ZarrArray(store, path, meta, context)
+    : new ZarrGroup(store, path, meta, context);
 }
 
 async function openNode(store: AnyStore, path: string, options: OpenOptions): Promise<ZarrNode> {
-  return nodeFromMetadata(store, path, await readNodeMetadata(store, path, options));
+  const context = options.context ?? defaultContext();
+  const meta = await readNodeMetadata(store, path, { ...options, context });
+  return nodeFromMetadata(store, path, meta, context);
 }
 
 /**

@@ -8,4 +8,5 @@ export {
   deleteNode,
 } from "./create.js";
 export { open, openArray, openGroup, type TreeNode, ZarrGroup, type ZarrNode } from "./group.js";
+export { type FromJSONOptions, planFromJSON } from "./plan-file.js";
 export { type OpenOptions, readNodeMetadata, type ZarrFormat } from "./read-metadata.js";

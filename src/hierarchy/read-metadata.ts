@@ -4,6 +4,7 @@
  * @module
  */
 import { NodeNotFoundError } from "../core/errors.js";
+import { type Context, defaultContext } from "../exec/context.js";
 import {
   parseV2Array,
   parseV2Attrs,
@@ -24,6 +25,12 @@ export interface OpenOptions extends StoreRequestOptions {
   zarrFormat?: ZarrFormat;
   /** v2 groups: also look for consolidated `.zmetadata` (default true). */
   consolidated?: boolean;
+  /**
+   * The Context whose request policy (limit, retries, timeout, metadata cache, request log) the
+   * metadata reads go through, and which the opened node keeps for its reads. Default: the
+   * default Context (for a group's children: the group's).
+   */
+  context?: Context;
 }
 
 /**
@@ -38,14 +45,24 @@ export async function readNodeMetadata(
   path: string,
   options: OpenOptions = {},
 ): Promise<NodeMetadata> {
-  const req = { signal: options.signal };
+  const get = getter(store, options);
   if (options.zarrFormat !== 2) {
     const key = keyOf(path, "zarr.json");
-    const bytes = await store.get(key, req);
+    const bytes = await get(key);
     if (bytes) return parseV3(bytes, key);
     if (options.zarrFormat === 3) throw new NodeNotFoundError(path);
   }
   return readV2(store, path, options);
+}
+
+/** Reads of metadata documents through the Context (retries, limit, metadata cache, log). */
+function getter(
+  store: ReadableStore,
+  options: OpenOptions,
+): (key: string) => Promise<Uint8Array | undefined> {
+  const context = options.context ?? defaultContext();
+  const o = { cache: "metadata" as const, ...(options.signal ? { signal: options.signal } : {}) };
+  return (key) => context.fetch(store, key, undefined, o);
 }
 
 async function readV2(
@@ -53,7 +70,7 @@ async function readV2(
   path: string,
   options: OpenOptions,
 ): Promise<NodeMetadata> {
-  const req = { signal: options.signal };
+  const get = getter(store, options);
   const keys = {
     zarray: keyOf(path, ".zarray"),
     zgroup: keyOf(path, ".zgroup"),
@@ -61,10 +78,10 @@ async function readV2(
     zmeta: keyOf(path, ".zmetadata"),
   };
   const [zarray, zgroup, zattrs, zmeta] = await Promise.all([
-    store.get(keys.zarray, req),
-    store.get(keys.zgroup, req),
-    store.get(keys.zattrs, req),
-    options.consolidated === false ? undefined : store.get(keys.zmeta, req),
+    get(keys.zarray),
+    get(keys.zgroup),
+    get(keys.zattrs),
+    options.consolidated === false ? undefined : get(keys.zmeta),
   ]);
   const attrs = zattrs ? parseV2Attrs(zattrs, keys.zattrs) : {};
   if (zarray) return parseV2Array(zarray, keys.zarray, attrs);

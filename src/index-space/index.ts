@@ -5,13 +5,7 @@
  */
 export type { BuiltSelection, SelectionKind } from "./indexing.js";
 export { buildSelection } from "./indexing.js";
-export {
-  type Executor,
-  getDefaultExecutor,
-  LazyArray,
-  lazy,
-  setDefaultExecutor,
-} from "./lazy.js";
+export { type Executor, LazyArray, type LazyOp, lazy } from "./lazy.js";
 export {
   type ChunkTask,
   type Partition,

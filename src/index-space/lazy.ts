@@ -13,7 +13,6 @@
  */
 
 import type { DataType } from "../core/dtype.js";
-import { ZarrPlanError } from "../core/errors.js";
 import type { NDArray } from "../core/ndarray.js";
 import type { SelectionKind } from "./indexing.js";
 import { isNDArray, type MaskLike, type SelectionItem } from "./selection.js";
@@ -21,9 +20,9 @@ import type { ArraySource, ReadOptions } from "./source.js";
 import { compose, type IndexTransform, identity } from "./transform.js";
 
 /**
- * Executes lazy arrays: turns a view into data. `src/exec` provides the default one (a one-read
- * plan of `src/exec/execute.ts`; `src/exec/read.ts` also has a simple chunk-by-chunk executor). An
- * executor must honour `lazy.transform` exactly (C-order output of `lazy.shape` and `lazy.dtype`).
+ * Executes lazy arrays: turns a view into data. A `Context` (`src/exec/context.ts`) is one: it reads
+ * a view as a one-read plan. An executor must honour `lazy.transform` exactly (C-order output of
+ * `lazy.shape` and `lazy.dtype`).
  */
 export interface Executor {
   read(lazy: LazyArray, options?: ReadOptions): Promise<NDArray>;
@@ -52,34 +51,6 @@ function snapshotItem(item: unknown): SelectionItem {
   }
   return item as SelectionItem;
 }
-
-let defaultExecutor: Executor | undefined;
-
-/** Sets the executor used by lazy arrays created without one (`src/exec/read.ts` calls this on import). */
-export function setDefaultExecutor(executor: Executor | undefined): void {
-  defaultExecutor = executor;
-}
-
-/** The executor currently registered with {@link setDefaultExecutor}, if any. */
-export function getDefaultExecutor(): Executor | undefined {
-  return defaultExecutor;
-}
-
-/** Delegates to whatever default executor is registered when `read()` runs. */
-const deferredExecutor: Executor = Object.freeze({
-  read(view: LazyArray, options?: ReadOptions): Promise<NDArray> {
-    const e = defaultExecutor;
-    if (!e) {
-      return Promise.reject(
-        new ZarrPlanError(
-          "ERR_NO_EXECUTOR",
-          "no executor registered: import zarr-plan (or src/exec/read.js) or pass one to lazy(source, executor)",
-        ),
-      );
-    }
-    return e.read(view, options);
-  },
-});
 
 /**
  * A view of an {@link ArraySource}: the source plus an {@link IndexTransform} from the view's
@@ -233,10 +204,10 @@ export class LazyArray {
 }
 
 /**
- * A lazy view of the whole `source` (identity transform). `shape`, `dtype`, `ndim` and `size` are
- * known without IO. Without `executor`, `read()` uses the default executor registered by
- * `src/exec/read.ts` at the time of the read.
+ * A lazy view of the whole `source` (identity transform) that `executor` reads. `shape`, `dtype`,
+ * `ndim` and `size` are known without IO. (The package entry point's `lazy(source, context?)`
+ * supplies the default `Context`.)
  */
-export function lazy(source: ArraySource, executor?: Executor): LazyArray {
-  return new LazyArray(source, identity(source.shape), executor ?? deferredExecutor, []);
+export function lazy(source: ArraySource, executor: Executor): LazyArray {
+  return new LazyArray(source, identity(source.shape), executor, []);
 }

@@ -3,10 +3,28 @@
  * the optimizer's input (reads, chunk tasks) and output (objects, requests), nothing else.
  * @module
  */
-import type { FetchKind, FetchRange, Optimized } from "./optimize.js";
+import type { LazyArray } from "../index-space/lazy.js";
+import { storeLabel } from "../store/location.js";
+import type { CoalescePolicy } from "./coalesce.js";
+import type { FetchKind, FetchRange, Optimized, ShardIndexLike } from "./optimize.js";
 import { shardReads, worstCaseBytes } from "./optimize.js";
-import type { Plan } from "./plan.js";
-import { storeLabel, storeSettings } from "./stores.js";
+import type { StoreSettings } from "./store-settings.js";
+
+/** What `explain()` reads of a plan (a `Plan` is one). */
+export interface ExplainInput {
+  /** Read names, in plan order. */
+  readonly names: readonly string[];
+  /** The lazy array of each read. */
+  readonly views: readonly LazyArray[];
+  /** The optimizer's phase-1 result. */
+  readonly optimized: Optimized;
+  /** Coalescing policy of each store. */
+  readonly policies: readonly CoalescePolicy[];
+  /** Settings of each store (its request limit is shown). */
+  readonly settings: readonly StoreSettings[];
+  /** Shard indexes known so far, by object id. */
+  readonly indexes: ReadonlyMap<number, ShardIndexLike | null>;
+}
 
 /** One read of an explanation. */
 export interface ExplainedRead {
@@ -127,12 +145,12 @@ export interface PlanExplanation {
   readonly totals: ExplainedTotals;
 }
 
-function readNames(plan: Plan, reads: readonly number[]): string[] {
+function readNames(plan: ExplainInput, reads: readonly number[]): string[] {
   return reads.map((r) => plan.names[r]!);
 }
 
 /** Builds {@link PlanExplanation} for `plan`. Pure. */
-export function explainPlan(plan: Plan): PlanExplanation {
+export function explainPlan(plan: ExplainInput): PlanExplanation {
   const opt: Optimized = plan.optimized;
   const requests: ExplainedRequest[] = [];
   const data: ExplainedRequest[] = [];
@@ -231,7 +249,7 @@ export function explainPlan(plan: Plan): PlanExplanation {
     (s, id): ExplainedStore => ({
       id,
       label: storeLabel(s),
-      concurrency: storeSettings(s).concurrency,
+      concurrency: plan.settings[id]!.concurrency,
       maxGap: plan.policies[id]!.maxGap,
       maxSize: plan.policies[id]!.maxSize,
       requests: perStore[id]!,

@@ -10,30 +10,32 @@
  * ```
  *
  * A `Plan` is immutable and pure (its optimizer does no IO); `read`, `stream` and `resolve` run
- * through the executor registered by `src/exec` (imported by the package entry point).
+ * through the {@link PlanEngine} it was built with (a `Context` of `src/exec`): nothing is looked
+ * up in a registry. Opening the stores and arrays of a plan file is `planFromJSON`'s job
+ * (`src/hierarchy/plan-file.ts`).
  * @module
  */
+import { type Draft, produce } from "immer";
 import type { Observable } from "rxjs";
 import { ZarrPlanError } from "../core/errors.js";
 import type { NDArray } from "../core/ndarray.js";
-import { LazyArray, lazy } from "../index-space/lazy.js";
-import type { ArraySource, ReadOptions } from "../index-space/source.js";
-import type { AnyStore, ReadableStore } from "../store/types.js";
+import { LazyArray } from "../index-space/lazy.js";
+import type { ReadOptions } from "../index-space/source.js";
+import { storeLocation } from "../store/location.js";
+import type { ReadableStore } from "../store/types.js";
 import type { CoalescePolicy } from "./coalesce.js";
 import type { ChunkEvent } from "./events.js";
 import { explainPlan, formatExplanation, type PlanExplanation } from "./explain.js";
 import { type Optimized, optimize, type ShardIndexLike } from "./optimize.js";
 import {
   type LazyOp,
-  opFromJSON,
   opToJSON,
   type PlanFile,
   type PlanFileRead,
   type PlanOptions,
-  parsePlanFile,
   type RetryOptions,
 } from "./plan-json.js";
-import { storeLocation, storePolicy } from "./stores.js";
+import { policyOf, type StoreSettings } from "./store-settings.js";
 
 /** Options of one execution (`read`, `stream`, `resolve`); they override the plan's {@link PlanOptions}. */
 export interface PlanReadOptions extends ReadOptions {
@@ -49,38 +51,29 @@ export interface PlanReadOptions extends ReadOptions {
   timeoutMs?: number;
 }
 
-/** Options of {@link Plan.fromJSON}. */
-export interface FromJSONOptions {
-  /** Opens a store named in the file (default: http(s) URL → `FetchStore`, else `FileSystemStore`). */
-  openStore?: (location: string) => AnyStore | Promise<AnyStore>;
-  /** Aborts opening. */
-  signal?: AbortSignal;
+/**
+ * What runs a plan: a `Context` (`src/exec/context.ts`) implements it. The plan asks it for each
+ * store's settings when it is built (coalescing policy, and the request limit `explain()` shows) and
+ * hands itself to it to be read, streamed or resolved.
+ */
+export interface PlanEngine {
+  /** The settings `store` is read with (request limit, coalescing policy). */
+  storeSettings(store: ReadableStore): StoreSettings;
+  /** Runs `plan` once: every read's output. */
+  readPlan(plan: Plan, options: PlanReadOptions): Promise<Record<string, NDArray>>;
+  /** Runs `plan` as a cold Observable of chunk events. */
+  streamPlan(plan: Plan, options: PlanReadOptions): Observable<ChunkEvent>;
+  /** Fetches the shard indexes `plan` needs and returns the plan with them. */
+  resolvePlan(plan: Plan, options: PlanReadOptions): Promise<Plan>;
 }
 
-/** What the executor provides (`src/exec` registers it on import with {@link setPlanRuntime}). */
-export interface PlanRuntime {
-  read(plan: Plan, options: PlanReadOptions): Promise<Record<string, NDArray>>;
-  stream(plan: Plan, options: PlanReadOptions): Observable<ChunkEvent>;
-  resolve(plan: Plan, options: PlanReadOptions): Promise<Plan>;
-  openStore(location: string): AnyStore | Promise<AnyStore>;
-  openArray(store: AnyStore, path: string, options: { signal?: AbortSignal }): Promise<ArraySource>;
-}
-
-let runtime: PlanRuntime | undefined;
-
-/** Registers the executor of plans (called by `src/exec` on import). */
-export function setPlanRuntime(r: PlanRuntime | undefined): void {
-  runtime = r;
-}
-
-function needRuntime(): PlanRuntime {
-  if (!runtime) {
-    throw new ZarrPlanError(
-      "ERR_NO_EXECUTOR",
-      "no plan executor registered: import zarr-plan (or src/exec/execute.js)",
-    );
-  }
-  return runtime;
+/**
+ * The document of a plan that {@link Plan.with} edits: its reads by name and its options. Reads
+ * are `LazyArray`s (immutable values: replace them, do not edit them).
+ */
+export interface PlanDocument {
+  readonly reads: Readonly<Record<string, LazyArray>>;
+  readonly options: PlanOptions;
 }
 
 /** Reads of a plan: names → lazy arrays, as a record, a `Map` or `[name, view]` pairs. */
@@ -91,7 +84,7 @@ export type PlanReads =
   | readonly LazyArray[];
 
 /**
- * An immutable query plan over named lazy reads. Create with {@link plan}. Everything but
+ * An immutable query plan over named lazy reads. Create with `plan()` (the package entry point). Everything but
  * `read`, `stream`, `resolve` and `fromJSON` is pure.
  */
 export class Plan {
@@ -105,16 +98,22 @@ export class Plan {
   readonly optimized: Optimized;
   /** Coalescing policy of each store of `optimized.stores`. */
   readonly policies: readonly CoalescePolicy[];
+  /** Settings of each store of `optimized.stores` when the plan was built (its engine's). */
+  readonly settings: readonly StoreSettings[];
+  /** What reads, streams and resolves this plan. */
+  readonly engine: PlanEngine;
   /** Shard indexes known so far, by object id (`null`: the shard is not stored). */
   readonly indexes: ReadonlyMap<number, ShardIndexLike | null>;
 
   /**
-   * Use {@link plan}. `indexes` (from {@link resolve}) must belong to `optimized`.
+   * Use `plan()` (the package entry point), which picks the engine (a `Context`). `internal`
+   * (from {@link withIndexes} and {@link with}) must belong to the same reads and policies.
    * @throws RangeError / ZarrPlanError for invalid reads or options.
    */
   constructor(
     reads: PlanReads,
-    options: PlanOptions = {},
+    options: PlanOptions,
+    engine: PlanEngine,
     internal?: { optimized: Optimized; indexes: ReadonlyMap<number, ShardIndexLike | null> },
   ) {
     const entries: [string, LazyArray][] =
@@ -153,15 +152,17 @@ export class Plan {
     this.names = Object.freeze(entries.map((e) => e[0]));
     this.views = Object.freeze(entries.map((e) => e[1]));
     this.options = Object.freeze({ ...options });
-    const policyOf = (s: ReadableStore) =>
-      storePolicy(s, { maxGap: options.maxGap, maxSize: options.maxSize });
+    this.engine = engine;
+    const override = { maxGap: options.maxGap, maxSize: options.maxSize };
+    const storePolicy = (s: ReadableStore) => policyOf(engine.storeSettings(s), override);
     this.optimized =
       internal?.optimized ??
       optimize(
         entries.map(([name, v]) => ({ name, source: v.source, transform: v.transform })),
-        policyOf,
+        storePolicy,
       );
-    this.policies = Object.freeze(this.optimized.stores.map((s) => Object.freeze(policyOf(s))));
+    this.settings = Object.freeze(this.optimized.stores.map((s) => engine.storeSettings(s)));
+    this.policies = Object.freeze(this.settings.map((s) => Object.freeze(policyOf(s, override))));
     this.indexes = internal?.indexes ?? new Map();
     Object.freeze(this);
   }
@@ -184,7 +185,40 @@ export class Plan {
   withIndexes(indexes: ReadonlyMap<number, ShardIndexLike | null>): Plan {
     const merged = new Map(this.indexes);
     for (const [k, v] of indexes) merged.set(k, v);
-    return new Plan(this.reads, this.options, { optimized: this.optimized, indexes: merged });
+    return new Plan(this.reads, this.options, this.engine, {
+      optimized: this.optimized,
+      indexes: merged,
+    });
+  }
+
+  /** The plan's document: reads by name and options (what {@link with} edits). */
+  get document(): PlanDocument {
+    return { reads: this.reads, options: this.options };
+  }
+
+  /**
+   * A new plan made by editing this one's {@link document} with an immer recipe; this plan is
+   * unchanged. What the edit leaves alone is reused: when no read changed and the coalescing
+   * options (`maxGap`, `maxSize`) are the same, the new plan keeps this one's optimizer result and
+   * resolved shard indexes (no re-planning, no IO); otherwise it is planned afresh (pure, no IO).
+   * A recipe that changes nothing returns this plan.
+   *
+   * ```ts
+   * const fast = p.with((d) => { d.options.concurrency = 64; });       // same requests, reused
+   * const more = p.with((d) => { d.reads.lat = lat.lazy().get(slice(0, 10)); delete d.reads.pts; });
+   * ```
+   * @throws ZarrPlanError `ERR_PLAN` / RangeError as {@link constructor} for an invalid result.
+   */
+  with(recipe: (draft: Draft<PlanDocument>) => void): Plan {
+    const base = { reads: { ...this.reads }, options: { ...this.options } };
+    const next = produce(base, recipe);
+    if (next === base) return this;
+    const sameReads = next.reads === base.reads;
+    const o = next.options;
+    const samePolicy = o.maxGap === this.options.maxGap && o.maxSize === this.options.maxSize;
+    const internal =
+      sameReads && samePolicy ? { optimized: this.optimized, indexes: this.indexes } : undefined;
+    return new Plan(next.reads, next.options, this.engine, internal);
   }
 
   /**
@@ -262,7 +296,7 @@ export class Plan {
    */
   read(options: PlanReadOptions = {}): Promise<Record<string, NDArray>> {
     try {
-      return needRuntime().read(this, options);
+      return this.engine.readPlan(this, options);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -275,7 +309,7 @@ export class Plan {
    * {@link read}.
    */
   stream(options: PlanReadOptions = {}): Observable<ChunkEvent> {
-    return needRuntime().stream(this, options);
+    return this.engine.streamPlan(this, options);
   }
 
   /**
@@ -286,63 +320,10 @@ export class Plan {
    */
   resolve(options: PlanReadOptions = {}): Promise<Plan> {
     try {
-      return needRuntime().resolve(this, options);
+      return this.engine.resolvePlan(this, options);
     } catch (e) {
       return Promise.reject(e);
     }
-  }
-
-  /**
-   * Rebuilds a plan from its JSON form (object or text): validates it, opens each store once
-   * (`options.openStore`, default http(s) URL → `FetchStore`, otherwise `FileSystemStore`) and
-   * every array concurrently (one metadata round trip), then replays the selections.
-   * @throws PlanFileError listing every invalid member; NodeNotFoundError / MetadataError /
-   * StoreError from opening; IndexError when a selection does not fit its array.
-   */
-  static async fromJSON(json: unknown, options: FromJSONOptions = {}): Promise<Plan> {
-    const file = parsePlanFile(json);
-    const rt = options.openStore ? undefined : needRuntime();
-    const openStore = options.openStore ?? ((loc: string) => rt!.openStore(loc));
-    const stores = new Map<string, Promise<AnyStore>>();
-    const storeOf = (loc: string) => {
-      let s = stores.get(loc);
-      if (!s) {
-        s = Promise.resolve().then(() => openStore(loc));
-        stores.set(loc, s);
-      }
-      return s;
-    };
-    const names = Object.keys(file.reads);
-    const sources = await Promise.all(
-      names.map(async (name) => {
-        const r = file.reads[name]!;
-        const store = await storeOf(r.store ?? file.store);
-        return needRuntime().openArray(store, r.array, { signal: options.signal });
-      }),
-    );
-    const reads: [string, LazyArray][] = names.map((name, i) => {
-      let view = lazy(sources[i]!);
-      for (const op of file.reads[name]!.ops) {
-        const o = opFromJSON(op);
-        view = applyOp(view, o);
-      }
-      return [name, view];
-    });
-    return new Plan(reads, file.options ?? {});
-  }
-}
-
-function applyOp(view: LazyArray, op: LazyOp): LazyArray {
-  const items = op.selection as Parameters<LazyArray["get"]>;
-  switch (op.kind) {
-    case "get":
-      return view.get(...items);
-    case "oindex":
-      return view.oindex(...items);
-    case "vindex":
-      return view.vindex(...items);
-    case "mask":
-      return view.mask(items[0] as Parameters<LazyArray["mask"]>[0]);
   }
 }
 
@@ -355,16 +336,4 @@ function opsOf(view: LazyArray, where: string): readonly LazyOp[] {
     );
   }
   return ops;
-}
-
-/**
- * Builds an immutable {@link Plan} from named lazy reads (one or many arrays, one or many
- * stores): an object or Map of name → LazyArray, `[name, LazyArray]` pairs, or an array of
- * LazyArrays (named `"0"`, `"1"`, …). Partitions every read now (pure, no IO), so invalid plans
- * fail here.
- * @throws ZarrPlanError `ERR_PLAN` for empty or duplicate names or values that are not LazyArrays;
- * RangeError for bad coalescing options.
- */
-export function plan(reads: PlanReads, options: PlanOptions = {}): Plan {
-  return new Plan(reads, options);
 }

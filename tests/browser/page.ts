@@ -33,8 +33,8 @@ try {
   out.textContent = JSON.stringify({
     ok: true,
     results,
-    offloaded: zp.decodePool.offloaded,
-    workers: zp.decodePool.workers,
+    offloaded: zp.defaultContext().decodePool.offloaded,
+    workers: zp.defaultContext().decodePool.workers,
     fsError,
   });
 } catch (e) {

@@ -23,8 +23,8 @@ import fc from "fast-check";
 import { describe, it } from "vitest";
 import { dataType } from "../../src/core/dtype.js";
 import { IndexError } from "../../src/core/errors.js";
-import { chunkExecutor } from "../../src/exec/read.js";
-import { LazyArray, lazy } from "../../src/index-space/lazy.js";
+import { lazy } from "../../src/exec/api.js";
+import { LazyArray } from "../../src/index-space/lazy.js";
 import type { MaskLike } from "../../src/index-space/selection.js";
 import { iota, MemorySource } from "../helpers/memory-source.js";
 import { apiArgs, describeOp, seededPicker, snapshot } from "./convert.js";
@@ -192,7 +192,7 @@ async function runChain(g: G, log: string[]): Promise<void> {
   const pick = seededPicker(g(SEED_ARB));
   const data = iota(shape, dataType("float64"));
   const source = new MemorySource(data, chunks, { path: "prop" });
-  let view: LazyArray = lazy(source, chunkExecutor);
+  let view: LazyArray = lazy(source);
   let ref: RefArray = refIota(shape);
   const history: { view: LazyArray; ref: RefArray }[] = [{ view, ref }];
   log.push(`shape [${shape}] chunks [${chunks}] (other chunking [${chunks2}])`);
@@ -242,7 +242,7 @@ async function runChain(g: G, log: string[]): Promise<void> {
 
   // The same transform over another chunking gives the same result.
   const other = new MemorySource(data, chunks2, { path: "prop2" });
-  await readAndCheck(new LazyArray(other, view.transform, chunkExecutor), ref, (w) =>
+  await readAndCheck(new LazyArray(other, view.transform, view.executor), ref, (w) =>
     fail(`with chunks [${chunks2}]: ${w}`),
   );
 

@@ -5,9 +5,9 @@
  */
 import { describe, expect, it } from "vitest";
 import { dataType } from "../../src/core/dtype.js";
-import "../../src/exec/read.js";
 import { IndexError } from "../../src/core/errors.js";
-import { type LazyArray, lazy } from "../../src/index-space/lazy.js";
+import { lazy } from "../../src/exec/api.js";
+import type { LazyArray } from "../../src/index-space/lazy.js";
 import { iota, MemorySource } from "../helpers/memory-source.js";
 import { applyOp, describeOp, fromVectorOp, seededPicker } from "./convert.js";
 import { type RefArray, RefIndexError, refApply, refIota } from "./numpy-ref.js";

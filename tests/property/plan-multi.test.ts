@@ -16,9 +16,10 @@ import { ZarrPlanError } from "../../src/core/errors.js";
 import "../../src/exec/execute.js";
 import { dataType } from "../../src/core/dtype.js";
 import type { NDArray } from "../../src/core/ndarray.js";
+import { plan } from "../../src/exec/api.js";
 import { openArray, type ZarrArray } from "../../src/hierarchy/index.js";
+import { planFromJSON } from "../../src/hierarchy/plan-file.js";
 import type { LazyArray } from "../../src/index-space/lazy.js";
-import { Plan, plan } from "../../src/plan/plan.js";
 import { CountingStore } from "../../src/store/counting.js";
 import { MemoryStore } from "../../src/store/memory.js";
 import { iotaArray } from "../helpers/plan-arrays.js";
@@ -220,7 +221,7 @@ async function runCase(g: G, log: string[]): Promise<void> {
       if (!(e instanceof ZarrPlanError && e.code === "ERR_PLAN_NOT_SERIALIZABLE")) throw e;
     }
     if (json !== undefined) {
-      const back = await Plan.fromJSON(json, { openStore: () => store });
+      const back = await planFromJSON(json, { openStore: () => store });
       const again = await back.read();
       refs.forEach((ref, i) => {
         check(again[`r${i}`], ref, fail, `from JSON r${i}`);

@@ -6,7 +6,7 @@
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Command } from "commander";
-import { CountingStore, Plan } from "../../index.js";
+import { CountingStore, planFromJSON } from "../../index.js";
 import type { Io } from "../context.js";
 import { bytesText, dtypeLabel, shapeText } from "../describe.js";
 import { CliError } from "../errors.js";
@@ -38,7 +38,7 @@ export function runCommand(cmd: Command, io: Io): void {
       }
       const counters = new Map<string, CountingStore>();
       const t0 = performance.now();
-      const plan = await Plan.fromJSON(json, {
+      const plan = await planFromJSON(json, {
         signal: io.signal,
         openStore: async (location) => {
           const store = new CountingStore(await storeFromArg(location));

@@ -5,10 +5,9 @@
 import { describe, expect, it } from "vitest";
 import "../../../src/exec/execute.js";
 import { AbortError } from "../../../src/core/errors.js";
+import { configureStore, plan } from "../../../src/exec/api.js";
 import { openArray } from "../../../src/hierarchy/index.js";
 import { slice } from "../../../src/index-space/selection.js";
-import { plan } from "../../../src/plan/plan.js";
-import { configureStore } from "../../../src/plan/stores.js";
 import { MemoryStore } from "../../../src/store/memory.js";
 import { iotaArray } from "../../helpers/plan-arrays.js";
 import { DelayStore } from "../../helpers/test-stores.js";

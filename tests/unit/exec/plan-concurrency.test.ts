@@ -3,27 +3,23 @@
  * limit, and a separate decode limit.
  */
 import { describe, expect, it } from "vitest";
-import { DEFAULT_DECODE_CONCURRENCY, setDecodeConcurrency } from "../../../src/exec/execute.js";
-import { schedulerOf } from "../../../src/exec/scheduler.js";
+import { configureStore, plan } from "../../../src/exec/api.js";
+import { Context, DEFAULT_DECODE_CONCURRENCY, defaultContext } from "../../../src/exec/context.js";
 import { openArray } from "../../../src/hierarchy/index.js";
 import { slice } from "../../../src/index-space/selection.js";
-import { plan } from "../../../src/plan/plan.js";
-import {
-  configureStore,
-  DEFAULT_STORE_CONCURRENCY,
-  storeSettings,
-} from "../../../src/plan/stores.js";
+import { DEFAULT_STORE_CONCURRENCY } from "../../../src/plan/store-settings.js";
 import { CountingStore } from "../../../src/store/counting.js";
 import { MemoryStore } from "../../../src/store/memory.js";
 import { iotaArray } from "../../helpers/plan-arrays.js";
 import { DelayStore } from "../../helpers/test-stores.js";
 
-async function many(chunks: number, latencyMs = 5) {
+async function many(chunks: number, latencyMs = 5, context?: Context) {
   const mem = new MemoryStore();
   await iotaArray(mem, "a", { shape: [chunks], chunks: [1] });
   await iotaArray(mem, "b", { shape: [chunks], chunks: [1] });
   const c = new CountingStore(new DelayStore(mem, latencyMs));
-  const [a, b] = await Promise.all([openArray(c, "a"), openArray(c, "b")]);
+  const o = context ? { context } : {};
+  const [a, b] = await Promise.all([openArray(c, "a", o), openArray(c, "b", o)]);
   c.reset();
   return { c, a, b };
 }
@@ -31,7 +27,7 @@ async function many(chunks: number, latencyMs = 5) {
 describe("concurrency", () => {
   it(`default: ${DEFAULT_STORE_CONCURRENCY} requests in flight per store`, async () => {
     const { c, a } = await many(100);
-    expect(storeSettings(c).concurrency).toBe(DEFAULT_STORE_CONCURRENCY);
+    expect(defaultContext().storeSettings(c).concurrency).toBe(DEFAULT_STORE_CONCURRENCY);
     await plan({ a: a.lazy() }).read();
     expect(c.requests).toBe(100);
     expect(c.maxInFlight).toBe(DEFAULT_STORE_CONCURRENCY);
@@ -48,7 +44,7 @@ describe("concurrency", () => {
     expect(c.maxInFlight).toBe(3);
     expect(ra.a!.data[39]).toBe(39);
     expect(rb.b!.data[0]).toBe(0);
-    expect(schedulerOf(c).limiter.active).toBe(0);
+    expect(defaultContext().scheduler(c).limiter.active).toBe(0);
   });
 
   it("per-execution limit (plan option or read option)", async () => {
@@ -76,21 +72,19 @@ describe("concurrency", () => {
     expect(y.c.maxInFlight).toBe(5);
   });
 
-  it("decode limit: global setting and per-execution option", async () => {
+  it("decode limit: the Context's setting and the per-execution option", async () => {
     expect(DEFAULT_DECODE_CONCURRENCY).toBeGreaterThanOrEqual(2);
-    const { a } = await many(20, 0);
-    setDecodeConcurrency(1);
-    try {
-      const { a: out } = await plan({ a: a.lazy().get(slice(5, 15)) }).read({
-        decodeConcurrency: 3,
-      });
-      expect(out!.data[0]).toBe(5);
-      const again = await plan({ a: a.lazy() }).read();
-      expect(again.a!.data[19]).toBe(19);
-    } finally {
-      setDecodeConcurrency(DEFAULT_DECODE_CONCURRENCY);
-    }
-    expect(() => setDecodeConcurrency(0)).toThrow(RangeError);
+    const context = new Context({ decodeConcurrency: 1 });
+    expect(context.decodeLimiter.limit).toBe(1);
+    const { a } = await many(20, 0, context);
+    const { a: out } = await plan({ a: a.lazy().get(slice(5, 15)) }).read({
+      decodeConcurrency: 3,
+    });
+    expect(out!.data[0]).toBe(5);
+    const again = await plan({ a: a.lazy() }).read();
+    expect(again.a!.data[19]).toBe(19);
+    expect(() => new Context({ decodeConcurrency: 0 })).toThrow(RangeError);
+    context.close();
   });
 
   it("configureStore validates", async () => {
@@ -99,6 +93,6 @@ describe("concurrency", () => {
     expect(() => configureStore(s, { maxSize: -1 })).toThrow(/maxSize/);
     const set = configureStore(s, { maxGap: 0 });
     expect(set.maxGap).toBe(0);
-    expect(storeSettings(s).concurrency).toBe(DEFAULT_STORE_CONCURRENCY);
+    expect(defaultContext().storeSettings(s).concurrency).toBe(DEFAULT_STORE_CONCURRENCY);
   });
 });

@@ -4,10 +4,10 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import "../../../src/exec/execute.js";
+import { configureStore, plan } from "../../../src/exec/api.js";
 import { openArray, type ZarrArray } from "../../../src/hierarchy/index.js";
+import { planFromJSON } from "../../../src/hierarchy/plan-file.js";
 import { slice } from "../../../src/index-space/selection.js";
-import { Plan, plan } from "../../../src/plan/plan.js";
-import { configureStore } from "../../../src/plan/stores.js";
 import { CountingStore } from "../../../src/store/counting.js";
 import { MemoryStore } from "../../../src/store/memory.js";
 import { iotaArray } from "../../helpers/plan-arrays.js";
@@ -256,7 +256,7 @@ describe("round trips", () => {
       },
       options: { maxGap: 0 },
     };
-    const p = await Plan.fromJSON(json, { openStore: () => w });
+    const p = await planFromJSON(json, { openStore: () => w });
     const r = await p.read();
     expect(Array.from(r.b!.data as ArrayLike<number>)).toEqual([1, 40, 62]);
     expect(w.waves).toBe(3);

@@ -3,6 +3,7 @@ import { lastValueFrom, tap, toArray } from "rxjs";
 import { describe, expect, it } from "vitest";
 import "../../../src/exec/execute.js";
 import { allocate } from "../../../src/core/dtype.js";
+import { plan } from "../../../src/exec/api.js";
 import {
   assemble,
   completedReads,
@@ -16,7 +17,6 @@ import {
 import { openArray } from "../../../src/hierarchy/index.js";
 import { slice } from "../../../src/index-space/selection.js";
 import type { ChunkEvent } from "../../../src/plan/events.js";
-import { plan } from "../../../src/plan/plan.js";
 import { MemoryStore } from "../../../src/store/memory.js";
 import { iotaArray } from "../../helpers/plan-arrays.js";
 import { DelayStore } from "../../helpers/test-stores.js";

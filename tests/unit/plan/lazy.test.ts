@@ -4,16 +4,11 @@
  */
 import { describe, expect, it } from "vitest";
 import { dataType } from "../../../src/core/dtype.js";
-import type { NDArray } from "../../../src/core/ndarray.js";
-import "../../../src/exec/read.js";
 import { IndexError, ZarrPlanError } from "../../../src/core/errors.js";
-import {
-  type Executor,
-  getDefaultExecutor,
-  LazyArray,
-  lazy,
-  setDefaultExecutor,
-} from "../../../src/index-space/lazy.js";
+import type { NDArray } from "../../../src/core/ndarray.js";
+import { lazy } from "../../../src/exec/api.js";
+import { Context, defaultContext } from "../../../src/exec/context.js";
+import { type Executor, LazyArray, lazy as lazyWith } from "../../../src/index-space/lazy.js";
 import { ellipsis, newaxis, parseSelection, slice } from "../../../src/index-space/selection.js";
 import { compose, identity } from "../../../src/index-space/transform.js";
 import { iota, MemorySource, ndarray } from "../../helpers/memory-source.js";
@@ -78,7 +73,7 @@ describe("LazyArray basics", () => {
     }
   });
 
-  it("uses the executor passed in, else the default registered when read() runs", async () => {
+  it("is read by the executor it was made with: no registry, no side-effect import", async () => {
     const s = src([3]);
     const calls: LazyArray[] = [];
     const fake: Executor = {
@@ -87,21 +82,20 @@ describe("LazyArray basics", () => {
         return Promise.resolve(iota([1]));
       },
     };
-    const v = lazy(s, fake).get(slice(1));
+    const v = lazyWith(s, fake).get(slice(1));
+    expect(v.executor).toBe(fake);
     await v.read();
     expect(calls).toEqual([v]);
-    const saved = getDefaultExecutor();
-    try {
-      setDefaultExecutor(undefined);
-      const w = lazy(s);
-      await expect(w.read()).rejects.toMatchObject({ code: "ERR_NO_EXECUTOR" });
-      await expect(w.read()).rejects.toBeInstanceOf(ZarrPlanError);
-      setDefaultExecutor(fake);
-      await w.read();
-      expect(calls).toHaveLength(2);
-    } finally {
-      setDefaultExecutor(saved);
-    }
+    // The package's lazy() picks a Context: the one given, else the default one.
+    expect(lazy(s).executor).toBe(defaultContext());
+    const ctx = new Context();
+    const w = lazy(s, ctx).get(slice(0, 2));
+    expect(w.executor).toBe(ctx);
+    expect(Array.from((await w.read()).data as Float64Array)).toEqual([0, 1]);
+    // A closed Context refuses to read, with a typed error.
+    ctx.close();
+    await expect(w.read()).rejects.toMatchObject({ code: "ERR_CONTEXT_CLOSED" });
+    await expect(w.read()).rejects.toBeInstanceOf(ZarrPlanError);
   });
 
   it("rejects a transform that does not fit the source", () => {

@@ -1,6 +1,6 @@
 /** Partitioning a transform over a chunk grid into per-chunk tasks. */
 import { describe, expect, it } from "vitest";
-import { lazy } from "../../../src/index-space/lazy.js";
+import { lazy } from "../../../src/exec/api.js";
 import {
   type ChunkTask,
   type Partition,

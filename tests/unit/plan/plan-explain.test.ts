@@ -2,11 +2,10 @@
 import { describe, expect, it } from "vitest";
 import "../../../src/exec/execute.js";
 import { dataType } from "../../../src/core/dtype.js";
+import { lazy, plan } from "../../../src/exec/api.js";
 import { openArray } from "../../../src/hierarchy/index.js";
-import { lazy } from "../../../src/index-space/lazy.js";
 import { slice } from "../../../src/index-space/selection.js";
 import { formatBytes, formatCount } from "../../../src/plan/explain.js";
-import { plan } from "../../../src/plan/plan.js";
 import { CountingStore } from "../../../src/store/counting.js";
 import { MemoryStore } from "../../../src/store/memory.js";
 import { iota, MemorySource } from "../../helpers/memory-source.js";

@@ -9,10 +9,11 @@ import { afterAll, describe, expect, it } from "vitest";
 import "../../../src/exec/execute.js";
 import { dataType } from "../../../src/core/dtype.js";
 import type { ZarrPlanError } from "../../../src/core/errors.js";
+import { plan } from "../../../src/exec/api.js";
 import { openArray, ZarrArray } from "../../../src/hierarchy/index.js";
+import { planFromJSON } from "../../../src/hierarchy/plan-file.js";
 import { LazyArray } from "../../../src/index-space/lazy.js";
 import { ellipsis, newaxis, slice } from "../../../src/index-space/selection.js";
-import { Plan, plan } from "../../../src/plan/plan.js";
 import {
   itemFromJSON,
   itemToJSON,
@@ -108,7 +109,7 @@ describe("plan files: validation", () => {
       return new MemoryStore();
     };
     await expect(
-      Plan.fromJSON({ store: "x", reads: { a: {} } }, { openStore }),
+      planFromJSON({ store: "x", reads: { a: {} } }, { openStore }),
     ).rejects.toBeInstanceOf(PlanFileError);
     expect(opened).toBe(0);
   });
@@ -231,7 +232,7 @@ describe("plan files: round trip", () => {
     });
     expect(json.options).toEqual({ concurrency: 4, maxGap: 0 });
     const text = JSON.stringify(json);
-    const back = await Plan.fromJSON(text);
+    const back = await planFromJSON(text);
     expect(back.names).toEqual(p.names);
     expect(back.toJSON()).toEqual(json);
     const [r1, r2] = await Promise.all([p.read(), back.read()]);
@@ -247,7 +248,7 @@ describe("plan files: round trip", () => {
     const pw = plan({ w: web.lazy().get(0) });
     expect(pw.toJSON().store).toBe("https://example.org/data.zarr/");
     const seen: string[] = [];
-    const reopened = await Plan.fromJSON(pw.toJSON(), {
+    const reopened = await planFromJSON(pw.toJSON(), {
       openStore: (loc) => {
         seen.push(loc);
         return fs;

@@ -5,11 +5,10 @@
  */
 import { describe, expect, it } from "vitest";
 import { dataType } from "../../../src/core/dtype.js";
+import { lazy, plan } from "../../../src/exec/api.js";
 import { createArray, openArray } from "../../../src/hierarchy/index.js";
-import { lazy } from "../../../src/index-space/lazy.js";
 import { slice } from "../../../src/index-space/selection.js";
 import { optimize, shardReads, worstCaseBytes } from "../../../src/plan/optimize.js";
-import { plan } from "../../../src/plan/plan.js";
 import { MemoryStore } from "../../../src/store/memory.js";
 import { metadataSource } from "../../helpers/memory-source.js";
 

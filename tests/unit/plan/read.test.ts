@@ -1,27 +1,20 @@
-/** The chunk-by-chunk executor (src/exec/read.ts): dtypes and lanes, fill values, concurrency, abort. */
+/** Reading array sources without a store (`readChunk`) through a Context: dtypes and lanes, fill values, concurrency, abort. */
 import { describe, expect, it } from "vitest";
 import { type DataType, dataType, type Scalar } from "../../../src/core/dtype.js";
 import { AbortError, ZarrPlanError } from "../../../src/core/errors.js";
 import { cStrides, fStrides, type NDArray } from "../../../src/core/ndarray.js";
-import { planExecutor } from "../../../src/exec/execute.js";
-import {
-  chunkExecutor,
-  DEFAULT_CONCURRENCY,
-  fillEntries,
-  readLazy,
-} from "../../../src/exec/read.js";
-import { getDefaultExecutor, lazy } from "../../../src/index-space/lazy.js";
+import { lazy } from "../../../src/exec/api.js";
+import { defaultContext } from "../../../src/exec/context.js";
+import { fillEntries } from "../../../src/exec/scatter.js";
 import { slice } from "../../../src/index-space/selection.js";
 import type { ArraySource } from "../../../src/index-space/source.js";
 import { iota, MemorySource, ndarray } from "../../helpers/memory-source.js";
 
 const entries = (a: NDArray) => Array.from(a.data as ArrayLike<number | bigint>);
 
-describe("registration", () => {
-  it("importing src/exec/read.ts registers the plan executor (lazy.read() is a one-read plan)", () => {
-    expect(getDefaultExecutor()).toBe(planExecutor);
-    expect(chunkExecutor.read).toBe(readLazy);
-    expect(DEFAULT_CONCURRENCY).toBe(16);
+describe("executor", () => {
+  it("lazy(source) is read by the default Context (a one-read plan)", () => {
+    expect(lazy(new MemorySource(iota([2]), [1])).executor).toBe(defaultContext());
   });
 });
 
@@ -205,7 +198,7 @@ describe("concurrency, errors and cancellation", () => {
       },
     };
     const ac = new AbortController();
-    const p = readLazy(lazy(hanging), { signal: ac.signal, concurrency: 4 });
+    const p = lazy(hanging).read({ signal: ac.signal, concurrency: 4 });
     await Promise.resolve();
     ac.abort();
     const err = await p.catch((e: unknown) => e);

@@ -1,0 +1,84 @@
+/**
+ * The executor's face in the package entry point: `plan()` and `lazy()`, which pick the
+ * {@link Context} that runs what they build, and shortcuts that configure the default Context.
+ * @module
+ */
+
+import { LazyArray, lazy as lazyWith } from "../index-space/lazy.js";
+import type { ArraySource } from "../index-space/source.js";
+import { Plan, type PlanReads } from "../plan/plan.js";
+import type { PlanOptions } from "../plan/plan-json.js";
+import type { StoreSettings } from "../plan/store-settings.js";
+import type { ReadableStore } from "../store/types.js";
+import { Context, defaultContext } from "./context.js";
+import type { DecodeWorkerOptions } from "./decode-pool.js";
+
+/** Options of {@link plan}: the plan's options and the Context that runs it. */
+export interface PlanBuildOptions extends PlanOptions {
+  /**
+   * Runs the plan (limits, caches, workers). Default: the Context of the first read made from an
+   * array opened with one (`array.lazy()`), else the default Context.
+   */
+  readonly context?: Context;
+}
+
+function viewsOf(reads: PlanReads): Iterable<unknown> {
+  if (reads instanceof Map) return reads.values();
+  if (Array.isArray(reads)) return reads.map((r) => (Array.isArray(r) ? r[1] : r));
+  if (Symbol.iterator in (reads as object)) {
+    return [...(reads as Iterable<readonly [string, LazyArray]>)].map((e) =>
+      Array.isArray(e) ? e[1] : e,
+    );
+  }
+  return Object.values(reads as Record<string, unknown>);
+}
+
+/** The Context of the first read whose executor is one, if any. */
+function contextOfReads(reads: PlanReads): Context | undefined {
+  for (const v of viewsOf(reads)) {
+    if (v instanceof LazyArray && v.executor instanceof Context) return v.executor;
+  }
+  return undefined;
+}
+
+/**
+ * Builds an immutable {@link Plan} from named lazy reads (one or many arrays, one or many
+ * stores): an object or Map of name → LazyArray, `[name, LazyArray]` pairs, or an array of
+ * LazyArrays (named `"0"`, `"1"`, …). Partitions every read now (pure, no IO), so invalid plans
+ * fail here. `options.context` runs it (see {@link PlanBuildOptions.context}).
+ * @throws ZarrPlanError `ERR_PLAN` for empty or duplicate names or values that are not LazyArrays;
+ * RangeError for bad coalescing options.
+ */
+export function plan(reads: PlanReads, options: PlanBuildOptions = {}): Plan {
+  const { context, ...planOptions } = options;
+  return new Plan(reads, planOptions, context ?? contextOfReads(reads) ?? defaultContext());
+}
+
+/**
+ * A lazy view of the whole `source` (identity transform), read by `context` (default: the default
+ * Context). `shape`, `dtype`, `ndim` and `size` are known without IO.
+ */
+export function lazy(source: ArraySource, context: Context = defaultContext()): LazyArray {
+  return lazyWith(source, context);
+}
+
+/**
+ * Sets the request limit and coalescing policy of `store` in the default Context (see
+ * {@link Context.configureStore}).
+ * @throws RangeError for a concurrency that is not an integer ≥ 1 or a negative size.
+ */
+export function configureStore(
+  store: ReadableStore,
+  settings: Partial<StoreSettings>,
+): StoreSettings {
+  return defaultContext().configureStore(store, settings);
+}
+
+/**
+ * Configures the default Context's decode worker pool: `{ workers: 0 }` decodes on the calling
+ * thread; `minBytes` sets the smallest stored chunk (bytes) sent to a worker.
+ * @throws RangeError for a negative or fractional worker count or a bad `minBytes`.
+ */
+export function configureDecodeWorkers(options: DecodeWorkerOptions): void {
+  defaultContext().decodePool.configure(options);
+}

@@ -1,0 +1,272 @@
+/**
+ * How a run reads each kind of stored object the optimizer planned: a chunk (one request, decode,
+ * scatter), a source chunk (`readChunk`), a whole shard (one request, then its inner chunks), a
+ * partial shard (its index, then coalesced byte ranges of the inner chunks it needs).
+ * @module
+ */
+import { CodecError, ZarrPlanError } from "../../core/errors.js";
+import { type NDArray, shapeSize, toCOrder } from "../../core/ndarray.js";
+import {
+  type Fetch,
+  type ObjectNeed,
+  type ShardIndexLike,
+  shardReads,
+} from "../../plan/optimize.js";
+import { raceAbort } from "../limiter.js";
+import type { Run } from "./run.js";
+import { settleAll } from "./settle.js";
+
+/** An unsharded chunk: one request, decoded (on a worker when large), scattered to every use. */
+async function readChunk(run: Run, obj: ObjectNeed): Promise<void> {
+  const a = run.array(obj);
+  const ctx = run.context;
+  const store = run.store(obj);
+  const cached = ctx.cachesChunks ? ctx.cachedChunk(store, obj.key) : undefined;
+  if (cached) {
+    for (const u of obj.uses) run.scatter(u, obj, obj.coords, cached.data);
+    return;
+  }
+  const bytes = await run.request(obj, undefined, 2);
+  if (bytes === undefined) {
+    for (const u of obj.uses) run.fill(u, obj, obj.coords);
+    return;
+  }
+  if (ctx.cachesChunks) {
+    // The cache keeps the chunk, so it is decoded into memory of its own (no buffer reuse).
+    const chunk = await run.decode(() => ctx.decodePool.decode(a.pipeline!, bytes, obj.key));
+    ctx.cacheChunk(store, obj.key, chunk);
+    for (const u of obj.uses) run.scatter(u, obj, obj.coords, chunk.data);
+    return;
+  }
+  await run.decode(() =>
+    ctx.decodePool.decodeWith(a.pipeline!, bytes, obj.key, (chunk) => {
+      for (const u of obj.uses) run.scatter(u, obj, obj.coords, chunk.data);
+    }),
+  );
+}
+
+/**
+ * The chunk a source returned, checked against the source's chunk shape, in C order.
+ * @throws ZarrPlanError `ERR_CHUNK_SHAPE` naming the array and chunk.
+ */
+function checkedSourceChunk(
+  path: string,
+  coords: readonly number[],
+  chunkShape: readonly number[],
+  lanes: number,
+  chunk: NDArray,
+): NDArray {
+  const cs = chunkShape;
+  if (chunk.shape.length !== cs.length || chunk.shape.some((s, i) => s !== cs[i])) {
+    throw new ZarrPlanError(
+      "ERR_CHUNK_SHAPE",
+      `array "${path}": chunk [${coords}] has shape [${chunk.shape}], expected [${cs}]`,
+    );
+  }
+  const c = toCOrder(chunk);
+  const need = shapeSize(cs) * lanes;
+  if (c.data.length < need) {
+    throw new ZarrPlanError(
+      "ERR_CHUNK_SHAPE",
+      `array "${path}": chunk [${coords}] holds ${c.data.length} entries, expected ${need}`,
+    );
+  }
+  return c;
+}
+
+/** A chunk of an array source without a store: `readChunk` under the source's limit. */
+async function readSourceChunk(run: Run, obj: ObjectNeed): Promise<void> {
+  const src = run.array(obj).source;
+  const localRelease = run.local ? await run.local.acquire(1, run.signal) : undefined;
+  let chunk: NDArray | undefined;
+  try {
+    const release = await run.context.sourceLimiter(src).acquire(1, run.signal);
+    try {
+      chunk = await raceAbort(
+        src.readChunk(obj.coords, { signal: run.signal.signal }),
+        run.signal,
+        obj.key,
+      );
+    } finally {
+      release();
+    }
+    run.c.requestsDone++;
+  } finally {
+    localRelease?.();
+  }
+  if (chunk === undefined) {
+    for (const u of obj.uses) run.fill(u, obj, obj.coords);
+    return;
+  }
+  const c = checkedSourceChunk(src.path, obj.coords, src.chunkShape, src.dtype.lanes, chunk);
+  for (const u of obj.uses) run.scatter(u, obj, obj.coords, c.data);
+}
+
+/** Fills the needed inner chunks at `positions` (in `obj.inner`) with the fill value. */
+function fillInner(run: Run, obj: ObjectNeed, positions: readonly number[]): void {
+  for (const i of positions) {
+    const need = obj.inner[i]!;
+    for (const u of need.uses) run.fill(u, obj, need.coords);
+  }
+}
+
+/** Decodes inner chunk `obj.inner[i]` from its stored bytes and scatters it to every use. */
+function decodeInner(run: Run, obj: ObjectNeed, i: number, bytes: Uint8Array): Promise<void> {
+  const sh = run.array(obj).sharding!;
+  const need = obj.inner[i]!;
+  return run.decode(() =>
+    run.context.decodePool.decodeWith(sh.innerPipeline, bytes, obj.key, (chunk) => {
+      for (const u of need.uses) run.scatter(u, obj, need.coords, chunk.data);
+    }),
+  );
+}
+
+/** A shard read in one request: its index is sliced from the bytes, then each needed inner chunk decoded. */
+async function readWholeShard(run: Run, obj: ObjectNeed): Promise<void> {
+  const sh = run.array(obj).sharding!;
+  const bytes = await run.request(obj, undefined, 2);
+  if (bytes === undefined) {
+    fillInner(
+      run,
+      obj,
+      obj.inner.map((_, i) => i),
+    );
+    return;
+  }
+  const L = sh.indexByteLength;
+  if (bytes.length < L) {
+    throw new CodecError(
+      `shard is ${bytes.length} bytes, shorter than its ${L}-byte index (truncated shard)`,
+      { key: obj.key, codec: sh.name },
+    );
+  }
+  const ib = sh.indexLocation === "start" ? bytes.subarray(0, L) : bytes.subarray(bytes.length - L);
+  const index = await sh.decodeIndex(ib, { key: obj.key }, bytes.length);
+  const empty: number[] = [];
+  const stored: number[] = [];
+  obj.inner.forEach((need, i) => {
+    (index.isEmpty(need.index) ? empty : stored).push(i);
+  });
+  // Fill first: nothing is started that a failure here would leave unobserved.
+  fillInner(run, obj, empty);
+  await Promise.all(
+    stored.map((i) => {
+      const k = obj.inner[i]!.index;
+      const off = index.offset(k);
+      return decodeInner(run, obj, i, bytes.subarray(off, off + index.nbytes(k)));
+    }),
+  );
+}
+
+/** The index of a partial shard (known to the plan, cached, or fetched now); `null` when the shard is missing. */
+export async function shardIndex(run: Run, obj: ObjectNeed): Promise<ShardIndexLike | null> {
+  const plan = run.plan;
+  if (plan.indexes.has(obj.id)) return plan.indexes.get(obj.id)!;
+  if (run.indexes.has(obj.id)) return run.indexes.get(obj.id)!;
+  const ctx = run.context;
+  const store = run.store(obj);
+  let index = ctx.cachedShardIndex(store, obj.key);
+  if (index === undefined) {
+    const sh = run.array(obj).sharding!;
+    const bytes = await run.request(obj, sh.indexByteRange(), 0);
+    index = bytes === undefined ? null : await sh.decodeIndex(bytes, { key: obj.key });
+    ctx.cacheShardIndex(store, obj.key, index);
+  }
+  run.indexes.set(obj.id, index);
+  return index;
+}
+
+/** A coalesced byte range of a shard: one request, then each inner chunk in it decoded. */
+async function readRange(run: Run, obj: ObjectNeed, f: Fetch): Promise<void> {
+  const range = f.range as { offset: number; length: number };
+  const bytes = await run.request(obj, range, 1);
+  if (bytes === undefined || bytes.length < range.length) {
+    const what =
+      bytes === undefined
+        ? "the shard disappeared after its index was read"
+        : `got ${bytes.length} of ${range.length} bytes (shard truncated or rewritten after its index was read)`;
+    throw run.fetchError(
+      obj,
+      range,
+      1,
+      new CodecError(what, { key: obj.key, codec: "sharding_indexed" }),
+      what,
+    );
+  }
+  await Promise.all(
+    f.parts.map((p) =>
+      decodeInner(
+        run,
+        obj,
+        p.inner,
+        bytes.subarray(p.offset - range.offset, p.offset - range.offset + p.length),
+      ),
+    ),
+  );
+}
+
+/** A shard read partially: its index, then the coalesced ranges of the inner chunks needed. */
+async function readPartialShard(run: Run, obj: ObjectNeed): Promise<void> {
+  const known = run.plan.indexes.has(obj.id);
+  const index = await shardIndex(run, obj);
+  const sr = shardReads(obj, index, run.plan.policies[obj.store]!);
+  if (!known) {
+    run.c.requestsTotal += sr.fetches.length;
+    run.c.bytesTotal += sr.fetched;
+    run.c.pendingIndexes--;
+  }
+  fillInner(run, obj, sr.empty);
+  await Promise.all(sr.fetches.map((f) => readRange(run, obj, f)));
+}
+
+/** Counts the requests and bytes known before IO into the run's progress totals. */
+function countKnownRequests(run: Run): void {
+  const plan = run.plan;
+  const opt = plan.optimized;
+  const c = run.c;
+  for (const f of opt.fetches) {
+    if (f.kind === "index" && plan.indexes.has(f.object)) {
+      const obj = opt.objects[f.object]!;
+      const sr = shardReads(obj, plan.indexes.get(f.object)!, plan.policies[obj.store]!);
+      c.requestsTotal += sr.fetches.length;
+      c.bytesTotal += sr.fetched;
+      continue;
+    }
+    c.requestsTotal++;
+    if (f.range && f.bytes !== undefined) c.bytesTotal += f.bytes;
+    if (f.kind === "index") c.pendingIndexes++;
+  }
+}
+
+/** Reads every object of the run's plan; resolves when all are done, rejects with the first failure. */
+export function readObjects(run: Run): Promise<void> {
+  countKnownRequests(run);
+  const opt = run.plan.optimized;
+  // Critical path first: partial shards (index, then data) before single-request objects.
+  const ordered = [
+    ...opt.partialShards.map((id) => opt.objects[id]!),
+    ...opt.objects.filter((o) => o.kind !== "shard" || o.whole),
+  ];
+  const jobs = ordered.map((obj) => () => {
+    switch (obj.kind) {
+      case "chunk":
+        return readChunk(run, obj);
+      case "source":
+        return readSourceChunk(run, obj);
+      case "shard":
+        return obj.whole ? readWholeShard(run, obj) : readPartialShard(run, obj);
+    }
+  });
+  return settleAll(jobs, run.signal);
+}
+
+/** Fetches the indexes of the partial shards the plan does not know yet (all at once). */
+export function readShardIndexes(run: Run): Promise<void> {
+  const plan = run.plan;
+  const opt = plan.optimized;
+  const todo = opt.partialShards.filter((id) => !plan.indexes.has(id));
+  return settleAll(
+    todo.map((id) => () => shardIndex(run, opt.objects[id]!).then(() => undefined)),
+    run.signal,
+  );
+}

@@ -1,0 +1,254 @@
+/**
+ * One execution of a plan in a {@link Context}: its outputs, counters, limits and abort scope, and
+ * the two things every object handler does — one store request through the Context's scheduler,
+ * and delivering a decoded (or missing) chunk to the reads that need it.
+ * @module
+ */
+import { allocate, type Scalar } from "../../core/dtype.js";
+import { ZarrPlanError } from "../../core/errors.js";
+import { cStrides, type NDArray, shapeSize } from "../../core/ndarray.js";
+import type { ChunkEvent, PlanProgress } from "../../plan/events.js";
+import type {
+  ArrayEntry,
+  FetchRange,
+  ObjectNeed,
+  ShardIndexLike,
+  TaskUse,
+} from "../../plan/optimize.js";
+import type { Plan, PlanReadOptions } from "../../plan/plan.js";
+import type { Context } from "../context.js";
+import { FetchError } from "../errors.js";
+import { type AbortScope, abortErrorOf, Limiter } from "../limiter.js";
+import { type Entries, fillEntries, fillTask, scatterTask } from "../scatter.js";
+import { RequestFailure, type RetryPolicy } from "../scheduler.js";
+import { TaskEvent } from "./chunk-event.js";
+
+/** Progress counters of one execution. */
+interface Counters {
+  tasksDone: number;
+  tasksTotal: number;
+  requestsDone: number;
+  requestsTotal: number;
+  bytesDone: number;
+  bytesTotal: number;
+  pendingIndexes: number;
+  readsDone: number;
+  readsTotal: number;
+}
+
+/**
+ * A limit as given (below 1 counts as 1, fractions are floored, as reads always did).
+ * @throws RangeError when `n` is not a number.
+ */
+function checkCount(n: number, what: string): number {
+  if (typeof n !== "number" || Number.isNaN(n)) {
+    throw new RangeError(`${what} must be a number >= 1, got ${String(n)}`);
+  }
+  return Math.max(1, Math.floor(n));
+}
+
+function definedOf<T extends object>(o: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const [k, v] of Object.entries(o))
+    if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  return out;
+}
+
+/** One execution of a plan. */
+export class Run {
+  readonly context: Context;
+  readonly plan: Plan;
+  readonly signal: AbortScope;
+  readonly retry: RetryPolicy;
+  /** This execution's own request limit (`concurrency`), besides each store's. */
+  readonly local: Limiter | undefined;
+  readonly decoder: Limiter;
+  readonly emit: ((e: ChunkEvent) => void) | undefined;
+  readonly outputs: NDArray[] = [];
+  readonly fills: ((number | bigint)[] | undefined)[] = [];
+  readonly remaining: number[] = [];
+  readonly c: Counters;
+  /** Shard indexes fetched by this execution, by object id. */
+  readonly indexes = new Map<number, ShardIndexLike | null>();
+
+  constructor(
+    context: Context,
+    plan: Plan,
+    options: PlanReadOptions,
+    signal: AbortScope,
+    emit: ((e: ChunkEvent) => void) | undefined,
+    allocateOutputs: boolean,
+  ) {
+    this.context = context;
+    this.plan = plan;
+    this.signal = signal;
+    const o = { ...plan.options, ...definedOf(options) };
+    this.retry = context.retryPolicy(o.retry, o.timeoutMs);
+    this.local =
+      o.concurrency !== undefined
+        ? new Limiter(checkCount(o.concurrency, "concurrency"))
+        : undefined;
+    this.decoder =
+      o.decodeConcurrency !== undefined
+        ? new Limiter(checkCount(o.decodeConcurrency, "decodeConcurrency"))
+        : context.decodeLimiter;
+    this.emit = emit;
+    const opt = plan.optimized;
+    if (allocateOutputs) {
+      plan.views.forEach((v, i) => {
+        const shape = [...v.shape];
+        this.outputs.push({
+          data: allocate(v.dtype, shapeSize(shape)),
+          shape,
+          strides: cStrides(shape),
+          dtype: v.dtype,
+        });
+        this.remaining.push(opt.readTasks[i]!);
+      });
+    }
+    let tasks = 0;
+    for (const n of opt.readTasks) tasks += n;
+    this.c = {
+      tasksDone: 0,
+      tasksTotal: tasks,
+      requestsDone: 0,
+      requestsTotal: 0,
+      bytesDone: 0,
+      bytesTotal: 0,
+      pendingIndexes: 0,
+      readsDone: opt.readTasks.filter((n) => n === 0).length,
+      readsTotal: plan.names.length,
+    };
+  }
+
+  progress(): PlanProgress {
+    const c = this.c;
+    return {
+      tasksDone: c.tasksDone,
+      tasksTotal: c.tasksTotal,
+      requestsDone: c.requestsDone,
+      requestsTotal: c.requestsTotal,
+      bytesDone: c.bytesDone,
+      bytesTotal: c.bytesTotal,
+      totalsFinal: c.pendingIndexes === 0,
+      readsDone: c.readsDone,
+      readsTotal: c.readsTotal,
+    };
+  }
+
+  array(obj: ObjectNeed): ArrayEntry {
+    return this.plan.optimized.arrays[obj.array]!;
+  }
+
+  /** The store of `obj` (objects of arrays with storage only). */
+  store(obj: ObjectNeed) {
+    return this.plan.optimized.stores[obj.store]!;
+  }
+
+  /** A `FetchError` naming the array, reads, key and byte range of `obj`. */
+  fetchError(
+    obj: ObjectNeed,
+    range: FetchRange | undefined,
+    attempts: number,
+    cause: unknown,
+    message?: string,
+  ): FetchError {
+    return new FetchError({
+      array: this.array(obj).source.path,
+      reads: obj.reads.map((r) => this.plan.names[r]!),
+      key: obj.key,
+      range,
+      attempts,
+      cause,
+      ...(message === undefined ? {} : { message }),
+    });
+  }
+
+  /** One store request of `obj`, through the execution's and the store's limits. */
+  async request(
+    obj: ObjectNeed,
+    range: FetchRange | undefined,
+    priority: number,
+  ): Promise<Uint8Array | undefined> {
+    const store = this.store(obj);
+    const release = this.local ? await this.local.acquire(priority, this.signal) : undefined;
+    try {
+      const bytes = await this.context.scheduler(store).fetch(obj.key, range, {
+        signal: this.signal,
+        priority,
+        retry: this.retry,
+      });
+      const n = bytes?.length ?? 0;
+      this.c.requestsDone++;
+      this.c.bytesDone += n;
+      // Ranges were counted in the total when known; whole objects count as they arrive.
+      if (!range) this.c.bytesTotal += n;
+      else this.c.bytesTotal += n - ("length" in range ? range.length : range.suffixLength);
+      return bytes;
+    } catch (e) {
+      if (this.signal.aborted) throw abortErrorOf(this.signal, obj.key);
+      if (e instanceof RequestFailure) throw this.fetchError(obj, range, e.attempts, e.cause);
+      throw e;
+    } finally {
+      release?.();
+    }
+  }
+
+  /** Runs `fn` under the decode limit. */
+  decode<T>(fn: () => Promise<T> | T): Promise<T> {
+    return this.decoder.run(fn, 1, this.signal);
+  }
+
+  #done(use: TaskUse, obj: ObjectNeed, chunk: readonly number[], filled: boolean): void {
+    this.c.tasksDone++;
+    const complete = this.remaining.length > 0 && --this.remaining[use.read]! === 0;
+    if (complete) this.c.readsDone++;
+    if (this.emit) {
+      this.emit(
+        new TaskEvent({
+          read: this.plan.names[use.read]!,
+          array: this.plan.views[use.read]!.source.path,
+          key: obj.key,
+          chunk,
+          filled,
+          task: use.task,
+          output: this.outputs[use.read]!,
+          progress: this.progress(),
+          readComplete: complete,
+        }),
+      );
+    }
+  }
+
+  /** Writes the fill value of its read into the output elements of task `use`. */
+  fill(use: TaskUse, obj: ObjectNeed, chunk: readonly number[]): void {
+    if (this.signal.aborted) throw abortErrorOf(this.signal, obj.key);
+    const r = use.read;
+    let f = this.fills[r];
+    if (!f) {
+      const src = this.plan.views[r]!.source;
+      f = fillEntries(src.dtype, src.fillValue as Scalar);
+      this.fills[r] = f;
+    }
+    fillTask(use.task, f, this.outputs[r]!.data as unknown as Entries);
+    this.#done(use, obj, chunk, true);
+  }
+
+  /** Scatters the decoded chunk `data` (C order) into the output elements of task `use`. */
+  scatter(use: TaskUse, obj: ObjectNeed, chunk: readonly number[], data: NDArray["data"]): void {
+    if (this.signal.aborted) throw abortErrorOf(this.signal, obj.key);
+    const out = this.outputs[use.read]!;
+    scatterTask(
+      use.task,
+      data as unknown as Entries,
+      out.data as unknown as Entries,
+      out.dtype.lanes,
+    );
+    this.#done(use, obj, chunk, false);
+  }
+}
+
+/** The error a plan execution ends with once it has finished (aborts what is left of it). */
+export function finishedError(what: "execution" | "resolution"): ZarrPlanError {
+  return new ZarrPlanError("ERR_PLAN_DONE", `plan ${what} finished`);
+}
