@@ -32,6 +32,7 @@ import type { ReadableStore } from "../store/types.js";
 import { DecodePool, type DecodeWorkerOptions } from "./decode-pool.js";
 import { execute, resolvePlan, streamPlan } from "./execute.js";
 import { Limiter, scopeOf } from "./limiter.js";
+import type { RunResources } from "./run/resources.js";
 import {
   RequestFailure,
   type RequestLogEntry,
@@ -134,7 +135,7 @@ interface CachedIndex {
  * worker pool and decode limit, caches, in-flight requests and the request log. Implements
  * `Executor` (a lazy array's `read()`) and `PlanEngine` (a plan's `read`/`stream`/`resolve`).
  */
-export class Context implements Executor, PlanEngine {
+export class Context implements Executor, PlanEngine, RunResources {
   /** The decode worker pool of this Context. */
   readonly decodePool: DecodePool;
   /** The limit of decodes in progress (all executions of this Context). */

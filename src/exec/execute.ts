@@ -18,9 +18,9 @@ import { AbortError } from "../core/errors.js";
 import type { NDArray } from "../core/ndarray.js";
 import type { ChunkEvent } from "../plan/events.js";
 import type { Plan, PlanReadOptions } from "../plan/plan.js";
-import type { Context } from "./context.js";
 import { AbortScope, abortErrorOf, linkedController, raceAbort } from "./limiter.js";
 import { readObjects, readShardIndexes } from "./run/objects.js";
+import type { RunResources } from "./run/resources.js";
 import { finishedError, Run } from "./run/run.js";
 
 /** An `AbortError` naming the arrays of `plan` (the signal's reason as `cause`). */
@@ -39,7 +39,7 @@ function abortOfPlan(plan: Plan, scope: AbortScope): AbortError {
  * @throws AbortError when `options.signal` aborts; FetchError; CodecError; errors of `readChunk`.
  */
 export async function execute(
-  context: Context,
+  context: RunResources,
   plan: Plan,
   options: PlanReadOptions = {},
   emit?: (e: ChunkEvent) => void,
@@ -69,7 +69,7 @@ export async function execute(
  * {@link execute} as a cold Observable of chunk events; unsubscribing aborts the execution.
  */
 export function streamPlan(
-  context: Context,
+  context: RunResources,
   plan: Plan,
   options: PlanReadOptions = {},
 ): Observable<ChunkEvent> {
@@ -94,7 +94,7 @@ export function streamPlan(
  * and returns the plan with them. @throws as {@link execute}.
  */
 export async function resolvePlan(
-  context: Context,
+  context: RunResources,
   plan: Plan,
   options: PlanReadOptions = {},
 ): Promise<Plan> {

@@ -16,12 +16,12 @@ import type {
   TaskUse,
 } from "../../plan/optimize.js";
 import type { Plan, PlanReadOptions } from "../../plan/plan.js";
-import type { Context } from "../context.js";
 import { FetchError } from "../errors.js";
 import { type AbortScope, abortErrorOf, Limiter } from "../limiter.js";
 import { type Entries, fillEntries, fillTask, scatterTask } from "../scatter.js";
 import { RequestFailure, type RetryPolicy } from "../scheduler.js";
 import { TaskEvent } from "./chunk-event.js";
+import type { RunResources } from "./resources.js";
 
 /** Progress counters of one execution. */
 interface Counters {
@@ -56,7 +56,7 @@ function definedOf<T extends object>(o: T): Partial<T> {
 
 /** One execution of a plan. */
 export class Run {
-  readonly context: Context;
+  readonly context: RunResources;
   readonly plan: Plan;
   readonly signal: AbortScope;
   readonly retry: RetryPolicy;
@@ -72,7 +72,7 @@ export class Run {
   readonly indexes = new Map<number, ShardIndexLike | null>();
 
   constructor(
-    context: Context,
+    context: RunResources,
     plan: Plan,
     options: PlanReadOptions,
     signal: AbortScope,
