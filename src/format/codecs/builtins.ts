@@ -10,7 +10,7 @@ import { createCrc32cCodec } from "./crc32c.js";
 import { createDeltaCodec } from "./delta.js";
 import { createGzipCodec, createNumcodecsGzipCodec } from "./gzip.js";
 import { createLz4Codec } from "./lz4.js";
-import { createShardingCodec } from "./sharding.js";
+import { createShardingCodec } from "./sharding/codec.js";
 import { createTransposeCodec } from "./transpose.js";
 import type { CodecFactory } from "./types.js";
 import { zlibFactory } from "./zlib.js";

@@ -11,7 +11,7 @@
 import { MetadataError, UnknownCodecError } from "../../errors.js";
 import type { CodecSpec } from "../model.js";
 import { BUILTIN_CODECS } from "./builtins.js";
-import type { ChunkSpec, Codec, CodecFactory } from "./types.js";
+import type { ChunkSpec, Codec, CodecFactory, CodecFactoryContext } from "./types.js";
 import { prefixMetadataError } from "./util.js";
 
 let registry: Map<string, CodecFactory> | undefined;
@@ -30,6 +30,23 @@ function table(): Map<string, CodecFactory> {
   }
   return registry;
 }
+
+/**
+ * The factory context of {@link createCodec} calls made without one: codecs that nest pipelines
+ * (`sharding_indexed`) cannot be built that way, as the registry does not import the pipeline
+ * module (which imports the registry); build them through `createCodecPipeline`.
+ */
+const STANDALONE: CodecFactoryContext = Object.freeze({
+  buildPipeline: (_codecs: unknown, _spec: unknown, metadataKey: string, field = "codecs") => {
+    throw new MetadataError(metadataKey, [
+      {
+        field,
+        message:
+          "nested codec pipelines are built through createCodecPipeline (createCodec was called without a pipeline builder)",
+      },
+    ]);
+  },
+});
 
 /**
  * Registers (or replaces) the codec `name`. The factory gets the codec's `configuration`
@@ -53,6 +70,9 @@ export function registeredCodecs(): string[] {
 /**
  * Builds one codec from its metadata form.
  * @param field JSON path of the codec in the metadata document, for errors (e.g. `"codecs[1]"`).
+ * @param context given to the factory; `createCodecPipeline` passes itself as
+ *   `buildPipeline`. Without it, codecs with nested pipelines (`sharding_indexed`) fail with a
+ *   MetadataError.
  * @throws UnknownCodecError when `spec.name` is not registered; MetadataError (fields prefixed
  *   with `field`) when the entry is malformed or its configuration is invalid.
  */
@@ -61,6 +81,7 @@ export function createCodec(
   chunk: ChunkSpec,
   metadataKey: string,
   field = "codecs",
+  context: CodecFactoryContext = STANDALONE,
 ): Codec {
   if (typeof spec !== "object" || spec === null || typeof spec.name !== "string") {
     throw new MetadataError(metadataKey, [
@@ -85,7 +106,7 @@ export function createCodec(
   const factory = table().get(spec.name);
   if (!factory) throw new UnknownCodecError(metadataKey, spec.name, `${field}.name`);
   try {
-    return factory(spec.configuration ?? {}, chunk, metadataKey);
+    return factory(spec.configuration ?? {}, chunk, metadataKey, context);
   } catch (e) {
     throw prefixMetadataError(e, field);
   }
