@@ -1,7 +1,7 @@
 /**
- * The table of built-in codec factories, keyed by metadata name. Loaded by the registry.
- * (Only function declarations are referenced here so that the registry → sharding → pipeline →
- * registry import cycle is safe to evaluate from any entry point.)
+ * The table of built-in codec factories, keyed by metadata name. Loaded by the registry; imports
+ * no module that imports the registry (nested pipelines reach `sharding_indexed` through the
+ * factory context), so the codec modules form no import cycle.
  * @module
  */
 import { createBloscCodec, createNumcodecsBloscCodec } from "./blosc.js";

@@ -14,22 +14,8 @@ import { BUILTIN_CODECS } from "./builtins.js";
 import type { ChunkSpec, Codec, CodecFactory, CodecFactoryContext } from "./types.js";
 import { prefixMetadataError } from "./util.js";
 
-let registry: Map<string, CodecFactory> | undefined;
-const pending = new Map<string, CodecFactory>();
-
-/**
- * The name → factory table. Built lazily on first use so that the registry → sharding →
- * pipeline → registry import cycle evaluates from any entry point; registrations made before
- * that are kept.
- */
-function table(): Map<string, CodecFactory> {
-  if (!registry) {
-    registry = new Map(Object.entries(BUILTIN_CODECS));
-    for (const [name, factory] of pending) registry.set(name, factory);
-    pending.clear();
-  }
-  return registry;
-}
+/** The name → factory table: the built-ins, then what {@link registerCodec} adds or replaces. */
+const registry = new Map<string, CodecFactory>(Object.entries(BUILTIN_CODECS));
 
 /**
  * The factory context of {@link createCodec} calls made without one: codecs that nest pipelines
@@ -50,21 +36,22 @@ const STANDALONE: CodecFactoryContext = Object.freeze({
 
 /**
  * Registers (or replaces) the codec `name`. The factory gets the codec's `configuration`
- * (`{}` when absent), the chunk spec it will be applied to and the metadata key (for errors);
- * it must throw `MetadataError` for a bad configuration.
+ * (`{}` when absent), the chunk spec it will be applied to, the metadata key (for errors) and
+ * the factory context (to build nested pipelines); it must throw `MetadataError` for a bad
+ * configuration.
  */
 export function registerCodec(name: string, factory: CodecFactory): void {
-  (registry ?? pending).set(name, factory);
+  registry.set(name, factory);
 }
 
 /** The factory registered for `name`, or `undefined`. */
 export function getCodecFactory(name: string): CodecFactory | undefined {
-  return table().get(name);
+  return registry.get(name);
 }
 
 /** Names of every registered codec. */
 export function registeredCodecs(): string[] {
-  return [...table().keys()];
+  return [...registry.keys()];
 }
 
 /**
@@ -103,7 +90,7 @@ export function createCodec(
       },
     ]);
   }
-  const factory = table().get(spec.name);
+  const factory = registry.get(spec.name);
   if (!factory) throw new UnknownCodecError(metadataKey, spec.name, `${field}.name`);
   try {
     return factory(spec.configuration ?? {}, chunk, metadataKey, context);
