@@ -35,7 +35,9 @@ import { decodeShardIndex, encodeShardIndex, ShardIndex } from "./shard-index.js
  * layout's members are available on the codec, delegating to {@link layout}.
  */
 export class ShardingCodec implements ArrayToBytesCodec, ShardAccess {
+  /** An array→bytes codec. */
   readonly kind = "array_to_bytes" as const;
+  /** The metadata name, also named by its errors. */
   readonly name = "sharding_indexed";
   /** The shard spec (shape = the shard shape, elements). */
   readonly spec: ChunkSpec;

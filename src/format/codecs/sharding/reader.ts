@@ -42,11 +42,15 @@ export function memoryByteSource(bytes: Uint8Array): ShardByteSource {
  * inner chunk), or {@link readShard} for all of them. Errors name `ctx.key` and `layout.name`.
  */
 export class ShardReader {
+  /** The layout of the shard. */
   readonly layout: ShardLayout;
+  /** Where its bytes come from. */
   readonly source: ShardByteSource;
+  /** The shard's store key (named by errors), given to the inner and index codecs. */
   readonly ctx: CodecContext;
   private index: Promise<ShardIndex | null> | undefined;
 
+  /** A reader of one shard; nothing is fetched until {@link readIndex} or a read of an inner chunk. */
   constructor(layout: ShardLayout, source: ShardByteSource, ctx: CodecContext) {
     this.layout = layout;
     this.source = source;
