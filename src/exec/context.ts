@@ -31,7 +31,7 @@ import {
 import type { ReadableStore } from "../store/types.js";
 import { DecodePool, type DecodeWorkerOptions } from "./decode-pool.js";
 import { execute, resolvePlan, streamPlan } from "./execute.js";
-import { Limiter, scopeOf } from "./limiter.js";
+import { AbortScope, Limiter } from "./limiter.js";
 import type { RunResources } from "./run/resources.js";
 import {
   RequestFailure,
@@ -154,6 +154,8 @@ export class Context implements Executor, PlanEngine, RunResources {
   readonly #chunks: LRUCache<string, NDArray> | undefined;
   readonly #listeners = new Set<(entry: RequestLogEntry) => void>();
   readonly #closer = new AbortController();
+  /** One listener on the close signal, however many requests and executions wait on it. */
+  readonly #closing = new AbortScope(this.#closer.signal);
 
   /**
    * @throws RangeError for a store setting, limit or cache budget out of range.
@@ -270,10 +272,12 @@ export class Context implements Executor, PlanEngine, RunResources {
       const hit = this.#metadata!.get(cacheKey);
       if (hit) return hit;
     }
-    const { signal, dispose } = this.#link(options.signal);
+    if (this.closed) throw closedError();
+    const linked = options.signal ? this.#link(options.signal) : undefined;
+    const scope = linked ? new AbortScope(linked.signal) : this.#closing;
     try {
       const bytes = await this.scheduler(store).fetch(key, range, {
-        signal: scopeOf(signal),
+        signal: scope,
         priority: options.priority ?? 1,
         retry: this.retryPolicy(),
       });
@@ -284,7 +288,10 @@ export class Context implements Executor, PlanEngine, RunResources {
     } catch (e) {
       throw e instanceof RequestFailure ? e.cause : e;
     } finally {
-      dispose();
+      if (linked) {
+        scope.dispose();
+        linked.dispose();
+      }
     }
   }
 
@@ -354,18 +361,17 @@ export class Context implements Executor, PlanEngine, RunResources {
   #link(parent: AbortSignal | undefined): { signal: AbortSignal; dispose: () => void } {
     const closer = this.#closer.signal;
     if (closer.aborted) throw closedError();
-    if (!parent) return { signal: closer, dispose: () => {} };
     const c = new AbortController();
+    const unregister = this.#closing.onAbort(() => c.abort(closer.reason));
+    if (!parent) return { signal: c.signal, dispose: unregister };
     const onParent = () => c.abort(parent.reason);
-    const onClose = () => c.abort(closer.reason);
     if (parent.aborted) c.abort(parent.reason);
-    parent.addEventListener("abort", onParent, { once: true });
-    closer.addEventListener("abort", onClose, { once: true });
+    else parent.addEventListener("abort", onParent, { once: true });
     return {
       signal: c.signal,
       dispose: () => {
         parent.removeEventListener("abort", onParent);
-        closer.removeEventListener("abort", onClose);
+        unregister();
       },
     };
   }

@@ -19,7 +19,7 @@
  * @module
  */
 import type { CodecPipeline } from "../format/codecs/pipeline.js";
-import type { ShardingCodec } from "../format/codecs/sharding.js";
+import type { ShardAccess } from "../format/codecs/types.js";
 import { type ChunkTask, partition } from "../index-space/partition.js";
 import type { ArraySource } from "../index-space/source.js";
 import type { IndexTransform } from "../index-space/transform.js";
@@ -53,7 +53,7 @@ export interface ArrayEntry {
   /** Codec pipeline of one stored object (chunk or shard); absent for `source`. */
   readonly pipeline: CodecPipeline | undefined;
   /** The sharding codec (layout `shards` only). */
-  readonly sharding: ShardingCodec | undefined;
+  readonly sharding: ShardAccess | undefined;
   /** Upper bound of the stored bytes of one grid cell (chunk or inner chunk): exact for fixed-size codecs, else the decoded size. */
   readonly cellBytes: number;
 }

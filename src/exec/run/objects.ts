@@ -6,6 +6,7 @@
  */
 import { CodecError, ZarrPlanError } from "../../core/errors.js";
 import { type NDArray, shapeSize, toCOrder } from "../../core/ndarray.js";
+import { openShard } from "../../format/codecs/sharding/reader.js";
 import {
   type Fetch,
   type ObjectNeed,
@@ -133,29 +134,18 @@ async function readWholeShard(run: Run, obj: ObjectNeed): Promise<void> {
     );
     return;
   }
-  const L = sh.indexByteLength;
-  if (bytes.length < L) {
-    throw new CodecError(
-      `shard is ${bytes.length} bytes, shorter than its ${L}-byte index (truncated shard)`,
-      { key: obj.key, codec: sh.name },
-    );
-  }
-  const ib = sh.indexLocation === "start" ? bytes.subarray(0, L) : bytes.subarray(bytes.length - L);
-  const index = await sh.decodeIndex(ib, { key: obj.key }, bytes.length);
+  // The sharding unit slices and checks the index (truncation, entries inside the shard).
+  const shard = await openShard(sh.layout, bytes, obj.key);
   const empty: number[] = [];
-  const stored: number[] = [];
+  const stored: { readonly i: number; readonly bytes: Uint8Array }[] = [];
   obj.inner.forEach((need, i) => {
-    (index.isEmpty(need.index) ? empty : stored).push(i);
+    const b = shard.innerBytes(need.index);
+    if (b === undefined) empty.push(i);
+    else stored.push({ i, bytes: b });
   });
   // Fill first: nothing is started that a failure here would leave unobserved.
   fillInner(run, obj, empty);
-  await Promise.all(
-    stored.map((i) => {
-      const k = obj.inner[i]!.index;
-      const off = index.offset(k);
-      return decodeInner(run, obj, i, bytes.subarray(off, off + index.nbytes(k)));
-    }),
-  );
+  await Promise.all(stored.map((s) => decodeInner(run, obj, s.i, s.bytes)));
 }
 
 /** The index of a partial shard (known to the plan, cached, or fetched now); `null` when the shard is missing. */

@@ -24,9 +24,34 @@ export { createDeltaCodec, DeltaCodec, type DeltaType, parseDeltaType } from "./
 export { createGzipCodec, createNumcodecsGzipCodec, GzipCodec } from "./gzip.js";
 export { createLz4Codec, Lz4Codec } from "./lz4.js";
 export { lz4DecodeBlock } from "./lz4-block.js";
-export { type CodecPipeline, createCodecPipeline } from "./pipeline.js";
+export { type BytesStage, type CodecPipeline, createCodecPipeline } from "./pipeline.js";
 export { createCodec, getCodecFactory, registerCodec, registeredCodecs } from "./registry.js";
-export { createShardingCodec, type IndexLocation, ShardIndex, ShardingCodec } from "./sharding.js";
+export { createShardingCodec, ShardingCodec } from "./sharding/codec.js";
+export {
+  createShardLayout,
+  type IndexLocation,
+  innerChunkView,
+  type ShardByteRange,
+  type ShardLayout,
+  type ShardLayoutInit,
+  sliceByteRange,
+} from "./sharding/layout.js";
+export {
+  decodeShard,
+  memoryByteSource,
+  type OpenShard,
+  openShard,
+  type ShardByteSource,
+  ShardReader,
+} from "./sharding/reader.js";
+export { awaitAll } from "./sharding/settle.js";
+export {
+  decodeShardIndex,
+  encodeShardIndex,
+  indexBytesOf,
+  innerByteRange,
+  ShardIndex,
+} from "./sharding/shard-index.js";
 export { createTransposeCodec, TransposeCodec } from "./transpose.js";
 export type {
   ArrayToArrayCodec,
@@ -37,7 +62,11 @@ export type {
   CodecBase,
   CodecContext,
   CodecFactory,
+  CodecFactoryContext,
   CodecKind,
+  PipelineBuilder,
+  ShardAccess,
+  ShardIndexView,
 } from "./types.js";
 export { ZlibCodec, zlibFactory } from "./zlib.js";
 export { ZstdCodec, zstdFactory } from "./zstd.js";

@@ -10,14 +10,17 @@ import { CodecError, MetadataError } from "../../core/errors.js";
 import { cStrides, type NDArray, shapeSize } from "../../core/ndarray.js";
 import type { CodecSpec } from "../model.js";
 import { createCodec } from "./registry.js";
-import { ShardingCodec } from "./sharding.js";
 import type {
   ArrayToArrayCodec,
   ArrayToBytesCodec,
+  BytesStage,
   BytesToBytesCodec,
   ChunkSpec,
   Codec,
   CodecContext,
+  CodecFactoryContext,
+  CodecPipeline,
+  ShardAccess,
 } from "./types.js";
 import {
   allElementsEqual,
@@ -30,73 +33,10 @@ import {
   toCodecError,
 } from "./util.js";
 
-/** The bytes→bytes codecs of a pipeline in serialisable form (see {@link CodecPipeline.bytesStage}). */
-export interface BytesStage {
-  /** The bytes→bytes codecs in metadata (encoding) order. */
-  readonly codecs: readonly CodecSpec[];
-  /** The spec they were built against (the array→bytes codec's input). */
-  readonly spec: ChunkSpec;
-  /** Bytes the stage decodes to when fixed (the array→bytes codec's encoded size), else undefined. */
-  readonly decodedSize: number | undefined;
-}
+export type { BytesStage, CodecPipeline } from "./types.js";
 
-/** A validated codec pipeline for chunks of one {@link ChunkSpec}. */
-export interface CodecPipeline {
-  /** The spec of the decoded chunks. */
-  readonly spec: ChunkSpec;
-  /** All codecs in metadata (encoding) order. */
-  readonly codecs: readonly Codec[];
-  /** The array→array codecs, in encoding order. */
-  readonly arrayToArray: readonly ArrayToArrayCodec[];
-  /** The array→bytes codec. */
-  readonly arrayToBytes: ArrayToBytesCodec;
-  /** The bytes→bytes codecs, in encoding order. */
-  readonly bytesToBytes: readonly BytesToBytesCodec[];
-  /**
-   * Set when the array→bytes codec is `sharding_indexed`: the shard layout (index size and
-   * location, inner pipeline) for reading inner chunks by byte range.
-   */
-  readonly sharding?: ShardingCodec;
-  /**
-   * Decodes the stored bytes of one chunk into a C-order contiguous NDArray of `spec.shape`
-   * (offset 0, strides `cStrides(spec.shape)`). The result may share memory with `bytes`.
-   * @throws CodecError (naming `ctx.key` and the failing codec) when any codec fails or sizes do
-   *   not match, ChecksumError when a checksum does not match. Never returns partial data.
-   */
-  decode(bytes: Uint8Array, ctx: CodecContext): Promise<NDArray>;
-  /**
-   * The first half of {@link decode}: the bytes→bytes codecs (decompression, checksums), in
-   * reverse order. The result may share memory with `bytes`.
-   * @throws CodecError / ChecksumError as {@link decode}.
-   */
-  decodeBytes(bytes: Uint8Array, ctx: CodecContext): Promise<Uint8Array>;
-  /**
-   * The second half of {@link decode}: the array→bytes and array→array codecs applied to the
-   * output of {@link decodeBytes}.
-   * @throws CodecError as {@link decode}.
-   */
-  decodeArray(bytes: Uint8Array, ctx: CodecContext): Promise<NDArray>;
-  /**
-   * What a decode worker needs to rebuild the bytes→bytes codecs (`src/exec/decode-pool.ts`):
-   * their metadata form and the chunk spec they were built for. `undefined` when there are none.
-   */
-  readonly bytesStage: BytesStage | undefined;
-  /**
-   * Encodes one chunk (shape `spec.shape`, any strides and offset) into bytes to store.
-   * The result may share memory with `chunk` (e.g. a lone little-endian `bytes` codec).
-   * @throws RangeError when the chunk's shape or data type differs from `spec`; CodecError when
-   *   a codec fails.
-   */
-  encode(chunk: NDArray, ctx: CodecContext): Promise<Uint8Array>;
-  /** A new C-order chunk of `spec.shape` with every element set to the fill value. */
-  fillChunk(): NDArray;
-  /** True when every element of `chunk` (any strides) equals the fill value (NaN equals NaN). */
-  isFill(chunk: NDArray): boolean;
-  /** The encoded size in bytes when every codec has a fixed size (e.g. `bytes` + `crc32c`), else `undefined`. */
-  encodedSize(): number | undefined;
-  /** The codecs in v3 metadata form. */
-  toJSON(): CodecSpec[];
-}
+/** What the pipeline gives codec factories: nested pipelines (sharding) are built like this one. */
+const FACTORY_CONTEXT: CodecFactoryContext = Object.freeze({ buildPipeline: createCodecPipeline });
 
 class Pipeline implements CodecPipeline {
   readonly spec: ChunkSpec;
@@ -104,7 +44,7 @@ class Pipeline implements CodecPipeline {
   readonly arrayToArray: readonly ArrayToArrayCodec[];
   readonly arrayToBytes: ArrayToBytesCodec;
   readonly bytesToBytes: readonly BytesToBytesCodec[];
-  readonly sharding?: ShardingCodec;
+  readonly sharding?: ShardAccess;
   /** Decoded-side spec of each array→array codec. */
   private readonly a2aSpecs: readonly ChunkSpec[];
   /** Spec given to the array→bytes codec. */
@@ -128,7 +68,7 @@ class Pipeline implements CodecPipeline {
     this.arrayToBytes = a2b;
     this.a2bSpec = a2bSpec;
     this.bytesToBytes = b2b;
-    if (a2b instanceof ShardingCodec) this.sharding = a2b;
+    if (a2b.sharding) this.sharding = a2b.sharding;
     this.fill = scalarEntries(spec.dataType, spec.fillValue);
   }
 
@@ -276,7 +216,8 @@ class Pipeline implements CodecPipeline {
  * Builds and validates the codec pipeline `codecs` (v3 metadata order) for chunks of `spec`.
  * @param metadataKey store key of the metadata document, named by errors.
  * @param field JSON path of the codec list in that document (default `"codecs"`); nested
- *   pipelines (sharding) pass e.g. `"codecs[0].configuration.codecs"`.
+ *   pipelines (sharding) pass e.g. `"codecs[0].configuration.codecs"`. Codec factories get this
+ *   function as `context.buildPipeline` to build their nested pipelines.
  * @throws UnknownCodecError for an unregistered codec name; MetadataError naming the field for a
  *   bad configuration, a missing or second array→bytes codec, or a codec in the wrong position.
  */
@@ -300,7 +241,7 @@ export function createCodecPipeline(
     throw new MetadataError(metadataKey, [{ field: `${field}[${i}]`, message }]);
   };
   for (let i = 0; i < codecs.length; i++) {
-    const codec = createCodec(codecs[i]!, current, metadataKey, `${field}[${i}]`);
+    const codec = createCodec(codecs[i]!, current, metadataKey, `${field}[${i}]`, FACTORY_CONTEXT);
     all.push(codec);
     switch (codec.kind) {
       case "array_to_array":

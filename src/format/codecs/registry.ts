@@ -11,48 +11,55 @@
 import { MetadataError, UnknownCodecError } from "../../core/errors.js";
 import type { CodecSpec } from "../model.js";
 import { BUILTIN_CODECS } from "./builtins.js";
-import type { ChunkSpec, Codec, CodecFactory } from "./types.js";
+import type { ChunkSpec, Codec, CodecFactory, CodecFactoryContext } from "./types.js";
 import { prefixMetadataError } from "./util.js";
 
-let registry: Map<string, CodecFactory> | undefined;
-const pending = new Map<string, CodecFactory>();
+/** The name → factory table: the built-ins, then what {@link registerCodec} adds or replaces. */
+const registry = new Map<string, CodecFactory>(Object.entries(BUILTIN_CODECS));
 
 /**
- * The name → factory table. Built lazily on first use so that the registry → sharding →
- * pipeline → registry import cycle evaluates from any entry point; registrations made before
- * that are kept.
+ * The factory context of {@link createCodec} calls made without one: codecs that nest pipelines
+ * (`sharding_indexed`) cannot be built that way, as the registry does not import the pipeline
+ * module (which imports the registry); build them through `createCodecPipeline`.
  */
-function table(): Map<string, CodecFactory> {
-  if (!registry) {
-    registry = new Map(Object.entries(BUILTIN_CODECS));
-    for (const [name, factory] of pending) registry.set(name, factory);
-    pending.clear();
-  }
-  return registry;
-}
+const STANDALONE: CodecFactoryContext = Object.freeze({
+  buildPipeline: (_codecs: unknown, _spec: unknown, metadataKey: string, field = "codecs") => {
+    throw new MetadataError(metadataKey, [
+      {
+        field,
+        message:
+          "nested codec pipelines are built through createCodecPipeline (createCodec was called without a pipeline builder)",
+      },
+    ]);
+  },
+});
 
 /**
  * Registers (or replaces) the codec `name`. The factory gets the codec's `configuration`
- * (`{}` when absent), the chunk spec it will be applied to and the metadata key (for errors);
- * it must throw `MetadataError` for a bad configuration.
+ * (`{}` when absent), the chunk spec it will be applied to, the metadata key (for errors) and
+ * the factory context (to build nested pipelines); it must throw `MetadataError` for a bad
+ * configuration.
  */
 export function registerCodec(name: string, factory: CodecFactory): void {
-  (registry ?? pending).set(name, factory);
+  registry.set(name, factory);
 }
 
 /** The factory registered for `name`, or `undefined`. */
 export function getCodecFactory(name: string): CodecFactory | undefined {
-  return table().get(name);
+  return registry.get(name);
 }
 
 /** Names of every registered codec. */
 export function registeredCodecs(): string[] {
-  return [...table().keys()];
+  return [...registry.keys()];
 }
 
 /**
  * Builds one codec from its metadata form.
  * @param field JSON path of the codec in the metadata document, for errors (e.g. `"codecs[1]"`).
+ * @param context given to the factory; `createCodecPipeline` passes itself as
+ *   `buildPipeline`. Without it, codecs with nested pipelines (`sharding_indexed`) fail with a
+ *   MetadataError.
  * @throws UnknownCodecError when `spec.name` is not registered; MetadataError (fields prefixed
  *   with `field`) when the entry is malformed or its configuration is invalid.
  */
@@ -61,6 +68,7 @@ export function createCodec(
   chunk: ChunkSpec,
   metadataKey: string,
   field = "codecs",
+  context: CodecFactoryContext = STANDALONE,
 ): Codec {
   if (typeof spec !== "object" || spec === null || typeof spec.name !== "string") {
     throw new MetadataError(metadataKey, [
@@ -82,10 +90,10 @@ export function createCodec(
       },
     ]);
   }
-  const factory = table().get(spec.name);
+  const factory = registry.get(spec.name);
   if (!factory) throw new UnknownCodecError(metadataKey, spec.name, `${field}.name`);
   try {
-    return factory(spec.configuration ?? {}, chunk, metadataKey);
+    return factory(spec.configuration ?? {}, chunk, metadataKey, context);
   } catch (e) {
     throw prefixMetadataError(e, field);
   }

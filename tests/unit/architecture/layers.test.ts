@@ -8,6 +8,7 @@
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
+import ts from "typescript";
 import { describe, expect, it } from "vitest";
 
 const SRC = resolve(__dirname, "../../../src");
@@ -42,16 +43,15 @@ function sourceFiles(dir: string): string[] {
   return out;
 }
 
-/** Relative module specifiers of `code`: static imports and re-exports (type-only too), `import "x"`, `import("x")`. */
-export function importsOf(code: string): string[] {
-  const specs: string[] = [];
-  const patterns = [
-    /^\s*(?:import|export)\s+(?:type\s+)?[^'";]*?\sfrom\s*["']([^"']+)["']/gms,
-    /^\s*import\s*["']([^"']+)["']/gm,
-    /\bimport\(\s*["']([^"']+)["']\s*\)/g,
-  ];
-  for (const re of patterns) for (const m of code.matchAll(re)) specs.push(m[1]!);
-  return specs.filter((s) => s.startsWith("."));
+/**
+ * Relative module specifiers of `code`, as the TypeScript compiler reads them: static imports and
+ * re-exports (type-only too), `import "x"`, `import("x")`.
+ */
+function importsOf(code: string): string[] {
+  return ts
+    .preProcessFile(code, true, true)
+    .importedFiles.map((f) => f.fileName)
+    .filter((s) => s.startsWith("."));
 }
 
 function resolveImport(from: string, spec: string): string {
@@ -118,7 +118,7 @@ describe("layers of src/", () => {
       importsOf(
         'import { a } from "./a.js";\nimport type { B } from "../b.js";\nexport * from "./c.js";\nimport "./d.js";\nconst e = await import("./e.js");\nexport {\n  f,\n  type G,\n} from "./f.js";',
       ),
-    ).toEqual(["./a.js", "../b.js", "./c.js", "./f.js", "./d.js", "./e.js"]);
+    ).toEqual(["./a.js", "../b.js", "./c.js", "./d.js", "./e.js", "./f.js"]);
     // Every relative import names a file that exists.
     const missing = [...g].flatMap(([f, deps]) =>
       deps.filter((d) => !g.has(d)).map((d) => `${rel(f)} → ${rel(d)}`),
@@ -140,6 +140,17 @@ describe("layers of src/", () => {
 
   it("has no import cycle (type-only imports included)", () => {
     expect(cycles(g).map((c) => c.map(rel).sort().join(" ↔ "))).toEqual([]);
+  });
+
+  it("the sharding unit does not reach back to the codec pipeline or registry", () => {
+    const unit = [...g].filter(([f]) => rel(f).startsWith("format/codecs/sharding/"));
+    expect(unit.length).toBeGreaterThanOrEqual(4);
+    const back = unit.flatMap(([f, deps]) =>
+      deps
+        .filter((d) => /format\/codecs\/(pipeline|registry|builtins)\.ts$/.test(d))
+        .map((d) => `${rel(f)} → ${rel(d)}`),
+    );
+    expect(back).toEqual([]);
   });
 
   it("the cycle finder finds cycles", () => {
