@@ -20,13 +20,13 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import "../../../src/exec/execute.js";
-import { dataType } from "../../../src/format/dtype.js";
+import { dataType } from "../../../src/core/dtype.js";
+import { lazy, plan } from "../../../src/exec/api.js";
 import { openArray, type ZarrArray } from "../../../src/hierarchy/index.js";
-import { type LazyArray, lazy } from "../../../src/plan/lazy.js";
+import type { LazyArray } from "../../../src/index-space/lazy.js";
+import { slice } from "../../../src/index-space/selection.js";
 import type { Optimized } from "../../../src/plan/optimize.js";
-import { type Plan, plan } from "../../../src/plan/plan.js";
-import { slice } from "../../../src/plan/selection.js";
+import type { Plan } from "../../../src/plan/plan.js";
 import { CountingStore } from "../../../src/store/counting.js";
 import { MemoryStore } from "../../../src/store/memory.js";
 import { iota, MemorySource } from "../../helpers/memory-source.js";
