@@ -82,13 +82,18 @@ async function readSourceChunk(run: Run, obj: ObjectNeed): Promise<void> {
   let chunk: NDArray | undefined;
   try {
     const release = await run.context.sourceLimiter(src).acquire(1, run.signal);
+    // A signal of its own per call: sources add a listener each, and the run's signal would
+    // collect one per concurrent call.
+    const call = new AbortController();
+    const unlink = run.signal.onAbort(() => call.abort(run.signal.reason));
     try {
       chunk = await raceAbort(
-        src.readChunk(obj.coords, { signal: run.signal.signal }),
+        src.readChunk(obj.coords, { signal: call.signal }),
         run.signal,
         obj.key,
       );
     } finally {
+      unlink();
       release();
     }
     run.c.requestsDone++;

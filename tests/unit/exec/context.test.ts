@@ -1,0 +1,199 @@
+/**
+ * The Context: two in one process share nothing (limits, caches, in-flight requests, logs); opens
+ * and chunk reads go through its scheduler (retries); closing it aborts its work only.
+ */
+import { describe, expect, it } from "vitest";
+import { AbortError, ZarrPlanError } from "../../../src/core/errors.js";
+import { plan } from "../../../src/exec/api.js";
+import { Context, defaultContext } from "../../../src/exec/context.js";
+import type { RequestLogEntry } from "../../../src/exec/scheduler.js";
+import { openArray } from "../../../src/hierarchy/index.js";
+import { slice } from "../../../src/index-space/selection.js";
+import { CountingStore } from "../../../src/store/counting.js";
+import { MemoryStore } from "../../../src/store/memory.js";
+import { iotaArray } from "../../helpers/plan-arrays.js";
+import { DelayStore, FlakyStore, HangingStore, http503 } from "../../helpers/test-stores.js";
+
+/** A Context whose request log is kept. */
+function logged(options: ConstructorParameters<typeof Context>[0] = {}) {
+  const log: RequestLogEntry[] = [];
+  const context = new Context({ ...options, onRequest: (e) => log.push(e) });
+  return { context, log };
+}
+
+describe("two Contexts in one process", () => {
+  it("run plans at once with their own limits, and count their own requests", async () => {
+    const mem = new MemoryStore();
+    await iotaArray(mem, "a", { shape: [40], chunks: [1] });
+    const slow = new DelayStore(mem, 5);
+    // One counting store per Context over the same data, to see each Context's requests in flight.
+    const ca = new CountingStore(slow);
+    const cb = new CountingStore(slow);
+    const A = logged({ store: { concurrency: 2 } });
+    const B = logged({ store: { concurrency: 5 } });
+    const [a, b] = await Promise.all([
+      openArray(ca, "a", { context: A.context }),
+      openArray(cb, "a", { context: B.context }),
+    ]);
+    expect(a.context).toBe(A.context);
+    expect(a.lazy().executor).toBe(A.context);
+    ca.reset();
+    cb.reset();
+    A.log.length = 0;
+    B.log.length = 0;
+    const [ra, rb] = await Promise.all([
+      plan({ x: a.lazy() }).read(),
+      plan({ y: b.lazy().get(slice(0, 30)) }).read(),
+    ]);
+    expect(Array.from(ra.x!.data as Int32Array).slice(0, 3)).toEqual([0, 1, 2]);
+    expect(rb.y!.shape).toEqual([30]);
+    // Limits: each Context's own.
+    expect(ca.maxInFlight).toBe(2);
+    expect(cb.maxInFlight).toBe(5);
+    // Requests: counted per Context, exactly.
+    expect(A.log).toHaveLength(40);
+    expect(B.log).toHaveLength(30);
+    // Chunk 0 holds only the fill value 0, so it is not stored.
+    const outcome = (e: RequestLogEntry) => (e.key === "a/c/0" ? "missing" : "ok");
+    expect(A.log.every((e) => e.store === ca && e.outcome === outcome(e) && e.attempt === 1)).toBe(
+      true,
+    );
+    expect(B.log.every((e) => e.store === cb)).toBe(true);
+    expect(new Set(A.log.map((e) => e.key)).size).toBe(40);
+    A.context.close();
+    B.context.close();
+  });
+
+  it("on the same store: separate schedulers, settings and in-flight tables", async () => {
+    const mem = new MemoryStore();
+    await iotaArray(mem, "a", { shape: [8], chunks: [1] });
+    const c = new CountingStore(new DelayStore(mem, 5));
+    const A = logged();
+    const B = logged();
+    A.context.configureStore(c, { concurrency: 3, maxGap: 0 });
+    expect(A.context.storeSettings(c).concurrency).toBe(3);
+    expect(B.context.storeSettings(c).concurrency).toBe(32);
+    expect(defaultContext().storeSettings(c).concurrency).toBe(32);
+    expect(A.context.scheduler(c)).not.toBe(B.context.scheduler(c));
+    const [a, b] = await Promise.all([
+      openArray(c, "a", { context: A.context }),
+      openArray(c, "a", { context: B.context }),
+    ]);
+    c.reset();
+    // Two identical plans in A at once share every request; B's identical plan makes its own.
+    await Promise.all([
+      plan({ x: a.lazy() }).read(),
+      plan({ x: a.lazy() }).read(),
+      plan({ x: b.lazy() }).read(),
+    ]);
+    expect(c.requests).toBe(16);
+    expect(A.log.filter((e) => e.key.startsWith("a/c/"))).toHaveLength(8);
+    expect(B.log.filter((e) => e.key.startsWith("a/c/"))).toHaveLength(8);
+    expect(A.context.scheduler(c).stats.joined).toBe(8);
+    expect(B.context.scheduler(c).stats.joined).toBe(0);
+  });
+
+  it("have separate caches: shard indexes cached in one, fetched every time in the other", async () => {
+    const mem = new MemoryStore();
+    await iotaArray(mem, "s", { shape: [64, 64], chunks: [8, 8], shards: [32, 32] });
+    const c = new CountingStore(mem);
+    const A = logged({ cache: { shardIndexBytes: 1 << 20 }, store: { maxGap: 0 } });
+    const B = logged({ store: { maxGap: 0 } });
+    const [a, b] = await Promise.all([
+      openArray(c, "s", { context: A.context }),
+      openArray(c, "s", { context: B.context }),
+    ]);
+    // Two inner chunks of each of the 4 shards: partial shards (index, then ranges).
+    const sel = (v: typeof a) =>
+      v.lazy().vindex([0, 9, 32, 41, 0, 9, 32, 41], [0, 9, 0, 9, 32, 41, 32, 41]);
+    const kinds = (log: RequestLogEntry[]) => {
+      const index = log.filter((e) => e.range && "suffixLength" in e.range).length;
+      return { index, data: log.length - index };
+    };
+    for (let round = 0; round < 2; round++) {
+      A.log.length = 0;
+      B.log.length = 0;
+      const [ra, rb] = await Promise.all([plan({ p: sel(a) }).read(), plan({ p: sel(b) }).read()]);
+      expect(Array.from(ra.p!.data as Int32Array)).toEqual([
+        0, 585, 2048, 2633, 32, 617, 2080, 2665,
+      ]);
+      expect(Array.from(rb.p!.data as Int32Array)).toEqual(Array.from(ra.p!.data as Int32Array));
+      // A: 4 indexes the first time, none the second; B: 4 every time. Data ranges: 8 each.
+      expect(kinds(A.log)).toEqual({ index: round === 0 ? 4 : 0, data: 8 });
+      expect(kinds(B.log)).toEqual({ index: 4, data: 8 });
+    }
+  });
+});
+
+describe("requests outside plans go through the Context", () => {
+  it("a 503 on zarr.json is retried, and the retry is logged", async () => {
+    const mem = new MemoryStore();
+    await iotaArray(mem, "a", { shape: [4], chunks: [2] });
+    const flaky = new FlakyStore(mem, (key, _r, attempt) =>
+      key.endsWith("zarr.json") && attempt <= 2 ? http503(key) : undefined,
+    );
+    const { context, log } = logged({ retry: { baseDelayMs: 1, maxDelayMs: 2 } });
+    const a = await openArray(flaky, "a", { context });
+    expect(a.shape).toEqual([4]);
+    expect(log.map((e) => `${e.key} ${e.attempt} ${e.outcome}`)).toEqual([
+      "a/zarr.json 1 error",
+      "a/zarr.json 2 error",
+      "a/zarr.json 3 ok",
+    ]);
+    // ZarrArray.readChunk too.
+    const chunk = await a.readChunk([1]);
+    expect(Array.from(chunk!.data as Int32Array)).toEqual([2, 3]);
+    expect(log.at(-1)).toMatchObject({ key: "a/c/1", outcome: "ok", attempt: 1 });
+  });
+
+  it("a metadata cache serves repeated opens without requests (off by default)", async () => {
+    const mem = new MemoryStore();
+    await iotaArray(mem, "a", { shape: [4], chunks: [2] });
+    const c = new CountingStore(mem);
+    const cached = new Context({ cache: { metadataBytes: 1 << 16 } });
+    await openArray(c, "a", { context: cached });
+    await openArray(c, "a", { context: cached });
+    expect(c.requests).toBe(1);
+    c.reset();
+    const plain = new Context();
+    await openArray(c, "a", { context: plain });
+    await openArray(c, "a", { context: plain });
+    expect(c.requests).toBe(2);
+  });
+});
+
+describe("closing a Context", () => {
+  it("aborts its requests and executions, and no other Context's", async () => {
+    const mem = new MemoryStore();
+    await iotaArray(mem, "a", { shape: [4], chunks: [2] });
+    const A = new Context();
+    const B = new Context();
+    const meta = await openArray(mem, "a");
+    const hanging = new HangingStore(mem);
+    const { ZarrArray } = await import("../../../src/hierarchy/array.js");
+    const stuck = new ZarrArray(hanging, "a", meta.metadata, A);
+    const fine = await openArray(mem, "a", { context: B });
+    const pending = stuck.lazy().read();
+    const chunk = stuck.readChunk([0]);
+    await new Promise((r) => setTimeout(r, 5));
+    A.close();
+    await expect(pending).rejects.toBeInstanceOf(AbortError);
+    await expect(chunk).rejects.toBeInstanceOf(AbortError);
+    expect(A.closed).toBe(true);
+    expect(Array.from((await fine.lazy().read()).data as Int32Array)).toEqual([0, 1, 2, 3]);
+    const after = await stuck
+      .lazy()
+      .read()
+      .catch((e: unknown) => e);
+    expect(after).toBeInstanceOf(ZarrPlanError);
+    expect((after as ZarrPlanError).code).toBe("ERR_CONTEXT_CLOSED");
+    A.close(); // idempotent
+  });
+
+  it("validates its options", () => {
+    expect(() => new Context({ store: { concurrency: 0 } })).toThrow(/concurrency/);
+    expect(() => new Context({ decodeConcurrency: 1.5 })).toThrow(/decodeConcurrency/);
+    expect(() => new Context({ cache: { chunkBytes: -1 } })).toThrow(/chunkBytes/);
+    expect(() => new Context({ timeoutMs: Number.NaN })).toThrow(/timeoutMs/);
+  });
+});
