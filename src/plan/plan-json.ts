@@ -1,6 +1,6 @@
 /**
  * Plan files: the JSON form of a plan, validated with zod. Pure (no IO): opening the stores and
- * arrays a file names is `Plan.fromJSON`'s job.
+ * arrays a file names is `planFromJSON`'s job (`src/hierarchy/plan-file.ts`).
  *
  * ```json
  * { "store": "https://example.org/data.zarr",
