@@ -124,6 +124,7 @@ export type {
 export {
   Plan,
   type PlanDocument,
+  type PlanDraft,
   type PlanEngine,
   type PlanReadOptions,
   type PlanReads,

@@ -15,7 +15,7 @@
  * (`src/hierarchy/plan-file.ts`).
  * @module
  */
-import { type Draft, produce } from "immer";
+import { produce } from "immer";
 import type { Observable } from "rxjs";
 import { ZarrPlanError } from "../core/errors.js";
 import type { NDArray } from "../core/ndarray.js";
@@ -74,6 +74,12 @@ export interface PlanEngine {
 export interface PlanDocument {
   readonly reads: Readonly<Record<string, LazyArray>>;
   readonly options: PlanOptions;
+}
+
+/** The draft a {@link Plan.with} recipe edits: reads and options, writable (views are values). */
+export interface PlanDraft {
+  reads: Record<string, LazyArray>;
+  options: { -readonly [K in keyof PlanOptions]: PlanOptions[K] };
 }
 
 /** Reads of a plan: names → lazy arrays, as a record, a `Map` or `[name, view]` pairs. */
@@ -209,9 +215,11 @@ export class Plan {
    * ```
    * @throws ZarrPlanError `ERR_PLAN` / RangeError as {@link constructor} for an invalid result.
    */
-  with(recipe: (draft: Draft<PlanDocument>) => void): Plan {
-    const base = { reads: { ...this.reads }, options: { ...this.options } };
-    const next = produce(base, recipe);
+  with(recipe: (draft: PlanDraft) => void): Plan {
+    const base: PlanDocument = { reads: { ...this.reads }, options: { ...this.options } };
+    const next = produce(base, (draft) => {
+      recipe(draft as unknown as PlanDraft);
+    });
     if (next === base) return this;
     const sameReads = next.reads === base.reads;
     const o = next.options;
