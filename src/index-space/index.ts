@@ -1,5 +1,6 @@
 /**
- * Public API of the planner: selections, index transforms, lazy arrays and partitioning.
+ * The index space: NumPy selections composed into index transforms, partitioning over chunk grids,
+ * and lazy arrays that record them.
  * Pure: nothing here performs IO or uses timers.
  * @module
  */
