@@ -199,13 +199,27 @@ export function innerChunksInBounds(a: ArrayEntry, shard: readonly number[]): nu
 
 /**
  * The objects found so far: per array by linear (C-order) index in its chunk or shard grid, so
- * that each task costs a numeric lookup; across arrays (the same array opened twice, or two arrays
- * in one store) by kind + store + key, or by array + key for sources without storage.
+ * that each task costs a numeric lookup (no key string); across arrays (the same array opened
+ * twice, or two arrays in one store) by kind + store + key, built only when a new object of a store
+ * read through several arrays is met. Objects of sources without storage belong to their array.
  */
 class ObjectTable {
   readonly builders: ObjectBuilder[] = [];
   private readonly byKey = new Map<string, ObjectBuilder>();
   private readonly byCell = new Map<number, Map<number, ObjectBuilder>>();
+  /** Stores read through more than one array: only their objects can be shared across arrays. */
+  private readonly shared: ReadonlySet<number>;
+
+  constructor(arrays: readonly ArrayEntry[]) {
+    const seen = new Set<number>();
+    const shared = new Set<number>();
+    for (const a of arrays) {
+      if (a.store < 0) continue;
+      if (seen.has(a.store)) shared.add(a.store);
+      seen.add(a.store);
+    }
+    this.shared = shared;
+  }
 
   /** The objects of array `a` by linear grid index. */
   cellsOf(a: ArrayEntry): Map<number, ObjectBuilder> {
@@ -228,8 +242,9 @@ class ObjectTable {
     const c = Object.freeze(coords);
     const st = a.source.storage;
     const key = st ? st.chunkKey(c) : `chunk [${c.join(", ")}]`;
-    const mapKey = st ? `${kind}${a.store}\u0000${key}` : `a${a.id}\u0000${key}`;
-    let b = this.byKey.get(mapKey);
+    // Within one array the cells suffice; across arrays objects are found by kind + store + key.
+    const mapKey = this.shared.has(a.store) ? `${kind}${a.store}\u0000${key}` : undefined;
+    let b = mapKey === undefined ? undefined : this.byKey.get(mapKey);
     if (!b) {
       b = {
         id: this.builders.length,
@@ -245,7 +260,7 @@ class ObjectTable {
         taskCount: 0,
       };
       this.builders.push(b);
-      this.byKey.set(mapKey, b);
+      if (mapKey !== undefined) this.byKey.set(mapKey, b);
     }
     cells.set(linear, b);
     return b;
@@ -335,7 +350,7 @@ export function groupTasksByObject(
   readTasks: readonly ReadTasks[],
   arrays: readonly ArrayEntry[],
 ): ObjectBuilder[] {
-  const table = new ObjectTable();
+  const table = new ObjectTable(arrays);
   readTasks.forEach(({ array, tasks }, read) => {
     const a = arrays[array]!;
     if (a.layout === "shards") groupShardTasks(table, a, read, tasks);
