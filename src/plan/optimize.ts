@@ -8,6 +8,7 @@
  * object, keyed by (store identity, key), so each chunk, shard and shard index is read once however
  * many reads and arrays need it. A shard whose every inner chunk inside the array bounds is needed
  * is read whole (one request, its index comes with it); any other shard needs its index first.
+ * The steps are named and tested one by one in `optimize-steps.ts`.
  *
  * Phase 2 ({@link shardReads}, once a shard's index is known): one byte range per needed non-empty
  * inner chunk, coalesced under the store's {@link CoalescePolicy}; empty inner chunks read as the
@@ -16,428 +17,100 @@
  * Sharded arrays whose pipeline has codecs around `sharding_indexed` (array→array before it, or
  * bytes→bytes after it) cannot be read by byte range; they are planned as unsharded arrays whose
  * chunk is the shard. Sources without `storage` are read through `readChunk`.
+ *
+ * The types are in `optimize-types.ts`, re-exported here.
  * @module
  */
-import type { CodecPipeline } from "../format/codecs/pipeline.js";
-import type { ShardAccess } from "../format/codecs/types.js";
-import { type ChunkTask, partition } from "../index-space/partition.js";
-import type { ArraySource } from "../index-space/source.js";
-import type { IndexTransform } from "../index-space/transform.js";
 import type { ReadableStore } from "../store/types.js";
 import { type CoalescePolicy, coalesce } from "./coalesce.js";
+import {
+  decideWholeShards,
+  finishObjects,
+  groupTasksByObject,
+  initialFetches,
+  partitionReads,
+  registerArrays,
+} from "./optimize-steps.js";
+import type {
+  Fetch,
+  FetchPart,
+  ObjectNeed,
+  Optimized,
+  ReadInput,
+  ShardIndexLike,
+  ShardReads,
+} from "./optimize-types.js";
 
-/** One read of a plan as the optimizer sees it. */
-export interface ReadInput {
-  readonly name: string;
-  readonly source: ArraySource;
-  readonly transform: IndexTransform;
-}
-
-/**
- * How an array is read: `chunks` (one GET per chunk key), `shards` (shard indexes and inner-chunk
- * byte ranges), `source` (`ArraySource.readChunk`, no store access).
- */
-export type Layout = "chunks" | "shards" | "source";
-
-/** An array read by a plan (one per distinct `ArraySource`). */
-export interface ArrayEntry {
-  readonly id: number;
-  readonly source: ArraySource;
-  readonly layout: Layout;
-  /** Index into {@link Optimized.stores}; −1 for `source`. */
-  readonly store: number;
-  /** The grid tasks refer to: the chunk shape, or the inner chunk shape when sharded (elements). */
-  readonly gridChunkShape: readonly number[];
-  /** Number of grid cells along each dimension. */
-  readonly gridShape: readonly number[];
-  /** Codec pipeline of one stored object (chunk or shard); absent for `source`. */
-  readonly pipeline: CodecPipeline | undefined;
-  /** The sharding codec (layout `shards` only). */
-  readonly sharding: ShardAccess | undefined;
-  /** Upper bound of the stored bytes of one grid cell (chunk or inner chunk): exact for fixed-size codecs, else the decoded size. */
-  readonly cellBytes: number;
-}
-
-/** One task of one read, served by a stored object. */
-export interface TaskUse {
-  /** Index of the read in the plan. */
-  readonly read: number;
-  readonly task: ChunkTask;
-}
-
-/** An inner chunk of a shard that some read needs. */
-export interface InnerChunkNeed {
-  /** Linear index in C order of the shard's inner grid (the shard index entry). */
-  readonly index: number;
-  /** Global inner-chunk grid coordinates. */
-  readonly coords: readonly number[];
-  readonly uses: readonly TaskUse[];
-}
-
-/** Kinds of stored objects. */
-export type ObjectKind = "chunk" | "shard" | "source";
-
-/** A stored object (chunk, shard, or source chunk) the plan needs. */
-export interface ObjectNeed {
-  readonly id: number;
-  readonly kind: ObjectKind;
-  /** The array used to decode it (the first array that needed it). */
-  readonly array: number;
-  /** Index into {@link Optimized.stores}; −1 for `source`. */
-  readonly store: number;
-  /** Store key (for `source`: a description of the chunk). */
-  readonly key: string;
-  /** Chunk (or shard) grid coordinates. */
-  readonly coords: readonly number[];
-  /** Tasks served (`chunk` and `source`). */
-  readonly uses: readonly TaskUse[];
-  /** Needed inner chunks, by increasing index (`shard`). */
-  readonly inner: readonly InnerChunkNeed[];
-  /** Inner chunks of the shard inside the array bounds (`shard`). */
-  readonly innerInBounds: number;
-  /** Read the whole shard in one request (every inner chunk in bounds is needed, or reading it whole is cheap; see {@link optimize}). */
-  readonly whole: boolean;
-  /** Reads served by this object (indices, increasing). */
-  readonly reads: readonly number[];
-  /** Number of tasks served (for progress). */
-  readonly taskCount: number;
-}
-
-/** What a request fetches. */
-export type FetchKind = "chunk" | "shard" | "index" | "range" | "source";
-
-/** Byte range of a request, as stores take it. */
-export type FetchRange =
-  | { readonly offset: number; readonly length: number }
-  | { readonly suffixLength: number };
-
-/** One request. */
-export interface Fetch {
-  readonly kind: FetchKind;
-  /** The object it belongs to. */
-  readonly object: number;
-  /** Index into {@link Optimized.stores}; −1 for `source`. */
-  readonly store: number;
-  readonly key: string;
-  /** `index` and `range` only. */
-  readonly range: FetchRange | undefined;
-  /** `range` only: positions in `ObjectNeed.inner` of the inner chunks it serves, with their byte spans. */
-  readonly parts: readonly FetchPart[];
-  /** Bytes requested when known before the request (ranges, indexes, fixed-size chunks). */
-  readonly bytes: number | undefined;
-  /** `range` only: bytes of the inner chunks inside it (`bytes − wanted` is over-read). */
-  readonly wanted: number;
-}
-
-/** An inner chunk served by a `range` request. */
-export interface FetchPart {
-  /** Position in `ObjectNeed.inner`. */
-  readonly inner: number;
-  /** Byte offset of the inner chunk in the shard. */
-  readonly offset: number;
-  /** Bytes of the inner chunk. */
-  readonly length: number;
-}
-
-/** The result of {@link optimize}. */
-export interface Optimized {
-  /** Distinct stores, in order of first use. */
-  readonly stores: readonly ReadableStore[];
-  readonly arrays: readonly ArrayEntry[];
-  /** Array of each read. */
-  readonly readArrays: readonly number[];
-  /** Tasks of each read. */
-  readonly readTasks: readonly number[];
-  /** Objects, in order of first use (reads in plan order, tasks in storage order). */
-  readonly objects: readonly ObjectNeed[];
-  /** Requests known before any IO: chunk, whole-shard, shard-index and source reads. */
-  readonly fetches: readonly Fetch[];
-  /** Objects whose data requests depend on their shard index. */
-  readonly partialShards: readonly number[];
-}
-
-/** The decoded shard index as the optimizer needs it (`ShardIndex` fits). */
-export interface ShardIndexLike {
-  /** Byte offset of each inner chunk (−1 when empty). */
-  readonly offsets: ArrayLike<number>;
-  /** Byte length of each inner chunk. */
-  readonly lengths: ArrayLike<number>;
-}
-
-/** The result of {@link shardReads}. */
-export interface ShardReads {
-  /** Coalesced range requests. */
-  readonly fetches: readonly Fetch[];
-  /** Positions in `ObjectNeed.inner` of needed inner chunks that are empty (fill value, no request). */
-  readonly empty: readonly number[];
-  /** Byte ranges before coalescing (one per needed non-empty inner chunk). */
-  readonly rangesBefore: number;
-  /** Bytes of the needed inner chunks. */
-  readonly wanted: number;
-  /** Bytes requested. */
-  readonly fetched: number;
-}
+export {
+  arrayEntryOf,
+  decideWholeShards,
+  fetchOf,
+  finishObjects,
+  groupTasksByObject,
+  type InitialFetches,
+  type InnerChunkBuilder,
+  initialFetches,
+  innerChunksInBounds,
+  layoutOf,
+  type ObjectBuilder,
+  partitionReads,
+  type ReadTasks,
+  type RegisteredArrays,
+  readShardWhole,
+  registerArrays,
+} from "./optimize-steps.js";
+export type {
+  ArrayEntry,
+  Fetch,
+  FetchKind,
+  FetchPart,
+  FetchRange,
+  InnerChunkNeed,
+  Layout,
+  ObjectKind,
+  ObjectNeed,
+  Optimized,
+  ReadInput,
+  ShardIndexLike,
+  ShardReads,
+  TaskUse,
+} from "./optimize-types.js";
 
 const EMPTY: readonly never[] = Object.freeze([]);
 
-function layoutOf(source: ArraySource): Layout {
-  const st = source.storage;
-  if (!st) return "source";
-  const p = st.pipeline;
-  return p.sharding && p.arrayToArray.length === 0 && p.bytesToBytes.length === 0
-    ? "shards"
-    : "chunks";
-}
-
-function product(s: readonly number[]): number {
-  let n = 1;
-  for (const x of s) n *= x;
-  return n;
-}
-
-interface Builder {
-  id: number;
-  kind: ObjectKind;
-  array: number;
-  store: number;
-  key: string;
-  coords: readonly number[];
-  uses: TaskUse[];
-  inner: Map<number, { index: number; coords: readonly number[]; uses: TaskUse[] }>;
-  innerInBounds: number;
-  reads: Set<number>;
-  taskCount: number;
-}
-
 /**
- * Phase 1: partitions every read and groups the tasks by stored object. Pure.
+ * Phase 1: partitions every read and groups the tasks by stored object. Pure. In: the reads, and
+ * the coalescing policy of a store (asked at most once per store, only for shards not fully
+ * needed). Out: stores, arrays, objects and the requests known before IO. Runs the steps of
+ * `optimize-steps.ts` in order: `registerArrays` → `partitionReads` → `groupTasksByObject` →
+ * `decideWholeShards` → `finishObjects` → `initialFetches`.
  *
  * A shard is read whole when every inner chunk inside the array bounds is needed, or when reading
- * it whole is cheap by the store's coalescing policy: what it may read in excess (the inner chunks
- * not needed, at most `cellBytes` each) is at most `maxGap` and the whole shard at most `maxSize`.
- * That saves the index round trip at the price of bytes the policy already deems cheaper than a
- * request (a shard index read is a request *and* a round trip). `policyOf` defaults to
- * `{ maxGap: 0 }`: whole only when fully needed.
+ * it whole is cheap by the store's coalescing policy (`readShardWhole`: what it may read in excess
+ * is at most `maxGap` and the whole shard at most `maxSize`). That saves the index round trip at
+ * the price of bytes the policy already deems cheaper than a request (a shard index read is a
+ * request *and* a round trip). `policyOf` defaults to `{ maxGap: 0, maxSize: 0 }`: whole only when
+ * fully needed.
  * @throws RangeError from `partition` when a transform does not fit its source.
  */
 export function optimize(
   reads: readonly ReadInput[],
   policyOf: (store: ReadableStore) => CoalescePolicy = () => ({ maxGap: 0, maxSize: 0 }),
 ): Optimized {
-  const stores: ReadableStore[] = [];
-  const storeIds = new Map<object, number>();
-  const arrays: ArrayEntry[] = [];
-  const arrayIds = new Map<ArraySource, number>();
-  const builders: Builder[] = [];
-  const byKey = new Map<string, Builder>();
-  const readArrays: number[] = [];
-  const readTasks: number[] = [];
-
-  const arrayOf = (source: ArraySource): ArrayEntry => {
-    const known = arrayIds.get(source);
-    if (known !== undefined) return arrays[known]!;
-    const layout = layoutOf(source);
-    let store = -1;
-    const st = source.storage;
-    if (st) {
-      store = storeIds.get(st.store) ?? -1;
-      if (store < 0) {
-        store = stores.length;
-        stores.push(st.store);
-        storeIds.set(st.store, store);
-      }
-    }
-    const sharding = layout === "shards" ? st!.pipeline.sharding : undefined;
-    const gridChunkShape = sharding ? [...sharding.innerChunkShape] : [...source.chunkShape];
-    const cellPipeline = sharding ? sharding.innerPipeline : st?.pipeline;
-    const decoded = product(gridChunkShape) * source.dtype.itemSize;
-    const entry: ArrayEntry = Object.freeze({
-      id: arrays.length,
-      source,
-      layout,
-      store,
-      gridChunkShape: Object.freeze(gridChunkShape),
-      gridShape: Object.freeze(
-        source.shape.map((s, d) => (s === 0 ? 0 : Math.ceil(s / gridChunkShape[d]!))),
-      ),
-      pipeline: st?.pipeline,
-      sharding,
-      cellBytes: cellPipeline?.encodedSize() ?? decoded,
-    });
-    arrays.push(entry);
-    arrayIds.set(source, entry.id);
-    return entry;
-  };
-
-  // Per array: object builders by linear grid index (numbers: no key string per task).
-  const local = new Map<number, Map<number, Builder>>();
-  const builderOf = (
-    a: ArrayEntry,
-    linear: number,
-    coords: () => number[],
-    kind: ObjectKind,
-    st: ArraySource["storage"],
-  ): Builder => {
-    let m = local.get(a.id);
-    if (!m) {
-      m = new Map();
-      local.set(a.id, m);
-    }
-    const known = m.get(linear);
-    if (known) return known;
-    const c = Object.freeze(coords());
-    const key = st ? st.chunkKey(c) : `chunk [${c.join(", ")}]`;
-    // Across arrays (the same array opened twice, or two arrays sharing a store): store + key.
-    const mapKey = st ? `${kind}${a.store}\u0000${key}` : `a${a.id}\u0000${key}`;
-    let b = byKey.get(mapKey);
-    if (!b) {
-      let inBounds = 0;
-      if (kind === "shard") {
-        const cps = a.sharding!.chunksPerShard;
-        inBounds = 1;
-        for (let d = 0; d < cps.length; d++) {
-          inBounds *= Math.min(cps[d]!, a.gridShape[d]! - c[d]! * cps[d]!);
-        }
-      }
-      b = {
-        id: builders.length,
-        kind,
-        array: a.id,
-        store: a.store,
-        key,
-        coords: c,
-        uses: [],
-        inner: new Map(),
-        innerInBounds: inBounds,
-        reads: new Set(),
-        taskCount: 0,
-      };
-      builders.push(b);
-      byKey.set(mapKey, b);
-    }
-    m.set(linear, b);
-    return b;
-  };
-
-  reads.forEach((r, ri) => {
-    const a = arrayOf(r.source);
-    readArrays.push(a.id);
-    const part = partition(r.transform, a.gridChunkShape, r.source.shape);
-    readTasks.push(part.tasks.length);
-    const st = r.source.storage;
-    const grid = a.gridShape;
-    const nd = grid.length;
-    if (a.layout === "shards") {
-      const cps = a.sharding!.chunksPerShard;
-      const shardGrid = grid.map((g, d) => Math.ceil(g / cps[d]!));
-      for (const task of part.tasks) {
-        const c = task.coords;
-        let linear = 0;
-        let index = 0;
-        for (let d = 0; d < nd; d++) {
-          const q = Math.floor(c[d]! / cps[d]!);
-          linear = linear * shardGrid[d]! + q;
-          index = index * cps[d]! + (c[d]! - q * cps[d]!);
-        }
-        const b = builderOf(a, linear, () => c.map((x, d) => Math.floor(x / cps[d]!)), "shard", st);
-        let need = b.inner.get(index);
-        if (!need) {
-          need = { index, coords: c, uses: [] };
-          b.inner.set(index, need);
-        }
-        need.uses.push({ read: ri, task });
-        b.reads.add(ri);
-        b.taskCount++;
-      }
-      return;
-    }
-    for (const task of part.tasks) {
-      const c = task.coords;
-      let linear = 0;
-      for (let d = 0; d < nd; d++) linear = linear * grid[d]! + c[d]!;
-      const b = builderOf(a, linear, () => [...c], st ? "chunk" : "source", st);
-      b.uses.push({ read: ri, task });
-      b.reads.add(ri);
-      b.taskCount++;
-    }
-  });
-
-  const objects: ObjectNeed[] = [];
-  const fetches: Fetch[] = [];
-  const partialShards: number[] = [];
-  for (const b of builders) {
-    const a = arrays[b.array]!;
-    const inner =
-      b.kind === "shard"
-        ? [...b.inner.values()]
-            .sort((x, y) => x.index - y.index)
-            .map((n) =>
-              Object.freeze({ index: n.index, coords: n.coords, uses: Object.freeze(n.uses) }),
-            )
-        : EMPTY;
-    let whole = b.kind === "shard" && inner.length === b.innerInBounds;
-    if (b.kind === "shard" && !whole) {
-      const sh = a.sharding!;
-      const policy = policyOf(stores[b.store]!);
-      const excess = (sh.innerChunkCount - inner.length) * a.cellBytes;
-      const size = sh.indexByteLength + sh.innerChunkCount * a.cellBytes;
-      whole = excess <= policy.maxGap && size <= policy.maxSize;
-    }
-    const obj: ObjectNeed = Object.freeze({
-      id: b.id,
-      kind: b.kind,
-      array: b.array,
-      store: b.store,
-      key: b.key,
-      coords: b.coords,
-      uses: b.kind === "shard" ? EMPTY : Object.freeze(b.uses),
-      inner: Object.freeze(inner),
-      innerInBounds: b.innerInBounds,
-      whole,
-      reads: Object.freeze([...b.reads].sort((x, y) => x - y)),
-      taskCount: b.taskCount,
-    });
-    objects.push(obj);
-    if (b.kind === "shard") {
-      const sh = a.sharding!;
-      if (whole) {
-        fetches.push(fetchOf("shard", obj, undefined, undefined));
-      } else {
-        const r = sh.indexByteRange();
-        fetches.push(fetchOf("index", obj, r, sh.indexByteLength));
-        partialShards.push(obj.id);
-      }
-    } else {
-      const fixed = b.kind === "chunk" ? a.pipeline?.encodedSize() : undefined;
-      fetches.push(fetchOf(b.kind, obj, undefined, fixed));
-    }
-  }
+  const { stores, arrays, readArrays } = registerArrays(reads);
+  const tasks = partitionReads(reads, arrays, readArrays);
+  const builders = groupTasksByObject(tasks, arrays);
+  const whole = decideWholeShards(builders, arrays, (s) => policyOf(stores[s]!));
+  const objects = finishObjects(builders, whole);
+  const { fetches, partialShards } = initialFetches(objects, arrays);
   return Object.freeze({
     stores: Object.freeze(stores),
     arrays: Object.freeze(arrays),
     readArrays: Object.freeze(readArrays),
-    readTasks: Object.freeze(readTasks),
+    readTasks: Object.freeze(tasks.map((t) => t.tasks.length)),
     objects: Object.freeze(objects),
     fetches: Object.freeze(fetches),
     partialShards: Object.freeze(partialShards),
-  });
-}
-
-function fetchOf(
-  kind: FetchKind,
-  obj: ObjectNeed,
-  range: FetchRange | undefined,
-  bytes: number | undefined,
-): Fetch {
-  return Object.freeze({
-    kind,
-    object: obj.id,
-    store: obj.store,
-    key: obj.key,
-    range,
-    parts: EMPTY,
-    bytes,
-    wanted: bytes ?? 0,
   });
 }
 
