@@ -26,14 +26,26 @@ export class StoreError extends ZarrPlanError {
   readonly key: string;
   readonly status: number | undefined;
   readonly transient: boolean;
+  /**
+   * How long the server asked the client to wait before retrying (HTTP `Retry-After` of a 429 or
+   * 503, RFC 9110 §10.2.3), in ms; `undefined` when it did not say.
+   */
+  readonly retryAfterMs: number | undefined;
   constructor(
     message: string,
-    details: { key: string; status?: number; transient?: boolean; cause?: unknown },
+    details: {
+      key: string;
+      status?: number;
+      transient?: boolean;
+      retryAfterMs?: number;
+      cause?: unknown;
+    },
   ) {
     super("ERR_STORE", message, { cause: details.cause });
     this.key = details.key;
     this.status = details.status;
     this.transient = details.transient ?? false;
+    this.retryAfterMs = details.retryAfterMs;
   }
 }
 

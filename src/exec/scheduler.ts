@@ -23,13 +23,18 @@ export const DEFAULT_RETRY_BASE_MS = 100;
 /** Default largest backoff, ms. */
 export const DEFAULT_RETRY_MAX_MS = 2000;
 
+/** Default most time one request may take over all attempts and waits, ms: 5 minutes. */
+export const DEFAULT_RETRY_TOTAL_MS = 300_000;
+
 /** Resolved retry settings. */
 export interface RetryPolicy {
   readonly retries: number;
   readonly baseDelayMs: number;
   readonly maxDelayMs: number;
-  /** Per-attempt timeout, ms (0 or undefined: none). */
+  /** Per-attempt timeout, ms (undefined: none). */
   readonly timeoutMs: number | undefined;
+  /** Most time over all attempts and waits, ms. */
+  readonly maxTotalMs: number;
 }
 
 /** Fills defaults of {@link RetryOptions}. */
@@ -39,6 +44,7 @@ export function retryPolicy(retry: RetryOptions | undefined, timeoutMs?: number)
     baseDelayMs: Math.max(0, retry?.baseDelayMs ?? DEFAULT_RETRY_BASE_MS),
     maxDelayMs: Math.max(0, retry?.maxDelayMs ?? DEFAULT_RETRY_MAX_MS),
     timeoutMs: timeoutMs && timeoutMs > 0 ? timeoutMs : undefined,
+    maxTotalMs: Math.max(0, retry?.maxTotalMs ?? DEFAULT_RETRY_TOTAL_MS),
   };
 }
 
@@ -206,14 +212,30 @@ export class StoreScheduler {
     signal: AbortSignal,
   ): Promise<Uint8Array | undefined> {
     const cancel = scopeOf(signal);
+    const deadline = performance.now() + retry.maxTotalMs;
+    const budgetError = () =>
+      new StoreError(
+        `Request for "${key}" ran out of its ${retry.maxTotalMs} ms retry budget`,
+        { key, transient: true },
+      );
     for (let attempt = 0; ; attempt++) {
       this.limiter.limit = this.#hooks.settings().concurrency;
       const release = await this.limiter.acquire(priority, cancel);
       let error: unknown;
       const started = performance.now();
+      // The attempt may not outlast the request's budget.
+      const left = deadline - started;
+      const byBudget = retry.timeoutMs === undefined || left < retry.timeoutMs;
       try {
+        if (left <= 0) throw budgetError();
         this.stats.calls++;
-        const bytes = await this.#call(key, range, signal, retry.timeoutMs);
+        const bytes = await this.#call(
+          key,
+          range,
+          signal,
+          byBudget ? left : retry.timeoutMs,
+          byBudget ? budgetError : undefined,
+        );
         this.#log(key, range, attempt, started, bytes === undefined ? "missing" : "ok", bytes);
         return bytes;
       } catch (e) {
@@ -226,8 +248,12 @@ export class StoreScheduler {
       if (!isTransient(error) || attempt >= retry.retries) {
         throw new RequestFailure(error, attempt + 1);
       }
+      // Full-jitter backoff, or longer when the server said so (Retry-After), within the budget.
+      const asked = error instanceof StoreError ? (error.retryAfterMs ?? 0) : 0;
+      const wait = Math.max(backoffMs(retry, attempt), asked);
+      if (performance.now() + wait >= deadline) throw new RequestFailure(error, attempt + 1);
       this.stats.retries++;
-      await sleep(backoffMs(retry, attempt), cancel);
+      await sleep(wait, cancel);
     }
   }
 
@@ -261,6 +287,7 @@ export class StoreScheduler {
     range: FetchRange | undefined,
     signal: AbortSignal,
     timeoutMs: number | undefined,
+    timeoutError?: () => StoreError,
   ): Promise<Uint8Array | undefined> {
     const { controller, dispose } = linkedController(signal);
     const s = controller.signal;
@@ -284,10 +311,11 @@ export class StoreScheduler {
           finish();
           controller.abort(new AbortError(`timed out after ${timeoutMs} ms`, key));
           reject(
-            new StoreError(`Request for "${key}" timed out after ${timeoutMs} ms`, {
-              key,
-              transient: true,
-            }),
+            timeoutError?.() ??
+              new StoreError(`Request for "${key}" timed out after ${timeoutMs} ms`, {
+                key,
+                transient: true,
+              }),
           );
         }, timeoutMs);
       }

@@ -52,6 +52,12 @@ export interface RetryOptions {
   readonly baseDelayMs?: number;
   /** Largest backoff in ms (default 2000). */
   readonly maxDelayMs?: number;
+  /**
+   * Most time one request may take over all its attempts and waits, in ms (default 300000):
+   * past it the request fails with its last error, and an attempt still running is aborted. A
+   * server's `Retry-After` is honoured while it fits in what is left.
+   */
+  readonly maxTotalMs?: number;
 }
 
 /** Options stored with a plan (JSON `options`). */
@@ -149,6 +155,7 @@ const optionsSchema = z.strictObject({
       retries: z.number().int().min(0).optional(),
       baseDelayMs: ms.optional(),
       maxDelayMs: ms.optional(),
+      maxTotalMs: ms.optional(),
     })
     .optional(),
   timeoutMs: ms.optional(),

@@ -4,10 +4,9 @@
  */
 import { lastValueFrom, tap, toArray } from "rxjs";
 import { describe, expect, it } from "vitest";
-import { FetchError } from "../../../src/exec/errors.js";
-import "../../../src/exec/execute.js";
 import { CodecError, StoreError } from "../../../src/core/errors.js";
 import { configureStore, plan } from "../../../src/exec/api.js";
+import { FetchError } from "../../../src/exec/errors.js";
 import { backoffMs, retryPolicy } from "../../../src/exec/scheduler.js";
 import { openArray } from "../../../src/hierarchy/index.js";
 import { slice } from "../../../src/index-space/selection.js";
@@ -189,5 +188,63 @@ describe("permanent failures", () => {
     expect(e).toBeInstanceOf(CodecError);
     expect(e.key).toBe("z/c/1");
     expect(e.codec).toBe("gzip");
+  });
+});
+
+describe("the retry budget and Retry-After", () => {
+  /** A transient failure with a server-given wait (HTTP 429 with Retry-After). */
+  const http429 = (key: string, retryAfterMs: number) =>
+    new StoreError(`HTTP 429 for "${key}"`, { key, status: 429, transient: true, retryAfterMs });
+
+  it("waits at least what Retry-After asks before the next attempt", async () => {
+    const times: number[] = [];
+    const { a } = await flaky((k, _r, n) => {
+      if (k !== "a/c/1") return undefined;
+      times.push(performance.now());
+      return n === 1 ? http429(k, 60) : undefined;
+    });
+    const { x } = await plan({ x: a.lazy().get(slice(4, 8)) }).read(fast);
+    expect(Array.from(x!.data as ArrayLike<number>)).toEqual([4, 5, 6, 7]);
+    expect(times).toHaveLength(2);
+    expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(55);
+  });
+
+  it("a Retry-After past the budget fails at once with the server's error", async () => {
+    const { f, a } = await flaky((k) => (k === "a/c/1" ? http429(k, 60_000) : undefined));
+    const t0 = performance.now();
+    const e = await plan({ x: a.lazy().get(slice(4, 8)) })
+      .read({ retry: { maxTotalMs: 1000, baseDelayMs: 1 } })
+      .catch((err: unknown) => err);
+    expect(performance.now() - t0).toBeLessThan(900);
+    expect(e).toBeInstanceOf(FetchError);
+    expect((e as FetchError).status).toBe(429);
+    expect((e as FetchError).attempts).toBe(1);
+    expect(f.attempts.get("a/c/1 null")).toBe(1);
+  });
+
+  it("a server that never recovers: one clear error within the total-time budget", async () => {
+    const { a } = await flaky((k) => (k.startsWith("a/c/") ? http503(k) : undefined));
+    const t0 = performance.now();
+    const e = await plan({ x: a.lazy() })
+      .read({ retry: { retries: 1000, baseDelayMs: 5, maxDelayMs: 20, maxTotalMs: 300 } })
+      .catch((err: unknown) => err);
+    const took = performance.now() - t0;
+    expect(e).toBeInstanceOf(FetchError);
+    expect((e as FetchError).status).toBe(503);
+    expect((e as FetchError).attempts).toBeGreaterThan(3);
+    expect(took).toBeLessThan(300 + 500);
+  });
+
+  it("a stalled request is aborted when the budget runs out, and named as such", async () => {
+    const mem = new MemoryStore();
+    await iotaArray(mem, "a", { shape: [4], chunks: [4] });
+    const meta = await openArray(mem, "a");
+    const { ZarrArray } = await import("../../../src/hierarchy/array.js");
+    const stuck = new ZarrArray(new HangingStore(mem), "a", meta.metadata);
+    const e = await plan({ x: stuck.lazy() })
+      .read({ retry: { maxTotalMs: 100 } })
+      .catch((err: unknown) => err);
+    expect(e).toBeInstanceOf(FetchError);
+    expect((e as Error).message).toMatch(/ran out of its 100 ms retry budget/);
   });
 });
