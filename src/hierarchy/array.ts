@@ -163,8 +163,9 @@ export class ZarrArray<D extends DataTypeName = DataTypeName> implements ArraySo
   }
 
   /**
-   * Reads and decodes one chunk (a whole shard when sharded): a C-order NDArray of the full chunk shape,
-   * or `undefined` when the key is missing (the chunk reads as `fill_value`).
+   * Reads and decodes one chunk (a whole shard when sharded): a C-order NDArray of the full
+   * {@link chunkShape} and data type `D`, or `undefined` when the key is missing (the chunk reads as
+   * `fill_value`).
    * @throws CodecError / ChecksumError naming the key when the bytes are corrupt; StoreError; AbortError.
    */
   async readChunk(
@@ -186,7 +187,8 @@ export class ZarrArray<D extends DataTypeName = DataTypeName> implements ArraySo
   /**
    * Encodes and stores one whole chunk (`chunk` has the chunk shape, any strides). A chunk whose elements
    * all equal `fill_value` is deleted instead of stored, as zarr-python does by default.
-   * @throws CodecError; StoreError; TypeError when the store is read-only.
+   * `chunk` must be of the array's data type (`NDArray<D>`).
+   * @throws CodecError; StoreError; ZarrPlanError `ERR_READ_ONLY` when the store is read-only.
    */
   async writeChunk(
     coords: readonly number[],
@@ -231,7 +233,10 @@ export class ZarrArray<D extends DataTypeName = DataTypeName> implements ArraySo
    * (read-modify-write). Every chunk is encoded before the first one is stored, so a codec failure
    * writes nothing; each chunk write is atomic where the store's `set` is (FileSystemStore: temp file
    * + rename).
-   * @throws IndexError-like RangeError when the box is outside the array; CodecError; StoreError.
+   * An NDArray `value` must be of the array's data type (`NDArray<D>`; checked at run time too).
+   * @throws IndexError-like RangeError when the box is outside the array; TypeError when `value` is an
+   * NDArray of another data type; ZarrPlanError `ERR_FILL_VALUE` for a scalar that is not one of the
+   * data type, `ERR_READ_ONLY` when the store is read-only; CodecError; StoreError.
    */
   async write(
     value: NDArray<D> | Scalar,
