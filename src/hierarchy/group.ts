@@ -148,7 +148,8 @@ export class ZarrGroup {
     path: string,
     options: OpenArrayOptions<N> & { dtype: N },
   ): Promise<ZarrArray<N>>;
-  async openArray(path: string, options?: OpenOptions): Promise<ZarrArray>;
+  /** Opens the array at relative path `path`, of any data type (narrow it with `is()`). */
+  async openArray(path: string, options?: OpenArrayOptions): Promise<ZarrArray>;
   async openArray(path: string, options: OpenArrayOptions = {}): Promise<ZarrArray> {
     return asArray(await this.open(path, openOptionsOf(options)), options.dtype);
   }
@@ -281,10 +282,11 @@ export async function openArray<N extends DataTypeName>(
   path: string,
   options: OpenArrayOptions<N> & { dtype: N },
 ): Promise<ZarrArray<N>>;
+/** Opens an array of any data type (narrow it with `is()`); see the first signature. */
 export async function openArray(
   store: unknown,
   path?: string,
-  options?: OpenOptions,
+  options?: OpenArrayOptions,
 ): Promise<ZarrArray>;
 export async function openArray(
   store: unknown,
