@@ -39,7 +39,7 @@ function describeNode(t: TreeNode, indent = ""): string[] {
   const n = t.node;
   const line =
     n instanceof ZarrArray
-      ? `${indent}${t.name || "/"}  ${n.dtype.name} [${n.shape.join("×")}] chunks [${n.chunkShape.join("×")}]${n.pipeline.sharding ? ` (shards of ${n.pipeline.sharding.innerChunkShape.join("×")} inner chunks)` : ""}`
+      ? `${indent}${t.name || "/"}  ${n.dtype.name} [${n.shape.join("×")}] chunks [${n.chunks.join("×")}]${n.shards ? ` in shards [${n.shards.join("×")}]` : ""}`
       : `${indent}${t.name ? `${t.name}/` : "/"}`;
   return [line, ...(t.children ?? []).flatMap((c) => describeNode(c, `${indent}  `))];
 }
@@ -93,11 +93,11 @@ try {
     `Hierarchy of egm96.zarr (${store.requests} request, ${(performance.now() - t).toFixed(0)} ms):`,
   );
   console.log(describeNode(tree).join("\n"));
-  const geoid = (await root.open("geoid")) as ZarrArray;
-  const lat = (await root.open("lat")) as ZarrArray;
-  const lon = (await root.open("lon")) as ZarrArray;
+  const geoid = await root.openArray("geoid", { dtype: "float32" });
+  const lat = await root.openArray("lat", { dtype: "float64" });
+  const lon = await root.openArray("lon", { dtype: "float64" });
   const levels = await Promise.all(
-    [0, 1, 2, 3, 4].map(async (k) => (await root.open(`multiscale/${k}`)) as ZarrArray),
+    [0, 1, 2, 3, 4].map((k) => root.openArray(`multiscale/${k}`, { dtype: "float32" })),
   );
 
   // 2. One plan. Europe: 35..71 °N, -10..40 °E; rows run south→north, so step -1 puts north up.

@@ -12,9 +12,14 @@ export {
   type DataType,
   type DataTypeName,
   dataType,
+  type Float16ArrayLike,
+  type Float16Data,
   hasFloat16Array,
+  type NativeFloat16Array,
   type Scalar,
   type TypedArray,
+  type TypedArrayMap,
+  type TypedArrayOf,
 } from "./core/dtype.js";
 export * from "./core/errors.js";
 export { cStrides, type NDArray, shapeSize } from "./core/ndarray.js";
@@ -122,12 +127,16 @@ export type {
   Optimized,
 } from "./plan/optimize.js";
 export {
+  type DataTypeOf,
+  type NamedReads,
   Plan,
   type PlanDocument,
   type PlanDraft,
   type PlanEngine,
   type PlanReadOptions,
   type PlanReads,
+  type PlanResult,
+  type ReadName,
 } from "./plan/plan.js";
 export {
   type JsonItem,

@@ -3,21 +3,12 @@
  * values, sizes. Shared by `tree`, `info` and `explain`.
  * @module
  */
-import type { ArrayMetadata, CodecSpec, Scalar } from "../index.js";
+import type { CodecPipeline, CodecSpec, Scalar, ZarrArray } from "../index.js";
 import { complexText } from "./output/values.js";
 
 export { dtypeLabel, shapeText } from "./output/types.js";
 
 const SHARDING = "sharding_indexed";
-
-/** The `sharding_indexed` codec of a pipeline, if any. */
-function shardingCodec(codecs: readonly CodecSpec[]): CodecSpec | undefined {
-  return codecs.find((c) => c.name === SHARDING);
-}
-
-function isShape(v: unknown): v is number[] {
-  return Array.isArray(v) && v.every((x) => typeof x === "number");
-}
 
 function codecList(v: unknown): CodecSpec[] {
   return Array.isArray(v)
@@ -25,18 +16,26 @@ function codecList(v: unknown): CodecSpec[] {
     : [];
 }
 
+/** The inner pipeline of `p` when `p` is exactly one `sharding_indexed` codec (a nested shard). */
+function nestedShards(p: CodecPipeline | undefined): CodecPipeline | undefined {
+  return p?.sharding && p.arrayToArray.length === 0 && p.bytesToBytes.length === 0 ? p : undefined;
+}
+
 /**
- * The chunking levels of an array, outermost first: `[chunkShape]` when not sharded, else
- * `[shardShape, innerChunkShape, ...]` (one more per nested `sharding_indexed`).
+ * The chunking levels of an array, outermost first: `[a.chunks]` when not sharded, else
+ * `[a.shards, a.chunks, ...]` (one more per nested `sharding_indexed` that is its pipeline's only
+ * codec). `a.chunks` / `a.shards` follow zarr-python 3; the last level is what one request of a
+ * chunk reads.
  */
-export function chunkLevels(meta: ArrayMetadata): (readonly number[])[] {
-  const levels: (readonly number[])[] = [meta.chunkShape];
-  let codecs: readonly CodecSpec[] = meta.codecs;
-  for (let s = shardingCodec(codecs); s; s = shardingCodec(codecs)) {
-    const inner = s.configuration?.chunk_shape;
-    if (!isShape(inner)) break;
-    levels.push(inner);
-    codecs = codecList(s.configuration?.codecs);
+export function chunkLevels(a: ZarrArray): (readonly number[])[] {
+  if (a.shards === null) return [a.chunks];
+  const levels: (readonly number[])[] = [a.shards, a.chunks];
+  for (
+    let p = nestedShards(a.pipeline.sharding?.innerPipeline);
+    p;
+    p = nestedShards(p.sharding?.innerPipeline)
+  ) {
+    levels.push(p.sharding!.innerChunkShape);
   }
   return levels;
 }

@@ -52,36 +52,101 @@ export const NUMERIC_DATA_TYPES: readonly Exclude<DataTypeName, "bytes">[] = Obj
   "complex128",
 ]);
 
-/** The runtime's `Float16Array` constructor, when it has one (Node ≥ 24, recent browsers). */
-interface Float16ArrayLike extends ArrayLike<number> {
+/**
+ * The members of a `Float16Array` zarr-plan relies on, for TypeScript libs that do not declare
+ * `Float16Array` (before `lib: ["esnext.float16"]` / ES2025). Entries are numbers (IEEE 754
+ * binary16 values, widened to `number` on read).
+ */
+export interface Float16ArrayLike {
+  readonly [Symbol.toStringTag]: "Float16Array";
+  /** 2. */
   readonly BYTES_PER_ELEMENT: number;
   readonly buffer: ArrayBufferLike;
+  /** Offset in bytes of entry 0 in {@link buffer}. */
   readonly byteOffset: number;
+  /** Length in bytes (2 per entry). */
   readonly byteLength: number;
-  length: number;
+  /** Number of entries. */
+  readonly length: number;
   [index: number]: number;
+  [Symbol.iterator](): IterableIterator<number>;
+  /** A view of entries `[begin, end)` sharing the buffer. */
+  subarray(begin?: number, end?: number): Float16ArrayLike;
+  /** A copy of entries `[start, end)`. */
+  slice(start?: number, end?: number): Float16ArrayLike;
+  /** Copies `array` into this one from entry `offset`. */
+  set(array: ArrayLike<number>, offset?: number): void;
+  /** Sets entries `[start, end)` to `value`. */
+  fill(value: number, start?: number, end?: number): this;
 }
 
-/** Any TypedArray zarr-plan returns. */
-export type TypedArray =
-  | Int8Array
-  | Int16Array
-  | Int32Array
-  | BigInt64Array
-  | Uint8Array
-  | Uint16Array
-  | Uint32Array
-  | BigUint64Array
-  | Float32Array
-  | Float64Array;
+/**
+ * A native `Float16Array`: the type TypeScript's lib declares when the compilation includes it
+ * (`lib: ["esnext.float16"]` or later), else {@link Float16ArrayLike}.
+ */
+export type NativeFloat16Array = typeof globalThis extends {
+  Float16Array: { prototype: infer P };
+}
+  ? P
+  : Float16ArrayLike;
+
+/**
+ * In-memory data of a `float16` array: a native `Float16Array` on runtimes that have one
+ * (Node ≥ 24, recent browsers; see {@link hasFloat16Array}), else a `Float32Array` of the values
+ * widened to single precision (`DataType.widened` tells which).
+ */
+export type Float16Data = Float32Array | NativeFloat16Array;
+
+/**
+ * The TypedArray holding the data of each data type, as `allocate`, `viewAs` and every read
+ * return it (see the table in this module's documentation).
+ */
+export interface TypedArrayMap {
+  /** 0 / 1 per element. */
+  bool: Uint8Array;
+  int8: Int8Array;
+  int16: Int16Array;
+  int32: Int32Array;
+  int64: BigInt64Array;
+  uint8: Uint8Array;
+  uint16: Uint16Array;
+  uint32: Uint32Array;
+  uint64: BigUint64Array;
+  /** `Float16Array` where the runtime has one, else `Float32Array` (widened). */
+  float16: Float16Data;
+  float32: Float32Array;
+  float64: Float64Array;
+  /** Interleaved (re, im) pairs: 2 entries per element. */
+  complex64: Float32Array;
+  /** Interleaved (re, im) pairs: 2 entries per element. */
+  complex128: Float64Array;
+  /** v2 `|S<n>`: n bytes per element, NUL-padded. */
+  bytes: Uint8Array;
+}
+
+/**
+ * The TypedArray of data type `N`: `TypedArrayOf<"float32">` is `Float32Array`,
+ * `TypedArrayOf<"int64">` is `BigInt64Array`, `TypedArrayOf<"float32" | "int16">` is
+ * `Float32Array | Int16Array`. See {@link TypedArrayMap}.
+ */
+export type TypedArrayOf<N extends DataTypeName> = TypedArrayMap[N];
+
+/**
+ * Any TypedArray zarr-plan returns: the data of any data type (`TypedArrayOf<DataTypeName>`),
+ * a native `Float16Array` included.
+ */
+export type TypedArray = TypedArrayOf<DataTypeName>;
 
 /** A scalar value of an element: number, bigint (64-bit ints), boolean, `[re, im]` (complex) or bytes (`|S<n>`). */
 export type Scalar = number | bigint | boolean | readonly [number, number] | Uint8Array;
 
-/** Description of one data type. */
-export interface DataType {
+/**
+ * Description of one data type. `N` is its name as a literal type when known
+ * (`dataType("float32")` is a `DataType<"float32">`); `DataType` alone is any data type.
+ */
+export interface DataType<N extends DataTypeName = DataTypeName> {
   /** Data type name; `"bytes"` is v2's fixed-length `|S<n>`. */
-  readonly name: DataTypeName;
+  readonly name: N;
   /** Size of one element in bytes on disk (`|S8` → 8, complex64 → 8, float16 → 2). */
   readonly itemSize: number;
   /** Number of TypedArray entries per element: 2 for complex, n for `|S<n>`, else 1. */
@@ -94,19 +159,20 @@ export interface DataType {
   readonly widened: boolean;
 }
 
+/** The runtime's `Float16Array` constructor, when it has one (Node ≥ 24, recent browsers). */
 const F16:
   | (new (
       n: number | ArrayBufferLike,
       off?: number,
       len?: number,
-    ) => Float16ArrayLike)
+    ) => NativeFloat16Array)
   | undefined = (
   globalThis as {
     Float16Array?: new (
       n: number | ArrayBufferLike,
       off?: number,
       len?: number,
-    ) => Float16ArrayLike;
+    ) => NativeFloat16Array;
   }
 ).Float16Array;
 
@@ -134,9 +200,14 @@ const cache = new Map<string, DataType>();
 
 /**
  * The {@link DataType} for a name; `length` is the byte length for `"bytes"` (`|S<n>`).
+ * The result's `name` keeps the literal type: `dataType("float32")` is a `DataType<"float32">`.
  * @throws RangeError for an unknown name or a bad length.
  */
-export function dataType(name: DataTypeName, length?: number): DataType {
+export function dataType<N extends DataTypeName>(name: N, length?: number): DataType<N> {
+  return dataTypeOf(name, length) as DataType<N>;
+}
+
+function dataTypeOf(name: DataTypeName, length?: number): DataType {
   const cacheKey = name === "bytes" ? `bytes${length}` : name;
   const hit = cache.get(cacheKey);
   if (hit) return hit;
@@ -172,8 +243,15 @@ export function dataType(name: DataTypeName, length?: number): DataType {
   return dt;
 }
 
-/** Creates a zero-filled TypedArray holding `size` elements of `dt` (`size * dt.lanes` entries). */
-export function allocate(dt: DataType, size: number): TypedArray {
+/**
+ * Creates a zero-filled TypedArray holding `size` elements of `dt` (`size * dt.lanes` entries),
+ * of the type {@link TypedArrayOf} `dt.name`.
+ */
+export function allocate<N extends DataTypeName>(dt: DataType<N>, size: number): TypedArrayOf<N> {
+  return allocateData(dt, size) as TypedArrayOf<N>;
+}
+
+function allocateData(dt: DataType, size: number): TypedArray {
   const n = size * dt.lanes;
   switch (dt.name) {
     case "bool":
@@ -195,7 +273,7 @@ export function allocate(dt: DataType, size: number): TypedArray {
     case "uint64":
       return new BigUint64Array(n);
     case "float16":
-      return (F16 ? new F16(n) : new Float32Array(n)) as unknown as TypedArray;
+      return F16 ? new F16(n) : new Float32Array(n);
     case "float32":
     case "complex64":
       return new Float32Array(n);
@@ -206,10 +284,18 @@ export function allocate(dt: DataType, size: number): TypedArray {
 }
 
 /**
- * Views `bytes` (little-endian, native layout) as a TypedArray of `dt`. Copies only when the
- * byte offset is misaligned or float16 must be widened.
+ * Views `bytes` (little-endian, native layout) as a TypedArray of `dt` (of the type
+ * {@link TypedArrayOf} `dt.name`). Copies only when the byte offset is misaligned or float16
+ * must be widened.
  */
-export function viewAs(dt: DataType, bytes: Uint8Array): TypedArray {
+export function viewAs<N extends DataTypeName>(
+  dt: DataType<N>,
+  bytes: Uint8Array,
+): TypedArrayOf<N> {
+  return viewData(dt, bytes) as TypedArrayOf<N>;
+}
+
+function viewData(dt: DataType, bytes: Uint8Array): TypedArray {
   const n = bytes.byteLength / dt.diskEntrySize;
   if (dt.name === "float16" && dt.widened) {
     const out = new Float32Array(n);
@@ -239,7 +325,7 @@ export function viewAs(dt: DataType, bytes: Uint8Array): TypedArray {
     case "uint64":
       return new BigUint64Array(buffer, byteOffset, n);
     case "float16":
-      return new F16!(buffer, byteOffset, n) as unknown as TypedArray;
+      return new F16!(buffer, byteOffset, n);
     case "float32":
     case "complex64":
       return new Float32Array(buffer, byteOffset, n);

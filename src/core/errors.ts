@@ -2,19 +2,68 @@
  * Typed errors of zarr-plan. Every error names what it is about: the store key,
  * the array path, the codec or the offending value, so a user can act on the message.
  *
- * This module is a leaf: every layer (store, format, plan, exec) may import it.
+ * This module depends on nothing but `dtype.ts` (types): every layer (store, format, plan, exec) may
+ * import it.
  * @module
  */
+import type { DataTypeName } from "./dtype.js";
+
+/**
+ * Every error code zarr-plan uses, in the order of `docs/errors.md`'s table (which says which class
+ * carries each code and when it is thrown).
+ */
+export const ZARR_PLAN_ERROR_CODES = Object.freeze([
+  "ERR_STORE",
+  "ERR_ABORTED",
+  "ERR_NODE_NOT_FOUND",
+  "ERR_NODE_EXISTS",
+  "ERR_NOT_LISTABLE",
+  "ERR_READ_ONLY",
+  "ERR_UNSUPPORTED",
+  "ERR_METADATA",
+  "ERR_UNKNOWN_CODEC",
+  "ERR_UNSUPPORTED_DATA_TYPE",
+  "ERR_DTYPE",
+  "ERR_CODEC",
+  "ERR_CHECKSUM",
+  "ERR_CHUNK_SHAPE",
+  "ERR_FILL_VALUE",
+  "ERR_INDEX",
+  "ERR_PLAN",
+  "ERR_PLAN_FILE",
+  "ERR_PLAN_NOT_SERIALIZABLE",
+  "ERR_PLAN_DONE",
+  "ERR_CONTEXT_CLOSED",
+] as const);
+
+/** A stable machine-readable error code: one of {@link ZARR_PLAN_ERROR_CODES}. */
+export type ZarrPlanErrorCode = (typeof ZARR_PLAN_ERROR_CODES)[number];
 
 /** Base class of every error zarr-plan throws on purpose. `code` is stable and machine-readable. */
 export class ZarrPlanError extends Error {
-  /** Stable machine-readable error code, e.g. `"ERR_STORE"`. */
-  readonly code: string;
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  /** Stable machine-readable error code, e.g. `"ERR_STORE"` (see {@link ZarrPlanErrorCode}). */
+  readonly code: ZarrPlanErrorCode;
+  constructor(code: ZarrPlanErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;
     this.name = new.target.name;
   }
+}
+
+/**
+ * True when `e` is a {@link ZarrPlanError} and, when `code` is given, has that code; narrows
+ * `e.code` to the literal:
+ *
+ * ```ts
+ * catch (e) { if (isZarrPlanError(e, "ERR_NODE_NOT_FOUND")) console.log(e.code, e.message); }
+ * ```
+ * For the fields of a subclass (`key`, `path`, `issues`…) test `instanceof` that class.
+ */
+export function isZarrPlanError<C extends ZarrPlanErrorCode = ZarrPlanErrorCode>(
+  e: unknown,
+  code?: C,
+): e is ZarrPlanError & { readonly code: C } {
+  return e instanceof ZarrPlanError && (code === undefined || e.code === code);
 }
 
 /**
@@ -86,7 +135,7 @@ export class MetadataError extends ZarrPlanError {
   constructor(
     key: string,
     issues: readonly MetadataIssue[],
-    options?: { cause?: unknown; code?: string; summary?: string },
+    options?: { cause?: unknown; code?: ZarrPlanErrorCode; summary?: string },
   ) {
     const detail = issues.map((i) => `${i.field ? `${i.field}: ` : ""}${i.message}`).join("; ");
     super(
@@ -130,7 +179,7 @@ export class CodecError extends ZarrPlanError {
   constructor(
     message: string,
     details: { key: string; codec: string; cause?: unknown },
-    code = "ERR_CODEC",
+    code: ZarrPlanErrorCode = "ERR_CODEC",
   ) {
     super(code, `${details.codec} codec failed on "${details.key}": ${message}`, {
       cause: details.cause,
@@ -171,6 +220,25 @@ export class IndexError extends ZarrPlanError {
     this.path = details.path;
     this.dimension = details.dimension;
     this.value = details.value;
+  }
+}
+
+/**
+ * An array does not have the data type the caller asked for (`openArray(store, path, { dtype })`,
+ * `group.openArray(path, { dtype })`). Names the array path, the expected and the actual data type.
+ */
+export class DataTypeMismatchError extends ZarrPlanError {
+  /** Node path of the array. */
+  readonly path: string;
+  /** The data type name asked for. */
+  readonly expected: DataTypeName;
+  /** The array's data type name. */
+  readonly actual: DataTypeName;
+  constructor(path: string, expected: DataTypeName, actual: DataTypeName) {
+    super("ERR_DTYPE", `array "${path}" has data type ${actual}, not ${expected}`);
+    this.path = path;
+    this.expected = expected;
+    this.actual = actual;
   }
 }
 

@@ -2,22 +2,29 @@
  * NDArray: the in-memory value zarr-plan returns: a TypedArray plus shape and strides.
  * @module
  */
-import { allocate, type DataType, type TypedArray } from "./dtype.js";
+import { allocate, type DataType, type DataTypeName, type TypedArrayOf } from "./dtype.js";
 
 /**
- * An n-dimensional array in memory.
+ * An n-dimensional array in memory. `D` is the data type name when known: an `NDArray<"float32">`
+ * has `Float32Array` data and a `DataType<"float32">` dtype; `NDArray` alone is any data type.
  *
- * - `data` holds `size * dtype.lanes` entries (complex: interleaved re/im; `|S<n>`: n bytes per element).
+ * - `data` holds `size * dtype.lanes` entries (complex: interleaved re/im; `|S<n>`: n bytes per element),
+ *   a {@link TypedArrayOf} `D`.
  * - `shape`: extent of each dimension (elements); `[]` for 0-d (one element).
  * - `strides`: step between neighbours along each dimension, in **elements** (not bytes, not entries);
  *   C order has `strides[last] = 1`.
  * - `offset`: index (in elements) of element `[0, …, 0]` in `data`; 0 for arrays zarr-plan returns.
  */
-export interface NDArray<T extends TypedArray = TypedArray> {
-  readonly data: T;
+export interface NDArray<D extends DataTypeName = DataTypeName> {
+  /** The entries (see above); its TypedArray type follows `D` ({@link TypedArrayOf}). */
+  readonly data: TypedArrayOf<D>;
+  /** Extent of each dimension in elements; `[]` for 0-d. */
   readonly shape: readonly number[];
+  /** Step between neighbours along each dimension, in elements. */
   readonly strides: readonly number[];
-  readonly dtype: DataType;
+  /** The data type; `dtype.name` is `D`. */
+  readonly dtype: DataType<D>;
+  /** Index in elements of element `[0, …, 0]` in `data` (default 0). */
   readonly offset?: number;
 }
 
@@ -50,8 +57,11 @@ export function fStrides(shape: readonly number[]): number[] {
   return strides;
 }
 
-/** A new zero-filled C-order NDArray. */
-export function zeros(dtype: DataType, shape: readonly number[]): NDArray {
+/** A new zero-filled C-order NDArray of `dtype` and `shape` (elements). */
+export function zeros<D extends DataTypeName>(
+  dtype: DataType<D>,
+  shape: readonly number[],
+): NDArray<D> {
   return {
     data: allocate(dtype, shapeSize(shape)),
     shape: [...shape],
@@ -71,7 +81,7 @@ export function isCContiguous(a: NDArray): boolean {
 }
 
 /** A C-order contiguous copy of `a` (returns `a` itself when it already is). */
-export function toCOrder(a: NDArray): NDArray {
+export function toCOrder<D extends DataTypeName>(a: NDArray<D>): NDArray<D> {
   if (isCContiguous(a) && a.data.length === shapeSize(a.shape) * a.dtype.lanes) return a;
   const out = zeros(a.dtype, a.shape);
   copyStrided(a, out);

@@ -4,9 +4,10 @@
  * @module
  */
 
+import type { DataTypeName } from "../core/dtype.js";
 import { LazyArray, lazy as lazyWith } from "../index-space/lazy.js";
 import type { ArraySource } from "../index-space/source.js";
-import { Plan, type PlanReads } from "../plan/plan.js";
+import { type NamedReads, Plan, type PlanReads } from "../plan/plan.js";
 import type { PlanOptions } from "../plan/plan-json.js";
 import type { StoreSettings } from "../plan/store-settings.js";
 import type { ReadableStore } from "../store/types.js";
@@ -46,9 +47,16 @@ function contextOfReads(reads: PlanReads): Context | undefined {
  * stores): an object or Map of name → LazyArray, `[name, LazyArray]` pairs, or an array of
  * LazyArrays (named `"0"`, `"1"`, …). Partitions every read now (pure, no IO), so invalid plans
  * fail here. `options.context` runs it (see {@link PlanBuildOptions.context}).
+ *
+ * Given a record, the plan is typed by read name: `const { a, b } = await plan({ a: f32.lazy(),
+ * b: i16.lazy() }).read()` gives `a: NDArray<"float32">`, `b: NDArray<"int16">`. Other forms give
+ * a `Plan` whose `read()` is a `Record<string, NDArray>`.
  * @throws ZarrPlanError `ERR_PLAN` for empty or duplicate names or values that are not LazyArrays;
  * RangeError for bad coalescing options.
  */
+export function plan<R extends NamedReads>(reads: R, options?: PlanBuildOptions): Plan<R>;
+/** A plan from a `Map`, `[name, view]` pairs or an array of views (named `"0"`, `"1"`, …). */
+export function plan(reads: PlanReads, options?: PlanBuildOptions): Plan;
 export function plan(reads: PlanReads, options: PlanBuildOptions = {}): Plan {
   const { context, ...planOptions } = options;
   return new Plan(reads, planOptions, context ?? contextOfReads(reads) ?? defaultContext());
@@ -56,9 +64,12 @@ export function plan(reads: PlanReads, options: PlanBuildOptions = {}): Plan {
 
 /**
  * A lazy view of the whole `source` (identity transform), read by `context` (default: the default
- * Context). `shape`, `dtype`, `ndim` and `size` are known without IO.
+ * Context). `shape`, `dtype`, `ndim` and `size` are known without IO. Keeps the source's data type.
  */
-export function lazy(source: ArraySource, context: Context = defaultContext()): LazyArray {
+export function lazy<D extends DataTypeName>(
+  source: ArraySource<D>,
+  context: Context = defaultContext(),
+): LazyArray<D> {
   return lazyWith(source, context);
 }
 

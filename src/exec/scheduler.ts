@@ -214,10 +214,10 @@ export class StoreScheduler {
     const cancel = scopeOf(signal);
     const deadline = performance.now() + retry.maxTotalMs;
     const budgetError = () =>
-      new StoreError(
-        `Request for "${key}" ran out of its ${retry.maxTotalMs} ms retry budget`,
-        { key, transient: true },
-      );
+      new StoreError(`Request for "${key}" ran out of its ${retry.maxTotalMs} ms retry budget`, {
+        key,
+        transient: true,
+      });
     for (let attempt = 0; ; attempt++) {
       this.limiter.limit = this.#hooks.settings().concurrency;
       const release = await this.limiter.acquire(priority, cancel);

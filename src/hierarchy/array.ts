@@ -5,13 +5,17 @@
  * @module
  */
 
-import type { DataType, Scalar } from "../core/dtype.js";
+import type { DataType, DataTypeName, Scalar } from "../core/dtype.js";
 import { AbortError, ZarrPlanError } from "../core/errors.js";
 import { copyStrided, type NDArray, shapeSize } from "../core/ndarray.js";
 import { type Context, defaultContext } from "../exec/context.js";
 import { gridShape } from "../format/chunk-grid.js";
 import { chunkKey } from "../format/chunk-key.js";
-import { type CodecPipeline, createCodecPipeline } from "../format/codecs/index.js";
+import {
+  type CodecPipeline,
+  createCodecPipeline,
+  type ShardAccess,
+} from "../format/codecs/index.js";
 import type { ArrayMetadata } from "../format/model.js";
 import { type LazyArray, lazy } from "../index-space/lazy.js";
 import type { ArraySource, ArrayStorage, ReadOptions } from "../index-space/source.js";
@@ -27,8 +31,13 @@ export interface WriteOptions {
 /**
  * An opened array. Implements {@link ArraySource}, so `array.lazy()` selections can be planned over it.
  * Values are C-order NDArrays whose dtype is {@link ZarrArray.dtype}.
+ *
+ * `D` is the data type name when known: `createArray(…, { dtype: "float32" })` and
+ * `openArray(store, path, { dtype: "float32" })` give a `ZarrArray<"float32">`, whose `read()`
+ * has `Float32Array` data. An array opened without a data type is a `ZarrArray` (any data type);
+ * {@link ZarrArray.is} narrows it.
  */
-export class ZarrArray implements ArraySource {
+export class ZarrArray<D extends DataTypeName = DataTypeName> implements ArraySource<D> {
   /** The codec pipeline of one chunk (shard, when sharded). */
   readonly pipeline: CodecPipeline;
   readonly store: AnyStore;
@@ -72,16 +81,38 @@ export class ZarrArray implements ArraySource {
   get shape(): readonly number[] {
     return this.metadata.shape;
   }
-  /** Chunk shape of the chunk grid (elements); the shard shape for sharded arrays. */
+  /**
+   * The chunk grid's cell shape (elements): the shard shape when sharded, else the chunk shape.
+   * What {@link readChunk}, {@link chunkKey} and {@link chunkGridShape} count in. For the shape of
+   * the chunks as zarr-python 3 names them see {@link chunks} and {@link shards}.
+   */
   get chunkShape(): readonly number[] {
     return this.metadata.chunkShape;
+  }
+  /**
+   * The chunk shape (elements), as zarr-python 3's `Array.chunks`: the inner chunk shape of the
+   * sharding codec when the array is sharded (see {@link shards}), else the chunk grid's
+   * {@link chunkShape}. With nested sharding this is the outer codec's inner chunk shape (itself a
+   * shard of the nested codec).
+   */
+  get chunks(): readonly number[] {
+    return this.shardAccess()?.innerChunkShape ?? this.metadata.chunkShape;
+  }
+  /**
+   * The shard shape (elements), as zarr-python 3's `Array.shards`: the chunk grid's
+   * {@link chunkShape} when the codec pipeline is exactly one `sharding_indexed` codec, else `null`.
+   */
+  get shards(): readonly number[] | null {
+    return this.shardAccess() ? this.metadata.chunkShape : null;
   }
   /** Number of chunks (shards) along each dimension. */
   get chunkGridShape(): number[] {
     return gridShape(this.metadata.shape, this.metadata.chunkShape);
   }
-  get dtype(): DataType {
-    return this.metadata.dataType;
+  /** Data type of the elements (`dtype.name` is `D`). */
+  get dtype(): DataType<D> {
+    // D is the metadata's data type by construction (createArray, openArray's dtype check, is()).
+    return this.metadata.dataType as DataType<D>;
   }
   get fillValue(): Scalar {
     return this.metadata.fillValue;
@@ -101,6 +132,24 @@ export class ZarrArray implements ArraySource {
   }
 
   /**
+   * True when the array's data type is `dtype`; narrows an array of unknown data type:
+   * `if (arr.is("float32")) (await arr.read()).data` is a `Float32Array`. No IO.
+   */
+  is<N extends DataTypeName>(dtype: N): this is ZarrArray<N> {
+    const name: DataTypeName = this.metadata.dataType.name;
+    return name === dtype;
+  }
+
+  /**
+   * The sharding capability when the array is sharded as zarr-python 3 sees it: the pipeline is
+   * exactly one `sharding_indexed` codec (no codec before or after it).
+   */
+  private shardAccess(): ShardAccess | undefined {
+    const p = this.pipeline;
+    return p.arrayToArray.length === 0 && p.bytesToBytes.length === 0 ? p.sharding : undefined;
+  }
+
+  /**
    * The store, key encoding and codec pipeline, for the plan executor (byte-range reads of shards,
    * requests shared across arrays and plans). See {@link ArrayStorage}.
    */
@@ -114,14 +163,15 @@ export class ZarrArray implements ArraySource {
   }
 
   /**
-   * Reads and decodes one chunk (a whole shard when sharded): a C-order NDArray of the full chunk shape,
-   * or `undefined` when the key is missing (the chunk reads as `fill_value`).
+   * Reads and decodes one chunk (a whole shard when sharded): a C-order NDArray of the full
+   * {@link chunkShape} and data type `D`, or `undefined` when the key is missing (the chunk reads as
+   * `fill_value`).
    * @throws CodecError / ChecksumError naming the key when the bytes are corrupt; StoreError; AbortError.
    */
   async readChunk(
     coords: readonly number[],
     options: ReadOptions = {},
-  ): Promise<NDArray | undefined> {
+  ): Promise<NDArray<D> | undefined> {
     const key = this.chunkKey(coords);
     const bytes = await this.context.fetch(
       this.store,
@@ -130,17 +180,19 @@ export class ZarrArray implements ArraySource {
       options.signal ? { signal: options.signal } : {},
     );
     if (bytes === undefined) return undefined;
-    return this.pipeline.decode(bytes, { key });
+    // The pipeline decodes to the array's data type.
+    return (await this.pipeline.decode(bytes, { key })) as NDArray<D>;
   }
 
   /**
    * Encodes and stores one whole chunk (`chunk` has the chunk shape, any strides). A chunk whose elements
    * all equal `fill_value` is deleted instead of stored, as zarr-python does by default.
-   * @throws CodecError; StoreError; TypeError when the store is read-only.
+   * `chunk` must be of the array's data type (`NDArray<D>`).
+   * @throws CodecError; StoreError; ZarrPlanError `ERR_READ_ONLY` when the store is read-only.
    */
   async writeChunk(
     coords: readonly number[],
-    chunk: NDArray,
+    chunk: NDArray<D>,
     options: WriteOptions = {},
   ): Promise<void> {
     const store = this.writableStore();
@@ -158,13 +210,20 @@ export class ZarrArray implements ArraySource {
     await this.writableStore().delete(this.chunkKey(coords), options);
   }
 
-  /** A lazy view of the whole array: compose `get` / `oindex` / `vindex` / `mask`, then `read()`. */
-  lazy(): LazyArray {
+  /**
+   * A lazy view of the whole array: compose `get` / `oindex` / `vindex` / `mask`, then `read()`.
+   * Keeps the data type: a `ZarrArray<"float32">` gives a `LazyArray<"float32">`.
+   */
+  lazy(): LazyArray<D> {
     return lazy(this, this.context);
   }
 
-  /** Reads the whole array as a C-order NDArray of shape {@link shape}. */
-  read(options?: ReadOptions): Promise<NDArray> {
+  /**
+   * Reads the whole array as a C-order NDArray of shape {@link shape} and data type
+   * {@link dtype} (`data` is a `TypedArrayOf<D>`).
+   * @throws CodecError / ChecksumError; StoreError; AbortError (as {@link LazyArray.read}).
+   */
+  read(options?: ReadOptions): Promise<NDArray<D>> {
     return this.lazy().read(options);
   }
 
@@ -174,10 +233,13 @@ export class ZarrArray implements ArraySource {
    * (read-modify-write). Every chunk is encoded before the first one is stored, so a codec failure
    * writes nothing; each chunk write is atomic where the store's `set` is (FileSystemStore: temp file
    * + rename).
-   * @throws IndexError-like RangeError when the box is outside the array; CodecError; StoreError.
+   * An NDArray `value` must be of the array's data type (`NDArray<D>`; checked at run time too).
+   * @throws IndexError-like RangeError when the box is outside the array; TypeError when `value` is an
+   * NDArray of another data type; ZarrPlanError `ERR_FILL_VALUE` for a scalar that is not one of the
+   * data type, `ERR_READ_ONLY` when the store is read-only; CodecError; StoreError.
    */
   async write(
-    value: NDArray | Scalar,
+    value: NDArray<D> | Scalar,
     region: { start?: readonly number[]; stop?: readonly number[] } = {},
     options: WriteOptions = {},
   ): Promise<void> {

@@ -42,8 +42,8 @@ export interface CreateGroupOptions {
   context?: Context;
 }
 
-/** Options of {@link createArray}. */
-export interface CreateArrayOptions {
+/** Options of {@link createArray}; `N` is the data type name (`dtype`). */
+export interface CreateArrayOptions<N extends DataTypeName = DataTypeName> {
   /** Array shape in elements. */
   shape: readonly number[];
   /** Chunk shape in elements; the inner chunk shape when `shards` is given. Default: the shape (one chunk). */
@@ -53,7 +53,7 @@ export interface CreateArrayOptions {
   /** v3 only: where the shard index goes (default `"end"`). */
   indexLocation?: "start" | "end";
   /** Data type name (`"float32"`, `"int64"`, `"bool"`, …) or, for v2, `"bytes"` with `bytesLength`. */
-  dtype: DataTypeName;
+  dtype: N;
   /** Length in bytes for `dtype: "bytes"` (v2 `|S<n>`). */
   bytesLength?: number;
   /** Zarr format to write (default 3). */
@@ -196,15 +196,16 @@ function defaultFill(name: DataTypeName, bytesLength: number): Scalar {
 
 /**
  * Creates an array at `path` and any missing parent groups; writes its metadata (v3 `zarr.json`, or v2
- * `.zattrs` then `.zarray`), validated by the same parser that reads it.
+ * `.zattrs` then `.zarray`), validated by the same parser that reads it. The array is typed by
+ * `options.dtype`: `dtype: "float32"` gives a `ZarrArray<"float32">`.
  * @throws MetadataError (invalid options, e.g. chunks not dividing shards, unknown codec); ZarrPlanError
  *   `ERR_NODE_EXISTS`; StoreError.
  */
-export async function createArray(
+export async function createArray<N extends DataTypeName>(
   store: unknown,
   path: string,
-  options: CreateArrayOptions,
-): Promise<ZarrArray> {
+  options: CreateArrayOptions<N>,
+): Promise<ZarrArray<N>> {
   const s = writable(store);
   const p = normalizePath(path);
   const zarrFormat = options.zarrFormat ?? 3;
@@ -313,7 +314,8 @@ export async function createArray(
       await s.set(keyOf(p, ".zattrs"), encodeJson(zattrs), { signal: options.signal });
     await s.set(key, encodeJson(zarray), { signal: options.signal });
   }
-  return new ZarrArray(s, p, meta, options.context);
+  // The metadata's data type is options.dtype (written and parsed back above).
+  return new ZarrArray<N>(s, p, meta, options.context);
 }
 
 /**

@@ -4,7 +4,8 @@
  * consolidated `.zmetadata`); v3 consolidated metadata follows zarr-python's inline convention.
  * @module
  */
-import { NodeNotFoundError, ZarrPlanError } from "../core/errors.js";
+import type { DataTypeName } from "../core/dtype.js";
+import { DataTypeMismatchError, NodeNotFoundError, ZarrPlanError } from "../core/errors.js";
 import { type Context, defaultContext } from "../exec/context.js";
 import type { GroupMetadata, NodeMetadata } from "../format/model.js";
 import { type AnyStore, isListable } from "../store/types.js";
@@ -15,6 +16,51 @@ import { type OpenOptions, readNodeMetadata } from "./read-metadata.js";
 
 /** An opened node. */
 export type ZarrNode = ZarrArray | ZarrGroup;
+
+/**
+ * Options for opening an array whose data type the caller knows: `dtype` is checked once the
+ * metadata is read, and the array is typed by it (`ZarrArray<"float32">`).
+ */
+export interface OpenArrayOptions<N extends DataTypeName = DataTypeName> extends OpenOptions {
+  /** The data type the array must have; a different one throws `DataTypeMismatchError`. */
+  dtype?: N;
+}
+
+/** True when `node` is an opened array (`ZarrArray`); narrows a {@link ZarrNode}. */
+export function isArray(node: unknown): node is ZarrArray {
+  return node instanceof ZarrArray;
+}
+
+/** True when `node` is an opened group (`ZarrGroup`); narrows a {@link ZarrNode}. */
+export function isGroup(node: unknown): node is ZarrGroup {
+  return node instanceof ZarrGroup;
+}
+
+/**
+ * `node` as an array, checked against `dtype` when given.
+ * @throws NodeNotFoundError when `node` is a group; DataTypeMismatchError (`ERR_DTYPE`) when its
+ * data type is not `dtype`.
+ */
+function asArray(node: ZarrNode, dtype: DataTypeName | undefined): ZarrArray {
+  if (!(node instanceof ZarrArray))
+    throw new NodeNotFoundError(node.path, `Node "${node.path}" is a group, not an array`);
+  if (dtype !== undefined && node.dtype.name !== dtype)
+    throw new DataTypeMismatchError(node.path, dtype, node.dtype.name);
+  return node;
+}
+
+/** `node` as a group. @throws NodeNotFoundError when `node` is an array. */
+function asGroup(node: ZarrNode): ZarrGroup {
+  if (!(node instanceof ZarrGroup))
+    throw new NodeNotFoundError(node.path, `Node "${node.path}" is an array, not a group`);
+  return node;
+}
+
+/** `options` without `dtype` (what opening a node takes). */
+function openOptionsOf(options: OpenArrayOptions): OpenOptions {
+  const { dtype: _, ...rest } = options;
+  return rest;
+}
 
 /** One node of {@link ZarrGroup.tree}. */
 export interface TreeNode {
@@ -88,6 +134,33 @@ export class ZarrGroup {
       context: this.context,
       ...options,
     });
+  }
+
+  /**
+   * Opens the array at relative path `path`, as {@link open}. With `options.dtype` the array's data
+   * type is checked and the result typed by it (`ZarrArray<"float32">`); without, narrow it with
+   * `is()`.
+   * @throws NodeNotFoundError when there is no node at `path` or it is a group (`Node "…" is a
+   * group, not an array`); DataTypeMismatchError (`ERR_DTYPE`) when `options.dtype` is not its
+   * data type; MetadataError; StoreError; AbortError.
+   */
+  async openArray<N extends DataTypeName>(
+    path: string,
+    options: OpenArrayOptions<N> & { dtype: N },
+  ): Promise<ZarrArray<N>>;
+  /** Opens the array at relative path `path`, of any data type (narrow it with `is()`). */
+  async openArray(path: string, options?: OpenArrayOptions): Promise<ZarrArray>;
+  async openArray(path: string, options: OpenArrayOptions = {}): Promise<ZarrArray> {
+    return asArray(await this.open(path, openOptionsOf(options)), options.dtype);
+  }
+
+  /**
+   * Opens the group at relative path `path` (`""`: this group), as {@link open}.
+   * @throws NodeNotFoundError when there is no node at `path` or it is an array (`Node "…" is an
+   * array, not a group`); MetadataError; StoreError; AbortError.
+   */
+  async openGroup(path: string, options: OpenOptions = {}): Promise<ZarrGroup> {
+    return asGroup(await this.open(path, options));
   }
 
   /**
@@ -196,16 +269,31 @@ export async function open(
   return openNode(asStore(store), normalizePath(path), options);
 }
 
-/** Opens an array; throws `NodeNotFoundError` when the node is a group. See {@link open}. */
+/**
+ * Opens an array; see {@link open}. With `options.dtype` the array's data type is checked and the
+ * result typed by it: `await openArray(store, "t", { dtype: "float32" })` is a
+ * `ZarrArray<"float32">`. Without, it is a `ZarrArray` of any data type (narrow it with `is()`).
+ * @throws NodeNotFoundError when there is no node at `path` or it is a group; DataTypeMismatchError
+ * (`ERR_DTYPE`, naming path, expected and actual data type) when `options.dtype` is not the
+ * array's; MetadataError; StoreError; AbortError.
+ */
+export async function openArray<N extends DataTypeName>(
+  store: unknown,
+  path: string,
+  options: OpenArrayOptions<N> & { dtype: N },
+): Promise<ZarrArray<N>>;
+/** Opens an array of any data type (narrow it with `is()`); see the first signature. */
+export async function openArray(
+  store: unknown,
+  path?: string,
+  options?: OpenArrayOptions,
+): Promise<ZarrArray>;
 export async function openArray(
   store: unknown,
   path = "",
-  options: OpenOptions = {},
+  options: OpenArrayOptions = {},
 ): Promise<ZarrArray> {
-  const node = await open(store, path, options);
-  if (!(node instanceof ZarrArray))
-    throw new NodeNotFoundError(node.path, `Node "${node.path}" is a group, not an array`);
-  return node;
+  return asArray(await open(store, path, openOptionsOf(options)), options.dtype);
 }
 
 /** Opens a group; throws `NodeNotFoundError` when the node is an array. See {@link open}. */
@@ -214,8 +302,5 @@ export async function openGroup(
   path = "",
   options: OpenOptions = {},
 ): Promise<ZarrGroup> {
-  const node = await open(store, path, options);
-  if (!(node instanceof ZarrGroup))
-    throw new NodeNotFoundError(node.path, `Node "${node.path}" is an array, not a group`);
-  return node;
+  return asGroup(await open(store, path, options));
 }

@@ -7,6 +7,16 @@ export {
   createGroup,
   deleteNode,
 } from "./create.js";
-export { open, openArray, openGroup, type TreeNode, ZarrGroup, type ZarrNode } from "./group.js";
+export {
+  isArray,
+  isGroup,
+  type OpenArrayOptions,
+  open,
+  openArray,
+  openGroup,
+  type TreeNode,
+  ZarrGroup,
+  type ZarrNode,
+} from "./group.js";
 export { type FromJSONOptions, planFromJSON } from "./plan-file.js";
 export { type OpenOptions, readNodeMetadata, type ZarrFormat } from "./read-metadata.js";

@@ -12,7 +12,7 @@
  * @module
  */
 
-import type { DataType } from "../core/dtype.js";
+import type { DataType, DataTypeName } from "../core/dtype.js";
 import type { NDArray } from "../core/ndarray.js";
 import type { SelectionKind } from "./indexing.js";
 import { isNDArray, type MaskLike, type SelectionItem } from "./selection.js";
@@ -22,7 +22,8 @@ import { compose, type IndexTransform, identity } from "./transform.js";
 /**
  * Executes lazy arrays: turns a view into data. A `Context` (`src/exec/context.ts`) is one: it reads
  * a view as a one-read plan. An executor must honour `lazy.transform` exactly (C-order output of
- * `lazy.shape` and `lazy.dtype`).
+ * `lazy.shape` and `lazy.dtype`): {@link LazyArray.read} relies on it to type its result
+ * `NDArray<D>`.
  */
 export interface Executor {
   read(lazy: LazyArray, options?: ReadOptions): Promise<NDArray>;
@@ -55,15 +56,17 @@ function snapshotItem(item: unknown): SelectionItem {
 /**
  * A view of an {@link ArraySource}: the source plus an {@link IndexTransform} from the view's
  * positions to the source's. Immutable (frozen); every selection returns a new LazyArray.
+ * `D` is the data type name when known: selections keep it and `read()` of a
+ * `LazyArray<"float32">` resolves to an `NDArray<"float32">` (`Float32Array` data).
  *
  * Positions are NumPy's (positional dialect): every view starts at 0, negative integers count
  * from the end, slices clamp. All selection errors are {@link IndexError}s raised by the call that
  * makes the selection, before any IO, naming the array path, the view dimension, the value and
  * the valid range.
  */
-export class LazyArray {
+export class LazyArray<D extends DataTypeName = DataTypeName> {
   /** The array read from. */
-  readonly source: ArraySource;
+  readonly source: ArraySource<D>;
   /** View positions → source positions. */
   readonly transform: IndexTransform;
   /** Runs `read()`. */
@@ -79,7 +82,7 @@ export class LazyArray {
    * @throws RangeError when `transform.outputShape` is not `source.shape`.
    */
   constructor(
-    source: ArraySource,
+    source: ArraySource<D>,
     transform: IndexTransform,
     executor: Executor,
     ops?: readonly LazyOp[],
@@ -106,8 +109,17 @@ export class LazyArray {
   }
 
   /** Data type (the source's). */
-  get dtype(): DataType {
+  get dtype(): DataType<D> {
     return this.source.dtype;
+  }
+
+  /**
+   * True when the view's data type is `dtype`; narrows a view of unknown data type:
+   * `if (v.is("float32")) (await v.read()).data` is a `Float32Array`. No IO.
+   */
+  is<N extends DataTypeName>(dtype: N): this is LazyArray<N> {
+    const name: DataTypeName = this.source.dtype.name;
+    return name === dtype;
   }
 
   /** Number of dimensions of the view. */
@@ -122,7 +134,7 @@ export class LazyArray {
     return n;
   }
 
-  private with(kind: SelectionKind, items: readonly SelectionItem[]): LazyArray {
+  private with(kind: SelectionKind, items: readonly SelectionItem[]): LazyArray<D> {
     const transform = compose(this.transform, { kind, items }, this.source.path);
     const op =
       this.ops && Object.freeze({ kind, selection: Object.freeze(items.map(snapshotItem)) });
@@ -148,7 +160,7 @@ export class LazyArray {
    * one ellipsis, a boolean array whose shape does not match the dimensions it indexes, index
    * arrays that do not broadcast, or an item of unsupported type.
    */
-  get(...items: SelectionItem[]): LazyArray {
+  get(...items: SelectionItem[]): LazyArray<D> {
     return this.with("get", items);
   }
 
@@ -161,7 +173,7 @@ export class LazyArray {
    * Every index value is bounds-checked.
    * @throws IndexError as {@link get}, and for index arrays or masks that are not 1-D.
    */
-  oindex(...items: SelectionItem[]): LazyArray {
+  oindex(...items: SelectionItem[]): LazyArray<D> {
     return this.with("oindex", items);
   }
 
@@ -174,7 +186,7 @@ export class LazyArray {
    * (5, 2) for `a[:, [0,1], [2,3]]`). Bounds checks as in {@link get}.
    * @throws IndexError as {@link get}.
    */
-  vindex(...items: SelectionItem[]): LazyArray {
+  vindex(...items: SelectionItem[]): LazyArray<D> {
     return this.with("vindex", items);
   }
 
@@ -184,17 +196,19 @@ export class LazyArray {
    * dtype `bool` (a `Uint8Array` is not a mask); on a 0-d view a plain `true`/`false` is accepted.
    * @throws IndexError when `mask` is not boolean or its shape is not the view's shape.
    */
-  mask(mask: MaskLike | boolean): LazyArray {
+  mask(mask: MaskLike | boolean): LazyArray<D> {
     return this.with("mask", [mask as SelectionItem]);
   }
 
   /**
    * Reads the view: a new C-order NDArray (`data`, `shape` = {@link shape}, C `strides`,
    * `dtype`) through {@link executor}. Chunks that are not stored read as the fill value.
+   * `data` is a `TypedArrayOf<D>` (`Float32Array` for float32, `BigInt64Array` for int64…).
    * @throws AbortError when `options.signal` aborts; errors of the source's `readChunk`.
    */
-  read(options?: ReadOptions): Promise<NDArray> {
-    return this.executor.read(this, options);
+  read(options?: ReadOptions): Promise<NDArray<D>> {
+    // An executor returns data of the view's dtype (see Executor).
+    return this.executor.read(this, options) as Promise<NDArray<D>>;
   }
 
   /** `LazyArray<float64>[10, 20] of "path"`. */
@@ -208,6 +222,9 @@ export class LazyArray {
  * `ndim` and `size` are known without IO. (The package entry point's `lazy(source, context?)`
  * supplies the default `Context`.)
  */
-export function lazy(source: ArraySource, executor: Executor): LazyArray {
+export function lazy<D extends DataTypeName>(
+  source: ArraySource<D>,
+  executor: Executor,
+): LazyArray<D> {
   return new LazyArray(source, identity(source.shape), executor, []);
 }

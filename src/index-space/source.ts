@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { DataType, Scalar } from "../core/dtype.js";
+import type { DataType, DataTypeName, Scalar } from "../core/dtype.js";
 import type { NDArray } from "../core/ndarray.js";
 import type { CodecPipeline } from "../format/codecs/pipeline.js";
 import type { ReadableStore } from "../store/types.js";
@@ -33,21 +33,27 @@ export interface ArrayStorage {
 /**
  * An opened array as the planner sees it: metadata known, chunks readable.
  * Implemented by opened Zarr arrays (`src/hierarchy`) and by in-memory test sources.
+ * `D` is the data type name when known (`ArraySource` alone: any data type).
  */
-export interface ArraySource {
+export interface ArraySource<D extends DataTypeName = DataTypeName> {
   /** Node path of the array inside its store (`""` for the root), used in error messages. */
   readonly path: string;
   /** Array shape (elements). */
   readonly shape: readonly number[];
-  /** Regular chunk grid's chunk shape (elements); the shard shape for sharded arrays. */
+  /**
+   * The chunk grid's cell shape (elements): the unit `readChunk` reads and chunk keys name, i.e.
+   * the shard shape for sharded arrays.
+   */
   readonly chunkShape: readonly number[];
-  readonly dtype: DataType;
+  /** Data type of the elements (`dtype.name` is `D`). */
+  readonly dtype: DataType<D>;
+  /** Value of the elements of chunks that are not stored. */
   readonly fillValue: Scalar;
   /**
    * Reads and decodes the chunk at grid coordinates `coords`: a C-order NDArray of the full
    * chunk shape (edge chunks included), or `undefined` when the chunk is not stored (reads as `fillValue`).
    */
-  readChunk(coords: readonly number[], options?: ReadOptions): Promise<NDArray | undefined>;
+  readChunk(coords: readonly number[], options?: ReadOptions): Promise<NDArray<D> | undefined>;
   /**
    * Optional: the store, key encoding and codecs behind `readChunk`. When present, the plan
    * executor reads bytes itself (shard indexes, coalesced byte ranges, deduplicated requests);

@@ -17,6 +17,7 @@
  */
 import { produce } from "immer";
 import type { Observable } from "rxjs";
+import type { DataTypeName } from "../core/dtype.js";
 import { ZarrPlanError } from "../core/errors.js";
 import type { NDArray } from "../core/ndarray.js";
 import { LazyArray } from "../index-space/lazy.js";
@@ -82,6 +83,27 @@ export interface PlanDraft {
   options: { -readonly [K in keyof PlanOptions]: PlanOptions[K] };
 }
 
+/**
+ * Named reads as a record: name → lazy array (of any data type). The type parameter of a
+ * {@link Plan} built from a record.
+ */
+export type NamedReads = Readonly<Record<string, LazyArray>>;
+
+/** The data type name of a lazy array type (`DataTypeOf<LazyArray<"int16">>` is `"int16"`). */
+export type DataTypeOf<V> = V extends LazyArray<infer D> ? D : DataTypeName;
+
+/**
+ * What `read()` of a `Plan<R>` resolves to: for each read name of `R`, the NDArray of its view's
+ * data type. `plan({ a: f32.lazy(), b: i16.lazy() })` reads `{ a: NDArray<"float32">, b:
+ * NDArray<"int16"> }`; an untyped plan reads `Record<string, NDArray>`.
+ */
+export type PlanResult<R extends NamedReads = NamedReads> = {
+  -readonly [K in keyof R]: NDArray<DataTypeOf<R[K]>>;
+};
+
+/** The read names of a `Plan<R>`: the keys of `R` as strings (`string` for an untyped plan). */
+export type ReadName<R extends NamedReads = NamedReads> = `${Exclude<keyof R, symbol>}`;
+
 /** Reads of a plan: names → lazy arrays, as a record, a `Map` or `[name, view]` pairs. */
 export type PlanReads =
   | Readonly<Record<string, LazyArray>>
@@ -92,10 +114,14 @@ export type PlanReads =
 /**
  * An immutable query plan over named lazy reads. Create with `plan()` (the package entry point). Everything but
  * `read`, `stream`, `resolve` and `fromJSON` is pure.
+ *
+ * `R` is the record of reads the plan was built from when `plan()` was given one: `read()` is then
+ * typed by name ({@link PlanResult}). Plans built from a `Map`, pairs or an array of views, from a
+ * plan file or by {@link with} are `Plan` (results `Record<string, NDArray>`).
  */
-export class Plan {
-  /** Read names, in plan order. */
-  readonly names: readonly string[];
+export class Plan<R extends NamedReads = NamedReads> {
+  /** Read names, in plan order (the keys of `R` for a plan built from a record). */
+  readonly names: readonly ReadName<R>[];
   /** The lazy array of each read (same order as {@link names}). */
   readonly views: readonly LazyArray[];
   /** Options stored with the plan (and in its JSON form). */
@@ -155,7 +181,8 @@ export class Plan {
         );
       }
     }
-    this.names = Object.freeze(entries.map((e) => e[0]));
+    // Record keys are the read names (Object.entries), so names are ReadName<R>.
+    this.names = Object.freeze(entries.map((e) => e[0] as ReadName<R>));
     this.views = Object.freeze(entries.map((e) => e[1]));
     this.options = Object.freeze({ ...options });
     this.engine = engine;
@@ -188,10 +215,10 @@ export class Plan {
   }
 
   /** A plan with these shard indexes added (used by {@link resolve}; pure). */
-  withIndexes(indexes: ReadonlyMap<number, ShardIndexLike | null>): Plan {
+  withIndexes(indexes: ReadonlyMap<number, ShardIndexLike | null>): Plan<R> {
     const merged = new Map(this.indexes);
     for (const [k, v] of indexes) merged.set(k, v);
-    return new Plan(this.reads, this.options, this.engine, {
+    return new Plan<R>(this.reads, this.options, this.engine, {
       optimized: this.optimized,
       indexes: merged,
     });
@@ -300,11 +327,13 @@ export class Plan {
    * shard and shard index is requested once; requests run concurrently under each store's limit.
    * @throws AbortError when `options.signal` aborts; `FetchError` (a `StoreError`, naming array,
    * key and byte range) for a permanent store failure or once retries are exhausted; `CodecError`
-   * for corrupt data. Never resolves with a partial result.
+   * for corrupt data. Never resolves with a partial result. Typed by read name when the plan was
+   * built from a record ({@link PlanResult}).
    */
-  read(options: PlanReadOptions = {}): Promise<Record<string, NDArray>> {
+  read(options: PlanReadOptions = {}): Promise<PlanResult<R>> {
     try {
-      return this.engine.readPlan(this, options);
+      // The engine reads every name of the plan, each with its view's dtype.
+      return this.engine.readPlan(this, options) as Promise<PlanResult<R>>;
     } catch (e) {
       return Promise.reject(e);
     }
@@ -326,9 +355,10 @@ export class Plan {
    * The indexes are a snapshot: re-resolve after the arrays are rewritten.
    * @throws as {@link read}.
    */
-  resolve(options: PlanReadOptions = {}): Promise<Plan> {
+  resolve(options: PlanReadOptions = {}): Promise<Plan<R>> {
     try {
-      return this.engine.resolvePlan(this, options);
+      // The engine returns this plan with indexes added (withIndexes): same reads.
+      return this.engine.resolvePlan(this, options) as Promise<Plan<R>>;
     } catch (e) {
       return Promise.reject(e);
     }

@@ -17,13 +17,15 @@ import { finiteRange, pngWriter, renderRgba } from "../../src/cli/output/png.js"
 import { formatFloat32, jsonLeaf, nested, textLeaf } from "../../src/cli/output/values.js";
 import { nodePath } from "../../src/cli/store-from-arg.js";
 import {
-  type ArrayMetadata,
   type ArraySource,
+  type CodecSpec,
+  createArray,
   cStrides,
   type DataTypeName,
   dataType,
   type LazyArray,
   lazy,
+  MemoryStore,
   type NDArray,
   parseSelection,
   type TypedArray,
@@ -229,25 +231,32 @@ describe("text layout and descriptions", () => {
     ).toEqual(["a    x", "bbb  y"]);
   });
 
-  it("chunk levels and codecs of a sharded array", () => {
-    const meta = {
-      chunkShape: [8, 10],
-      codecs: [
-        {
-          name: "sharding_indexed",
-          configuration: {
-            chunk_shape: [4, 5],
-            codecs: [{ name: "bytes" }, { name: "zstd" }],
-            index_codecs: [{ name: "bytes" }, { name: "crc32c" }],
-          },
-        },
-      ],
-    } as unknown as ArrayMetadata;
-    expect(chunkLevels(meta)).toEqual([
+  it("chunk levels and codecs of a sharded array", async () => {
+    const sharding = (chunk_shape: number[], codecs: CodecSpec[]): CodecSpec => ({
+      name: "sharding_indexed",
+      configuration: {
+        chunk_shape,
+        codecs,
+        index_codecs: [{ name: "bytes" }, { name: "crc32c" }],
+      },
+    });
+    const store = new MemoryStore();
+    const create = (path: string, codecs: CodecSpec[]) =>
+      createArray(store, path, { shape: [16, 20], chunks: [8, 10], dtype: "int16", codecs });
+    const a = await create("a", [sharding([4, 5], [{ name: "bytes" }, { name: "zstd" }])]);
+    expect(chunkLevels(a)).toEqual([
       [8, 10],
       [4, 5],
     ]);
-    expect(codecSummary(meta.codecs)).toBe("sharding_indexed(bytes, zstd)");
+    expect(codecSummary(a.metadata.codecs)).toBe("sharding_indexed(bytes, zstd)");
+    const nested = await create("n", [sharding([4, 5], [sharding([2, 5], [{ name: "bytes" }])])]);
+    expect(chunkLevels(nested)).toEqual([
+      [8, 10],
+      [4, 5],
+      [2, 5],
+    ]);
+    const plain = await create("p", [{ name: "bytes" }, { name: "zstd" }]);
+    expect(chunkLevels(plain)).toEqual([[8, 10]]);
     expect(scalarText([1, -2])).toBe("1-2j");
     expect(scalarText(new Uint8Array([97, 0]))).toBe("b'a\\x00'");
   });

@@ -3,7 +3,13 @@
  * (edge chunks padded with the fill value), counts and logs `readChunk` calls, and can simulate
  * missing chunks, latency and failures.
  */
-import { allocate, type DataType, dataType, type Scalar } from "../../src/core/dtype.js";
+import {
+  allocate,
+  type DataType,
+  type DataTypeName,
+  dataType,
+  type Scalar,
+} from "../../src/core/dtype.js";
 import { cStrides, type NDArray, shapeSize, toCOrder } from "../../src/core/ndarray.js";
 import type { ArraySource, ReadOptions } from "../../src/index-space/source.js";
 
@@ -162,7 +168,10 @@ export function ndarray(
 }
 
 /** A float64 array whose element at flat position `i` is `i` (values reveal source positions). */
-export function iota(shape: readonly number[], dtype: DataType = dataType("float64")): NDArray {
+export function iota<D extends DataTypeName = "float64">(
+  shape: readonly number[],
+  dtype: DataType<D> = dataType("float64") as DataType<D>,
+): NDArray<D> {
   const n = shapeSize(shape);
   const data = allocate(dtype, n);
   const d = data as unknown as { [i: number]: number | bigint };

@@ -44,7 +44,7 @@ export function explainView(
   view: LazyArray,
   opts: SelectionOptions,
 ): ExplainJson {
-  const levels = chunkLevels(array.metadata);
+  const levels = chunkLevels(array);
   const inner = levels[levels.length - 1]!;
   const sharded = levels.length > 1;
   return {

@@ -86,7 +86,7 @@ function attributeRows(attrs: Readonly<Record<string, unknown>>): string[][] {
 function arrayInfo(a: ZarrArray): string[][] {
   const m = a.metadata;
   const rows: string[][] = [];
-  const levels = chunkLevels(m);
+  const levels = chunkLevels(a);
   const inner = levels[levels.length - 1]!;
   rows.push([
     "  shape",

@@ -28,7 +28,7 @@ export interface TreeJson {
 
 /** Array columns: dtype, shape, chunks, shards, codecs. */
 function arrayCells(a: ZarrArray): string[] {
-  const levels = chunkLevels(a.metadata);
+  const levels = chunkLevels(a);
   const inner = levels[levels.length - 1]!;
   return [
     dtypeLabel(a.dtype),
@@ -92,7 +92,7 @@ export function alignRows(rows: readonly (readonly string[])[]): string[] {
 function treeJson(t: TreeNode): TreeJson {
   const n = t.node;
   if (n instanceof ZarrArray) {
-    const levels = chunkLevels(n.metadata);
+    const levels = chunkLevels(n);
     return {
       name: t.name,
       path: t.path,

@@ -22,7 +22,7 @@ export const FIXTURES = existsSync(
 
 /** Every data type of the library, with `|S8` as bytes. */
 export const ALL_DTYPES: DataType[] = [...NUMERIC_DATA_TYPES]
-  .map((n) => dataType(n))
+  .map((n): DataType => dataType(n))
   .concat([dataType("bytes", 8)]);
 
 type Writable = { [i: number]: number | bigint; length: number };

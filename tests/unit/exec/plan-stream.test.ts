@@ -106,7 +106,7 @@ describe("stream", () => {
     const { a, s } = await setup();
     const p = plan({ a: a.lazy().get(slice(2, 25)), s: s.lazy().get(slice(null, null, 3)) });
     const r = await p.read();
-    const ref = (name: string) => {
+    const ref = (name: keyof typeof r) => {
       const v = Array.from(r[name]!.data as ArrayLike<number>);
       const sum = v.reduce((x, y) => x + y, 0);
       return {
@@ -117,7 +117,7 @@ describe("stream", () => {
         count: v.length,
       };
     };
-    for (const name of ["a", "s"]) {
+    for (const name of ["a", "s"] as const) {
       const st = await lastValueFrom(p.stream().pipe(runningStats({ read: name })));
       const e = ref(name);
       expect(st.count).toBe(e.count);

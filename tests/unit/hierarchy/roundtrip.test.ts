@@ -18,8 +18,8 @@ import { diffArrays } from "../../helpers/compare.js";
 const DTYPES: DataTypeName[] = [...NUMERIC_DATA_TYPES];
 
 /** Distinct values per element (bools alternate), so any indexing or byte-order mistake shows. */
-function sample(name: DataTypeName, shape: number[], bytesLength = 0): NDArray {
-  const dt = name === "bytes" ? dataType("bytes", bytesLength) : dataType(name);
+function sample<N extends DataTypeName>(name: N, shape: number[], bytesLength = 0): NDArray<N> {
+  const dt = dataType(name, name === "bytes" ? bytesLength : undefined);
   const a = zeros(dt, shape);
   const n = a.data.length / dt.lanes;
   const d = a.data as unknown as { [i: number]: number | bigint };
@@ -246,7 +246,7 @@ describe("region writes", () => {
     const arr = await createArray(store, "f", { shape: [3, 4], chunks: [2, 2], dtype: "uint8" });
     const src = sample("uint8", [4, 3]);
     // A transposed view of src: shape [3, 4] with swapped strides.
-    const view: NDArray = { ...src, shape: [3, 4], strides: [1, 3] };
+    const view: NDArray<"uint8"> = { ...src, shape: [3, 4], strides: [1, 3] };
     await arr.write(view);
     const out = (await arr.read()).data as Uint8Array;
     const s = src.data as Uint8Array;
