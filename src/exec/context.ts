@@ -28,7 +28,15 @@ import {
   mergeStoreSettings,
   type StoreSettings,
 } from "../plan/store-settings.js";
-import type { ReadableStore } from "../store/types.js";
+import { STORE_BRAND } from "../store/brand.js";
+import {
+  type AnyStore,
+  type DirListing,
+  isListable,
+  isWritable,
+  type ReadableStore,
+  type StoreRequestOptions,
+} from "../store/types.js";
 import { DecodePool, type DecodeWorkerOptions } from "./decode-pool.js";
 import { execute, resolvePlan, streamPlan } from "./execute.js";
 import { AbortScope, Limiter } from "./limiter.js";
@@ -36,6 +44,7 @@ import type { RunResources } from "./run/resources.js";
 import {
   RequestFailure,
   type RequestLogEntry,
+  type RequestOp,
   type RetryPolicy,
   retryPolicy,
   StoreScheduler,
@@ -154,6 +163,9 @@ export class Context implements Executor, PlanEngine, RunResources {
   readonly #chunks: LRUCache<string, NDArray> | undefined;
   readonly #listeners = new Set<(entry: RequestLogEntry) => void>();
   readonly #closer = new AbortController();
+  /** Stores seen through this Context ({@link through}): raw store → view, view → raw store. */
+  readonly #views = new WeakMap<object, AnyStore>();
+  readonly #rawOf = new WeakMap<object, AnyStore>();
   /** One listener on the close signal, however many requests and executions wait on it. */
   readonly #closing = new AbortScope(this.#closer.signal);
 
@@ -225,6 +237,8 @@ export class Context implements Executor, PlanEngine, RunResources {
 
   /** The request scheduler of `store` in this Context (made on first use). */
   scheduler(store: ReadableStore): StoreScheduler {
+    const raw = this.#rawOf.get(store);
+    if (raw) return this.scheduler(raw);
     let s = this.#schedulers.get(store);
     if (!s) {
       s = new StoreScheduler(store, {
@@ -285,6 +299,115 @@ export class Context implements Executor, PlanEngine, RunResources {
         this.#metadata!.set(cacheKey, bytes);
       }
       return bytes;
+    } catch (e) {
+      throw e instanceof RequestFailure ? e.cause : e;
+    } finally {
+      if (linked) {
+        scope.dispose();
+        linked.dispose();
+      }
+    }
+  }
+
+  /**
+   * Stores `value` at `key` of `store` under the Context's request policy (limit, retries,
+   * budget, request log). @throws the store's error; `AbortError`; `ZarrPlanError` `ERR_READ_ONLY`
+   * when the store cannot be written.
+   */
+  async set(
+    store: AnyStore,
+    key: string,
+    value: Uint8Array,
+    options: StoreRequestOptions = {},
+  ): Promise<void> {
+    const w = writableOf(this.#unwrap(store), key);
+    this.#forget(w, key);
+    return this.#perform(w, key, "set", (signal) => w.set(key, value, { signal }), options);
+  }
+
+  /** Deletes `key` of `store` under the Context's request policy. @throws as {@link set}. */
+  async delete(store: AnyStore, key: string, options: StoreRequestOptions = {}): Promise<void> {
+    const w = writableOf(this.#unwrap(store), key);
+    this.#forget(w, key);
+    return this.#perform(w, key, "delete", (signal) => w.delete(key, { signal }), options);
+  }
+
+  /**
+   * Every key of `store` under `prefix`, under the Context's request policy.
+   * @throws `ZarrPlanError` `ERR_NOT_LISTABLE` when the store cannot list; the store's error.
+   */
+  async list(
+    store: AnyStore,
+    prefix: string,
+    options: StoreRequestOptions = {},
+  ): Promise<string[]> {
+    const l = listableOf(this.#unwrap(store), prefix);
+    return this.#perform(l, prefix, "list", (signal) => l.list(prefix, { signal }), options);
+  }
+
+  /** The direct children of `prefix` in `store`, under the Context's request policy. @throws as {@link list}. */
+  async listDir(
+    store: AnyStore,
+    prefix: string,
+    options: StoreRequestOptions = {},
+  ): Promise<DirListing> {
+    const l = listableOf(this.#unwrap(store), prefix);
+    return this.#perform(l, prefix, "listDir", (signal) => l.listDir(prefix, { signal }), options);
+  }
+
+  /**
+   * `store` seen through this Context: the same protocol, every call made under the Context's
+   * request policy (what hierarchy operations use for their reads, writes and listings).
+   */
+  through(store: AnyStore): AnyStore {
+    if (this.#rawOf.has(store)) return store;
+    const known = this.#views.get(store);
+    if (known) return known;
+    const get: AnyStore["get"] = (key, o) => this.fetch(store, key, undefined, signalOf(o));
+    const getRange: AnyStore["getRange"] = (key, range, o) =>
+      this.fetch(store, key, range, signalOf(o));
+    const out: AnyStore & { [STORE_BRAND]: true } = { [STORE_BRAND]: true, get, getRange };
+    if (isWritable(store)) {
+      out.set = (key, value, o) => this.set(store, key, value, signalOf(o));
+      out.delete = (key, o) => this.delete(store, key, signalOf(o));
+    }
+    if (isListable(store)) {
+      out.list = (prefix, o) => this.list(store, prefix, signalOf(o));
+      out.listDir = (prefix, o) => this.listDir(store, prefix, signalOf(o));
+    }
+    this.#views.set(store, out);
+    this.#rawOf.set(out, store);
+    return out;
+  }
+
+  /** Drops what the caches hold of `key` (it is being written through this Context). */
+  #forget(store: ReadableStore, key: string): void {
+    const k = this.cacheKey(store, key);
+    this.#metadata?.delete(k);
+    this.#indexes?.delete(k);
+    this.#chunks?.delete(k);
+  }
+
+  /** The store a view made by {@link through} stands for (else `store`). */
+  #unwrap(store: AnyStore): AnyStore {
+    return this.#rawOf.get(store) ?? store;
+  }
+
+  async #perform<T>(
+    store: ReadableStore,
+    key: string,
+    op: RequestOp,
+    call: (signal: AbortSignal) => Promise<T>,
+    options: StoreRequestOptions,
+  ): Promise<T> {
+    if (this.closed) throw closedError();
+    const linked = options.signal ? this.#link(options.signal) : undefined;
+    const scope = linked ? new AbortScope(linked.signal) : this.#closing;
+    try {
+      return await this.scheduler(store).perform({ key, op }, call, {
+        signal: scope,
+        retry: this.retryPolicy(),
+      });
     } catch (e) {
       throw e instanceof RequestFailure ? e.cause : e;
     } finally {
@@ -432,6 +555,27 @@ export class Context implements Executor, PlanEngine, RunResources {
     this.#chunks?.clear();
     this.#listeners.clear();
   }
+}
+
+function signalOf(o: StoreRequestOptions | undefined): StoreRequestOptions {
+  return o?.signal ? { signal: o.signal } : {};
+}
+
+function writableOf(store: AnyStore, key: string) {
+  if (!isWritable(store)) {
+    throw new ZarrPlanError("ERR_READ_ONLY", `cannot write "${key}": the store is read-only`);
+  }
+  return store;
+}
+
+function listableOf(store: AnyStore, prefix: string) {
+  if (!isListable(store)) {
+    throw new ZarrPlanError(
+      "ERR_NOT_LISTABLE",
+      `cannot list "${prefix}": the store cannot list keys`,
+    );
+  }
+  return store;
 }
 
 function closedError(): ZarrPlanError {

@@ -88,18 +88,25 @@ function rangeId(range: FetchRange | undefined): string {
   return "suffixLength" in range ? `-${range.suffixLength}` : `${range.offset}+${range.length}`;
 }
 
+/** The store operation of a request. */
+export type RequestOp = "get" | "getRange" | "set" | "delete" | "list" | "listDir";
+
 /** One attempt of a store request, as the request log reports it (`Context.onRequest`). */
 export interface RequestLogEntry {
   /** The store asked. */
   readonly store: ReadableStore;
+  /** The operation: a read (`get`, `getRange`), a write (`set`, `delete`) or a listing. */
+  readonly op: RequestOp;
+  /** The key (for listings: the prefix). */
   readonly key: string;
   /** The byte range asked for; `undefined` for the whole object. */
   readonly range: FetchRange | undefined;
   /** 1 for the first attempt, 2 for the first retry, … */
   readonly attempt: number;
   /**
-   * `ok` (bytes returned), `missing` (the key does not exist), `error` (the store failed; see
-   * `error`), `aborted` (every caller left or the Context closed).
+   * `ok` (bytes returned, or the write or listing done), `missing` (a read of a key that does not
+   * exist), `error` (the store failed; see `error`), `aborted` (every caller left or the Context
+   * closed).
    */
   readonly outcome: "ok" | "missing" | "error" | "aborted";
   /** Bytes received (0 unless `ok`). */
@@ -157,9 +164,10 @@ export class StoreScheduler {
     if (shared) this.stats.joined++;
     else {
       const controller = new AbortController();
-      const promise = this.#run(
-        key,
-        range,
+      const store = this.store;
+      const promise = this.#run<Uint8Array | undefined>(
+        { key, range, op: range ? "getRange" : "get" },
+        (signal) => (range ? store.getRange(key, range, { signal }) : store.get(key, { signal })),
         options.priority ?? 1,
         options.retry,
         controller.signal,
@@ -204,13 +212,39 @@ export class StoreScheduler {
     });
   }
 
-  async #run(
-    key: string,
-    range: FetchRange | undefined,
+  /**
+   * Runs one store operation other than a read (`set`, `delete`, `list`, `listDir`) under the same
+   * limit, retry policy, time budget and request log as reads; not shared with other callers.
+   * @throws AbortError when `signal` aborts; RequestFailure (cause: the store's error) for a
+   * permanent failure or when retries or the budget are exhausted.
+   */
+  perform<T>(
+    what: { readonly key: string; readonly op: RequestOp },
+    call: (signal: AbortSignal) => Promise<T>,
+    options: { signal?: Cancel; priority?: number; retry: RetryPolicy },
+  ): Promise<T> {
+    const { signal } = options;
+    if (signal?.aborted) return Promise.reject(abortErrorOf(signal, what.key));
+    const controller = new AbortController();
+    const unregister = signal?.onAbort(() => controller.abort(signal.reason));
+    const done = this.#run(
+      { key: what.key, range: undefined, op: what.op },
+      call,
+      options.priority ?? 1,
+      options.retry,
+      controller.signal,
+    );
+    return done.finally(() => unregister?.());
+  }
+
+  async #run<T>(
+    what: { readonly key: string; readonly range: FetchRange | undefined; readonly op: RequestOp },
+    call: (signal: AbortSignal) => Promise<T>,
     priority: number,
     retry: RetryPolicy,
     signal: AbortSignal,
-  ): Promise<Uint8Array | undefined> {
+  ): Promise<T> {
+    const { key } = what;
     const cancel = scopeOf(signal);
     const deadline = performance.now() + retry.maxTotalMs;
     const budgetError = () =>
@@ -229,18 +263,18 @@ export class StoreScheduler {
       try {
         if (left <= 0) throw budgetError();
         this.stats.calls++;
-        const bytes = await this.#call(
+        const value = await this.#call(
           key,
-          range,
+          call,
           signal,
           byBudget ? left : retry.timeoutMs,
           byBudget ? budgetError : undefined,
         );
-        this.#log(key, range, attempt, started, bytes === undefined ? "missing" : "ok", bytes);
-        return bytes;
+        this.#log(what, attempt, started, value);
+        return value;
       } catch (e) {
         error = e;
-        this.#log(key, range, attempt, started, signal.aborted ? "aborted" : "error", undefined, e);
+        this.#log(what, attempt, started, undefined, signal.aborted ? "aborted" : "error", e);
       } finally {
         release();
       }
@@ -258,23 +292,26 @@ export class StoreScheduler {
   }
 
   #log(
-    key: string,
-    range: FetchRange | undefined,
+    what: { readonly key: string; readonly range: FetchRange | undefined; readonly op: RequestOp },
     attempt: number,
     started: number,
-    outcome: RequestLogEntry["outcome"],
-    bytes?: Uint8Array,
+    value: unknown,
+    failure?: "error" | "aborted",
     error?: unknown,
   ): void {
     const log = this.#hooks.log;
     if (!log) return;
+    const read = what.op === "get" || what.op === "getRange";
+    const outcome: RequestLogEntry["outcome"] =
+      failure ?? (read && value === undefined ? "missing" : "ok");
     const entry: RequestLogEntry = {
       store: this.store,
-      key,
-      range,
+      op: what.op,
+      key: what.key,
+      range: what.range,
       attempt: attempt + 1,
       outcome,
-      bytes: bytes?.length ?? 0,
+      bytes: value instanceof Uint8Array ? value.length : 0,
       durationMs: performance.now() - started,
       ...(error === undefined ? {} : { error }),
     };
@@ -282,16 +319,16 @@ export class StoreScheduler {
   }
 
   /** One store call; settles when the store does, or at once on abort or timeout (stores that ignore signals cannot hold a slot). */
-  #call(
+  #call<T>(
     key: string,
-    range: FetchRange | undefined,
+    call: (signal: AbortSignal) => Promise<T>,
     signal: AbortSignal,
     timeoutMs: number | undefined,
     timeoutError?: () => StoreError,
-  ): Promise<Uint8Array | undefined> {
+  ): Promise<T> {
     const { controller, dispose } = linkedController(signal);
     const s = controller.signal;
-    return new Promise<Uint8Array | undefined>((resolve, reject) => {
+    return new Promise<T>((resolve, reject) => {
       let timer: ReturnType<typeof setTimeout> | undefined;
       let settled = false;
       const finish = () => {
@@ -320,11 +357,9 @@ export class StoreScheduler {
         }, timeoutMs);
       }
       s.addEventListener("abort", onAbort, { once: true });
-      let p: Promise<Uint8Array | undefined>;
+      let p: Promise<T>;
       try {
-        p = range
-          ? this.store.getRange(key, range, { signal: s })
-          : this.store.get(key, { signal: s });
+        p = call(s);
       } catch (e) {
         p = Promise.reject(e);
       }

@@ -338,10 +338,11 @@ export class ZarrArray<D extends DataTypeName = DataTypeName> implements ArraySo
     }
   }
 
+  /** The store, written through the Context (limit, retries, request log). */
   private writableStore(): WritableStore {
     if (!isWritable(this.store)) {
       throw new ZarrPlanError("ERR_READ_ONLY", `array "${this.path}": the store is read-only`);
     }
-    return this.store;
+    return this.context.through(this.store) as WritableStore;
   }
 }

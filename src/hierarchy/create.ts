@@ -7,7 +7,7 @@
 
 import { type DataTypeName, dataType, type Scalar } from "../core/dtype.js";
 import { NodeNotFoundError, ZarrPlanError } from "../core/errors.js";
-import type { Context } from "../exec/context.js";
+import { type Context, defaultContext } from "../exec/context.js";
 import {
   encodeJson,
   parseV2Array,
@@ -102,10 +102,11 @@ const V2_CODES: Partial<Record<DataTypeName, string>> = {
   complex128: "c16",
 };
 
-function writable(store: unknown): ReadableStore & WritableStore {
+/** The store, read and written through `context` (limit, retries, request log). */
+function writable(store: unknown, context: Context | undefined): ReadableStore & WritableStore {
   const s = asStore(store);
   if (!isWritable(s)) throw new ZarrPlanError("ERR_READ_ONLY", "the store is read-only");
-  return s;
+  return (context ?? defaultContext()).through(s) as ReadableStore & WritableStore;
 }
 
 async function prepare(
@@ -173,7 +174,7 @@ export async function createGroup(
   path = "",
   options: CreateGroupOptions = {},
 ): Promise<ZarrGroup> {
-  const s = writable(store);
+  const s = writable(store, options.context);
   const p = normalizePath(path);
   const zarrFormat = options.zarrFormat ?? 3;
   await prepare(s, p, zarrFormat, options.overwrite, options.signal, options.context);
@@ -183,7 +184,7 @@ export async function createGroup(
     attributes: options.attributes ?? {},
   };
   await writeGroupMetadata(s, p, meta, options.signal);
-  return new ZarrGroup(s, p, meta, options.context);
+  return new ZarrGroup(asStore(store), p, meta, options.context);
 }
 
 function defaultFill(name: DataTypeName, bytesLength: number): Scalar {
@@ -206,7 +207,7 @@ export async function createArray<N extends DataTypeName>(
   path: string,
   options: CreateArrayOptions<N>,
 ): Promise<ZarrArray<N>> {
-  const s = writable(store);
+  const s = writable(store, options.context);
   const p = normalizePath(path);
   const zarrFormat = options.zarrFormat ?? 3;
   const bytesLength = options.bytesLength ?? 0;
@@ -315,7 +316,7 @@ export async function createArray<N extends DataTypeName>(
     await s.set(key, encodeJson(zarray), { signal: options.signal });
   }
   // The metadata's data type is options.dtype (written and parsed back above).
-  return new ZarrArray<N>(s, p, meta, options.context);
+  return new ZarrArray<N>(asStore(store), p, meta, options.context);
 }
 
 /**
@@ -326,9 +327,9 @@ export async function createArray<N extends DataTypeName>(
 export async function deleteNode(
   store: unknown,
   path: string,
-  options: { signal?: AbortSignal } = {},
+  options: { signal?: AbortSignal; context?: Context } = {},
 ): Promise<void> {
-  const s = asStore(store);
+  const s = (options.context ?? defaultContext()).through(asStore(store));
   if (!isWritable(s) || !isListable(s)) {
     throw new ZarrPlanError(
       "ERR_NOT_LISTABLE",

@@ -185,7 +185,7 @@ export class ZarrGroup {
       );
     }
     const prefix = this.path === "" ? "" : `${this.path}/`;
-    const { prefixes } = await store.listDir(prefix, { signal: options.signal });
+    const { prefixes } = await this.context.listDir(store, prefix, { signal: options.signal });
     const opened = await Promise.all(
       prefixes.map(async (name) => {
         try {
