@@ -116,6 +116,29 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       expect(await store.listDir("missing/")).toEqual({ keys: [], prefixes: [] });
     });
 
+    it("lists prefixes whose segments start with dots (but are not . or ..)", async () => {
+      for (const key of [".x/a", "..a/b", ".zattrs", "g/.zattrs", "g/..b/c", "y"]) {
+        await store.set(key, bytes(1));
+      }
+      expect(await store.list(".x")).toEqual([".x/a"]);
+      expect(await store.list(".x/")).toEqual([".x/a"]);
+      expect(await store.list("..a")).toEqual(["..a/b"]);
+      expect(await store.list("..")).toEqual(["..a/b"]);
+      expect((await store.list(".")).sort()).toEqual([".x/a", ".zattrs", "..a/b"].sort());
+      expect(await store.list(".z")).toEqual([".zattrs"]);
+      expect((await store.list("g/.")).sort()).toEqual(["g/..b/c", "g/.zattrs"]);
+      expect(await store.list("g/..b/")).toEqual(["g/..b/c"]);
+      expect(await store.listDir(".x")).toEqual({ keys: ["a"], prefixes: [] });
+      expect(await store.listDir("..a/")).toEqual({ keys: ["b"], prefixes: [] });
+      expect(await store.listDir("g")).toEqual({ keys: [".zattrs"], prefixes: ["..b"] });
+      for (const prefix of ["./", "../", "./x", "../x", "g/./", "g/../x", "g/.."]) {
+        const list = prefix.endsWith("..") ? store.listDir(prefix) : store.list(prefix);
+        await expect(list, prefix).rejects.toBeInstanceOf(StoreError);
+      }
+      await expect(store.listDir(".")).rejects.toBeInstanceOf(StoreError);
+      await expect(store.listDir("..")).rejects.toBeInstanceOf(StoreError);
+    });
+
     it("rejects bad keys with a StoreError naming the key", async () => {
       for (const key of ["", "/abs", "a/../b", "..", "a/./b", "a//b", "trailing/"]) {
         const error = await store.set(key, bytes(1)).catch((e: unknown) => e);
