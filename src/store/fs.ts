@@ -22,6 +22,7 @@ import { entryKind, errorCode, isMissing, isTempName, tempName, toStoreError } f
 import { assertKey, assertPrefix, dirPrefix } from "./keys.js";
 import { assertRange, resolveRange } from "./range.js";
 import type { DirListing, RangeQuery, Store, StoreRequestOptions } from "./types.js";
+import { valueBytes } from "./value.js";
 
 /** Deepest directory nesting `list` walks (guards against symbolic link cycles). */
 const MAX_DEPTH = 256;
@@ -97,15 +98,20 @@ export class FileSystemStore implements Store {
     return bytes;
   }
 
-  /** Atomically stores `value` at `key` (temp file + rename; parent directories are created). */
-  async set(key: string, value: Uint8Array, options?: StoreRequestOptions): Promise<void> {
+  /**
+   * Atomically stores the bytes of `value` at `key` (temp file + rename; parent directories are
+   * created): a `Uint8Array`, or any other TypedArray or a `DataView` by its bytes.
+   * @throws ZarrPlanError `ERR_STORE_VALUE` naming the key and the value's type for anything else.
+   */
+  async set(key: string, value: ArrayBufferView, options?: StoreRequestOptions): Promise<void> {
     const signal = options?.signal;
     const path = this.#path(key);
+    const bytes = valueBytes(key, value);
     throwIfAborted(signal, key);
     const dir = dirname(path);
     const temp = join(dir, tempName(basename(path)));
     try {
-      await writeTemp(dir, temp, value, signal);
+      await writeTemp(dir, temp, bytes, signal);
       throwIfAborted(signal, key);
       await rename(temp, path);
     } catch (error) {

@@ -4,7 +4,7 @@
  */
 
 import { beforeEach, describe, expect, it } from "vitest";
-import { AbortError, StoreError } from "../../../src/core/errors.js";
+import { AbortError, StoreError, ZarrPlanError } from "../../../src/core/errors.js";
 import type { Store } from "../../../src/store/types.js";
 
 const bytes = (...values: number[]) => new Uint8Array(values);
@@ -35,6 +35,46 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       expect(out).toEqual(bytes(1, 2, 3));
       out?.fill(7);
       expect(await store.get("k")).toEqual(bytes(1, 2, 3));
+    });
+
+    it("set stores any TypedArray or DataView by its bytes (a copy)", async () => {
+      const floats = new Float32Array([1.5, -2]);
+      await store.set("f", floats as unknown as Uint8Array);
+      expect(await store.get("f")).toEqual(new Uint8Array(floats.buffer));
+      expect((await store.get("f"))?.length).toBe(8);
+      floats[0] = 7;
+      expect(new Float32Array((await store.get("f"))!.buffer)).toEqual(new Float32Array([1.5, -2]));
+
+      const buffer = new Uint8Array([0, 1, 2, 3, 4, 5, 6, 7]).buffer;
+      await store.set("u16", new Uint16Array(buffer, 2, 2) as unknown as Uint8Array);
+      expect(await store.get("u16")).toEqual(bytes(2, 3, 4, 5));
+      await store.set("dv", new DataView(buffer, 1, 3) as unknown as Uint8Array);
+      expect(await store.get("dv")).toEqual(bytes(1, 2, 3));
+      await store.set("big", new BigInt64Array([1n]) as unknown as Uint8Array);
+      expect((await store.get("big"))?.length).toBe(8);
+      await store.set("sub", bytes(9, 8, 7, 6).subarray(1, 3));
+      expect(await store.get("sub")).toEqual(bytes(8, 7));
+    });
+
+    it("set rejects values that are not bytes with ERR_STORE_VALUE naming key and type", async () => {
+      const cases: Array<[unknown, string]> = [
+        ["abc", "a string"],
+        [[1, 2, 3], "an Array"],
+        [new ArrayBuffer(4), "an ArrayBuffer"],
+        [undefined, "undefined"],
+        [null, "null"],
+        [42, "a number"],
+        [{ length: 2 }, "an Object"],
+      ];
+      for (const [value, type] of cases) {
+        const error = await store.set("v/k", value as Uint8Array).catch((e: unknown) => e);
+        expect(error, type).toBeInstanceOf(ZarrPlanError);
+        expect(error, type).toMatchObject({ code: "ERR_STORE_VALUE" });
+        expect((error as Error).message, type).toContain('"v/k"');
+        expect((error as Error).message, type).toContain(type);
+      }
+      expect(await store.get("v/k")).toBeUndefined();
+      expect(await store.list("")).toEqual([]);
     });
 
     it("stores empty values and overwrites", async () => {
