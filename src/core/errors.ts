@@ -172,3 +172,24 @@ export function throwIfAborted(signal: AbortSignal | undefined, key?: string): v
     );
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Store layer additions. Error codes added in this block:
+//   "ERR_UNAUTHORIZED" (AuthorizationError: HTTP 401/403 from FetchStore)
+//   "ERR_STORE_VALUE"  (ZarrPlanError from a store's `set` given a value that is not bytes)
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * A server refused a read for lack of valid credentials: HTTP `401 Unauthorized` (RFC 9110
+ * §15.5.2) or `403 Forbidden` (RFC 9110 §15.5.4). Code `ERR_UNAUTHORIZED`; `status` is 401 or 403;
+ * never `transient` (the same credentials fail again). The message names the key and the URL
+ * (without its query string, which may hold a token). `FetchStore` raises it unless its
+ * `missingStatuses` option makes the status mean "missing".
+ */
+export class AuthorizationError extends StoreError {
+  /** Always `"ERR_UNAUTHORIZED"`. */
+  override readonly code = "ERR_UNAUTHORIZED" as const;
+  constructor(message: string, details: { key: string; status: 401 | 403; cause?: unknown }) {
+    super(message, { ...details, transient: false });
+  }
+}

@@ -3,7 +3,13 @@
  * @module
  */
 
-import { AbortError, StoreError, throwIfAborted, ZarrPlanError } from "../core/errors.js";
+import {
+  AbortError,
+  AuthorizationError,
+  StoreError,
+  throwIfAborted,
+  ZarrPlanError,
+} from "../core/errors.js";
 import { isAbortLike } from "./abort.js";
 import { STORE_BRAND } from "./brand.js";
 import { checkNotSatisfiable, checkPartialContent, rangeHeader } from "./http-range.js";
@@ -19,7 +25,18 @@ export interface FetchStoreOptions {
   headers?: HeadersInit | (() => HeadersInit);
   /** Base `RequestInit` of every request (credentials, mode, cache, ...). `method` is always `GET`. */
   requestInit?: RequestInit;
+  /**
+   * HTTP statuses that mean "the key does not exist" (`get`/`getRange` answer `undefined`).
+   * Default `[404, 410]` (RFC 9110 §15.5.5 Not Found, §15.5.11 Gone). Public S3/GCS buckets that do
+   * not grant list permission answer `403` for missing keys: pass `[403, 404]` for them. A `401`
+   * or `403` not listed here raises an `AuthorizationError`.
+   * Each entry must be an integer from 400 to 599.
+   */
+  missingStatuses?: readonly number[];
 }
+
+/** Default of {@link FetchStoreOptions.missingStatuses}. */
+const MISSING_STATUSES: readonly number[] = [404, 410];
 
 /**
  * A read-only {@link ReadableStore} over HTTP(S): key `"a/c/0"` is fetched from
@@ -31,10 +48,11 @@ export interface FetchStoreOptions {
  * HTTP has no standard listing and no standard writes, so this store has neither `set`/`delete`
  * nor `list`/`listDir`: open groups through consolidated metadata or by known paths.
  *
- * Answers: `200` → the bytes; `404`/`403` → `undefined` (object stores answer 403 for missing
- * keys); any other status → `StoreError` with `status` (`transient` for 5xx and 429); a network
- * failure → transient `StoreError` with the fetch error as `cause`; an aborted signal → `AbortError`
- * naming the key. Range requests are checked, see {@link FetchStore.getRange}. Cross-origin use
+ * Answers: `200` → the bytes; `404`/`410` (or the statuses of `missingStatuses`) → `undefined`;
+ * `401`/`403` → `AuthorizationError` (code `ERR_UNAUTHORIZED`, not transient) naming the key and
+ * the URL without its query string; any other status → `StoreError` with `status` (`transient`
+ * for 5xx and 429); a network failure → transient `StoreError` with the fetch error as `cause`;
+ * an aborted signal → `AbortError` naming the key. Range requests are checked, see {@link FetchStore.getRange}. Cross-origin use
  * needs CORS allowing the `Range` request header and exposing `Content-Range`.
  */
 export class FetchStore implements ReadableStore {
@@ -45,10 +63,11 @@ export class FetchStore implements ReadableStore {
   readonly #fetch: typeof fetch | undefined;
   readonly #headers: HeadersInit | (() => HeadersInit) | undefined;
   readonly #init: RequestInit;
+  readonly #missing: ReadonlySet<number>;
 
   /**
    * @param url base URL of the store (relative URLs resolve against `location` in browsers).
-   * @throws TypeError for an invalid URL.
+   * @throws TypeError for an invalid URL; RangeError for an invalid option value.
    */
   constructor(url: string | URL, options: FetchStoreOptions = {}) {
     const base = new URL(url, typeof location === "undefined" ? undefined : location.href);
@@ -58,6 +77,15 @@ export class FetchStore implements ReadableStore {
     this.#fetch = options.fetch;
     this.#headers = options.headers;
     this.#init = options.requestInit ?? {};
+    const missing = options.missingStatuses ?? MISSING_STATUSES;
+    for (const status of missing) {
+      if (!Number.isInteger(status) || status < 400 || status > 599) {
+        throw new RangeError(
+          `FetchStore missingStatuses: ${JSON.stringify(status)} is not an HTTP error status (an integer from 400 to 599)`,
+        );
+      }
+    }
+    this.#missing = new Set(missing);
   }
 
   /** The URL of `key`. @throws StoreError for an invalid key. */
@@ -68,18 +96,23 @@ export class FetchStore implements ReadableStore {
     return url;
   }
 
-  /** The whole value at `key` (bytes) by `GET`, or `undefined` on 404/403. */
+  /**
+   * The whole value at `key` (bytes) by `GET`, or `undefined` on 404/410 (see `missingStatuses`).
+   * @throws AuthorizationError on 401/403; StoreError on any other non-2xx status, a network
+   * failure or a truncated body; AbortError when `options.signal` aborts.
+   */
   async get(key: string, options?: StoreRequestOptions): Promise<Uint8Array | undefined> {
     const signal = options?.signal;
     const { response, url } = await this.#request(key, undefined, signal);
-    if (response.status === 404 || response.status === 403) return discard(response);
+    if (this.#missing.has(response.status)) return discard(response);
     if (!response.ok || response.status === 206) throw statusError(response, key, url);
     return readBody(response, key, url, signal);
   }
 
   /**
    * The bytes of `key` selected by `range`, by a `GET` with a `Range: bytes=o-(o+len-1)` or
-   * `bytes=-n` header (RFC 9110 §14.2), or `undefined` on 404/403. A zero-length range returns an
+   * `bytes=-n` header (RFC 9110 §14.2), or `undefined` on 404/410 (see `missingStatuses`). A
+   * zero-length range returns an
    * empty array without any request (so without checking that the key exists).
    *
    * - `206`: `Content-Range` must match the (clamped) request and the body its length, else a
@@ -102,6 +135,7 @@ export class FetchStore implements ReadableStore {
     }
     const { response, url } = await this.#request(key, rangeHeader(range), signal);
     const contentRange = response.headers.get("Content-Range");
+    if (this.#missing.has(response.status)) return discard(response);
     switch (response.status) {
       case 206: {
         try {
@@ -114,9 +148,6 @@ export class FetchStore implements ReadableStore {
         checkPartialContent(key, range, contentRange, body.length);
         return body;
       }
-      case 404:
-      case 403:
-        return discard(response);
       case 416:
         discard(response);
         checkNotSatisfiable(key, range, contentRange);
@@ -227,11 +258,19 @@ function discard(response: Response): undefined {
   return undefined;
 }
 
+/** The error for a non-2xx answer: `AuthorizationError` for 401/403, else `StoreError`. */
 function statusError(response: Response, key: string, url: URL): StoreError {
   discard(response);
   const { status } = response;
   const text = response.statusText ? ` ${response.statusText}` : "";
-  return new StoreError(`HTTP ${status}${text} for "${key}" (${shownUrl(url)})`, {
+  const message = `HTTP ${status}${text} for "${key}" (${shownUrl(url)})`;
+  if (status === 401 || status === 403) {
+    return new AuthorizationError(
+      `${message}: not authorized; check the credentials (headers, token in the URL). A public bucket that answers 403 for missing keys needs the FetchStore option missingStatuses: [403, 404]`,
+      { key, status },
+    );
+  }
+  return new StoreError(message, {
     key,
     status,
     transient: status >= 500 || status === 429,
