@@ -13,6 +13,11 @@ import {
 import { isAbortLike } from "./abort.js";
 import { STORE_BRAND } from "./brand.js";
 import { checkNotSatisfiable, checkPartialContent, rangeHeader } from "./http-range.js";
+import {
+  type CrossOriginRedirectPolicy,
+  fetchFollowingRedirects,
+  MAX_REDIRECTS,
+} from "./http-redirect.js";
 import { assertKey } from "./keys.js";
 import { assertRange, isEmptyRange, sliceRange } from "./range.js";
 import type { RangeQuery, ReadableStore, StoreRequestOptions } from "./types.js";
@@ -23,8 +28,25 @@ export interface FetchStoreOptions {
   fetch?: typeof fetch;
   /** Extra request headers for every request; a function is called once per request (e.g. fresh tokens). */
   headers?: HeadersInit | (() => HeadersInit);
-  /** Base `RequestInit` of every request (credentials, mode, cache, ...). `method` is always `GET`. */
+  /**
+   * Base `RequestInit` of every request (credentials, mode, cache, ...). `method` is always `GET`;
+   * `redirect` is ignored except `"error"`, which makes every redirect a `StoreError` (the store
+   * follows redirects itself, see `crossOriginRedirects`).
+   */
   requestInit?: RequestInit;
+  /**
+   * What a redirect (RFC 9110 §15.4) to another origin does with the request headers. Default
+   * `"drop-headers"`: the hop goes without the `headers` option and `requestInit.headers` (only
+   * `Range` is kept), so a token or API key never reaches a host it was not meant for;
+   * `"refuse"`: a non-transient `StoreError` naming both origins; `"keep-headers"`: every header
+   * follows (only when every target is trusted with the credentials). Same-origin redirects always
+   * keep every header. At most 20 redirects are followed; a loop is a `StoreError`.
+   *
+   * In browsers the target of a redirect is hidden from scripts, so the browser follows it and
+   * applies CORS itself (it removes `Authorization` across origins, and any other custom header
+   * needs the target's CORS preflight approval); `"refuse"` then refuses every redirect.
+   */
+  crossOriginRedirects?: CrossOriginRedirectPolicy;
   /**
    * HTTP statuses that mean "the key does not exist" (`get`/`getRange` answer `undefined`).
    * Default `[404, 410]` (RFC 9110 §15.5.5 Not Found, §15.5.11 Gone). Public S3/GCS buckets that do
@@ -45,6 +67,9 @@ const MISSING_STATUSES: readonly number[] = [404, 410];
  * store interface of the Zarr v3 core specification ("Storage") and RFC 9110 §14 for range
  * requests (`Range` / `Content-Range`).
  *
+ * Redirects (RFC 9110 §15.4) are followed by the store itself, at most 20 hops; a redirect to
+ * another origin does not carry the user's headers unless `crossOriginRedirects` says so.
+ *
  * HTTP has no standard listing and no standard writes, so this store has neither `set`/`delete`
  * nor `list`/`listDir`: open groups through consolidated metadata or by known paths.
  *
@@ -64,6 +89,9 @@ export class FetchStore implements ReadableStore {
   readonly #headers: HeadersInit | (() => HeadersInit) | undefined;
   readonly #init: RequestInit;
   readonly #missing: ReadonlySet<number>;
+  readonly #redirects: CrossOriginRedirectPolicy;
+  /** Set once a browser hid a redirect: later requests let the browser follow redirects. */
+  readonly #platform = { follows: false };
 
   /**
    * @param url base URL of the store (relative URLs resolve against `location` in browsers).
@@ -86,6 +114,12 @@ export class FetchStore implements ReadableStore {
       }
     }
     this.#missing = new Set(missing);
+    this.#redirects = options.crossOriginRedirects ?? "drop-headers";
+    if (!["drop-headers", "refuse", "keep-headers"].includes(this.#redirects)) {
+      throw new RangeError(
+        `FetchStore crossOriginRedirects: ${JSON.stringify(this.#redirects)} is not "drop-headers", "refuse" or "keep-headers"`,
+      );
+    }
   }
 
   /** The URL of `key`. @throws StoreError for an invalid key. */
@@ -158,7 +192,11 @@ export class FetchStore implements ReadableStore {
     }
   }
 
-  /** Sends the `GET` of `key`; network failures and aborts become zarr-plan errors. */
+  /**
+   * Sends the `GET` of `key`, following up to {@link MAX_REDIRECTS} redirects (see
+   * `crossOriginRedirects`); network failures and aborts become zarr-plan errors.
+   * @returns the final answer and the URL that gave it.
+   */
   async #request(
     key: string,
     range: string | undefined,
@@ -167,14 +205,18 @@ export class FetchStore implements ReadableStore {
     const url = this.resolve(key);
     throwIfAborted(signal, key);
     const effectiveSignal = signal ?? this.#init.signal ?? undefined;
-    const init: RequestInit = {
-      ...this.#init,
-      method: "GET",
-      headers: this.#requestHeaders(range),
-      signal: effectiveSignal,
-    };
+    const { headers: _headers, redirect, ...base } = this.#init;
     try {
-      return { response: await (this.#fetch ?? globalThis.fetch)(url, init), url };
+      return await fetchFollowingRedirects(this.#fetch ?? globalThis.fetch, {
+        key,
+        url,
+        init: { ...base, method: "GET", signal: effectiveSignal },
+        headers: this.#requestHeaders(range),
+        range,
+        policy: this.#redirects,
+        refuseAll: redirect === "error",
+        platform: this.#platform,
+      });
     } catch (error) {
       throw fetchError(error, key, url, effectiveSignal);
     }
