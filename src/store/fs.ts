@@ -4,22 +4,13 @@
  */
 
 import type { Dirent } from "node:fs";
-import {
-  mkdir,
-  open,
-  readdir,
-  readFile,
-  rename,
-  rm,
-  rmdir,
-  unlink,
-  writeFile,
-} from "node:fs/promises";
+import { mkdir, open, readdir, rename, rm, rmdir, unlink, writeFile } from "node:fs/promises";
 import { basename, dirname, join, resolve, sep } from "node:path";
 import { StoreError, throwIfAborted } from "../core/errors.js";
 import { STORE_BRAND } from "./brand.js";
 import { entryKind, errorCode, isMissing, isTempName, tempName, toStoreError } from "./fs-util.js";
 import { assertKey, assertPrefix, dirPrefix } from "./keys.js";
+import { assertByteLimit, tooLargeError } from "./limits.js";
 import { assertRange, resolveRange } from "./range.js";
 import type { DirListing, RangeQuery, Store, StoreRequestOptions } from "./types.js";
 import { valueBytes } from "./value.js";
@@ -57,15 +48,21 @@ export class FileSystemStore implements Store {
     this.root = resolve(root);
   }
 
-  /** The whole file of `key` (bytes), or `undefined` when missing. */
+  /**
+   * The whole file of `key` (bytes), or `undefined` when missing. With `options.maxBytes`, the
+   * file's size is checked (`fstat`) before anything is read.
+   * @throws StoreError (not transient) naming key, size and limit for a file larger than
+   * `options.maxBytes`; RangeError for an invalid `maxBytes`.
+   */
   async get(key: string, options?: StoreRequestOptions): Promise<Uint8Array | undefined> {
     const signal = options?.signal;
     const path = this.#path(key);
+    const maxBytes = options?.maxBytes;
+    assertByteLimit(maxBytes, "maxBytes");
     throwIfAborted(signal, key);
-    let bytes: Uint8Array;
+    let bytes: Uint8Array | undefined;
     try {
-      const buffer = await readFile(path, { signal });
-      bytes = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+      bytes = await readWhole(path, key, maxBytes, signal);
     } catch (error) {
       if (isMissing(error) && !signal?.aborted) return undefined;
       throw toStoreError(error, key, "read", signal);
@@ -228,6 +225,34 @@ export class FileSystemStore implements Store {
   /** The directory path of directory prefix `dir` (`""` or ending in `/`, already validated). */
   #dirPath(dir: string): string {
     return dir === "" ? this.root : join(this.root, ...dir.slice(0, -1).split("/"));
+  }
+}
+
+/**
+ * Reads the whole file at `path`; `undefined` for a directory. A file larger than `maxBytes`
+ * (by `fstat`, or by what was read if it grew meanwhile) is a `StoreError`; no byte is read
+ * when the size is known to be too large.
+ */
+async function readWhole(
+  path: string,
+  key: string,
+  maxBytes: number | undefined,
+  signal: AbortSignal | undefined,
+): Promise<Uint8Array | undefined> {
+  const handle = await open(path, "r");
+  try {
+    const stats = await handle.stat();
+    if (!stats.isFile()) return undefined;
+    if (maxBytes !== undefined && stats.size > maxBytes) {
+      throw tooLargeError(key, path, stats.size, maxBytes, "maxBytes");
+    }
+    const buffer = await handle.readFile({ signal });
+    if (maxBytes !== undefined && buffer.byteLength > maxBytes) {
+      throw tooLargeError(key, path, buffer.byteLength, maxBytes, "maxBytes");
+    }
+    return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+  } finally {
+    await handle.close();
   }
 }
 

@@ -6,6 +6,7 @@
 import { throwIfAborted } from "../core/errors.js";
 import { STORE_BRAND } from "./brand.js";
 import { assertKey, assertPrefix, dirPrefix } from "./keys.js";
+import { assertByteLimit, tooLargeError } from "./limits.js";
 import { assertRange, sliceRange } from "./range.js";
 import type { DirListing, RangeQuery, Store, StoreRequestOptions } from "./types.js";
 import { valueBytes } from "./value.js";
@@ -55,12 +56,22 @@ export class MemoryStore implements Store {
     return this.#values.size;
   }
 
-  /** A copy of the whole value at `key` (bytes), or `undefined` when missing. */
+  /**
+   * A copy of the whole value at `key` (bytes), or `undefined` when missing.
+   * @throws StoreError (not transient) when the value is longer than `options.maxBytes`;
+   * RangeError for an invalid `maxBytes`.
+   */
   async get(key: string, options?: StoreRequestOptions): Promise<Uint8Array | undefined> {
     throwIfAborted(options?.signal, key);
     assertKey(key);
+    const maxBytes = options?.maxBytes;
+    assertByteLimit(maxBytes, "maxBytes");
     const value = this.#values.get(key);
-    return value === undefined ? undefined : new Uint8Array(value);
+    if (value === undefined) return undefined;
+    if (maxBytes !== undefined && value.length > maxBytes) {
+      throw tooLargeError(key, undefined, value.length, maxBytes, "maxBytes");
+    }
+    return new Uint8Array(value);
   }
 
   /** A copy of the bytes of `key` selected by `range` (clamped to the value), or `undefined`. */

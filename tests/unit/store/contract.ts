@@ -86,6 +86,22 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       expect(await store.get("e")).toEqual(bytes(6));
     });
 
+    it("get with maxBytes: a larger value is a non-transient StoreError naming key, size, limit", async () => {
+      await store.set("m/x", new Uint8Array(10));
+      await store.set("m/empty", bytes());
+      expect(await store.get("m/x", { maxBytes: 10 })).toEqual(new Uint8Array(10));
+      expect(await store.get("m/x", { maxBytes: Number.POSITIVE_INFINITY })).toHaveLength(10);
+      expect(await store.get("m/empty", { maxBytes: 0 })).toEqual(bytes());
+      expect(await store.get("m/missing", { maxBytes: 0 })).toBeUndefined();
+      const error = await store.get("m/x", { maxBytes: 9 }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(StoreError);
+      expect(error).toMatchObject({ code: "ERR_STORE", key: "m/x", transient: false });
+      expect((error as Error).message).toContain('"m/x"');
+      expect((error as Error).message).toContain("10 bytes, more than the limit of 9 bytes");
+      await expect(store.get("m/x", { maxBytes: -1 })).rejects.toThrow(RangeError);
+      await expect(store.get("m/x", { maxBytes: Number.NaN })).rejects.toThrow(RangeError);
+    });
+
     it("getRange with {offset, length}, clamped to the value", async () => {
       await store.set("r", bytes(0, 1, 2, 3, 4, 5, 6, 7, 8, 9));
       expect(await store.getRange("r", { offset: 2, length: 3 })).toEqual(bytes(2, 3, 4));

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, open, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -162,5 +162,28 @@ describe("FileSystemStore", () => {
     await expect(pending).rejects.toBeInstanceOf(AbortError);
     expect(await store.get("k")).toEqual(new Uint8Array([1]));
     expect(await allFiles(root)).toEqual(["k"]);
+  });
+});
+
+describe("FileSystemStore get with maxBytes", () => {
+  it("does not read a file larger than maxBytes (sparse 3 GiB file)", async () => {
+    const root = await freshRoot();
+    const store = new FileSystemStore(root);
+    await store.set("big", new Uint8Array([1]));
+    const handle = await open(join(root, "big"), "r+");
+    await handle.truncate(3 * 2 ** 30); // sparse: no 3 GiB on disk
+    await handle.close();
+    const before = process.memoryUsage().arrayBuffers;
+    const started = performance.now();
+    const error = await store.get("big", { maxBytes: 2 ** 20 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StoreError);
+    expect(error).toMatchObject({ key: "big", transient: false });
+    expect((error as Error).message).toContain(
+      `${3 * 2 ** 30} bytes, more than the limit of ${2 ** 20} bytes`,
+    );
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(100 * 2 ** 20);
+    // getRange still reads a part of it
+    expect(await store.getRange("big", { offset: 0, length: 2 })).toEqual(new Uint8Array([1, 0]));
   });
 });
