@@ -89,8 +89,10 @@ const MISSING_STATUSES: readonly number[] = [404, 410];
  * `401`/`403` → `AuthorizationError` (code `ERR_UNAUTHORIZED`, not transient) naming the key and
  * the URL without its query string; any other status → `StoreError` with `status` (`transient`
  * for 5xx and 429); a network failure → transient `StoreError` with the fetch error as `cause`;
- * an aborted signal → `AbortError` naming the key. Range requests are checked, see {@link FetchStore.getRange}. Cross-origin use
- * needs CORS allowing the `Range` request header and exposing `Content-Range`.
+ * an aborted signal → `AbortError` naming the key. Range requests are checked, see
+ * {@link FetchStore.getRange}; bodies are read only as far as needed and at most `maxBytes` /
+ * `maxObjectBytes` bytes. Cross-origin use needs CORS allowing the `Range` request header and
+ * exposing `Content-Range`.
  */
 export class FetchStore implements ReadableStore {
   /** Marks zarr-plan stores (see `STORE_BRAND`). */
@@ -122,7 +124,7 @@ export class FetchStore implements ReadableStore {
     for (const status of missing) {
       if (!Number.isInteger(status) || status < 400 || status > 599) {
         throw new RangeError(
-          `FetchStore missingStatuses: ${JSON.stringify(status)} is not an HTTP error status (an integer from 400 to 599)`,
+          `FetchStore missingStatuses: ${String(status)} is not an HTTP error status (an integer from 400 to 599)`,
         );
       }
     }
