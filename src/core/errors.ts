@@ -14,6 +14,8 @@ import type { DataTypeName } from "./dtype.js";
  */
 export const ZARR_PLAN_ERROR_CODES = Object.freeze([
   "ERR_STORE",
+  "ERR_UNAUTHORIZED",
+  "ERR_STORE_VALUE",
   "ERR_ABORTED",
   "ERR_NODE_NOT_FOUND",
   "ERR_NODE_EXISTS",
@@ -67,7 +69,7 @@ export function isZarrPlanError<C extends ZarrPlanErrorCode = ZarrPlanErrorCode>
 }
 
 /**
- * A store could not serve or accept a key: an HTTP status other than 2xx/404/403, a network
+ * A store could not serve or accept a key: an HTTP status other than 2xx and the missing statuses (404, 410), a network
  * failure, an invalid answer to a range request, or a filesystem error.
  * `transient` is true for failures worth retrying (HTTP 5xx/429, network errors, timeouts).
  */
@@ -250,5 +252,20 @@ export function throwIfAborted(signal: AbortSignal | undefined, key?: string): v
       key,
       { cause: signal.reason },
     );
+  }
+}
+
+/**
+ * A server refused a read for lack of valid credentials: HTTP `401 Unauthorized` (RFC 9110
+ * §15.5.2) or `403 Forbidden` (RFC 9110 §15.5.4). Code `ERR_UNAUTHORIZED`; `status` is 401 or 403;
+ * never `transient` (the same credentials fail again). The message names the key and the URL
+ * (without its query string, which may hold a token). `FetchStore` raises it unless its
+ * `missingStatuses` option makes the status mean "missing".
+ */
+export class AuthorizationError extends StoreError {
+  /** Always `"ERR_UNAUTHORIZED"`. */
+  override readonly code = "ERR_UNAUTHORIZED" as const;
+  constructor(message: string, details: { key: string; status: 401 | 403; cause?: unknown }) {
+    super(message, { ...details, transient: false });
   }
 }

@@ -3,12 +3,25 @@
  * @module
  */
 
-import { AbortError, StoreError, throwIfAborted, ZarrPlanError } from "../core/errors.js";
+import {
+  AbortError,
+  AuthorizationError,
+  StoreError,
+  throwIfAborted,
+  ZarrPlanError,
+} from "../core/errors.js";
 import { isAbortLike } from "./abort.js";
 import { STORE_BRAND } from "./brand.js";
+import { readExactly, readSpan } from "./http-body.js";
 import { checkNotSatisfiable, checkPartialContent, rangeHeader } from "./http-range.js";
+import {
+  type CrossOriginRedirectPolicy,
+  fetchFollowingRedirects,
+  MAX_REDIRECTS,
+} from "./http-redirect.js";
 import { assertKey } from "./keys.js";
-import { assertRange, isEmptyRange, sliceRange } from "./range.js";
+import { assertByteLimit, tooLargeError } from "./limits.js";
+import { assertRange, isEmptyRange } from "./range.js";
 import type { RangeQuery, ReadableStore, StoreRequestOptions } from "./types.js";
 
 /** Options of {@link FetchStore}. */
@@ -17,9 +30,47 @@ export interface FetchStoreOptions {
   fetch?: typeof fetch;
   /** Extra request headers for every request; a function is called once per request (e.g. fresh tokens). */
   headers?: HeadersInit | (() => HeadersInit);
-  /** Base `RequestInit` of every request (credentials, mode, cache, ...). `method` is always `GET`. */
+  /**
+   * Base `RequestInit` of every request (credentials, mode, cache, ...). `method` is always `GET`;
+   * `redirect` is ignored except `"error"`, which makes every redirect a `StoreError` (the store
+   * follows redirects itself, see `crossOriginRedirects`).
+   */
   requestInit?: RequestInit;
+  /**
+   * What a redirect (RFC 9110 §15.4) to another origin does with the request headers. Default
+   * `"drop-headers"`: the hop goes without the `headers` option and `requestInit.headers` (only
+   * `Range` is kept), so a token or API key never reaches a host it was not meant for;
+   * `"refuse"`: a non-transient `StoreError` naming both origins; `"keep-headers"`: every header
+   * follows (only when every target is trusted with the credentials). Same-origin redirects always
+   * keep every header. At most 20 redirects are followed; a loop is a `StoreError`.
+   *
+   * In browsers the target of a redirect is hidden from scripts, so the browser follows it and
+   * applies CORS itself (it removes `Authorization` across origins, and any other custom header
+   * needs the target's CORS preflight approval); `"refuse"` then refuses every redirect.
+   */
+  crossOriginRedirects?: CrossOriginRedirectPolicy;
+  /**
+   * HTTP statuses that mean "the key does not exist" (`get`/`getRange` answer `undefined`).
+   * Default `[404, 410]` (RFC 9110 §15.5.5 Not Found, §15.5.11 Gone). Public S3/GCS buckets that do
+   * not grant list permission answer `403` for missing keys: pass `[403, 404]` for them. A `401`
+   * or `403` not listed here raises an `AuthorizationError`.
+   * Each entry must be an integer from 400 to 599.
+   */
+  missingStatuses?: readonly number[];
+  /**
+   * Largest value `get` reads when the caller gives no `maxBytes` (see `StoreRequestOptions`),
+   * in bytes; also the most a suffix `getRange` reads from a `200` answer without
+   * `Content-Length`. Default 2 GiB (2^31 bytes); `Infinity` for no limit. A larger value is a
+   * non-transient `StoreError` naming key, size and limit.
+   */
+  maxObjectBytes?: number;
 }
+
+/** Default of {@link FetchStoreOptions.maxObjectBytes}: 2 GiB. */
+const MAX_OBJECT_BYTES = 2 ** 31;
+
+/** Default of {@link FetchStoreOptions.missingStatuses}. */
+const MISSING_STATUSES: readonly number[] = [404, 410];
 
 /**
  * A read-only {@link ReadableStore} over HTTP(S): key `"a/c/0"` is fetched from
@@ -28,14 +79,20 @@ export interface FetchStoreOptions {
  * store interface of the Zarr v3 core specification ("Storage") and RFC 9110 §14 for range
  * requests (`Range` / `Content-Range`).
  *
+ * Redirects (RFC 9110 §15.4) are followed by the store itself, at most 20 hops; a redirect to
+ * another origin does not carry the user's headers unless `crossOriginRedirects` says so.
+ *
  * HTTP has no standard listing and no standard writes, so this store has neither `set`/`delete`
  * nor `list`/`listDir`: open groups through consolidated metadata or by known paths.
  *
- * Answers: `200` → the bytes; `404`/`403` → `undefined` (object stores answer 403 for missing
- * keys); any other status → `StoreError` with `status` (`transient` for 5xx and 429); a network
- * failure → transient `StoreError` with the fetch error as `cause`; an aborted signal → `AbortError`
- * naming the key. Range requests are checked, see {@link FetchStore.getRange}. Cross-origin use
- * needs CORS allowing the `Range` request header and exposing `Content-Range`.
+ * Answers: `200` → the bytes; `404`/`410` (or the statuses of `missingStatuses`) → `undefined`;
+ * `401`/`403` → `AuthorizationError` (code `ERR_UNAUTHORIZED`, not transient) naming the key and
+ * the URL without its query string; any other status → `StoreError` with `status` (`transient`
+ * for 5xx and 429); a network failure → transient `StoreError` with the fetch error as `cause`;
+ * an aborted signal → `AbortError` naming the key. Range requests are checked, see
+ * {@link FetchStore.getRange}; bodies are read only as far as needed and at most `maxBytes` /
+ * `maxObjectBytes` bytes. Cross-origin use needs CORS allowing the `Range` request header and
+ * exposing `Content-Range`.
  */
 export class FetchStore implements ReadableStore {
   /** Marks zarr-plan stores (see `STORE_BRAND`). */
@@ -45,10 +102,15 @@ export class FetchStore implements ReadableStore {
   readonly #fetch: typeof fetch | undefined;
   readonly #headers: HeadersInit | (() => HeadersInit) | undefined;
   readonly #init: RequestInit;
+  readonly #missing: ReadonlySet<number>;
+  readonly #redirects: CrossOriginRedirectPolicy;
+  readonly #maxObjectBytes: number;
+  /** Set once a browser hid a redirect: later requests let the browser follow redirects. */
+  readonly #platform = { follows: false };
 
   /**
    * @param url base URL of the store (relative URLs resolve against `location` in browsers).
-   * @throws TypeError for an invalid URL.
+   * @throws TypeError for an invalid URL; RangeError for an invalid option value.
    */
   constructor(url: string | URL, options: FetchStoreOptions = {}) {
     const base = new URL(url, typeof location === "undefined" ? undefined : location.href);
@@ -58,6 +120,23 @@ export class FetchStore implements ReadableStore {
     this.#fetch = options.fetch;
     this.#headers = options.headers;
     this.#init = options.requestInit ?? {};
+    const missing = options.missingStatuses ?? MISSING_STATUSES;
+    for (const status of missing) {
+      if (!Number.isInteger(status) || status < 400 || status > 599) {
+        throw new RangeError(
+          `FetchStore missingStatuses: ${String(status)} is not an HTTP error status (an integer from 400 to 599)`,
+        );
+      }
+    }
+    this.#missing = new Set(missing);
+    assertByteLimit(options.maxObjectBytes, "FetchStore maxObjectBytes");
+    this.#maxObjectBytes = options.maxObjectBytes ?? MAX_OBJECT_BYTES;
+    this.#redirects = options.crossOriginRedirects ?? "drop-headers";
+    if (!["drop-headers", "refuse", "keep-headers"].includes(this.#redirects)) {
+      throw new RangeError(
+        `FetchStore crossOriginRedirects: ${JSON.stringify(this.#redirects)} is not "drop-headers", "refuse" or "keep-headers"`,
+      );
+    }
   }
 
   /** The URL of `key`. @throws StoreError for an invalid key. */
@@ -68,25 +147,63 @@ export class FetchStore implements ReadableStore {
     return url;
   }
 
-  /** The whole value at `key` (bytes) by `GET`, or `undefined` on 404/403. */
+  /**
+   * The whole value at `key` (bytes) by `GET`, or `undefined` on 404/410 (see `missingStatuses`).
+   * At most `options.maxBytes` (else the store's `maxObjectBytes`) bytes are read: a larger
+   * `Content-Length` fails before reading, a body without one is cancelled at the limit.
+   * @throws AuthorizationError on 401/403; StoreError on any other non-2xx status, a network
+   * failure, a body longer or shorter than its `Content-Length` (transient), or a value larger
+   * than the limit (not transient, naming key, size and limit); RangeError for an invalid
+   * `maxBytes`; AbortError when `options.signal` aborts.
+   */
   async get(key: string, options?: StoreRequestOptions): Promise<Uint8Array | undefined> {
     const signal = options?.signal;
+    assertByteLimit(options?.maxBytes, "maxBytes");
     const { response, url } = await this.#request(key, undefined, signal);
-    if (response.status === 404 || response.status === 403) return discard(response);
+    if (this.#missing.has(response.status)) return discard(response);
     if (!response.ok || response.status === 206) throw statusError(response, key, url);
-    return readBody(response, key, url, signal);
+    const limit = this.#limit(options);
+    return guard(key, url, signal, async () => {
+      const length = contentLength(response);
+      if (length === undefined) {
+        const over = () => tooLargeError(key, shownUrl(url), undefined, limit.bytes, limit.option);
+        return (await readSpan(response.body, { cap: limit.bytes, over })).bytes;
+      }
+      if (length > limit.bytes) {
+        discard(response);
+        throw tooLargeError(key, shownUrl(url), length, limit.bytes, limit.option);
+      }
+      const body = await readExactly(response.body, length, () =>
+        bodyError(key, url, `is longer than its Content-Length ${length}`),
+      );
+      if (body.length < length) {
+        throw bodyError(
+          key,
+          url,
+          `ended after ${body.length} of its Content-Length ${length} bytes`,
+        );
+      }
+      return body;
+    });
   }
 
   /**
    * The bytes of `key` selected by `range`, by a `GET` with a `Range: bytes=o-(o+len-1)` or
-   * `bytes=-n` header (RFC 9110 §14.2), or `undefined` on 404/403. A zero-length range returns an
-   * empty array without any request (so without checking that the key exists).
+   * `bytes=-n` header (RFC 9110 §14.2), or `undefined` on 404/410 (see `missingStatuses`). A
+   * zero-length range returns an empty array without any request (so without checking that the
+   * key exists). Reads no more of a body than the answer needs:
    *
-   * - `206`: `Content-Range` must match the (clamped) request and the body its length, else a
-   *   (non-transient) `StoreError` explaining the mismatch.
-   * - `200` (server ignoring `Range`): the full body is sliced to the range.
-   * - `416`: the range lies past the end: an empty array.
-   * @throws RangeError for an invalid range; `StoreError`, `AbortError` as {@link FetchStore.get}.
+   * - `206` (RFC 9110 §15.3.7): `Content-Range` must match the (clamped) request and the body its
+   *   length, else a (non-transient) `StoreError` explaining the mismatch; a body running past its
+   *   `Content-Range` is cancelled one byte after it, with a transient `StoreError` ("longer than").
+   * - `200` (server ignoring `Range`): the body is sliced to the range. For `{offset, length}` it is
+   *   read only up to byte `offset + length`, then cancelled; for a suffix, up to its
+   *   `Content-Length`, or, without one, whole but at most `options.maxBytes` (else
+   *   `maxObjectBytes`) bytes, keeping only the last `suffixLength` (a larger body is a
+   *   non-transient `StoreError`).
+   * - `416` (RFC 9110 §15.5.17): the range lies past the end: an empty array.
+   * @throws RangeError for an invalid range or `maxBytes`; `AuthorizationError`, `StoreError`,
+   * `AbortError` as {@link FetchStore.get}.
    */
   async getRange(
     key: string,
@@ -95,6 +212,7 @@ export class FetchStore implements ReadableStore {
   ): Promise<Uint8Array | undefined> {
     const signal = options?.signal;
     assertRange(range, key);
+    assertByteLimit(options?.maxBytes, "maxBytes");
     if (isEmptyRange(range)) {
       assertKey(key);
       throwIfAborted(signal, key);
@@ -102,32 +220,56 @@ export class FetchStore implements ReadableStore {
     }
     const { response, url } = await this.#request(key, rangeHeader(range), signal);
     const contentRange = response.headers.get("Content-Range");
+    if (this.#missing.has(response.status)) return discard(response);
     switch (response.status) {
       case 206: {
+        let expected: number;
         try {
-          checkPartialContent(key, range, contentRange);
+          expected = checkPartialContent(key, range, contentRange);
+          const length = contentLength(response);
+          if (length !== undefined && length !== expected) {
+            checkPartialContent(key, range, contentRange, length);
+          }
         } catch (error) {
           discard(response);
           throw error;
         }
-        const body = await readBody(response, key, url, signal);
+        const body = await guard(key, url, signal, () =>
+          readExactly(response.body, expected, () =>
+            bodyError(
+              key,
+              url,
+              `is longer than its Content-Range "${contentRange}" announces (${expected} bytes); reading stopped`,
+            ),
+          ),
+        );
         checkPartialContent(key, range, contentRange, body.length);
         return body;
       }
-      case 404:
-      case 403:
-        return discard(response);
       case 416:
         discard(response);
         checkNotSatisfiable(key, range, contentRange);
         return new Uint8Array(0);
       default:
         if (!response.ok) throw statusError(response, key, url);
-        return sliceRange(await readBody(response, key, url, signal), range);
+        return guard(key, url, signal, () =>
+          sliceWholeBody(response, range, key, url, this.#limit(options)),
+        );
     }
   }
 
-  /** Sends the `GET` of `key`; network failures and aborts become zarr-plan errors. */
+  /** The size limit of a read: `options.maxBytes`, else the store's `maxObjectBytes`. */
+  #limit(options: StoreRequestOptions | undefined): ByteLimit {
+    return options?.maxBytes === undefined
+      ? { bytes: this.#maxObjectBytes, option: "FetchStore option maxObjectBytes" }
+      : { bytes: options.maxBytes, option: "maxBytes" };
+  }
+
+  /**
+   * Sends the `GET` of `key`, following up to {@link MAX_REDIRECTS} redirects (see
+   * `crossOriginRedirects`); network failures and aborts become zarr-plan errors.
+   * @returns the final answer and the URL that gave it.
+   */
   async #request(
     key: string,
     range: string | undefined,
@@ -136,14 +278,18 @@ export class FetchStore implements ReadableStore {
     const url = this.resolve(key);
     throwIfAborted(signal, key);
     const effectiveSignal = signal ?? this.#init.signal ?? undefined;
-    const init: RequestInit = {
-      ...this.#init,
-      method: "GET",
-      headers: this.#requestHeaders(range),
-      signal: effectiveSignal,
-    };
+    const { headers: _headers, redirect, ...base } = this.#init;
     try {
-      return { response: await (this.#fetch ?? globalThis.fetch)(url, init), url };
+      return await fetchFollowingRedirects(this.#fetch ?? globalThis.fetch, {
+        key,
+        url,
+        init: { ...base, method: "GET", signal: effectiveSignal },
+        headers: this.#requestHeaders(range),
+        range,
+        policy: this.#redirects,
+        refuseAll: redirect === "error",
+        platform: this.#platform,
+      });
     } catch (error) {
       throw fetchError(error, key, url, effectiveSignal);
     }
@@ -161,64 +307,81 @@ export class FetchStore implements ReadableStore {
   }
 }
 
-/** Reads the whole body; a failure midway becomes a transient `StoreError` or an `AbortError`. */
-async function readBody(
+/** A size limit (bytes) and the option it comes from, for messages. */
+interface ByteLimit {
+  bytes: number;
+  option: string;
+}
+
+/**
+ * The part of a `200` answer's (whole) body that `range` selects, reading no further than needed
+ * (see {@link FetchStore.getRange}).
+ * @throws StoreError (transient) when the body disagrees with its `Content-Length`; StoreError
+ * (not transient) when a suffix must be read from a body without `Content-Length` larger than `limit`.
+ */
+async function sliceWholeBody(
   response: Response,
+  range: RangeQuery,
+  key: string,
+  url: URL,
+  limit: ByteLimit,
+): Promise<Uint8Array> {
+  const length = contentLength(response);
+  if ("suffixLength" in range && length === undefined) {
+    const over = () => tooLargeError(key, shownUrl(url), undefined, limit.bytes, limit.option);
+    const read = await readSpan(response.body, {
+      tail: range.suffixLength,
+      cap: limit.bytes,
+      over,
+    });
+    return read.bytes;
+  }
+  const from =
+    "suffixLength" in range ? Math.max(0, (length ?? 0) - range.suffixLength) : range.offset;
+  const end = "suffixLength" in range ? Number.POSITIVE_INFINITY : range.offset + range.length;
+  // With a Content-Length, read one byte past it at most, to notice a body longer than announced.
+  const to = length === undefined ? end : Math.min(end, length + 1);
+  const read = await readSpan(response.body, { from, to });
+  if (length !== undefined && read.total > length) {
+    throw bodyError(key, url, `is longer than its Content-Length ${length}`);
+  }
+  if (length !== undefined && read.ended && read.total < length) {
+    throw bodyError(key, url, `ended after ${read.total} of its Content-Length ${length} bytes`);
+  }
+  return read.bytes;
+}
+
+/**
+ * The `Content-Length` of `response` (bytes) when it gives the body's length: a non-negative
+ * integer and no `Content-Encoding` other than `identity` (fetch decodes encoded bodies).
+ */
+function contentLength(response: Response): number | undefined {
+  const header = response.headers.get("content-length");
+  const encoding = response.headers.get("content-encoding");
+  if (header === null || (encoding !== null && encoding.toLowerCase() !== "identity")) {
+    return undefined;
+  }
+  const length = Number(header);
+  return header.trim() !== "" && Number.isSafeInteger(length) && length >= 0 ? length : undefined;
+}
+
+/** Runs a body read; a failure midway becomes a transient `StoreError` or an `AbortError`. */
+async function guard<T>(
   key: string,
   url: URL,
   signal: AbortSignal | undefined,
-): Promise<Uint8Array> {
+  read: () => Promise<T>,
+): Promise<T> {
   try {
-    const length = Number(response.headers.get("content-length") ?? Number.NaN);
-    const encoding = response.headers.get("content-encoding");
-    if (
-      response.body &&
-      Number.isSafeInteger(length) &&
-      length > 0 &&
-      (encoding === null || encoding === "identity")
-    ) {
-      return await readSized(response.body, length, key, url);
-    }
-    return new Uint8Array(await response.arrayBuffer());
+    return await read();
   } catch (error) {
     throw fetchError(error, key, url, signal);
   }
 }
 
-/**
- * Reads a body of known length straight into one buffer of that size: half the memory of
- * `arrayBuffer()` (which keeps every piece, then joins them) and one copy less.
- * @throws StoreError (transient) when the body is longer or shorter than `length`.
- */
-async function readSized(
-  body: ReadableStream<Uint8Array>,
-  length: number,
-  key: string,
-  url: URL,
-): Promise<Uint8Array> {
-  const out = new Uint8Array(length);
-  const reader = body.getReader();
-  let at = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    if (at + value.length > length) {
-      await reader.cancel().catch(() => undefined);
-      throw new StoreError(
-        `Body of "${key}" (${shownUrl(url)}) is longer than its Content-Length ${length}`,
-        { key, transient: true },
-      );
-    }
-    out.set(value, at);
-    at += value.length;
-  }
-  if (at !== length) {
-    throw new StoreError(
-      `Body of "${key}" (${shownUrl(url)}) ended after ${at} of its Content-Length ${length} bytes`,
-      { key, transient: true },
-    );
-  }
-  return out;
+/** A transient `StoreError` about the body of `key`: `Body of "key" (url) <detail>`. */
+function bodyError(key: string, url: URL, detail: string): StoreError {
+  return new StoreError(`Body of "${key}" (${shownUrl(url)}) ${detail}`, { key, transient: true });
 }
 
 /** Releases the connection of an answer whose body is not needed. */
@@ -227,11 +390,19 @@ function discard(response: Response): undefined {
   return undefined;
 }
 
+/** The error for a non-2xx answer: `AuthorizationError` for 401/403, else `StoreError`. */
 function statusError(response: Response, key: string, url: URL): StoreError {
   discard(response);
   const { status } = response;
   const text = response.statusText ? ` ${response.statusText}` : "";
-  return new StoreError(`HTTP ${status}${text} for "${key}" (${shownUrl(url)})`, {
+  const message = `HTTP ${status}${text} for "${key}" (${shownUrl(url)})`;
+  if (status === 401 || status === 403) {
+    return new AuthorizationError(
+      `${message}: not authorized; check the credentials (headers, token in the URL). A public bucket that answers 403 for missing keys needs the FetchStore option missingStatuses: [403, 404]`,
+      { key, status },
+    );
+  }
+  return new StoreError(message, {
     key,
     status,
     transient: status >= 500 || status === 429,

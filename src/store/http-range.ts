@@ -27,6 +27,7 @@ export function rangeHeader(range: RangeQuery): string {
  * Checks a `206 Partial Content` answer to `range` (RFC 9110 §14.4, §15.3.7): `Content-Range`
  * must be present, be `bytes a-b/total` and select exactly the clamped range (for a suffix:
  * `b = total - 1` and `b - a + 1 = min(n, total)`), and the body must be `b - a + 1` bytes long.
+ * @returns the length the body must have, `b - a + 1` (bytes).
  * @throws StoreError (not transient) naming `key` and explaining the mismatch.
  */
 export function checkPartialContent(
@@ -34,7 +35,7 @@ export function checkPartialContent(
   range: RangeQuery,
   header: string | null,
   bodyLength?: number,
-): void {
+): number {
   const parsed = header === null ? undefined : parseContentRange(header);
   const span = parsed?.span;
   if (parsed === undefined || span === undefined) {
@@ -70,6 +71,7 @@ export function checkPartialContent(
       `the body has ${bodyLength} bytes, Content-Range "${header}" announces ${length}`,
     );
   }
+  return length;
 }
 
 /**

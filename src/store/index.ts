@@ -8,7 +8,8 @@
 export { isZarrPlanStore, STORE_BRAND } from "./brand.js";
 export { CountingStore, type RequestRecord } from "./counting.js";
 export { FetchStore, type FetchStoreOptions } from "./fetch.js";
-export { FileSystemStore } from "./fs.js";
+export { FileSystemStore, type FileSystemStoreOptions } from "./fs.js";
+export type { CrossOriginRedirectPolicy } from "./http-redirect.js";
 export { assertKey } from "./keys.js";
 export { MemoryStore, type MemoryStoreInit } from "./memory.js";
 export { assertRange, type ByteSpan, resolveRange, sliceRange } from "./range.js";

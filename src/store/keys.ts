@@ -19,7 +19,10 @@ export function assertKey(key: string): void {
 
 /**
  * Throws a `StoreError` when `prefix` is not a valid listing prefix: it must be `""` or not start
- * with `/`, and its complete segments (up to the last `/`) must be valid key segments.
+ * with `/`, and its complete segments (up to the last `/`) must be valid key segments. The last,
+ * possibly partial, segment may be anything a key segment can start with, dots included: `".x"`,
+ * `"..a"`, `"a/.z"` and even `"."` (a prefix of `".zattrs"`) are valid; `"./x"`, `"../"` and
+ * `"a/./"` are not.
  */
 export function assertPrefix(prefix: string): void {
   if (prefix === "") return;
@@ -28,8 +31,8 @@ export function assertPrefix(prefix: string): void {
   else if (prefix.startsWith("/")) problem = 'starts with "/" (prefixes are relative)';
   else if (prefix.includes("\0")) problem = "contains a NUL character";
   else {
-    const dir = prefix.slice(0, prefix.lastIndexOf("/"));
-    if (dir !== "") problem = segmentsProblem(dir.split("/"));
+    const slash = prefix.lastIndexOf("/");
+    if (slash !== -1) problem = segmentsProblem(prefix.slice(0, slash).split("/"));
   }
   if (problem !== undefined) {
     throw new StoreError(`Invalid store prefix ${JSON.stringify(prefix)}: ${problem}`, {

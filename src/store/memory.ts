@@ -6,14 +6,19 @@
 import { throwIfAborted } from "../core/errors.js";
 import { STORE_BRAND } from "./brand.js";
 import { assertKey, assertPrefix, dirPrefix } from "./keys.js";
+import { assertByteLimit, tooLargeError } from "./limits.js";
 import { assertRange, sliceRange } from "./range.js";
 import type { DirListing, RangeQuery, Store, StoreRequestOptions } from "./types.js";
+import { valueBytes } from "./value.js";
 
-/** Initial content of a {@link MemoryStore}: a map or a record from keys to values. */
+/**
+ * Initial content of a {@link MemoryStore}: a map or a record from keys to values (bytes: a
+ * `Uint8Array`, another TypedArray or a `DataView`, see {@link MemoryStore.set}).
+ */
 export type MemoryStoreInit =
-  | ReadonlyMap<string, Uint8Array>
-  | Iterable<readonly [string, Uint8Array]>
-  | Readonly<Record<string, Uint8Array>>;
+  | ReadonlyMap<string, ArrayBufferView>
+  | Iterable<readonly [string, ArrayBufferView]>
+  | Readonly<Record<string, ArrayBufferView>>;
 
 /**
  * A {@link Store} that keeps every value in a `Map<string, Uint8Array>`.
@@ -22,23 +27,27 @@ export type MemoryStoreInit =
  * Values are copied on the way in (`set`, constructor) and on the way out (`get`, `getRange`),
  * so callers can never mutate what is stored. `set` is atomic. Every method rejects with an
  * `AbortError` when `options.signal` is already aborted, with a `StoreError` for an invalid key
- * (see `assertKey`) and with a `RangeError` for an invalid range.
+ * (see `assertKey`), with a `RangeError` for an invalid range, and `set` with a `ZarrPlanError`
+ * `ERR_STORE_VALUE` for a value that is not bytes.
  */
 export class MemoryStore implements Store {
   /** Marks zarr-plan stores (see `STORE_BRAND`). */
   readonly [STORE_BRAND] = true as const;
   readonly #values = new Map<string, Uint8Array>();
 
-  /** @param init initial keys and values (copied); a `Map`, an iterable of entries or a record. */
+  /**
+   * @param init initial keys and values (copied); a `Map`, an iterable of entries or a record.
+   * @throws StoreError for an invalid key; ZarrPlanError `ERR_STORE_VALUE` for a value that is not bytes.
+   */
   constructor(init?: MemoryStoreInit) {
     if (init === undefined) return;
     const entries =
       Symbol.iterator in init
-        ? (init as Iterable<readonly [string, Uint8Array]>)
-        : Object.entries(init as Readonly<Record<string, Uint8Array>>);
+        ? (init as Iterable<readonly [string, ArrayBufferView]>)
+        : Object.entries(init as Readonly<Record<string, ArrayBufferView>>);
     for (const [key, value] of entries) {
       assertKey(key);
-      this.#values.set(key, new Uint8Array(value));
+      this.#values.set(key, new Uint8Array(valueBytes(key, value)));
     }
   }
 
@@ -47,12 +56,22 @@ export class MemoryStore implements Store {
     return this.#values.size;
   }
 
-  /** A copy of the whole value at `key` (bytes), or `undefined` when missing. */
+  /**
+   * A copy of the whole value at `key` (bytes), or `undefined` when missing.
+   * @throws StoreError (not transient) when the value is longer than `options.maxBytes`;
+   * RangeError for an invalid `maxBytes`.
+   */
   async get(key: string, options?: StoreRequestOptions): Promise<Uint8Array | undefined> {
     throwIfAborted(options?.signal, key);
     assertKey(key);
+    const maxBytes = options?.maxBytes;
+    assertByteLimit(maxBytes, "maxBytes");
     const value = this.#values.get(key);
-    return value === undefined ? undefined : new Uint8Array(value);
+    if (value === undefined) return undefined;
+    if (maxBytes !== undefined && value.length > maxBytes) {
+      throw tooLargeError(key, undefined, value.length, maxBytes, "maxBytes");
+    }
+    return new Uint8Array(value);
   }
 
   /** A copy of the bytes of `key` selected by `range` (clamped to the value), or `undefined`. */
@@ -68,11 +87,16 @@ export class MemoryStore implements Store {
     return value === undefined ? undefined : sliceRange(value, range);
   }
 
-  /** Stores a copy of `value` at `key`. */
-  async set(key: string, value: Uint8Array, options?: StoreRequestOptions): Promise<void> {
+  /**
+   * Stores a copy of the bytes of `value` at `key`: a `Uint8Array`, or any other TypedArray or a
+   * `DataView` by its bytes (`byteLength` bytes in platform byte order), so later changes by the
+   * caller do not alter the stored value.
+   * @throws ZarrPlanError `ERR_STORE_VALUE` naming the key and the value's type for anything else.
+   */
+  async set(key: string, value: ArrayBufferView, options?: StoreRequestOptions): Promise<void> {
     throwIfAborted(options?.signal, key);
     assertKey(key);
-    this.#values.set(key, new Uint8Array(value));
+    this.#values.set(key, new Uint8Array(valueBytes(key, value)));
   }
 
   /** Deletes `key`; a missing key is not an error. */

@@ -13,6 +13,16 @@ export type RangeQuery = { offset: number; length: number } | { suffixLength: nu
 export interface StoreRequestOptions {
   /** Aborting the signal aborts the request; the method then rejects with an `AbortError`. */
   signal?: AbortSignal;
+  /**
+   * Largest body the caller accepts, in bytes (a non-negative integer or `Infinity`). A store
+   * that can stop early does (`FileSystemStore` checks the file size before reading, `FetchStore`
+   * checks `Content-Length`, then counts while streaming and cancels the body at the limit), and
+   * answers a larger value with a non-transient `StoreError` (`ERR_STORE`; the message names the
+   * key, the size or how far reading went, and the limit). Honoured by `get`; `getRange` answers
+   * at most the range's length anyway (`FetchStore` uses it to bound a body it must read whole).
+   * An invalid value is a `RangeError`. Stores that ignore it stay correct, only unbounded.
+   */
+  maxBytes?: number;
 }
 
 /** Result of {@link ListableStore.listDir}: direct children of a prefix. */

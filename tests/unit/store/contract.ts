@@ -4,7 +4,7 @@
  */
 
 import { beforeEach, describe, expect, it } from "vitest";
-import { AbortError, StoreError } from "../../../src/core/errors.js";
+import { AbortError, StoreError, ZarrPlanError } from "../../../src/core/errors.js";
 import type { Store } from "../../../src/store/types.js";
 
 const bytes = (...values: number[]) => new Uint8Array(values);
@@ -37,6 +37,46 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       expect(await store.get("k")).toEqual(bytes(1, 2, 3));
     });
 
+    it("set stores any TypedArray or DataView by its bytes (a copy)", async () => {
+      const floats = new Float32Array([1.5, -2]);
+      await store.set("f", floats as unknown as Uint8Array);
+      expect(await store.get("f")).toEqual(new Uint8Array(floats.buffer));
+      expect((await store.get("f"))?.length).toBe(8);
+      floats[0] = 7;
+      expect(new Float32Array((await store.get("f"))!.buffer)).toEqual(new Float32Array([1.5, -2]));
+
+      const buffer = new Uint8Array([0, 1, 2, 3, 4, 5, 6, 7]).buffer;
+      await store.set("u16", new Uint16Array(buffer, 2, 2) as unknown as Uint8Array);
+      expect(await store.get("u16")).toEqual(bytes(2, 3, 4, 5));
+      await store.set("dv", new DataView(buffer, 1, 3) as unknown as Uint8Array);
+      expect(await store.get("dv")).toEqual(bytes(1, 2, 3));
+      await store.set("big", new BigInt64Array([1n]) as unknown as Uint8Array);
+      expect((await store.get("big"))?.length).toBe(8);
+      await store.set("sub", bytes(9, 8, 7, 6).subarray(1, 3));
+      expect(await store.get("sub")).toEqual(bytes(8, 7));
+    });
+
+    it("set rejects values that are not bytes with ERR_STORE_VALUE naming key and type", async () => {
+      const cases: Array<[unknown, string]> = [
+        ["abc", "a string"],
+        [[1, 2, 3], "an Array"],
+        [new ArrayBuffer(4), "an ArrayBuffer"],
+        [undefined, "undefined"],
+        [null, "null"],
+        [42, "a number"],
+        [{ length: 2 }, "an Object"],
+      ];
+      for (const [value, type] of cases) {
+        const error = await store.set("v/k", value as Uint8Array).catch((e: unknown) => e);
+        expect(error, type).toBeInstanceOf(ZarrPlanError);
+        expect(error, type).toMatchObject({ code: "ERR_STORE_VALUE" });
+        expect((error as Error).message, type).toContain('"v/k"');
+        expect((error as Error).message, type).toContain(type);
+      }
+      expect(await store.get("v/k")).toBeUndefined();
+      expect(await store.list("")).toEqual([]);
+    });
+
     it("stores empty values and overwrites", async () => {
       await store.set("e", bytes());
       expect(await store.get("e")).toEqual(bytes());
@@ -44,6 +84,22 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       expect(await store.get("e")).toEqual(bytes(4, 5));
       await store.set("e", bytes(6));
       expect(await store.get("e")).toEqual(bytes(6));
+    });
+
+    it("get with maxBytes: a larger value is a non-transient StoreError naming key, size, limit", async () => {
+      await store.set("m/x", new Uint8Array(10));
+      await store.set("m/empty", bytes());
+      expect(await store.get("m/x", { maxBytes: 10 })).toEqual(new Uint8Array(10));
+      expect(await store.get("m/x", { maxBytes: Number.POSITIVE_INFINITY })).toHaveLength(10);
+      expect(await store.get("m/empty", { maxBytes: 0 })).toEqual(bytes());
+      expect(await store.get("m/missing", { maxBytes: 0 })).toBeUndefined();
+      const error = await store.get("m/x", { maxBytes: 9 }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(StoreError);
+      expect(error).toMatchObject({ code: "ERR_STORE", key: "m/x", transient: false });
+      expect((error as Error).message).toContain('"m/x"');
+      expect((error as Error).message).toContain("10 bytes, more than the limit of 9 bytes");
+      await expect(store.get("m/x", { maxBytes: -1 })).rejects.toThrow(RangeError);
+      await expect(store.get("m/x", { maxBytes: Number.NaN })).rejects.toThrow(RangeError);
     });
 
     it("getRange with {offset, length}, clamped to the value", async () => {
@@ -114,6 +170,29 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       expect(await store.listDir("a/c/")).toEqual({ keys: ["0", "1"], prefixes: [] });
       expect(await store.listDir("a/c")).toEqual({ keys: ["0", "1"], prefixes: [] });
       expect(await store.listDir("missing/")).toEqual({ keys: [], prefixes: [] });
+    });
+
+    it("lists prefixes whose segments start with dots (but are not . or ..)", async () => {
+      for (const key of [".x/a", "..a/b", ".zattrs", "g/.zattrs", "g/..b/c", "y"]) {
+        await store.set(key, bytes(1));
+      }
+      expect(await store.list(".x")).toEqual([".x/a"]);
+      expect(await store.list(".x/")).toEqual([".x/a"]);
+      expect(await store.list("..a")).toEqual(["..a/b"]);
+      expect(await store.list("..")).toEqual(["..a/b"]);
+      expect((await store.list(".")).sort()).toEqual([".x/a", ".zattrs", "..a/b"].sort());
+      expect(await store.list(".z")).toEqual([".zattrs"]);
+      expect((await store.list("g/.")).sort()).toEqual(["g/..b/c", "g/.zattrs"]);
+      expect(await store.list("g/..b/")).toEqual(["g/..b/c"]);
+      expect(await store.listDir(".x")).toEqual({ keys: ["a"], prefixes: [] });
+      expect(await store.listDir("..a/")).toEqual({ keys: ["b"], prefixes: [] });
+      expect(await store.listDir("g")).toEqual({ keys: [".zattrs"], prefixes: ["..b"] });
+      for (const prefix of ["./", "../", "./x", "../x", "g/./", "g/../x", "g/.."]) {
+        const list = prefix.endsWith("..") ? store.listDir(prefix) : store.list(prefix);
+        await expect(list, prefix).rejects.toBeInstanceOf(StoreError);
+      }
+      await expect(store.listDir(".")).rejects.toBeInstanceOf(StoreError);
+      await expect(store.listDir("..")).rejects.toBeInstanceOf(StoreError);
     });
 
     it("rejects bad keys with a StoreError naming the key", async () => {

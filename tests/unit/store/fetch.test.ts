@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AbortError, StoreError } from "../../../src/core/errors.js";
+import { AbortError, AuthorizationError, StoreError } from "../../../src/core/errors.js";
 import { FetchStore } from "../../../src/store/fetch.js";
 import { isListable, isWritable } from "../../../src/store/types.js";
 import { startServer, type TestServer } from "./http-server.js";
@@ -145,11 +145,60 @@ describe("FetchStore against a misbehaving server", () => {
     expect(error).toMatchObject({ name: "StoreError", status: 400, transient: false });
   });
 
-  it.each([404, 403])("status %i → undefined", async (code) => {
+  it.each([404, 410])("status %i → undefined", async (code) => {
     const store = storeFor(`status/${code}`);
     expect(await store.get("a/c/0/0")).toBeUndefined();
     expect(await store.getRange("a/c/0/0", { offset: 1, length: 2 })).toBeUndefined();
     expect(await store.getRange("a/c/0/0", { suffixLength: 2 })).toBeUndefined();
+  });
+
+  it.each([401, 403])(
+    "status %i → AuthorizationError naming key and URL without query",
+    async (code) => {
+      const store = new FetchStore(`${server.url}status/${code}/?token=secret`);
+      for (const call of [
+        () => store.get("a/c/0/0"),
+        () => store.getRange("a/c/0/0", { offset: 1, length: 2 }),
+        () => store.getRange("a/c/0/0", { suffixLength: 2 }),
+      ]) {
+        const error = await rejection(call());
+        expect(error).toBeInstanceOf(AuthorizationError);
+        expect(error).toBeInstanceOf(StoreError);
+        expect(error).toMatchObject({
+          name: "AuthorizationError",
+          code: "ERR_UNAUTHORIZED",
+          key: "a/c/0/0",
+          status: code,
+          transient: false,
+        });
+        const message = (error as Error).message;
+        expect(message).toContain('"a/c/0/0"');
+        expect(message).toContain(`${server.url}status/${code}/a/c/0/0`);
+        expect(message).not.toContain("secret");
+        expect(message).toContain("missingStatuses");
+      }
+    },
+  );
+
+  it("missingStatuses: [403, 404] makes 403 mean missing (public buckets without list permission)", async () => {
+    const options = { missingStatuses: [403, 404] };
+    const forbidden = storeFor("status/403", options);
+    expect(await forbidden.get("a/c/0/0")).toBeUndefined();
+    expect(await forbidden.getRange("a/c/0/0", { offset: 1, length: 2 })).toBeUndefined();
+    expect(await storeFor("status/404", options).get("a/c/0/0")).toBeUndefined();
+    expect(await rejection(storeFor("status/401", options).get("a/c/0/0"))).toBeInstanceOf(
+      AuthorizationError,
+    );
+    // 410 is no longer listed: an ordinary non-transient StoreError
+    const gone = await rejection(storeFor("status/410", options).get("a/c/0/0"));
+    expect(gone).toMatchObject({ name: "StoreError", status: 410, transient: false });
+    expect(await storeFor("ok", options).get("a/c/0/0")).toEqual(DATA);
+  });
+
+  it("rejects invalid missingStatuses", () => {
+    for (const bad of [[200], [404.5], [600], [Number.NaN]]) {
+      expect(() => storeFor("ok", { missingStatuses: bad }), String(bad)).toThrow(RangeError);
+    }
   });
 
   it("abort while waiting for the answer → AbortError naming the key", async () => {

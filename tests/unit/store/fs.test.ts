@@ -1,9 +1,21 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import {
+  mkdir,
+  mkdtemp,
+  open,
+  readdir,
+  readFile,
+  rm,
+  symlink,
+  utimes,
+  writeFile,
+} from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { AbortError, StoreError } from "../../../src/core/errors.js";
+import { deleteNode } from "../../../src/hierarchy/create.js";
 import { FileSystemStore } from "../../../src/store/fs.js";
+import { tempName } from "../../../src/store/fs-util.js";
 import { describeStoreContract } from "./contract.js";
 
 const roots: string[] = [];
@@ -162,5 +174,129 @@ describe("FileSystemStore", () => {
     await expect(pending).rejects.toBeInstanceOf(AbortError);
     expect(await store.get("k")).toEqual(new Uint8Array([1]));
     expect(await allFiles(root)).toEqual(["k"]);
+  });
+});
+
+describe("FileSystemStore get with maxBytes", () => {
+  it("does not read a file larger than maxBytes (sparse 3 GiB file)", async () => {
+    const root = await freshRoot();
+    const store = new FileSystemStore(root);
+    await store.set("big", new Uint8Array([1]));
+    const handle = await open(join(root, "big"), "r+");
+    await handle.truncate(3 * 2 ** 30); // sparse: no 3 GiB on disk
+    await handle.close();
+    const before = process.memoryUsage().arrayBuffers;
+    const started = performance.now();
+    const error = await store.get("big", { maxBytes: 2 ** 20 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StoreError);
+    expect(error).toMatchObject({ key: "big", transient: false });
+    expect((error as Error).message).toContain(
+      `${3 * 2 ** 30} bytes, more than the limit of ${2 ** 20} bytes`,
+    );
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(100 * 2 ** 20);
+    // getRange still reads a part of it
+    expect(await store.getRange("big", { offset: 0, length: 2 })).toEqual(new Uint8Array([1, 0]));
+  });
+});
+
+describe("FileSystemStore removes temp files left by killed writes", () => {
+  const HOUR_AGO = new Date(Date.now() - 60 * 60_000);
+
+  /** Creates a temp file (as a killed `set` of `name` leaves it) in `dir`; `old` backdates it. */
+  async function leftover(dir: string, name: string, old: boolean): Promise<string> {
+    await mkdir(dir, { recursive: true });
+    const path = join(dir, tempName(name));
+    await writeFile(path, "torn");
+    if (old) await utimes(path, HOUR_AGO, HOUR_AGO);
+    return path;
+  }
+
+  it("list never shows temp files, removes the stale ones, keeps the fresh ones", async () => {
+    const root = await freshRoot();
+    const store = new FileSystemStore(root);
+    await store.set("a/c/0", new Uint8Array([1]));
+    const stale = await leftover(join(root, "a", "c"), "1", true);
+    const fresh = await leftover(join(root, "a", "c"), "2", false);
+    const staleOnly = await leftover(join(root, "a", "d", "e"), "0", true);
+    expect(await store.list("")).toEqual(["a/c/0"]);
+    const files = await allFiles(root);
+    expect(files).toContain("a/c/0");
+    expect(files).toContain(`a/c/${basename(fresh)}`);
+    expect(files).not.toContain(`a/c/${basename(stale)}`);
+    expect(files).not.toContain(`a/d/e/${basename(staleOnly)}`);
+    expect(files).toHaveLength(2);
+    // directories that held nothing but stale temp files are gone too
+    expect((await readdir(join(root, "a"))).sort()).toEqual(["c"]);
+  });
+
+  it("list of a prefix only cleans what it walks; listDir cleans its directory", async () => {
+    const root = await freshRoot();
+    const store = new FileSystemStore(root);
+    await store.set("x/0", new Uint8Array([1]));
+    await store.set("y/0", new Uint8Array([1]));
+    const inY = await leftover(join(root, "y"), "1", true);
+    const inX = await leftover(join(root, "x"), "1", true);
+    expect(await store.list("x/")).toEqual(["x/0"]);
+    expect(await allFiles(root)).toEqual(["x/0", `y/${basename(inY)}`, "y/0"]);
+    expect(basename(inX)).not.toBe(basename(inY));
+    expect(await store.listDir("y")).toEqual({ keys: ["0"], prefixes: [] });
+    expect(await allFiles(root)).toEqual(["x/0", "y/0"]);
+    // a directory left with only stale temp files is removed by listDir
+    await leftover(join(root, "z", "w"), "0", true);
+    expect(await store.listDir("z/w/")).toEqual({ keys: [], prefixes: [] });
+    expect((await readdir(root)).sort()).toEqual(["x", "y"]);
+  });
+
+  it("delete prunes a directory holding only stale temp files, not one with a fresh one", async () => {
+    const root = await freshRoot();
+    const store = new FileSystemStore(root);
+    await store.set("p/c/0", new Uint8Array([1]));
+    await leftover(join(root, "p", "c"), "1", true);
+    await store.delete("p/c/0");
+    expect(await readdir(root)).toEqual([]);
+
+    await store.set("q/c/0", new Uint8Array([1]));
+    const fresh = await leftover(join(root, "q", "c"), "1", false);
+    await store.delete("q/c/0");
+    expect(await allFiles(root)).toEqual([`q/c/${basename(fresh)}`]);
+  });
+
+  it("deleteNode leaves no temp files or directories behind", async () => {
+    const root = await freshRoot();
+    const store = new FileSystemStore(root);
+    for (const key of ["keep/zarr.json", "node/zarr.json", "node/c/0/0", "node/c/0/1"]) {
+      await store.set(key, new Uint8Array([1]));
+    }
+    await leftover(join(root, "node", "c", "0"), "2", true);
+    await leftover(join(root, "node", "c", "1"), "0", true);
+    await leftover(join(root, "node"), "zarr.json", true);
+    await deleteNode(store, "node");
+    expect(await allFiles(root)).toEqual(["keep/zarr.json"]);
+    expect(await readdir(root)).toEqual(["keep"]);
+  });
+
+  it("staleTempMs: Infinity never removes temp files, 0 removes every one met", async () => {
+    const root = await freshRoot();
+    const path = await leftover(join(root, "a"), "0", true);
+    expect(
+      await new FileSystemStore(root, { staleTempMs: Number.POSITIVE_INFINITY }).list(""),
+    ).toEqual([]);
+    expect(await allFiles(root)).toEqual([`a/${basename(path)}`]);
+    await leftover(join(root, "a"), "1", false);
+    expect(await new FileSystemStore(root, { staleTempMs: 0 }).list("")).toEqual([]);
+    expect(await readdir(root)).toEqual([]);
+    for (const bad of [-1, Number.NaN]) {
+      expect(() => new FileSystemStore(root, { staleTempMs: bad })).toThrow(RangeError);
+    }
+  });
+
+  it("never removes a file whose name only looks like a temp file's, if it is fresh", async () => {
+    const root = await freshRoot();
+    const store = new FileSystemStore(root);
+    await store.set("k", new Uint8Array([1]));
+    await store.set(".k.0123456789abcdef.tmp", new Uint8Array([2])); // a key with a temp-like name
+    await store.list("");
+    expect(await store.get(".k.0123456789abcdef.tmp")).toEqual(new Uint8Array([2]));
   });
 });

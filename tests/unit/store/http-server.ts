@@ -7,7 +7,12 @@
  * and half the body then hangs, `/cut/…` sends headers and half the body then closes.
  */
 
-import { createServer, type IncomingHttpHeaders, type ServerResponse } from "node:http";
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type ServerResponse,
+} from "node:http";
 import type { AddressInfo } from "node:net";
 
 export interface RecordedRequest {
@@ -24,10 +29,40 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startServer(files: ReadonlyMap<string, Uint8Array>): Promise<TestServer> {
+/**
+ * A loopback server (127.0.0.1, a free port) answering every request with `handler`, after
+ * recording it in `requests`. `close` ends open connections too.
+ */
+export async function startRawServer(
+  handler: (req: IncomingMessage, res: ServerResponse) => void,
+): Promise<TestServer> {
   const requests: RecordedRequest[] = [];
   const server = createServer((req, res) => {
     requests.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers });
+    handler(req, res);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    requests,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((error) => (error ? reject(error) : resolve()));
+      }),
+  };
+}
+
+export async function startServer(files: ReadonlyMap<string, Uint8Array>): Promise<TestServer> {
+  return startRawServer(serveFiles(files));
+}
+
+/** The request handler of {@link startServer}: serves `files`, misbehaving by path (see above). */
+export function serveFiles(
+  files: ReadonlyMap<string, Uint8Array>,
+): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
     const url = new URL(req.url ?? "/", "http://localhost");
     const segments = url.pathname.split("/").slice(1);
     const mode = segments.shift() ?? "";
@@ -65,17 +100,6 @@ export async function startServer(files: ReadonlyMap<string, Uint8Array>): Promi
       return;
     }
     partial(res, mode, body, span.start, span.end);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/`,
-    requests,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((error) => (error ? reject(error) : resolve()));
-      }),
   };
 }
 

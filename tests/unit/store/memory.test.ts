@@ -17,6 +17,18 @@ describe("MemoryStore", () => {
     expect(fromMap.size).toBe(1);
   });
 
+  it("takes initial TypedArrays and DataViews by their bytes and rejects other values", async () => {
+    const store = new MemoryStore({
+      f: new Float32Array([1]),
+      d: new DataView(new Uint8Array([5, 6, 7]).buffer, 1),
+    });
+    expect(await store.get("f")).toEqual(new Uint8Array(new Float32Array([1]).buffer));
+    expect(await store.get("d")).toEqual(new Uint8Array([6, 7]));
+    expect(() => new MemoryStore({ s: "abc" as unknown as Uint8Array })).toThrow(
+      /Cannot store a string at "s"/,
+    );
+  });
+
   it("rejects an initial bad key", () => {
     expect(() => new MemoryStore({ "/abs": new Uint8Array() })).toThrow(StoreError);
   });
