@@ -339,6 +339,7 @@ export class DecodePool {
       shape: stage.spec.shape,
       input,
       length: bytes.length,
+      maxDecodedBytes: stage.maxDecodedBytes,
       ...(out ? { out } : {}),
     };
     return new Promise<Uint8Array | undefined>((resolve, reject) => {

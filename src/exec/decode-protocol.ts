@@ -20,6 +20,12 @@ export interface WorkerRequest {
   readonly length: number;
   /** A buffer of exactly the decoded size to decode into (transferred), when known. */
   readonly out?: ArrayBuffer;
+  /**
+   * The decode ceiling of each codec in bytes, aligned with {@link codecs} (`undefined`: none):
+   * the pipeline's `BytesStage.maxDecodedBytes`, so the worker refuses what the calling thread
+   * would.
+   */
+  readonly maxDecodedBytes: readonly (number | undefined)[];
 }
 
 /** Why a worker did not decode a chunk. */

@@ -7,6 +7,7 @@
 
 import { type DataTypeName, dataType } from "../core/dtype.js";
 import { ChecksumError, CodecError } from "../core/errors.js";
+import { decodeBytesStage } from "../format/codecs/ceiling.js";
 import { createCodec } from "../format/codecs/registry.js";
 import type { BytesToBytesCodec } from "../format/codecs/types.js";
 import type { WorkerError, WorkerReply, WorkerRequest } from "./decode-protocol.js";
@@ -54,14 +55,15 @@ async function handle(req: WorkerRequest, port: Port): Promise<void> {
     back({ kind: "setup", codec: "", message: String(e) });
     return;
   }
-  const ctx = { key: req.key };
-  let b: Uint8Array = new Uint8Array(req.input, 0, req.length);
-  let name = "";
+  let b: Uint8Array;
   try {
-    for (let i = codecs.length - 1; i >= 0; i--) {
-      name = codecs[i]!.name;
-      b = await codecs[i]!.decode(b, ctx);
-    }
+    // The pipeline's own loop, with the ceilings the calling thread would apply.
+    b = await decodeBytesStage(
+      codecs,
+      req.maxDecodedBytes ?? [],
+      new Uint8Array(req.input, 0, req.length),
+      { key: req.key },
+    );
   } catch (e) {
     let error: WorkerError;
     if (e instanceof ChecksumError) {
@@ -75,7 +77,8 @@ async function handle(req: WorkerRequest, port: Port): Promise<void> {
     } else if (e instanceof CodecError) {
       error = { kind: "codec", codec: e.codec, message: ownMessage(e, req.key) };
     } else {
-      error = { kind: "codec", codec: name, message: e instanceof Error ? e.message : String(e) };
+      const codec = codecs[codecs.length - 1]?.name ?? "";
+      error = { kind: "codec", codec, message: e instanceof Error ? e.message : String(e) };
     }
     back(error);
     return;

@@ -11,6 +11,7 @@
  * @module
  */
 import { blosclzDecode, blosclzEncode } from "./blosclz.js";
+import { DecodedSizeError } from "./ceiling.js";
 import { lz4DecodeBlock } from "./lz4-block.js";
 import { bitShuffle, bitUnshuffle, shuffleBytes, unshuffleBytes } from "./shuffle.js";
 import { snappyDecode } from "./snappy.js";
@@ -67,11 +68,18 @@ export function bloscHeader(
 }
 
 /**
- * Decompresses one blosc 1.x frame. Reads only the first `cbytes` bytes (from the header).
- * @throws Error describing the problem when the frame is truncated or corrupt, uses an
- *   unsupported feature (blosc2 extended header), or a stream does not decode to its size.
+ * Decompresses one blosc 1.x frame, which must be exactly as long as its header's cbytes says
+ * (c-blosc `blosc_cbuffer_validate`, which tensorstore applies before decoding: a longer input
+ * is not one frame, and decoding its first cbytes would give wrong values).
+ * @param maxBytes the decode ceiling in bytes (default: none): a header declaring a larger
+ *   nbytes (the decoded size) is refused before anything is allocated; the output buffer is
+ *   nbytes long, and each internal stream decodes into at most its block's size.
+ * @throws Error describing the problem when the frame is truncated, corrupt or longer than its
+ *   header says, uses an unsupported feature (blosc2 extended header), or a stream does not
+ *   decode to its size; DecodedSizeError (`decodes to more than the expected N bytes (header
+ *   declares nbytes M)`) when nbytes exceeds `maxBytes`.
  */
-export async function bloscDecompress(src: Uint8Array): Promise<Uint8Array> {
+export async function bloscDecompress(src: Uint8Array, maxBytes?: number): Promise<Uint8Array> {
   const h = bloscHeader(src);
   if (!h)
     throw new Error(`${src.length} bytes is shorter than the 16-byte blosc header (truncated)`);
@@ -86,7 +94,14 @@ export async function bloscDecompress(src: Uint8Array): Promise<Uint8Array> {
       `blosc header says ${cbytes} compressed bytes, got ${src.length} (truncated or corrupt)`,
     );
   }
+  if (cbytes < src.length) {
+    throw new Error(
+      `blosc header says ${cbytes} compressed bytes, got ${src.length} (${src.length - cbytes} bytes past the frame)`,
+    );
+  }
   if (nbytes > MAX_BUFFERSIZE) throw new Error(`corrupt blosc header (nbytes ${nbytes})`);
+  if (maxBytes !== undefined && nbytes > maxBytes)
+    throw new DecodedSizeError(maxBytes, `header declares nbytes ${nbytes}`);
   if (nbytes === 0) return new Uint8Array(0);
   if (flags & FLAG_MEMCPYED) {
     if (cbytes < HEADER + nbytes)
@@ -155,13 +170,13 @@ export async function bloscDecompress(src: Uint8Array): Promise<Uint8Array> {
             got = snappyDecode(stream, dest, at, at + neblock);
             break;
           case 3: {
-            const d = zlibDecompress(stream);
+            const d = innerStream(format, j, () => zlibDecompress(stream, neblock));
             got = d.length;
             if (got === neblock) dest.set(d, at);
             break;
           }
           default: {
-            const d = await zstdDecompress(stream);
+            const d = await innerStream(format, j, () => zstdDecompress(stream, neblock));
             got = d.length;
             if (got === neblock) dest.set(d, at);
           }
@@ -178,6 +193,24 @@ export async function bloscDecompress(src: Uint8Array): Promise<Uint8Array> {
     else if (filter) bitUnshuffle(tmp!, 0, out, j * blocksize, bsize, typesize);
   }
   return out;
+}
+
+/**
+ * Runs the decoder of the zlib or zstd stream of block `j`, each bounded by its block's size: a
+ * stream decoding past it is a corrupt frame (a plain Error naming the stream), not a chunk
+ * larger than expected.
+ */
+function innerStream<T>(format: number, j: number, decode: () => T): T {
+  const named = (e: unknown): never => {
+    if (!(e instanceof DecodedSizeError)) throw e;
+    throw new Error(`blosc ${FORMAT_NAME[format]} stream of block ${j} ${e.message}`);
+  };
+  try {
+    const r = decode();
+    return r instanceof Promise ? (r.catch(named) as T) : r;
+  } catch (e) {
+    return named(e);
+  }
 }
 
 /** Options of {@link bloscCompress}. */

@@ -14,6 +14,7 @@ import {
   bloscCompress,
   bloscDecompress,
 } from "./blosc-frame.js";
+import { ceilingOf, compressedBound, DecodedSizeError } from "./ceiling.js";
 import type { BytesToBytesCodec, ChunkSpec, CodecContext } from "./types.js";
 import { ConfigReader, toCodecError } from "./util.js";
 
@@ -53,14 +54,17 @@ export class BloscCodec implements BytesToBytesCodec {
   }
 
   /**
-   * Decodes one blosc frame (any compressor and shuffle recorded in its header).
-   * @throws CodecError when the frame is truncated or corrupt.
+   * Decodes one blosc frame (any compressor and shuffle recorded in its header) under the
+   * ceiling `ctx.maxDecodedBytes` ({@link bloscDecompress}).
+   * @throws CodecError when the frame is truncated, corrupt or longer than its header's cbytes,
+   *   or its header declares more than `ctx.maxDecodedBytes` (nbytes, checked before decoding).
    */
   async decode(bytes: Uint8Array, ctx: CodecContext): Promise<Uint8Array> {
     try {
-      return await bloscDecompress(bytes);
+      return await bloscDecompress(bytes, ceilingOf(ctx));
     } catch (e) {
-      throw new CodecError(`corrupt blosc data: ${e instanceof Error ? e.message : String(e)}`, {
+      const m = e instanceof Error ? e.message : String(e);
+      throw new CodecError(e instanceof DecodedSizeError ? m : `corrupt blosc data: ${m}`, {
         key: ctx.key,
         codec: this.name,
         cause: e,
@@ -71,6 +75,11 @@ export class BloscCodec implements BytesToBytesCodec {
   /** `undefined`: the encoded size depends on the data. */
   encodedSize(): undefined {
     return undefined;
+  }
+
+  /** Upper bound of the encoded size of `decodedSize` bytes: `compressedBound` (bytes). */
+  maxEncodedSize(decodedSize: number): number {
+    return compressedBound(decodedSize);
   }
 
   /** The codec in v3 metadata form: `{ name, configuration }`. */

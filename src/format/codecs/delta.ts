@@ -10,6 +10,7 @@ import { allocate, type DataType, type TypedArray, toBytes, viewAs } from "../..
 import { CodecError } from "../../core/errors.js";
 import { parseV2DType } from "../metadata/v2-dtype.js";
 import type { CodecSpec } from "../model.js";
+import { ceilingMessage, ceilingOf } from "./ceiling.js";
 import type { BytesToBytesCodec, CodecContext } from "./types.js";
 import { byteSwap, ConfigReader, type Entries } from "./util.js";
 
@@ -105,7 +106,11 @@ export class DeltaCodec implements BytesToBytesCodec {
     return serialise(this.astype, outT);
   }
 
-  /** @throws CodecError when the byte length is not a multiple of the `astype` item size. */
+  /**
+   * Takes the running sum (elements × `dtype` item size bytes).
+   * @throws CodecError when the byte length is not a multiple of the `astype` item size, or the
+   *   output would exceed `ctx.maxDecodedBytes` (checked before allocating).
+   */
   async decode(bytes: Uint8Array, ctx: CodecContext): Promise<Uint8Array> {
     const asize = this.astype.dataType.itemSize;
     if (bytes.length % asize !== 0) {
@@ -118,6 +123,16 @@ export class DeltaCodec implements BytesToBytesCodec {
       );
     }
     const n = bytes.length / asize;
+    const ceiling = ceilingOf(ctx);
+    if (ceiling !== undefined && n * this.dtype.dataType.itemSize > ceiling) {
+      throw new CodecError(
+        ceilingMessage(
+          ceiling,
+          `${n} ${this.dtype.typestr} elements are ${n * this.dtype.dataType.itemSize}`,
+        ),
+        { key: ctx.key, codec: this.name },
+      );
+    }
     const enc = view(this.astype, bytes) as unknown as Entries;
     const outT = allocate(this.dtype.dataType, n);
     const out = outT as unknown as Entries;

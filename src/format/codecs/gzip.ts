@@ -1,13 +1,16 @@
 /**
  * The `gzip` bytes→bytes codec (RFC 1952 gzip member holding one DEFLATE stream), as v3 `gzip`
  * (Zarr v3 core specification, "Codecs" → "gzip") and v2 `numcodecs.gzip` (numcodecs `GZip`).
- * Decoding verifies the trailer's CRC-32 and size.
+ * Decoding verifies the trailer's CRC-32 and size, and never inflates past the size the
+ * trailer declares, nor past the decode ceiling.
  * @module
  */
-import { gzipSync, inflateSync } from "fflate";
+import { gzipSync } from "fflate";
 import { CodecError } from "../../core/errors.js";
 import type { CodecSpec } from "../model.js";
+import { ceilingMessage, ceilingOf, compressedBound } from "./ceiling.js";
 import { crc32 } from "./checksums.js";
+import { InflateLimitError, inflateBounded } from "./inflate.js";
 import type { BytesToBytesCodec, CodecContext } from "./types.js";
 import { ConfigReader, readU32LE } from "./util.js";
 
@@ -32,8 +35,12 @@ export class GzipCodec implements BytesToBytesCodec {
   }
 
   /**
-   * Inflates one gzip member.
-   * @throws CodecError when the header, the DEFLATE data, the CRC-32 or the size is wrong.
+   * Inflates one gzip member (RFC 1952) into a buffer of the size its trailer declares (ISIZE),
+   * stopping at the first byte past it (RFC 1951 DEFLATE data, {@link inflateBounded}).
+   * @throws CodecError when the header, the DEFLATE data, the CRC-32 or the size is wrong; when
+   *   the trailer declares more than `ctx.maxDecodedBytes` (`decodes to more than the expected N
+   *   bytes (trailer declares M)`, before inflating); when the data inflates past the declared
+   *   size.
    */
   async decode(bytes: Uint8Array, ctx: CodecContext): Promise<Uint8Array> {
     const fail = (m: string): never => {
@@ -51,18 +58,21 @@ export class GzipCodec implements BytesToBytesCodec {
     if (flags & 2) pos += 2;
     if (pos > n - 8) fail("truncated gzip header");
     const size = readU32LE(bytes, n - 4);
+    const ceiling = ceilingOf(ctx);
+    if (ceiling !== undefined && size > ceiling)
+      fail(ceilingMessage(ceiling, `trailer declares ${size}`));
     const body = bytes.subarray(pos, n - 8);
     // DEFLATE expands at most ~1032:1; a larger claimed size means a corrupt trailer.
     if (size > body.length * 1032 + 64) fail(`corrupt gzip trailer (claims ${size} bytes)`);
     let out: Uint8Array;
     try {
-      out = inflateSync(body, { out: new Uint8Array(size) });
+      out = inflateBounded(body, { out: new Uint8Array(size) }).bytes;
     } catch (e) {
-      throw new CodecError(`corrupt DEFLATE data: ${(e as Error).message}`, {
-        key: ctx.key,
-        codec: this.name,
-        cause: e,
-      });
+      const message =
+        e instanceof InflateLimitError
+          ? `DEFLATE data inflates past the ${size} bytes the trailer declares (corrupt)`
+          : `corrupt DEFLATE data: ${(e as Error).message}`;
+      throw new CodecError(message, { key: ctx.key, codec: this.name, cause: e });
     }
     if (out.length !== size) fail(`inflated to ${out.length} bytes, the trailer says ${size}`);
     const expected = readU32LE(bytes, n - 8);
@@ -78,6 +88,11 @@ export class GzipCodec implements BytesToBytesCodec {
   /** `undefined`: the encoded size depends on the data. */
   encodedSize(): undefined {
     return undefined;
+  }
+
+  /** Upper bound of the encoded size of `decodedSize` bytes: `compressedBound` (bytes). */
+  maxEncodedSize(decodedSize: number): number {
+    return compressedBound(decodedSize);
   }
 
   /** The codec in v3 metadata form: `{ name, configuration }`. */

@@ -6,6 +6,7 @@
  */
 import { CodecError } from "../../core/errors.js";
 import type { CodecSpec } from "../model.js";
+import { ceilingMessage, ceilingOf, compressedBound } from "./ceiling.js";
 import { lz4DecodeBlock } from "./lz4-block.js";
 import type { BytesToBytesCodec, CodecContext } from "./types.js";
 import { ConfigReader, readU32LE, toCodecError } from "./util.js";
@@ -33,13 +34,21 @@ export class Lz4Codec implements BytesToBytesCodec {
     }
   }
 
-  /** @throws CodecError when the size header or the LZ4 block is corrupt or truncated. */
+  /**
+   * Decodes the LZ4 block into a buffer of the size its 4-byte prefix declares; the block
+   * decoder never writes past it.
+   * @throws CodecError when the size header or the LZ4 block is corrupt or truncated, or the
+   *   prefix declares more than `ctx.maxDecodedBytes` (checked before allocating).
+   */
   async decode(bytes: Uint8Array, ctx: CodecContext): Promise<Uint8Array> {
     const fail = (m: string, cause?: unknown): never => {
       throw new CodecError(m, { key: ctx.key, codec: this.name, cause });
     };
     if (bytes.length < 4) fail(`${bytes.length} bytes is too short for an LZ4 chunk (truncated)`);
     const size = readU32LE(bytes, 0);
+    const ceiling = ceilingOf(ctx);
+    if (ceiling !== undefined && size > ceiling)
+      fail(ceilingMessage(ceiling, `size prefix declares ${size}`));
     if (size === 0) return new Uint8Array(0);
     const block = bytes.subarray(4);
     // an LZ4 block expands at most ~255x
@@ -59,6 +68,11 @@ export class Lz4Codec implements BytesToBytesCodec {
   /** `undefined`: the encoded size depends on the data. */
   encodedSize(): undefined {
     return undefined;
+  }
+
+  /** Upper bound of the encoded size of `decodedSize` bytes: `compressedBound` (bytes). */
+  maxEncodedSize(decodedSize: number): number {
+    return compressedBound(decodedSize);
   }
 
   /** The codec in v3 metadata form: `{ name, configuration }`. */

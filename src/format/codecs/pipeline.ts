@@ -9,6 +9,7 @@ import { allocate } from "../../core/dtype.js";
 import { CodecError, MetadataError } from "../../core/errors.js";
 import { cStrides, type NDArray, shapeSize } from "../../core/ndarray.js";
 import type { CodecSpec } from "../model.js";
+import { bytesCeilings, decodeBytesStage } from "./ceiling.js";
 import { createCodec } from "./registry.js";
 import type {
   ArrayToArrayCodec,
@@ -51,6 +52,10 @@ class Pipeline implements CodecPipeline {
   private readonly a2bSpec: ChunkSpec;
   private readonly fill: readonly (number | bigint)[];
   private template: NDArray | undefined;
+  /** Decode ceiling of each bytes→bytes codec in bytes (`ceiling.ts`); `undefined`: none. */
+  private readonly ceilings: readonly (number | undefined)[];
+  /** Upper bound of the encoded size in bytes ({@link maxEncodedSize}). */
+  private readonly maxEncoded: number | undefined;
 
   constructor(
     spec: ChunkSpec,
@@ -70,6 +75,9 @@ class Pipeline implements CodecPipeline {
     this.bytesToBytes = b2b;
     if (a2b.sharding) this.sharding = a2b.sharding;
     this.fill = scalarEntries(spec.dataType, spec.fillValue);
+    const bounds = bytesCeilings(b2b, a2b.encodedSize?.(a2bSpec) ?? a2b.maxEncodedSize?.(a2bSpec));
+    this.ceilings = bounds.ceilings;
+    this.maxEncoded = bounds.encodedBound;
   }
 
   get bytesStage(): BytesStage | undefined {
@@ -78,6 +86,7 @@ class Pipeline implements CodecPipeline {
       codecs: this.bytesToBytes.map((c) => c.toJSON()),
       spec: this.a2bSpec,
       decodedSize: this.arrayToBytes.encodedSize?.(this.a2bSpec),
+      maxDecodedBytes: this.ceilings,
     };
   }
 
@@ -85,17 +94,8 @@ class Pipeline implements CodecPipeline {
     return this.decodeArray(await this.decodeBytes(bytes, ctx), ctx);
   }
 
-  async decodeBytes(bytes: Uint8Array, ctx: CodecContext): Promise<Uint8Array> {
-    let b = bytes;
-    for (let i = this.bytesToBytes.length - 1; i >= 0; i--) {
-      const c = this.bytesToBytes[i]!;
-      try {
-        b = await c.decode(b, ctx);
-      } catch (e) {
-        throw toCodecError(e, ctx.key, c.name);
-      }
-    }
-    return b;
+  decodeBytes(bytes: Uint8Array, ctx: CodecContext): Promise<Uint8Array> {
+    return decodeBytesStage(this.bytesToBytes, this.ceilings, bytes, ctx);
   }
 
   async decodeArray(b: Uint8Array, ctx: CodecContext): Promise<NDArray> {
@@ -205,6 +205,10 @@ class Pipeline implements CodecPipeline {
       n = c.encodedSize?.(n);
     }
     return n;
+  }
+
+  maxEncodedSize(): number | undefined {
+    return this.maxEncoded;
   }
 
   toJSON(): CodecSpec[] {

@@ -34,6 +34,19 @@ export interface ChunkSpec {
 export interface CodecContext {
   /** Store key of the chunk (or shard) being encoded or decoded; named by every `CodecError`. */
   readonly key: string;
+  /**
+   * The ceiling of a bytes→bytes decode, in bytes: the most bytes a valid chunk can decode to
+   * here (exactly the expected size when every codec toward the array has a fixed size, else an
+   * upper bound; see `ceiling.ts`). Set by the pipeline on every {@link BytesToBytesCodec.decode}
+   * call, `undefined` when unknown, absent elsewhere.
+   *
+   * A decoder given a ceiling should reject a declared decoded size above it before decoding
+   * (zstd Frame_Content_Size, the blosc header's nbytes, the numcodecs LZ4 size prefix, the gzip
+   * trailer's ISIZE) and stop at the first byte past it, allocating no more than the ceiling plus
+   * a small constant, throwing `CodecError` (`decodes to more than the expected N bytes (…)`).
+   * Codecs registered by users may ignore it: the pipeline checks their output afterwards.
+   */
+  readonly maxDecodedBytes?: number | undefined;
 }
 
 /** The kind of a codec (Zarr v3 core, "Codecs"). */
@@ -82,19 +95,39 @@ export interface ArrayToBytesCodec extends CodecBase {
   decode(bytes: Uint8Array, spec: ChunkSpec, ctx: CodecContext): Promise<NDArray>;
   /** Encoded size in bytes when it depends on `spec` only (e.g. `bytes`), else `undefined`. */
   encodedSize?(spec: ChunkSpec): number | undefined;
+  /**
+   * An upper bound (bytes) of the encoded size of any valid chunk of `spec` when the size is not
+   * fixed (`sharding_indexed`: index size + inner chunk count × the inner pipeline's
+   * {@link CodecPipeline.maxEncodedSize}), else `undefined` (no bound). It is the decode ceiling
+   * of the bytes→bytes codecs after this codec ({@link CodecContext.maxDecodedBytes}); not
+   * needed when {@link encodedSize} is fixed.
+   */
+  maxEncodedSize?(spec: ChunkSpec): number | undefined;
 }
 
 /** A bytes→bytes codec (compressors, checksums, v2 filters). */
 export interface BytesToBytesCodec extends CodecBase {
   readonly kind: "bytes_to_bytes";
   encode(bytes: Uint8Array, ctx: CodecContext): Promise<Uint8Array>;
-  /** @throws CodecError (or `ChecksumError`) when `bytes` are corrupt or truncated. */
+  /**
+   * Decodes `bytes`. `ctx.maxDecodedBytes`, when set, is the most bytes the result may hold
+   * ({@link CodecContext.maxDecodedBytes}): built-in decoders stop at the first byte past it.
+   * @throws CodecError (or `ChecksumError`) when `bytes` are corrupt or truncated, or decode to
+   *   more than `ctx.maxDecodedBytes`.
+   */
   decode(bytes: Uint8Array, ctx: CodecContext): Promise<Uint8Array>;
   /**
    * Encoded size in bytes of a `decodedSize`-byte input when it is fixed (e.g. `crc32c`: +4),
    * else `undefined` (compressors).
    */
   encodedSize?(decodedSize: number): number | undefined;
+  /**
+   * An upper bound (bytes) of the encoded size of any valid encoding of `decodedSize` bytes when
+   * the size is not fixed (compressors: their worst-case expansion), else `undefined`. The
+   * pipeline derives the decode ceilings of the codecs after this one from it (and from
+   * {@link encodedSize}); a codec with neither leaves them without a ceiling.
+   */
+  maxEncodedSize?(decodedSize: number): number | undefined;
 }
 
 /** Any codec. */
@@ -108,6 +141,12 @@ export interface BytesStage {
   readonly spec: ChunkSpec;
   /** Bytes the stage decodes to when fixed (the array→bytes codec's encoded size), else undefined. */
   readonly decodedSize: number | undefined;
+  /**
+   * The decode ceiling of each codec in bytes, aligned with {@link codecs} (`undefined`: none):
+   * what the pipeline gives each codec as {@link CodecContext.maxDecodedBytes}, so that a decode
+   * worker bounds the same decodes the same way.
+   */
+  readonly maxDecodedBytes: readonly (number | undefined)[];
 }
 
 /** A validated codec pipeline for chunks of one {@link ChunkSpec}. */
@@ -131,13 +170,17 @@ export interface CodecPipeline {
   /**
    * Decodes the stored bytes of one chunk into a C-order contiguous NDArray of `spec.shape`
    * (offset 0, strides `cStrides(spec.shape)`). The result may share memory with `bytes`.
+   * Every bytes→bytes codec decodes under its ceiling ({@link CodecContext.maxDecodedBytes},
+   * which the pipeline sets itself; one given in `ctx` is ignored).
    * @throws CodecError (naming `ctx.key` and the failing codec) when any codec fails or sizes do
-   *   not match, ChecksumError when a checksum does not match. Never returns partial data.
+   *   not match, or a codec decodes to more than its ceiling (`decodes to more than the
+   *   expected N bytes (…)`); ChecksumError when a checksum does not match. Never returns
+   *   partial data.
    */
   decode(bytes: Uint8Array, ctx: CodecContext): Promise<NDArray>;
   /**
    * The first half of {@link decode}: the bytes→bytes codecs (decompression, checksums), in
-   * reverse order. The result may share memory with `bytes`.
+   * reverse order, each under its ceiling. The result may share memory with `bytes`.
    * @throws CodecError / ChecksumError as {@link decode}.
    */
   decodeBytes(bytes: Uint8Array, ctx: CodecContext): Promise<Uint8Array>;
@@ -165,6 +208,14 @@ export interface CodecPipeline {
   isFill(chunk: NDArray): boolean;
   /** The encoded size in bytes when every codec has a fixed size (e.g. `bytes` + `crc32c`), else `undefined`. */
   encodedSize(): number | undefined;
+  /**
+   * An upper bound (bytes) of the encoded size of any valid chunk: {@link encodedSize} when
+   * fixed; else the array→bytes codec's bound carried through each bytes→bytes codec's fixed
+   * size or worst-case expansion (`ArrayToBytesCodec.maxEncodedSize`,
+   * `BytesToBytesCodec.maxEncodedSize`); `undefined` when a codec gives no bound. A shard's
+   * bound is built from its inner pipeline's.
+   */
+  maxEncodedSize(): number | undefined;
   /** The codecs in v3 metadata form. */
   toJSON(): CodecSpec[];
 }

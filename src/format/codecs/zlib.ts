@@ -1,19 +1,28 @@
 /**
  * The `zlib` bytes→bytes codec (RFC 1950 zlib stream): v2 `numcodecs.zlib` (numcodecs `Zlib`),
- * also registered as `zlib`. Decoding verifies the Adler-32 trailer.
+ * also registered as `zlib`. Decoding verifies the Adler-32 trailer and never inflates past the
+ * decode ceiling.
  * @module
  */
-import { inflateSync, zlibSync } from "fflate";
+import { zlibSync } from "fflate";
 import { CodecError } from "../../core/errors.js";
 import type { CodecSpec } from "../model.js";
+import { ceilingOf, compressedBound, DecodedSizeError } from "./ceiling.js";
 import { adler32 } from "./checksums.js";
+import { InflateLimitError, inflateBounded } from "./inflate.js";
 import type { BytesToBytesCodec, CodecContext } from "./types.js";
 import { ConfigReader } from "./util.js";
 
 type Level = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9;
 
-/** Inflates a zlib stream and checks its Adler-32. Throws `Error` with a message when corrupt. */
-export function zlibDecompress(bytes: Uint8Array): Uint8Array {
+/**
+ * Inflates a zlib stream (RFC 1950 around RFC 1951 DEFLATE data) and checks its Adler-32.
+ * @param maxBytes the ceiling in bytes: inflating stops at the first byte past it (a zlib
+ *   stream does not declare its size). Default: none.
+ * @throws Error with a message when the stream is corrupt or truncated, or inflates to more
+ *   than `maxBytes` (DecodedSizeError: `decodes to more than the expected N bytes (…)`).
+ */
+export function zlibDecompress(bytes: Uint8Array, maxBytes?: number): Uint8Array {
   const n = bytes.length;
   if (n < 6) throw new Error(`${n} bytes is too short for a zlib stream (truncated)`);
   const cmf = bytes[0]!;
@@ -23,8 +32,10 @@ export function zlibDecompress(bytes: Uint8Array): Uint8Array {
   if (flg & 32) throw new Error("zlib streams with a preset dictionary are not supported");
   let out: Uint8Array;
   try {
-    out = inflateSync(bytes.subarray(2, n - 4));
+    out = inflateBounded(bytes.subarray(2, n - 4), { maxBytes }).bytes;
   } catch (e) {
+    if (e instanceof InflateLimitError)
+      throw new DecodedSizeError(e.limit, "DEFLATE data inflates past it");
     throw new Error(`corrupt DEFLATE data: ${(e as Error).message}`);
   }
   const expected =
@@ -59,10 +70,14 @@ export class ZlibCodec implements BytesToBytesCodec {
     return zlibCompress(bytes, this.level);
   }
 
-  /** @throws CodecError when the header, the DEFLATE data or the Adler-32 is wrong. */
+  /**
+   * Inflates one zlib stream, stopping at the first byte past `ctx.maxDecodedBytes`.
+   * @throws CodecError when the header, the DEFLATE data or the Adler-32 is wrong, or the data
+   *   inflates to more than `ctx.maxDecodedBytes`.
+   */
   async decode(bytes: Uint8Array, ctx: CodecContext): Promise<Uint8Array> {
     try {
-      return zlibDecompress(bytes);
+      return zlibDecompress(bytes, ceilingOf(ctx));
     } catch (e) {
       throw new CodecError((e as Error).message, { key: ctx.key, codec: this.name, cause: e });
     }
@@ -71,6 +86,11 @@ export class ZlibCodec implements BytesToBytesCodec {
   /** `undefined`: the encoded size depends on the data. */
   encodedSize(): undefined {
     return undefined;
+  }
+
+  /** Upper bound of the encoded size of `decodedSize` bytes: `compressedBound` (bytes). */
+  maxEncodedSize(decodedSize: number): number {
+    return compressedBound(decodedSize);
   }
 
   /** The codec in v3 metadata form: `{ name, configuration }`. */

@@ -5,13 +5,19 @@
  * states its content size (what `ZSTD_compress` writes, so every zarr-python, tensorstore and
  * zarr-plan chunk) uses the faster `@thewtex/zstddec` build; anything else (no size, several
  * frames, corrupt data) goes through numcodecs.js, which gives the exact error.
+ *
+ * With a decode ceiling ({@link zstdDecompress} `maxBytes`): a declared content size above it is
+ * refused before anything is allocated; frames without a declared size are decoded in one call
+ * into a buffer of at most the ceiling (libzstd fails, rather than grows, when the output does
+ * not fit), never through numcodecs.js, whose decoder grows its output without limit for them.
  * @module
  */
 import { CodecError } from "../../core/errors.js";
 import type { CodecSpec } from "../model.js";
+import { ceilingOf, compressedBound, DecodedSizeError } from "./ceiling.js";
 import { xxh64Low32 } from "./checksums.js";
 import type { BytesToBytesCodec, CodecContext } from "./types.js";
-import { ConfigReader, toCodecError, writeU32LE } from "./util.js";
+import { ConfigReader, readU32LE, toCodecError, writeU32LE } from "./util.js";
 import { zstdSizedDecoder, zstdWasm } from "./wasm.js";
 
 /**
@@ -67,18 +73,145 @@ export function zstdFrameContentSize(bytes: Uint8Array): number | undefined {
   return fcsSize === 2 ? v + 256 : v;
 }
 
-/** Decompresses zstd frames (content checksums are verified when present). */
-export async function zstdDecompress(bytes: Uint8Array): Promise<Uint8Array> {
+/** Block_Maximum_Size's largest value (RFC 8878 §3.1.1.2.4): 128 KiB. */
+const BLOCK_SIZE_MAX = 128 * 1024;
+
+/** What {@link zstdFrames} finds in a sequence of frames. */
+export interface ZstdFrames {
+  /** Number of zstd frames (skippable frames not counted). */
+  readonly frames: number;
+  /**
+   * Upper bound of the decoded size in bytes: the sum over frames of the declared
+   * Frame_Content_Size, or for a frame without one, of its blocks' sizes (Raw and RLE blocks:
+   * Block_Size; Compressed blocks: Block_Maximum_Size, 128 KiB).
+   */
+  readonly bound: number;
+  /**
+   * True when {@link bound} is the exact decoded size of valid frames: every frame declares its
+   * content size or holds only Raw and RLE blocks.
+   */
+  readonly exact: boolean;
+}
+
+/**
+ * Walks the frames of `bytes` without decoding them (RFC 8878 §3.1: zstd frames — magic
+ * 0xFD2FB528, frame header §3.1.1.1, blocks §3.1.1.2 — and skippable frames, magic
+ * 0x184D2A5?, §3.1.2), reading only frame and block headers.
+ * @returns the frames' decoded-size bound, or `undefined` when `bytes` is not a sequence of
+ *   complete frames (truncated, reserved bits or block type set, trailing bytes).
+ */
+export function zstdFrames(bytes: Uint8Array): ZstdFrames | undefined {
+  const n = bytes.length;
+  let pos = 0;
+  let frames = 0;
+  let bound = 0;
+  let exact = true;
+  while (pos < n) {
+    if (pos + 8 > n) return undefined;
+    const magic = readU32LE(bytes, pos);
+    if ((magic & 0xfffffff0) >>> 0 === 0x184d2a50) {
+      pos += 8 + readU32LE(bytes, pos + 4);
+      if (pos > n) return undefined;
+      continue;
+    }
+    if (magic !== 0xfd2fb528) return undefined;
+    const fhd = bytes[pos + 4]!;
+    if (fhd & 0x08) return undefined; // reserved bit
+    const fcsFlag = fhd >> 6;
+    const single = (fhd >> 5) & 1;
+    const fcsSize = fcsFlag === 0 ? single : 1 << fcsFlag;
+    const didSize = [0, 1, 2, 4][fhd & 3]!;
+    const fcsAt = pos + 5 + (single ? 0 : 1) + didSize;
+    pos = fcsAt + fcsSize;
+    if (pos > n) return undefined;
+    let declared: number | undefined;
+    if (fcsSize > 0) {
+      let v = 0;
+      for (let i = fcsSize - 1; i >= 0; i--) v = v * 256 + bytes[fcsAt + i]!;
+      declared = fcsSize === 2 ? v + 256 : v;
+    }
+    let blocks = 0;
+    let rawOnly = true;
+    for (;;) {
+      if (pos + 3 > n) return undefined;
+      const bh = bytes[pos]! | (bytes[pos + 1]! << 8) | (bytes[pos + 2]! << 16);
+      pos += 3;
+      const type = (bh >> 1) & 3;
+      const size = bh >>> 3;
+      if (type === 3) return undefined;
+      pos += type === 1 ? 1 : size;
+      if (pos > n) return undefined;
+      if (type === 2) rawOnly = false;
+      blocks += type === 2 ? BLOCK_SIZE_MAX : size;
+      if (bh & 1) break;
+    }
+    if (fhd & 0x04) pos += 4; // Content_Checksum
+    if (pos > n) return undefined;
+    frames++;
+    bound += declared ?? blocks;
+    if (declared === undefined && !rawOnly) exact = false;
+  }
+  return frames === 0 ? undefined : { frames, bound, exact };
+}
+
+/**
+ * Decompresses zstd frames (content checksums are verified when present).
+ * @param maxBytes the decode ceiling in bytes (default: none). A first frame declaring a
+ *   Frame_Content_Size above it (RFC 8878 §3.1.1.1.4), or frames whose declared sizes add up to
+ *   more, are refused before anything is allocated; anything else is decoded into a buffer of
+ *   at most `maxBytes` (and of at most the frames' {@link zstdFrames} bound), so decoding stops
+ *   where the output would pass it.
+ * @throws Error describing the problem when the data is corrupt or truncated, or (with
+ *   `maxBytes`) is not a sequence of complete frames or, without a declared size, does not
+ *   decode within `maxBytes`; DecodedSizeError (`decodes to more than the expected N bytes
+ *   (frame declares M)`, `(2 frames hold M)`) when the declared sizes exceed `maxBytes`.
+ */
+export async function zstdDecompress(bytes: Uint8Array, maxBytes?: number): Promise<Uint8Array> {
   if (bytes.length < 4)
     throw new Error(`${bytes.length} bytes is too short for a zstd frame (truncated)`);
   const size = zstdFrameContentSize(bytes);
+  if (maxBytes !== undefined && size !== undefined && size > maxBytes)
+    throw new DecodedSizeError(maxBytes, `frame declares ${size}`);
   if (size !== undefined && size > 0 && size <= SIZED_DECODE_LIMIT) {
     const out = (await zstdSizedDecoder()).decode(bytes, size);
     // A corrupt frame, or more than one frame, gives another length: numcodecs says why.
     if (out.length === size) return out;
   }
-  const codec = await zstdWasm(1);
-  return codec.decode(bytes);
+  if (maxBytes === undefined) return (await zstdWasm(1)).decode(bytes);
+  return zstdDecompressBounded(bytes, maxBytes);
+}
+
+/**
+ * {@link zstdDecompress} of anything but one frame declaring its size, under the ceiling
+ * `maxBytes`: one libzstd call (`ZSTD_decompress`, which handles frames without a content size,
+ * several frames and skippable frames) into a buffer of at most the ceiling. numcodecs.js is
+ * asked only when its output is bounded by the ceiling (every frame declares its size, or holds
+ * only Raw/RLE blocks), to report the exact error.
+ */
+async function zstdDecompressBounded(bytes: Uint8Array, maxBytes: number): Promise<Uint8Array> {
+  const frames = zstdFrames(bytes);
+  if (frames?.exact && frames.bound > maxBytes) {
+    const what = frames.frames === 1 ? "frame holds" : `${frames.frames} frames hold`;
+    throw new DecodedSizeError(maxBytes, `${what} ${frames.bound}`);
+  }
+  const capacity = Math.min(maxBytes, frames?.bound ?? maxBytes);
+  if (capacity > 0 && capacity <= SIZED_DECODE_LIMIT) {
+    const out = (await zstdSizedDecoder()).decode(bytes, capacity);
+    // zstddec gives an empty array when libzstd fails (corrupt data, or more than `capacity`).
+    if (out.length > 0) return out;
+  }
+  // libzstd checks every frame against its declared size, and Raw/RLE blocks decode to exactly
+  // their Block_Size: numcodecs.js cannot produce more than `frames.bound` ≤ `maxBytes`.
+  if (frames?.exact) return (await zstdWasm(1)).decode(bytes);
+  if (frames === undefined) throw new Error("not a sequence of complete zstd frames");
+  if (capacity > SIZED_DECODE_LIMIT) {
+    throw new Error(
+      `frames without a declared content size are decoded into at most ${SIZED_DECODE_LIMIT} bytes; these may decode to ${capacity}`,
+    );
+  }
+  throw new Error(
+    `frames without a declared content size do not decode within the expected ${maxBytes} bytes (corrupt, or larger)`,
+  );
 }
 
 /** zstd at `level`, optionally with a content checksum. */
@@ -106,12 +239,17 @@ export class ZstdCodec implements BytesToBytesCodec {
     }
   }
 
-  /** @throws CodecError when the frame is corrupt, truncated or fails its checksum. */
+  /**
+   * Decodes zstd frames under the ceiling `ctx.maxDecodedBytes` ({@link zstdDecompress}).
+   * @throws CodecError when the frame is corrupt, truncated or fails its checksum, or declares
+   *   or decodes to more than `ctx.maxDecodedBytes`.
+   */
   async decode(bytes: Uint8Array, ctx: CodecContext): Promise<Uint8Array> {
     try {
-      return await zstdDecompress(bytes);
+      return await zstdDecompress(bytes, ceilingOf(ctx));
     } catch (e) {
-      throw new CodecError(`corrupt zstd data: ${e instanceof Error ? e.message : String(e)}`, {
+      const m = e instanceof Error ? e.message : String(e);
+      throw new CodecError(e instanceof DecodedSizeError ? m : `corrupt zstd data: ${m}`, {
         key: ctx.key,
         codec: this.name,
         cause: e,
@@ -122,6 +260,11 @@ export class ZstdCodec implements BytesToBytesCodec {
   /** `undefined`: the encoded size depends on the data. */
   encodedSize(): undefined {
     return undefined;
+  }
+
+  /** Upper bound of the encoded size of `decodedSize` bytes: `compressedBound` (bytes). */
+  maxEncodedSize(decodedSize: number): number {
+    return compressedBound(decodedSize);
   }
 
   /** The codec in v3 metadata form: `{ name, configuration }`. */

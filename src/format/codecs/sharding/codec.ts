@@ -198,6 +198,19 @@ export class ShardingCodec implements ArrayToBytesCodec, ShardAccess {
     return undefined;
   }
 
+  /**
+   * An upper bound of a shard's size in bytes: the index size + inner chunk count × the inner
+   * pipeline's `maxEncodedSize()` (every inner chunk stored, each at its largest, no gaps), or
+   * `undefined` when the inner pipeline gives no bound. The decode ceiling of bytes→bytes codecs
+   * applied to whole shards.
+   */
+  maxEncodedSize(): number | undefined {
+    const inner = this.layout.innerPipeline.maxEncodedSize();
+    return inner === undefined
+      ? undefined
+      : this.layout.indexByteLength + this.layout.innerChunkCount * inner;
+  }
+
   /** The codec in v3 metadata form: `{ name, configuration }`. */
   toJSON(): CodecSpec {
     return {
