@@ -276,7 +276,8 @@ export class FileSystemStore implements Store {
     if (this.#staleTempMs === Number.POSITIVE_INFINITY) return false;
     try {
       const stats = await lstat(path);
-      if (!stats.isFile() || Date.now() - stats.mtimeMs < this.#staleTempMs) return false;
+      if (!stats.isFile()) return false;
+      if (this.#staleTempMs > 0 && Date.now() - stats.mtimeMs < this.#staleTempMs) return false;
       await unlink(path);
       return true;
     } catch {

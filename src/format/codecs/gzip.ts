@@ -66,7 +66,7 @@ export class GzipCodec implements BytesToBytesCodec {
     if (size > body.length * 1032 + 64) fail(`corrupt gzip trailer (claims ${size} bytes)`);
     let out: Uint8Array;
     try {
-      out = inflateBounded(body, { out: new Uint8Array(size) }).bytes;
+      out = inflateBounded(body, { size });
     } catch (e) {
       const message =
         e instanceof InflateLimitError

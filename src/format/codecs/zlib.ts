@@ -32,7 +32,7 @@ export function zlibDecompress(bytes: Uint8Array, maxBytes?: number): Uint8Array
   if (flg & 32) throw new Error("zlib streams with a preset dictionary are not supported");
   let out: Uint8Array;
   try {
-    out = inflateBounded(bytes.subarray(2, n - 4), { maxBytes }).bytes;
+    out = inflateBounded(bytes.subarray(2, n - 4), maxBytes === undefined ? {} : { maxBytes });
   } catch (e) {
     if (e instanceof InflateLimitError)
       throw new DecodedSizeError(e.limit, "DEFLATE data inflates past it");
