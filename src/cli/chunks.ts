@@ -8,7 +8,8 @@
  * the product of the per-dimension counts is reported as an upper bound.
  * @module
  */
-import type { IndexTransform } from "../index.js";
+import { type IndexTransform, shapeSize } from "../index.js";
+import { gridOf } from "./describe.js";
 
 type OutputMap = IndexTransform["maps"][number];
 
@@ -92,10 +93,7 @@ export function countTouchedChunks(
   chunkShape: readonly number[],
 ): ChunkCount {
   const { inputShape, outputShape, maps } = transform;
-  let total = 1;
-  outputShape.forEach((s, j) => {
-    total *= Math.ceil(s / Math.max(1, chunkShape[j]!));
-  });
+  const total = shapeSize(gridOf(outputShape, chunkShape));
   if (inputShape.some((s) => s === 0) || total === 0) return { touched: 0, total, exact: true };
 
   // Group output dimensions that read a common view dimension (union-find on output dims).
@@ -129,7 +127,7 @@ export function countTouchedChunks(
     const dims = [...new Set(members.flatMap((j) => inputDimsOf(maps[j]!)))].sort((a, b) => a - b);
     const points = dims.reduce((n, d) => n * inputShape[d]!, 1);
     if (points > MAX_VISITED_POINTS) {
-      touched *= per.reduce((a, b) => a * b, 1);
+      touched *= shapeSize(per);
       exact = false;
     } else {
       touched *= distinctTuples(

@@ -3,7 +3,7 @@
  * values, sizes. Shared by `tree`, `info` and `explain`.
  * @module
  */
-import type { ArrayMetadata, CodecSpec, Scalar } from "../index.js";
+import { type ArrayMetadata, type CodecSpec, type Scalar, shapeSize } from "../index.js";
 import { complexText } from "./output/values.js";
 
 export { dtypeLabel, shapeText } from "./output/types.js";
@@ -123,6 +123,6 @@ export function gridOf(shape: readonly number[], chunk: readonly number[]): numb
 
 /** `4 × 4 = 16`. */
 export function gridText(grid: readonly number[]): string {
-  const n = grid.reduce((a, b) => a * b, 1);
+  const n = shapeSize(grid);
   return grid.length <= 1 ? countText(n) : `${grid.join(" × ")} = ${countText(n)}`;
 }

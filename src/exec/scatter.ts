@@ -7,8 +7,8 @@
 
 import type { DataType, Scalar } from "../core/dtype.js";
 import { ZarrPlanError } from "../core/errors.js";
+import { cStrides } from "../core/ndarray.js";
 import type { ChunkTask } from "../index-space/partition.js";
-import { cStridesOf } from "../index-space/transform.js";
 
 /** Indexable entries of a TypedArray. */
 export type Entries = { [i: number]: number | bigint };
@@ -191,7 +191,7 @@ export function taskRegion(
   outShape: readonly number[],
 ): { start: number[]; shape: number[] } | undefined {
   const nd = outShape.length;
-  const strides = cStridesOf(outShape);
+  const strides = cStrides(outShape);
   const start = new Array<number>(nd).fill(0);
   const shape = new Array<number>(nd).fill(1);
   for (const fac of task.factors) {

@@ -4,6 +4,7 @@
  * dimension k, where `s` is the array shape and `c` the chunk shape. All sizes are in elements.
  * @module
  */
+import { shapeSize } from "../core/ndarray.js";
 
 function checkShapes(shape: readonly number[], chunkShape: readonly number[]): void {
   if (shape.length !== chunkShape.length) {
@@ -39,7 +40,7 @@ export function gridShape(shape: readonly number[], chunkShape: readonly number[
  * @throws RangeError as {@link gridShape}.
  */
 export function chunkCount(shape: readonly number[], chunkShape: readonly number[]): number {
-  return gridShape(shape, chunkShape).reduce((a, b) => a * b, 1);
+  return shapeSize(gridShape(shape, chunkShape));
 }
 
 /** Element bounds of one chunk: `start` inclusive, `stop` exclusive, per dimension. */

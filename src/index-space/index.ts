@@ -44,7 +44,6 @@ export {
   compose,
   composeTransforms,
   constantMap,
-  cStridesOf,
   type IndexData,
   type IndexTransform,
   identity,
@@ -53,5 +52,4 @@ export {
   type OutputIndexMap,
   type SingleMap,
   singleMap,
-  transformSize,
 } from "./transform.js";

@@ -11,7 +11,8 @@
  * per-point objects). The chunks touched are the outer product of the sets' groups.
  * @module
  */
-import { cStridesOf, type IndexTransform, linearPlan, type OutputIndexMap } from "./transform.js";
+import { cStrides, shapeSize } from "../core/ndarray.js";
+import { type IndexTransform, linearPlan, type OutputIndexMap } from "./transform.js";
 
 /**
  * One factor of a task's element set. The elements a task copies are the outer product of its
@@ -99,8 +100,7 @@ export function partition(
     );
   }
   const inShape = t.inputShape;
-  let elements = 1;
-  for (const s of inShape) elements *= s;
+  const elements = shapeSize(inShape);
   const gridShape = shape.map((s, j) => {
     const c = chunkShape[j]!;
     if (s === 0) return 0;
@@ -120,9 +120,9 @@ export function partition(
   if (elements === 0) return Object.freeze({ ...base, tasks: Object.freeze([]) });
   checkRanges(t);
 
-  const chunkStrides = cStridesOf(chunkShape);
-  const outStrides = cStridesOf(inShape);
-  const chunkElems = chunkShape.reduce((p, c) => p * c, 1);
+  const chunkStrides = cStrides(chunkShape);
+  const outStrides = cStrides(inShape);
+  const chunkElems = shapeSize(chunkShape);
 
   // Constant maps fix a chunk coordinate and an offset inside it.
   const baseCoords = new Array<number>(nOut).fill(0);
@@ -181,7 +181,7 @@ export function partition(
   }
 
   // Outer product of the sets' groups.
-  const gridStrides = cStridesOf(gridShape);
+  const gridStrides = cStrides(gridShape);
   const keyed: { key: number; task: ChunkTask }[] = [];
   const nSets = groupLists.length;
   const pick = new Array<number>(nSets).fill(0);
@@ -321,8 +321,7 @@ function pointGroups(ctx: Ctx, D: readonly number[], J: readonly number[]): Grou
   const { t, chunkShape, gridShape, chunkStrides, outStrides } = ctx;
   const inShape = t.inputShape;
   const ext = D.map((d) => inShape[d]!);
-  let N = 1;
-  for (const e of ext) N *= e;
+  const N = shapeSize(ext);
   if (N === 0) return [];
   const nd = D.length;
   const nj = J.length;
@@ -336,8 +335,7 @@ function pointGroups(ctx: Ctx, D: readonly number[], J: readonly number[]): Grou
   const gs = J.map((j) => gridShape[j]!);
   const cst = J.map((j) => chunkStrides[j]!);
   const outCoef = D.map((d) => outStrides[d]!);
-  let gridTotal = 1;
-  for (const g of gs) gridTotal *= g;
+  const gridTotal = shapeSize(gs);
 
   // Chunk key of each point: C-order linear index over the set's output dims' grid.
   const keys: Int32Array | Float64Array =

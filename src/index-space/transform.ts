@@ -22,6 +22,7 @@
  * "Output index methods" documentation (`docs/index_space.rst`).
  * @module
  */
+import { cStrides, shapeSize } from "../core/ndarray.js";
 import { type BuiltSelection, buildSelection, type SelectionKind } from "./indexing.js";
 import {
   type ArrayMap,
@@ -79,24 +80,6 @@ export function identity(shape: readonly number[]): IndexTransform {
 /** True when no map is an index array (the view is a strided box of the source). */
 export function isBox(t: IndexTransform): boolean {
   return t.maps.every((m) => m.kind !== "array");
-}
-
-/** Number of points of the input domain (elements of the view). */
-export function transformSize(t: IndexTransform): number {
-  let n = 1;
-  for (const s of t.inputShape) n *= s;
-  return n;
-}
-
-/** C-order strides of a shape, in elements. */
-export function cStridesOf(shape: readonly number[]): number[] {
-  const st = new Array<number>(shape.length);
-  let s = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    st[i] = s;
-    s *= shape[i]!;
-  }
-  return st;
 }
 
 /**
@@ -202,8 +185,7 @@ function gather(m: ArrayMap, outer: IndexTransform, mid: readonly number[]): Out
   }
   const Y = [...ySet].sort((a, b) => a - b);
   const ext = Y.map((y) => newShape[y]!);
-  let count = 1;
-  for (const e of ext) count *= e;
+  const count = shapeSize(ext);
   const out: IndexData =
     m.index instanceof Int32Array ? new Int32Array(count) : new Float64Array(count);
   if (count > 0)
@@ -268,7 +250,7 @@ function gatherInto(
   const nx = oms.length;
   const ny = Y.length;
   const { base, coef } = linearPlan(oms, Y, newShape);
-  const bStride = cStridesOf(xExt);
+  const bStride = cStrides(xExt);
   const B = m.index;
   const lin = Float64Array.from(base);
   const isArr = oms.map((om) => om.kind === "array");

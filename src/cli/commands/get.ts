@@ -5,19 +5,12 @@
  * @module
  */
 import { type Command, InvalidArgumentError, Option } from "commander";
-import type { NDArray } from "../../index.js";
+import { type NDArray, shapeSize } from "../../index.js";
 import type { Io } from "../context.js";
 import { bytesText, countText, dtypeLabel, shapeText } from "../describe.js";
 import { UsageError } from "../errors.js";
 import { type OutputOptions, WRITERS, writeOutput, writerFor } from "../output/index.js";
-import {
-  elementCount,
-  type JsonValue,
-  jsonLeaf,
-  type Nested,
-  nested,
-  stats,
-} from "../output/values.js";
+import { type JsonValue, jsonLeaf, type Nested, nested, stats } from "../output/values.js";
 import { readView } from "../progress.js";
 import {
   addSelectionOptions,
@@ -71,12 +64,12 @@ function summaryLine(
   sel: string,
   view: { shape: readonly number[]; dtype: NDArray["dtype"] },
 ): string {
-  const n = elementCount(view);
+  const n = shapeSize(view.shape);
   return `${name}${sel}: ${dtypeLabel(view.dtype)} ${shapeText(view.shape)} (${countText(n)} element${n === 1 ? "" : "s"})`;
 }
 
 function printResult(io: Io, array: NDArray): void {
-  const n = elementCount(array);
+  const n = shapeSize(array.shape);
   if (n <= PRINT_LIMIT) {
     const values = nested(array.shape, jsonLeaf(array));
     io.stdout(`${jsonRows(values, array.shape.length)}\n`);
