@@ -5,19 +5,14 @@
 
 import type { Scalar } from "../core/dtype.js";
 import { type NDArray, shapeSize } from "../core/ndarray.js";
-import { fillEntries } from "../exec/scatter.js";
+import { scalarLanes } from "../core/scalar.js";
 
 /**
- * The TypedArray entries (`dtype.lanes` of them) that encode one scalar of the array's dtype.
- * @throws ZarrPlanError `ERR_FILL_VALUE` when `value` is not a scalar of that dtype.
+ * Sets every element of `a` (honouring strides and offset) to `value`.
+ * @throws ZarrPlanError `ERR_FILL_VALUE` when `value` is not a scalar of `a`'s dtype.
  */
-export function scalarLanes(a: Pick<NDArray, "dtype">, value: Scalar): (number | bigint)[] {
-  return fillEntries(a.dtype, value);
-}
-
-/** Sets every element of `a` (honouring strides and offset) to `value`. */
 export function fillRegion(a: NDArray, value: Scalar): void {
-  const lanes = scalarLanes(a, value);
+  const lanes = scalarLanes(a.dtype, value);
   const n = shapeSize(a.shape);
   if (n === 0) return;
   const data = a.data as unknown as { [i: number]: number | bigint; fill?: (v: never) => void };

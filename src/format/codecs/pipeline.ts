@@ -8,6 +8,7 @@
 import { allocate } from "../../core/dtype.js";
 import { CodecError, MetadataError } from "../../core/errors.js";
 import { cStrides, type NDArray, shapeSize } from "../../core/ndarray.js";
+import { fillLanes, scalarLanes } from "../../core/scalar.js";
 import type { CodecSpec } from "../model.js";
 import { createCodec } from "./registry.js";
 import type {
@@ -24,11 +25,9 @@ import type {
 } from "./types.js";
 import {
   allElementsEqual,
-  fillEntries,
   fmtShape,
   hasCStrides,
   sameShape,
-  scalarEntries,
   toCContiguous,
   toCodecError,
 } from "./util.js";
@@ -69,7 +68,7 @@ class Pipeline implements CodecPipeline {
     this.a2bSpec = a2bSpec;
     this.bytesToBytes = b2b;
     if (a2b.sharding) this.sharding = a2b.sharding;
-    this.fill = scalarEntries(spec.dataType, spec.fillValue);
+    this.fill = scalarLanes(spec.dataType, spec.fillValue);
   }
 
   get bytesStage(): BytesStage | undefined {
@@ -183,7 +182,7 @@ class Pipeline implements CodecPipeline {
     const { shape, dataType } = this.spec;
     if (!this.template) {
       const data = allocate(dataType, shapeSize(shape));
-      fillEntries(data, dataType, this.fill);
+      fillLanes(data, dataType, this.fill);
       this.template = { data, shape: [...shape], strides: cStrides(shape), dtype: dataType };
     }
     return {

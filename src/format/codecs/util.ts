@@ -1,17 +1,10 @@
 /**
  * Helpers shared by the codecs: configuration parsing, error conversion, byte swapping,
- * fill values and contiguous views.
+ * fill-value checks and contiguous views.
  * @module
  */
 
-import {
-  allocate,
-  type DataType,
-  float16ToNumber,
-  numberToFloat16,
-  type Scalar,
-  type TypedArray,
-} from "../../core/dtype.js";
+import { allocate, type TypedArray } from "../../core/dtype.js";
 import { CodecError, MetadataError, UnknownCodecError, ZarrPlanError } from "../../core/errors.js";
 import { copyStrided, cStrides, type NDArray, shapeSize } from "../../core/ndarray.js";
 
@@ -173,64 +166,6 @@ export function byteSwap(src: Uint8Array, width: number): Uint8Array {
   return out;
 }
 
-/**
- * The TypedArray entries (`dt.lanes` of them) that store `value` in an array of `dt`, exactly as
- * the TypedArray would read them back (float32/float16 rounding, bigint for 64-bit integers,
- * 0/1 for bool, `[re, im]` for complex, NUL-padded bytes for `|S<n>`).
- */
-export function scalarEntries(dt: DataType, value: Scalar): (number | bigint)[] {
-  const tmp = allocate(dt, 1) as unknown as Entries;
-  if (dt.name === "bytes") {
-    if (value instanceof Uint8Array) {
-      for (let i = 0; i < Math.min(value.length, dt.lanes); i++) tmp[i] = value[i]!;
-    }
-  } else if (dt.lanes === 2) {
-    const pair = Array.isArray(value)
-      ? (value as readonly [number, number])
-      : [Number(value as number), 0];
-    tmp[0] = pair[0]!;
-    tmp[1] = pair[1]!;
-  } else if (dt.name === "int64" || dt.name === "uint64") {
-    tmp[0] =
-      typeof value === "bigint"
-        ? value
-        : typeof value === "boolean"
-          ? BigInt(value ? 1 : 0)
-          : BigInt(Math.trunc(Number(value)));
-  } else if (typeof value === "boolean") {
-    tmp[0] = value ? 1 : 0;
-  } else {
-    const v = typeof value === "bigint" ? Number(value) : Number(value as number);
-    // widened float16 (Float32Array storage): round as a float16 element would be
-    tmp[0] = dt.name === "float16" && dt.widened ? float16ToNumber(numberToFloat16(v)) : v;
-  }
-  const out: (number | bigint)[] = [];
-  for (let i = 0; i < dt.lanes; i++) out.push(tmp[i]!);
-  return out;
-}
-
-/** Sets every entry of `data` (a whole TypedArray of `dt` elements) to the element `entries`. */
-export function fillEntries(
-  data: TypedArray,
-  dt: DataType,
-  entries: readonly (number | bigint)[],
-): void {
-  const lanes = dt.lanes;
-  const d = data as unknown as Entries & { fill(v: number | bigint): void };
-  if (lanes === 1) {
-    d.fill(entries[0]!);
-    return;
-  }
-  let same = true;
-  for (let l = 1; l < lanes; l++) if (!Object.is(entries[l], entries[0])) same = false;
-  if (same) {
-    d.fill(entries[0]!);
-    return;
-  }
-  const n = data.length;
-  for (let i = 0; i < n; i += lanes) for (let l = 0; l < lanes; l++) d[i + l] = entries[l]!;
-}
-
 /** True when the strides of `a` are the C-order strides of its shape (size-1 dimensions ignored). */
 export function hasCStrides(a: NDArray): boolean {
   const c = cStrides(a.shape);
@@ -265,7 +200,7 @@ export function toCContiguous(a: NDArray): NDArray {
 
 /**
  * True when every element of `a` (any strides and offset) equals the element `entries`
- * (from {@link scalarEntries}); NaN equals NaN, `-0` equals `0`.
+ * (from `scalarLanes`); NaN equals NaN, `-0` equals `0`.
  */
 export function allElementsEqual(a: NDArray, entries: readonly (number | bigint)[]): boolean {
   const shape = a.shape;

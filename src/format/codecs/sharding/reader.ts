@@ -11,8 +11,9 @@
 import { allocate } from "../../../core/dtype.js";
 import { CodecError } from "../../../core/errors.js";
 import { cStrides, type NDArray, shapeSize } from "../../../core/ndarray.js";
+import { fillLanes, scalarLanes } from "../../../core/scalar.js";
 import type { CodecContext, ShardByteRange, ShardLayout } from "../types.js";
-import { copyRegion, fillEntries, scalarEntries } from "../util.js";
+import { copyRegion } from "../util.js";
 import { innerChunkView, sliceByteRange } from "./layout.js";
 import { awaitAll } from "./settle.js";
 import { decodeShardIndex, indexBytesOf, innerByteRange, type ShardIndex } from "./shard-index.js";
@@ -131,7 +132,7 @@ export class ShardReader {
     const empty: number[] = [];
     for (let i = 0; i < layout.innerChunkCount; i++) (index.isEmpty(i) ? empty : stored).push(i);
     // Synchronous work first: nothing may throw once the decodes have started.
-    if (stored.length === 0) fillEntries(data, dt, scalarEntries(dt, fillValue));
+    if (stored.length === 0) fillLanes(data, dt, scalarLanes(dt, fillValue));
     else if (empty.length > 0) {
       const template = layout.innerPipeline.fillChunk();
       for (const i of empty) copyRegion(template, innerChunkView(layout, out, i));
