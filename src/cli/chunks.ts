@@ -58,30 +58,26 @@ function distinctTuples(
   inputShape: readonly number[],
 ): number {
   const extents = dims.map((d) => inputShape[d]!);
-  const point = new Map<number, number>(dims.map((d) => [d, 0]));
+  /** The view point, by input dimension (only `dims` are read). */
+  const point = new Array<number>(inputShape.length).fill(0);
   const seen = new Set<string>();
   const coord = (m: OutputMap): number => {
     if (m.kind === "constant") return m.offset;
-    if (m.kind === "single") return m.offset + m.stride * point.get(m.inputDim)!;
+    if (m.kind === "single") return m.offset + m.stride * point[m.inputDim]!;
     let flat = 0;
-    for (const d of m.inputDims) flat = flat * inputShape[d]! + point.get(d)!;
+    for (const d of m.inputDims) flat = flat * inputShape[d]! + point[d]!;
     return m.offset + m.stride * m.index[flat]!;
   };
-  const idx = new Array<number>(dims.length).fill(0);
-  for (;;) {
-    seen.add(maps.map((m, k) => Math.floor(coord(m) / chunks[k]!)).join(","));
-    let k = dims.length - 1;
-    for (; k >= 0; k--) {
-      idx[k]!++;
-      if (idx[k]! < extents[k]!) {
-        point.set(dims[k]!, idx[k]!);
-        break;
-      }
-      idx[k] = 0;
-      point.set(dims[k]!, 0);
+  // The CLI uses the public API only (no core/nd-iter): decode each flat C-order position.
+  const points = shapeSize(extents);
+  for (let p = 0; p < points; p++) {
+    for (let k = dims.length - 1, rest = p; k >= 0; k--) {
+      point[dims[k]!] = rest % extents[k]!;
+      rest = Math.floor(rest / extents[k]!);
     }
-    if (k < 0) return seen.size;
+    seen.add(maps.map((m, k) => Math.floor(coord(m) / chunks[k]!)).join(","));
   }
+  return seen.size;
 }
 
 /**

@@ -11,6 +11,7 @@
  * per-point objects). The chunks touched are the outer product of the sets' groups.
  * @module
  */
+import { forEachIndex, RowCursor } from "../core/nd-iter.js";
 import { cStrides, shapeSize } from "../core/ndarray.js";
 import { type IndexTransform, linearPlan, type OutputIndexMap } from "./transform.js";
 
@@ -184,8 +185,8 @@ export function partition(
   const gridStrides = cStrides(gridShape);
   const keyed: { key: number; task: ChunkTask }[] = [];
   const nSets = groupLists.length;
-  const pick = new Array<number>(nSets).fill(0);
-  for (;;) {
+  const groupCounts = groupLists.map((g) => g.length);
+  forEachIndex(groupCounts, (pick) => {
     const coords = [...baseCoords];
     let chunkOffset = baseChunk;
     let outOffset = 0;
@@ -213,14 +214,7 @@ export function partition(
         count,
       }),
     });
-    let s = nSets - 1;
-    for (; s >= 0; s--) {
-      pick[s]!++;
-      if (pick[s]! < groupLists[s]!.length) break;
-      pick[s] = 0;
-    }
-    if (s < 0) break;
-  }
+  });
   keyed.sort((a, b) => a.key - b.key);
   return Object.freeze({ ...base, tasks: Object.freeze(keyed.map((k) => k.task)) });
 }
@@ -366,31 +360,31 @@ function pointGroups(ctx: Ctx, D: readonly number[], J: readonly number[]): Grou
       outOff[p] = p * oc;
     }
   } else {
-    const lin = Float64Array.from(base);
-    const idx = new Array<number>(nd).fill(0);
-    let outLin = 0;
-    for (let p = 0; p < N; p++) {
-      let key = 0;
-      let co = 0;
-      for (let i = 0; i < nj; i++) {
-        const coord = isArr[i] ? aOff[i]! + aStr[i]! * arrs[i]![lin[i]!]! : lin[i]!;
-        const c = Math.floor(coord / cs[i]!);
-        key = key * gs[i]! + c;
-        co += (coord - c * cs[i]!) * cst[i]!;
-      }
-      keys[p] = key;
-      if (key < prevKey) sorted = false;
-      prevKey = key;
-      chunkOff[p] = co;
-      outOff[p] = outLin;
-      for (let k = nd - 1; k >= 0; k--) {
-        idx[k]!++;
-        outLin += outCoef[k]!;
-        for (let i = 0; i < nj; i++) lin[i]! += coef[i * nd + k]!;
-        if (idx[k]! < ext[k]!) break;
-        outLin -= outCoef[k]! * ext[k]!;
-        for (let i = 0; i < nj; i++) lin[i]! -= coef[i * nd + k]! * ext[k]!;
-        idx[k] = 0;
+    // Operands walked over ext a row (last dim) at a time: map i's linear term (strides
+    // coef[i·nd + k]), then the output offset (strides outCoef).
+    const strides = [...maps.map((_, i) => coef.slice(i * nd, (i + 1) * nd)), outCoef];
+    const rowStep = strides.map((s) => s[nd - 1] ?? 0);
+    const outStep = rowStep[nj]!;
+    const len = ext[nd - 1] ?? 1;
+    const rows = new RowCursor(ext, strides, [...base, 0]);
+    const lin = rows.offsets;
+    let p = 0;
+    while (rows.next()) {
+      for (let e = 0; e < len; e++, p++) {
+        let key = 0;
+        let co = 0;
+        for (let i = 0; i < nj; i++) {
+          const l = lin[i]! + e * rowStep[i]!;
+          const coord = isArr[i] ? aOff[i]! + aStr[i]! * arrs[i]![l]! : l;
+          const c = Math.floor(coord / cs[i]!);
+          key = key * gs[i]! + c;
+          co += (coord - c * cs[i]!) * cst[i]!;
+        }
+        keys[p] = key;
+        if (key < prevKey) sorted = false;
+        prevKey = key;
+        chunkOff[p] = co;
+        outOff[p] = lin[nj]! + e * outStep;
       }
     }
   }

@@ -22,6 +22,7 @@
  * "Output index methods" documentation (`docs/index_space.rst`).
  * @module
  */
+import { RowCursor } from "../core/nd-iter.js";
 import { cStrides, shapeSize } from "../core/ndarray.js";
 import { type BuiltSelection, buildSelection, type SelectionKind } from "./indexing.js";
 import {
@@ -252,7 +253,6 @@ function gatherInto(
   const { base, coef } = linearPlan(oms, Y, newShape);
   const bStride = cStrides(xExt);
   const B = m.index;
-  const lin = Float64Array.from(base);
   const isArr = oms.map((om) => om.kind === "array");
   const arrs = oms.map((om) => (om.kind === "array" ? om.index : null));
   const aOff = oms.map((om) => (om.kind === "array" ? om.offset : 0));
@@ -269,22 +269,22 @@ function gatherInto(
     }
   }
 
-  const idx = new Array<number>(ny).fill(0);
-  const n = out.length;
-  for (let p = 0; p < n; p++) {
-    let flat = 0;
-    for (let i = 0; i < nx; i++) {
-      const v = isArr[i] ? aOff[i]! + aStr[i]! * arrs[i]![lin[i]!]! : lin[i]!;
-      flat += v * bStride[i]!;
-    }
-    out[p] = B[flat]!;
-    // odometer increment
-    for (let k = ny - 1; k >= 0; k--) {
-      idx[k]!++;
-      for (let i = 0; i < nx; i++) lin[i]! += coef[i * ny + k]!;
-      if (idx[k]! < ext[k]!) break;
-      for (let i = 0; i < nx; i++) lin[i]! -= coef[i * ny + k]! * ext[k]!;
-      idx[k] = 0;
+  // lin[i] (map i's linear term) walks ext with strides coef[i·ny + k], a row (last dim) at a time.
+  const strides = oms.map((_, i) => coef.slice(i * ny, (i + 1) * ny));
+  const rowStep = strides.map((s) => s[ny - 1] ?? 0);
+  const len = ext[ny - 1] ?? 1;
+  const rows = new RowCursor(ext, strides, base);
+  const lin = rows.offsets;
+  let p = 0;
+  while (rows.next()) {
+    for (let e = 0; e < len; e++, p++) {
+      let flat = 0;
+      for (let i = 0; i < nx; i++) {
+        const l = lin[i]! + e * rowStep[i]!;
+        const v = isArr[i] ? aOff[i]! + aStr[i]! * arrs[i]![l]! : l;
+        flat += v * bStride[i]!;
+      }
+      out[p] = B[flat]!;
     }
   }
 }

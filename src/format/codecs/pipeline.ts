@@ -7,7 +7,7 @@
 
 import { allocate } from "../../core/dtype.js";
 import { CodecError, MetadataError } from "../../core/errors.js";
-import { cStrides, type NDArray, shapeSize } from "../../core/ndarray.js";
+import { cStrides, hasCStrides, type NDArray, shapeSize } from "../../core/ndarray.js";
 import { fillLanes, scalarLanes } from "../../core/scalar.js";
 import type { CodecSpec } from "../model.js";
 import { createCodec } from "./registry.js";
@@ -23,14 +23,7 @@ import type {
   CodecPipeline,
   ShardAccess,
 } from "./types.js";
-import {
-  allElementsEqual,
-  fmtShape,
-  hasCStrides,
-  sameShape,
-  toCContiguous,
-  toCodecError,
-} from "./util.js";
+import { allElementsEqual, fmtShape, sameShape, toCContiguous, toCodecError } from "./util.js";
 
 export type { BytesStage, CodecPipeline } from "./types.js";
 

@@ -10,10 +10,9 @@
 
 import { allocate } from "../../../core/dtype.js";
 import { CodecError } from "../../../core/errors.js";
-import { cStrides, type NDArray, shapeSize } from "../../../core/ndarray.js";
+import { copyStrided, cStrides, type NDArray, shapeSize } from "../../../core/ndarray.js";
 import { fillLanes, scalarLanes } from "../../../core/scalar.js";
 import type { CodecContext, ShardByteRange, ShardLayout } from "../types.js";
-import { copyRegion } from "../util.js";
 import { innerChunkView, sliceByteRange } from "./layout.js";
 import { awaitAll } from "./settle.js";
 import { decodeShardIndex, indexBytesOf, innerByteRange, type ShardIndex } from "./shard-index.js";
@@ -135,7 +134,7 @@ export class ShardReader {
     if (stored.length === 0) fillLanes(data, dt, scalarLanes(dt, fillValue));
     else if (empty.length > 0) {
       const template = layout.innerPipeline.fillChunk();
-      for (const i of empty) copyRegion(template, innerChunkView(layout, out, i));
+      for (const i of empty) copyStrided(template, innerChunkView(layout, out, i));
     }
     await awaitAll(stored.map((i) => this.decodeInto(out, i)));
     return out;
@@ -143,7 +142,7 @@ export class ShardReader {
 
   private async decodeInto(out: NDArray, i: number): Promise<void> {
     const inner = await this.decodeInner(i);
-    if (inner !== undefined) copyRegion(inner, innerChunkView(this.layout, out, i));
+    if (inner !== undefined) copyStrided(inner, innerChunkView(this.layout, out, i));
   }
 }
 
