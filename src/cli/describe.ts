@@ -58,7 +58,7 @@ function configValue(v: unknown): string {
 }
 
 /** One codec with its scalar configuration: `zstd(level=3, checksum=false)`. */
-export function codecText(c: CodecSpec): string {
+function codecText(c: CodecSpec): string {
   const entries = Object.entries(c.configuration ?? {}).filter(
     ([k]) => !(c.name === SHARDING && (k === "codecs" || k === "index_codecs")),
   );

@@ -45,7 +45,7 @@ export function chunkCount(shape: readonly number[], chunkShape: readonly number
 }
 
 /** Element bounds of one chunk: `start` inclusive, `stop` exclusive, per dimension. */
-export interface ChunkBounds {
+interface ChunkBounds {
   readonly start: number[];
   readonly stop: number[];
 }

@@ -207,7 +207,7 @@ function gather(m: ArrayMap, outer: IndexTransform, mid: readonly number[]): Out
  * `base + Σ_k coef[k] · y[k]` over an odometer of dims `Y`; for array maps that value is the flat
  * position into `index`, for single/constant maps it is the coordinate itself.
  */
-export interface LinearPlan {
+interface LinearPlan {
   readonly base: Float64Array;
   /** `coef[i * Y.length + k]`. */
   readonly coef: Float64Array;

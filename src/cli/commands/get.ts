@@ -20,10 +20,10 @@ import {
 } from "../selection.js";
 
 /** Results with at most this many elements are printed in full when there is no `--out`. */
-export const PRINT_LIMIT = 1000;
+const PRINT_LIMIT = 1000;
 
 /** Options of `get`. */
-export interface GetOptions extends SelectionOptions {
+interface GetOptions extends SelectionOptions {
   out?: string;
   vmin?: number;
   vmax?: number;
@@ -31,7 +31,7 @@ export interface GetOptions extends SelectionOptions {
 }
 
 /** Commander parser of a finite number. */
-export function finiteNumber(text: string): number {
+function finiteNumber(text: string): number {
   const v = Number(text);
   if (text.trim() === "" || !Number.isFinite(v)) {
     throw new InvalidArgumentError(`expected a finite number, got ${JSON.stringify(text)}`);
@@ -40,7 +40,7 @@ export function finiteNumber(text: string): number {
 }
 
 /** Commander parser of a positive integer. */
-export function positiveInteger(text: string): number {
+function positiveInteger(text: string): number {
   const v = Number(text);
   if (!Number.isSafeInteger(v) || v < 1) {
     throw new InvalidArgumentError(`expected a positive integer, got ${JSON.stringify(text)}`);

@@ -170,7 +170,7 @@ export function nested<T>(shape: readonly number[], leaf: (i: number) => T): Nes
 }
 
 /** Summary statistics of a real numeric array, NaN ignored. */
-export interface Stats {
+interface Stats {
   min: number;
   max: number;
   mean: number;

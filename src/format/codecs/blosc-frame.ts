@@ -51,7 +51,7 @@ function readI32(b: Uint8Array, pos: number): number {
 }
 
 /** Sizes from a blosc header, or `undefined` when `bytes` is shorter than the 16-byte header. */
-export function bloscHeader(
+function bloscHeader(
   bytes: Uint8Array,
 ):
   | { nbytes: number; blocksize: number; cbytes: number; typesize: number; flags: number }
