@@ -21,7 +21,7 @@ import { type IndexTransform, linearPlan, type OutputIndexMap } from "./transfor
  * - `range`: `k · chunkStride` and `k · outStride` for `k` in `[0, count)` (strides may be negative);
  * - `points`: `chunk[k]` and `out[k]` for `k` in `[0, count)` (views into shared buffers: never mutate).
  */
-export type TaskFactor =
+type TaskFactor =
   | {
       readonly kind: "range";
       readonly count: number;

@@ -36,7 +36,7 @@ import {
 } from "./maps.js";
 import type { Selection } from "./selection.js";
 
-export type { ArrayMap, ConstantMap, IndexData, OutputIndexMap, SingleMap } from "./maps.js";
+export type { ArrayMap, OutputIndexMap } from "./maps.js";
 export { arrayMap, constantMap, singleMap } from "./maps.js";
 
 /**

@@ -181,7 +181,7 @@ export async function bloscDecompress(src: Uint8Array): Promise<Uint8Array> {
 }
 
 /** Options of {@link bloscCompress}. */
-export interface BloscCompressOptions {
+interface BloscCompressOptions {
   cname: BloscCname;
   /** Compression level 0–9 (0 stores the data uncompressed). */
   clevel: number;

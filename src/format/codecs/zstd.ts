@@ -82,7 +82,7 @@ export async function zstdDecompress(bytes: Uint8Array): Promise<Uint8Array> {
 }
 
 /** zstd at `level`, optionally with a content checksum. */
-export class ZstdCodec implements BytesToBytesCodec {
+class ZstdCodec implements BytesToBytesCodec {
   readonly kind = "bytes_to_bytes" as const;
   readonly name: string;
   readonly level: number;

@@ -147,7 +147,7 @@ export class ShardReader {
 }
 
 /** A whole shard held in memory, opened by {@link openShard}. */
-export interface OpenShard {
+interface OpenShard {
   /** The shard's decoded index (entries checked against the shard's length). */
   readonly index: ShardIndex;
   /**
