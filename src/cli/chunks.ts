@@ -8,7 +8,8 @@
  * the product of the per-dimension counts is reported as an upper bound.
  * @module
  */
-import type { IndexTransform } from "../index.js";
+import { type IndexTransform, shapeSize } from "../index.js";
+import { gridOf } from "./describe.js";
 
 type OutputMap = IndexTransform["maps"][number];
 
@@ -57,30 +58,26 @@ function distinctTuples(
   inputShape: readonly number[],
 ): number {
   const extents = dims.map((d) => inputShape[d]!);
-  const point = new Map<number, number>(dims.map((d) => [d, 0]));
+  /** The view point, by input dimension (only `dims` are read). */
+  const point = new Array<number>(inputShape.length).fill(0);
   const seen = new Set<string>();
   const coord = (m: OutputMap): number => {
     if (m.kind === "constant") return m.offset;
-    if (m.kind === "single") return m.offset + m.stride * point.get(m.inputDim)!;
+    if (m.kind === "single") return m.offset + m.stride * point[m.inputDim]!;
     let flat = 0;
-    for (const d of m.inputDims) flat = flat * inputShape[d]! + point.get(d)!;
+    for (const d of m.inputDims) flat = flat * inputShape[d]! + point[d]!;
     return m.offset + m.stride * m.index[flat]!;
   };
-  const idx = new Array<number>(dims.length).fill(0);
-  for (;;) {
-    seen.add(maps.map((m, k) => Math.floor(coord(m) / chunks[k]!)).join(","));
-    let k = dims.length - 1;
-    for (; k >= 0; k--) {
-      idx[k]!++;
-      if (idx[k]! < extents[k]!) {
-        point.set(dims[k]!, idx[k]!);
-        break;
-      }
-      idx[k] = 0;
-      point.set(dims[k]!, 0);
+  // The CLI uses the public API only (no core/nd-iter): decode each flat C-order position.
+  const points = shapeSize(extents);
+  for (let p = 0; p < points; p++) {
+    for (let k = dims.length - 1, rest = p; k >= 0; k--) {
+      point[dims[k]!] = rest % extents[k]!;
+      rest = Math.floor(rest / extents[k]!);
     }
-    if (k < 0) return seen.size;
+    seen.add(maps.map((m, k) => Math.floor(coord(m) / chunks[k]!)).join(","));
   }
+  return seen.size;
 }
 
 /**
@@ -92,10 +89,7 @@ export function countTouchedChunks(
   chunkShape: readonly number[],
 ): ChunkCount {
   const { inputShape, outputShape, maps } = transform;
-  let total = 1;
-  outputShape.forEach((s, j) => {
-    total *= Math.ceil(s / Math.max(1, chunkShape[j]!));
-  });
+  const total = shapeSize(gridOf(outputShape, chunkShape));
   if (inputShape.some((s) => s === 0) || total === 0) return { touched: 0, total, exact: true };
 
   // Group output dimensions that read a common view dimension (union-find on output dims).
@@ -129,7 +123,7 @@ export function countTouchedChunks(
     const dims = [...new Set(members.flatMap((j) => inputDimsOf(maps[j]!)))].sort((a, b) => a - b);
     const points = dims.reduce((n, d) => n * inputShape[d]!, 1);
     if (points > MAX_VISITED_POINTS) {
-      touched *= per.reduce((a, b) => a * b, 1);
+      touched *= shapeSize(per);
       exact = false;
     } else {
       touched *= distinctTuples(

@@ -31,7 +31,7 @@ export const VIRIDIS: Uint8Array = Uint8Array.from({ length: VIRIDIS_HEX.length 
 );
 
 /** Number of entries of {@link VIRIDIS}. */
-export const COLORMAP_SIZE = 256;
+const COLORMAP_SIZE = 256;
 
 /**
  * The colormap entry of `value` scaled to `[vmin, vmax]`, as matplotlib does for a listed colormap

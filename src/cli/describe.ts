@@ -3,7 +3,13 @@
  * values, sizes. Shared by `tree`, `info` and `explain`.
  * @module
  */
-import type { CodecPipeline, CodecSpec, Scalar, ZarrArray } from "../index.js";
+import {
+  type CodecPipeline,
+  type CodecSpec,
+  type Scalar,
+  shapeSize,
+  type ZarrArray,
+} from "../index.js";
 import { complexText } from "./output/values.js";
 
 export { dtypeLabel, shapeText } from "./output/types.js";
@@ -57,7 +63,7 @@ function configValue(v: unknown): string {
 }
 
 /** One codec with its scalar configuration: `zstd(level=3, checksum=false)`. */
-export function codecText(c: CodecSpec): string {
+function codecText(c: CodecSpec): string {
   const entries = Object.entries(c.configuration ?? {}).filter(
     ([k]) => !(c.name === SHARDING && (k === "codecs" || k === "index_codecs")),
   );
@@ -122,6 +128,6 @@ export function gridOf(shape: readonly number[], chunk: readonly number[]): numb
 
 /** `4 × 4 = 16`. */
 export function gridText(grid: readonly number[]): string {
-  const n = grid.reduce((a, b) => a * b, 1);
+  const n = shapeSize(grid);
   return grid.length <= 1 ? countText(n) : `${grid.join(" × ")} = ${countText(n)}`;
 }

@@ -6,9 +6,9 @@
 import { CommanderError } from "commander";
 
 /** Exit code of a failed run (a store, metadata, codec or selection error). */
-export const EXIT_RUNTIME = 1;
+const EXIT_RUNTIME = 1;
 /** Exit code of a command line that cannot be run as written. */
-export const EXIT_USAGE = 2;
+const EXIT_USAGE = 2;
 
 /** The command line is wrong (bad selection text, unsupported output, option clash): exit code 2. */
 export class UsageError extends Error {

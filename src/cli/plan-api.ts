@@ -7,7 +7,7 @@ import type { LazyArray, NDArray, ReadOptions } from "../index.js";
 import { plan, planFromJSON } from "../index.js";
 
 /** A plan: several named lazy reads, explained and executed together. */
-export interface PlanLike {
+interface PlanLike {
   /** Structured explanation (tasks, requests, bytes). */
   explain(): unknown;
   /** Human-readable explanation (else `toString()` is used). */
@@ -19,7 +19,7 @@ export interface PlanLike {
 }
 
 /** The two entry points the command line needs. */
-export interface PlanApi {
+interface PlanApi {
   plan(reads: Record<string, LazyArray>): PlanLike;
   fromJSON(json: unknown): PlanLike | Promise<PlanLike>;
 }
@@ -35,11 +35,4 @@ export function planApi(): PlanApi | undefined {
 /** The human-readable explanation of a plan. */
 export function planText(p: PlanLike): string {
   return typeof p.explainText === "function" ? p.explainText() : String(p);
-}
-
-/** The results of `plan.read()` as `[name, array]` pairs. */
-export function planResults(
-  results: Record<string, NDArray> | Map<string, NDArray>,
-): [string, NDArray][] {
-  return results instanceof Map ? [...results.entries()] : Object.entries(results);
 }

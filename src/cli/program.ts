@@ -41,7 +41,7 @@ function version(): string {
 }
 
 /** The commander program of `zarr-plan`, writing through `io`. */
-export function buildProgram(io: Io): Command {
+function buildProgram(io: Io): Command {
   const program = new Command("zarr-plan")
     .description(
       "Inspect and read Zarr v2/v3 arrays with lazy selections, from directories or HTTP",

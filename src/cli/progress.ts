@@ -9,7 +9,7 @@ import { lastValueFrom, tap } from "rxjs";
 import { assemble, type LazyArray, type NDArray, plan, type ReadOptions } from "../index.js";
 
 /** Options of {@link readView}. */
-export interface ReadViewOptions extends ReadOptions {
+interface ReadViewOptions extends ReadOptions {
   /** Show a progress bar on this stream (a terminal), or none when undefined. */
   progressStream?: NodeJS.WriteStream;
   /** Text before the bar. */

@@ -29,7 +29,7 @@ export interface SelectionOptions {
  * Parses the text of a selection option with `parseSelection` (NumPy syntax).
  * @throws UsageError naming the option when the text cannot be parsed.
  */
-export function parseSelectionOption(option: string, text: string): Selection {
+function parseSelectionOption(option: string, text: string): Selection {
   try {
     return parseSelection(text);
   } catch (e) {
@@ -42,7 +42,7 @@ export function parseSelectionOption(option: string, text: string): Selection {
  * Reads a boolean mask from a `.npy` file.
  * @throws CliError when the file cannot be read; UsageError when it holds no booleans.
  */
-export async function readMask(file: string): Promise<NDArray> {
+async function readMask(file: string): Promise<NDArray> {
   let bytes: Uint8Array;
   try {
     bytes = await readFile(file);
@@ -65,7 +65,7 @@ export async function readMask(file: string): Promise<NDArray> {
 }
 
 /** Parsed selection options, ready to apply. */
-export interface ParsedSelection {
+interface ParsedSelection {
   select?: Selection;
   oindex?: Selection;
   vindex?: Selection;
@@ -73,7 +73,7 @@ export interface ParsedSelection {
 }
 
 /** Parses every selection option (all parsing errors surface before any store is opened). */
-export async function parseSelectionOptions(opts: SelectionOptions): Promise<ParsedSelection> {
+async function parseSelectionOptions(opts: SelectionOptions): Promise<ParsedSelection> {
   const out: ParsedSelection = {};
   if (opts.select !== undefined) out.select = parseSelectionOption("--select", opts.select);
   if (opts.oindex !== undefined) out.oindex = parseSelectionOption("--oindex", opts.oindex);
@@ -87,7 +87,7 @@ export async function parseSelectionOptions(opts: SelectionOptions): Promise<Par
  * `mask`. Nothing is read.
  * @throws IndexError (from the library) for selections that do not fit the array.
  */
-export function applySelection(array: ZarrArray, sel: ParsedSelection): LazyArray {
+function applySelection(array: ZarrArray, sel: ParsedSelection): LazyArray {
   let view = array.lazy();
   if (sel.select) view = view.get(...sel.select);
   if (sel.oindex) view = view.oindex(...sel.oindex);

@@ -16,10 +16,10 @@ import {
 import { CliError } from "./errors.js";
 
 /** A store the command line can read: a directory or an HTTP(S) base URL. */
-export type CliStore = FileSystemStore | FetchStore;
+type CliStore = FileSystemStore | FetchStore;
 
 /** True when `arg` names an HTTP(S) store rather than a path. */
-export function isUrl(arg: string): boolean {
+function isUrl(arg: string): boolean {
   return /^https?:\/\//i.test(arg);
 }
 
@@ -54,7 +54,7 @@ export function nodePath(arg: string | undefined): string {
 }
 
 /** How a node of a store reads in messages: `the root of store "x.zarr"`, `"a/b" in store "x.zarr"`. */
-export function describeNode(path: string, storeArg: string): string {
+function describeNode(path: string, storeArg: string): string {
   return path === "" ? `the root of store "${storeArg}"` : `"${path}" in store "${storeArg}"`;
 }
 

@@ -3,6 +3,7 @@
  * @module
  */
 import { allocate, type DataType, type DataTypeName, type TypedArrayOf } from "./dtype.js";
+import { longRowsLast, RowCursor } from "./nd-iter.js";
 
 /**
  * An n-dimensional array in memory. `D` is the data type name when known: an `NDArray<"float32">`
@@ -70,14 +71,18 @@ export function zeros<D extends DataTypeName>(
   };
 }
 
-/** True when `a` is laid out contiguously in C order starting at offset 0. */
-export function isCContiguous(a: NDArray): boolean {
-  if ((a.offset ?? 0) !== 0) return false;
+/** True when the strides of `a` are the C-order strides of its shape (size-1 dimensions ignored). */
+export function hasCStrides(a: NDArray): boolean {
   const c = cStrides(a.shape);
   for (let i = 0; i < a.shape.length; i++) {
     if (a.shape[i]! > 1 && a.strides[i] !== c[i]) return false;
   }
   return true;
+}
+
+/** True when `a` is laid out contiguously in C order starting at offset 0. */
+export function isCContiguous(a: NDArray): boolean {
+  return (a.offset ?? 0) === 0 && hasCStrides(a);
 }
 
 /** A C-order contiguous copy of `a` (returns `a` itself when it already is). */
@@ -89,53 +94,43 @@ export function toCOrder<D extends DataTypeName>(a: NDArray<D>): NDArray<D> {
 }
 
 /**
- * Copies every element of `src` into `dst` (same shape), honouring both arrays' strides and offsets.
+ * Copies every element of `src` into `dst` (same shape), honouring both arrays' strides and
+ * offsets. Rows are copied with `TypedArray.set` when both last-dimension strides are 1 (and the
+ * rows are not tiny), otherwise element by element.
  * @throws RangeError when the shapes differ.
  */
 export function copyStrided(src: NDArray, dst: NDArray): void {
-  const shape = src.shape;
-  if (shape.length !== dst.shape.length || shape.some((s, i) => s !== dst.shape[i])) {
-    throw new RangeError(`shape mismatch: [${shape}] vs [${dst.shape}]`);
+  if (src.shape.length !== dst.shape.length || src.shape.some((s, i) => s !== dst.shape[i])) {
+    throw new RangeError(`shape mismatch: [${src.shape}] vs [${dst.shape}]`);
   }
-  const n = shapeSize(shape);
-  if (n === 0) return;
   const lanes = src.dtype.lanes;
-  const sd = src.data as unknown as { [i: number]: number | bigint };
-  const dd = dst.data as unknown as { [i: number]: number | bigint };
-  const nd = shape.length;
-  if (nd === 0) {
-    const so = (src.offset ?? 0) * lanes;
-    const d0 = (dst.offset ?? 0) * lanes;
-    for (let l = 0; l < lanes; l++) dd[d0 + l] = sd[so + l]!;
-    return;
-  }
-  const idx = new Array<number>(nd).fill(0);
-  const last = nd - 1;
-  const len = shape[last]!;
-  const ss = src.strides[last]! * lanes;
-  const ds = dst.strides[last]! * lanes;
-  let so = (src.offset ?? 0) * lanes;
-  let doff = (dst.offset ?? 0) * lanes;
-  for (;;) {
-    let s = so;
-    let d = doff;
-    if (lanes === 1) {
+  const { shape, strides } = longRowsLast(src.shape, [src.strides, dst.strides]);
+  const last = shape.length - 1;
+  const len = shape[last] ?? 1;
+  const ss = (strides[0]![last] ?? 0) * lanes;
+  const ds = (strides[1]![last] ?? 0) * lanes;
+  const set = len >= 4 && ss === lanes && ds === lanes;
+  const sd = src.data as unknown as Entries;
+  const dd = dst.data as unknown as Entries;
+  const rows = new RowCursor(shape, strides, [src.offset ?? 0, dst.offset ?? 0]);
+  const o = rows.offsets;
+  while (rows.next()) {
+    let s = o[0]! * lanes;
+    let d = o[1]! * lanes;
+    if (set) dd.set(sd.subarray(s, s + len * lanes), d);
+    else if (lanes === 1) {
       for (let i = 0; i < len; i++, s += ss, d += ds) dd[d] = sd[s]!;
     } else {
       for (let i = 0; i < len; i++, s += ss, d += ds) {
         for (let l = 0; l < lanes; l++) dd[d + l] = sd[s + l]!;
       }
     }
-    let k = last - 1;
-    for (; k >= 0; k--) {
-      idx[k]!++;
-      so += src.strides[k]! * lanes;
-      doff += dst.strides[k]! * lanes;
-      if (idx[k]! < shape[k]!) break;
-      so -= src.strides[k]! * lanes * shape[k]!;
-      doff -= dst.strides[k]! * lanes * shape[k]!;
-      idx[k] = 0;
-    }
-    if (k < 0) return;
   }
+}
+
+/** The entries of a TypedArray (numbers or bigints), with its row copy. */
+interface Entries {
+  [i: number]: number | bigint;
+  subarray(begin: number, end: number): Entries;
+  set(src: Entries, offset: number): void;
 }

@@ -75,10 +75,10 @@ interface Waiter {
 }
 
 /** Releases a slot (idempotent). */
-export type Release = () => void;
+type Release = () => void;
 
 /** Number of priority levels: 0 (most urgent, e.g. shard indexes) … 2. */
-export const PRIORITIES = 3;
+const PRIORITIES = 3;
 
 /**
  * At most `limit` holders at a time; waiters are served by priority (lower first), then in

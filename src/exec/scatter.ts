@@ -5,10 +5,8 @@
  * @module
  */
 
-import type { DataType, Scalar } from "../core/dtype.js";
-import { ZarrPlanError } from "../core/errors.js";
+import { cStrides } from "../core/ndarray.js";
 import type { ChunkTask } from "../index-space/partition.js";
-import { cStridesOf } from "../index-space/transform.js";
 
 /** Indexable entries of a TypedArray. */
 export type Entries = { [i: number]: number | bigint };
@@ -17,48 +15,6 @@ interface TypedLike {
   readonly length: number;
   subarray(begin: number, end: number): TypedLike;
   set(src: TypedLike, offset: number): void;
-}
-
-/**
- * The fill value as the TypedArray entries of one element (`dt.lanes` of them): bool → 0/1,
- * 64-bit integers → bigint, complex → [re, im], bytes → the bytes NUL-padded to the item size.
- * @throws ZarrPlanError (`ERR_FILL_VALUE`) when the scalar does not fit the data type.
- */
-export function fillEntries(dt: DataType, fill: Scalar): (number | bigint)[] {
-  const lanes = dt.lanes;
-  const bad = (): never => {
-    throw new ZarrPlanError(
-      "ERR_FILL_VALUE",
-      `fill value ${String(fill)} is not a valid ${dt.name} scalar`,
-    );
-  };
-  if (dt.name === "bytes") {
-    const out = new Array<number>(lanes).fill(0);
-    if (fill instanceof Uint8Array)
-      for (let i = 0; i < Math.min(lanes, fill.length); i++) out[i] = fill[i]!;
-    else if (fill !== 0 && fill !== false) bad();
-    return out;
-  }
-  if (dt.name === "complex64" || dt.name === "complex128") {
-    if (Array.isArray(fill)) return [Number(fill[0]), Number(fill[1])];
-    if (typeof fill === "number" || typeof fill === "bigint" || typeof fill === "boolean") {
-      return [Number(fill), 0];
-    }
-    return bad();
-  }
-  let v: number | bigint;
-  if (typeof fill === "boolean") v = fill ? 1 : 0;
-  else if (typeof fill === "number" || typeof fill === "bigint") v = fill;
-  else return bad();
-  if (dt.name === "int64" || dt.name === "uint64") {
-    if (typeof v === "number") {
-      if (!Number.isInteger(v)) bad();
-      v = BigInt(v);
-    }
-    return [v];
-  }
-  if (dt.name === "bool") return [v ? 1 : 0];
-  return [Number(v)];
 }
 
 /** Copies the elements of `task` from a C-order chunk (entries `src`) into the output `dst`. */
@@ -191,7 +147,7 @@ export function taskRegion(
   outShape: readonly number[],
 ): { start: number[]; shape: number[] } | undefined {
   const nd = outShape.length;
-  const strides = cStridesOf(outShape);
+  const strides = cStrides(outShape);
   const start = new Array<number>(nd).fill(0);
   const shape = new Array<number>(nd).fill(1);
   for (const fac of task.factors) {

@@ -74,7 +74,7 @@ interface Shared {
 }
 
 /** Counters of a scheduler (for tests and benchmarks). */
-export interface SchedulerStats {
+interface SchedulerStats {
   /** Store calls made (attempts included). */
   calls: number;
   /** Calls that joined a request already in flight. */
@@ -118,7 +118,7 @@ export interface RequestLogEntry {
 }
 
 /** What a scheduler is given by its {@link Context}. */
-export interface SchedulerHooks {
+interface SchedulerHooks {
   /** The store's current settings (its request limit is read before every attempt). */
   settings(): StoreSettings;
   /** Called after every attempt. */

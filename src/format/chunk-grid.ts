@@ -4,6 +4,8 @@
  * dimension k, where `s` is the array shape and `c` the chunk shape. All sizes are in elements.
  * @module
  */
+import { nextIndex } from "../core/nd-iter.js";
+import { shapeSize } from "../core/ndarray.js";
 
 function checkShapes(shape: readonly number[], chunkShape: readonly number[]): void {
   if (shape.length !== chunkShape.length) {
@@ -39,11 +41,11 @@ export function gridShape(shape: readonly number[], chunkShape: readonly number[
  * @throws RangeError as {@link gridShape}.
  */
 export function chunkCount(shape: readonly number[], chunkShape: readonly number[]): number {
-  return gridShape(shape, chunkShape).reduce((a, b) => a * b, 1);
+  return shapeSize(gridShape(shape, chunkShape));
 }
 
 /** Element bounds of one chunk: `start` inclusive, `stop` exclusive, per dimension. */
-export interface ChunkBounds {
+interface ChunkBounds {
   readonly start: number[];
   readonly stop: number[];
 }
@@ -89,15 +91,6 @@ export function chunkBounds(
 export function* chunkCoords(grid: readonly number[]): Generator<number[]> {
   if (grid.some((n) => n === 0)) return;
   const idx = grid.map(() => 0);
-  while (true) {
-    yield idx.slice();
-    let k = grid.length - 1;
-    while (k >= 0) {
-      idx[k]!++;
-      if (idx[k]! < grid[k]!) break;
-      idx[k] = 0;
-      k--;
-    }
-    if (k < 0) return;
-  }
+  do yield idx.slice();
+  while (nextIndex(idx, grid) >= 0);
 }

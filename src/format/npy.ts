@@ -6,12 +6,13 @@
  */
 import { allocate, type DataType, toBytes, viewAs } from "../core/dtype.js";
 import { cStrides, fStrides, type NDArray, shapeSize, toCOrder } from "../core/ndarray.js";
+import { byteSwap } from "./codecs/util.js";
 import { parseV2DType, toV2DType } from "./metadata/v2-dtype.js";
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59];
 
 /** The NumPy `descr` string of a data type, little-endian (`"<f4"`, `"|b1"`, `"|S8"`). */
-export function npyDescr(dt: DataType): string {
+function npyDescr(dt: DataType): string {
   return toV2DType(dt, "little");
 }
 
@@ -51,8 +52,8 @@ export function readNpy(bytes: Uint8Array): NDArray {
     .map(Number);
   const { dtype, bigEndian } = parseNpyDescr(descr);
   const n = shapeSize(shape);
-  const raw = bytes.slice(start + headerLen, start + headerLen + n * dtype.itemSize);
-  if (bigEndian && dtype.diskEntrySize > 1) byteSwap(raw, dtype.diskEntrySize);
+  const body = bytes.subarray(start + headerLen, start + headerLen + n * dtype.itemSize);
+  const raw = bigEndian ? byteSwap(body, dtype.diskEntrySize) : body.slice();
   const data = n === 0 ? allocate(dtype, 0) : viewAs(dtype, raw);
   const arr: NDArray = { data, shape, strides: fortran ? fStrides(shape) : cStrides(shape), dtype };
   return toCOrder(arr);
@@ -75,15 +76,4 @@ export function writeNpy(array: NDArray): Uint8Array {
   for (let i = 0; i < header.length; i++) out[10 + i] = header.charCodeAt(i);
   out.set(body, 10 + header.length);
   return out;
-}
-
-/** Reverses the byte order of each `size`-byte word of `bytes` in place. */
-export function byteSwap(bytes: Uint8Array, size: number): void {
-  for (let i = 0; i + size <= bytes.length; i += size) {
-    for (let a = i, b = i + size - 1; a < b; a++, b--) {
-      const t = bytes[a]!;
-      bytes[a] = bytes[b]!;
-      bytes[b] = t;
-    }
-  }
 }

@@ -7,6 +7,7 @@
 
 import type { DataType, DataTypeName, Scalar } from "../core/dtype.js";
 import { AbortError, ZarrPlanError } from "../core/errors.js";
+import { forEachIndex } from "../core/nd-iter.js";
 import { copyStrided, type NDArray, shapeSize } from "../core/ndarray.js";
 import { type Context, defaultContext } from "../exec/context.js";
 import { gridShape } from "../format/chunk-grid.js";
@@ -275,18 +276,10 @@ export class ZarrArray<D extends DataTypeName = DataTypeName> implements ArraySo
     const hi = stop.map((s, d) => (stop[d]! > start[d]! ? Math.ceil(s / cs[d]!) : lo[d]!));
     if (lo.some((l, d) => l >= hi[d]!)) return;
     const coordsList: number[][] = [];
-    const idx = [...lo];
-    for (;;) {
-      coordsList.push([...idx]);
-      let k = nd - 1;
-      for (; k >= 0; k--) {
-        idx[k]!++;
-        if (idx[k]! < hi[k]!) break;
-        idx[k] = lo[k]!;
-      }
-      if (k < 0) break;
-    }
-    if (nd === 0) coordsList.splice(1);
+    forEachIndex(
+      hi.map((h, d) => h - lo[d]!),
+      (i) => coordsList.push(i.map((x, d) => x + lo[d]!)),
+    );
     // Encode every chunk first, then store: a codec failure leaves the store untouched.
     const pending: { key: string; bytes: Uint8Array | undefined }[] = [];
     for (const coords of coordsList) {

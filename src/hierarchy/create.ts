@@ -15,6 +15,7 @@ import {
   toV2GroupJson,
   toV2Json,
   toV3Json,
+  zeroFill,
 } from "../format/metadata/index.js";
 import type { ArrayMetadata, ChunkKeyEncoding, CodecSpec, GroupMetadata } from "../format/model.js";
 import {
@@ -187,14 +188,6 @@ export async function createGroup(
   return new ZarrGroup(asStore(store), p, meta, options.context);
 }
 
-function defaultFill(name: DataTypeName, bytesLength: number): Scalar {
-  if (name === "bool") return false;
-  if (name === "int64" || name === "uint64") return 0n;
-  if (name === "complex64" || name === "complex128") return [0, 0];
-  if (name === "bytes") return new Uint8Array(bytesLength);
-  return 0;
-}
-
 /**
  * Creates an array at `path` and any missing parent groups; writes its metadata (v3 `zarr.json`, or v2
  * `.zattrs` then `.zarray`), validated by the same parser that reads it. The array is typed by
@@ -215,7 +208,7 @@ export async function createArray<N extends DataTypeName>(
   const endian = options.endian ?? "little";
   const chunks = [...(options.chunks ?? options.shape.map((x) => Math.max(1, x)))];
   const fillIsNull = options.fillValue === null;
-  const fillValue = options.fillValue ?? defaultFill(options.dtype, bytesLength);
+  const fillValue = options.fillValue ?? zeroFill(dt);
   const bytesCodec: CodecSpec =
     dt.itemSize > 1 && dt.name !== "bytes"
       ? { name: "bytes", configuration: { endian } }

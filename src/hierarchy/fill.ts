@@ -4,36 +4,26 @@
  */
 
 import type { Scalar } from "../core/dtype.js";
-import { type NDArray, shapeSize } from "../core/ndarray.js";
-import { fillEntries } from "../exec/scatter.js";
+import { longRowsLast, RowCursor } from "../core/nd-iter.js";
+import type { NDArray } from "../core/ndarray.js";
+import { scalarLanes } from "../core/scalar.js";
 
 /**
- * The TypedArray entries (`dtype.lanes` of them) that encode one scalar of the array's dtype.
- * @throws ZarrPlanError `ERR_FILL_VALUE` when `value` is not a scalar of that dtype.
+ * Sets every element of `a` (honouring strides and offset) to `value`.
+ * @throws ZarrPlanError `ERR_FILL_VALUE` when `value` is not a scalar of `a`'s dtype.
  */
-export function scalarLanes(a: Pick<NDArray, "dtype">, value: Scalar): (number | bigint)[] {
-  return fillEntries(a.dtype, value);
-}
-
-/** Sets every element of `a` (honouring strides and offset) to `value`. */
 export function fillRegion(a: NDArray, value: Scalar): void {
-  const lanes = scalarLanes(a, value);
-  const n = shapeSize(a.shape);
-  if (n === 0) return;
-  const data = a.data as unknown as { [i: number]: number | bigint; fill?: (v: never) => void };
+  const lanes = scalarLanes(a.dtype, value);
+  const data = a.data as unknown as { [i: number]: number | bigint };
   const L = a.dtype.lanes;
-  const nd = a.shape.length;
-  const idx = new Array<number>(nd).fill(0);
-  let pos = a.offset ?? 0;
-  for (let count = 0; count < n; count++) {
-    for (let l = 0; l < L; l++) data[pos * L + l] = lanes[l]!;
-    let k = nd - 1;
-    for (; k >= 0; k--) {
-      idx[k]!++;
-      pos += a.strides[k]!;
-      if (idx[k]! < a.shape[k]!) break;
-      pos -= a.strides[k]! * a.shape[k]!;
-      idx[k] = 0;
+  const { shape, strides } = longRowsLast(a.shape, [a.strides]);
+  const last = shape.length - 1;
+  const len = shape[last] ?? 1;
+  const step = (strides[0]![last] ?? 0) * L;
+  const rows = new RowCursor(shape, strides, [a.offset ?? 0]);
+  while (rows.next()) {
+    for (let i = 0, pos = rows.offsets[0]! * L; i < len; i++, pos += step) {
+      for (let l = 0; l < L; l++) data[pos + l] = lanes[l]!;
     }
   }
 }

@@ -20,7 +20,7 @@
 
 import type { DataType } from "../core/dtype.js";
 import { IndexError } from "../core/errors.js";
-import { copyStrided, isCContiguous, type NDArray, zeros } from "../core/ndarray.js";
+import { copyStrided, isCContiguous, type NDArray, shapeSize, zeros } from "../core/ndarray.js";
 import { arrayMap, constantMap, type IndexData, type OutputIndexMap, singleMap } from "./maps.js";
 import {
   describeValue,
@@ -101,9 +101,7 @@ function flattenNested(
   }
   const depth = shape.length;
   if (depth === 1) return { shape, leaves: v };
-  let total = 1;
-  for (const e of shape) total *= e;
-  const leaves = new Array<unknown>(total);
+  const leaves = new Array<unknown>(shapeSize(shape));
   let k = 0;
   let error: string | undefined;
   const walk = (x: unknown, d: number): void => {
@@ -131,7 +129,7 @@ function flattenNested(
 
 /** C-order values of an NDArray with one lane per element. */
 function ndValues(a: NDArray): Values {
-  const size = a.shape.reduce((p, s) => p * s, 1);
+  const size = shapeSize(a.shape);
   if (isCContiguous(a)) {
     return a.data.length === size ? a.data : a.data.subarray(0, size);
   }
@@ -551,7 +549,7 @@ export function buildSelection(
 
   // Advanced indexing (get with arrays, or vindex).
   const B = broadcastShapes(advs, path);
-  const bSize = B.reduce((p, s) => p * s, 1);
+  const bSize = shapeSize(B);
   let first = kind === "vindex";
   if (kind === "get") {
     // NumPy: integers count as advanced; adjacent advanced indices keep their place.

@@ -13,7 +13,7 @@
  */
 
 import type { DataType, DataTypeName } from "../core/dtype.js";
-import type { NDArray } from "../core/ndarray.js";
+import { type NDArray, shapeSize } from "../core/ndarray.js";
 import type { SelectionKind } from "./indexing.js";
 import { isNDArray, type MaskLike, type SelectionItem } from "./selection.js";
 import type { ArraySource, ReadOptions } from "./source.js";
@@ -129,9 +129,7 @@ export class LazyArray<D extends DataTypeName = DataTypeName> {
 
   /** Number of elements of the view (1 for 0-d). */
   get size(): number {
-    let n = 1;
-    for (const s of this.transform.inputShape) n *= s;
-    return n;
+    return shapeSize(this.transform.inputShape);
   }
 
   private with(kind: SelectionKind, items: readonly SelectionItem[]): LazyArray<D> {

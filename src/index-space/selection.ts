@@ -118,7 +118,7 @@ function sliceBound(v: number | bigint | null, name: string, ctx: IndexContext):
 }
 
 /** Where an item is applied, for error messages. */
-export interface IndexContext {
+interface IndexContext {
   /** Array path (see `ArraySource.path`). */
   readonly path: string;
   /** Dimension of the indexed view. */
@@ -188,7 +188,7 @@ function formatBound(v: number | bigint | null): string {
 }
 
 /** NumPy text for one selection item (`"2:10:3"`, `"..."`, `"None"`, `"[0, 1]"`). */
-export function formatItem(item: SelectionItem): string {
+function formatItem(item: SelectionItem): string {
   if (item === null) return "None";
   if (item === "...") return "...";
   if (typeof item === "number" || typeof item === "bigint") return String(item);

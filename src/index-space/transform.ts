@@ -22,6 +22,8 @@
  * "Output index methods" documentation (`docs/index_space.rst`).
  * @module
  */
+import { RowCursor } from "../core/nd-iter.js";
+import { cStrides, shapeSize } from "../core/ndarray.js";
 import { type BuiltSelection, buildSelection, type SelectionKind } from "./indexing.js";
 import {
   type ArrayMap,
@@ -34,7 +36,7 @@ import {
 } from "./maps.js";
 import type { Selection } from "./selection.js";
 
-export type { ArrayMap, ConstantMap, IndexData, OutputIndexMap, SingleMap } from "./maps.js";
+export type { ArrayMap, OutputIndexMap } from "./maps.js";
 export { arrayMap, constantMap, singleMap } from "./maps.js";
 
 /**
@@ -79,24 +81,6 @@ export function identity(shape: readonly number[]): IndexTransform {
 /** True when no map is an index array (the view is a strided box of the source). */
 export function isBox(t: IndexTransform): boolean {
   return t.maps.every((m) => m.kind !== "array");
-}
-
-/** Number of points of the input domain (elements of the view). */
-export function transformSize(t: IndexTransform): number {
-  let n = 1;
-  for (const s of t.inputShape) n *= s;
-  return n;
-}
-
-/** C-order strides of a shape, in elements. */
-export function cStridesOf(shape: readonly number[]): number[] {
-  const st = new Array<number>(shape.length);
-  let s = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    st[i] = s;
-    s *= shape[i]!;
-  }
-  return st;
 }
 
 /**
@@ -202,8 +186,7 @@ function gather(m: ArrayMap, outer: IndexTransform, mid: readonly number[]): Out
   }
   const Y = [...ySet].sort((a, b) => a - b);
   const ext = Y.map((y) => newShape[y]!);
-  let count = 1;
-  for (const e of ext) count *= e;
+  const count = shapeSize(ext);
   const out: IndexData =
     m.index instanceof Int32Array ? new Int32Array(count) : new Float64Array(count);
   if (count > 0)
@@ -224,7 +207,7 @@ function gather(m: ArrayMap, outer: IndexTransform, mid: readonly number[]): Out
  * `base + Σ_k coef[k] · y[k]` over an odometer of dims `Y`; for array maps that value is the flat
  * position into `index`, for single/constant maps it is the coordinate itself.
  */
-export interface LinearPlan {
+interface LinearPlan {
   readonly base: Float64Array;
   /** `coef[i * Y.length + k]`. */
   readonly coef: Float64Array;
@@ -268,9 +251,8 @@ function gatherInto(
   const nx = oms.length;
   const ny = Y.length;
   const { base, coef } = linearPlan(oms, Y, newShape);
-  const bStride = cStridesOf(xExt);
+  const bStride = cStrides(xExt);
   const B = m.index;
-  const lin = Float64Array.from(base);
   const isArr = oms.map((om) => om.kind === "array");
   const arrs = oms.map((om) => (om.kind === "array" ? om.index : null));
   const aOff = oms.map((om) => (om.kind === "array" ? om.offset : 0));
@@ -287,22 +269,22 @@ function gatherInto(
     }
   }
 
-  const idx = new Array<number>(ny).fill(0);
-  const n = out.length;
-  for (let p = 0; p < n; p++) {
-    let flat = 0;
-    for (let i = 0; i < nx; i++) {
-      const v = isArr[i] ? aOff[i]! + aStr[i]! * arrs[i]![lin[i]!]! : lin[i]!;
-      flat += v * bStride[i]!;
-    }
-    out[p] = B[flat]!;
-    // odometer increment
-    for (let k = ny - 1; k >= 0; k--) {
-      idx[k]!++;
-      for (let i = 0; i < nx; i++) lin[i]! += coef[i * ny + k]!;
-      if (idx[k]! < ext[k]!) break;
-      for (let i = 0; i < nx; i++) lin[i]! -= coef[i * ny + k]! * ext[k]!;
-      idx[k] = 0;
+  // lin[i] (map i's linear term) walks ext with strides coef[i·ny + k], a row (last dim) at a time.
+  const strides = oms.map((_, i) => coef.slice(i * ny, (i + 1) * ny));
+  const rowStep = strides.map((s) => s[ny - 1] ?? 0);
+  const len = ext[ny - 1] ?? 1;
+  const rows = new RowCursor(ext, strides, base);
+  const lin = rows.offsets;
+  let p = 0;
+  while (rows.next()) {
+    for (let e = 0; e < len; e++, p++) {
+      let flat = 0;
+      for (let i = 0; i < nx; i++) {
+        const l = lin[i]! + e * rowStep[i]!;
+        const v = isArr[i] ? aOff[i]! + aStr[i]! * arrs[i]![l]! : l;
+        flat += v * bStride[i]!;
+      }
+      out[p] = B[flat]!;
     }
   }
 }

@@ -11,7 +11,7 @@ import { shardReads, worstCaseBytes } from "./optimize.js";
 import type { StoreSettings } from "./store-settings.js";
 
 /** What `explain()` reads of a plan (a `Plan` is one). */
-export interface ExplainInput {
+interface ExplainInput {
   /** Read names, in plan order. */
   readonly names: readonly string[];
   /** The lazy array of each read. */

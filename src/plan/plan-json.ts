@@ -34,7 +34,7 @@ import {
 export type { LazyOp } from "../index-space/lazy.js";
 
 /** Nested JSON lists of integers or booleans. */
-export type JsonNested = readonly (number | boolean | JsonNested)[];
+type JsonNested = readonly (number | boolean | JsonNested)[];
 /** One JSON selection item. */
 export type JsonItem = number | string | null | boolean | JsonNested;
 /** One JSON op: exactly one of `get`, `oindex`, `vindex` (a SEL list) or `mask`. */

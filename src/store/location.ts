@@ -37,7 +37,7 @@ export function storeLabel(store: unknown): string {
 }
 
 /** True when `location` is an `http://` or `https://` URL (else it is a filesystem path). */
-export function isUrl(location: string): boolean {
+function isUrl(location: string): boolean {
   return /^https?:\/\//i.test(location);
 }
 

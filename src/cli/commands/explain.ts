@@ -21,11 +21,11 @@ import {
 import { alignRows } from "./tree.js";
 
 /** Notice printed while the planner is not exported. */
-export const NO_PLANNER =
+const NO_PLANNER =
   "not available yet: this build exports no query planner (plan, Plan); the counts above come from the selection's index transform";
 
 /** Structured result of `explain --json`. */
-export interface ExplainJson {
+interface ExplainJson {
   view: { selection: string; shape: number[]; dtype: string; elements: number; bytes: number };
   array: {
     path: string;
@@ -39,11 +39,7 @@ export interface ExplainJson {
 }
 
 /** What the view alone tells: shapes and touched chunks (and shards, when sharded). */
-export function explainView(
-  array: ZarrArray,
-  view: LazyArray,
-  opts: SelectionOptions,
-): ExplainJson {
+function explainView(array: ZarrArray, view: LazyArray, opts: SelectionOptions): ExplainJson {
   const levels = chunkLevels(array);
   const inner = levels[levels.length - 1]!;
   const sharded = levels.length > 1;
@@ -75,7 +71,7 @@ function countLine(c: ChunkCount, what: string): string {
 }
 
 /** The text form of {@link explainView}. */
-export function explainLines(e: ExplainJson): string[] {
+function explainLines(e: ExplainJson): string[] {
   const name = e.array.path === "" ? "/" : e.array.path;
   const rows: string[][] = [
     [

@@ -5,19 +5,12 @@
  * @module
  */
 import { type Command, InvalidArgumentError, Option } from "commander";
-import type { NDArray } from "../../index.js";
+import { type NDArray, shapeSize } from "../../index.js";
 import type { Io } from "../context.js";
 import { bytesText, countText, dtypeLabel, shapeText } from "../describe.js";
 import { UsageError } from "../errors.js";
 import { type OutputOptions, WRITERS, writeOutput, writerFor } from "../output/index.js";
-import {
-  elementCount,
-  type JsonValue,
-  jsonLeaf,
-  type Nested,
-  nested,
-  stats,
-} from "../output/values.js";
+import { type JsonValue, jsonLeaf, type Nested, nested, stats } from "../output/values.js";
 import { readView } from "../progress.js";
 import {
   addSelectionOptions,
@@ -27,10 +20,10 @@ import {
 } from "../selection.js";
 
 /** Results with at most this many elements are printed in full when there is no `--out`. */
-export const PRINT_LIMIT = 1000;
+const PRINT_LIMIT = 1000;
 
 /** Options of `get`. */
-export interface GetOptions extends SelectionOptions {
+interface GetOptions extends SelectionOptions {
   out?: string;
   vmin?: number;
   vmax?: number;
@@ -38,7 +31,7 @@ export interface GetOptions extends SelectionOptions {
 }
 
 /** Commander parser of a finite number. */
-export function finiteNumber(text: string): number {
+function finiteNumber(text: string): number {
   const v = Number(text);
   if (text.trim() === "" || !Number.isFinite(v)) {
     throw new InvalidArgumentError(`expected a finite number, got ${JSON.stringify(text)}`);
@@ -47,7 +40,7 @@ export function finiteNumber(text: string): number {
 }
 
 /** Commander parser of a positive integer. */
-export function positiveInteger(text: string): number {
+function positiveInteger(text: string): number {
   const v = Number(text);
   if (!Number.isSafeInteger(v) || v < 1) {
     throw new InvalidArgumentError(`expected a positive integer, got ${JSON.stringify(text)}`);
@@ -71,12 +64,12 @@ function summaryLine(
   sel: string,
   view: { shape: readonly number[]; dtype: NDArray["dtype"] },
 ): string {
-  const n = elementCount(view);
+  const n = shapeSize(view.shape);
   return `${name}${sel}: ${dtypeLabel(view.dtype)} ${shapeText(view.shape)} (${countText(n)} element${n === 1 ? "" : "s"})`;
 }
 
 function printResult(io: Io, array: NDArray): void {
-  const n = elementCount(array);
+  const n = shapeSize(array.shape);
   if (n <= PRINT_LIMIT) {
     const values = nested(array.shape, jsonLeaf(array));
     io.stdout(`${jsonRows(values, array.shape.length)}\n`);

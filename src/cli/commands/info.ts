@@ -46,7 +46,7 @@ async function readJson(
  * The raw metadata document of a node: `zarr.json` as stored (text), or for Zarr v2 `.zarray` /
  * `.zgroup` with `.zattrs` merged in as `attributes`.
  */
-export async function rawMetadata(
+async function rawMetadata(
   store: AnyStore,
   node: ZarrArray | ZarrGroup,
   signal: AbortSignal,

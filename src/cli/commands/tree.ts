@@ -10,7 +10,7 @@ import { chunkLevels, codecSummary, dtypeLabel, shapeText } from "../describe.js
 import { openNode } from "../store-from-arg.js";
 
 /** JSON form of one node of the tree. */
-export interface TreeJson {
+interface TreeJson {
   name: string;
   path: string;
   kind: "group" | "array";
@@ -62,7 +62,7 @@ function childRows(t: TreeNode): string[][] {
 }
 
 /** The tree as text: the root on the first line, the descendants in aligned columns below. */
-export function treeText(t: TreeNode, label: string): string[] {
+function treeText(t: TreeNode, label: string): string[] {
   const n = t.node;
   const rootCells = n instanceof ZarrArray ? arrayCells(n) : groupCells(n, true);
   return [...alignRows([[label, ...rootCells]]), ...alignRows(childRows(t))];

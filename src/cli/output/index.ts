@@ -12,7 +12,7 @@ import { npyWriter } from "./npy.js";
 import { pngWriter } from "./png.js";
 import type { OutputOptions, OutputWriter } from "./types.js";
 
-export type { OutputOptions, OutputWriter, ViewInfo } from "./types.js";
+export type { OutputOptions } from "./types.js";
 
 /** Every output format. */
 export const WRITERS: readonly OutputWriter[] = [npyWriter, jsonWriter, csvWriter, pngWriter];

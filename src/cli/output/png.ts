@@ -5,16 +5,16 @@
  * @module
  */
 import { encode } from "fast-png";
-import type { NDArray } from "../../index.js";
+import { type NDArray, shapeSize } from "../../index.js";
 import { colormapIndex, VIRIDIS } from "../colormap.js";
 import { UsageError } from "../errors.js";
 import { dtypeLabel, type OutputOptions, type OutputWriter, shapeText } from "./types.js";
-import { elementCount, isRealNumeric, numberLeaf } from "./values.js";
+import { isRealNumeric, numberLeaf } from "./values.js";
 
 /** The default color range: min and max of the finite values (`[0, 0]` when there are none). */
 export function finiteRange(array: NDArray): [number, number] {
   const get = numberLeaf(array);
-  const n = elementCount(array);
+  const n = shapeSize(array.shape);
   let min = Number.POSITIVE_INFINITY;
   let max = Number.NEGATIVE_INFINITY;
   for (let i = 0; i < n; i++) {
@@ -28,7 +28,7 @@ export function finiteRange(array: NDArray): [number, number] {
 
 /** RGBA pixels (`height × width × 4` bytes) of a 2-D real numeric array. */
 export function renderRgba(array: NDArray, options: OutputOptions): Uint8Array {
-  const n = elementCount(array);
+  const n = shapeSize(array.shape);
   const [dmin, dmax] =
     options.vmin === undefined || options.vmax === undefined ? finiteRange(array) : [0, 0];
   const vmin = options.vmin ?? dmin;

@@ -5,7 +5,7 @@
 import type { DataType, NDArray } from "../../index.js";
 
 /** What is known of a selection before it is read. */
-export interface ViewInfo {
+interface ViewInfo {
   readonly shape: readonly number[];
   readonly dtype: DataType;
 }

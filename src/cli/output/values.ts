@@ -3,7 +3,7 @@
  * the PNG renderer and the terminal summary.
  * @module
  */
-import type { NDArray } from "../../index.js";
+import { type NDArray, shapeSize } from "../../index.js";
 
 /** A JSON value. */
 export type JsonValue =
@@ -16,13 +16,6 @@ export type JsonValue =
 
 /** Nested lists of `T` in C order; a bare `T` for a 0-d array. */
 export type Nested<T> = T | Nested<T>[];
-
-/** Number of elements of `nd` (1 for 0-d). */
-export function elementCount(nd: { readonly shape: readonly number[] }): number {
-  let n = 1;
-  for (const s of nd.shape) n *= s;
-  return n;
-}
 
 /** Entry `k` of the TypedArray of `nd` (`number`, or `bigint` for 64-bit integers). */
 function entryReader(nd: NDArray): (k: number) => number | bigint {
@@ -177,7 +170,7 @@ export function nested<T>(shape: readonly number[], leaf: (i: number) => T): Nes
 }
 
 /** Summary statistics of a real numeric array, NaN ignored. */
-export interface Stats {
+interface Stats {
   min: number;
   max: number;
   mean: number;
@@ -189,7 +182,7 @@ export interface Stats {
 export function stats(nd: NDArray): Stats | undefined {
   if (!isRealNumeric(nd.dtype.name)) return undefined;
   const get = numberLeaf(nd);
-  const n = elementCount(nd);
+  const n = shapeSize(nd.shape);
   let min = Number.POSITIVE_INFINITY;
   let max = Number.NEGATIVE_INFINITY;
   let sum = 0;

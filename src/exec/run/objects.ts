@@ -154,7 +154,7 @@ async function readWholeShard(run: Run, obj: ObjectNeed): Promise<void> {
 }
 
 /** The index of a partial shard (known to the plan, cached, or fetched now); `null` when the shard is missing. */
-export async function shardIndex(run: Run, obj: ObjectNeed): Promise<ShardIndexLike | null> {
+async function shardIndex(run: Run, obj: ObjectNeed): Promise<ShardIndexLike | null> {
   const plan = run.plan;
   if (plan.indexes.has(obj.id)) return plan.indexes.get(obj.id)!;
   if (run.indexes.has(obj.id)) return run.indexes.get(obj.id)!;

@@ -7,6 +7,7 @@
 import { allocate, type Scalar } from "../../core/dtype.js";
 import { ZarrPlanError } from "../../core/errors.js";
 import { cStrides, type NDArray, shapeSize } from "../../core/ndarray.js";
+import { scalarLanes } from "../../core/scalar.js";
 import type { ChunkEvent, PlanProgress } from "../../plan/events.js";
 import type {
   ArrayEntry,
@@ -18,7 +19,7 @@ import type {
 import type { Plan, PlanReadOptions } from "../../plan/plan.js";
 import { FetchError } from "../errors.js";
 import { type AbortScope, abortErrorOf, Limiter } from "../limiter.js";
-import { type Entries, fillEntries, fillTask, scatterTask } from "../scatter.js";
+import { type Entries, fillTask, scatterTask } from "../scatter.js";
 import { RequestFailure, type RetryPolicy } from "../scheduler.js";
 import { TaskEvent } from "./chunk-event.js";
 import type { RunResources } from "./resources.js";
@@ -227,7 +228,7 @@ export class Run {
     let f = this.fills[r];
     if (!f) {
       const src = this.plan.views[r]!.source;
-      f = fillEntries(src.dtype, src.fillValue as Scalar);
+      f = scalarLanes(src.dtype, src.fillValue as Scalar);
       this.fills[r] = f;
     }
     fillTask(use.task, f, this.outputs[r]!.data as unknown as Entries);

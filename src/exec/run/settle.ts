@@ -41,12 +41,3 @@ export function settleAll(
     }
   });
 }
-
-/**
- * Like `Promise.all` over already started promises, but waits for every one to settle before it
- * rejects with the first error, so no work of the group is still running when the caller moves on.
- */
-export async function allSettledOrThrow(promises: readonly Promise<unknown>[]): Promise<void> {
-  const results = await Promise.allSettled(promises);
-  for (const r of results) if (r.status === "rejected") throw r.reason;
-}

@@ -52,7 +52,7 @@ function readI32(b: Uint8Array, pos: number): number {
 }
 
 /** Sizes from a blosc header, or `undefined` when `bytes` is shorter than the 16-byte header. */
-export function bloscHeader(
+function bloscHeader(
   bytes: Uint8Array,
 ):
   | { nbytes: number; blocksize: number; cbytes: number; typesize: number; flags: number }
@@ -214,7 +214,7 @@ function innerStream<T>(format: number, j: number, decode: () => T): T {
 }
 
 /** Options of {@link bloscCompress}. */
-export interface BloscCompressOptions {
+interface BloscCompressOptions {
   cname: BloscCname;
   /** Compression level 0–9 (0 stores the data uncompressed). */
   clevel: number;

@@ -21,7 +21,7 @@ import { ConfigReader, toCodecError } from "./util.js";
 const V3_SHUFFLE = ["noshuffle", "shuffle", "bitshuffle"] as const;
 
 /** Parameters of a blosc codec. */
-export interface BloscParams {
+interface BloscParams {
   cname: BloscCname;
   clevel: number;
   shuffle: BloscShuffle;
@@ -32,7 +32,7 @@ export interface BloscParams {
 }
 
 /** blosc compression. `v2` selects the numcodecs JSON form of {@link toJSON}. */
-export class BloscCodec implements BytesToBytesCodec {
+class BloscCodec implements BytesToBytesCodec {
   readonly kind = "bytes_to_bytes" as const;
   readonly name: string;
   readonly params: Readonly<BloscParams>;

@@ -12,14 +12,14 @@ import type { ArrayToBytesCodec, ChunkSpec, CodecContext } from "./types.js";
 import { byteSwap, ConfigReader, cOrderData } from "./util.js";
 
 /** Byte order of the `bytes` codec. */
-export type Endian = "little" | "big";
+type Endian = "little" | "big";
 
 /**
  * The `bytes` codec. Little-endian is zero-copy both ways (except float16 on runtimes without
  * `Float16Array`, and misaligned input); big-endian copies and swaps every entry (each component
  * of a complex number separately). `|S<n>` fixed-length bytes are never swapped.
  */
-export class BytesCodec implements ArrayToBytesCodec {
+class BytesCodec implements ArrayToBytesCodec {
   readonly kind = "array_to_bytes" as const;
   readonly name = "bytes";
   /** Byte order; `undefined` when the configuration omits it (then little-endian). */

@@ -10,7 +10,7 @@ import type { BytesToBytesCodec, CodecContext } from "./types.js";
 import { readU32LE, writeU32LE } from "./util.js";
 
 /** `crc32c`: 4 checksum bytes appended on encode, verified and stripped on decode. */
-export class Crc32cCodec implements BytesToBytesCodec {
+class Crc32cCodec implements BytesToBytesCodec {
   readonly kind = "bytes_to_bytes" as const;
   readonly name = "crc32c";
 

@@ -15,7 +15,7 @@ import type { BytesToBytesCodec, CodecContext } from "./types.js";
 import { byteSwap, ConfigReader, type Entries } from "./util.js";
 
 /** A numeric NumPy type string understood by the delta filter (`"<i4"`, `">u2"`, `"|i1"`, `"<f8"`). */
-export interface DeltaType {
+interface DeltaType {
   readonly typestr: string;
   readonly dataType: DataType;
   readonly bigEndian: boolean;
@@ -52,7 +52,7 @@ function cast(v: number | bigint, to: DataType): number | bigint {
 }
 
 /** numcodecs Delta between element types `dtype` (decoded) and `astype` (encoded). */
-export class DeltaCodec implements BytesToBytesCodec {
+class DeltaCodec implements BytesToBytesCodec {
   readonly kind = "bytes_to_bytes" as const;
   readonly name = "numcodecs.delta";
   readonly dtype: DeltaType;

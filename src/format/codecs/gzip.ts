@@ -17,7 +17,7 @@ import { ConfigReader, readU32LE } from "./util.js";
 type Level = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9;
 
 /** gzip with compression `level` 0–9. Encoded members carry MTIME 0 (reproducible output). */
-export class GzipCodec implements BytesToBytesCodec {
+class GzipCodec implements BytesToBytesCodec {
   readonly kind = "bytes_to_bytes" as const;
   readonly name: string;
   readonly level: number;

@@ -13,7 +13,7 @@ import { ConfigReader, readU32LE, toCodecError } from "./util.js";
 import { lz4Wasm } from "./wasm.js";
 
 /** numcodecs LZ4 with `acceleration` (≥ 1; ≤ 0 means 1, as numcodecs does). */
-export class Lz4Codec implements BytesToBytesCodec {
+class Lz4Codec implements BytesToBytesCodec {
   readonly kind = "bytes_to_bytes" as const;
   readonly name = "numcodecs.lz4";
   readonly acceleration: number;

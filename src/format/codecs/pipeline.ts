@@ -7,7 +7,8 @@
 
 import { allocate } from "../../core/dtype.js";
 import { CodecError, MetadataError } from "../../core/errors.js";
-import { cStrides, type NDArray, shapeSize } from "../../core/ndarray.js";
+import { cStrides, hasCStrides, type NDArray, shapeSize } from "../../core/ndarray.js";
+import { fillLanes, scalarLanes } from "../../core/scalar.js";
 import type { CodecSpec } from "../model.js";
 import { bytesCeilings, decodeBytesStage } from "./ceiling.js";
 import { createCodec } from "./registry.js";
@@ -23,16 +24,7 @@ import type {
   CodecPipeline,
   ShardAccess,
 } from "./types.js";
-import {
-  allElementsEqual,
-  fillEntries,
-  fmtShape,
-  hasCStrides,
-  sameShape,
-  scalarEntries,
-  toCContiguous,
-  toCodecError,
-} from "./util.js";
+import { allElementsEqual, fmtShape, sameShape, toCContiguous, toCodecError } from "./util.js";
 
 export type { BytesStage, CodecPipeline } from "./types.js";
 
@@ -74,7 +66,7 @@ class Pipeline implements CodecPipeline {
     this.a2bSpec = a2bSpec;
     this.bytesToBytes = b2b;
     if (a2b.sharding) this.sharding = a2b.sharding;
-    this.fill = scalarEntries(spec.dataType, spec.fillValue);
+    this.fill = scalarLanes(spec.dataType, spec.fillValue);
     const bounds = bytesCeilings(b2b, a2b.encodedSize?.(a2bSpec) ?? a2b.maxEncodedSize?.(a2bSpec));
     this.ceilings = bounds.ceilings;
     this.maxEncoded = bounds.encodedBound;
@@ -183,7 +175,7 @@ class Pipeline implements CodecPipeline {
     const { shape, dataType } = this.spec;
     if (!this.template) {
       const data = allocate(dataType, shapeSize(shape));
-      fillEntries(data, dataType, this.fill);
+      fillLanes(data, dataType, this.fill);
       this.template = { data, shape: [...shape], strides: cStrides(shape), dtype: dataType };
     }
     return {

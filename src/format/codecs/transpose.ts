@@ -14,7 +14,7 @@ import { ConfigReader, toCContiguous } from "./util.js";
  * Encoding returns a strided view (no copy); decoding returns a C-order copy in the original
  * dimension order.
  */
-export class TransposeCodec implements ArrayToArrayCodec {
+class TransposeCodec implements ArrayToArrayCodec {
   readonly kind = "array_to_array" as const;
   readonly name = "transpose";
   /** The permutation: encoded dimension `i` is decoded dimension `order[i]`. */

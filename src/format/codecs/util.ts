@@ -1,19 +1,13 @@
 /**
  * Helpers shared by the codecs: configuration parsing, error conversion, byte swapping,
- * fill values and contiguous views.
+ * fill-value checks and contiguous views.
  * @module
  */
 
-import {
-  allocate,
-  type DataType,
-  float16ToNumber,
-  numberToFloat16,
-  type Scalar,
-  type TypedArray,
-} from "../../core/dtype.js";
+import { allocate, type TypedArray } from "../../core/dtype.js";
 import { CodecError, MetadataError, UnknownCodecError, ZarrPlanError } from "../../core/errors.js";
-import { copyStrided, cStrides, type NDArray, shapeSize } from "../../core/ndarray.js";
+import { longRowsLast, RowCursor } from "../../core/nd-iter.js";
+import { copyStrided, cStrides, hasCStrides, type NDArray, shapeSize } from "../../core/ndarray.js";
 
 /** Indexable view of any TypedArray (numbers or bigints). */
 export type Entries = { [i: number]: number | bigint; readonly length: number };
@@ -174,73 +168,6 @@ export function byteSwap(src: Uint8Array, width: number): Uint8Array {
 }
 
 /**
- * The TypedArray entries (`dt.lanes` of them) that store `value` in an array of `dt`, exactly as
- * the TypedArray would read them back (float32/float16 rounding, bigint for 64-bit integers,
- * 0/1 for bool, `[re, im]` for complex, NUL-padded bytes for `|S<n>`).
- */
-export function scalarEntries(dt: DataType, value: Scalar): (number | bigint)[] {
-  const tmp = allocate(dt, 1) as unknown as Entries;
-  if (dt.name === "bytes") {
-    if (value instanceof Uint8Array) {
-      for (let i = 0; i < Math.min(value.length, dt.lanes); i++) tmp[i] = value[i]!;
-    }
-  } else if (dt.lanes === 2) {
-    const pair = Array.isArray(value)
-      ? (value as readonly [number, number])
-      : [Number(value as number), 0];
-    tmp[0] = pair[0]!;
-    tmp[1] = pair[1]!;
-  } else if (dt.name === "int64" || dt.name === "uint64") {
-    tmp[0] =
-      typeof value === "bigint"
-        ? value
-        : typeof value === "boolean"
-          ? BigInt(value ? 1 : 0)
-          : BigInt(Math.trunc(Number(value)));
-  } else if (typeof value === "boolean") {
-    tmp[0] = value ? 1 : 0;
-  } else {
-    const v = typeof value === "bigint" ? Number(value) : Number(value as number);
-    // widened float16 (Float32Array storage): round as a float16 element would be
-    tmp[0] = dt.name === "float16" && dt.widened ? float16ToNumber(numberToFloat16(v)) : v;
-  }
-  const out: (number | bigint)[] = [];
-  for (let i = 0; i < dt.lanes; i++) out.push(tmp[i]!);
-  return out;
-}
-
-/** Sets every entry of `data` (a whole TypedArray of `dt` elements) to the element `entries`. */
-export function fillEntries(
-  data: TypedArray,
-  dt: DataType,
-  entries: readonly (number | bigint)[],
-): void {
-  const lanes = dt.lanes;
-  const d = data as unknown as Entries & { fill(v: number | bigint): void };
-  if (lanes === 1) {
-    d.fill(entries[0]!);
-    return;
-  }
-  let same = true;
-  for (let l = 1; l < lanes; l++) if (!Object.is(entries[l], entries[0])) same = false;
-  if (same) {
-    d.fill(entries[0]!);
-    return;
-  }
-  const n = data.length;
-  for (let i = 0; i < n; i += lanes) for (let l = 0; l < lanes; l++) d[i + l] = entries[l]!;
-}
-
-/** True when the strides of `a` are the C-order strides of its shape (size-1 dimensions ignored). */
-export function hasCStrides(a: NDArray): boolean {
-  const c = cStrides(a.shape);
-  for (let i = 0; i < a.shape.length; i++) {
-    if (a.shape[i]! > 1 && a.strides[i] !== c[i]) return false;
-  }
-  return true;
-}
-
-/**
  * The entries of `a` in C order as one TypedArray (`size * lanes` entries): a zero-copy
  * `subarray` when `a` is C-contiguous (at any offset), else a copy.
  */
@@ -265,7 +192,7 @@ export function toCContiguous(a: NDArray): NDArray {
 
 /**
  * True when every element of `a` (any strides and offset) equals the element `entries`
- * (from {@link scalarEntries}); NaN equals NaN, `-0` equals `0`.
+ * (from `scalarLanes`); NaN equals NaN, `-0` equals `0`.
  */
 export function allElementsEqual(a: NDArray, entries: readonly (number | bigint)[]): boolean {
   const shape = a.shape;
@@ -277,24 +204,15 @@ export function allElementsEqual(a: NDArray, entries: readonly (number | bigint)
   if (hasCStrides(a)) {
     return runEqual(d, (a.offset ?? 0) * lanes, n, lanes, lanes, entries, nan);
   }
-  const nd = shape.length;
-  const last = nd - 1;
-  const len = shape[last]!;
-  const step = a.strides[last]! * lanes;
-  const idx = new Array<number>(nd).fill(0);
-  let pos = (a.offset ?? 0) * lanes;
-  for (;;) {
-    if (!runEqual(d, pos, len, step, lanes, entries, nan)) return false;
-    let k = last - 1;
-    for (; k >= 0; k--) {
-      idx[k]!++;
-      pos += a.strides[k]! * lanes;
-      if (idx[k]! < shape[k]!) break;
-      pos -= a.strides[k]! * lanes * shape[k]!;
-      idx[k] = 0;
-    }
-    if (k < 0) return true;
+  const rows = longRowsLast(shape, [a.strides]);
+  const last = shape.length - 1;
+  const len = rows.shape[last]!;
+  const step = rows.strides[0]![last]! * lanes;
+  const cursor = new RowCursor(rows.shape, rows.strides, [a.offset ?? 0]);
+  while (cursor.next()) {
+    if (!runEqual(d, cursor.offsets[0]! * lanes, len, step, lanes, entries, nan)) return false;
   }
+  return true;
 }
 
 /** Compares `elements` elements, the first at entry `start`, consecutive ones `step` entries apart. */
@@ -325,47 +243,6 @@ function runEqual(
     }
   }
   return true;
-}
-
-/**
- * Copies all of `src` into `dst` (same shape, any strides). Rows are copied with
- * `TypedArray.set` when both last-dimension strides are 1; otherwise element by element.
- */
-export function copyRegion(src: NDArray, dst: NDArray): void {
-  const nd = src.shape.length;
-  const lanes = src.dtype.lanes;
-  if (
-    nd === 0 ||
-    src.strides[nd - 1] !== 1 ||
-    dst.strides[nd - 1] !== 1 ||
-    src.shape[nd - 1]! < 4
-  ) {
-    copyStrided(src, dst);
-    return;
-  }
-  const n = shapeSize(src.shape);
-  if (n === 0) return;
-  const last = nd - 1;
-  const rowLen = src.shape[last]! * lanes;
-  const sd = src.data as unknown as { subarray(a: number, b: number): TypedArray };
-  const dd = dst.data as unknown as { set(a: TypedArray, o: number): void };
-  const idx = new Array<number>(nd).fill(0);
-  let so = (src.offset ?? 0) * lanes;
-  let doff = (dst.offset ?? 0) * lanes;
-  for (;;) {
-    dd.set(sd.subarray(so, so + rowLen), doff);
-    let k = last - 1;
-    for (; k >= 0; k--) {
-      idx[k]!++;
-      so += src.strides[k]! * lanes;
-      doff += dst.strides[k]! * lanes;
-      if (idx[k]! < src.shape[k]!) break;
-      so -= src.strides[k]! * lanes * src.shape[k]!;
-      doff -= dst.strides[k]! * lanes * src.shape[k]!;
-      idx[k] = 0;
-    }
-    if (k < 0) return;
-  }
 }
 
 /** Formats a shape for messages: `[2, 3]`. */

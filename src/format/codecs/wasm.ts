@@ -8,7 +8,7 @@
  */
 
 /** The part of a numcodecs.js codec zarr-plan uses. */
-export interface WasmCodec {
+interface WasmCodec {
   encode(data: Uint8Array): Uint8Array | Promise<Uint8Array>;
   decode(data: Uint8Array): Uint8Array | Promise<Uint8Array>;
 }
@@ -40,7 +40,7 @@ export function lz4Wasm(acceleration: number): Promise<WasmCodec> {
 }
 
 /** A decoder of one zstd frame into exactly the size it states (`@thewtex/zstddec`). */
-export interface ZstdSizedDecoder {
+interface ZstdSizedDecoder {
   /** Decodes into `size` bytes; any other outcome (error, other length) gives a shorter array. */
   decode(data: Uint8Array, size: number): Uint8Array;
 }

@@ -55,7 +55,7 @@ export function zlibCompress(bytes: Uint8Array, level: number): Uint8Array {
 }
 
 /** zlib with compression `level` 0–9. */
-export class ZlibCodec implements BytesToBytesCodec {
+class ZlibCodec implements BytesToBytesCodec {
   readonly kind = "bytes_to_bytes" as const;
   readonly name: string;
   readonly level: number;

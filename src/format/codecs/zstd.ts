@@ -215,7 +215,7 @@ async function zstdDecompressBounded(bytes: Uint8Array, maxBytes: number): Promi
 }
 
 /** zstd at `level`, optionally with a content checksum. */
-export class ZstdCodec implements BytesToBytesCodec {
+class ZstdCodec implements BytesToBytesCodec {
   readonly kind = "bytes_to_bytes" as const;
   readonly name: string;
   readonly level: number;

@@ -180,14 +180,14 @@ export function zeroFill(dt: DataType): Scalar {
 }
 
 /** Base64 (RFC 4648, standard alphabet, padded) of `bytes`. */
-export function toBase64(bytes: Uint8Array): string {
+function toBase64(bytes: Uint8Array): string {
   let bin = "";
   for (const b of bytes) bin += String.fromCharCode(b);
   return btoa(bin);
 }
 
 /** Decodes padded standard base64; `undefined` when `s` is not valid base64. */
-export function fromBase64(s: string): Uint8Array | undefined {
+function fromBase64(s: string): Uint8Array | undefined {
   if (s.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(s)) return undefined;
   const bin = atob(s);
   const out = new Uint8Array(bin.length);

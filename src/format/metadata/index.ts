@@ -3,24 +3,9 @@
  * and writing back as spec-conformant JSON.
  * @module
  */
-export { flattenConsolidated, nestConsolidated } from "./common.js";
-export {
-  encodeFillValueV2,
-  encodeFillValueV3,
-  fromBase64,
-  parseFillValueV2,
-  parseFillValueV3,
-  toBase64,
-  zeroFill,
-} from "./fill-value.js";
-export {
-  formatPath,
-  IssueList,
-  isJsonObject,
-  type JsonObject,
-  type PathSegment,
-} from "./issues.js";
-export { decodeJsonDocument, decodeJsonObject, encodeJson, stringifyJson } from "./json.js";
+export { parseFillValueV2, parseFillValueV3, zeroFill } from "./fill-value.js";
+export { IssueList } from "./issues.js";
+export { decodeJsonDocument, encodeJson, stringifyJson } from "./json.js";
 export {
   parseV2Array,
   parseV2Attrs,
@@ -29,7 +14,5 @@ export {
   toV2ConsolidatedJson,
   toV2GroupJson,
   toV2Json,
-  V2_COMPRESSOR_IDS,
 } from "./v2.js";
-export { parseV2DType, toV2DType, type V2DType } from "./v2-dtype.js";
-export { parseCodecList, parseV3, toV3Json, V3_DATA_TYPES } from "./v3.js";
+export { parseV3, toV3Json } from "./v3.js";

@@ -7,7 +7,7 @@
 import { type DataType, type DataTypeName, dataType } from "../../core/dtype.js";
 
 /** A parsed v2 typestr. */
-export interface V2DType {
+interface V2DType {
   readonly dataType: DataType;
   /** Byte order of multi-byte types; `undefined` for 1-byte types and `|S<n>`. */
   readonly endian: "little" | "big" | undefined;

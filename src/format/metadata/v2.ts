@@ -29,7 +29,7 @@ const FORMAT_2 = z.literal(2, { error: "expected 2" });
  * numcodecs ids written as the v2 `compressor` (the last bytes → bytes codec) by
  * {@link toV2Json}; any other trailing codec is written as a filter.
  */
-export const V2_COMPRESSOR_IDS: ReadonlySet<string> = new Set([
+const V2_COMPRESSOR_IDS: ReadonlySet<string> = new Set([
   "blosc",
   "zlib",
   "gzip",

@@ -26,7 +26,7 @@ import { IssueList, isJsonObject, type JsonObject } from "./issues.js";
 import { decodeJsonObject } from "./json.js";
 
 /** Data type names of the Zarr v3 core specification ("Data types") that zarr-plan supports. */
-export const V3_DATA_TYPES: ReadonlySet<string> = new Set<DataTypeName>(NUMERIC_DATA_TYPES);
+const V3_DATA_TYPES: ReadonlySet<string> = new Set<DataTypeName>(NUMERIC_DATA_TYPES);
 
 const ARRAY_KEYS = new Set([
   "zarr_format",
@@ -155,7 +155,7 @@ function parseChunkKeyEncoding(v: unknown, issues: IssueList): ChunkKeyEncoding 
  * `{name, configuration?}` or short-hand name strings. `must_understand` members are accepted
  * and dropped.
  */
-export function parseCodecList(
+function parseCodecList(
   v: unknown,
   issues: IssueList,
   path: readonly (string | number)[] = ["codecs"],

@@ -3,9 +3,9 @@ import { describe, expect, it } from "vitest";
 import { type DataType, dataType, type Scalar } from "../../../src/core/dtype.js";
 import { AbortError, ZarrPlanError } from "../../../src/core/errors.js";
 import { cStrides, fStrides, type NDArray } from "../../../src/core/ndarray.js";
+import { scalarLanes } from "../../../src/core/scalar.js";
 import { lazy } from "../../../src/exec/api.js";
 import { defaultContext } from "../../../src/exec/context.js";
-import { fillEntries } from "../../../src/exec/scatter.js";
 import { slice } from "../../../src/index-space/selection.js";
 import type { ArraySource } from "../../../src/index-space/source.js";
 import { iota, MemorySource, ndarray } from "../../helpers/memory-source.js";
@@ -62,7 +62,7 @@ describe("data types and lanes", () => {
       const v = lazy(s).vindex([4, 0, 2, 3], [6, 1, 0, 2]);
       const out = await v.read();
       expect(out.data.length).toBe(4 * dt.lanes);
-      const fill = fillEntries(dt, s.fillValue);
+      const fill = scalarLanes(dt, s.fillValue);
       const want = [
         [4, 6],
         [0, 1],
@@ -110,15 +110,15 @@ describe("fill values of missing chunks", () => {
       const out = await lazy(s).get(slice(3, 6)).read();
       const one = dt.name.endsWith("int64") ? 1n : 1;
       expect(entries(out)).toEqual([...new Array(dt.lanes).fill(one), ...lanes, ...lanes]);
-      expect(fillEntries(dt, fill)).toEqual(lanes);
+      expect(scalarLanes(dt, fill)).toEqual(lanes);
     });
   }
 
   it("rejects fill values that do not fit the data type", () => {
-    expect(() => fillEntries(dataType("complex64"), Uint8Array.from([1]))).toThrow(ZarrPlanError);
-    expect(() => fillEntries(dataType("int64"), 1.5)).toThrow(ZarrPlanError);
-    expect(() => fillEntries(dataType("bytes", 2), 7)).toThrow(ZarrPlanError);
-    expect(() => fillEntries(dataType("float32"), [1, 2])).toThrow(ZarrPlanError);
+    expect(() => scalarLanes(dataType("complex64"), Uint8Array.from([1]))).toThrow(ZarrPlanError);
+    expect(() => scalarLanes(dataType("int64"), 1.5)).toThrow(ZarrPlanError);
+    expect(() => scalarLanes(dataType("bytes", 2), 7)).toThrow(ZarrPlanError);
+    expect(() => scalarLanes(dataType("float32"), [1, 2])).toThrow(ZarrPlanError);
   });
 });
 

@@ -9,10 +9,10 @@ import { type NDArray, shapeSize } from "../../../core/ndarray.js";
 import type { CodecPipeline, IndexLocation, ShardByteRange, ShardLayout } from "../types.js";
 import { fmtShape } from "../util.js";
 
-export type { IndexLocation, ShardByteRange, ShardLayout } from "../types.js";
+export type { ShardByteRange, ShardLayout } from "../types.js";
 
 /** What {@link createShardLayout} needs; everything else is derived. */
-export interface ShardLayoutInit {
+interface ShardLayoutInit {
   /** Name of the codec, named by errors (default `"sharding_indexed"`). */
   readonly name?: string;
   /** Shard shape in elements. */

@@ -10,9 +10,9 @@
 
 import { allocate } from "../../../core/dtype.js";
 import { CodecError } from "../../../core/errors.js";
-import { cStrides, type NDArray, shapeSize } from "../../../core/ndarray.js";
+import { copyStrided, cStrides, type NDArray, shapeSize } from "../../../core/ndarray.js";
+import { fillLanes, scalarLanes } from "../../../core/scalar.js";
 import type { CodecContext, ShardByteRange, ShardLayout } from "../types.js";
-import { copyRegion, fillEntries, scalarEntries } from "../util.js";
 import { innerChunkView, sliceByteRange } from "./layout.js";
 import { awaitAll } from "./settle.js";
 import { decodeShardIndex, indexBytesOf, innerByteRange, type ShardIndex } from "./shard-index.js";
@@ -131,10 +131,10 @@ export class ShardReader {
     const empty: number[] = [];
     for (let i = 0; i < layout.innerChunkCount; i++) (index.isEmpty(i) ? empty : stored).push(i);
     // Synchronous work first: nothing may throw once the decodes have started.
-    if (stored.length === 0) fillEntries(data, dt, scalarEntries(dt, fillValue));
+    if (stored.length === 0) fillLanes(data, dt, scalarLanes(dt, fillValue));
     else if (empty.length > 0) {
       const template = layout.innerPipeline.fillChunk();
-      for (const i of empty) copyRegion(template, innerChunkView(layout, out, i));
+      for (const i of empty) copyStrided(template, innerChunkView(layout, out, i));
     }
     await awaitAll(stored.map((i) => this.decodeInto(out, i)));
     return out;
@@ -142,12 +142,12 @@ export class ShardReader {
 
   private async decodeInto(out: NDArray, i: number): Promise<void> {
     const inner = await this.decodeInner(i);
-    if (inner !== undefined) copyRegion(inner, innerChunkView(this.layout, out, i));
+    if (inner !== undefined) copyStrided(inner, innerChunkView(this.layout, out, i));
   }
 }
 
 /** A whole shard held in memory, opened by {@link openShard}. */
-export interface OpenShard {
+interface OpenShard {
   /** The shard's decoded index (entries checked against the shard's length). */
   readonly index: ShardIndex;
   /**

@@ -1,0 +1,92 @@
+/**
+ * One scalar of a data type as TypedArray entries ("lanes"), and filling TypedArrays with it: the
+ * one conversion the codecs (fill chunks, empty-chunk checks), the executor (missing chunks) and
+ * `fillRegion` share.
+ * @module
+ */
+import {
+  allocate,
+  type DataType,
+  float16ToNumber,
+  numberToFloat16,
+  type Scalar,
+  type TypedArray,
+} from "./dtype.js";
+import { ZarrPlanError } from "./errors.js";
+
+/** Indexable entries of any TypedArray (numbers, or bigints for 64-bit integers). */
+type Entries = { [i: number]: number | bigint };
+
+/**
+ * The TypedArray entries (`dt.lanes` of them) that store `value` as one element of `dt`, exactly
+ * as a TypedArray of `dt` reads them back: bool → 0/1, 64-bit integers → bigint, complex →
+ * `[re, im]` (a real number gets im 0), `|S<n>` → the bytes NUL-padded (or cut) to n; integers
+ * wrap and floats round as the TypedArray stores them (float16 also when widened to float32).
+ * @throws ZarrPlanError `ERR_FILL_VALUE` when `value` is not a scalar of `dt`: bytes other than a
+ *   `Uint8Array`, `0` or `false`; a `Uint8Array` or pair for a real type; a `Uint8Array` for
+ *   complex; a non-integer number for int64/uint64.
+ */
+export function scalarLanes(dt: DataType, value: Scalar): (number | bigint)[] {
+  const lanes = dt.lanes;
+  const tmp = allocate(dt, 1) as unknown as Entries;
+  const bad = (): never => {
+    throw new ZarrPlanError(
+      "ERR_FILL_VALUE",
+      `fill value ${String(value)} is not a valid ${dt.name} scalar`,
+    );
+  };
+  if (dt.name === "bytes") {
+    if (value instanceof Uint8Array) {
+      for (let i = 0; i < Math.min(lanes, value.length); i++) tmp[i] = value[i]!;
+    } else if (value !== 0 && value !== false) bad();
+  } else if (dt.name === "complex64" || dt.name === "complex128") {
+    if (Array.isArray(value)) {
+      tmp[0] = Number(value[0]);
+      tmp[1] = Number(value[1]);
+    } else if (
+      typeof value === "number" ||
+      typeof value === "bigint" ||
+      typeof value === "boolean"
+    ) {
+      tmp[0] = Number(value);
+    } else bad();
+  } else {
+    let v: number | bigint;
+    if (typeof value === "boolean") v = value ? 1 : 0;
+    else if (typeof value === "number" || typeof value === "bigint") v = value;
+    else return bad();
+    if (dt.name === "int64" || dt.name === "uint64") {
+      if (typeof v === "number" && !Number.isInteger(v)) bad();
+      tmp[0] = BigInt(v);
+    } else if (dt.name === "bool") tmp[0] = v ? 1 : 0;
+    else {
+      const n = Number(v);
+      // widened float16 (Float32Array storage): round as a float16 element would be
+      tmp[0] = dt.name === "float16" && dt.widened ? float16ToNumber(numberToFloat16(n)) : n;
+    }
+  }
+  const out: (number | bigint)[] = [];
+  for (let i = 0; i < lanes; i++) out.push(tmp[i]!);
+  return out;
+}
+
+/**
+ * Sets every element of `data` (a whole TypedArray of `dt` elements, `dt.lanes` entries each) to
+ * the element `lanes` (from {@link scalarLanes}).
+ */
+export function fillLanes(
+  data: TypedArray,
+  dt: DataType,
+  lanes: readonly (number | bigint)[],
+): void {
+  const n = dt.lanes;
+  const d = data as unknown as Entries & { fill(v: number | bigint): void };
+  let same = true;
+  for (let l = 1; l < n; l++) if (!Object.is(lanes[l], lanes[0])) same = false;
+  if (same) {
+    d.fill(lanes[0]!);
+    return;
+  }
+  const size = data.length;
+  for (let i = 0; i < size; i += n) for (let l = 0; l < n; l++) d[i + l] = lanes[l]!;
+}
