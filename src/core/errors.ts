@@ -30,6 +30,8 @@ export const ZARR_PLAN_ERROR_CODES = Object.freeze([
   "ERR_CHECKSUM",
   "ERR_CHUNK_SHAPE",
   "ERR_FILL_VALUE",
+  "ERR_VALUE",
+  "ERR_WRITE",
   "ERR_INDEX",
   "ERR_PLAN",
   "ERR_PLAN_FILE",

@@ -134,3 +134,34 @@ interface Entries {
   subarray(begin: number, end: number): Entries;
   set(src: Entries, offset: number): void;
 }
+
+/**
+ * What is wrong with `a` as an n-d array, or `undefined`: a shape entry that is not an integer
+ * ≥ 0, strides that are not integers or not one per dimension, an offset that is not an integer
+ * ≥ 0, or elements (at `offset + Σ index·stride`) outside `data` (`dtype.lanes` entries each).
+ */
+export function ndarrayProblem(a: NDArray): string | undefined {
+  const { shape, strides } = a;
+  if (!Array.isArray(shape) || shape.some((s) => !(Number.isInteger(s) && s >= 0))) {
+    return `shape [${String(shape)}] is not a list of integers >= 0`;
+  }
+  if (!Array.isArray(strides) || strides.length !== shape.length) {
+    return `strides [${String(strides)}] do not match the ${shape.length} dimensions`;
+  }
+  if (strides.some((s) => !Number.isInteger(s))) return `strides [${strides}] are not integers`;
+  const offset = a.offset ?? 0;
+  if (!(Number.isInteger(offset) && offset >= 0)) return `offset ${offset} is not an integer >= 0`;
+  if (shapeSize(shape) === 0) return undefined;
+  let lo = offset;
+  let hi = offset;
+  for (let d = 0; d < shape.length; d++) {
+    const reach = (shape[d]! - 1) * strides[d]!;
+    if (reach < 0) lo += reach;
+    else hi += reach;
+  }
+  const elements = a.data.length / a.dtype.lanes;
+  if (lo < 0 || hi >= elements) {
+    return `its elements span [${lo}, ${hi}] but data holds ${elements} elements`;
+  }
+  return undefined;
+}

@@ -70,6 +70,53 @@ export function scalarLanes(dt: DataType, value: Scalar): (number | bigint)[] {
   return out;
 }
 
+/** Inclusive value range of each integer data type. */
+const INT_RANGES: Readonly<Record<string, readonly [bigint, bigint]>> = {
+  int8: [-128n, 127n],
+  uint8: [0n, 255n],
+  int16: [-32768n, 32767n],
+  uint16: [0n, 65535n],
+  int32: [-2147483648n, 2147483647n],
+  uint32: [0n, 4294967295n],
+  int64: [-(2n ** 63n), 2n ** 63n - 1n],
+  uint64: [0n, 2n ** 64n - 1n],
+};
+
+/**
+ * The lanes of `value` assigned to an element of `dt` the way NumPy assigns a Python scalar
+ * (`a[...] = value`): into an integer type a number is truncated toward zero (1.5 → 1, as NumPy
+ * does), but NaN, ±Infinity and integers outside the type's range are errors (NumPy 2 raises
+ * `ValueError` / `OverflowError` where a TypedArray would silently store 0 or wrap: 300 into int8
+ * would store 44); into bool any number is its truth value; into floats values round (1e300 into
+ * float32 is Infinity, as in NumPy). Other types follow {@link scalarLanes}.
+ * @param where what is written, for the message (e.g. `array "a"`).
+ * @throws ZarrPlanError `ERR_VALUE` naming `where`, the value and the data type.
+ */
+export function assignedLanes(dt: DataType, value: Scalar, where: string): (number | bigint)[] {
+  const range = INT_RANGES[dt.name];
+  if (range && (typeof value === "number" || typeof value === "bigint")) {
+    const fail = (why: string): never => {
+      throw new ZarrPlanError(
+        "ERR_VALUE",
+        `${where}: cannot write ${String(value)} into ${dt.name} (${why})`,
+      );
+    };
+    if (typeof value === "number" && !Number.isFinite(value)) fail("not a finite number");
+    const v = typeof value === "bigint" ? value : BigInt(Math.trunc(value));
+    if (v < range[0] || v > range[1]) fail(`outside [${range[0]}, ${range[1]}]`);
+    return scalarLanes(dt, typeof value === "bigint" ? value : Math.trunc(value));
+  }
+  try {
+    return scalarLanes(dt, value);
+  } catch (e) {
+    throw new ZarrPlanError(
+      "ERR_VALUE",
+      `${where}: cannot write ${String(value)} into ${dt.name} (not a ${dt.name} scalar)`,
+      { cause: e },
+    );
+  }
+}
+
 /**
  * Sets every element of `data` (a whole TypedArray of `dt` elements, `dt.lanes` entries each) to
  * the element `lanes` (from {@link scalarLanes}).

@@ -8,7 +8,8 @@
 import type { DataType, DataTypeName, Scalar } from "../core/dtype.js";
 import { AbortError, ZarrPlanError } from "../core/errors.js";
 import { forEachIndex } from "../core/nd-iter.js";
-import { copyStrided, type NDArray, shapeSize } from "../core/ndarray.js";
+import { copyStrided, type NDArray, ndarrayProblem, shapeSize } from "../core/ndarray.js";
+import { assignedLanes } from "../core/scalar.js";
 import { type Context, defaultContext } from "../exec/context.js";
 import { gridShape } from "../format/chunk-grid.js";
 import { chunkKey } from "../format/chunk-key.js";
@@ -246,31 +247,46 @@ export class ZarrArray<D extends DataTypeName = DataTypeName> implements ArraySo
   ): Promise<void> {
     const store = this.writableStore();
     const nd = this.ndim;
+    const where = `array "${this.path}"`;
+    const fail = (message: string): never => {
+      throw new ZarrPlanError("ERR_WRITE", `${where}: ${message}`);
+    };
     const start = region.start ? [...region.start] : new Array<number>(nd).fill(0);
     const isArray =
       typeof value === "object" && value !== null && "shape" in value && "data" in value;
+    if (isArray) {
+      const problem = ndarrayProblem(value as NDArray);
+      if (problem) fail(`the value to write is not a valid NDArray: ${problem}`);
+      if ((value as NDArray).shape.length !== nd) {
+        fail(`the value has ${(value as NDArray).shape.length} dimensions, the array ${nd}`);
+      }
+    }
     const stop = isArray
       ? start.map((s, i) => s + (value as NDArray).shape[i]!)
       : region.stop
         ? [...region.stop]
         : [...this.shape];
     if (start.length !== nd || stop.length !== nd) {
-      throw new RangeError(
-        `array "${this.path}": write region has ${start.length} dimensions, the array ${nd}`,
-      );
+      fail(`write region has ${start.length} dimensions, the array ${nd}`);
+    }
+    for (const [name, box] of [
+      ["start", start],
+      ["stop", stop],
+    ] as const) {
+      if (box.some((x) => !Number.isInteger(x))) fail(`write ${name} [${box}] is not integers`);
     }
     for (let d = 0; d < nd; d++) {
       if (start[d]! < 0 || stop[d]! > this.shape[d]! || start[d]! > stop[d]!) {
-        throw new RangeError(
-          `array "${this.path}": write region [${start}]..[${stop}] is outside the array shape [${this.shape}] in dimension ${d}`,
+        fail(
+          `write region [${start}]..[${stop}] is outside the array shape [${this.shape}] in dimension ${d}`,
         );
       }
     }
     if (isArray && (value as NDArray).dtype.name !== this.dtype.name) {
-      throw new TypeError(
-        `array "${this.path}": cannot write ${(value as NDArray).dtype.name} values into a ${this.dtype.name} array`,
-      );
+      fail(`cannot write ${(value as NDArray).dtype.name} values into a ${this.dtype.name} array`);
     }
+    // A scalar is checked (NumPy's assignment rules) before anything is read or written.
+    const lanes = isArray ? undefined : assignedLanes(this.dtype, value as Scalar, where);
     const cs = this.chunkShape;
     const lo = start.map((s, d) => Math.floor(s / cs[d]!));
     const hi = stop.map((s, d) => (stop[d]! > start[d]! ? Math.ceil(s / cs[d]!) : lo[d]!));
@@ -318,7 +334,7 @@ export class ZarrArray<D extends DataTypeName = DataTypeName> implements ArraySo
           dstView,
         );
       } else {
-        fillRegion(dstView, value);
+        fillRegion(dstView, lanes!);
       }
       const bytes = this.pipeline.isFill(chunk)
         ? undefined

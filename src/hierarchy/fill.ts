@@ -3,17 +3,14 @@
  * @module
  */
 
-import type { Scalar } from "../core/dtype.js";
 import { longRowsLast, RowCursor } from "../core/nd-iter.js";
 import type { NDArray } from "../core/ndarray.js";
-import { scalarLanes } from "../core/scalar.js";
 
 /**
- * Sets every element of `a` (honouring strides and offset) to `value`.
- * @throws ZarrPlanError `ERR_FILL_VALUE` when `value` is not a scalar of `a`'s dtype.
+ * Sets every element of `a` (honouring strides and offset) to the element `lanes` (its TypedArray
+ * entries, e.g. from `assignedLanes`).
  */
-export function fillRegion(a: NDArray, value: Scalar): void {
-  const lanes = scalarLanes(a.dtype, value);
+export function fillRegion(a: NDArray, lanes: readonly (number | bigint)[]): void {
   const data = a.data as unknown as { [i: number]: number | bigint };
   const L = a.dtype.lanes;
   const { shape, strides } = longRowsLast(a.shape, [a.strides]);

@@ -122,7 +122,9 @@ describe("arrays, views and reads are typed by their data type", () => {
     const { f32 } = await setup();
     const f64 = { data: new Float64Array(24), shape: [4, 6], strides: [6, 1] };
     // @ts-expect-error a float64 NDArray is not written into a float32 array
-    await expect(f32.write({ ...f64, dtype: dataType("float64") })).rejects.toThrow(TypeError);
+    await expect(f32.write({ ...f64, dtype: dataType("float64") })).rejects.toMatchObject({
+      code: "ERR_WRITE",
+    });
     // @ts-expect-error a ZarrArray<"float32"> is not a ZarrArray<"int16">
     const i16: ZarrArray<"int16"> = f32;
     expect(i16.dtype.name).toBe("float32");
