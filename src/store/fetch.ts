@@ -391,6 +391,18 @@ function discard(response: Response): undefined {
 }
 
 /** The error for a non-2xx answer: `AuthorizationError` for 401/403, else `StoreError`. */
+/**
+ * The wait a `Retry-After` header asks for, in ms (RFC 9110 §10.2.3: delay-seconds or an
+ * HTTP-date); `undefined` when absent or unreadable. Capped at one day.
+ */
+export function retryAfter(header: string | null, now = Date.now()): number | undefined {
+  if (header === null) return undefined;
+  const text = header.trim();
+  const ms = /^\d+$/.test(text) ? Number(text) * 1000 : Date.parse(text) - now;
+  if (!Number.isFinite(ms)) return undefined;
+  return Math.min(Math.max(0, ms), 86_400_000);
+}
+
 function statusError(response: Response, key: string, url: URL): StoreError {
   discard(response);
   const { status } = response;
@@ -402,10 +414,13 @@ function statusError(response: Response, key: string, url: URL): StoreError {
       { key, status },
     );
   }
+  const transient = status >= 500 || status === 429;
+  const retryAfterMs = transient ? retryAfter(response.headers.get("Retry-After")) : undefined;
   return new StoreError(message, {
     key,
     status,
-    transient: status >= 500 || status === 429,
+    transient,
+    ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
   });
 }
 

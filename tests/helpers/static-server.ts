@@ -14,9 +14,17 @@ const CONTENT_TYPES: Record<string, string> = {
   ".wasm": "application/wasm",
 };
 
+/** A failure to answer with instead of the file: an HTTP status and optional headers. */
+export interface InjectedFault {
+  status: number;
+  headers?: Record<string, string>;
+}
+
 export interface StaticServer {
   url: string;
   requests: number;
+  /** Requests answered with an injected fault. */
+  faults: number;
   rangeRequests: number;
   bytesSent: number;
   close(): Promise<void>;
@@ -24,12 +32,28 @@ export interface StaticServer {
 
 export async function startStaticServer(
   root: string,
-  opts: { latencyMs?: number } = {},
+  opts: {
+    latencyMs?: number;
+    /** Called per request with its path, Range header and the how-many-th request of the pair it is (from 1). */
+    fault?: (path: string, range: string | undefined, attempt: number) => InjectedFault | undefined;
+  } = {},
 ): Promise<StaticServer> {
-  const state = { requests: 0, rangeRequests: 0, bytesSent: 0 };
+  const state = { requests: 0, rangeRequests: 0, bytesSent: 0, faults: 0 };
+  const attempts = new Map<string, number>();
   const server: Server = createServer(async (req, res) => {
     state.requests++;
     const path = normalize(decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname));
+    if (opts.fault) {
+      const id = `${path} ${req.headers.range ?? ""}`;
+      const n = (attempts.get(id) ?? 0) + 1;
+      attempts.set(id, n);
+      const f = opts.fault(path, req.headers.range, n);
+      if (f) {
+        state.faults++;
+        res.writeHead(f.status, f.headers ?? {}).end();
+        return;
+      }
+    }
     if (path.includes("..")) {
       res.writeHead(400).end();
       return;
@@ -88,6 +112,9 @@ export async function startStaticServer(
     url: `http://127.0.0.1:${addr.port}/`,
     get requests() {
       return state.requests;
+    },
+    get faults() {
+      return state.faults;
     },
     get rangeRequests() {
       return state.rangeRequests;
