@@ -252,6 +252,13 @@ export class StoreScheduler {
         key,
         transient: true,
       });
+    /** The budget's own error, so a store failure seen before it is what gets reported. */
+    let budgetHit: StoreError | undefined;
+    let lastStoreError: unknown;
+    const budget = () => {
+      budgetHit = budgetError();
+      return budgetHit;
+    };
     for (let attempt = 0; ; attempt++) {
       this.limiter.limit = this.#hooks.settings().concurrency;
       const release = await this.limiter.acquire(priority, cancel);
@@ -261,14 +268,14 @@ export class StoreScheduler {
       const left = deadline - started;
       const byBudget = retry.timeoutMs === undefined || left < retry.timeoutMs;
       try {
-        if (left <= 0) throw budgetError();
+        if (left <= 0) throw budget();
         this.stats.calls++;
         const value = await this.#call(
           key,
           call,
           signal,
           byBudget ? left : retry.timeoutMs,
-          byBudget ? budgetError : undefined,
+          byBudget ? budget : undefined,
         );
         this.#log(what, attempt, started, value);
         return value;
@@ -279,6 +286,11 @@ export class StoreScheduler {
         release();
       }
       if (signal.aborted) throw abortErrorOf(signal, key);
+      // Out of budget after earlier failures: report the store's last failure, not the clock.
+      if (error === budgetHit && lastStoreError !== undefined) {
+        throw new RequestFailure(lastStoreError, attempt + 1);
+      }
+      if (error !== budgetHit) lastStoreError = error;
       if (!isTransient(error) || attempt >= retry.retries) {
         throw new RequestFailure(error, attempt + 1);
       }
