@@ -117,6 +117,13 @@ export {
   formatExplanation,
   type PlanExplanation,
 } from "./plan/explain.js";
+export {
+  DEFAULT_MAX_OUTPUT_BYTES,
+  DEFAULT_MAX_TASKS,
+  DEFAULT_PLAN_LIMITS,
+  type PlanLimits,
+  type PlanSize,
+} from "./plan/limits.js";
 export type {
   Fetch,
   FetchKind,

@@ -20,6 +20,7 @@ import type { NDArray } from "../core/ndarray.js";
 import type { Executor, LazyArray } from "../index-space/lazy.js";
 import type { ArraySource, ReadOptions } from "../index-space/source.js";
 import type { ChunkEvent } from "../plan/events.js";
+import { DEFAULT_PLAN_LIMITS, type PlanLimits } from "../plan/limits.js";
 import type { FetchRange, ShardIndexLike } from "../plan/optimize.js";
 import { Plan, type PlanEngine, type PlanReadOptions } from "../plan/plan.js";
 import type { RetryOptions } from "../plan/plan-json.js";
@@ -98,6 +99,11 @@ export interface ContextOptions {
   readonly cache?: CacheOptions;
   /** Called after every store request attempt (see {@link Context.onRequest}). */
   readonly onRequest?: (entry: RequestLogEntry) => void;
+  /**
+   * Limits every plan of this Context is checked against before any IO: output bytes (default
+   * 4 GiB) and chunk tasks (default 2^22). A plan over them fails with `ERR_TOO_LARGE`.
+   */
+  readonly limits?: Partial<PlanLimits>;
 }
 
 /** Options of {@link Context.fetch}. */
@@ -114,6 +120,15 @@ function count(value: number | undefined, fallback: number, what: string, min = 
   if (value === undefined) return fallback;
   if (!(Number.isInteger(value) && value >= min)) {
     throw new RangeError(`${what} must be an integer >= ${min}, got ${String(value)}`);
+  }
+  return value;
+}
+
+/** A number ≥ 0 (Infinity allowed), or the default. @throws RangeError naming the option. */
+function positive(value: number | undefined, fallback: number, what: string): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || Number.isNaN(value) || value < 0) {
+    throw new RangeError(`${what} must be a number >= 0, got ${String(value)}`);
   }
   return value;
 }
@@ -149,6 +164,8 @@ export class Context implements Executor, PlanEngine, RunResources {
   readonly decodePool: DecodePool;
   /** The limit of decodes in progress (all executions of this Context). */
   readonly decodeLimiter: Limiter;
+  /** The limits plans of this Context are checked against (output bytes, chunk tasks). */
+  readonly limits: PlanLimits;
   readonly #defaults: StoreSettings;
   readonly #settings = new WeakMap<object, StoreSettings>();
   readonly #schedulers = new WeakMap<object, StoreScheduler>();
@@ -174,6 +191,14 @@ export class Context implements Executor, PlanEngine, RunResources {
    */
   constructor(options: ContextOptions = {}) {
     this.#defaults = mergeStoreSettings(DEFAULT_STORE_SETTINGS, options.store ?? {});
+    this.limits = Object.freeze({
+      maxOutputBytes: positive(
+        options.limits?.maxOutputBytes,
+        DEFAULT_PLAN_LIMITS.maxOutputBytes,
+        "limits.maxOutputBytes",
+      ),
+      maxTasks: positive(options.limits?.maxTasks, DEFAULT_PLAN_LIMITS.maxTasks, "limits.maxTasks"),
+    });
     this.decodePool = new DecodePool(options.decodeWorkers);
     this.decodeLimiter = new Limiter(
       count(options.decodeConcurrency, DEFAULT_DECODE_CONCURRENCY, "decodeConcurrency"),

@@ -143,6 +143,74 @@ export interface PlanExplanation {
   /** Requests known now: chunk, shard and pending index requests, then data ranges of known indexes. */
   readonly requests: readonly ExplainedRequest[];
   readonly totals: ExplainedTotals;
+  /**
+   * Set when the plan is over its Context's limits (output bytes, chunk tasks): why it will not
+   * run. Such a plan is explained from its reads alone (`tasks` are upper bounds, no objects or
+   * requests are enumerated).
+   */
+  readonly tooLarge?: string;
+}
+
+/**
+ * The explanation of a plan over its limits, from its reads alone (no enumeration): shapes,
+ * output bytes, and upper bounds of chunk tasks per read.
+ * @param tasks upper bound of the chunk tasks of each read.
+ */
+export function explainTooLarge(
+  names: readonly string[],
+  views: readonly LazyArray[],
+  tasks: readonly number[],
+  why: string,
+): PlanExplanation {
+  let outputBytes = 0;
+  let tasksAtMost = 0;
+  const reads = names.map((name, i): ExplainedRead => {
+    const v = views[i]!;
+    outputBytes += v.size * v.dtype.itemSize;
+    tasksAtMost += tasks[i]!;
+    return {
+      name,
+      array: v.source.path,
+      store: -1,
+      layout: v.source.storage ? "chunks" : "source",
+      shape: v.shape,
+      dtype: v.dtype.name,
+      elements: v.size,
+      outputBytes: v.size * v.dtype.itemSize,
+      tasks: tasks[i]!,
+      objects: 0,
+    };
+  });
+  return {
+    resolved: false,
+    roundTrips: 0,
+    reads,
+    stores: [],
+    objects: {
+      chunks: 0,
+      wholeShards: 0,
+      partialShards: 0,
+      innerChunks: 0,
+      emptyInnerChunks: 0,
+      sourceChunks: 0,
+      shared: 0,
+    },
+    requests: [],
+    totals: {
+      requests: 0,
+      requestsAtMost: tasksAtMost,
+      pendingShards: 0,
+      worstCaseBytes: 0,
+      knownBytes: 0,
+      rangesBefore: 0,
+      rangesAfter: 0,
+      bytesWanted: 0,
+      bytesFetched: 0,
+      overRead: 0,
+      outputBytes,
+    },
+    tooLarge: why,
+  };
 }
 
 function readNames(plan: ExplainInput, reads: readonly number[]): string[] {
@@ -344,6 +412,28 @@ export function formatExplanation(e: PlanExplanation, options: { maxRows?: numbe
   const maxRows = options.maxRows ?? 40;
   const t = e.totals;
   const lines: string[] = [];
+  if (e.tooLarge !== undefined) {
+    lines.push(`Plan: ${plural(e.reads.length, "read")}, too large to run: ${e.tooLarge}`);
+    lines.push("");
+    lines.push(
+      ...table(
+        [
+          ["read", "array", "shape", "dtype", "elements", "output", "tasks at most"],
+          ...e.reads.map((r) => [
+            r.name,
+            r.array === "" ? "/" : r.array,
+            `[${r.shape.join(", ")}]`,
+            r.dtype,
+            formatCount(r.elements),
+            formatBytes(r.outputBytes),
+            formatCount(r.tasks),
+          ]),
+        ],
+        new Set([4, 5, 6]),
+      ),
+    );
+    return lines.join("\n");
+  }
   const trips =
     e.roundTrips === 2
       ? "2 round trips (shard indexes, then data)"

@@ -16,7 +16,7 @@
  * @module
  */
 import { produce } from "immer";
-import type { Observable } from "rxjs";
+import { type Observable, throwError } from "rxjs";
 import type { DataTypeName } from "../core/dtype.js";
 import { ZarrPlanError } from "../core/errors.js";
 import type { NDArray } from "../core/ndarray.js";
@@ -26,7 +26,20 @@ import { storeLocation } from "../store/location.js";
 import type { ReadableStore } from "../store/types.js";
 import type { CoalescePolicy } from "./coalesce.js";
 import type { ChunkEvent } from "./events.js";
-import { explainPlan, formatExplanation, type PlanExplanation } from "./explain.js";
+import {
+  explainPlan,
+  explainTooLarge,
+  formatExplanation,
+  type PlanExplanation,
+} from "./explain.js";
+import {
+  DEFAULT_PLAN_LIMITS,
+  limitError,
+  type PlanLimits,
+  type PlanSize,
+  planSize,
+  readTaskBound,
+} from "./limits.js";
 import { type Optimized, optimize, type ShardIndexLike } from "./optimize.js";
 import {
   type LazyOp,
@@ -66,7 +79,20 @@ export interface PlanEngine {
   streamPlan(plan: Plan, options: PlanReadOptions): Observable<ChunkEvent>;
   /** Fetches the shard indexes `plan` needs and returns the plan with them. */
   resolvePlan(plan: Plan, options: PlanReadOptions): Promise<Plan>;
+  /** The limits plans are checked against (default {@link DEFAULT_PLAN_LIMITS}). */
+  readonly limits?: PlanLimits;
 }
+
+/** An optimizer result with nothing in it (what a plan over its limits holds). */
+const NOTHING: Optimized = Object.freeze({
+  stores: Object.freeze([]),
+  arrays: Object.freeze([]),
+  readArrays: Object.freeze([]),
+  readTasks: Object.freeze([]),
+  objects: Object.freeze([]),
+  fetches: Object.freeze([]),
+  partialShards: Object.freeze([]),
+});
 
 /**
  * The document of a plan that {@link Plan.with} edits: its reads by name and its options. Reads
@@ -136,6 +162,14 @@ export class Plan<R extends NamedReads = NamedReads> {
   readonly engine: PlanEngine;
   /** Shard indexes known so far, by object id (`null`: the shard is not stored). */
   readonly indexes: ReadonlyMap<number, ShardIndexLike | null>;
+  /** Output bytes and an upper bound of the chunk tasks, known before optimizing. */
+  readonly size: PlanSize;
+  /**
+   * Why the plan will not run, when it is over its engine's limits (output bytes, chunk tasks):
+   * `read`, `stream` and `resolve` then fail with this error before any IO, `explain()` describes
+   * the reads without enumerating chunks, and `optimized` is empty.
+   */
+  readonly tooLarge: ZarrPlanError | undefined;
 
   /**
    * Use `plan()` (the package entry point), which picks the engine (a `Context`). `internal`
@@ -188,12 +222,21 @@ export class Plan<R extends NamedReads = NamedReads> {
     this.engine = engine;
     const override = { maxGap: options.maxGap, maxSize: options.maxSize };
     const storePolicy = (s: ReadableStore) => policyOf(engine.storeSettings(s), override);
-    this.optimized =
-      internal?.optimized ??
-      optimize(
-        entries.map(([name, v]) => ({ name, source: v.source, transform: v.transform })),
-        storePolicy,
-      );
+    // Limits first: a plan over them is never enumerated.
+    this.size = planSize(this.views);
+    const names = [...new Set(this.views.map((v) => `"${v.source.path}"`))].join(", ");
+    this.tooLarge = limitError(
+      this.size,
+      engine.limits ?? DEFAULT_PLAN_LIMITS,
+      `plan of ${entries.length === 1 ? "1 read" : `${entries.length} reads`} on ${names}`,
+    );
+    this.optimized = this.tooLarge
+      ? NOTHING
+      : (internal?.optimized ??
+        optimize(
+          entries.map(([name, v]) => ({ name, source: v.source, transform: v.transform })),
+          storePolicy,
+        ));
     this.settings = Object.freeze(this.optimized.stores.map((s) => engine.storeSettings(s)));
     this.policies = Object.freeze(this.settings.map((s) => Object.freeze(policyOf(s, override))));
     this.indexes = internal?.indexes ?? new Map();
@@ -211,6 +254,7 @@ export class Plan<R extends NamedReads = NamedReads> {
 
   /** True when every shard index the plan needs is known (exact requests; one round trip). */
   get resolved(): boolean {
+    if (this.tooLarge) return false;
     return this.optimized.partialShards.every((id) => this.indexes.has(id));
   }
 
@@ -264,6 +308,10 @@ export class Plan<R extends NamedReads = NamedReads> {
    * ranges before and after coalescing, bytes over-read. No IO.
    */
   explain(): PlanExplanation {
+    if (this.tooLarge) {
+      const tasks = this.views.map(readTaskBound);
+      return explainTooLarge(this.names, this.views, tasks, this.tooLarge.message);
+    }
     return explainPlan(this);
   }
 
@@ -332,6 +380,7 @@ export class Plan<R extends NamedReads = NamedReads> {
    */
   read(options: PlanReadOptions = {}): Promise<PlanResult<R>> {
     try {
+      if (this.tooLarge) return Promise.reject(this.tooLarge);
       // The engine reads every name of the plan, each with its view's dtype.
       return this.engine.readPlan(this, options) as Promise<PlanResult<R>>;
     } catch (e) {
@@ -346,6 +395,8 @@ export class Plan<R extends NamedReads = NamedReads> {
    * {@link read}.
    */
   stream(options: PlanReadOptions = {}): Observable<ChunkEvent> {
+    const tooLarge = this.tooLarge;
+    if (tooLarge) return throwError(() => tooLarge);
     return this.engine.streamPlan(this, options);
   }
 
@@ -357,6 +408,7 @@ export class Plan<R extends NamedReads = NamedReads> {
    */
   resolve(options: PlanReadOptions = {}): Promise<Plan<R>> {
     try {
+      if (this.tooLarge) return Promise.reject(this.tooLarge);
       // The engine returns this plan with indexes added (withIndexes): same reads.
       return this.engine.resolvePlan(this, options) as Promise<Plan<R>>;
     } catch (e) {
