@@ -321,7 +321,8 @@ export async function createArray<N extends DataTypeName>(
 /**
  * Deletes the node at `path` and every key below it (metadata documents first, so a failure part-way
  * leaves no node whose metadata points at missing data other than missing chunks, which read as fill).
- * @throws ZarrPlanError `ERR_NOT_LISTABLE` when the store cannot list; StoreError.
+ * @throws InvalidPathError (`ERR_PATH`) for a path with a `.` or `..` segment; ZarrPlanError
+ *   `ERR_NOT_LISTABLE` when the store cannot list; StoreError.
  */
 export async function deleteNode(
   store: unknown,

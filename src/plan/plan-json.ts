@@ -160,13 +160,23 @@ const optionsSchema = z.strictObject({
     .optional(),
   timeoutMs: ms.optional(),
 });
+/** A node path: `.` and `..` segments are rejected (paths name nodes, they do not navigate). */
+const nodePathSchema = z.string().superRefine((p, ctx) => {
+  const seg = p.split("/").find((x) => x === "." || x === "..");
+  if (seg !== undefined) {
+    ctx.addIssue({
+      code: "custom",
+      message: `a node path must not have a "${seg}" segment, got ${JSON.stringify(p)}`,
+    });
+  }
+});
 const storeSchema = z.string().min(1, "expected a filesystem path or an http(s) URL");
 const planSchema = z.strictObject({
   store: storeSchema,
   reads: z.record(
     z.string().min(1, "read names must not be empty"),
     z.strictObject({
-      array: z.string(),
+      array: nodePathSchema,
       store: storeSchema.optional(),
       ops: z.array(opSchema),
     }),
