@@ -109,6 +109,19 @@ export class PlanFileError extends ZarrPlanError {
   }
 }
 
+/**
+ * Whether `v` can serve as an `AbortSignal`: an object with a boolean `aborted` and an
+ * `addEventListener` method (a real `AbortSignal`, or one from another realm or polyfill).
+ */
+export function isAbortSignalLike(v: unknown): v is AbortSignal {
+  return (
+    typeof v === "object" &&
+    v !== null &&
+    typeof (v as { aborted?: unknown }).aborted === "boolean" &&
+    typeof (v as { addEventListener?: unknown }).addEventListener === "function"
+  );
+}
+
 const SLICE_TEXT = /^\s*([+-]?\d+)?\s*:\s*([+-]?\d+)?\s*(?::\s*([+-]?\d+)?\s*)?$/;
 
 function isNested(v: unknown, leaf: (x: unknown) => boolean, depth = 0): boolean {

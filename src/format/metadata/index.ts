@@ -18,6 +18,7 @@ export {
   IssueList,
   isJsonObject,
   type JsonObject,
+  optionIssues,
   type PathSegment,
 } from "./issues.js";
 export { decodeJsonDocument, decodeJsonObject, encodeJson, stringifyJson } from "./json.js";

@@ -271,3 +271,134 @@ describe("node paths with . or ..", () => {
     expect((e as Error).message).toMatch(/invalid node path 3/);
   });
 });
+
+describe("createArray / createGroup options", () => {
+  /** [options (over a valid base), the option the error must name]. */
+  const bad: [Record<string, unknown>, string][] = [
+    [{ shape: "10" }, "shape"],
+    [{ shape: [10, -1] }, "shape[1]"],
+    [{ shape: [2.5] }, "shape[0]"],
+    [{ shape: [Number.NaN] }, "shape[0]"],
+    [{ shape: [10], chunks: [0] }, "chunks[0]"],
+    [{ shape: [10], chunks: [2.5] }, "chunks[0]"],
+    [{ shape: [10], chunks: [-5] }, "chunks[0]"],
+    [{ shape: [10, 10], chunks: [5] }, "chunks"],
+    [{ shape: [10], chunks: [4], shards: [6] }, "shards[0]"],
+    [{ shape: [10], shards: [4] }, "shards[0]"],
+    [{ shape: [10], chunks: [2], shards: [4, 4] }, "shards"],
+    [{ dtype: "__proto__" }, "dtype"],
+    [{ dtype: "toString" }, "dtype"],
+    [{ dtype: "float128" }, "dtype"],
+    [{ dtype: 3 }, "dtype"],
+    [{ zarrFormat: 4 }, "zarrFormat"],
+    [{ zarrFormat: "3" }, "zarrFormat"],
+    [{ dtype: "bytes", bytesLength: 4 }, "dtype"],
+    [{ dtype: "bytes", zarrFormat: 2 }, "bytesLength"],
+    [{ dtype: "bytes", zarrFormat: 2, bytesLength: -1 }, "bytesLength"],
+    [{ fillValue: "zero" }, "fillValue"],
+    [{ dtype: "int8", fillValue: 1000 }, "fillValue"],
+    [{ dtype: "uint8", fillValue: -1 }, "fillValue"],
+    [{ dtype: "int32", fillValue: 0.5 }, "fillValue"],
+    [{ dtype: "bool", fillValue: 1 }, "fillValue"],
+    [{ fillValue: null }, "fillValue"],
+    [{ compressor: "gzip" }, "compressor"],
+    [{ compressor: { name: "" } }, "compressor.name"],
+    [{ compressor: { id: "gzip" } }, "compressor.id"],
+    [{ codecs: [] }, "codecs"],
+    [{ filters: [{ name: "delta" }] }, "filters"],
+    [{ order: "F" }, "order"],
+    [{ order: "X", zarrFormat: 2 }, "order"],
+    [{ codecs: [{ name: "bytes" }], zarrFormat: 2 }, "codecs"],
+    [{ dimensionNames: ["x"], zarrFormat: 2 }, "dimensionNames"],
+    [{ dimensionNames: ["x", "y"] }, "dimensionNames"],
+    [{ dimensionNames: [3] }, "dimensionNames[0]"],
+    [{ endian: "middle" }, "endian"],
+    [{ indexLocation: "middle" }, "indexLocation"],
+    [{ chunkKeyEncoding: { name: "default", separator: "-" } }, "chunkKeyEncoding.separator"],
+    [
+      { chunkKeyEncoding: { name: "default", separator: "/" }, zarrFormat: 2 },
+      "chunkKeyEncoding.name",
+    ],
+    [{ attributes: [1, 2] }, "attributes"],
+    [{ attributes: "x" }, "attributes"],
+    [{ overwrite: "yes" }, "overwrite"],
+    [{ signal: {} }, "signal"],
+    [{ context: 1 }, "context"],
+    [{ chunk: [2] }, "chunk"],
+  ];
+
+  it.each(bad)("%j → OptionsError naming %s; nothing is written", async (over, option) => {
+    const store = new MemoryStore();
+    const e = await errorOf(
+      createArray(store, "g/a", { shape: [4], dtype: "int32", ...over } as never),
+    );
+    expect(e).toBeInstanceOf(OptionsError);
+    const err = e as OptionsError;
+    expect(err.code).toBe("ERR_OPTIONS");
+    expect(err.call).toBe("createArray");
+    expect(err.issues.map((i) => i.option)).toContain(option);
+    expect(err.message).toContain(`${option}: `);
+    expect(await store.list("")).toEqual([]);
+  });
+
+  it("every offending option is listed at once, with its value", async () => {
+    const e = (await errorOf(
+      createArray(new MemoryStore(), "a", { shape: [-1], dtype: "nope", zarrFormat: 4 } as never),
+    )) as OptionsError;
+    expect(e.issues.map((i) => [i.option, i.value])).toEqual([
+      ["zarrFormat", 4],
+      ["shape[0]", -1],
+      ["dtype", "nope"],
+    ]);
+    expect(e.message).toMatch(/shape\[0\]: .*\(got -1\)/);
+    expect(e.message).toMatch(/dtype: .*\(got "nope"\)/);
+  });
+
+  it("attributes that cannot be written as JSON are an OptionsError, before any write", async () => {
+    const circular: Record<string, unknown> = {};
+    circular.self = circular;
+    let deep: unknown = 1;
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    for (const attributes of [circular, { deep }]) {
+      const store = new MemoryStore();
+      const e = await errorOf(createArray(store, "a", { shape: [1], dtype: "int8", attributes }));
+      expect((e as OptionsError).issues[0]!.option).toBe("attributes");
+      const g = await errorOf(createGroup(store, "g", { attributes }));
+      expect((g as OptionsError).call).toBe("createGroup");
+      expect(await store.list("")).toEqual([]);
+    }
+  });
+
+  it("createGroup validates its options up front", async () => {
+    for (const [over, option] of [
+      [{ zarrFormat: 4 }, "zarrFormat"],
+      [{ attributes: null }, "attributes"],
+      [{ overwrite: 1 }, "overwrite"],
+      [{ signal: { aborted: false } }, "signal"],
+      [{ zarr_format: 2 }, "zarr_format"],
+    ] as const) {
+      const store = new MemoryStore();
+      const e = await errorOf(createGroup(store, "a/b", over as never));
+      expect(e, option).toBeInstanceOf(OptionsError);
+      expect((e as OptionsError).issues.map((i) => i.option)).toEqual([option]);
+      expect(await store.list("")).toEqual([]);
+    }
+  });
+
+  it("valid options still create (v2 bytes, v3 sharded, null v2 fill, chunk key encodings)", async () => {
+    const store = new MemoryStore();
+    await createArray(store, "b", { shape: [3], dtype: "bytes", bytesLength: 4, zarrFormat: 2 });
+    await createArray(store, "s", { shape: [8], chunks: [2], shards: [4], dtype: "uint16" });
+    await createArray(store, "n", { shape: [2], dtype: "float32", zarrFormat: 2, fillValue: null });
+    await createArray(store, "k", {
+      shape: [2, 2],
+      dtype: "int64",
+      fillValue: 2n ** 62n,
+      chunkKeyEncoding: { name: "v2", separator: "/" },
+      dimensionNames: ["y", null],
+      signal: new AbortController().signal,
+    });
+    expect((await openArray(store, "s")).shards).toEqual([4]);
+    expect((await openArray(store, "k")).fillValue).toBe(2n ** 62n);
+  });
+});
