@@ -23,8 +23,10 @@ import type { NDArray } from "../core/ndarray.js";
 import { formatPath } from "../format/metadata/issues.js";
 import type { LazyOp } from "../index-space/lazy.js";
 import {
+  describeValue,
   ellipsis,
   isNDArray,
+  MAX_SELECTION_NESTING,
   newaxis,
   type SelectionItem,
   type Slice,
@@ -124,9 +126,20 @@ export function isAbortSignalLike(v: unknown): v is AbortSignal {
 
 const SLICE_TEXT = /^\s*([+-]?\d+)?\s*:\s*([+-]?\d+)?\s*(?::\s*([+-]?\d+)?\s*)?$/;
 
-function isNested(v: unknown, leaf: (x: unknown) => boolean, depth = 0): boolean {
-  if (!Array.isArray(v) || depth > 32) return false;
+/** Deepest nesting of JSON lists in a selection item (as `parseSelection`'s text limit). */
+const MAX_NESTING = MAX_SELECTION_NESTING;
+
+/** Nested lists (at most {@link MAX_NESTING} deep) whose leaves all satisfy `leaf`. */
+function isNested(v: unknown, leaf: (x: unknown) => boolean, depth = 1): boolean {
+  if (!Array.isArray(v) || depth > MAX_NESTING) return false;
   return v.every((x) => leaf(x) || isNested(x, leaf, depth + 1));
+}
+
+/** Whether `v` nests lists more than `max` levels deep (walks at most `max + 1` levels). */
+function deeperThan(v: unknown, max: number, depth = 1): boolean {
+  if (!Array.isArray(v)) return false;
+  if (depth > max) return true;
+  return v.some((x) => deeperThan(x, max, depth + 1));
 }
 const isInt = (x: unknown) => typeof x === "number" && Number.isSafeInteger(x);
 const isBool = (x: unknown) => typeof x === "boolean";
@@ -138,12 +151,23 @@ const itemSchema = z.unknown().superRefine((v, ctx) => {
   if (v === null || isInt(v)) return;
   if (typeof v === "string" && (v.trim() === "..." || SLICE_TEXT.test(v))) return;
   if (isNested(v, isInt) || isNested(v, isBool)) return;
-  ctx.addIssue({ code: "custom", message: `${ITEM_MESSAGE}, got ${JSON.stringify(v)}` });
+  const deep = deeperThan(v, MAX_NESTING);
+  ctx.addIssue({
+    code: "custom",
+    message: deep
+      ? `lists nested deeper than ${MAX_NESTING} levels`
+      : `${ITEM_MESSAGE}, got ${describeValue(v)}`,
+  });
 });
 const selSchema = z.array(itemSchema);
 const maskSchema = z.unknown().superRefine((v, ctx) => {
   if (typeof v === "boolean" || isNested(v, isBool)) return;
-  ctx.addIssue({ code: "custom", message: "expected a (nested) list of booleans" });
+  ctx.addIssue({
+    code: "custom",
+    message: deeperThan(v, MAX_NESTING)
+      ? `lists nested deeper than ${MAX_NESTING} levels`
+      : "expected a (nested) list of booleans",
+  });
 });
 const opSchema = z
   .strictObject({
@@ -304,7 +328,11 @@ function intText(t: string | undefined): number | bigint | null {
   return Number.isSafeInteger(n) ? n : BigInt(t);
 }
 
-/** A JSON selection item as a selection item (inverse of {@link itemToJSON}). */
+/**
+ * A JSON selection item as a selection item (inverse of {@link itemToJSON}).
+ * @throws PlanFileError for a string that is neither `"..."` nor a slice, or lists nested deeper
+ *   than 32 levels.
+ */
 export function itemFromJSON(v: JsonItem): SelectionItem {
   if (v === null) return newaxis;
   if (typeof v === "number") return v;
@@ -314,6 +342,11 @@ export function itemFromJSON(v: JsonItem): SelectionItem {
     const m = SLICE_TEXT.exec(v);
     if (!m) throw new PlanFileError([{ path: "", message: `${ITEM_MESSAGE}, got "${v}"` }]);
     return slice(intText(m[1]), intText(m[2]), intText(m[3]));
+  }
+  if (deeperThan(v, MAX_NESTING)) {
+    throw new PlanFileError([
+      { path: "", message: `lists nested deeper than ${MAX_NESTING} levels` },
+    ]);
   }
   return v as SelectionItem;
 }
