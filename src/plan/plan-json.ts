@@ -18,9 +18,9 @@
  * @module
  */
 import { z } from "zod";
-import { ZarrPlanError } from "../core/errors.js";
+import { OptionsError, ZarrPlanError } from "../core/errors.js";
 import type { NDArray } from "../core/ndarray.js";
-import { formatPath } from "../format/metadata/issues.js";
+import { formatPath, optionIssues } from "../format/metadata/issues.js";
 import type { LazyOp } from "../index-space/lazy.js";
 import {
   describeValue,
@@ -112,15 +112,18 @@ export class PlanFileError extends ZarrPlanError {
 }
 
 /**
- * Whether `v` can serve as an `AbortSignal`: an object with a boolean `aborted` and an
- * `addEventListener` method (a real `AbortSignal`, or one from another realm or polyfill).
+ * Whether `v` can serve as an `AbortSignal`: an object with a boolean `aborted` and
+ * `addEventListener` / `removeEventListener` methods (a real `AbortSignal`, or one from another
+ * realm or a polyfill).
  */
 export function isAbortSignalLike(v: unknown): v is AbortSignal {
+  const s = v as { aborted?: unknown; addEventListener?: unknown; removeEventListener?: unknown };
   return (
     typeof v === "object" &&
     v !== null &&
-    typeof (v as { aborted?: unknown }).aborted === "boolean" &&
-    typeof (v as { addEventListener?: unknown }).addEventListener === "function"
+    typeof s.aborted === "boolean" &&
+    typeof s.addEventListener === "function" &&
+    typeof s.removeEventListener === "function"
   );
 }
 
@@ -207,6 +210,40 @@ const nodePathSchema = z.string().superRefine((p, ctx) => {
     });
   }
 });
+/** The options of one execution (`read`, `stream`, `resolve`): the plan options but coalescing, plus `signal`. */
+const executionSchema = optionsSchema.omit({ maxGap: true, maxSize: true }).extend({
+  signal: z
+    .custom<AbortSignal>(isAbortSignalLike, {
+      message: "expected an AbortSignal (aborted, addEventListener, removeEventListener)",
+    })
+    .optional(),
+});
+
+/**
+ * Checks the options of a plan (`plan()`, `new Plan`, `Plan.with`) against the plan-file schema
+ * of `options` (one definition for both): `concurrency` and `decodeConcurrency` integers ≥ 1;
+ * `maxGap`, `maxSize`, `timeoutMs` and the `retry` delays finite numbers ≥ 0; `retry.retries` an
+ * integer ≥ 0; no other option.
+ * @throws OptionsError (`ERR_OPTIONS`, `call` `"plan"`) naming every offending option and value.
+ */
+export function checkPlanOptions(options: unknown): void {
+  const issues = optionIssues(options, optionsSchema);
+  if (issues.length > 0) throw new OptionsError("plan", issues);
+}
+
+/**
+ * Checks the options of one execution of a plan: those of {@link checkPlanOptions} but the
+ * coalescing ones (`maxGap`, `maxSize` are the plan's), plus `signal`, which must be an
+ * `AbortSignal` (an object with a boolean `aborted`, `addEventListener` and
+ * `removeEventListener`).
+ * @param call - the call, for the error (`"read"`, `"stream"`, `"resolve"`).
+ * @throws OptionsError (`ERR_OPTIONS`) naming every offending option and value.
+ */
+export function checkExecutionOptions(options: unknown, call: string): void {
+  const issues = optionIssues(options, executionSchema);
+  if (issues.length > 0) throw new OptionsError(call, issues);
+}
+
 const storeSchema = z.string().min(1, "expected a filesystem path or an http(s) URL");
 const planSchema = z.strictObject({
   store: storeSchema,
