@@ -10,6 +10,7 @@
 import { execFile } from "node:child_process";
 import {
   existsSync,
+  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
@@ -518,6 +519,29 @@ describe.concurrent("errors: one line on stderr, exit code 1 (runtime) or 2 (usa
         new RegExp(`${flag}: cannot parse selection .*nested deeper than 32 levels at offset 32`),
       );
     }
+  });
+  it('tree of a group whose consolidated metadata lists "" and "a/": ends, listing the others', async () => {
+    const dir = out("hostile.zarr");
+    mkdirSync(dir, { recursive: true });
+    const group = { zarr_format: 3, node_type: "group", attributes: {} };
+    writeFileSync(
+      join(dir, "zarr.json"),
+      JSON.stringify({
+        ...group,
+        consolidated_metadata: {
+          kind: "inline",
+          must_understand: false,
+          metadata: { "": group, a: group, "a/": group, "a/b": group },
+        },
+      }),
+    );
+    const r = await cli("tree", dir, "--json");
+    expectOk(r);
+    const t = JSON.parse(r.stdout) as {
+      children: { name: string; children: { name: string }[] }[];
+    };
+    expect(t.children.map((c) => c.name)).toEqual(["a"]);
+    expect(t.children[0]!.children.map((c) => c.name)).toEqual(["b"]);
   });
   it("--verbose adds the stack trace", async () => {
     const r = await cli("get", EGM96, "geoid", "--select", "900", "--verbose");
