@@ -80,6 +80,7 @@ export type {
   ChunkKeyEncoding,
   CodecSpec,
   GroupMetadata,
+  InvalidMember,
   NodeMetadata,
 } from "./format/model.js";
 export { readNpy, writeNpy } from "./format/npy.js";

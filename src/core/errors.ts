@@ -39,6 +39,10 @@ export const ZARR_PLAN_ERROR_CODES = Object.freeze([
   "ERR_PLAN_DONE",
   "ERR_TOO_LARGE",
   "ERR_CONTEXT_CLOSED",
+  // Hostile-input validation (wt-valid):
+  "ERR_PATH",
+  "ERR_OPTIONS",
+  "ERR_TREE_DEPTH",
 ] as const);
 
 /** A stable machine-readable error code: one of {@link ZARR_PLAN_ERROR_CODES}. */
@@ -244,6 +248,67 @@ export class DataTypeMismatchError extends ZarrPlanError {
     this.path = path;
     this.expected = expected;
     this.actual = actual;
+  }
+}
+
+/**
+ * A node path is not valid: not a string, or with a `.` or `..` segment (zarr-plan never resolves
+ * them: a path names a node inside the store, it does not navigate). Thrown by `open`,
+ * `openArray`, `openGroup`, `createArray`, `createGroup`, `deleteNode` and `group.open`.
+ */
+export class InvalidPathError extends ZarrPlanError {
+  /** The path as given. */
+  readonly path: unknown;
+  constructor(path: unknown, reason: string) {
+    super(
+      "ERR_PATH",
+      `invalid node path ${typeof path === "string" ? JSON.stringify(path) : String(path)}: ${reason}`,
+    );
+    this.path = path;
+  }
+}
+
+/** One offending option of an {@link OptionsError}. */
+export interface OptionIssue {
+  /** The option, as a path into the options object (e.g. `"shape[1]"`, `"retry.retries"`). */
+  readonly option: string;
+  /** What is wrong with it. */
+  readonly message: string;
+  /** The value given. */
+  readonly value: unknown;
+}
+
+/** A short rendering of an option value for messages (bounded in length and depth). */
+function describeOption(v: unknown, depth = 0): string {
+  if (typeof v === "string") return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
+  if (typeof v === "bigint") return `${v}n`;
+  if (typeof v !== "object" || v === null) return String(v);
+  if (depth > 1) return Array.isArray(v) ? "[…]" : "{…}";
+  if (Array.isArray(v)) {
+    const items = v.slice(0, 8).map((x) => describeOption(x, depth + 1));
+    return `[${items.join(", ")}${v.length > 8 ? ", …" : ""}]`;
+  }
+  const name = (v as { constructor?: { name?: string } }).constructor?.name;
+  return name && name !== "Object" ? `a ${name}` : "an object";
+}
+
+/**
+ * The options of a call are invalid: a wrong type, a number out of range or not an integer, an
+ * unknown option, options that contradict each other. Raised before anything is read or written
+ * (`createArray`, `createGroup`, `plan()`, `read` / `stream` / `resolve`, `group.tree`). `call`
+ * names the call; `issues` lists every offending option with the value given.
+ */
+export class OptionsError extends ZarrPlanError {
+  /** The call whose options are invalid, e.g. `"createArray"`, `"plan"`, `"read"`. */
+  readonly call: string;
+  readonly issues: readonly OptionIssue[];
+  constructor(call: string, issues: readonly OptionIssue[]) {
+    super(
+      "ERR_OPTIONS",
+      `Invalid options of ${call}: ${issues.map((i) => `${i.option}: ${i.message} (got ${describeOption(i.value)})`).join("; ")}`,
+    );
+    this.call = call;
+    this.issues = issues;
   }
 }
 

@@ -52,7 +52,7 @@ function contextOfReads(reads: PlanReads): Context | undefined {
  * b: i16.lazy() }).read()` gives `a: NDArray<"float32">`, `b: NDArray<"int16">`. Other forms give
  * a `Plan` whose `read()` is a `Record<string, NDArray>`.
  * @throws ZarrPlanError `ERR_PLAN` for empty or duplicate names or values that are not LazyArrays;
- * RangeError for bad coalescing options.
+ * OptionsError (`ERR_OPTIONS`) for invalid options (see `Plan`'s constructor).
  */
 export function plan<R extends NamedReads>(reads: R, options?: PlanBuildOptions): Plan<R>;
 /** A plan from a `Map`, `[name, view]` pairs or an array of views (named `"0"`, `"1"`, …). */

@@ -23,7 +23,7 @@ import type { ChunkEvent } from "../plan/events.js";
 import { DEFAULT_PLAN_LIMITS, type PlanLimits } from "../plan/limits.js";
 import type { FetchRange, ShardIndexLike } from "../plan/optimize.js";
 import { Plan, type PlanEngine, type PlanReadOptions } from "../plan/plan.js";
-import type { RetryOptions } from "../plan/plan-json.js";
+import { checkExecutionOptions, type RetryOptions } from "../plan/plan-json.js";
 import {
   DEFAULT_STORE_SETTINGS,
   mergeStoreSettings,
@@ -530,8 +530,12 @@ export class Context implements Executor, PlanEngine, RunResources {
     return { options: { ...options, signal }, dispose };
   }
 
-  /** `Executor`: reads a lazy array as a one-read plan (see `Plan.read`). */
+  /**
+   * `Executor`: reads a lazy array as a one-read plan (see `Plan.read`).
+   * @throws OptionsError (`ERR_OPTIONS`) for invalid options, as `Plan.read`.
+   */
   async read(view: LazyArray, options: ReadOptions = {}): Promise<NDArray> {
+    checkExecutionOptions(options, "read");
     const out = await this.readPlan(new Plan([["value", view]], {}, this), options);
     return out.value!;
   }

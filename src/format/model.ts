@@ -60,6 +60,25 @@ export interface GroupMetadata {
    * (`"a"`, `"a/b"`), when the group carries it (v3 `consolidated_metadata`, v2 `.zmetadata`).
    */
   readonly consolidated?: ReadonlyMap<string, NodeMetadata>;
+  /**
+   * Entries of the consolidated metadata whose names cannot be node paths (`""`, `"a/"`, `"/a"`,
+   * `"a//b"`, `"."` / `".."` segments): left out of {@link consolidated}, so they never alias the
+   * group or another node. Opening one raises a `MetadataError` naming it; the other members are
+   * unaffected. Absent when there is none.
+   */
+  readonly invalidMembers?: readonly InvalidMember[];
+}
+
+/** An entry of consolidated metadata that is not usable (see {@link GroupMetadata.invalidMembers}). */
+export interface InvalidMember {
+  /** The entry's path as written, relative to the group that carries it (e.g. `""`, `"a/"`). */
+  readonly name: string;
+  /** Key of the metadata document that lists it (e.g. `"zarr.json"`, `".zmetadata"`). */
+  readonly key: string;
+  /** JSON path of the entry in that document (e.g. `consolidated_metadata.metadata["a/"]`). */
+  readonly field: string;
+  /** What is wrong with it. */
+  readonly message: string;
 }
 
 /** Metadata of any node. */

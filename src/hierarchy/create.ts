@@ -27,6 +27,7 @@ import {
 } from "../store/types.js";
 import { asStore } from "../store/zarrita.js";
 import { ZarrArray } from "./array.js";
+import { checkCreateArrayOptions, checkCreateGroupOptions } from "./create-options.js";
 import { ZarrGroup } from "./group.js";
 import { keyOf, normalizePath, parentPath } from "./paths.js";
 import { readNodeMetadata, type ZarrFormat } from "./read-metadata.js";
@@ -167,16 +168,22 @@ async function writeGroupMetadata(
 }
 
 /**
- * Creates a group at `path` (default root), and any missing parent groups.
- * @throws ZarrPlanError `ERR_NODE_EXISTS` when a node exists and `overwrite` is not set; StoreError.
+ * Creates a group at `path` (default root), and any missing parent groups. The options are
+ * checked before anything is read or written.
+ * @throws OptionsError (`ERR_OPTIONS`, every offending option with its value) for invalid options
+ * (`zarrFormat` not 2 or 3, attributes that are not a JSON object, an unknown option, …);
+ * InvalidPathError (`ERR_PATH`) for a path with a `.` or `..` segment; ZarrPlanError
+ * `ERR_READ_ONLY` for a read-only store, `ERR_NODE_EXISTS` when a node exists and `overwrite` is
+ * not set; StoreError.
  */
 export async function createGroup(
   store: unknown,
   path = "",
   options: CreateGroupOptions = {},
 ): Promise<ZarrGroup> {
-  const s = writable(store, options.context);
+  checkCreateGroupOptions(options);
   const p = normalizePath(path);
+  const s = writable(store, options.context);
   const zarrFormat = options.zarrFormat ?? 3;
   await prepare(s, p, zarrFormat, options.overwrite, options.signal, options.context);
   const meta: GroupMetadata = {
@@ -192,16 +199,28 @@ export async function createGroup(
  * Creates an array at `path` and any missing parent groups; writes its metadata (v3 `zarr.json`, or v2
  * `.zattrs` then `.zarray`), validated by the same parser that reads it. The array is typed by
  * `options.dtype`: `dtype: "float32"` gives a `ZarrArray<"float32">`.
- * @throws MetadataError (invalid options, e.g. chunks not dividing shards, unknown codec); ZarrPlanError
- *   `ERR_NODE_EXISTS`; StoreError.
+ *
+ * Every option is checked before anything is read or written (a failure writes nothing): invalid
+ * options are an `OptionsError`; metadata the options produce that the Zarr metadata parser then
+ * rejects (a codec configuration: unknown codec, bad level) is a `MetadataError` naming the
+ * metadata field, as when reading it.
+ * @throws OptionsError (`ERR_OPTIONS`, listing every offending option with its value): `shape`
+ *   not a list of non-negative integers, `chunks` / `shards` not positive integers of the shape's
+ *   rank, `shards` not multiples of `chunks`, an unknown `dtype`, `zarrFormat` not 2 or 3, a fill
+ *   value that is not of the data type, v2-only options with v3 and v3-only options with v2, an
+ *   unknown option, …; InvalidPathError (`ERR_PATH`) for a path with a `.` or `..` segment;
+ *   MetadataError / UnknownCodecError for a codec the metadata parser rejects; ZarrPlanError
+ *   `ERR_UNSUPPORTED` for `shards` with `zarrFormat: 2`, `ERR_READ_ONLY` for a read-only store,
+ *   `ERR_NODE_EXISTS` when a node exists and `overwrite` is not set; StoreError.
  */
 export async function createArray<N extends DataTypeName>(
   store: unknown,
   path: string,
   options: CreateArrayOptions<N>,
 ): Promise<ZarrArray<N>> {
-  const s = writable(store, options.context);
+  checkCreateArrayOptions(options);
   const p = normalizePath(path);
+  const s = writable(store, options.context);
   const zarrFormat = options.zarrFormat ?? 3;
   const bytesLength = options.bytesLength ?? 0;
   const dt = options.dtype === "bytes" ? dataType("bytes", bytesLength) : dataType(options.dtype);
@@ -315,7 +334,8 @@ export async function createArray<N extends DataTypeName>(
 /**
  * Deletes the node at `path` and every key below it (metadata documents first, so a failure part-way
  * leaves no node whose metadata points at missing data other than missing chunks, which read as fill).
- * @throws ZarrPlanError `ERR_NOT_LISTABLE` when the store cannot list; StoreError.
+ * @throws InvalidPathError (`ERR_PATH`) for a path with a `.` or `..` segment; ZarrPlanError
+ *   `ERR_NOT_LISTABLE` when the store cannot list; StoreError.
  */
 export async function deleteNode(
   store: unknown,

@@ -5,9 +5,17 @@
  * @module
  */
 import type { DataTypeName } from "../core/dtype.js";
-import { DataTypeMismatchError, NodeNotFoundError, ZarrPlanError } from "../core/errors.js";
+import {
+  DataTypeMismatchError,
+  MetadataError,
+  NodeNotFoundError,
+  OptionsError,
+  throwIfAborted,
+  ZarrPlanError,
+} from "../core/errors.js";
 import { type Context, defaultContext } from "../exec/context.js";
-import type { GroupMetadata, NodeMetadata } from "../format/model.js";
+import { memberPathIssue } from "../format/metadata/common.js";
+import type { GroupMetadata, InvalidMember, NodeMetadata } from "../format/model.js";
 import { type AnyStore, isListable } from "../store/types.js";
 import { asStore } from "../store/zarrita.js";
 import { ZarrArray } from "./array.js";
@@ -62,6 +70,20 @@ function openOptionsOf(options: OpenArrayOptions): OpenOptions {
   return rest;
 }
 
+/** Default of {@link TreeOptions.maxDepth}. */
+export const DEFAULT_TREE_DEPTH = 64;
+
+/** Options of {@link ZarrGroup.tree}. */
+export interface TreeOptions extends OpenOptions {
+  /**
+   * Deepest level the walk goes to (the group's children are level 1; default
+   * {@link DEFAULT_TREE_DEPTH}): a group at this level that has members makes `tree()` throw
+   * (`ERR_TREE_DEPTH`) instead of walking on, so a store whose listing never ends (a symlink
+   * loop, a hostile server) cannot make it run forever. A non-negative integer.
+   */
+  maxDepth?: number;
+}
+
 /** One node of {@link ZarrGroup.tree}. */
 export interface TreeNode {
   /** Full node path in the store. */
@@ -113,7 +135,10 @@ export class ZarrGroup {
   /**
    * Opens the descendant at relative path `path` (e.g. `"multiscale/0"`). With consolidated metadata no
    * request is made; otherwise one metadata read (format known from this group).
-   * @throws NodeNotFoundError; MetadataError; StoreError; AbortError.
+   * @throws InvalidPathError (`ERR_PATH`) for a path with a `.` or `..` segment;
+   * NodeNotFoundError; MetadataError, also when `path` names an entry of the consolidated
+   * metadata whose name is not a valid path ({@link GroupMetadata.invalidMembers}, e.g. `"a/"`);
+   * StoreError; AbortError.
    */
   async open(path: string, options: OpenOptions = {}): Promise<ZarrNode> {
     const rel = normalizePath(path);
@@ -122,12 +147,19 @@ export class ZarrGroup {
     const cons = this.metadata.consolidated;
     if (cons) {
       const meta = cons.get(rel);
-      if (!meta)
+      if (!meta) {
+        const bad = this.metadata.invalidMembers?.find((m) => lenientPath(m.name) === rel);
+        if (bad) {
+          throw new MetadataError(bad.key, [{ field: bad.field, message: bad.message }], {
+            summary: `Invalid member ${JSON.stringify(bad.name)} of group "${this.path}"`,
+          });
+        }
         throw new NodeNotFoundError(
           full,
           `No node "${rel}" in the consolidated metadata of group "${this.path}"`,
         );
-      return nodeFromMetadata(this.store, full, rebase(meta, cons, rel), this.context);
+      }
+      return nodeFromMetadata(this.store, full, rebase(meta, this.metadata, rel), this.context);
     }
     return openNode(this.store, full, {
       zarrFormat: this.zarrFormat,
@@ -140,7 +172,8 @@ export class ZarrGroup {
    * Opens the array at relative path `path`, as {@link open}. With `options.dtype` the array's data
    * type is checked and the result typed by it (`ZarrArray<"float32">`); without, narrow it with
    * `is()`.
-   * @throws NodeNotFoundError when there is no node at `path` or it is a group (`Node "…" is a
+   * @throws InvalidPathError (`ERR_PATH`) for a path with a `.` or `..` segment;
+   * NodeNotFoundError when there is no node at `path` or it is a group (`Node "…" is a
    * group, not an array`); DataTypeMismatchError (`ERR_DTYPE`) when `options.dtype` is not its
    * data type; MetadataError; StoreError; AbortError.
    */
@@ -156,7 +189,8 @@ export class ZarrGroup {
 
   /**
    * Opens the group at relative path `path` (`""`: this group), as {@link open}.
-   * @throws NodeNotFoundError when there is no node at `path` or it is an array (`Node "…" is an
+   * @throws InvalidPathError (`ERR_PATH`) for a path with a `.` or `..` segment;
+   * NodeNotFoundError when there is no node at `path` or it is an array (`Node "…" is an
    * array, not a group`); MetadataError; StoreError; AbortError.
    */
   async openGroup(path: string, options: OpenOptions = {}): Promise<ZarrGroup> {
@@ -165,15 +199,19 @@ export class ZarrGroup {
 
   /**
    * Opens every direct child concurrently: from consolidated metadata when present (no IO),
-   * otherwise one listing plus concurrent metadata reads (one round trip).
+   * otherwise one listing plus concurrent metadata reads (one round trip). Names that cannot be a
+   * child (`""`, `"."`, `".."`, names with `/`; in consolidated metadata the
+   * {@link GroupMetadata.invalidMembers}) are left out: they never alias this group or another
+   * node, and the other children are listed as usual.
    * @returns children by name, sorted by name.
-   * @throws StoreError when the store cannot list and there is no consolidated metadata.
+   * @throws ZarrPlanError `ERR_NOT_LISTABLE` when the store cannot list and there is no
+   * consolidated metadata; MetadataError, StoreError, AbortError from opening a child.
    */
   async members(options: OpenOptions = {}): Promise<Map<string, ZarrNode>> {
     const out = new Map<string, ZarrNode>();
     const cons = this.metadata.consolidated;
     if (cons) {
-      const names = [...cons.keys()].filter((k) => !k.includes("/")).sort();
+      const names = [...cons.keys()].filter(isChildName).sort();
       for (const name of names) out.set(name, await this.open(name));
       return out;
     }
@@ -187,7 +225,7 @@ export class ZarrGroup {
     const prefix = this.path === "" ? "" : `${this.path}/`;
     const { prefixes } = await this.context.listDir(store, prefix, { signal: options.signal });
     const opened = await Promise.all(
-      prefixes.map(async (name) => {
+      prefixes.filter(isChildName).map(async (name) => {
         try {
           return [
             name,
@@ -211,12 +249,38 @@ export class ZarrGroup {
     return out;
   }
 
-  /** The whole hierarchy below this group, each level opened concurrently. */
-  async tree(options: OpenOptions = {}): Promise<TreeNode> {
+  /**
+   * The whole hierarchy below this group, each level opened concurrently (children as
+   * {@link members} lists them), at most `options.maxDepth` levels deep (default
+   * {@link DEFAULT_TREE_DEPTH}).
+   * @throws OptionsError (`ERR_OPTIONS`) when `maxDepth` is not a non-negative integer;
+   * ZarrPlanError `ERR_TREE_DEPTH` (naming the group) when a group at level `maxDepth` has
+   * members; the errors of {@link members}.
+   */
+  async tree(options: TreeOptions = {}): Promise<TreeNode> {
+    const { maxDepth = DEFAULT_TREE_DEPTH, ...open } = options;
+    if (!Number.isSafeInteger(maxDepth) || maxDepth < 0) {
+      throw new OptionsError("tree", [
+        { option: "maxDepth", message: "expected a non-negative integer", value: maxDepth },
+      ]);
+    }
+    return this.#tree(open, maxDepth, 0);
+  }
+
+  async #tree(options: OpenOptions, maxDepth: number, depth: number): Promise<TreeNode> {
+    throwIfAborted(options.signal);
     const members = await this.members(options);
+    if (members.size > 0 && depth >= maxDepth) {
+      throw new ZarrPlanError(
+        "ERR_TREE_DEPTH",
+        `group "${this.path}" is ${depth} levels down and has members: the hierarchy is deeper than maxDepth ${maxDepth} (pass a larger tree({ maxDepth }))`,
+      );
+    }
     const children = await Promise.all(
       [...members.entries()].map(async ([name, node]): Promise<TreeNode> => {
-        if (node instanceof ZarrGroup) return { ...(await node.tree(options)), name };
+        if (node instanceof ZarrGroup) {
+          return { ...(await node.#tree(options, maxDepth, depth + 1)), name };
+        }
         return { path: node.path, name, node };
       }),
     );
@@ -224,17 +288,38 @@ export class ZarrGroup {
   }
 }
 
-/** Restricts a consolidated map to the descendants of `rel`, with paths relative to it. */
-function rebase(
-  meta: NodeMetadata,
-  cons: ReadonlyMap<string, NodeMetadata>,
-  rel: string,
-): NodeMetadata {
+/** Whether `name` can be a direct child's name: one valid path segment. */
+function isChildName(name: string): boolean {
+  return typeof name === "string" && !name.includes("/") && memberPathIssue(name) === undefined;
+}
+
+/** An invalid member name as the path a user would type for it (`"a/"` → `"a"`). */
+function lenientPath(name: string): string {
+  return name
+    .split("/")
+    .filter((p) => p !== "")
+    .join("/");
+}
+
+/**
+ * Restricts a group's consolidated map (and its invalid entries) to the descendants of `rel`,
+ * with paths relative to it.
+ */
+function rebase(meta: NodeMetadata, group: GroupMetadata, rel: string): NodeMetadata {
   if (meta.nodeType !== "group") return meta;
   const sub = new Map<string, NodeMetadata>();
   const prefix = `${rel}/`;
-  for (const [k, v] of cons) if (k.startsWith(prefix)) sub.set(k.slice(prefix.length), v);
-  return { ...meta, consolidated: sub };
+  for (const [k, v] of group.consolidated ?? []) {
+    if (k.startsWith(prefix)) sub.set(k.slice(prefix.length), v);
+  }
+  const { invalidMembers: _, ...rest } = meta;
+  const invalid: InvalidMember[] = [];
+  for (const m of group.invalidMembers ?? []) {
+    if (m.name.startsWith(prefix)) invalid.push({ ...m, name: m.name.slice(prefix.length) });
+  }
+  return invalid.length > 0
+    ? { ...rest, consolidated: sub, invalidMembers: invalid }
+    : { ...rest, consolidated: sub };
 }
 
 function nodeFromMetadata(
@@ -259,7 +344,9 @@ async function openNode(store: AnyStore, path: string, options: OpenOptions): Pr
  * or any object with zarrita's read shape (`get`, optional `getRange`).
  * Requests: one `zarr.json` for v3 (v3 consolidated metadata then serves every descendant with no IO);
  * v2 documents concurrently otherwise.
- * @throws NodeNotFoundError; MetadataError (with UnknownCodecError / UnsupportedDataTypeError); StoreError; AbortError.
+ * @throws InvalidPathError (`ERR_PATH`) when `path` is not a string or has a `.` or `..` segment;
+ * NodeNotFoundError; MetadataError (with UnknownCodecError / UnsupportedDataTypeError); StoreError;
+ * AbortError.
  */
 export async function open(
   store: unknown,
@@ -273,9 +360,10 @@ export async function open(
  * Opens an array; see {@link open}. With `options.dtype` the array's data type is checked and the
  * result typed by it: `await openArray(store, "t", { dtype: "float32" })` is a
  * `ZarrArray<"float32">`. Without, it is a `ZarrArray` of any data type (narrow it with `is()`).
- * @throws NodeNotFoundError when there is no node at `path` or it is a group; DataTypeMismatchError
- * (`ERR_DTYPE`, naming path, expected and actual data type) when `options.dtype` is not the
- * array's; MetadataError; StoreError; AbortError.
+ * @throws InvalidPathError (`ERR_PATH`) for a path with a `.` or `..` segment; NodeNotFoundError
+ * when there is no node at `path` or it is a group; DataTypeMismatchError (`ERR_DTYPE`, naming
+ * path, expected and actual data type) when `options.dtype` is not the array's; MetadataError;
+ * StoreError; AbortError.
  */
 export async function openArray<N extends DataTypeName>(
   store: unknown,
@@ -296,7 +384,10 @@ export async function openArray(
   return asArray(await open(store, path, openOptionsOf(options)), options.dtype);
 }
 
-/** Opens a group; throws `NodeNotFoundError` when the node is an array. See {@link open}. */
+/**
+ * Opens a group; throws `NodeNotFoundError` when the node is an array, `InvalidPathError` for a
+ * path with a `.` or `..` segment. See {@link open}.
+ */
 export async function openGroup(
   store: unknown,
   path = "",

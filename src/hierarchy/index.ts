@@ -8,6 +8,7 @@ export {
   deleteNode,
 } from "./create.js";
 export {
+  DEFAULT_TREE_DEPTH,
   isArray,
   isGroup,
   type OpenArrayOptions,
@@ -15,6 +16,7 @@ export {
   openArray,
   openGroup,
   type TreeNode,
+  type TreeOptions,
   ZarrGroup,
   type ZarrNode,
 } from "./group.js";

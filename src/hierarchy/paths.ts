@@ -4,11 +4,23 @@
  * @module
  */
 
-/** Normalises a user-given node path: strips leading/trailing `/`, collapses `//`; rejects `.` and `..`. */
+import { InvalidPathError } from "../core/errors.js";
+
+/**
+ * Normalises a user-given node path: strips leading/trailing `/`, collapses `//`.
+ * @throws InvalidPathError (`ERR_PATH`, naming the path) when `path` is not a string or has a
+ *   `.` or `..` segment.
+ */
 export function normalizePath(path: string): string {
+  if (typeof path !== "string") throw new InvalidPathError(path, "a node path is a string");
   const parts = path.split("/").filter((p) => p.length > 0);
   for (const p of parts) {
-    if (p === "." || p === "..") throw new TypeError(`invalid node path ${JSON.stringify(path)}`);
+    if (p === "." || p === "..") {
+      throw new InvalidPathError(
+        path,
+        `"${p}" segments are not allowed (a path names a node, relative to the store root or the group)`,
+      );
+    }
   }
   return parts.join("/");
 }

@@ -68,6 +68,74 @@ type Parsed =
 
 const MAX_INT32 = 2 ** 31 - 1;
 
+/**
+ * Most dimensions an index array or mask may have (NumPy's `NPY_MAXDIMS`): nested JS arrays
+ * deeper than this are rejected before they are walked (no stack overflow).
+ */
+export const MAX_INDEX_DIMS = 64;
+
+const INTEGER_DTYPES: ReadonlySet<string> = new Set([
+  "int8",
+  "int16",
+  "int32",
+  "int64",
+  "uint8",
+  "uint16",
+  "uint32",
+  "uint64",
+]);
+
+const isCount = (v: unknown): v is number =>
+  typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
+
+/**
+ * Why the NDArray-like `a` cannot be used as an index array or mask, or `undefined`: its dtype
+ * must be an integer type (index array) or `bool` (mask); `data` a TypedArray; `shape`
+ * non-negative integers with as many integer `strides`; `offset` a non-negative integer; and
+ * every element the shape, strides and offset address must lie inside `data`.
+ */
+function ndArrayIssue(a: NDArray): string | undefined {
+  const name = (a.dtype as { name?: unknown } | null)?.name;
+  if (typeof name !== "string" || (name !== "bool" && !INTEGER_DTYPES.has(name))) {
+    return `arrays used as indices must be of integer or boolean type, got ${typeof name === "string" ? name : describeValue(a.dtype)}`;
+  }
+  const data = a.data as unknown;
+  if (!ArrayBuffer.isView(data) || data instanceof DataView) {
+    return `an index NDArray's data must be a TypedArray, got ${describeValue(data)}`;
+  }
+  const { shape, strides } = a as { shape: unknown; strides: unknown };
+  if (!Array.isArray(shape) || !shape.every(isCount)) {
+    return `an index NDArray's shape must be a list of non-negative integers, got ${describeValue(shape)}`;
+  }
+  if (shape.length > MAX_INDEX_DIMS) {
+    return `an index NDArray may have at most ${MAX_INDEX_DIMS} dimensions, got ${shape.length}`;
+  }
+  if (
+    !Array.isArray(strides) ||
+    strides.length !== shape.length ||
+    !strides.every((x) => typeof x === "number" && Number.isSafeInteger(x))
+  ) {
+    return `an index NDArray's strides must be ${shape.length} integers (one per dimension of shape [${shape.join(", ")}]), got ${describeValue(strides)}`;
+  }
+  const offset = a.offset ?? 0;
+  if (!isCount(offset)) {
+    return `an index NDArray's offset must be a non-negative integer, got ${describeValue(offset)}`;
+  }
+  if (shape.includes(0)) return undefined; // addresses no element
+  let lo = offset;
+  let hi = offset;
+  shape.forEach((n: number, i) => {
+    const step = (n - 1) * (strides[i] as number);
+    if (step < 0) lo += step;
+    else hi += step;
+  });
+  const length = (data as unknown as ArrayLike<unknown>).length;
+  if (lo < 0 || hi >= length) {
+    return `an index NDArray of shape [${shape.join(", ")}], strides [${strides.join(", ")}] and offset ${offset} addresses data elements ${lo} to ${hi}, but its data has ${length} (${lo < 0 ? "below 0" : "past the end"})`;
+  }
+  return undefined;
+}
+
 function isIntegerTypedArray(v: ArrayBufferView): boolean {
   return (
     v instanceof Int8Array ||
@@ -100,6 +168,9 @@ function flattenNested(
     } else break;
   }
   const depth = shape.length;
+  if (depth > MAX_INDEX_DIMS) {
+    return `nested arrays deeper than ${MAX_INDEX_DIMS} levels (an index array or mask has at most ${MAX_INDEX_DIMS} dimensions)`;
+  }
   if (depth === 1) return { shape, leaves: v };
   const leaves = new Array<unknown>(shapeSize(shape));
   let k = 0;
@@ -154,13 +225,8 @@ function parseItem(item: SelectionItem | boolean | undefined): Parsed {
     return { t: "invalid", raw: item, reason: `unsupported selection item ${describeValue(item)}` };
   }
   if (isNDArray(item)) {
-    if (item.dtype.lanes !== 1) {
-      return {
-        t: "invalid",
-        raw: item,
-        reason: `arrays used as indices must be of integer or boolean type, got ${item.dtype.name}`,
-      };
-    }
+    const issue = ndArrayIssue(item);
+    if (issue !== undefined) return { t: "invalid", raw: item, reason: issue };
     const data = ndValues(item);
     if (item.dtype.name === "bool") return { t: "bool", shape: item.shape, data, raw: item };
     if (item.shape.length === 0) return { t: "int", value: data[0] };
@@ -626,6 +692,9 @@ function buildMask(viewShape: readonly number[], items: Selection, path: string)
       : parseItem(item);
   if (p.t === "array" && p.data.length === 0 && p.shape.every((s, i) => s === viewShape[i])) {
     p = { t: "bool", shape: p.shape, data: [], raw: p.raw }; // `[]` / `[[]]` as an empty mask
+  }
+  if (p.t === "invalid" && isNDArray(item)) {
+    throw new IndexError(p.reason, { path, value: item });
   }
   if (p.t !== "bool") {
     throw new IndexError(

@@ -168,15 +168,21 @@ export function resolveSlice(
   return { start, step, length };
 }
 
-/** Human-readable rendering of an offending value for messages. */
-export function describeValue(v: unknown): string {
+/**
+ * Human-readable rendering of an offending value for messages: at most 8 items per list and 4
+ * levels of nesting (deeper lists are `[…]`), so any value renders in bounded time and stack.
+ */
+export function describeValue(v: unknown, depth = 0): string {
   if (typeof v === "bigint") return `${v}n`;
-  if (typeof v === "string") return JSON.stringify(v);
+  if (typeof v === "string") return JSON.stringify(v.length > 64 ? `${v.slice(0, 64)}…` : v);
   if (typeof v === "number" || typeof v === "boolean" || v === null || v === undefined) {
     return String(v);
   }
-  if (Array.isArray(v))
-    return `[${v.length > 8 ? `${v.slice(0, 8).map(describeValue).join(", ")}, …` : v.map(describeValue).join(", ")}]`;
+  if (Array.isArray(v)) {
+    if (depth >= 4) return "[…]";
+    const items = v.slice(0, 8).map((x) => describeValue(x, depth + 1));
+    return `[${items.join(", ")}${v.length > 8 ? ", …" : ""}]`;
+  }
   if (ArrayBuffer.isView(v))
     return `${v.constructor.name}(${(v as unknown as ArrayLike<unknown>).length})`;
   if (typeof v === "object" && "kind" in v) return formatItem(v as SelectionItem);
@@ -233,19 +239,24 @@ export function isNDArray(v: unknown): v is NDArray {
 // ---------------------------------------------------------------------------------------------
 // parseSelection
 
+/** Deepest nesting of bracketed lists {@link parseSelection} accepts. */
+export const MAX_SELECTION_NESTING = 32;
+
 /**
  * Parses NumPy indexing text into a selection, e.g. `"0:100, ::-2, ..."`, `"None, [0, 2], -1"`,
  * `"[True, False, True]"`, `"[[0], [1]]"`, `"()"` or `""` (empty selection). Accepted items:
  * integers, slices, `...`, `None` / `newaxis` / `np.newaxis`, and bracketed (nested) lists of
  * integers or of `True`/`False` (also `true`/`false`). Surrounding parentheses are allowed.
  * @returns a frozen array of items, ready for `get(...items)` / `oindex(...items)` / `vindex(...items)`.
- * @throws IndexError (`dimension` undefined, `value` the text) when the text cannot be parsed.
+ * Lists may nest at most {@link MAX_SELECTION_NESTING} levels deep.
+ * @throws IndexError (`dimension` undefined, `value` the text) when the text cannot be parsed or
+ *   nests lists deeper than that, naming the offset.
  */
 export function parseSelection(text: string): Selection {
   let pos = 0;
   const fail = (what: string): never => {
     throw new IndexError(
-      `cannot parse selection ${JSON.stringify(text)}: ${what} at offset ${pos}`,
+      `cannot parse selection ${JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text)}: ${what} at offset ${pos}`,
       {
         path: "",
         value: text,
@@ -274,7 +285,10 @@ export function parseSelection(text: string): Selection {
     pos += m[0].length;
     return m[0];
   };
-  const list = (): unknown[] => {
+  const list = (depth: number): unknown[] => {
+    if (depth > MAX_SELECTION_NESTING) {
+      fail(`lists nested deeper than ${MAX_SELECTION_NESTING} levels`);
+    }
     pos++; // [
     const out: unknown[] = [];
     for (;;) {
@@ -283,7 +297,7 @@ export function parseSelection(text: string): Selection {
         pos++;
         return out;
       }
-      if (c === "[") out.push(list());
+      if (c === "[") out.push(list(depth + 1));
       else if (c !== undefined && /[A-Za-z]/.test(c)) {
         const w = word();
         if (w === "True" || w === "true") out.push(true);
@@ -305,7 +319,7 @@ export function parseSelection(text: string): Selection {
       pos += 3;
       return ellipsis;
     }
-    if (c === "[") return list() as SelectionItem;
+    if (c === "[") return list(1) as SelectionItem;
     if (c !== undefined && /[A-Za-z]/.test(c)) {
       const w = word();
       if (w === "None" || w === "newaxis" || w === "np.newaxis" || w === "numpy.newaxis") {

@@ -18,13 +18,15 @@
  * @module
  */
 import { z } from "zod";
-import { ZarrPlanError } from "../core/errors.js";
+import { OptionsError, ZarrPlanError } from "../core/errors.js";
 import type { NDArray } from "../core/ndarray.js";
-import { formatPath } from "../format/metadata/issues.js";
+import { formatPath, optionIssues } from "../format/metadata/issues.js";
 import type { LazyOp } from "../index-space/lazy.js";
 import {
+  describeValue,
   ellipsis,
   isNDArray,
+  MAX_SELECTION_NESTING,
   newaxis,
   type SelectionItem,
   type Slice,
@@ -109,11 +111,38 @@ export class PlanFileError extends ZarrPlanError {
   }
 }
 
+/**
+ * Whether `v` can serve as an `AbortSignal`: an object with a boolean `aborted` and
+ * `addEventListener` / `removeEventListener` methods (a real `AbortSignal`, or one from another
+ * realm or a polyfill).
+ */
+export function isAbortSignalLike(v: unknown): v is AbortSignal {
+  const s = v as { aborted?: unknown; addEventListener?: unknown; removeEventListener?: unknown };
+  return (
+    typeof v === "object" &&
+    v !== null &&
+    typeof s.aborted === "boolean" &&
+    typeof s.addEventListener === "function" &&
+    typeof s.removeEventListener === "function"
+  );
+}
+
 const SLICE_TEXT = /^\s*([+-]?\d+)?\s*:\s*([+-]?\d+)?\s*(?::\s*([+-]?\d+)?\s*)?$/;
 
-function isNested(v: unknown, leaf: (x: unknown) => boolean, depth = 0): boolean {
-  if (!Array.isArray(v) || depth > 32) return false;
+/** Deepest nesting of JSON lists in a selection item (as `parseSelection`'s text limit). */
+const MAX_NESTING = MAX_SELECTION_NESTING;
+
+/** Nested lists (at most {@link MAX_NESTING} deep) whose leaves all satisfy `leaf`. */
+function isNested(v: unknown, leaf: (x: unknown) => boolean, depth = 1): boolean {
+  if (!Array.isArray(v) || depth > MAX_NESTING) return false;
   return v.every((x) => leaf(x) || isNested(x, leaf, depth + 1));
+}
+
+/** Whether `v` nests lists more than `max` levels deep (walks at most `max + 1` levels). */
+function deeperThan(v: unknown, max: number, depth = 1): boolean {
+  if (!Array.isArray(v)) return false;
+  if (depth > max) return true;
+  return v.some((x) => deeperThan(x, max, depth + 1));
 }
 const isInt = (x: unknown) => typeof x === "number" && Number.isSafeInteger(x);
 const isBool = (x: unknown) => typeof x === "boolean";
@@ -125,12 +154,23 @@ const itemSchema = z.unknown().superRefine((v, ctx) => {
   if (v === null || isInt(v)) return;
   if (typeof v === "string" && (v.trim() === "..." || SLICE_TEXT.test(v))) return;
   if (isNested(v, isInt) || isNested(v, isBool)) return;
-  ctx.addIssue({ code: "custom", message: `${ITEM_MESSAGE}, got ${JSON.stringify(v)}` });
+  const deep = deeperThan(v, MAX_NESTING);
+  ctx.addIssue({
+    code: "custom",
+    message: deep
+      ? `lists nested deeper than ${MAX_NESTING} levels`
+      : `${ITEM_MESSAGE}, got ${describeValue(v)}`,
+  });
 });
 const selSchema = z.array(itemSchema);
 const maskSchema = z.unknown().superRefine((v, ctx) => {
   if (typeof v === "boolean" || isNested(v, isBool)) return;
-  ctx.addIssue({ code: "custom", message: "expected a (nested) list of booleans" });
+  ctx.addIssue({
+    code: "custom",
+    message: deeperThan(v, MAX_NESTING)
+      ? `lists nested deeper than ${MAX_NESTING} levels`
+      : "expected a (nested) list of booleans",
+  });
 });
 const opSchema = z
   .strictObject({
@@ -160,13 +200,57 @@ const optionsSchema = z.strictObject({
     .optional(),
   timeoutMs: ms.optional(),
 });
+/** A node path: `.` and `..` segments are rejected (paths name nodes, they do not navigate). */
+const nodePathSchema = z.string().superRefine((p, ctx) => {
+  const seg = p.split("/").find((x) => x === "." || x === "..");
+  if (seg !== undefined) {
+    ctx.addIssue({
+      code: "custom",
+      message: `a node path must not have a "${seg}" segment, got ${JSON.stringify(p)}`,
+    });
+  }
+});
+/** The options of one execution (`read`, `stream`, `resolve`): the plan options but coalescing, plus `signal`. */
+const executionSchema = optionsSchema.omit({ maxGap: true, maxSize: true }).extend({
+  signal: z
+    .custom<AbortSignal>(isAbortSignalLike, {
+      message: "expected an AbortSignal (aborted, addEventListener, removeEventListener)",
+    })
+    .optional(),
+});
+
+/**
+ * Checks the options of a plan (`plan()`, `new Plan`, `Plan.with`) against the plan-file schema
+ * of `options` (one definition for both): `concurrency` and `decodeConcurrency` integers ≥ 1;
+ * `maxGap`, `maxSize`, `timeoutMs` and the `retry` delays finite numbers ≥ 0; `retry.retries` an
+ * integer ≥ 0; no other option.
+ * @throws OptionsError (`ERR_OPTIONS`, `call` `"plan"`) naming every offending option and value.
+ */
+export function checkPlanOptions(options: unknown): void {
+  const issues = optionIssues(options, optionsSchema);
+  if (issues.length > 0) throw new OptionsError("plan", issues);
+}
+
+/**
+ * Checks the options of one execution of a plan: those of {@link checkPlanOptions} but the
+ * coalescing ones (`maxGap`, `maxSize` are the plan's), plus `signal`, which must be an
+ * `AbortSignal` (an object with a boolean `aborted`, `addEventListener` and
+ * `removeEventListener`).
+ * @param call - the call, for the error (`"read"`, `"stream"`, `"resolve"`).
+ * @throws OptionsError (`ERR_OPTIONS`) naming every offending option and value.
+ */
+export function checkExecutionOptions(options: unknown, call: string): void {
+  const issues = optionIssues(options, executionSchema);
+  if (issues.length > 0) throw new OptionsError(call, issues);
+}
+
 const storeSchema = z.string().min(1, "expected a filesystem path or an http(s) URL");
 const planSchema = z.strictObject({
   store: storeSchema,
   reads: z.record(
     z.string().min(1, "read names must not be empty"),
     z.strictObject({
-      array: z.string(),
+      array: nodePathSchema,
       store: storeSchema.optional(),
       ops: z.array(opSchema),
     }),
@@ -281,7 +365,11 @@ function intText(t: string | undefined): number | bigint | null {
   return Number.isSafeInteger(n) ? n : BigInt(t);
 }
 
-/** A JSON selection item as a selection item (inverse of {@link itemToJSON}). */
+/**
+ * A JSON selection item as a selection item (inverse of {@link itemToJSON}).
+ * @throws PlanFileError for a string that is neither `"..."` nor a slice, or lists nested deeper
+ *   than 32 levels.
+ */
 export function itemFromJSON(v: JsonItem): SelectionItem {
   if (v === null) return newaxis;
   if (typeof v === "number") return v;
@@ -291,6 +379,11 @@ export function itemFromJSON(v: JsonItem): SelectionItem {
     const m = SLICE_TEXT.exec(v);
     if (!m) throw new PlanFileError([{ path: "", message: `${ITEM_MESSAGE}, got "${v}"` }]);
     return slice(intText(m[1]), intText(m[2]), intText(m[3]));
+  }
+  if (deeperThan(v, MAX_NESTING)) {
+    throw new PlanFileError([
+      { path: "", message: `lists nested deeper than ${MAX_NESTING} levels` },
+    ]);
   }
   return v as SelectionItem;
 }

@@ -42,6 +42,8 @@ import {
 } from "./limits.js";
 import { type Optimized, optimize, type ShardIndexLike } from "./optimize.js";
 import {
+  checkExecutionOptions,
+  checkPlanOptions,
   type LazyOp,
   opToJSON,
   type PlanFile,
@@ -174,7 +176,9 @@ export class Plan<R extends NamedReads = NamedReads> {
   /**
    * Use `plan()` (the package entry point), which picks the engine (a `Context`). `internal`
    * (from {@link withIndexes} and {@link with}) must belong to the same reads and policies.
-   * @throws RangeError / ZarrPlanError for invalid reads or options.
+   * @throws OptionsError (`ERR_OPTIONS`) for invalid options (the plan-file schema of `options`:
+   * `concurrency: 0`, `-1` or `0.5`, `retry: { retries: -1 }`, `timeoutMs: NaN`, an unknown
+   * option, …), naming each option and value; ZarrPlanError `ERR_PLAN` for invalid reads.
    */
   constructor(
     reads: PlanReads,
@@ -182,6 +186,7 @@ export class Plan<R extends NamedReads = NamedReads> {
     engine: PlanEngine,
     internal?: { optimized: Optimized; indexes: ReadonlyMap<number, ShardIndexLike | null> },
   ) {
+    checkPlanOptions(options);
     const entries: [string, LazyArray][] =
       reads instanceof Map
         ? [...(reads as ReadonlyMap<string, LazyArray>).entries()]
@@ -284,7 +289,7 @@ export class Plan<R extends NamedReads = NamedReads> {
    * const fast = p.with((d) => { d.options.concurrency = 64; });       // same requests, reused
    * const more = p.with((d) => { d.reads.lat = lat.lazy().get(slice(0, 10)); delete d.reads.pts; });
    * ```
-   * @throws ZarrPlanError `ERR_PLAN` / RangeError as {@link constructor} for an invalid result.
+   * @throws ZarrPlanError `ERR_PLAN` / OptionsError as {@link constructor} for an invalid result.
    */
   with(recipe: (draft: PlanDraft) => void): Plan {
     const base: PlanDocument = { reads: { ...this.reads }, options: { ...this.options } };
@@ -373,13 +378,17 @@ export class Plan<R extends NamedReads = NamedReads> {
   /**
    * Reads every view: `{ name: NDArray }` (C order, each view's shape and dtype). Each chunk,
    * shard and shard index is requested once; requests run concurrently under each store's limit.
-   * @throws AbortError when `options.signal` aborts; `FetchError` (a `StoreError`, naming array,
-   * key and byte range) for a permanent store failure or once retries are exhausted; `CodecError`
-   * for corrupt data. Never resolves with a partial result. Typed by read name when the plan was
-   * built from a record ({@link PlanResult}).
+   * @throws OptionsError (`ERR_OPTIONS`, before anything is read) for invalid options, naming
+   * each option and value: `concurrency` / `decodeConcurrency` not an integer ≥ 1, `retry`
+   * numbers out of range, `timeoutMs` negative or not finite, a `signal` that is not an
+   * `AbortSignal`, an unknown option; AbortError when `options.signal` aborts; `FetchError` (a
+   * `StoreError`, naming array, key and byte range) for a permanent store failure or once
+   * retries are exhausted; `CodecError` for corrupt data. Never resolves with a partial result.
+   * Typed by read name when the plan was built from a record ({@link PlanResult}).
    */
   read(options: PlanReadOptions = {}): Promise<PlanResult<R>> {
     try {
+      checkExecutionOptions(options, "read");
       if (this.tooLarge) return Promise.reject(this.tooLarge);
       // The engine reads every name of the plan, each with its view's dtype.
       return this.engine.readPlan(this, options) as Promise<PlanResult<R>>;
@@ -392,9 +401,10 @@ export class Plan<R extends NamedReads = NamedReads> {
    * Runs the plan as a cold `Observable` of {@link ChunkEvent}s, one per chunk task, emitted as
    * each is decoded and scattered (completion order). Each subscription is one execution;
    * unsubscribing aborts it (requests shared with other executions continue for them). Errors as
-   * {@link read}.
+   * {@link read}, but invalid options throw here, when `stream()` is called (`OptionsError`).
    */
   stream(options: PlanReadOptions = {}): Observable<ChunkEvent> {
+    checkExecutionOptions(options, "stream");
     const tooLarge = this.tooLarge;
     if (tooLarge) return throwError(() => tooLarge);
     return this.engine.streamPlan(this, options);
@@ -408,6 +418,7 @@ export class Plan<R extends NamedReads = NamedReads> {
    */
   resolve(options: PlanReadOptions = {}): Promise<Plan<R>> {
     try {
+      checkExecutionOptions(options, "resolve");
       if (this.tooLarge) return Promise.reject(this.tooLarge);
       // The engine returns this plan with indexes added (withIndexes): same reads.
       return this.engine.resolvePlan(this, options) as Promise<Plan<R>>;

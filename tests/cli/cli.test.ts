@@ -10,6 +10,7 @@
 import { execFile } from "node:child_process";
 import {
   existsSync,
+  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
@@ -509,6 +510,39 @@ describe.concurrent("errors: one line on stderr, exit code 1 (runtime) or 2 (usa
       /--vmin/,
     );
   });
+  it("10,000 nested '[' in --select / --vindex: one line naming the offset, no stack overflow", async () => {
+    const deep = `${"[".repeat(10_000)}0${"]".repeat(10_000)}`;
+    for (const flag of ["--select", "--vindex"]) {
+      expectOneLineError(
+        await cli("get", INT32, flag, deep),
+        2,
+        new RegExp(`${flag}: cannot parse selection .*nested deeper than 32 levels at offset 32`),
+      );
+    }
+  });
+  it('tree of a group whose consolidated metadata lists "" and "a/": ends, listing the others', async () => {
+    const dir = out("hostile.zarr");
+    mkdirSync(dir, { recursive: true });
+    const group = { zarr_format: 3, node_type: "group", attributes: {} };
+    writeFileSync(
+      join(dir, "zarr.json"),
+      JSON.stringify({
+        ...group,
+        consolidated_metadata: {
+          kind: "inline",
+          must_understand: false,
+          metadata: { "": group, a: group, "a/": group, "a/b": group },
+        },
+      }),
+    );
+    const r = await cli("tree", dir, "--json");
+    expectOk(r);
+    const t = JSON.parse(r.stdout) as {
+      children: { name: string; children: { name: string }[] }[];
+    };
+    expect(t.children.map((c) => c.name)).toEqual(["a"]);
+    expect(t.children[0]!.children.map((c) => c.name)).toEqual(["b"]);
+  });
   it("--verbose adds the stack trace", async () => {
     const r = await cli("get", EGM96, "geoid", "--select", "900", "--verbose");
     expect(r.code).toBe(1);
@@ -603,6 +637,31 @@ describe("run: saved plan files", () => {
       1,
       /step|0:1:0/,
     );
+  });
+  it("read names that would share an output file are refused before anything is read", async () => {
+    const missing = join(DATA, "no-such.zarr"); // opening it would fail: the check comes first
+    const r = await cli(
+      "run",
+      planFile("clash.json", {
+        store: missing,
+        reads: {
+          "a/b": { array: "x", ops: [] },
+          a_b: { array: "x", ops: [] },
+          "a\\b": { array: "x", ops: [] },
+          T: { array: "x", ops: [] },
+          t: { array: "x", ops: [] },
+          ok: { array: "x", ops: [] },
+        },
+      }),
+      "--out",
+      out("clash"),
+    );
+    expectOneLineError(
+      r,
+      1,
+      /reads would be written to the same file: "a\/b", "a_b", "a\\\\b" → a_b\.npy; "T", "t" → T\.npy/,
+    );
+    expect(existsSync(out("clash"))).toBe(false);
   });
   it("a plan file that is not JSON", async () => {
     writeFileSync(out("nojson.json"), "{ nope");

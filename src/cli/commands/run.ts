@@ -20,6 +20,37 @@ function fileName(name: string): string {
   return `${safe === "" ? "_" : safe}.npy`;
 }
 
+/**
+ * Refuses read names that would be written to the same file (`a/b` and `a_b` both give
+ * `a_b.npy`; `T` and `t` are one file on case-insensitive filesystems), before anything is read.
+ * @throws CliError listing every group of clashing names and their file.
+ */
+export function checkFileNames(names: readonly string[]): void {
+  const byFile = new Map<string, string[]>();
+  for (const name of names) {
+    const file = fileName(name).toLowerCase();
+    const list = byFile.get(file);
+    if (list) list.push(name);
+    else byFile.set(file, [name]);
+  }
+  const clashes = [...byFile.values()].filter((list) => list.length > 1);
+  if (clashes.length === 0) return;
+  const text = clashes
+    .map((list) => `${list.map((n) => JSON.stringify(n)).join(", ")} → ${fileName(list[0]!)}`)
+    .join("; ");
+  throw new CliError(
+    `reads would be written to the same file: ${text} (rename them in the plan file so that each gives its own file name)`,
+  );
+}
+
+/** The read names of a plan file's JSON, when it has a `reads` object (validated later). */
+function readNamesOf(json: unknown): string[] {
+  const reads = (json as { reads?: unknown } | null)?.reads;
+  return typeof reads === "object" && reads !== null && !Array.isArray(reads)
+    ? Object.keys(reads)
+    : [];
+}
+
 export function runCommand(cmd: Command, io: Io): void {
   cmd
     .description("execute a saved plan (PLAN.json from Plan.toJSON()); one .npy per read in DIR")
@@ -36,6 +67,7 @@ export function runCommand(cmd: Command, io: Io): void {
           { cause: e },
         );
       }
+      checkFileNames(readNamesOf(json));
       const counters = new Map<string, CountingStore>();
       const t0 = performance.now();
       const plan = await planFromJSON(json, {

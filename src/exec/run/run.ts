@@ -17,6 +17,7 @@ import type {
   TaskUse,
 } from "../../plan/optimize.js";
 import type { Plan, PlanReadOptions } from "../../plan/plan.js";
+import { checkExecutionOptions } from "../../plan/plan-json.js";
 import { FetchError } from "../errors.js";
 import { type AbortScope, abortErrorOf, Limiter } from "../limiter.js";
 import { type Entries, fillTask, scatterTask } from "../scatter.js";
@@ -35,17 +36,6 @@ interface Counters {
   pendingIndexes: number;
   readsDone: number;
   readsTotal: number;
-}
-
-/**
- * A limit as given (below 1 counts as 1, fractions are floored, as reads always did).
- * @throws RangeError when `n` is not a number.
- */
-function checkCount(n: number, what: string): number {
-  if (typeof n !== "number" || Number.isNaN(n)) {
-    throw new RangeError(`${what} must be a number >= 1, got ${String(n)}`);
-  }
-  return Math.max(1, Math.floor(n));
 }
 
 function definedOf<T extends object>(o: T): Partial<T> {
@@ -83,16 +73,14 @@ export class Run {
     this.context = context;
     this.plan = plan;
     this.signal = signal;
+    // Plan.read / stream / resolve and Context.read check first; this covers direct engine calls.
+    // The plan's own options were checked when it was built.
+    checkExecutionOptions(options, "read");
     const o = { ...plan.options, ...definedOf(options) };
     this.retry = context.retryPolicy(o.retry, o.timeoutMs);
-    this.local =
-      o.concurrency !== undefined
-        ? new Limiter(checkCount(o.concurrency, "concurrency"))
-        : undefined;
+    this.local = o.concurrency !== undefined ? new Limiter(o.concurrency) : undefined;
     this.decoder =
-      o.decodeConcurrency !== undefined
-        ? new Limiter(checkCount(o.decodeConcurrency, "decodeConcurrency"))
-        : context.decodeLimiter;
+      o.decodeConcurrency !== undefined ? new Limiter(o.decodeConcurrency) : context.decodeLimiter;
     this.emit = emit;
     const opt = plan.optimized;
     if (allocateOutputs) {

@@ -16,11 +16,29 @@ export const CHUNK_SHAPE = z.array(z.int().positive());
 export const ATTRIBUTES = z.record(z.string(), z.unknown());
 
 /**
+ * Why `name` cannot be the path of a descendant in consolidated metadata, or `undefined` when it
+ * can: a path is relative to the group, non-empty (`""` would be the group itself), with no
+ * leading or trailing `/`, no empty segment (`//`) and no `.` or `..` segment — anything else
+ * could alias another node or the group itself and make a hierarchy walk loop.
+ */
+export function memberPathIssue(name: string): string | undefined {
+  if (name === "") return "an empty member name would be the group itself";
+  if (name.startsWith("/")) return "a member path must not start with '/'";
+  if (name.endsWith("/")) return "a member path must not end with '/'";
+  if (name.includes("//")) return "a member path must not have an empty segment ('//')";
+  for (const seg of name.split("/")) {
+    if (seg === "." || seg === "..") return `a member path must not have a "${seg}" segment`;
+  }
+  return undefined;
+}
+
+/**
  * Gives every group of a flat consolidated map (path relative to the root → node) the
  * consolidated metadata of its own descendants, keyed relative to that group, so that
  * `root.consolidated.get("a").consolidated.get("b")` is the node at `a/b`. Entry order follows
  * `flat`. Nested consolidated metadata carried by the child documents themselves (zarr-python
- * writes an empty one) is replaced: the root's flat map is authoritative.
+ * writes an empty one) is replaced, and their `invalidMembers` dropped: the root's flat map is
+ * authoritative.
  */
 export function nestConsolidated(
   flat: ReadonlyMap<string, NodeMetadata>,
@@ -36,7 +54,9 @@ export function nestConsolidated(
     for (const q of flat.keys()) {
       if (q.startsWith(prefix)) sub.set(q.slice(prefix.length), out.get(q)!);
     }
-    const group = out.get(p) as GroupMetadata;
+    // The child's own invalid entries go too: the root's are authoritative (a group opened
+    // from it gets those below it).
+    const { invalidMembers: _, ...group } = out.get(p) as GroupMetadata;
     out.set(p, { ...group, consolidated: sub });
   }
   return out;

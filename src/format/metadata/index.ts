@@ -3,9 +3,23 @@
  * and writing back as spec-conformant JSON.
  * @module
  */
-export { parseFillValueV2, parseFillValueV3, zeroFill } from "./fill-value.js";
-export { IssueList } from "./issues.js";
-export { decodeJsonDocument, encodeJson, stringifyJson } from "./json.js";
+export { flattenConsolidated, nestConsolidated } from "./common.js";
+export {
+  encodeFillValueV2,
+  encodeFillValueV3,
+  parseFillValueV2,
+  parseFillValueV3,
+  zeroFill,
+} from "./fill-value.js";
+export {
+  formatPath,
+  IssueList,
+  isJsonObject,
+  type JsonObject,
+  optionIssues,
+  type PathSegment,
+} from "./issues.js";
+export { decodeJsonDocument, decodeJsonObject, encodeJson, stringifyJson } from "./json.js";
 export {
   parseV2Array,
   parseV2Attrs,

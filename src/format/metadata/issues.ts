@@ -4,7 +4,7 @@
  * @module
  */
 import type { ZodType } from "zod";
-import { MetadataError, type MetadataIssue } from "../../core/errors.js";
+import { MetadataError, type MetadataIssue, type OptionIssue } from "../../core/errors.js";
 
 /** One step of a JSON path: an object member name or an array index. */
 export type PathSegment = string | number;
@@ -83,4 +83,44 @@ export class IssueList {
   throwIfAny(key: string): void {
     if (!this.ok) throw new MetadataError(key, this.issues);
   }
+}
+
+/** The member of `value` at `path` (`undefined` when a step is missing). */
+function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
+  let v = value;
+  for (const seg of path) {
+    if (v === null || typeof v !== "object") return undefined;
+    v = (v as Record<PropertyKey, unknown>)[seg];
+  }
+  return v;
+}
+
+/**
+ * Validates an options object with a zod schema: every offending option as an {@link OptionIssue}
+ * (`option` the formatted path, e.g. `"retry.retries"`, `value` the value given; for an
+ * unknown option its name and value), or `[]` when `value` is valid.
+ */
+export function optionIssues(value: unknown, schema: ZodType): OptionIssue[] {
+  const result = schema.safeParse(value);
+  if (result.success) return [];
+  const out: OptionIssue[] = [];
+  for (const issue of result.error.issues) {
+    if (issue.code === "unrecognized_keys") {
+      for (const k of issue.keys) {
+        const path = [...issue.path, k];
+        out.push({
+          option: formatPath(path),
+          message: "unknown option",
+          value: valueAt(value, path),
+        });
+      }
+    } else {
+      out.push({
+        option: formatPath(issue.path) || "(options)",
+        message: issue.message,
+        value: valueAt(value, issue.path),
+      });
+    }
+  }
+  return out;
 }

@@ -54,6 +54,39 @@ function unsafeFillLiterals(text: string): Map<number, string[]> {
 }
 
 /**
+ * Deepest nesting of arrays and objects a metadata document may have. `JSON.parse` itself
+ * copes with any depth, but much of what consumes a document recurses (`JSON.stringify`, a
+ * reviver, writing it back): a deeper document is rejected up front instead of overflowing the
+ * stack later. (zarr-python cannot write documents nested much deeper than ~1000 either.)
+ */
+export const MAX_JSON_DEPTH = 512;
+
+/**
+ * The offset of the bracket that opens level `MAX_JSON_DEPTH + 1` of `text`, or -1 when the
+ * text nests no deeper than {@link MAX_JSON_DEPTH} (strings are skipped; malformed text is left
+ * to the parser).
+ */
+function tooDeepAt(text: string): number {
+  if (text.length <= MAX_JSON_DEPTH) return -1;
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22 /* " */) {
+      for (i++; i < text.length; i++) {
+        const d = text.charCodeAt(i);
+        if (d === 0x5c /* \ */) i++;
+        else if (d === 0x22) break;
+      }
+    } else if (c === 0x5b /* [ */ || c === 0x7b /* { */) {
+      if (++depth > MAX_JSON_DEPTH) return i;
+    } else if (c === 0x5d /* ] */ || c === 0x7d /* } */) {
+      depth--;
+    }
+  }
+  return -1;
+}
+
+/**
  * Parses JSON text; `fill_value` members that are integer literals beyond the safe integer
  * range become `bigint`s so int64/uint64 fill values stay exact.
  * Uses the reviver's `context.source` where the runtime has it (Node ≥ 21, current browsers),
@@ -96,7 +129,7 @@ function parseJsonText(text: string): unknown {
  * as JSON; anything else is returned as is (an already parsed document).
  * @param key - store key of the document, used in errors.
  * @throws MetadataError when the bytes are not UTF-8 or not valid JSON (the message carries
- *   the JSON parser's message).
+ *   the JSON parser's message), or nest arrays and objects deeper than {@link MAX_JSON_DEPTH}.
  */
 export function decodeJsonDocument(doc: unknown, key: string): unknown {
   let text: string;
@@ -112,6 +145,19 @@ export function decodeJsonDocument(doc: unknown, key: string): unknown {
     text = doc;
   } else {
     return doc;
+  }
+  const deep = tooDeepAt(text);
+  if (deep >= 0) {
+    throw new MetadataError(
+      key,
+      [
+        {
+          field: "",
+          message: `arrays and objects nested deeper than ${MAX_JSON_DEPTH} levels (at offset ${deep})`,
+        },
+      ],
+      { summary: "Malformed metadata document" },
+    );
   }
   try {
     return parseJsonText(text);

@@ -11,10 +11,22 @@
 import { z } from "zod";
 import type { Scalar } from "../../core/dtype.js";
 import { MetadataError, UnsupportedDataTypeError } from "../../core/errors.js";
-import type { ArrayMetadata, CodecSpec, GroupMetadata, NodeMetadata } from "../model.js";
-import { CHUNK_SHAPE, flattenConsolidated, nestConsolidated, SHAPE } from "./common.js";
+import type {
+  ArrayMetadata,
+  CodecSpec,
+  GroupMetadata,
+  InvalidMember,
+  NodeMetadata,
+} from "../model.js";
+import {
+  CHUNK_SHAPE,
+  flattenConsolidated,
+  memberPathIssue,
+  nestConsolidated,
+  SHAPE,
+} from "./common.js";
 import { encodeFillValueV2, parseFillValueV2, zeroFill } from "./fill-value.js";
-import { IssueList } from "./issues.js";
+import { formatPath, IssueList } from "./issues.js";
 import { decodeJsonObject } from "./json.js";
 import { parseV2DType, toV2DType } from "./v2-dtype.js";
 
@@ -185,7 +197,9 @@ const CONSOLIDATED = z.looseObject({
  * "a/.zattrs": …}}`) into the root group, whose {@link GroupMetadata.consolidated} maps every
  * descendant path (`"a"`, `"a/b"`) to its node with its attributes merged in; child groups get
  * the consolidated metadata of their own descendants likewise. Entries are parsed with the key
- * `<key>#metadata/<entry>`.
+ * `<key>#metadata/<entry>`. An entry whose path is not a valid member path (`"a//b/.zarray"`, a
+ * `.` or `..` segment, a trailing `/`) is not parsed but listed in
+ * {@link GroupMetadata.invalidMembers}.
  * @throws MetadataError for malformed JSON, a wrong format or a missing root `.zgroup`, or the
  *   first invalid entry's error (a {@link MetadataError} or subclass).
  */
@@ -205,10 +219,16 @@ export function parseV2Consolidated(zmetadata: unknown, key: string): GroupMetad
   };
   const root = parseV2Group(entries[".zgroup"], entryKey(".zgroup"), attrsOf(""));
   const flat = new Map<string, NodeMetadata>();
+  const invalid: InvalidMember[] = [];
   for (const [name, value] of Object.entries(entries)) {
-    const m = /^(.+)\/\.(zarray|zgroup)$/.exec(name);
+    const m = /^(.*)\/\.(zarray|zgroup)$/.exec(name);
     if (!m) continue;
     const path = m[1]!;
+    const problem = memberPathIssue(path);
+    if (problem !== undefined) {
+      invalid.push({ name: path, key, field: formatPath(["metadata", name]), message: problem });
+      continue;
+    }
     flat.set(
       path,
       m[2] === "zarray"
@@ -216,7 +236,8 @@ export function parseV2Consolidated(zmetadata: unknown, key: string): GroupMetad
         : parseV2Group(value, entryKey(name), attrsOf(`${path}/`)),
     );
   }
-  return { ...root, consolidated: nestConsolidated(flat) };
+  const out: GroupMetadata = { ...root, consolidated: nestConsolidated(flat) };
+  return invalid.length > 0 ? { ...out, invalidMembers: invalid } : out;
 }
 
 function writeError(key: string, field: string, message: string, cause?: unknown): MetadataError {

@@ -18,11 +18,19 @@ import type {
   ChunkKeyEncoding,
   CodecSpec,
   GroupMetadata,
+  InvalidMember,
   NodeMetadata,
 } from "../model.js";
-import { ATTRIBUTES, CHUNK_SHAPE, flattenConsolidated, nestConsolidated, SHAPE } from "./common.js";
+import {
+  ATTRIBUTES,
+  CHUNK_SHAPE,
+  flattenConsolidated,
+  memberPathIssue,
+  nestConsolidated,
+  SHAPE,
+} from "./common.js";
 import { encodeFillValueV3, parseFillValueV3 } from "./fill-value.js";
-import { IssueList, isJsonObject, type JsonObject } from "./issues.js";
+import { formatPath, IssueList, isJsonObject, type JsonObject } from "./issues.js";
 import { decodeJsonObject } from "./json.js";
 
 /** Data type names of the Zarr v3 core specification ("Data types") that zarr-plan supports. */
@@ -293,10 +301,18 @@ function parseGroup(obj: JsonObject, key: string, issues: IssueList): GroupMetad
   const group: GroupMetadata = { nodeType: "group", zarrFormat: 3, attributes };
   if (children === undefined) return group;
   const flat = new Map<string, NodeMetadata>();
+  const invalid: InvalidMember[] = [];
   for (const [path, doc] of Object.entries(children)) {
+    const problem = memberPathIssue(path);
+    if (problem !== undefined) {
+      const field = formatPath(["consolidated_metadata", "metadata", path]);
+      invalid.push({ name: path, key, field, message: problem });
+      continue;
+    }
     flat.set(path, parseV3(doc, `${key}#consolidated_metadata/${path}`));
   }
-  return { ...group, consolidated: nestConsolidated(flat) };
+  const out: GroupMetadata = { ...group, consolidated: nestConsolidated(flat) };
+  return invalid.length > 0 ? { ...out, invalidMembers: invalid } : out;
 }
 
 /**
@@ -310,7 +326,9 @@ function parseGroup(obj: JsonObject, key: string, issues: IssueList): GroupMetad
  * `bigint`), `codecs`, optional `attributes`, `dimension_names` (length = ndim),
  * `storage_transformers` (must be empty). Groups: `attributes` and zarr-python's inline
  * `consolidated_metadata`, whose entries are parsed recursively with the key
- * `<key>#consolidated_metadata/<path>` and exposed as {@link GroupMetadata.consolidated}.
+ * `<key>#consolidated_metadata/<path>` and exposed as {@link GroupMetadata.consolidated}; an entry
+ * whose path is not a valid member path (`""`, `"a/"`, `"/a"`, `"a//b"`, a `.` or `..` segment) is
+ * not parsed but listed in {@link GroupMetadata.invalidMembers}.
  * Any other top-level member must be an object with `"must_understand": false` (ignored).
  *
  * @param key - store key of the document (e.g. `"a/zarr.json"`), carried by every error.

@@ -55,11 +55,19 @@ describe("concurrency", () => {
     await plan({ a: a.lazy() }, { concurrency: 4 }).read({ concurrency: 2 });
     expect(c.maxInFlight).toBe(2);
     c.reset();
-    await plan({ a: a.lazy() }).read({ concurrency: 0 }); // below 1 counts as 1
+    await plan({ a: a.lazy() }).read({ concurrency: 1 });
     expect(c.maxInFlight).toBe(1);
-    await expect(plan({ a: a.lazy() }).read({ concurrency: Number.NaN })).rejects.toThrow(
-      /concurrency/,
-    );
+    // Below 1, fractions and NaN are errors (before any request), not rounded.
+    c.reset();
+    for (const concurrency of [0, -1, 0.5, Number.NaN]) {
+      await expect(plan({ a: a.lazy() }).read({ concurrency })).rejects.toThrow(
+        /Invalid options of read: concurrency: /,
+      );
+      expect(() => plan({ a: a.lazy() }, { concurrency })).toThrow(
+        /Invalid options of plan: concurrency: /,
+      );
+    }
+    expect(c.requests).toBe(0);
   });
 
   it("different stores have independent limits", async () => {

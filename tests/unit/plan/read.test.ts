@@ -171,8 +171,12 @@ describe("concurrency, errors and cancellation", () => {
     await lazy(s).read();
     expect(s.maxInFlight).toBe(16);
     s.reset();
-    await lazy(s).read({ concurrency: 0 });
+    await lazy(s).read({ concurrency: 1 });
     expect(s.maxInFlight).toBe(1);
+    s.reset();
+    // Below 1 is an error before any read (it used to count as 1).
+    await expect(lazy(s).read({ concurrency: 0 })).rejects.toThrow(/concurrency/);
+    expect(s.calls).toBe(0);
   });
 
   it("an already aborted signal reads nothing", async () => {

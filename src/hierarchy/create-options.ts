@@ -1,0 +1,190 @@
+/**
+ * Validation of the options of `createArray` and `createGroup`, before anything is read or
+ * written: each option's type and range, and the rules between options (chunks of the shape's
+ * rank, shards a multiple of chunks, v2-only and v3-only options, a fill value of the data type).
+ * A failure is one {@link OptionsError} (`ERR_OPTIONS`) listing every offending option and value.
+ * @module
+ */
+import { z } from "zod";
+import { dataType, NUMERIC_DATA_TYPES } from "../core/dtype.js";
+import { type OptionIssue, OptionsError } from "../core/errors.js";
+import {
+  encodeFillValueV2,
+  encodeFillValueV3,
+  IssueList,
+  optionIssues,
+  parseFillValueV2,
+  parseFillValueV3,
+  stringifyJson,
+} from "../format/metadata/index.js";
+import { isAbortSignalLike } from "../plan/plan-json.js";
+
+/** Data type names `createArray` takes. */
+const DTYPES: ReadonlySet<string> = new Set<string>([...NUMERIC_DATA_TYPES, "bytes"]);
+
+const signal = z.custom<AbortSignal>(isAbortSignalLike, {
+  message: "expected an AbortSignal",
+});
+const context = z.custom<object>(
+  (v) =>
+    typeof v === "object" && v !== null && typeof (v as { fetch?: unknown }).fetch === "function",
+  { message: "expected a Context" },
+);
+const attributes = z.custom<Record<string, unknown>>(
+  (v) => typeof v === "object" && v !== null && !Array.isArray(v) && !ArrayBuffer.isView(v),
+  { message: "expected an object of JSON values" },
+);
+const zarrFormat = z.union([z.literal(2), z.literal(3)], { error: "expected 2 or 3" });
+const codec = z.strictObject({
+  name: z.string().min(1, "expected a non-empty codec name"),
+  configuration: z.record(z.string(), z.unknown()).optional(),
+});
+const dims = (min: 0 | 1) =>
+  z.array(
+    z
+      .number({ error: `expected a${min ? " positive" : " non-negative"} integer` })
+      .int(`expected a${min ? " positive" : " non-negative"} integer`)
+      .min(min, `expected a${min ? " positive" : " non-negative"} integer`),
+    { error: "expected an array of integers" },
+  );
+
+const common = {
+  zarrFormat: zarrFormat.optional(),
+  attributes: attributes.optional(),
+  overwrite: z.boolean().optional(),
+  signal: signal.optional(),
+  context: context.optional(),
+};
+
+const groupSchema = z.strictObject(common);
+
+const arraySchema = z.strictObject({
+  ...common,
+  shape: dims(0),
+  chunks: dims(1).optional(),
+  shards: dims(1).optional(),
+  indexLocation: z.enum(["start", "end"]).optional(),
+  dtype: z.custom<string>((v) => typeof v === "string" && DTYPES.has(v), {
+    message: `expected one of ${[...DTYPES].join(", ")}`,
+  }),
+  bytesLength: z.number().int().min(1, "expected a positive integer").optional(),
+  fillValue: z.unknown().optional(),
+  compressor: codec.nullable().optional(),
+  codecs: z.array(codec).min(1, "expected at least one codec").optional(),
+  filters: z.array(codec).optional(),
+  endian: z.enum(["little", "big"]).optional(),
+  order: z.enum(["C", "F"]).optional(),
+  chunkKeyEncoding: z
+    .strictObject({ name: z.enum(["default", "v2"]), separator: z.enum(["/", "."]) })
+    .optional(),
+  dimensionNames: z.array(z.string().nullable()).optional(),
+});
+
+/** Issues of attributes that cannot be written as JSON (circular, nested too deep). */
+function attributeIssues(o: { attributes?: unknown }): OptionIssue[] {
+  if (o.attributes === undefined) return [];
+  try {
+    stringifyJson(o.attributes);
+    return [];
+  } catch (e) {
+    const why = e instanceof RangeError ? "nested too deeply" : (e as Error).message;
+    return [
+      { option: "attributes", message: `cannot be written as JSON (${why})`, value: o.attributes },
+    ];
+  }
+}
+
+/**
+ * Checks the options of `createGroup`.
+ * @throws OptionsError (`ERR_OPTIONS`) listing every offending option.
+ */
+export function checkCreateGroupOptions(options: unknown): void {
+  const issues = optionIssues(options, groupSchema);
+  if (issues.length === 0) issues.push(...attributeIssues(options as { attributes?: unknown }));
+  if (issues.length > 0) throw new OptionsError("createGroup", issues);
+}
+
+type ArrayOptions = z.infer<typeof arraySchema>;
+
+/** The rules between options of a well-typed `createArray` options object. */
+function crossIssues(o: ArrayOptions): OptionIssue[] {
+  const out: OptionIssue[] = [];
+  const add = (option: string, message: string, value: unknown) =>
+    out.push({ option, message, value });
+  const format = o.zarrFormat ?? 3;
+  const ndim = o.shape.length;
+  for (const name of ["chunks", "shards", "dimensionNames"] as const) {
+    const v = o[name];
+    if (v !== undefined && v.length !== ndim) {
+      add(name, `expected ${ndim} entries (one per dimension of shape [${o.shape}])`, v);
+    }
+  }
+  if (o.shards && o.chunks && o.shards.length === ndim && o.chunks.length === ndim) {
+    o.shards.forEach((s, i) => {
+      if (s % o.chunks![i]! !== 0) {
+        add(`shards[${i}]`, `expected a multiple of chunks[${i}] (${o.chunks![i]})`, s);
+      }
+    });
+  } else if (o.shards && !o.chunks && !o.codecs && o.shards.length === ndim) {
+    // Without chunks the inner chunk is the whole shape (at least 1 per dimension).
+    o.shards.forEach((s, i) => {
+      const c = Math.max(1, o.shape[i]!);
+      if (s % c !== 0) {
+        add(`shards[${i}]`, `expected a multiple of the inner chunk ${c} (pass chunks)`, s);
+      }
+    });
+  }
+  if (o.dtype === "bytes") {
+    if (o.bytesLength === undefined) add("bytesLength", 'required with dtype "bytes"', undefined);
+    if (format === 3) add("dtype", '"bytes" (|S<n>) needs zarrFormat 2', o.dtype);
+  }
+  if (format === 3) {
+    for (const name of ["filters", "order"] as const) {
+      if (o[name] !== undefined) add(name, "Zarr v2 only (with zarrFormat 3 use codecs)", o[name]);
+    }
+  } else {
+    for (const name of ["codecs", "indexLocation", "dimensionNames"] as const) {
+      if (o[name] !== undefined) add(name, "Zarr v3 only", o[name]);
+    }
+    if (o.chunkKeyEncoding?.name === "default") {
+      add("chunkKeyEncoding.name", 'Zarr v2 keys are "v2" encoded', o.chunkKeyEncoding.name);
+    }
+  }
+  if (o.fillValue !== undefined && out.every((i) => i.option !== "dtype")) {
+    out.push(...fillValueIssues(o, format));
+  }
+  out.push(...attributeIssues(o));
+  return out;
+}
+
+/** Whether `fillValue` is a valid scalar of the data type (as written and read back). */
+function fillValueIssues(o: ArrayOptions, format: 2 | 3): OptionIssue[] {
+  const v = o.fillValue;
+  const issue = (message: string) => [{ option: "fillValue", message, value: v }];
+  if (v === null) return format === 2 ? [] : issue("null is Zarr v2 only");
+  if (o.dtype === "bytes" && (o.bytesLength === undefined || o.bytesLength < 1)) return [];
+  const dt = o.dtype === "bytes" ? dataType("bytes", o.bytesLength) : dataType(o.dtype as never);
+  const list = new IssueList();
+  try {
+    if (format === 3) parseFillValueV3(dt, encodeFillValueV3(dt, v as never), list);
+    else parseFillValueV2(dt, encodeFillValueV2(dt, v as never, false), list);
+  } catch (e) {
+    return issue((e as Error).message);
+  }
+  return list.ok ? [] : issue(list.issues.map((i) => i.message).join("; "));
+}
+
+/**
+ * Checks the options of `createArray`: types and ranges of every option (`shape` non-negative
+ * integers, `chunks` and `shards` positive integers of the same rank, `dtype` a known data type
+ * name, `zarrFormat` 2 or 3, …), then the rules between them (`shards` multiples of `chunks`;
+ * `filters` / `order` only for v2, `codecs` / `indexLocation` / `dimensionNames` only for v3;
+ * `bytesLength` with `dtype: "bytes"` (ignored otherwise), which is v2 only; a fill value of the data
+ * type, `null` only for v2; attributes that can be written as JSON). Unknown options are errors.
+ * @throws OptionsError (`ERR_OPTIONS`) listing every offending option.
+ */
+export function checkCreateArrayOptions(options: unknown): void {
+  const issues = optionIssues(options, arraySchema);
+  if (issues.length === 0) issues.push(...crossIssues(options as ArrayOptions));
+  if (issues.length > 0) throw new OptionsError("createArray", issues);
+}
