@@ -113,6 +113,8 @@ export interface ContextFetchOptions {
   readonly priority?: number;
   /** Serve and keep the bytes in the metadata cache (when it is on). */
   readonly cache?: "metadata";
+  /** Largest whole value accepted, bytes (the store stops reading past it; see `StoreRequestOptions.maxBytes`). */
+  readonly maxBytes?: number;
 }
 
 /** A positive integer option, or the default. @throws RangeError naming the option. */
@@ -319,6 +321,7 @@ export class Context implements Executor, PlanEngine, RunResources {
         signal: scope,
         priority: options.priority ?? 1,
         retry: this.retryPolicy(),
+        ...(options.maxBytes === undefined ? {} : { maxBytes: options.maxBytes }),
       });
       if (cacheKey !== undefined && range === undefined && bytes !== undefined) {
         this.#metadata!.set(cacheKey, bytes);

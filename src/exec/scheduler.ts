@@ -155,7 +155,13 @@ export class StoreScheduler {
   fetch(
     key: string,
     range: FetchRange | undefined,
-    options: { signal?: Cancel; priority?: number; retry: RetryPolicy },
+    options: {
+      signal?: Cancel;
+      priority?: number;
+      retry: RetryPolicy;
+      /** Largest whole value accepted, bytes (passed to the store as `maxBytes`). */
+      maxBytes?: number;
+    },
   ): Promise<Uint8Array | undefined> {
     const { signal } = options;
     if (signal?.aborted) return Promise.reject(abortErrorOf(signal, key));
@@ -165,9 +171,13 @@ export class StoreScheduler {
     else {
       const controller = new AbortController();
       const store = this.store;
+      const max = options.maxBytes;
       const promise = this.#run<Uint8Array | undefined>(
         { key, range, op: range ? "getRange" : "get" },
-        (signal) => (range ? store.getRange(key, range, { signal }) : store.get(key, { signal })),
+        (signal) =>
+          range
+            ? store.getRange(key, range, { signal })
+            : store.get(key, max === undefined ? { signal } : { signal, maxBytes: max }),
         options.priority ?? 1,
         options.retry,
         controller.signal,

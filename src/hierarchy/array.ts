@@ -175,12 +175,11 @@ export class ZarrArray<D extends DataTypeName = DataTypeName> implements ArraySo
     options: ReadOptions = {},
   ): Promise<NDArray<D> | undefined> {
     const key = this.chunkKey(coords);
-    const bytes = await this.context.fetch(
-      this.store,
-      key,
-      undefined,
-      options.signal ? { signal: options.signal } : {},
-    );
+    const max = this.pipeline.maxEncodedSize();
+    const bytes = await this.context.fetch(this.store, key, undefined, {
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(max === undefined ? {} : { maxBytes: max }),
+    });
     if (bytes === undefined) return undefined;
     // The pipeline decodes to the array's data type.
     return (await this.pipeline.decode(bytes, { key })) as NDArray<D>;

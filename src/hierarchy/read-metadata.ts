@@ -55,13 +55,23 @@ export async function readNodeMetadata(
   return readV2(store, path, options);
 }
 
+/**
+ * Largest metadata document read, bytes: 256 MiB (consolidated metadata of hundreds of thousands
+ * of arrays fits; a hostile or broken server cannot make an open read gigabytes).
+ */
+export const MAX_METADATA_BYTES = 256 * 1024 * 1024;
+
 /** Reads of metadata documents through the Context (retries, limit, metadata cache, log). */
 function getter(
   store: ReadableStore,
   options: OpenOptions,
 ): (key: string) => Promise<Uint8Array | undefined> {
   const context = options.context ?? defaultContext();
-  const o = { cache: "metadata" as const, ...(options.signal ? { signal: options.signal } : {}) };
+  const o = {
+    cache: "metadata" as const,
+    maxBytes: MAX_METADATA_BYTES,
+    ...(options.signal ? { signal: options.signal } : {}),
+  };
   return (key) => context.fetch(store, key, undefined, o);
 }
 

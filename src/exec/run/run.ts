@@ -162,10 +162,13 @@ export class Run {
     const store = this.store(obj);
     const release = this.local ? await this.local.acquire(priority, this.signal) : undefined;
     try {
+      // A whole chunk or shard can be no larger than its codecs' worst case (bounded reads).
+      const max = range ? undefined : this.array(obj).pipeline?.maxEncodedSize();
       const bytes = await this.context.scheduler(store).fetch(obj.key, range, {
         signal: this.signal,
         priority,
         retry: this.retry,
+        ...(max === undefined ? {} : { maxBytes: max }),
       });
       const n = bytes?.length ?? 0;
       this.c.requestsDone++;

@@ -112,3 +112,59 @@ describe("Retry-After (RFC 9110 §10.2.3)", () => {
     expect(retryAfter("99999999", now)).toBe(86_400_000);
   });
 });
+
+describe("bounded whole-object reads", () => {
+  it("a server answering a 4 KiB chunk with an endless body: the read fails fast, small, typed", async () => {
+    const { createServer } = await import("node:http");
+    const { createArray } = await import("../../../src/hierarchy/index.js");
+    const { MemoryStore } = await import("../../../src/store/memory.js");
+    const mem = new MemoryStore();
+    await createArray(mem, "a", { shape: [1024], chunks: [1024], dtype: "float32" });
+    const meta = (await mem.get("a/zarr.json"))!;
+    let sent = 0;
+    let closed = false;
+    const zeros = new Uint8Array(64 * 1024);
+    const server = createServer((req, res) => {
+      if (req.url?.endsWith("/zarr.json")) {
+        res.writeHead(200, { "Content-Length": String(meta.length) }).end(meta);
+        return;
+      }
+      // Chunked, no Content-Length, generated lazily until the client goes away (at most 3 GiB).
+      res.writeHead(200);
+      res.on("close", () => {
+        closed = true;
+      });
+      const pump = () => {
+        while (!closed && sent < 3 * 1024 ** 3) {
+          sent += zeros.length;
+          if (!res.write(zeros)) {
+            res.once("drain", pump);
+            return;
+          }
+        }
+        res.end();
+      };
+      pump();
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const context = new Context({ retry: { retries: 0 } });
+      const before = process.memoryUsage().arrayBuffers;
+      const { openArray } = await import("../../../src/hierarchy/index.js");
+      const a = await openArray(new FetchStore(`http://127.0.0.1:${port}/`), "a", { context });
+      const e = await a
+        .lazy()
+        .read()
+        .catch((x: unknown) => x);
+      expect(e).toBeInstanceOf(StoreError);
+      expect((e as Error).message).toMatch(/a\/c\/0/);
+      expect(sent).toBeLessThan(64 * 1024 ** 2);
+      expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(100 * 1024 ** 2);
+      context.close();
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+});

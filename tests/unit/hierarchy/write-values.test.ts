@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { dataType } from "../../../src/core/dtype.js";
 import { ZarrPlanError } from "../../../src/core/errors.js";
-import { createArray, type ZarrArray } from "../../../src/hierarchy/index.js";
+import { createArray } from "../../../src/hierarchy/index.js";
 import { MemoryStore } from "../../../src/store/memory.js";
 
 async function arrayOf(
