@@ -52,6 +52,18 @@ export const NUMERIC_DATA_TYPES: readonly Exclude<DataTypeName, "bytes">[] = Obj
   "complex128",
 ]);
 
+/** The integer data types (signed and unsigned, 8 to 64 bits). */
+export const INTEGER_DATA_TYPES: ReadonlySet<DataTypeName> = new Set<DataTypeName>([
+  "int8",
+  "int16",
+  "int32",
+  "int64",
+  "uint8",
+  "uint16",
+  "uint32",
+  "uint64",
+]);
+
 /**
  * The members of a `Float16Array` zarr-plan relies on, for TypeScript libs that do not declare
  * `Float16Array` (before `lib: ["esnext.float16"]` / ES2025). Entries are numbers (IEEE 754

@@ -313,20 +313,33 @@ export class Context implements Executor, PlanEngine, RunResources {
       const hit = this.#metadata!.get(cacheKey);
       if (hit) return hit;
     }
-    if (this.closed) throw closedError();
-    const linked = options.signal ? this.#link(options.signal) : undefined;
-    const scope = linked ? new AbortScope(linked.signal) : this.#closing;
-    try {
-      const bytes = await this.scheduler(store).fetch(key, range, {
+    const bytes = await this.#scoped(options.signal, (scope) =>
+      this.scheduler(store).fetch(key, range, {
         signal: scope,
         priority: options.priority ?? 1,
         retry: this.retryPolicy(),
         ...(options.maxBytes === undefined ? {} : { maxBytes: options.maxBytes }),
-      });
-      if (cacheKey !== undefined && range === undefined && bytes !== undefined) {
-        this.#metadata!.set(cacheKey, bytes);
-      }
-      return bytes;
+      }),
+    );
+    if (cacheKey !== undefined && range === undefined && bytes !== undefined) {
+      this.#metadata!.set(cacheKey, bytes);
+    }
+    return bytes;
+  }
+
+  /**
+   * Runs `request` under a cancel scope that follows `signal` and this Context's closing; a
+   * failed request rejects with the store's own error (not the scheduler's wrapper).
+   */
+  async #scoped<T>(
+    signal: AbortSignal | undefined,
+    request: (scope: AbortScope) => Promise<T>,
+  ): Promise<T> {
+    if (this.closed) throw closedError();
+    const linked = signal ? this.#link(signal) : undefined;
+    const scope = linked ? new AbortScope(linked.signal) : this.#closing;
+    try {
+      return await request(scope);
     } catch (e) {
       throw e instanceof RequestFailure ? e.cause : e;
     } finally {
@@ -421,29 +434,19 @@ export class Context implements Executor, PlanEngine, RunResources {
     return this.#rawOf.get(store) ?? store;
   }
 
-  async #perform<T>(
+  #perform<T>(
     store: ReadableStore,
     key: string,
     op: RequestOp,
     call: (signal: AbortSignal) => Promise<T>,
     options: StoreRequestOptions,
   ): Promise<T> {
-    if (this.closed) throw closedError();
-    const linked = options.signal ? this.#link(options.signal) : undefined;
-    const scope = linked ? new AbortScope(linked.signal) : this.#closing;
-    try {
-      return await this.scheduler(store).perform({ key, op }, call, {
+    return this.#scoped(options.signal, (scope) =>
+      this.scheduler(store).perform({ key, op }, call, {
         signal: scope,
         retry: this.retryPolicy(),
-      });
-    } catch (e) {
-      throw e instanceof RequestFailure ? e.cause : e;
-    } finally {
-      if (linked) {
-        scope.dispose();
-        linked.dispose();
-      }
-    }
+      }),
+    );
   }
 
   // -- caches ----------------------------------------------------------------------------------

@@ -18,7 +18,7 @@
  * @module
  */
 
-import type { DataType } from "../core/dtype.js";
+import { type DataType, type DataTypeName, INTEGER_DATA_TYPES } from "../core/dtype.js";
 import { IndexError } from "../core/errors.js";
 import { copyStrided, isCContiguous, type NDArray, shapeSize, zeros } from "../core/ndarray.js";
 import { arrayMap, constantMap, type IndexData, type OutputIndexMap, singleMap } from "./maps.js";
@@ -74,17 +74,6 @@ const MAX_INT32 = 2 ** 31 - 1;
  */
 export const MAX_INDEX_DIMS = 64;
 
-const INTEGER_DTYPES: ReadonlySet<string> = new Set([
-  "int8",
-  "int16",
-  "int32",
-  "int64",
-  "uint8",
-  "uint16",
-  "uint32",
-  "uint64",
-]);
-
 const isCount = (v: unknown): v is number =>
   typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
 
@@ -96,7 +85,10 @@ const isCount = (v: unknown): v is number =>
  */
 function ndArrayIssue(a: NDArray): string | undefined {
   const name = (a.dtype as { name?: unknown } | null)?.name;
-  if (typeof name !== "string" || (name !== "bool" && !INTEGER_DTYPES.has(name))) {
+  if (
+    typeof name !== "string" ||
+    (name !== "bool" && !INTEGER_DATA_TYPES.has(name as DataTypeName))
+  ) {
     return `arrays used as indices must be of integer or boolean type, got ${typeof name === "string" ? name : describeValue(a.dtype)}`;
   }
   const data = a.data as unknown;

@@ -12,22 +12,18 @@ import { fmtShape } from "../util.js";
 export type { ShardByteRange, ShardLayout } from "../types.js";
 
 /** What {@link createShardLayout} needs; everything else is derived. */
-interface ShardLayoutInit {
+type ShardLayoutInit = Pick<
+  ShardLayout,
+  | "shardShape"
+  | "innerChunkShape"
+  | "innerPipeline"
+  | "indexPipeline"
+  | "indexLocation"
+  | "indexByteLength"
+> & {
   /** Name of the codec, named by errors (default `"sharding_indexed"`). */
   readonly name?: string;
-  /** Shard shape in elements. */
-  readonly shardShape: readonly number[];
-  /** Inner chunk shape in elements; same rank as `shardShape`, dividing it. */
-  readonly innerChunkShape: readonly number[];
-  /** Pipeline of the inner chunks. */
-  readonly innerPipeline: CodecPipeline;
-  /** Pipeline of the index (uint64 array of shape `[...chunksPerShard, 2]`). */
-  readonly indexPipeline: CodecPipeline;
-  /** Where the index is. */
-  readonly indexLocation: IndexLocation;
-  /** Encoded size of the index in bytes (the index pipeline's fixed encoded size). */
-  readonly indexByteLength: number;
-}
+};
 
 class FrozenShardLayout implements ShardLayout {
   readonly name: string;
