@@ -32,6 +32,7 @@ export const ZARR_PLAN_ERROR_CODES = Object.freeze([
   "ERR_FILL_VALUE",
   "ERR_VALUE",
   "ERR_WRITE",
+  "ERR_WRITE_CONFLICT",
   "ERR_INDEX",
   "ERR_PLAN",
   "ERR_PLAN_FILE",
@@ -309,6 +310,30 @@ export class OptionsError extends ZarrPlanError {
     );
     this.call = call;
     this.issues = issues;
+  }
+}
+
+/**
+ * A region write (`ZarrArray.write`) kept losing the race for one chunk to concurrent writers: each
+ * time it stored its read-modify-write of the chunk conditionally (`setIf` / `deleteIf`), the chunk
+ * had changed since it was read, `attempts` times in a row. Nothing of this chunk was stored by the
+ * write (chunks it stored before stay). Names the array path and the chunk's store key.
+ */
+export class WriteConflictError extends ZarrPlanError {
+  /** Node path of the array. */
+  readonly path: string;
+  /** Store key of the contended chunk (shard, when sharded). */
+  readonly key: string;
+  /** Conditional writes tried, each followed by a fresh read and merge. */
+  readonly attempts: number;
+  constructor(details: { path: string; key: string; attempts: number }) {
+    super(
+      "ERR_WRITE_CONFLICT",
+      `array "${details.path}": chunk "${details.key}" was changed by another writer each of ${details.attempts} times this write tried to store it; this chunk was not written`,
+    );
+    this.path = details.path;
+    this.key = details.key;
+    this.attempts = details.attempts;
   }
 }
 

@@ -32,11 +32,15 @@ import {
 import { STORE_BRAND } from "../store/brand.js";
 import {
   type AnyStore,
+  type ConditionalStore,
   type DirListing,
+  isConditional,
   isListable,
   isWritable,
   type ReadableStore,
   type StoreRequestOptions,
+  type StoreVersion,
+  type VersionedValue,
 } from "../store/types.js";
 import { DecodePool, type DecodeWorkerOptions } from "./decode-pool.js";
 import { execute, resolvePlan, streamPlan } from "./execute.js";
@@ -374,6 +378,76 @@ export class Context implements Executor, PlanEngine, RunResources {
   }
 
   /**
+   * Reads `key` of `store` with its version ({@link ConditionalStore.getVersioned}) under the
+   * Context's request policy (limit, retries, budget, request log), never from a cache and never
+   * shared with another caller's request (the version must be as fresh as the read).
+   * @throws the store's error; `AbortError`; `ZarrPlanError` `ERR_READ_ONLY` when the store cannot
+   * be written, `ERR_UNSUPPORTED` when it has no conditional writes (see `isConditional`).
+   */
+  async getVersioned(
+    store: AnyStore,
+    key: string,
+    options: StoreRequestOptions = {},
+  ): Promise<VersionedValue> {
+    const c = conditionalOf(this.#unwrap(store), key);
+    return this.#perform(
+      c,
+      key,
+      "getVersioned",
+      (signal) => c.getVersioned(key, { signal }),
+      options,
+    );
+  }
+
+  /**
+   * Stores `value` at `key` of `store` if the key still has version `expected`
+   * ({@link ConditionalStore.setIf}), under the Context's request policy; drops the key from the
+   * caches. A retried attempt may find the version its own earlier attempt wrote and answer false:
+   * callers re-read and redo their change, which is then a no-op.
+   * @returns false when the key has another version (nothing written).
+   * @throws as {@link getVersioned}.
+   */
+  async setIf(
+    store: AnyStore,
+    key: string,
+    value: Uint8Array,
+    expected: StoreVersion,
+    options: StoreRequestOptions = {},
+  ): Promise<boolean> {
+    const c = conditionalOf(this.#unwrap(store), key);
+    this.#forget(c, key);
+    return this.#perform(
+      c,
+      key,
+      "setIf",
+      (signal) => c.setIf(key, value, expected, { signal }),
+      options,
+    );
+  }
+
+  /**
+   * Deletes `key` of `store` if it still has version `expected` ({@link ConditionalStore.deleteIf}),
+   * under the Context's request policy; drops the key from the caches.
+   * @returns false when the key has another version (nothing deleted). @throws as {@link getVersioned}.
+   */
+  async deleteIf(
+    store: AnyStore,
+    key: string,
+    expected: StoreVersion,
+    options: StoreRequestOptions = {},
+  ): Promise<boolean> {
+    const c = conditionalOf(this.#unwrap(store), key);
+    this.#forget(c, key);
+    return this.#perform(
+      c,
+      key,
+      "deleteIf",
+      (signal) => c.deleteIf(key, expected, { signal }),
+      options,
+    );
+  }
+
+  /**
    * Every key of `store` under `prefix`, under the Context's request policy.
    * @throws `ZarrPlanError` `ERR_NOT_LISTABLE` when the store cannot list; the store's error.
    */
@@ -398,7 +472,8 @@ export class Context implements Executor, PlanEngine, RunResources {
 
   /**
    * `store` seen through this Context: the same protocol, every call made under the Context's
-   * request policy (what hierarchy operations use for their reads, writes and listings).
+   * request policy (what hierarchy operations use for their reads, writes and listings). The view
+   * has the conditional writes (`getVersioned`, `setIf`, `deleteIf`) when `store` has them.
    */
   through(store: AnyStore): AnyStore {
     if (this.#rawOf.has(store)) return store;
@@ -411,6 +486,14 @@ export class Context implements Executor, PlanEngine, RunResources {
     if (isWritable(store)) {
       out.set = (key, value, o) => this.set(store, key, value, signalOf(o));
       out.delete = (key, o) => this.delete(store, key, signalOf(o));
+    }
+    if (isConditional(store)) {
+      const conditional: ConditionalStore = {
+        getVersioned: (key, o) => this.getVersioned(store, key, signalOf(o)),
+        setIf: (key, value, expected, o) => this.setIf(store, key, value, expected, signalOf(o)),
+        deleteIf: (key, expected, o) => this.deleteIf(store, key, expected, signalOf(o)),
+      };
+      Object.assign(out, conditional);
     }
     if (isListable(store)) {
       out.list = (prefix, o) => this.list(store, prefix, signalOf(o));
@@ -601,6 +684,17 @@ function writableOf(store: AnyStore, key: string) {
     throw new ZarrPlanError("ERR_READ_ONLY", `cannot write "${key}": the store is read-only`);
   }
   return store;
+}
+
+function conditionalOf(store: AnyStore, key: string) {
+  const w = writableOf(store, key);
+  if (!isConditional(w)) {
+    throw new ZarrPlanError(
+      "ERR_UNSUPPORTED",
+      `cannot write "${key}" conditionally: the store has no getVersioned/setIf/deleteIf`,
+    );
+  }
+  return w;
 }
 
 function listableOf(store: AnyStore, prefix: string) {

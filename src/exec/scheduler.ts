@@ -89,13 +89,25 @@ function rangeId(range: FetchRange | undefined): string {
 }
 
 /** The store operation of a request. */
-export type RequestOp = "get" | "getRange" | "set" | "delete" | "list" | "listDir";
+export type RequestOp =
+  | "get"
+  | "getRange"
+  | "getVersioned"
+  | "set"
+  | "delete"
+  | "setIf"
+  | "deleteIf"
+  | "list"
+  | "listDir";
 
 /** One attempt of a store request, as the request log reports it (`Context.onRequest`). */
 export interface RequestLogEntry {
   /** The store asked. */
   readonly store: ReadableStore;
-  /** The operation: a read (`get`, `getRange`), a write (`set`, `delete`) or a listing. */
+  /**
+   * The operation: a read (`get`, `getRange`, `getVersioned`), a write (`set`, `delete`), a
+   * conditional write (`setIf`, `deleteIf`) or a listing.
+   */
   readonly op: RequestOp;
   /** The key (for listings: the prefix). */
   readonly key: string;
@@ -105,10 +117,10 @@ export interface RequestLogEntry {
   readonly attempt: number;
   /**
    * `ok` (bytes returned, or the write or listing done), `missing` (a read of a key that does not
-   * exist), `error` (the store failed; see `error`), `aborted` (every caller left or the Context
-   * closed).
+   * exist), `conflict` (a conditional write found another version of the key: nothing written),
+   * `error` (the store failed; see `error`), `aborted` (every caller left or the Context closed).
    */
-  readonly outcome: "ok" | "missing" | "error" | "aborted";
+  readonly outcome: "ok" | "missing" | "conflict" | "error" | "aborted";
   /** Bytes received (0 unless `ok`). */
   readonly bytes: number;
   /** Wall time of the attempt in ms (queueing for a slot excluded). */
@@ -323,9 +335,14 @@ export class StoreScheduler {
   ): void {
     const log = this.#hooks.log;
     if (!log) return;
-    const read = what.op === "get" || what.op === "getRange";
+    const op = what.op;
+    // getVersioned answers { value, version }: the value is what was read.
+    const got = op === "getVersioned" ? (value as { value?: unknown } | undefined)?.value : value;
+    const read = op === "get" || op === "getRange" || op === "getVersioned";
+    const conditional = op === "setIf" || op === "deleteIf";
     const outcome: RequestLogEntry["outcome"] =
-      failure ?? (read && value === undefined ? "missing" : "ok");
+      failure ??
+      (read && got === undefined ? "missing" : conditional && value === false ? "conflict" : "ok");
     const entry: RequestLogEntry = {
       store: this.store,
       op: what.op,
@@ -333,7 +350,7 @@ export class StoreScheduler {
       range: what.range,
       attempt: attempt + 1,
       outcome,
-      bytes: value instanceof Uint8Array ? value.length : 0,
+      bytes: got instanceof Uint8Array ? got.length : 0,
       durationMs: performance.now() - started,
       ...(error === undefined ? {} : { error }),
     };

@@ -6,7 +6,7 @@
  */
 
 import type { DataType, DataTypeName, Scalar } from "../core/dtype.js";
-import { AbortError, ZarrPlanError } from "../core/errors.js";
+import { AbortError, WriteConflictError, ZarrPlanError } from "../core/errors.js";
 import { forEachIndex } from "../core/nd-iter.js";
 import { copyStrided, type NDArray, ndarrayProblem, shapeSize } from "../core/ndarray.js";
 import { assignedLanes } from "../core/scalar.js";
@@ -21,13 +21,40 @@ import {
 import type { ArrayMetadata } from "../format/model.js";
 import { type LazyArray, lazy } from "../index-space/lazy.js";
 import type { ArraySource, ArrayStorage, ReadOptions } from "../index-space/source.js";
-import { type AnyStore, isWritable, type WritableStore } from "../store/types.js";
+import {
+  type AnyStore,
+  type ConditionalStore,
+  isConditional,
+  isWritable,
+  type ReadableStore,
+  type StoreVersion,
+  type WritableStore,
+} from "../store/types.js";
 import { fillRegion } from "./fill.js";
 import { keyOf } from "./paths.js";
 
 /** Options of a write. */
 export interface WriteOptions {
   signal?: AbortSignal;
+}
+
+/**
+ * How often `ZarrArray.write` tries to store one partially covered chunk conditionally before it
+ * gives up with a `WriteConflictError` (each failed try re-reads the chunk and merges again).
+ */
+const WRITE_CONFLICT_ATTEMPTS = 16;
+/** Longest pause before re-reading a chunk another writer changed, ms (random, doubling). */
+const WRITE_CONFLICT_BACKOFF_MAX_MS = 50;
+
+/** A chunk of a write, encoded and ready to store. */
+interface PendingChunk {
+  readonly key: string;
+  /** `undefined`: the chunk equals the fill value, so it is deleted. */
+  bytes: Uint8Array | undefined;
+  /** The version the chunk was read at (read-modify-write on a conditional store), else `undefined`. */
+  version: StoreVersion | undefined;
+  /** Writes this write's part of the value into a whole chunk (for a redo after a conflict). */
+  readonly merge: (chunk: NDArray) => void;
 }
 
 /**
@@ -233,11 +260,21 @@ export class ZarrArray<D extends DataTypeName = DataTypeName> implements ArraySo
    * the box `[start, stop)` with a scalar. Partially covered chunks are read, modified and written back
    * (read-modify-write). Every chunk is encoded before the first one is stored, so a codec failure
    * writes nothing; each chunk write is atomic where the store's `set` is (FileSystemStore: temp file
-   * + rename).
+   * + rename). Chunks equal to the fill value are deleted.
+   *
+   * Concurrent writers: when the store has conditional writes (`isConditional`: `MemoryStore`,
+   * `FileSystemStore`, also across processes), each partially covered chunk (shard, when sharded) is
+   * read with its version and stored with `setIf` / `deleteIf`, so it is stored only if nobody
+   * changed it since; otherwise that chunk is read again and this write's part merged into the new
+   * content (up to 16 tries, with a short random backoff). Writers of different parts of one chunk
+   * then never lose each other's values. Fully covered chunks are stored unconditionally (the last
+   * writer wins, as for any overlapping writes). Other stores keep plain read-modify-write.
    * An NDArray `value` must be of the array's data type (`NDArray<D>`; checked at run time too).
    * @throws IndexError-like RangeError when the box is outside the array; TypeError when `value` is an
    * NDArray of another data type; ZarrPlanError `ERR_FILL_VALUE` for a scalar that is not one of the
-   * data type, `ERR_READ_ONLY` when the store is read-only; CodecError; StoreError.
+   * data type, `ERR_READ_ONLY` when the store is read-only; WriteConflictError
+   * (`ERR_WRITE_CONFLICT`) naming the array and the chunk key when another writer changed a chunk
+   * each of the 16 times; CodecError; StoreError.
    */
   async write(
     value: NDArray<D> | Scalar,
@@ -295,8 +332,10 @@ export class ZarrArray<D extends DataTypeName = DataTypeName> implements ArraySo
       hi.map((h, d) => h - lo[d]!),
       (i) => coordsList.push(i.map((x, d) => x + lo[d]!)),
     );
+    // Partially covered chunks are stored conditionally when the store can (concurrent writers).
+    const conditional = isConditional(store) ? store : undefined;
     // Encode every chunk first, then store: a codec failure leaves the store untouched.
-    const pending: { key: string; bytes: Uint8Array | undefined }[] = [];
+    const pending: PendingChunk[] = [];
     for (const coords of coordsList) {
       if (options.signal?.aborted) throw new AbortError("write aborted", this.chunkKey(coords));
       const cStart = coords.map((c, d) => c * cs[d]!);
@@ -306,51 +345,127 @@ export class ZarrArray<D extends DataTypeName = DataTypeName> implements ArraySo
         (b, d) => b === cStart[d] && boxStop[d]! === Math.min(cStart[d]! + cs[d]!, this.shape[d]!),
       );
       const key = this.chunkKey(coords);
-      let chunk: NDArray;
-      if (full) chunk = this.pipeline.fillChunk();
-      else chunk = (await this.readChunk(coords, options)) ?? this.pipeline.fillChunk();
-      const chunkStrides = chunk.strides;
       const local = boxStart.map((b, d) => b - cStart[d]!);
       const extent = boxStart.map((b, d) => boxStop[d]! - b);
-      const dstView: NDArray = {
-        data: chunk.data,
-        shape: extent,
-        strides: chunkStrides,
-        dtype: chunk.dtype,
-        offset: (chunk.offset ?? 0) + local.reduce((acc, l, d) => acc + l * chunkStrides[d]!, 0),
+      const merge = (chunk: NDArray): void => {
+        const chunkStrides = chunk.strides;
+        const dstView: NDArray = {
+          data: chunk.data,
+          shape: extent,
+          strides: chunkStrides,
+          dtype: chunk.dtype,
+          offset: (chunk.offset ?? 0) + local.reduce((acc, l, d) => acc + l * chunkStrides[d]!, 0),
+        };
+        if (isArray) {
+          const v = value as NDArray;
+          const srcOffset = boxStart.reduce(
+            (acc, b, d) => acc + (b - start[d]!) * v.strides[d]!,
+            0,
+          );
+          copyStrided(
+            {
+              data: v.data,
+              shape: extent,
+              strides: v.strides,
+              dtype: v.dtype,
+              offset: (v.offset ?? 0) + srcOffset,
+            },
+            dstView,
+          );
+        } else {
+          fillRegion(dstView, lanes!);
+        }
       };
-      if (isArray) {
-        const v = value as NDArray;
-        const srcOffset = boxStart.reduce((acc, b, d) => acc + (b - start[d]!) * v.strides[d]!, 0);
-        copyStrided(
-          {
-            data: v.data,
-            shape: extent,
-            strides: v.strides,
-            dtype: v.dtype,
-            offset: (v.offset ?? 0) + srcOffset,
-          },
-          dstView,
-        );
-      } else {
-        fillRegion(dstView, lanes!);
-      }
-      const bytes = this.pipeline.isFill(chunk)
-        ? undefined
-        : await this.pipeline.encode(chunk, { key });
-      pending.push({ key, bytes });
+      let chunk: NDArray;
+      let version: StoreVersion | undefined;
+      if (full) chunk = this.pipeline.fillChunk();
+      else if (conditional)
+        ({ chunk, version } = await this.readVersioned(conditional, key, options));
+      else chunk = (await this.readChunk(coords, options)) ?? this.pipeline.fillChunk();
+      merge(chunk);
+      pending.push({ key, bytes: await this.encodeOrFill(chunk, key), version, merge });
     }
-    for (const { key, bytes } of pending) {
-      if (bytes === undefined) await store.delete(key, options);
-      else await store.set(key, bytes, options);
+    for (const p of pending) {
+      if (conditional && p.version !== undefined) await this.storeIf(conditional, p, options);
+      else if (p.bytes === undefined) await store.delete(p.key, options);
+      else await store.set(p.key, p.bytes, options);
     }
   }
 
-  /** The store, written through the Context (limit, retries, request log). */
-  private writableStore(): WritableStore {
+  /** The encoded `chunk`, or `undefined` when it equals the fill value (it is then deleted). */
+  private async encodeOrFill(chunk: NDArray, key: string): Promise<Uint8Array | undefined> {
+    return this.pipeline.isFill(chunk) ? undefined : await this.pipeline.encode(chunk, { key });
+  }
+
+  /** Reads and decodes the chunk at `key` with its version (a missing chunk: the fill chunk). */
+  private async readVersioned(
+    store: ConditionalStore,
+    key: string,
+    options: WriteOptions,
+  ): Promise<{ chunk: NDArray; version: StoreVersion }> {
+    const { value, version } = await store.getVersioned(key, options);
+    const chunk =
+      value === undefined ? this.pipeline.fillChunk() : await this.pipeline.decode(value, { key });
+    return { chunk, version };
+  }
+
+  /**
+   * Stores a read-modify-written chunk only if it still has the version it was read at; when
+   * another writer changed it, reads it again, merges this write's part into it and tries again.
+   * @throws WriteConflictError after {@link WRITE_CONFLICT_ATTEMPTS} tries; AbortError.
+   */
+  private async storeIf(
+    store: ConditionalStore,
+    p: PendingChunk,
+    options: WriteOptions,
+  ): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const version = p.version!;
+      const stored =
+        p.bytes === undefined
+          ? await store.deleteIf(p.key, version, options)
+          : await store.setIf(p.key, p.bytes, version, options);
+      if (stored) return;
+      if (attempt >= WRITE_CONFLICT_ATTEMPTS) {
+        throw new WriteConflictError({ path: this.path, key: p.key, attempts: attempt });
+      }
+      const cap = Math.min(WRITE_CONFLICT_BACKOFF_MAX_MS, 2 ** attempt);
+      await pause(Math.random() * cap, p.key, options.signal);
+      const fresh = await this.readVersioned(store, p.key, options);
+      p.merge(fresh.chunk);
+      p.bytes = await this.encodeOrFill(fresh.chunk, p.key);
+      p.version = fresh.version;
+    }
+  }
+
+  /**
+   * The store, written through the Context (limit, retries, request log); with the conditional
+   * writes when the store has them.
+   */
+  private writableStore(): ReadableStore & WritableStore {
     if (!isWritable(this.store)) {
       throw new ZarrPlanError("ERR_READ_ONLY", `array "${this.path}": the store is read-only`);
     }
-    return this.context.through(this.store) as WritableStore;
+    return this.context.through(this.store) as ReadableStore & WritableStore;
   }
+}
+
+/** Waits `ms` milliseconds. @throws AbortError naming `key` when `signal` aborts. */
+function pause(ms: number, key: string, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const aborted = () => new AbortError("write aborted", key, { cause: signal?.reason });
+    if (signal?.aborted) {
+      reject(aborted());
+      return;
+    }
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(aborted());
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
 }

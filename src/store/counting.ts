@@ -9,8 +9,10 @@ import type {
   RangeQuery,
   ReadableStore,
   StoreRequestOptions,
+  StoreVersion,
+  VersionedValue,
 } from "./types.js";
-import { isListable, isWritable } from "./types.js";
+import { isConditional, isListable, isWritable } from "./types.js";
 
 /** One logged read request. */
 export interface RequestRecord {
@@ -24,7 +26,8 @@ export interface RequestRecord {
 /**
  * Wraps a store and counts its reads: `requests` (get + getRange calls), `rangeRequests`, `bytes`
  * (bytes returned), `maxInFlight`, and a `log` of every read. Writes, deletes and listings pass through
- * (listings are counted in `listRequests`).
+ * (listings are counted in `listRequests`), and so do the conditional writes of an inner store that
+ * has them (`getVersioned` counts as a read).
  */
 export class CountingStore implements ReadableStore {
   readonly [STORE_BRAND] = true as const;
@@ -41,12 +44,37 @@ export class CountingStore implements ReadableStore {
   delete?: (key: string, options?: StoreRequestOptions) => Promise<void>;
   list?: (prefix: string, options?: StoreRequestOptions) => Promise<string[]>;
   listDir?: (prefix: string, options?: StoreRequestOptions) => Promise<DirListing>;
+  getVersioned?: (key: string, options?: StoreRequestOptions) => Promise<VersionedValue>;
+  setIf?: (
+    key: string,
+    value: Uint8Array,
+    expected: StoreVersion,
+    options?: StoreRequestOptions,
+  ) => Promise<boolean>;
+  deleteIf?: (
+    key: string,
+    expected: StoreVersion,
+    options?: StoreRequestOptions,
+  ) => Promise<boolean>;
 
   constructor(inner: AnyStore) {
     this.inner = inner;
     if (isWritable(inner)) {
       this.set = (k, v, o) => inner.set(k, v, o);
       this.delete = (k, o) => inner.delete(k, o);
+    }
+    if (isConditional(inner)) {
+      this.getVersioned = async (k, o) => {
+        let version: StoreVersion = "";
+        const value = await this.track(k, undefined, async () => {
+          const got = await inner.getVersioned(k, o);
+          version = got.version;
+          return got.value;
+        });
+        return { value, version };
+      };
+      this.setIf = (k, v, e, o) => inner.setIf(k, v, e, o);
+      this.deleteIf = (k, e, o) => inner.deleteIf(k, e, o);
     }
     if (isListable(inner)) {
       this.list = (p, o) => {

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import type { Dirent } from "node:fs";
 import { stat } from "node:fs/promises";
 import { AbortError, StoreError, ZarrPlanError } from "../core/errors.js";
@@ -60,6 +60,32 @@ export function tempName(name: string): string {
 /** True for names made by {@link tempName} (hidden from listings). */
 export function isTempName(name: string): boolean {
   return TEMP_NAME.test(name);
+}
+
+const LOCK_NAME = /^\..+\.[0-9a-f]{16}\.lock$/;
+
+/**
+ * The lock file name of the file `name` (the same in every process):
+ * `.${first 32 characters}.${16 hex of its SHA-256}.lock`.
+ */
+export function lockName(name: string): string {
+  const short = Array.from(name).slice(0, 32).join("");
+  const hash = createHash("sha256").update(name).digest("hex").slice(0, 16);
+  return `.${short}.${hash}.lock`;
+}
+
+/** True for names made by {@link lockName} (hidden from listings). */
+export function isLockName(name: string): boolean {
+  return LOCK_NAME.test(name);
+}
+
+/**
+ * The version of a file's content: its length and SHA-256 (`"<length>-<base64url>"`). Equal
+ * contents have equal versions, so a value written back unchanged keeps its version, which is
+ * harmless for a read-modify-write (the merge was computed from those very bytes).
+ */
+export function contentVersion(bytes: Uint8Array): string {
+  return `${bytes.length}-${createHash("sha256").update(bytes).digest("base64url")}`;
 }
 
 /** What a directory entry is; symbolic links are followed (`"other"` when broken). */

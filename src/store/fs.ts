@@ -5,6 +5,7 @@
 
 import type { Dirent } from "node:fs";
 import {
+  link,
   lstat,
   mkdir,
   open,
@@ -17,13 +18,33 @@ import {
   writeFile,
 } from "node:fs/promises";
 import { basename, dirname, join, resolve, sep } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { StoreError, throwIfAborted } from "../core/errors.js";
 import { STORE_BRAND } from "./brand.js";
-import { entryKind, errorCode, isMissing, isTempName, tempName, toStoreError } from "./fs-util.js";
+import {
+  contentVersion,
+  entryKind,
+  errorCode,
+  isLockName,
+  isMissing,
+  isTempName,
+  lockName,
+  tempName,
+  toStoreError,
+} from "./fs-util.js";
 import { assertKey, assertPrefix, dirPrefix } from "./keys.js";
 import { assertByteLimit, tooLargeError } from "./limits.js";
 import { assertRange, resolveRange } from "./range.js";
-import type { DirListing, RangeQuery, Store, StoreRequestOptions } from "./types.js";
+import {
+  ABSENT_VERSION,
+  type ConditionalStore,
+  type DirListing,
+  type RangeQuery,
+  type Store,
+  type StoreRequestOptions,
+  type StoreVersion,
+  type VersionedValue,
+} from "./types.js";
 import { valueBytes } from "./value.js";
 
 /** Deepest directory nesting `list` walks (guards against symbolic link cycles). */
@@ -32,6 +53,10 @@ const MAX_DEPTH = 256;
 const MKDIR_RETRIES = 3;
 /** Default of {@link FileSystemStoreOptions.staleTempMs}: 10 minutes. */
 const STALE_TEMP_MS = 10 * 60_000;
+/** Default of {@link FileSystemStoreOptions.staleLockMs}: 10 seconds. */
+const STALE_LOCK_MS = 10_000;
+/** Longest pause between two attempts to take a held lock, ms. */
+const LOCK_BACKOFF_MAX_MS = 20;
 
 /** Options of {@link FileSystemStore}. */
 export interface FileSystemStoreOptions {
@@ -44,6 +69,16 @@ export interface FileSystemStoreOptions {
    * writer can be active). Must be a non-negative number.
    */
   staleTempMs?: number;
+  /**
+   * Age (ms, by modification time) after which a key's lock file (`.<name>.<16 hex>.lock`, see
+   * {@link FileSystemStore}) counts as left behind by a killed writer: a writer waiting for the
+   * lock breaks it, and `list`, `listDir` and `delete` remove it when they come across it. A
+   * writer holds a lock only to compare and rename (never while writing its temp file), so this
+   * only has to exceed the time to read and hash the largest value. Default 10 seconds; a writer
+   * gives up waiting for a lock (a transient `StoreError`) after twice this time. Must be a
+   * positive number (`Infinity`: never break a lock).
+   */
+  staleLockMs?: number;
 }
 
 /**
@@ -57,26 +92,37 @@ export interface FileSystemStoreOptions {
  *   parent directories), then renames it over the target, so readers and a crashed process never
  *   see a torn value. (It does not fsync: after a power loss the last writes may be missing.)
  * - `delete` removes the file and prunes parent directories left empty, up to the root; a
- *   directory holding nothing but stale temp files counts as empty (they are removed).
- * - `list`/`listDir` hide temp files and follow symbolic links. Temp files older than
- *   `staleTempMs` (left by a killed writer) that they come across are removed, and so is a
- *   directory that this cleanup leaves empty. Failures to remove them (read-only media) are
- *   ignored.
+ *   directory holding nothing but stale temp and lock files counts as empty (they are removed).
+ * - Conditional writes ({@link ConditionalStore}), safe across processes on one machine: a
+ *   version is the content's length and SHA-256 (`getVersioned` hashes what it read). Every
+ *   write of a key (`set`, `delete`, `setIf`, `deleteIf`) holds the key's lock file
+ *   `.<name>.<16 hex>.lock`, created next to the target with `open(…, "wx")` (exclusive create:
+ *   one holder at a time, in any process), around its last step only: `setIf` writes its temp file
+ *   first, then, under the lock, reads and hashes the current file, compares with `expected` and
+ *   renames (or does nothing and answers `false`). The lock is removed in a `finally`; a writer
+ *   finding it taken retries with a short random backoff, and breaks a lock older than
+ *   `staleLockMs` (left by a killed process). Writers that bypass this store (other libraries,
+ *   `cp`) take no lock: the protocol only protects writers that all use `FileSystemStore`.
+ * - `list`/`listDir` hide temp and lock files and follow symbolic links. Temp files older than
+ *   `staleTempMs` (left by a killed writer) and lock files older than `staleLockMs` that they come
+ *   across are removed, and so is a directory that this cleanup leaves empty. Failures to remove
+ *   them (read-only media) are ignored.
  *
  * Errors: an invalid key (see `assertKey`; on Windows also `\` and `:`) → `StoreError`; any
  * other fs failure → `StoreError` naming the key, with the Node error as `cause` (`transient`
  * for EAGAIN, EBUSY, EMFILE, ENFILE, ...); an aborted `options.signal` → `AbortError`.
  */
-export class FileSystemStore implements Store {
+export class FileSystemStore implements Store, ConditionalStore {
   /** Marks zarr-plan stores (see `STORE_BRAND`). */
   readonly [STORE_BRAND] = true as const;
   /** Absolute path of the root directory. It need not exist until the first `set`. */
   readonly root: string;
   readonly #staleTempMs: number;
+  readonly #staleLockMs: number;
 
   /**
    * @param root the root directory (resolved against the current working directory).
-   * @throws RangeError for an invalid `staleTempMs`.
+   * @throws RangeError for an invalid `staleTempMs` or `staleLockMs`.
    */
   constructor(root: string, options: FileSystemStoreOptions = {}) {
     this.root = resolve(root);
@@ -87,6 +133,13 @@ export class FileSystemStore implements Store {
       );
     }
     this.#staleTempMs = stale;
+    const staleLock = options.staleLockMs ?? STALE_LOCK_MS;
+    if (typeof staleLock !== "number" || Number.isNaN(staleLock) || staleLock <= 0) {
+      throw new RangeError(
+        `FileSystemStore staleLockMs must be a positive number of ms, got ${String(staleLock)}`,
+      );
+    }
+    this.#staleLockMs = staleLock;
   }
 
   /**
@@ -137,42 +190,224 @@ export class FileSystemStore implements Store {
   }
 
   /**
-   * Atomically stores the bytes of `value` at `key` (temp file + rename; parent directories are
-   * created): a `Uint8Array`, or any other TypedArray or a `DataView` by its bytes.
+   * Atomically stores the bytes of `value` at `key` (temp file + rename, the rename under the key's
+   * lock; parent directories are created): a `Uint8Array`, or any other TypedArray or a
+   * `DataView` by its bytes.
    * @throws ZarrPlanError `ERR_STORE_VALUE` naming the key and the value's type for anything else.
    */
   async set(key: string, value: ArrayBufferView, options?: StoreRequestOptions): Promise<void> {
+    await this.#write(key, value, undefined, options);
+  }
+
+  /**
+   * Deletes the file of `key` (a missing file is fine; under the key's lock) and prunes emptied
+   * parent directories, removing stale temp and lock files that are all that is left in one.
+   */
+  async delete(key: string, options?: StoreRequestOptions): Promise<void> {
+    await this.#remove(key, undefined, options);
+  }
+
+  /**
+   * The whole file of `key` and its version (length and SHA-256 of the bytes read;
+   * `ABSENT_VERSION` when missing). Honours `options.maxBytes` as {@link get} does.
+   */
+  async getVersioned(key: string, options?: StoreRequestOptions): Promise<VersionedValue> {
+    const value = await this.get(key, options);
+    return { value, version: value === undefined ? ABSENT_VERSION : contentVersion(value) };
+  }
+
+  /**
+   * Stores `value` at `key` if the file's version is `expected` (see {@link ConditionalStore.setIf}):
+   * writes a temp file, then under the key's lock compares the current file's version and renames.
+   * @returns false (the temp file removed, the file untouched) when the version differs.
+   * @throws ZarrPlanError `ERR_STORE_VALUE` for a value that is not bytes; StoreError; AbortError.
+   */
+  async setIf(
+    key: string,
+    value: ArrayBufferView,
+    expected: StoreVersion,
+    options?: StoreRequestOptions,
+  ): Promise<boolean> {
+    return this.#write(key, value, expected, options);
+  }
+
+  /**
+   * Deletes `key` if the file's version is `expected`, under the key's lock (see
+   * {@link ConditionalStore.deleteIf}), then prunes emptied parent directories.
+   * @returns true when the file is gone; false (nothing deleted) when its version differs.
+   */
+  async deleteIf(
+    key: string,
+    expected: StoreVersion,
+    options?: StoreRequestOptions,
+  ): Promise<boolean> {
+    return this.#remove(key, expected, options);
+  }
+
+  /**
+   * `set` (no `expected`) or `setIf`: temp file, then lock, compare, rename.
+   * @returns false when `expected` is given and differs from the current version.
+   */
+  async #write(
+    key: string,
+    value: ArrayBufferView,
+    expected: StoreVersion | undefined,
+    options: StoreRequestOptions | undefined,
+  ): Promise<boolean> {
     const signal = options?.signal;
     const path = this.#path(key);
     const bytes = valueBytes(key, value);
     throwIfAborted(signal, key);
     const dir = dirname(path);
     const temp = join(dir, tempName(basename(path)));
+    let renamed = false;
     try {
       await writeTemp(dir, temp, bytes, signal);
       throwIfAborted(signal, key);
-      await rename(temp, path);
+      const done = await this.#locked(path, key, signal, async () => {
+        if (expected !== undefined && (await versionAt(path, signal)) !== expected) return false;
+        throwIfAborted(signal, key);
+        await rename(temp, path);
+        renamed = true;
+        return true;
+      });
+      if (done === undefined) {
+        // Only a cleanup treating our fresh temp file as stale (staleTempMs 0) can get here.
+        throw new StoreError(`Cannot write "${key}": its directory was removed meanwhile`, {
+          key,
+          transient: true,
+        });
+      }
+      return done;
     } catch (error) {
-      await rm(temp, { force: true }).catch(() => undefined);
       throw toStoreError(error, key, "write", signal);
+    } finally {
+      if (!renamed) await rm(temp, { force: true }).catch(() => undefined);
     }
   }
 
   /**
-   * Deletes the file of `key` (a missing file is fine) and prunes emptied parent directories,
-   * removing stale temp files that are all that is left in one (see `staleTempMs`).
+   * `delete` (no `expected`) or `deleteIf`: lock, compare, unlink, unlock, prune.
+   * @returns whether the file is gone (false only when `expected` differs from its version).
    */
-  async delete(key: string, options?: StoreRequestOptions): Promise<void> {
+  async #remove(
+    key: string,
+    expected: StoreVersion | undefined,
+    options: StoreRequestOptions | undefined,
+  ): Promise<boolean> {
     const signal = options?.signal;
     const path = this.#path(key);
     throwIfAborted(signal, key);
+    let outcome: "deleted" | "missing" | "changed";
     try {
-      await unlink(path);
+      const locked = await this.#locked(path, key, signal, async () => {
+        if (expected !== undefined && (await versionAt(path, signal)) !== expected) {
+          return "changed" as const;
+        }
+        throwIfAborted(signal, key);
+        try {
+          await unlink(path);
+          return "deleted" as const;
+        } catch (error) {
+          if (isMissing(error)) return "missing" as const;
+          throw error;
+        }
+      });
+      // No directory: the key is missing.
+      outcome =
+        locked ?? (expected === undefined || expected === ABSENT_VERSION ? "missing" : "changed");
     } catch (error) {
-      if (isMissing(error)) return;
       throw toStoreError(error, key, "delete", signal);
     }
-    await this.#prune(dirname(path));
+    if (outcome === "deleted") await this.#prune(dirname(path));
+    return outcome !== "changed";
+  }
+
+  /**
+   * Runs `body` holding the lock file of the file `path` (see {@link FileSystemStore}): creates it
+   * exclusively, waiting with a short random backoff while another writer holds it and breaking it
+   * when older than `staleLockMs`; removes it when `body` settles.
+   * @returns what `body` returns; `undefined` (`body` not run) when the directory of `path` is
+   * missing (so is the key).
+   * @throws a transient StoreError when the lock stays taken for twice `staleLockMs`; AbortError.
+   */
+  async #locked<T>(
+    path: string,
+    key: string,
+    signal: AbortSignal | undefined,
+    body: () => Promise<T>,
+  ): Promise<T | undefined> {
+    const lock = join(dirname(path), lockName(basename(path)));
+    const started = Date.now();
+    let ino: number | bigint | undefined;
+    for (let attempt = 0; ino === undefined; attempt++) {
+      throwIfAborted(signal, key);
+      try {
+        const handle = await open(lock, "wx");
+        try {
+          ino = (await handle.stat()).ino;
+        } finally {
+          await handle.close();
+          if (ino === undefined) await unlink(lock).catch(() => undefined);
+        }
+      } catch (error) {
+        if (isMissing(error)) return undefined;
+        if (errorCode(error) !== "EEXIST") throw error;
+        if (await this.#breakStaleLock(lock)) continue;
+        if (Date.now() - started >= 2 * this.#staleLockMs) {
+          throw new StoreError(
+            `Cannot write "${key}": its lock file ${lock} stayed taken for ${Date.now() - started} ms`,
+            { key, transient: true },
+          );
+        }
+        const wait = 1 + Math.random() * Math.min(LOCK_BACKOFF_MAX_MS, 2 ** attempt);
+        await sleep(wait, undefined, signal ? { signal } : {});
+      }
+    }
+    try {
+      return await body();
+    } finally {
+      // Remove our lock only: a lock broken as stale may have been taken by another writer since.
+      try {
+        if ((await lstat(lock)).ino === ino) await unlink(lock);
+      } catch {
+        // gone already (broken as stale)
+      }
+    }
+  }
+
+  /**
+   * Removes the lock file `lock` when it is older than `staleLockMs`. Moves it aside first and
+   * checks that what it moved is the stale file it saw (another writer may have broken it and
+   * taken the lock in between; that lock is put back).
+   * @returns true when the lock is gone (removed, or already missing): try to take it again.
+   */
+  async #breakStaleLock(lock: string): Promise<boolean> {
+    if (this.#staleLockMs === Number.POSITIVE_INFINITY) return false;
+    let seen: Awaited<ReturnType<typeof lstat>>;
+    try {
+      seen = await lstat(lock);
+    } catch (error) {
+      return isMissing(error);
+    }
+    if (Date.now() - seen.mtimeMs < this.#staleLockMs) return false;
+    // A temp name: if this process dies right here, the temp file cleanup removes it.
+    const aside = join(dirname(lock), tempName(basename(lock)));
+    try {
+      await rename(lock, aside);
+    } catch (error) {
+      return isMissing(error);
+    }
+    try {
+      const moved = await lstat(aside);
+      if (moved.ino !== seen.ino || moved.mtimeMs !== seen.mtimeMs) {
+        await link(aside, lock).catch(() => undefined);
+      }
+    } catch {
+      // gone: nothing to put back
+    }
+    await unlink(aside).catch(() => undefined);
+    return true;
   }
 
   /**
@@ -212,7 +447,7 @@ export class FileSystemStore implements Store {
       const kind = await entryKind(entry, path);
       if (kind === "directory") prefixes.push(entry.name);
       else if (kind !== "file") others++;
-      else if (!isTempName(entry.name)) keys.push(entry.name);
+      else if (!isHidden(entry.name)) keys.push(entry.name);
       else if (await this.#removeIfStale(path)) cleaned = true;
       else others++;
     }
@@ -252,7 +487,7 @@ export class FileSystemStore implements Store {
       if (kind === "directory") {
         if (await this.#walk(`${dir}${entry.name}/`, "", out, signal, depth + 1)) cleaned = true;
         else kept++;
-      } else if (kind === "file" && !isTempName(entry.name)) {
+      } else if (kind === "file" && !isHidden(entry.name)) {
         out.push(`${dir}${entry.name}`);
         kept++;
       } else if (kind === "file" && (await this.#removeIfStale(path))) {
@@ -269,10 +504,12 @@ export class FileSystemStore implements Store {
   }
 
   /**
-   * Removes the temp file at `path` when it is a regular file older than `staleTempMs`.
+   * Removes the temp file at `path` when it is a regular file older than `staleTempMs`, or the lock
+   * file at `path` when older than `staleLockMs`.
    * @returns true when it was removed; false when it is fresh, gone or cannot be removed.
    */
   async #removeIfStale(path: string): Promise<boolean> {
+    if (isLockName(basename(path))) return this.#breakStaleLock(path).catch(() => false);
     if (this.#staleTempMs === Number.POSITIVE_INFINITY) return false;
     try {
       const stats = await lstat(path);
@@ -286,26 +523,30 @@ export class FileSystemStore implements Store {
   }
 
   /**
-   * When every entry of the directory `path` is a stale temp file, removes them all (so the
-   * directory can be pruned). Stops at the first other entry, so a large directory of values
+   * When every entry of the directory `path` is a stale temp or lock file, removes them all (so
+   * the directory can be pruned). Stops at the first other entry, so a large directory of values
    * costs one read, not a scan.
    * @returns true when the directory is now empty of them.
    */
   async #clearStaleTemps(path: string): Promise<boolean> {
-    if (this.#staleTempMs === Number.POSITIVE_INFINITY) return false;
     const stale: string[] = [];
     try {
       for await (const entry of await opendir(path)) {
-        if (!entry.isFile() || !isTempName(entry.name)) return false;
+        if (!entry.isFile() || !isHidden(entry.name)) return false;
+        const limit = isLockName(entry.name) ? this.#staleLockMs : this.#staleTempMs;
+        if (limit === Number.POSITIVE_INFINITY) return false;
         const file = join(path, entry.name);
         const stats = await lstat(file);
-        if (Date.now() - stats.mtimeMs < this.#staleTempMs) return false;
+        if (Date.now() - stats.mtimeMs < limit) return false;
         stale.push(file);
       }
     } catch {
       return false;
     }
-    for (const file of stale) await unlink(file).catch(() => undefined);
+    for (const file of stale) {
+      if (isLockName(basename(file))) await this.#breakStaleLock(file).catch(() => false);
+      else await unlink(file).catch(() => undefined);
+    }
     return stale.length > 0;
   }
 
@@ -357,6 +598,23 @@ export class FileSystemStore implements Store {
   #dirPath(dir: string): string {
     return dir === "" ? this.root : join(this.root, ...dir.slice(0, -1).split("/"));
   }
+}
+
+/** Temp and lock files: never listed as keys. */
+function isHidden(name: string): boolean {
+  return isTempName(name) || isLockName(name);
+}
+
+/** The version of the file at `path` now: {@link contentVersion}, `ABSENT_VERSION` when missing. */
+async function versionAt(path: string, signal: AbortSignal | undefined): Promise<StoreVersion> {
+  let bytes: Uint8Array | undefined;
+  try {
+    bytes = await readWhole(path, path, undefined, signal);
+  } catch (error) {
+    if (isMissing(error)) return ABSENT_VERSION;
+    throw error;
+  }
+  return bytes === undefined ? ABSENT_VERSION : contentVersion(bytes);
 }
 
 /**

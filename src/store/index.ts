@@ -14,8 +14,11 @@ export { assertKey } from "./keys.js";
 export { MemoryStore, type MemoryStoreInit } from "./memory.js";
 export { assertRange, type ByteSpan, resolveRange, sliceRange } from "./range.js";
 export {
+  ABSENT_VERSION,
   type AnyStore,
+  type ConditionalStore,
   type DirListing,
+  isConditional,
   isListable,
   isWritable,
   type ListableStore,
@@ -23,6 +26,8 @@ export {
   type ReadableStore,
   type Store,
   type StoreRequestOptions,
+  type StoreVersion,
+  type VersionedValue,
   type WritableStore,
 } from "./types.js";
 export {

@@ -8,7 +8,16 @@ import { STORE_BRAND } from "./brand.js";
 import { assertKey, assertPrefix, dirPrefix } from "./keys.js";
 import { assertByteLimit, tooLargeError } from "./limits.js";
 import { assertRange, sliceRange } from "./range.js";
-import type { DirListing, RangeQuery, Store, StoreRequestOptions } from "./types.js";
+import {
+  ABSENT_VERSION,
+  type ConditionalStore,
+  type DirListing,
+  type RangeQuery,
+  type Store,
+  type StoreRequestOptions,
+  type StoreVersion,
+  type VersionedValue,
+} from "./types.js";
 import { valueBytes } from "./value.js";
 
 /**
@@ -29,11 +38,18 @@ export type MemoryStoreInit =
  * `AbortError` when `options.signal` is already aborted, with a `StoreError` for an invalid key
  * (see `assertKey`), with a `RangeError` for an invalid range, and `set` with a `ZarrPlanError`
  * `ERR_STORE_VALUE` for a value that is not bytes.
+ *
+ * Conditional writes ({@link ConditionalStore}): every key carries a generation, a number the
+ * store takes from one counter at each `set` (or `setIf`) of it, so a version is never reused, not
+ * even after a delete; versions are `"g<number>"`.
  */
-export class MemoryStore implements Store {
+export class MemoryStore implements Store, ConditionalStore {
   /** Marks zarr-plan stores (see `STORE_BRAND`). */
   readonly [STORE_BRAND] = true as const;
   readonly #values = new Map<string, Uint8Array>();
+  /** The generation of each stored key (same keys as `#values`). */
+  readonly #generations = new Map<string, number>();
+  #nextGeneration = 1;
 
   /**
    * @param init initial keys and values (copied); a `Map`, an iterable of entries or a record.
@@ -47,7 +63,7 @@ export class MemoryStore implements Store {
         : Object.entries(init as Readonly<Record<string, ArrayBufferView>>);
     for (const [key, value] of entries) {
       assertKey(key);
-      this.#values.set(key, new Uint8Array(valueBytes(key, value)));
+      this.#store(key, new Uint8Array(valueBytes(key, value)));
     }
   }
 
@@ -96,7 +112,7 @@ export class MemoryStore implements Store {
   async set(key: string, value: ArrayBufferView, options?: StoreRequestOptions): Promise<void> {
     throwIfAborted(options?.signal, key);
     assertKey(key);
-    this.#values.set(key, new Uint8Array(valueBytes(key, value)));
+    this.#store(key, new Uint8Array(valueBytes(key, value)));
   }
 
   /** Deletes `key`; a missing key is not an error. */
@@ -104,6 +120,65 @@ export class MemoryStore implements Store {
     throwIfAborted(options?.signal, key);
     assertKey(key);
     this.#values.delete(key);
+    this.#generations.delete(key);
+  }
+
+  /**
+   * A copy of the value at `key` and its generation (`ABSENT_VERSION` when missing); see
+   * {@link ConditionalStore.getVersioned}.
+   * @throws StoreError (not transient) when the value is longer than `options.maxBytes`.
+   */
+  async getVersioned(key: string, options?: StoreRequestOptions): Promise<VersionedValue> {
+    const value = await this.get(key, options);
+    return { value, version: this.#version(key) };
+  }
+
+  /**
+   * Stores a copy of `value` at `key` if the key's version is `expected`; see
+   * {@link ConditionalStore.setIf}.
+   * @returns false (nothing stored) when the key has another version.
+   */
+  async setIf(
+    key: string,
+    value: ArrayBufferView,
+    expected: StoreVersion,
+    options?: StoreRequestOptions,
+  ): Promise<boolean> {
+    throwIfAborted(options?.signal, key);
+    assertKey(key);
+    const bytes = new Uint8Array(valueBytes(key, value));
+    if (this.#version(key) !== expected) return false;
+    this.#store(key, bytes);
+    return true;
+  }
+
+  /**
+   * Deletes `key` if its version is `expected`; see {@link ConditionalStore.deleteIf}.
+   * @returns true when the key is gone; false (nothing deleted) when it has another version.
+   */
+  async deleteIf(
+    key: string,
+    expected: StoreVersion,
+    options?: StoreRequestOptions,
+  ): Promise<boolean> {
+    throwIfAborted(options?.signal, key);
+    assertKey(key);
+    if (this.#version(key) !== expected) return false;
+    this.#values.delete(key);
+    this.#generations.delete(key);
+    return true;
+  }
+
+  /** Stores `bytes` (owned) at `key` under a fresh generation. */
+  #store(key: string, bytes: Uint8Array): void {
+    this.#values.set(key, bytes);
+    this.#generations.set(key, this.#nextGeneration++);
+  }
+
+  /** The current version of `key`. */
+  #version(key: string): StoreVersion {
+    const generation = this.#generations.get(key);
+    return generation === undefined ? ABSENT_VERSION : `g${generation}`;
   }
 
   /** Every key starting with `prefix` (a plain string prefix), sorted. */

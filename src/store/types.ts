@@ -64,6 +64,72 @@ export interface ListableStore {
   listDir(prefix: string, options?: StoreRequestOptions): Promise<DirListing>;
 }
 
+/**
+ * The version of a stored value, as a {@link ConditionalStore} reports it: an opaque string that
+ * changes whenever the value does (compare with `===`, never parse it). Plays the role of an HTTP
+ * entity tag (RFC 9110 §8.8.3) or a TensorStore storage generation. Every store gives a missing
+ * key the version {@link ABSENT_VERSION}.
+ */
+export type StoreVersion = string;
+
+/**
+ * The version of a key that does not exist, in every {@link ConditionalStore}: `setIf(key, value,
+ * ABSENT_VERSION)` creates `key` only if it is missing (HTTP `If-None-Match: *`, TensorStore's
+ * "no value" generation).
+ */
+export const ABSENT_VERSION: StoreVersion = "";
+
+/** Result of {@link ConditionalStore.getVersioned}: a value and the version it was read at. */
+export interface VersionedValue {
+  /** The whole value, or `undefined` when the key is missing. */
+  readonly value: Uint8Array | undefined;
+  /** The version of `value`; {@link ABSENT_VERSION} when the key is missing. */
+  readonly version: StoreVersion;
+}
+
+/**
+ * Optional capability of a writable store: conditional writes (compare-and-set), for
+ * read-modify-write cycles that must not lose a concurrent writer's update. Modelled on HTTP
+ * conditional requests (`If-Match` / `If-None-Match`, RFC 9110 §13.1), as object stores offer them
+ * (ETags; GCS generations), and on TensorStore's storage generations: read a value with its
+ * version, compute the new value, then store it only if the key still has that version; when it
+ * does not, nothing is written and the caller reads again.
+ *
+ * Each conditional operation is atomic with respect to every other write of the same key through
+ * the same medium (`set`, `delete`, `setIf`, `deleteIf`), also from other processes where the store
+ * says so (`FileSystemStore` on one machine). `ZarrArray.write` uses it for partially covered
+ * chunks when the store has it (see {@link isConditional}).
+ */
+export interface ConditionalStore {
+  /**
+   * The whole value at `key` and its version (a missing key: `value` `undefined`, version
+   * {@link ABSENT_VERSION}). Honours `options.maxBytes` as `get` does.
+   * @throws StoreError; AbortError.
+   */
+  getVersioned(key: string, options?: StoreRequestOptions): Promise<VersionedValue>;
+  /**
+   * Stores `value` at `key` if the key's current version is `expected` (a version from
+   * {@link getVersioned}, or {@link ABSENT_VERSION}: only if missing), atomically.
+   * @returns true when stored; false when the key has another version (someone else changed it):
+   * nothing was written.
+   * @throws StoreError; AbortError (the key then has either version).
+   */
+  setIf(
+    key: string,
+    value: Uint8Array,
+    expected: StoreVersion,
+    options?: StoreRequestOptions,
+  ): Promise<boolean>;
+  /**
+   * Deletes `key` if its current version is `expected`, atomically. With {@link ABSENT_VERSION}:
+   * true when the key is missing.
+   * @returns true when the key is now gone (deleted, or missing as expected); false when it has
+   * another version: nothing was deleted.
+   * @throws StoreError; AbortError.
+   */
+  deleteIf(key: string, expected: StoreVersion, options?: StoreRequestOptions): Promise<boolean>;
+}
+
 /** A store that can do everything. */
 export interface Store extends ReadableStore, WritableStore, ListableStore {}
 
@@ -78,4 +144,17 @@ export function isWritable(store: AnyStore): store is ReadableStore & WritableSt
 /** True when `store` supports `list` and `listDir`. */
 export function isListable(store: AnyStore): store is ReadableStore & ListableStore {
   return typeof store.list === "function" && typeof store.listDir === "function";
+}
+
+/** True when `store` supports conditional writes ({@link ConditionalStore}) besides `set` and `delete`. */
+export function isConditional(
+  store: AnyStore,
+): store is ReadableStore & WritableStore & ConditionalStore {
+  const s = store as AnyStore & Partial<ConditionalStore>;
+  return (
+    isWritable(store) &&
+    typeof s.getVersioned === "function" &&
+    typeof s.setIf === "function" &&
+    typeof s.deleteIf === "function"
+  );
 }

@@ -11,6 +11,7 @@ import { openArray } from "../../../src/hierarchy/index.js";
 import { slice } from "../../../src/index-space/selection.js";
 import { CountingStore } from "../../../src/store/counting.js";
 import { MemoryStore } from "../../../src/store/memory.js";
+import { ABSENT_VERSION, isConditional } from "../../../src/store/types.js";
 import { iotaArray } from "../../helpers/plan-arrays.js";
 import { DelayStore, FlakyStore, HangingStore, http503 } from "../../helpers/test-stores.js";
 
@@ -195,5 +196,91 @@ describe("closing a Context", () => {
     expect(() => new Context({ decodeConcurrency: 1.5 })).toThrow(/decodeConcurrency/);
     expect(() => new Context({ cache: { chunkBytes: -1 } })).toThrow(/chunkBytes/);
     expect(() => new Context({ timeoutMs: Number.NaN })).toThrow(/timeoutMs/);
+  });
+});
+
+describe("conditional writes go through the Context", () => {
+  const b = (...v: number[]) => new Uint8Array(v);
+
+  it("getVersioned / setIf / deleteIf run under the request policy and are logged", async () => {
+    const mem = new MemoryStore();
+    const { context, log } = logged();
+    expect(await context.getVersioned(mem, "k")).toEqual({
+      value: undefined,
+      version: ABSENT_VERSION,
+    });
+    expect(await context.setIf(mem, "k", b(1, 2), ABSENT_VERSION)).toBe(true);
+    const { value, version } = await context.getVersioned(mem, "k");
+    expect(value).toEqual(b(1, 2));
+    expect(await context.setIf(mem, "k", b(3), ABSENT_VERSION)).toBe(false);
+    expect(await context.deleteIf(mem, "k", "g999")).toBe(false);
+    expect(await context.deleteIf(mem, "k", version)).toBe(true);
+    expect(log.map((e) => `${e.op} ${e.key} ${e.outcome} ${e.bytes}`)).toEqual([
+      "getVersioned k missing 0",
+      "setIf k ok 0",
+      "getVersioned k ok 2",
+      "setIf k conflict 0",
+      "deleteIf k conflict 0",
+      "deleteIf k ok 0",
+    ]);
+  });
+
+  it("a transient failure of a conditional write is retried", async () => {
+    const mem = new MemoryStore();
+    let failures = 1;
+    const flaky = Object.assign(Object.create(mem) as MemoryStore, {
+      setIf: (...args: Parameters<MemoryStore["setIf"]>) => {
+        if (failures-- > 0) return Promise.reject(http503(args[0]));
+        return mem.setIf(...args);
+      },
+    });
+    const { context, log } = logged({ retry: { baseDelayMs: 1, maxDelayMs: 2 } });
+    expect(await context.setIf(flaky, "k", b(1), ABSENT_VERSION)).toBe(true);
+    expect(log.map((e) => `${e.op} ${e.attempt} ${e.outcome}`)).toEqual([
+      "setIf 1 error",
+      "setIf 2 ok",
+    ]);
+    expect(await mem.get("k")).toEqual(b(1));
+  });
+
+  it("through(store) has the conditional methods exactly when the store has them", async () => {
+    const context = new Context();
+    const mem = new MemoryStore();
+    const view = context.through(mem);
+    expect(isConditional(view)).toBe(true);
+    expect(await (view as MemoryStore).setIf("k", b(5), ABSENT_VERSION)).toBe(true);
+    expect((await (view as MemoryStore).getVersioned("k")).value).toEqual(b(5));
+    const plain = { get: mem.get.bind(mem), getRange: mem.getRange.bind(mem) };
+    const writable = { ...plain, set: mem.set.bind(mem), delete: mem.delete.bind(mem) };
+    expect(isConditional(context.through(writable as never))).toBe(false);
+    expect(isConditional(context.through(plain as never))).toBe(false);
+    // CountingStore keeps the capability of the store it wraps
+    const counting = new CountingStore(mem);
+    expect(isConditional(context.through(counting))).toBe(true);
+    expect((await context.getVersioned(counting, "k")).value).toEqual(b(5));
+    expect(counting.requests).toBe(1);
+    expect(isConditional(new CountingStore(writable as never))).toBe(false);
+    const unsupported = await context
+      .setIf(writable as never, "k", b(1), ABSENT_VERSION)
+      .catch((e: unknown) => e);
+    expect(unsupported).toMatchObject({ code: "ERR_UNSUPPORTED" });
+    expect((unsupported as Error).message).toContain('"k"');
+    const readOnly = await context.getVersioned(plain as never, "k").catch((e: unknown) => e);
+    expect(readOnly).toMatchObject({ code: "ERR_READ_ONLY" });
+  });
+
+  it("setIf and deleteIf drop the key from the metadata cache", async () => {
+    const mem = new MemoryStore();
+    await mem.set("a/zarr.json", b(1));
+    const context = new Context({ cache: { metadataBytes: 1 << 16 } });
+    expect(await context.fetch(mem, "a/zarr.json", undefined, { cache: "metadata" })).toEqual(b(1));
+    const { version } = await context.getVersioned(mem, "a/zarr.json");
+    await context.setIf(mem, "a/zarr.json", b(2), version);
+    expect(await context.fetch(mem, "a/zarr.json", undefined, { cache: "metadata" })).toEqual(b(2));
+    const now = await context.getVersioned(mem, "a/zarr.json");
+    await context.deleteIf(mem, "a/zarr.json", now.version);
+    expect(
+      await context.fetch(mem, "a/zarr.json", undefined, { cache: "metadata" }),
+    ).toBeUndefined();
   });
 });

@@ -5,7 +5,12 @@
 
 import { beforeEach, describe, expect, it } from "vitest";
 import { AbortError, StoreError, ZarrPlanError } from "../../../src/core/errors.js";
-import type { Store } from "../../../src/store/types.js";
+import {
+  ABSENT_VERSION,
+  type ConditionalStore,
+  isConditional,
+  type Store,
+} from "../../../src/store/types.js";
 
 const bytes = (...values: number[]) => new Uint8Array(values);
 const text = (s: string) => new TextEncoder().encode(s);
@@ -241,6 +246,124 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       );
       expect((await store.list("c/")).length).toBe(20);
       expect(await store.get("c/3/7")).toEqual(bytes(7));
+    });
+  });
+}
+
+/**
+ * Behaviour of the conditional writes of a {@link ConditionalStore} (compare-and-set on versions);
+ * run against MemoryStore and FileSystemStore.
+ */
+export function describeConditionalContract(
+  name: string,
+  makeStore: () => Promise<Store & ConditionalStore>,
+): void {
+  describe(`${name}: conditional store contract`, () => {
+    let store: Store & ConditionalStore;
+    beforeEach(async () => {
+      store = await makeStore();
+    });
+
+    it("is conditional; a missing key reads as undefined with ABSENT_VERSION", async () => {
+      expect(isConditional(store)).toBe(true);
+      expect(await store.getVersioned("a/b")).toEqual({
+        value: undefined,
+        version: ABSENT_VERSION,
+      });
+    });
+
+    it("setIf(ABSENT_VERSION) creates a missing key only", async () => {
+      expect(await store.setIf("a/k", bytes(1), ABSENT_VERSION)).toBe(true);
+      expect(await store.get("a/k")).toEqual(bytes(1));
+      expect(await store.setIf("a/k", bytes(2), ABSENT_VERSION)).toBe(false);
+      expect(await store.get("a/k")).toEqual(bytes(1));
+    });
+
+    it("getVersioned gives the value and a stable version that setIf accepts once", async () => {
+      await store.set("k", bytes(1, 2));
+      const first = await store.getVersioned("k");
+      expect(first.value).toEqual(bytes(1, 2));
+      expect(first.version).not.toBe(ABSENT_VERSION);
+      expect(typeof first.version).toBe("string");
+      expect((await store.getVersioned("k")).version).toBe(first.version);
+      expect(await store.setIf("k", bytes(3), first.version)).toBe(true);
+      const second = await store.getVersioned("k");
+      expect(second.value).toEqual(bytes(3));
+      expect(second.version).not.toBe(first.version);
+      // the old version no longer matches: nothing written
+      expect(await store.setIf("k", bytes(4), first.version)).toBe(false);
+      expect(await store.get("k")).toEqual(bytes(3));
+      expect(await store.setIf("k", bytes(4), second.version)).toBe(true);
+      expect(await store.get("k")).toEqual(bytes(4));
+    });
+
+    it("set and delete change the version; a stale version fails", async () => {
+      await store.set("k", bytes(1));
+      const { version } = await store.getVersioned("k");
+      await store.set("k", bytes(2));
+      expect(await store.setIf("k", bytes(3), version)).toBe(false);
+      expect(await store.deleteIf("k", version)).toBe(false);
+      expect(await store.get("k")).toEqual(bytes(2));
+      const now = (await store.getVersioned("k")).version;
+      await store.delete("k");
+      expect(await store.setIf("k", bytes(3), now)).toBe(false);
+      expect(await store.get("k")).toBeUndefined();
+      expect(await store.setIf("k", bytes(3), ABSENT_VERSION)).toBe(true);
+    });
+
+    it("deleteIf deletes only at the expected version; ABSENT_VERSION matches a missing key", async () => {
+      await store.set("d/k", bytes(1));
+      const { version } = await store.getVersioned("d/k");
+      expect(await store.deleteIf("d/k", ABSENT_VERSION)).toBe(false);
+      expect(await store.deleteIf("d/k", `${version}x`)).toBe(false);
+      expect(await store.get("d/k")).toEqual(bytes(1));
+      expect(await store.deleteIf("d/k", version)).toBe(true);
+      expect(await store.get("d/k")).toBeUndefined();
+      expect(await store.deleteIf("d/k", ABSENT_VERSION)).toBe(true);
+      expect(await store.deleteIf("d/k", version)).toBe(false);
+      expect(await store.deleteIf("never/was", ABSENT_VERSION)).toBe(true);
+      expect(await store.list("")).toEqual([]);
+    });
+
+    it("of concurrent setIf calls with the same expected version exactly one wins", async () => {
+      await store.set("race", bytes(0));
+      const { version } = await store.getVersioned("race");
+      const results = await Promise.all(
+        Array.from({ length: 8 }, (_, i) => store.setIf("race", bytes(i + 1), version)),
+      );
+      expect(results.filter(Boolean)).toHaveLength(1);
+      const winner = results.indexOf(true);
+      expect(await store.get("race")).toEqual(bytes(winner + 1));
+      expect(await store.list("")).toEqual(["race"]);
+    });
+
+    it("getVersioned honours maxBytes; setIf rejects values that are not bytes", async () => {
+      await store.set("m", new Uint8Array(10));
+      expect((await store.getVersioned("m", { maxBytes: 10 })).value).toHaveLength(10);
+      await expect(store.getVersioned("m", { maxBytes: 9 })).rejects.toBeInstanceOf(StoreError);
+      const error = await store
+        .setIf("v", "abc" as unknown as Uint8Array, ABSENT_VERSION)
+        .catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: "ERR_STORE_VALUE" });
+      expect(await store.get("v")).toBeUndefined();
+    });
+
+    it("rejects bad keys with a StoreError and an aborted signal with AbortError", async () => {
+      await expect(store.getVersioned("/abs")).rejects.toBeInstanceOf(StoreError);
+      await expect(store.setIf("a/../b", bytes(1), ABSENT_VERSION)).rejects.toBeInstanceOf(
+        StoreError,
+      );
+      await expect(store.deleteIf("a//b", ABSENT_VERSION)).rejects.toBeInstanceOf(StoreError);
+      await store.set("k", bytes(1));
+      const { version } = await store.getVersioned("k");
+      const signal = AbortSignal.abort();
+      await expect(store.getVersioned("k", { signal })).rejects.toBeInstanceOf(AbortError);
+      await expect(store.setIf("k", bytes(2), version, { signal })).rejects.toBeInstanceOf(
+        AbortError,
+      );
+      await expect(store.deleteIf("k", version, { signal })).rejects.toBeInstanceOf(AbortError);
+      expect(await store.getVersioned("k")).toEqual({ value: bytes(1), version });
+      expect(await store.list("")).toEqual(["k"]);
     });
   });
 }

@@ -16,7 +16,7 @@ import { AbortError, StoreError } from "../../../src/core/errors.js";
 import { deleteNode } from "../../../src/hierarchy/create.js";
 import { FileSystemStore } from "../../../src/store/fs.js";
 import { tempName } from "../../../src/store/fs-util.js";
-import { describeStoreContract } from "./contract.js";
+import { describeConditionalContract, describeStoreContract } from "./contract.js";
 
 const roots: string[] = [];
 async function freshRoot(): Promise<string> {
@@ -42,6 +42,7 @@ async function allFiles(dir: string): Promise<string[]> {
 }
 
 describeStoreContract("FileSystemStore", async () => new FileSystemStore(await freshRoot()));
+describeConditionalContract("FileSystemStore", async () => new FileSystemStore(await freshRoot()));
 
 describe("FileSystemStore", () => {
   it("maps keys to files under the root", async () => {

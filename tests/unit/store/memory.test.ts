@@ -2,9 +2,10 @@ import { describe, expect, it } from "vitest";
 import { StoreError } from "../../../src/core/errors.js";
 import { MemoryStore } from "../../../src/store/memory.js";
 import { isListable, isWritable } from "../../../src/store/types.js";
-import { describeStoreContract } from "./contract.js";
+import { describeConditionalContract, describeStoreContract } from "./contract.js";
 
 describeStoreContract("MemoryStore", async () => new MemoryStore());
+describeConditionalContract("MemoryStore", async () => new MemoryStore());
 
 describe("MemoryStore", () => {
   it("takes an initial Map or record (copied)", async () => {
