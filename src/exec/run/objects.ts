@@ -22,7 +22,7 @@ async function readChunk(run: Run, obj: ObjectNeed): Promise<void> {
   const a = run.array(obj);
   const ctx = run.context;
   const store = run.store(obj);
-  const cached = ctx.cachesChunks ? ctx.cachedChunk(store, obj.key) : undefined;
+  const cached = ctx.caches.cachesChunks ? ctx.caches.chunk(store, obj.key) : undefined;
   if (cached) {
     for (const u of obj.uses) run.scatter(u, obj, obj.coords, cached.data);
     return;
@@ -32,10 +32,10 @@ async function readChunk(run: Run, obj: ObjectNeed): Promise<void> {
     for (const u of obj.uses) run.fill(u, obj, obj.coords);
     return;
   }
-  if (ctx.cachesChunks) {
+  if (ctx.caches.cachesChunks) {
     // The cache keeps the chunk, so it is decoded into memory of its own (no buffer reuse).
     const chunk = await run.decode(() => ctx.decodePool.decode(a.pipeline!, bytes, obj.key));
-    ctx.cacheChunk(store, obj.key, chunk);
+    ctx.caches.keepChunk(store, obj.key, chunk);
     for (const u of obj.uses) run.scatter(u, obj, obj.coords, chunk.data);
     return;
   }
@@ -160,12 +160,12 @@ async function shardIndex(run: Run, obj: ObjectNeed): Promise<ShardIndexLike | n
   if (run.indexes.has(obj.id)) return run.indexes.get(obj.id)!;
   const ctx = run.context;
   const store = run.store(obj);
-  let index = ctx.cachedShardIndex(store, obj.key);
+  let index = ctx.caches.shardIndex(store, obj.key);
   if (index === undefined) {
     const sh = run.array(obj).sharding!;
     const bytes = await run.request(obj, sh.indexByteRange(), 0);
     index = bytes === undefined ? null : await sh.decodeIndex(bytes, { key: obj.key });
-    ctx.cacheShardIndex(store, obj.key, index);
+    ctx.caches.keepShardIndex(store, obj.key, index);
   }
   run.indexes.set(obj.id, index);
   return index;

@@ -1,0 +1,135 @@
+/**
+ * The byte-budgeted caches of a Context (least recently used first out, `lru-cache`): metadata
+ * documents, decoded shard indexes and decoded chunks, each off unless given a budget.
+ * @module
+ */
+import { LRUCache } from "lru-cache";
+import type { NDArray } from "../core/ndarray.js";
+import type { ShardIndexLike } from "../plan/optimize.js";
+import type { ReadableStore } from "../store/types.js";
+
+/** Byte budgets of a Context's caches; 0 (the default) turns a cache off. */
+export interface CacheOptions {
+  /**
+   * Metadata documents (`zarr.json`, `.zarray`, `.zattrs`, `.zgroup`, `.zmetadata`) read by opens,
+   * bytes. A cached document is served without a request until evicted, so later changes to it
+   * are not seen: use it for data that does not change while the Context lives.
+   */
+  readonly metadataBytes?: number;
+  /** Decoded shard indexes (16 bytes per inner chunk), bytes. Same staleness caveat. */
+  readonly shardIndexBytes?: number;
+  /** Decoded chunks of unsharded arrays (their decoded size), bytes. Same staleness caveat. */
+  readonly chunkBytes?: number;
+}
+
+/** A budget in bytes (0: off). @throws RangeError naming the option. */
+function budget(value: number | undefined, what: string): number {
+  if (value === undefined) return 0;
+  if (!(Number.isFinite(value) && value >= 0)) {
+    throw new RangeError(`${what} must be a number of bytes >= 0, got ${String(value)}`);
+  }
+  return Math.floor(value);
+}
+
+function byteCache<V extends {}>(
+  maxSize: number,
+  size: (v: V) => number,
+): LRUCache<string, V> | undefined {
+  if (maxSize <= 0) return undefined;
+  return new LRUCache<string, V>({ maxSize, sizeCalculation: (v) => Math.max(1, size(v)) });
+}
+
+/** A cached shard index (`null`: the shard is not stored). */
+interface CachedIndex {
+  readonly index: ShardIndexLike | null;
+}
+
+/** The caches of one Context, keyed by store identity and key. */
+export class ContextCaches {
+  readonly #storeIds = new WeakMap<object, number>();
+  #nextStoreId = 0;
+  readonly #metadata: LRUCache<string, Uint8Array> | undefined;
+  readonly #indexes: LRUCache<string, CachedIndex> | undefined;
+  readonly #chunks: LRUCache<string, NDArray> | undefined;
+
+  /** @throws RangeError for a negative or non-finite budget. */
+  constructor(options: CacheOptions = {}) {
+    this.#metadata = byteCache<Uint8Array>(
+      budget(options.metadataBytes, "cache.metadataBytes"),
+      (v) => v.length,
+    );
+    this.#indexes = byteCache<CachedIndex>(
+      budget(options.shardIndexBytes, "cache.shardIndexBytes"),
+      (v) => 16 * (v.index?.offsets.length ?? 0),
+    );
+    this.#chunks = byteCache<NDArray>(
+      budget(options.chunkBytes, "cache.chunkBytes"),
+      (v) => v.data.byteLength,
+    );
+  }
+
+  /** A key naming `key` of `store` in these caches. */
+  #key(store: ReadableStore, key: string): string {
+    let id = this.#storeIds.get(store);
+    if (id === undefined) {
+      id = this.#nextStoreId++;
+      this.#storeIds.set(store, id);
+    }
+    return `${id}\u0000${key}`;
+  }
+
+  /** Whether metadata documents are cached. */
+  get cachesMetadata(): boolean {
+    return this.#metadata !== undefined;
+  }
+
+  /** The cached metadata document `key` of `store`. */
+  metadata(store: ReadableStore, key: string): Uint8Array | undefined {
+    return this.#metadata?.get(this.#key(store, key));
+  }
+
+  /** Keeps a metadata document (when that cache is on). */
+  keepMetadata(store: ReadableStore, key: string, bytes: Uint8Array): void {
+    this.#metadata?.set(this.#key(store, key), bytes);
+  }
+
+  /** The cached shard index of `key` (`undefined`: not cached; `null`: the shard is not stored). */
+  shardIndex(store: ReadableStore, key: string): ShardIndexLike | null | undefined {
+    return this.#indexes?.get(this.#key(store, key))?.index;
+  }
+
+  /** Keeps a decoded shard index (when that cache is on). */
+  keepShardIndex(store: ReadableStore, key: string, index: ShardIndexLike | null): void {
+    this.#indexes?.set(this.#key(store, key), { index });
+  }
+
+  /** Whether decoded chunks are cached. */
+  get cachesChunks(): boolean {
+    return this.#chunks !== undefined;
+  }
+
+  /** The cached decoded chunk of `key` (read-only: never write into it). */
+  chunk(store: ReadableStore, key: string): NDArray | undefined {
+    return this.#chunks?.get(this.#key(store, key));
+  }
+
+  /** Keeps a decoded chunk (when that cache is on); the caches own `chunk` from then on. */
+  keepChunk(store: ReadableStore, key: string, chunk: NDArray): void {
+    this.#chunks?.set(this.#key(store, key), chunk);
+  }
+
+  /** Drops what the caches hold of `key` of `store` (it is being written). */
+  forget(store: ReadableStore, key: string): void {
+    const k = this.#key(store, key);
+    this.#metadata?.delete(k);
+    this.#indexes?.delete(k);
+    this.#chunks?.delete(k);
+  }
+
+  /** Empties every cache. */
+  clear(): void {
+    this.#metadata?.clear();
+    this.#indexes?.clear();
+    this.#chunks?.clear();
+  }
+}
