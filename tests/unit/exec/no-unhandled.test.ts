@@ -4,12 +4,14 @@
  * escapes (Node would otherwise crash the CLI with a stack dump).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { dataType } from "../../../src/core/dtype.js";
 import { AbortError, CodecError, ZarrPlanError } from "../../../src/core/errors.js";
 import { plan } from "../../../src/exec/api.js";
 import { Context } from "../../../src/exec/context.js";
-import { openArray } from "../../../src/hierarchy/index.js";
+import { createArray, openArray } from "../../../src/hierarchy/index.js";
 import { slice } from "../../../src/index-space/selection.js";
 import { MemoryStore } from "../../../src/store/memory.js";
+import { iota } from "../../helpers/memory-source.js";
 import { iotaArray } from "../../helpers/plan-arrays.js";
 import { DelayStore } from "../../helpers/test-stores.js";
 
@@ -36,6 +38,23 @@ async function shardedStore() {
     shards: [32, 32],
     compressor: { name: "gzip", configuration: { level: 1 } },
   });
+  return mem;
+}
+
+/**
+ * A 64×64 int32 array "w" in 32×32 shards of 8×8 gzip inner chunks where only the 8-row bands
+ * starting at `rows` are written: the shards holding them mix stored and empty inner chunks.
+ */
+async function bandedShards(rows: readonly number[]): Promise<MemoryStore> {
+  const mem = new MemoryStore();
+  const a = await createArray(mem, "w", {
+    shape: [64, 64],
+    chunks: [8, 8],
+    shards: [32, 32],
+    dtype: "int32",
+    compressor: { name: "gzip", configuration: { level: 1 } },
+  });
+  for (const r of rows) await a.write(iota([8, 64], dataType("int32")), { start: [r, 0] });
   return mem;
 }
 
@@ -70,20 +89,8 @@ describe("no unobserved promise", () => {
 
   it("unsubscribing from a stream inside a chunk event (while a shard's empty inner chunks are filled) leaves nothing behind", async () => {
     const { firstValueFrom, take, toArray } = await import("rxjs");
-    const mem = new MemoryStore();
-    const { createArray } = await import("../../../src/hierarchy/index.js");
-    const { iota } = await import("../../helpers/memory-source.js");
-    const { dataType } = await import("../../../src/core/dtype.js");
-    const a = await createArray(mem, "w", {
-      shape: [64, 64],
-      chunks: [8, 8],
-      shards: [32, 32],
-      dtype: "int32",
-      compressor: { name: "gzip", configuration: { level: 1 } },
-    });
     // Rows 0–7 and 32–39: every shard has 4 stored inner chunks and 12 empty ones.
-    await a.write(iota([8, 64], dataType("int32")), { start: [0, 0] });
-    await a.write(iota([8, 64], dataType("int32")), { start: [32, 0] });
+    const mem = await bandedShards([0, 32]);
     const context = new Context({ decodeWorkers: { workers: 0 } });
     const w = await openArray(mem, "w", { context });
     for (let round = 0; round < 20; round++) {
@@ -99,19 +106,8 @@ describe("no unobserved promise", () => {
   });
 
   it("400 user aborts while whole shards with empty inner chunks are read: nothing escapes", async () => {
-    const mem = new MemoryStore();
-    const { createArray } = await import("../../../src/hierarchy/index.js");
-    const { iota } = await import("../../helpers/memory-source.js");
-    const { dataType } = await import("../../../src/core/dtype.js");
-    const a = await createArray(mem, "w", {
-      shape: [64, 64],
-      chunks: [8, 8],
-      shards: [32, 32],
-      dtype: "int32",
-      compressor: { name: "gzip", configuration: { level: 1 } },
-    });
     // Rows 0–7 only: each top shard has 4 stored inner chunks and 12 empty ones.
-    await a.write(iota([8, 64], dataType("int32")), { start: [0, 0] });
+    const mem = await bandedShards([0]);
     const context = new Context({ decodeWorkers: { workers: 0 } });
     const w = await openArray(new DelayStore(mem, 1), "w", { context });
     let aborted = 0;
