@@ -4,7 +4,7 @@
  * and delivering a decoded (or missing) chunk to the reads that need it.
  * @module
  */
-import { allocate, type Scalar } from "../../core/dtype.js";
+import { allocate, type DataType, type Scalar, type TypedArray } from "../../core/dtype.js";
 import { ZarrPlanError } from "../../core/errors.js";
 import { cStrides, type NDArray, shapeSize } from "../../core/ndarray.js";
 import { scalarLanes } from "../../core/scalar.js";
@@ -43,6 +43,25 @@ function definedOf<T extends object>(o: T): Partial<T> {
   for (const [k, v] of Object.entries(o))
     if (v !== undefined) (out as Record<string, unknown>)[k] = v;
   return out;
+}
+
+/**
+ * A zero-filled output of `shape`. The engine's refusal (more entries than a TypedArray may
+ * have, e.g. 2^32 in Node 20, or no memory for them) is a `ZarrPlanError` `ERR_PLAN` naming the
+ * read, not the engine's bare `RangeError`.
+ */
+function allocateOutput(dtype: DataType, shape: readonly number[], read: string): TypedArray {
+  const n = shapeSize(shape);
+  try {
+    return allocate(dtype, n);
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    throw new ZarrPlanError(
+      "ERR_PLAN",
+      `cannot allocate the output of plan read "${read}": [${shape.join(", ")}] ${dtype.name} is ${n} elements (${n * dtype.itemSize} bytes); read it in parts (${e.message})`,
+      { cause: e },
+    );
+  }
 }
 
 /** One execution of a plan. */
@@ -87,7 +106,7 @@ export class Run {
       plan.views.forEach((v, i) => {
         const shape = [...v.shape];
         this.outputs.push({
-          data: allocate(v.dtype, shapeSize(shape)),
+          data: allocateOutput(v.dtype, shape, plan.names[i]!),
           shape,
           strides: cStrides(shape),
           dtype: v.dtype,

@@ -6,8 +6,18 @@
 import { z } from "zod";
 import type { GroupMetadata, NodeMetadata } from "../model.js";
 
-/** Array shape: non-negative safe integers. */
-export const SHAPE = z.array(z.int().nonnegative());
+/**
+ * Array shape: non-negative safe integers whose product (the number of elements) is a safe
+ * integer too: element and chunk indices are JavaScript numbers, exact only up to 2^53 − 1.
+ */
+export const SHAPE = z
+  .array(z.int().nonnegative())
+  .refine(
+    (shape) => shape.includes(0) || shape.reduce((p, n) => p * n, 1) <= Number.MAX_SAFE_INTEGER,
+    {
+      message: `the array has more than 2^53 - 1 (${Number.MAX_SAFE_INTEGER}) elements; zarr-plan indexes elements with JavaScript numbers, exact only up to there`,
+    },
+  );
 
 /** Chunk shape of a regular grid: positive safe integers. */
 export const CHUNK_SHAPE = z.array(z.int().positive());

@@ -140,6 +140,29 @@ describe("ShardLayout", () => {
   });
 });
 
+describe("the codec factory", () => {
+  it("a shard with so many inner chunks that its index passes 2^53 - 1 bytes is a MetadataError", () => {
+    // Found by tests/property/fuzz-corrupt.test.ts (a chunk grid's chunk_shape made huge): the
+    // layout's RangeError "index byte length … is not a byte count" escaped from openArray.
+    const huge = { ...spec, shape: [2 ** 50, 6] };
+    let err: unknown;
+    try {
+      createCodecPipeline(sharded("end"), huge, "zarr.json");
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(MetadataError);
+    const issue = (err as MetadataError).issues[0]!;
+    expect(issue.field).toBe("codecs[0].configuration.chunk_shape");
+    expect(issue.message).toMatch(
+      /^a shard of \[1125899906842624, 6\] holds 1125899906842624 inner chunks of \[2, 3\]: its index would be 18014398509481988 bytes, more than 2\^53 - 1$/,
+    );
+    // 2^40 inner chunks: an index of 2^44 + 4 bytes is a byte count; reading it fails later.
+    const big = createCodecPipeline(sharded("end"), { ...spec, shape: [2 ** 41, 6] }, "zarr.json");
+    expect(layoutOf(big).indexByteLength).toBe(2 ** 41 * 16 + 4);
+  });
+});
+
 describe("index slicing and the truncation check", () => {
   for (const location of ["start", "end"] as const) {
     it(`indexBytesOf slices the index at the ${location} of a whole shard`, async () => {

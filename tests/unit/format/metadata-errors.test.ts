@@ -44,6 +44,11 @@ function v2Array(overrides: Record<string, unknown> = {}): Record<string, unknow
   };
 }
 
+/** A regular chunk grid of 5-element chunks for `shape`. */
+function grid(shape: readonly number[]): Record<string, unknown> {
+  return { name: "regular", configuration: { chunk_shape: shape.map(() => 5) } };
+}
+
 /** Runs `fn`, expects it to throw a MetadataError (or `cls`) and returns the error. */
 function catchError<T extends MetadataError>(
   fn: () => unknown,
@@ -154,6 +159,28 @@ describe("parseV3 schema violations", () => {
   it("rejects negative and fractional shape entries", () => {
     const e = catchError(() => parseV3(v3Array({ shape: [-3, 2.5] }), KEY));
     expect(fields(e)).toEqual(["shape[0]", "shape[1]"]);
+  });
+
+  it("rejects shapes of more than 2^53 - 1 elements (element indices would lose precision)", () => {
+    // Found by tests/property/fuzz-corrupt.test.ts: with shape [2^30, 2^30] a vindex of three
+    // points computed their chunk keys in floating point and read a stored chunk's value for a
+    // point in a missing chunk.
+    for (const shape of [
+      [2 ** 30, 2 ** 30],
+      [2 ** 53 - 1, 2],
+      [2 ** 53 - 1, 2 ** 53 - 1, 2 ** 53 - 1],
+    ]) {
+      const e = catchError(() => parseV3(v3Array({ shape, chunk_grid: grid(shape) }), KEY));
+      expect(fields(e)).toEqual(["shape"]);
+      expect(e.message).toMatch(/more than 2\^53 - 1 \(9007199254740991\) elements/);
+    }
+    for (const shape of [
+      [2 ** 53 - 1, 1],
+      [2 ** 26, 2 ** 26],
+      [2 ** 53 - 1, 2 ** 53 - 1, 0],
+    ]) {
+      expect(parseV3(v3Array({ shape, chunk_grid: grid(shape) }), KEY).nodeType).toBe("array");
+    }
   });
 
   it("rejects a chunk shape whose length differs from the shape's", () => {
@@ -374,6 +401,17 @@ describe("parseV2Array schema violations", () => {
     const doc = v2Array();
     delete doc.shape;
     expect(fields(catchError(() => parseV2Array(doc, K)))).toEqual(["shape"]);
+  });
+
+  it("rejects shapes of more than 2^53 - 1 elements", () => {
+    const e = catchError(() =>
+      parseV2Array(v2Array({ shape: [2 ** 40, 2 ** 20], chunks: [5, 5] }), K),
+    );
+    expect(fields(e)).toEqual(["shape"]);
+    expect(parseV2Array(v2Array({ shape: [2 ** 32, 2 ** 20], chunks: [5, 5] }), K).shape).toEqual([
+      2 ** 32,
+      2 ** 20,
+    ]);
   });
 
   it("rejects negative chunk sizes and mismatched lengths", () => {

@@ -4,10 +4,12 @@ import { type DataType, dataType, type Scalar } from "../../../src/core/dtype.js
 import { AbortError, ZarrPlanError } from "../../../src/core/errors.js";
 import { cStrides, fStrides, type NDArray } from "../../../src/core/ndarray.js";
 import { scalarLanes } from "../../../src/core/scalar.js";
-import { lazy } from "../../../src/exec/api.js";
+import { lazy, plan } from "../../../src/exec/api.js";
 import { defaultContext } from "../../../src/exec/context.js";
+import { createArray } from "../../../src/hierarchy/index.js";
 import { slice } from "../../../src/index-space/selection.js";
 import type { ArraySource } from "../../../src/index-space/source.js";
+import { MemoryStore } from "../../../src/store/memory.js";
 import { iota, MemorySource, ndarray } from "../../helpers/memory-source.js";
 
 const entries = (a: NDArray) => Array.from(a.data as ArrayLike<number | bigint>);
@@ -29,6 +31,27 @@ describe("output", () => {
     expect(out.dtype).toBe(s.dtype);
     expect(out.offset ?? 0).toBe(0);
     expect(entries(out)).toEqual([19, 20, 21, 22, 13, 14, 15, 16, 7, 8, 9, 10, 1, 2, 3, 4]);
+  });
+
+  it("an output no TypedArray can hold is ERR_PLAN naming the read, not the engine's RangeError", async () => {
+    // Found by tests/property/fuzz-corrupt.test.ts (metadata with a huge shape and chunk shape).
+    // 2^52 complex128 elements are 2^53 Float64Array entries: more than any engine allows.
+    const store = new MemoryStore();
+    const a = await createArray(store, "big", {
+      shape: [2 ** 52],
+      chunks: [2 ** 52],
+      dtype: "complex128",
+    });
+    const err = await a.read().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ZarrPlanError);
+    expect((err as ZarrPlanError).code).toBe("ERR_PLAN");
+    expect((err as ZarrPlanError).message).toMatch(
+      /^cannot allocate the output of plan read "value": \[4503599627370496\] complex128/,
+    );
+    expect((err as ZarrPlanError).cause).toBeInstanceOf(RangeError);
+    const p = plan({ head: a.lazy().get(slice(0, 3)), all: a.lazy() });
+    await expect(p.read()).rejects.toThrow(/plan read "all"/);
+    expect(Array.from((await a.lazy().get(slice(0, 2)).read()).data)).toEqual([0, 0, 0, 0]);
   });
 
   it("empty views issue no read", async () => {

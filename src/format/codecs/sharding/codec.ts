@@ -274,6 +274,12 @@ export function createShardingCodec(
       },
     ]);
   }
+  if (!Number.isSafeInteger(indexByteLength)) {
+    r.fail(
+      "chunk_shape",
+      `a shard of ${fmtShape(spec.shape)} holds ${cps.reduce((p, n) => p * n, 1)} inner chunks of ${fmtShape(inner)}: its index would be ${indexByteLength} bytes, more than 2^53 - 1`,
+    );
+  }
   const layout = createShardLayout({
     shardShape: spec.shape,
     innerChunkShape: inner,
