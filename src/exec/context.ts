@@ -152,6 +152,7 @@ export class Context extends StoreRequests implements Executor, PlanEngine, RunR
 
   /** `PlanEngine`: runs `plan` once in this Context. */
   async readPlan(plan: Plan, options: PlanReadOptions = {}): Promise<Record<string, NDArray>> {
+    if (plan.tooLarge) throw plan.tooLarge;
     const { options: o, dispose } = this.#withSignal(options);
     try {
       return await execute(this, plan, o);
@@ -167,6 +168,7 @@ export class Context extends StoreRequests implements Executor, PlanEngine, RunR
 
   /** `PlanEngine`: fetches the shard indexes `plan` needs, in this Context. */
   async resolvePlan(plan: Plan, options: PlanReadOptions = {}): Promise<Plan> {
+    if (plan.tooLarge) throw plan.tooLarge;
     const { options: o, dispose } = this.#withSignal(options);
     try {
       return await resolvePlan(this, plan, o);

@@ -202,7 +202,8 @@ export class ZarrArray<D extends DataTypeName = DataTypeName> implements ArraySo
     options: ReadOptions = {},
   ): Promise<NDArray<D> | undefined> {
     const key = this.chunkKey(coords);
-    const max = this.pipeline.maxEncodedSize();
+    const bound = this.pipeline.maxEncodedSize();
+    const max = bound !== undefined && Number.isSafeInteger(bound) ? bound : undefined;
     const bytes = await this.context.fetch(this.store, key, undefined, {
       ...(options.signal ? { signal: options.signal } : {}),
       ...(max === undefined ? {} : { maxBytes: max }),

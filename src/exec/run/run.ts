@@ -182,7 +182,8 @@ export class Run {
     const release = this.local ? await this.local.acquire(priority, this.signal) : undefined;
     try {
       // A whole chunk or shard can be no larger than its codecs' worst case (bounded reads).
-      const max = range ? undefined : this.array(obj).pipeline?.maxEncodedSize();
+      const bound = range ? undefined : this.array(obj).pipeline?.maxEncodedSize();
+      const max = bound !== undefined && Number.isSafeInteger(bound) ? bound : undefined;
       const bytes = await this.context.scheduler(store).fetch(obj.key, range, {
         signal: this.signal,
         priority,

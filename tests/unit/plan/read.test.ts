@@ -5,8 +5,8 @@ import { AbortError, ZarrPlanError } from "../../../src/core/errors.js";
 import { cStrides, fStrides, type NDArray } from "../../../src/core/ndarray.js";
 import { scalarLanes } from "../../../src/core/scalar.js";
 import { lazy, plan } from "../../../src/exec/api.js";
-import { defaultContext } from "../../../src/exec/context.js";
-import { createArray } from "../../../src/hierarchy/index.js";
+import { Context, defaultContext } from "../../../src/exec/context.js";
+import { createArray, openArray } from "../../../src/hierarchy/index.js";
 import { slice } from "../../../src/index-space/selection.js";
 import type { ArraySource } from "../../../src/index-space/source.js";
 import { MemoryStore } from "../../../src/store/memory.js";
@@ -37,11 +37,15 @@ describe("output", () => {
     // Found by tests/property/fuzz-corrupt.test.ts (metadata with a huge shape and chunk shape).
     // 2^52 complex128 elements are 2^53 Float64Array entries: more than any engine allows.
     const store = new MemoryStore();
-    const a = await createArray(store, "big", {
+    // The Context's limits would refuse it first (ERR_TOO_LARGE): lift them to reach the engine.
+    const big = await createArray(store, "big", {
       shape: [2 ** 52],
       chunks: [2 ** 52],
       dtype: "complex128",
     });
+    expect(await big.read().catch((e: unknown) => (e as ZarrPlanError).code)).toBe("ERR_TOO_LARGE");
+    const unlimited = new Context({ limits: { maxOutputBytes: Infinity, maxTasks: Infinity } });
+    const a = await openArray(store, "big", { context: unlimited });
     const err = await a.read().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ZarrPlanError);
     expect((err as ZarrPlanError).code).toBe("ERR_PLAN");
@@ -51,7 +55,9 @@ describe("output", () => {
     expect((err as ZarrPlanError).cause).toBeInstanceOf(RangeError);
     const p = plan({ head: a.lazy().get(slice(0, 3)), all: a.lazy() });
     await expect(p.read()).rejects.toThrow(/plan read "all"/);
-    expect(Array.from((await a.lazy().get(slice(0, 2)).read()).data)).toEqual([0, 0, 0, 0]);
+    expect(Array.from((await a.lazy().get(slice(0, 2)).read()).data as Float64Array)).toEqual([
+      0, 0, 0, 0,
+    ]);
   });
 
   it("empty views issue no read", async () => {
