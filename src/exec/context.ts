@@ -60,7 +60,7 @@ export interface ContextOptions extends RequestOptions {
   readonly cache?: CacheOptions;
   /**
    * Limits every plan of this Context is checked against before any IO: output bytes (default
-   * 4 GiB) and chunk tasks (default 2^22). A plan over them fails with `ERR_TOO_LARGE`.
+   * 4 GiB) and chunk tasks (default 2^17). A plan over them fails with `ERR_TOO_LARGE`.
    */
   readonly limits?: Partial<PlanLimits>;
 }

@@ -41,7 +41,7 @@ describe("limits", () => {
     const ctx = new Context({ limits: { maxOutputBytes: 2 ** 40 } });
     const p = plan({ a: lazy(src, ctx).get(slice(0, 99_999), slice(0, 99_999)) });
     expect(p.tooLarge?.message).toMatch(
-      /may touch up to 1111088889 chunks, over the limit of 4194304/,
+      /may touch up to 1111088889 chunks, over the limit of 131072/,
     );
     expect(p.explain().reads[0]!.tasks).toBe(1111088889);
   });
