@@ -31,6 +31,11 @@ export {
   plan,
 } from "./exec/api.js";
 export {
+  type BodyBufferOptions,
+  BodyBuffers,
+  DEFAULT_BODY_BYTES_IN_FLIGHT,
+} from "./exec/body-buffers.js";
+export {
   type CacheOptions,
   Context,
   type ContextFetchOptions,
@@ -159,7 +164,10 @@ export {
   type RetryOptions,
 } from "./plan/plan-json.js";
 export {
+  costModelGap,
+  DEFAULT_STORE_BANDWIDTH_MBPS,
   DEFAULT_STORE_CONCURRENCY,
+  DEFAULT_STORE_LATENCY_MS,
   DEFAULT_STORE_SETTINGS,
   type StoreSettings,
 } from "./plan/store-settings.js";

@@ -22,6 +22,11 @@ import type { ChunkEvent } from "../plan/events.js";
 import { DEFAULT_PLAN_LIMITS, type PlanLimits } from "../plan/limits.js";
 import { Plan, type PlanEngine, type PlanReadOptions } from "../plan/plan.js";
 import { checkExecutionOptions } from "../plan/plan-json.js";
+import {
+  type BodyBufferOptions,
+  BodyBuffers,
+  DEFAULT_BODY_BYTES_IN_FLIGHT,
+} from "./body-buffers.js";
 import type { CacheOptions } from "./caches.js";
 import { DecodePool, type DecodeWorkerOptions } from "./decode-pool.js";
 import { execute, resolvePlan, streamPlan } from "./execute.js";
@@ -58,6 +63,8 @@ export interface ContextOptions extends RequestOptions {
   readonly sourceConcurrency?: number;
   /** Caches (all off by default). */
   readonly cache?: CacheOptions;
+  /** The budget and reuse of response body memory ({@link BodyBuffers}). */
+  readonly bodyBuffers?: BodyBufferOptions;
   /**
    * Limits every plan of this Context is checked against before any IO: output bytes (default
    * 4 GiB) and chunk tasks (default 2^17). A plan over them fails with `ERR_TOO_LARGE`.
@@ -91,6 +98,8 @@ function positive(value: number | undefined, fallback: number, what: string): nu
 export class Context extends StoreRequests implements Executor, PlanEngine, RunResources {
   /** The decode worker pool of this Context. */
   readonly decodePool: DecodePool;
+  /** The budget of response bodies held by this Context's reads, and their reused memory. */
+  readonly bodyBuffers: BodyBuffers;
   /** The limit of decodes in progress (all executions of this Context). */
   readonly decodeLimiter: Limiter;
   /** The limits plans of this Context are checked against (output bytes, chunk tasks). */
@@ -112,6 +121,17 @@ export class Context extends StoreRequests implements Executor, PlanEngine, RunR
       maxTasks: positive(options.limits?.maxTasks, DEFAULT_PLAN_LIMITS.maxTasks, "limits.maxTasks"),
     });
     this.decodePool = new DecodePool(options.decodeWorkers);
+    const bb = options.bodyBuffers;
+    this.bodyBuffers = new BodyBuffers({
+      maxBytesInFlight: positive(
+        bb?.maxBytesInFlight,
+        DEFAULT_BODY_BYTES_IN_FLIGHT,
+        "bodyBuffers.maxBytesInFlight",
+      ),
+      ...(bb?.maxIdleBytes === undefined
+        ? {}
+        : { maxIdleBytes: positive(bb.maxIdleBytes, 0, "bodyBuffers.maxIdleBytes") }),
+    });
     this.decodeLimiter = new Limiter(
       count(options.decodeConcurrency, DEFAULT_DECODE_CONCURRENCY, "decodeConcurrency"),
     );
@@ -186,6 +206,7 @@ export class Context extends StoreRequests implements Executor, PlanEngine, RunR
     if (this.closed) return;
     this.closeRequests();
     this.decodePool.close();
+    this.bodyBuffers.clear();
   }
 }
 

@@ -43,6 +43,14 @@ export const DEFAULT_DECODE_MIN_BYTES = 16 * 1024;
 
 const MAX_DEFAULT_WORKERS = 8;
 
+/**
+ * Chunks sent to one worker and not yet answered, at most: one being decoded and one waiting,
+ * so a worker never idles between messages. Further chunks wait on the calling thread as views
+ * of their stored bytes (no copy yet), which keeps the transfer buffers in flight to about
+ * `2 × workers` of each size, all reused, instead of one pair per chunk of a large read.
+ */
+const WORKER_QUEUE_DEPTH = 2;
+
 interface Pending {
   /** The decoded bytes, or `undefined`: decode on the calling thread instead. */
   resolve(bytes: Uint8Array | undefined): void;
@@ -216,6 +224,8 @@ export class DecodePool {
   #next = 0;
   #offloaded = 0;
   #buffers = new BufferCache();
+  /** Decodes waiting for a worker with room ({@link WORKER_QUEUE_DEPTH}), first come first served. */
+  #waiting: (() => void)[] = [];
 
   constructor(options: DecodeWorkerOptions = {}) {
     this.#workers = options.workers ?? Math.min(MAX_DEFAULT_WORKERS, cpuCount());
@@ -321,7 +331,16 @@ export class DecodePool {
     key: string,
     recycled: boolean,
   ): Promise<Uint8Array | undefined> {
-    const slot = await this.#slot();
+    let slot = await this.#slot();
+    if (slot && (slot.pending.size >= WORKER_QUEUE_DEPTH || this.#waiting.length > 0)) {
+      // Behind the decodes already waiting; a woken decode that finds no room again waits first.
+      await new Promise<void>((wake) => this.#waiting.push(wake));
+      slot = await this.#slot();
+      while (slot && slot.pending.size >= WORKER_QUEUE_DEPTH) {
+        await new Promise<void>((wake) => this.#waiting.unshift(wake));
+        slot = await this.#slot();
+      }
+    }
     if (!slot) return undefined;
     const id = this.#nextId++;
     const input = this.#buffers.take(inputSize(bytes.length));
@@ -395,6 +414,7 @@ export class DecodePool {
         if (!m.error) p.resolve(m.bytes);
         else if (m.error.kind === "setup") p.resolve(undefined);
         else p.reject(errorFrom(m.error, m.key));
+        this.#waiting.shift()?.();
       },
       () => {
         // A worker that fails (cannot load, crashes) is not replaced: decoding goes on here.
@@ -413,6 +433,8 @@ export class DecodePool {
     slot.port.terminate();
     for (const p of slot.pending.values()) p.resolve(undefined);
     slot.pending.clear();
+    // Waiting decodes look again: at another worker, or at none (then they decode here).
+    for (const wake of this.#waiting.splice(0)) wake();
   }
 }
 

@@ -63,6 +63,7 @@ async function handle(req: WorkerRequest, port: Port): Promise<void> {
       req.maxDecodedBytes ?? [],
       new Uint8Array(req.input, 0, req.length),
       { key: req.key },
+      req.out ? new Uint8Array(req.out) : undefined,
     );
   } catch (e) {
     let error: WorkerError;
@@ -84,9 +85,10 @@ async function handle(req: WorkerRequest, port: Port): Promise<void> {
     return;
   }
   if (req.out && req.out.byteLength === b.length) {
-    // Into the caller's recycled buffer: no new allocation on the calling thread.
-    const out = new Uint8Array(req.out);
-    out.set(b);
+    // Into the caller's recycled buffer: no new allocation on the calling thread (decoded
+    // straight into it when the codec can, else copied).
+    const out = b.buffer === req.out ? b : new Uint8Array(req.out);
+    if (out !== b) out.set(b);
     port.post({ id: req.id, key: req.key, bytes: out, input: req.input }, [req.input, req.out]);
     return;
   }

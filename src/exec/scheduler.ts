@@ -14,6 +14,7 @@ import type { FetchRange } from "../plan/optimize.js";
 import type { RetryOptions } from "../plan/plan-json.js";
 import type { StoreSettings } from "../plan/store-settings.js";
 import type { ReadableStore } from "../store/types.js";
+import type { BodyBuffers } from "./body-buffers.js";
 import { abortErrorOf, type Cancel, Limiter, linkedController, scopeOf, sleep } from "./limiter.js";
 
 /** Default retries after the first attempt. */
@@ -161,6 +162,10 @@ export class StoreScheduler {
    * Fetches `key` (whole when `range` is undefined), sharing an identical request in flight.
    * Resolves with the bytes, or `undefined` when the key is missing.
    * @param priority 0 (shard indexes) … 2; applies when this call starts the request.
+   * With `options.buffers`, a body of known length is read into memory of that budget
+   * ({@link BodyBuffers}), and the caller holds a lease on the bytes it gets: it must give them
+   * back (`buffers.give(bytes, reusable)`) when done with them. Such requests are shared only
+   * with callers that also pass `buffers`.
    * @throws AbortError when `signal` aborts (the store request goes on while others wait for it);
    * RequestFailure (cause: the store's error) for a permanent failure or when retries are exhausted.
    */
@@ -173,11 +178,13 @@ export class StoreScheduler {
       retry: RetryPolicy;
       /** Largest whole value accepted, bytes (passed to the store as `maxBytes`). */
       maxBytes?: number;
+      /** Body memory budget to read into; the caller then gives the bytes back. */
+      buffers?: BodyBuffers;
     },
   ): Promise<Uint8Array | undefined> {
-    const { signal } = options;
+    const { signal, buffers } = options;
     if (signal?.aborted) return Promise.reject(abortErrorOf(signal, key));
-    const id = `${key}\u0000${rangeId(range)}`;
+    const id = `${key}\u0000${rangeId(range)}${buffers ? "\u0000leased" : ""}`;
     let shared = this.#inflight.get(id);
     if (shared) this.stats.joined++;
     else {
@@ -186,10 +193,21 @@ export class StoreScheduler {
       const max = options.maxBytes;
       const promise = this.#run<Uint8Array | undefined>(
         { key, range, op: range ? "getRange" : "get" },
-        (signal) =>
-          range
-            ? store.getRange(key, range, { signal })
-            : store.get(key, max === undefined ? { signal } : { signal, maxBytes: max }),
+        (signal) => {
+          if (!buffers) {
+            return range
+              ? store.getRange(key, range, { signal })
+              : store.get(key, max === undefined ? { signal } : { signal, maxBytes: max });
+          }
+          return leasedCall(buffers, signal, (allocate) =>
+            range
+              ? store.getRange(key, range, { signal, allocate })
+              : store.get(
+                  key,
+                  max === undefined ? { signal, allocate } : { signal, maxBytes: max, allocate },
+                ),
+          );
+        },
         options.priority ?? 1,
         options.retry,
         controller.signal,
@@ -201,6 +219,13 @@ export class StoreScheduler {
         if (this.#inflight.get(id) === s) this.#inflight.delete(id);
       };
       promise.then(done, done);
+      if (buffers) {
+        // The request's own hold, dropped after every caller waiting now has taken its own.
+        promise.then(
+          (v) => void promise.then(() => v && buffers.give(v, true)),
+          () => undefined,
+        );
+      }
     }
     const s = shared;
     s.refs++;
@@ -221,6 +246,7 @@ export class StoreScheduler {
           settled = true;
           s.refs--;
           unregister?.();
+          if (v && buffers) buffers.hold(v);
           resolve(v);
         },
         (e: unknown) => {
@@ -415,5 +441,30 @@ export class StoreScheduler {
         },
       );
     });
+  }
+}
+
+/**
+ * One attempt of a store read into leased body memory: what the store took through `allocate`
+ * and did not return (a body that ended early, a failed attempt) goes back at once, not reusable.
+ */
+async function leasedCall(
+  buffers: BodyBuffers,
+  signal: AbortSignal,
+  call: (allocate: (length: number) => Promise<Uint8Array>) => Promise<Uint8Array | undefined>,
+): Promise<Uint8Array | undefined> {
+  const taken: Uint8Array[] = [];
+  const cancel = scopeOf(signal);
+  const allocate = async (length: number) => {
+    const b = await buffers.take(length, cancel);
+    taken.push(b);
+    return b;
+  };
+  let value: Uint8Array | undefined;
+  try {
+    value = await call(allocate);
+    return value;
+  } finally {
+    for (const b of taken) if (b.buffer !== value?.buffer) buffers.give(b, false);
   }
 }

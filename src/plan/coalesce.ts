@@ -24,25 +24,26 @@ export interface CoalescePolicy {
   readonly maxGap: number;
   /** Largest merged request (bytes); a lone larger range is still requested alone. */
   readonly maxSize: number;
+  /**
+   * Largest over-read (bytes) for which a shard not fully needed is read whole, saving its index
+   * round trip (default: `maxGap`). A Context's store cost model sets it to the bytes one round
+   * trip is worth, `bandwidth × latency`.
+   */
+  readonly maxWholeExcess?: number;
 }
 
 /**
- * Default largest gap bridged, in bytes: 512 KiB.
+ * Default largest gap bridged, in bytes: 125,000, what a Context's store cost model gives with
+ * its defaults (`costModelGap`: 200 MB/s × 20 ms ÷ 32 requests in flight; see
+ * `store-settings.ts`). Stores derive their own gap from their latency, bandwidth and concurrency
+ * unless `maxGap` is set.
  *
- * TTFB × bandwidth is 2 MB at 20 ms × 100 MB/s, but a merged request also removes parallelism.
- * `bench/plan-defaults.ts` (loopback server, 20 ms TTFB, 100 MB/s per connection, 32 requests in
- * flight, median of 5; random points of a 4096² uint16 array in 1024² shards of 8 KiB inner
- * chunks) measured, relative to gap 0:
- *
- * | gap | 16 KiB | 64 KiB | 256 KiB | 512 KiB | 1 MiB | 2 MiB |
- * |---|---|---|---|---|---|---|
- * | 2,000 points (1,006 ranges at gap 0) | 0.45× | 0.28× | 0.26× | **0.20×** | 0.24× | 0.23× |
- * | 200 points (203 ranges at gap 0) | 1.22× | 0.90× | 0.72× | **0.83×** | 1.90× | 1.19× |
- *
- * 512 KiB has the lowest total over both; beyond 1 MiB sparse reads turn into a few large serial
- * over-reads (27 MiB read for 1.6 MiB wanted). zarr-python and object_store use 1 MiB.
+ * History: a fixed 512 KiB gap measured best in `bench/plan-defaults.ts` (8 KiB inner chunks,
+ * 100 MB/s per connection), but with 128 KiB inner chunks it read 1.6× the bytes TensorStore
+ * reads for 200 random points (the peer benchmark's W3s: 40.8 vs 25.5 MB) without saving a round
+ * trip. The cost model merges a gap only when reading it is cheaper than a request slot.
  */
-export const DEFAULT_MAX_GAP = 512 * 1024;
+export const DEFAULT_MAX_GAP = 125_000;
 
 /**
  * Default largest merged request, in bytes: 8 MiB (AWS's "typical sizes for byte-range requests
@@ -76,8 +77,9 @@ export interface CoalescedRange {
  * @throws RangeError naming the bad field.
  */
 export function checkPolicy(policy: CoalescePolicy): CoalescePolicy {
-  for (const k of ["maxGap", "maxSize"] as const) {
+  for (const k of ["maxGap", "maxSize", "maxWholeExcess"] as const) {
     const v = policy[k];
+    if (k === "maxWholeExcess" && v === undefined) continue;
     if (typeof v !== "number" || Number.isNaN(v) || v < 0) {
       throw new RangeError(`coalescing ${k} must be a number of bytes >= 0, got ${String(v)}`);
     }

@@ -58,6 +58,14 @@ export interface ExplainedStore {
   /** Coalescing gap and cap used by this plan (bytes). */
   readonly maxGap: number;
   readonly maxSize: number;
+  /**
+   * Where the gap comes from: `"cost"`, the store's cost model (`bandwidthMBps × latencyMs ÷
+   * concurrency`, see `costModelGap`), or `"set"` (the store's settings or the plan's options).
+   */
+  readonly gapFrom: "cost" | "set";
+  /** The cost model's latency (ms) and bandwidth (MB/s) of the store. */
+  readonly latencyMs: number;
+  readonly bandwidthMBps: number;
   /** Requests known on this store. */
   readonly requests: number;
 }
@@ -320,6 +328,13 @@ export function explainPlan(plan: ExplainInput): PlanExplanation {
       concurrency: plan.settings[id]!.concurrency,
       maxGap: plan.policies[id]!.maxGap,
       maxSize: plan.policies[id]!.maxSize,
+      gapFrom:
+        plan.settings[id]!.gapFrom === "cost" &&
+        plan.policies[id]!.maxGap === plan.settings[id]!.maxGap
+          ? "cost"
+          : "set",
+      latencyMs: plan.settings[id]!.latencyMs,
+      bandwidthMBps: plan.settings[id]!.bandwidthMBps,
       requests: perStore[id]!,
     }),
   );
@@ -482,17 +497,20 @@ export function formatExplanation(e: PlanExplanation, options: { maxRows?: numbe
     lines.push(
       ...table(
         [
-          ["store", "location", "concurrency", "maxGap", "maxSize", "requests"],
+          ["store", "location", "concurrency", "maxGap", "gap from", "maxSize", "requests"],
           ...e.stores.map((s) => [
             String(s.id),
             s.label,
             String(s.concurrency),
             formatBytes(s.maxGap),
+            s.gapFrom === "cost"
+              ? `${s.bandwidthMBps} MB/s × ${s.latencyMs} ms ÷ ${s.concurrency}`
+              : "set",
             formatBytes(s.maxSize),
             formatCount(s.requests),
           ]),
         ],
-        new Set([2, 3, 4, 5]),
+        new Set([2, 3, 5, 6]),
       ),
     );
   }

@@ -367,7 +367,8 @@ export function groupTasksByObject(
  * inside the array bounds, the shard's array and the store's policy (called only when needed).
  * Out: true when every inner chunk in bounds is needed, or when reading the shard whole is cheap
  * by the policy: what it may read in excess (the inner chunks not needed, at most `cellBytes`
- * each) is at most `maxGap` and the whole shard (index included) at most `maxSize`. That saves the
+ * each) is at most `maxWholeExcess` (else `maxGap`) and the whole shard (index included) at most
+ * `maxSize`. That saves the
  * index round trip at the price of bytes the policy already deems cheaper than a request.
  */
 export function readShardWhole(
@@ -381,7 +382,7 @@ export function readShardWhole(
   const p = policy();
   const excess = (sh.innerChunkCount - needed) * a.cellBytes;
   const size = sh.indexByteLength + sh.innerChunkCount * a.cellBytes;
-  return excess <= p.maxGap && size <= p.maxSize;
+  return excess <= (p.maxWholeExcess ?? p.maxGap) && size <= p.maxSize;
 }
 
 /**

@@ -3,7 +3,7 @@
  * Values only; the `Context` (`src/exec/context.ts`) holds them for each store. No IO.
  * @module
  */
-import { type CoalescePolicy, checkPolicy, DEFAULT_MAX_GAP, DEFAULT_MAX_SIZE } from "./coalesce.js";
+import { type CoalescePolicy, checkPolicy, DEFAULT_MAX_SIZE } from "./coalesce.js";
 
 /**
  * Default limit of requests in flight per store, shared by all plans reading it: 32.
@@ -18,21 +18,72 @@ import { type CoalescePolicy, checkPolicy, DEFAULT_MAX_GAP, DEFAULT_MAX_SIZE } f
  */
 export const DEFAULT_STORE_CONCURRENCY = 32;
 
+/** Default time to the first byte of a request, ms, in the coalescing cost model: 20. */
+export const DEFAULT_STORE_LATENCY_MS = 20;
+
+/**
+ * Default throughput of a store to this client, all requests together, MB/s (10^6 bytes per
+ * second), in the coalescing cost model: 200.
+ */
+export const DEFAULT_STORE_BANDWIDTH_MBPS = 200;
+
 /** Settings of one store. */
 export interface StoreSettings extends CoalescePolicy {
   /** Requests in flight on this store, across all plans of one Context (default {@link DEFAULT_STORE_CONCURRENCY}). */
   readonly concurrency: number;
-  /** Coalescing gap, bytes (default `DEFAULT_MAX_GAP`). */
+  /**
+   * Coalescing gap, bytes. Unless set, derived from the cost model ({@link costModelGap}):
+   * `bandwidthMBps × latencyMs ÷ concurrency` (125,000 bytes with the defaults).
+   */
   readonly maxGap: number;
-  /** Coalescing cap, bytes (default `DEFAULT_MAX_SIZE`). */
+  /** Coalescing cap, bytes (default `DEFAULT_MAX_SIZE`, 8 MiB). */
   readonly maxSize: number;
+  /** Time to the first byte of a request, ms (default {@link DEFAULT_STORE_LATENCY_MS}). */
+  readonly latencyMs: number;
+  /** Throughput of the store to this client, all requests together, MB/s (default {@link DEFAULT_STORE_BANDWIDTH_MBPS}). */
+  readonly bandwidthMBps: number;
+  /** `"cost"`: {@link maxGap} follows the cost model; `"set"`: it was given. */
+  readonly gapFrom: "cost" | "set";
 }
 
-/** The defaults: 32 requests in flight, 512 KiB gap, 8 MiB cap. */
+/**
+ * The coalescing gap of the cost model, bytes: reading a gap of `g` bytes costs `g ÷ bandwidth`
+ * of the store's time; a separate request costs its latency on one of `concurrency` connections,
+ * `latency ÷ concurrency`. Merging pays when `g < bandwidth × latency ÷ concurrency` (the
+ * bandwidth–delay rule of Arrow C++'s `CacheOptions::MakeFromNetworkMetrics`, per connection
+ * slot). Small gaps keep the bytes read near what is needed, as TensorStore's are, while sparse
+ * reads still merge neighbouring inner chunks.
+ */
+export function costModelGap(
+  latencyMs: number,
+  bandwidthMBps: number,
+  concurrency: number,
+): number {
+  return Math.floor((bandwidthMBps * 1000 * latencyMs) / concurrency);
+}
+
+/** Bytes one round trip to the store is worth by its cost model: `bandwidth × latency`. */
+export function roundTripBytes(
+  settings: Pick<StoreSettings, "latencyMs" | "bandwidthMBps">,
+): number {
+  return Math.floor(settings.bandwidthMBps * 1000 * settings.latencyMs);
+}
+
+/**
+ * The defaults: 32 requests in flight, 20 ms latency and 200 MB/s, so a 125,000-byte gap by the
+ * cost model, and an 8 MiB cap.
+ */
 export const DEFAULT_STORE_SETTINGS: StoreSettings = Object.freeze({
   concurrency: DEFAULT_STORE_CONCURRENCY,
-  maxGap: DEFAULT_MAX_GAP,
+  maxGap: costModelGap(
+    DEFAULT_STORE_LATENCY_MS,
+    DEFAULT_STORE_BANDWIDTH_MBPS,
+    DEFAULT_STORE_CONCURRENCY,
+  ),
   maxSize: DEFAULT_MAX_SIZE,
+  latencyMs: DEFAULT_STORE_LATENCY_MS,
+  bandwidthMBps: DEFAULT_STORE_BANDWIDTH_MBPS,
+  gapFrom: "cost",
 });
 
 /**
@@ -43,14 +94,32 @@ export function mergeStoreSettings(
   base: StoreSettings,
   change: Partial<StoreSettings>,
 ): StoreSettings {
-  const next: StoreSettings = Object.freeze({
-    concurrency: change.concurrency ?? base.concurrency,
-    maxGap: change.maxGap ?? base.maxGap,
-    maxSize: change.maxSize ?? base.maxSize,
-  });
-  if (!(Number.isInteger(next.concurrency) && next.concurrency >= 1)) {
-    throw new RangeError(`store concurrency must be an integer >= 1, got ${next.concurrency}`);
+  const concurrency = change.concurrency ?? base.concurrency;
+  const latencyMs = change.latencyMs ?? base.latencyMs;
+  const bandwidthMBps = change.bandwidthMBps ?? base.bandwidthMBps;
+  if (!(Number.isInteger(concurrency) && concurrency >= 1)) {
+    throw new RangeError(`store concurrency must be an integer >= 1, got ${concurrency}`);
   }
+  for (const [name, v] of [
+    ["latencyMs", latencyMs],
+    ["bandwidthMBps", bandwidthMBps],
+  ] as const) {
+    if (!(typeof v === "number" && Number.isFinite(v) && v >= 0)) {
+      throw new RangeError(`store ${name} must be a finite number >= 0, got ${String(v)}`);
+    }
+  }
+  const gapFrom = change.maxGap !== undefined ? "set" : (change.gapFrom ?? base.gapFrom);
+  const next: StoreSettings = Object.freeze({
+    concurrency,
+    maxGap:
+      gapFrom === "cost"
+        ? costModelGap(latencyMs, bandwidthMBps, concurrency)
+        : (change.maxGap ?? base.maxGap),
+    maxSize: change.maxSize ?? base.maxSize,
+    latencyMs,
+    bandwidthMBps,
+    gapFrom,
+  });
   checkPolicy(next);
   return next;
 }
@@ -60,8 +129,12 @@ export function policyOf(
   settings: StoreSettings,
   override?: Partial<CoalescePolicy>,
 ): CoalescePolicy {
+  const maxGap = override?.maxGap ?? settings.maxGap;
+  // The cost model: a shard read whole saves a sequential round trip, worth bandwidth × latency.
+  const byCost = override?.maxGap === undefined && settings.gapFrom === "cost";
   return checkPolicy({
-    maxGap: override?.maxGap ?? settings.maxGap,
+    maxGap,
     maxSize: override?.maxSize ?? settings.maxSize,
+    ...(byCost ? { maxWholeExcess: Math.max(maxGap, roundTripBytes(settings)) } : {}),
   });
 }

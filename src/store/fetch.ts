@@ -173,8 +173,11 @@ export class FetchStore implements ReadableStore {
         discard(response);
         throw tooLargeError(key, shownUrl(url), length, limit.bytes, limit.option);
       }
-      const body = await readExactly(response.body, length, () =>
-        bodyError(key, url, `is longer than its Content-Length ${length}`),
+      const body = await readExactly(
+        response.body,
+        length,
+        () => bodyError(key, url, `is longer than its Content-Length ${length}`),
+        options?.allocate,
       );
       if (body.length < length) {
         throw bodyError(
@@ -235,12 +238,16 @@ export class FetchStore implements ReadableStore {
           throw error;
         }
         const body = await guard(key, url, signal, () =>
-          readExactly(response.body, expected, () =>
-            bodyError(
-              key,
-              url,
-              `is longer than its Content-Range "${contentRange}" announces (${expected} bytes); reading stopped`,
-            ),
+          readExactly(
+            response.body,
+            expected,
+            () =>
+              bodyError(
+                key,
+                url,
+                `is longer than its Content-Range "${contentRange}" announces (${expected} bytes); reading stopped`,
+              ),
+            options?.allocate,
           ),
         );
         checkPartialContent(key, range, contentRange, body.length);

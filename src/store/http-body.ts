@@ -16,16 +16,23 @@ export interface SpanRead {
 }
 
 /**
- * Reads `body` into one buffer of `length` bytes, stopping (and cancelling the body) at the first
- * byte past `length`, which throws `longer()`.
+ * Reads `body` into one buffer of `length` bytes (from `allocate` when given), stopping (and
+ * cancelling the body) at the first byte past `length`, which throws `longer()`.
  * @returns the bytes read: `length` of them, or fewer when the body ended early.
  */
 export async function readExactly(
   body: ReadableStream<Uint8Array> | null,
   length: number,
   longer: () => Error,
+  allocate?: (length: number) => Promise<Uint8Array>,
 ): Promise<Uint8Array> {
-  const out = new Uint8Array(length);
+  let out: Uint8Array;
+  try {
+    out = allocate ? await allocate(length) : new Uint8Array(length);
+  } catch (e) {
+    await body?.cancel().catch(() => undefined);
+    throw e;
+  }
   let at = 0;
   let over = false;
   await pump(body, (chunk) => {

@@ -23,6 +23,14 @@ export interface StoreRequestOptions {
    * An invalid value is a `RangeError`. Stores that ignore it stay correct, only unbounded.
    */
   maxBytes?: number;
+  /**
+   * Memory for a value of known length, in bytes: a store that reads a value into memory of its
+   * own (`FetchStore`, for bodies with a `Content-Length` or a `206` answer) may ask for it here
+   * instead of allocating, and must then return a view of it (or of a copy). The returned array
+   * holds exactly `length` bytes. Given by the Context to reuse body memory under a byte budget;
+   * stores may ignore it. Rejects (e.g. `AbortError`) make the request fail.
+   */
+  allocate?: (length: number) => Promise<Uint8Array>;
 }
 
 /** Result of {@link ListableStore.listDir}: direct children of a prefix. */

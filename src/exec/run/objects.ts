@@ -17,6 +17,26 @@ import { raceAbort } from "../limiter.js";
 import type { Run } from "./run.js";
 import { settleAll } from "./settle.js";
 
+/**
+ * Runs `use` on leased body bytes, then gives them back to the Context's body memory: reusable
+ * only when `use` succeeded (after a failure, decodes started from views of the bytes may still
+ * be running). `undefined` bytes (a missing key) pass through.
+ */
+async function withLeased<T>(
+  run: Run,
+  bytes: Uint8Array | undefined,
+  use: (bytes: Uint8Array | undefined) => Promise<T>,
+): Promise<T> {
+  let ok = false;
+  try {
+    const v = await use(bytes);
+    ok = true;
+    return v;
+  } finally {
+    if (bytes) run.context.bodyBuffers.give(bytes, ok);
+  }
+}
+
 /** An unsharded chunk: one request, decoded (on a worker when large), scattered to every use. */
 async function readChunk(run: Run, obj: ObjectNeed): Promise<void> {
   const a = run.array(obj);
@@ -27,23 +47,28 @@ async function readChunk(run: Run, obj: ObjectNeed): Promise<void> {
     for (const u of obj.uses) run.scatter(u, obj, obj.coords, cached.data);
     return;
   }
+  if (!ctx.caches.cachesChunks) {
+    return withLeased(run, await run.request(obj, undefined, 2, true), async (bytes) => {
+      if (bytes === undefined) {
+        for (const u of obj.uses) run.fill(u, obj, obj.coords);
+        return;
+      }
+      await run.decode(() =>
+        ctx.decodePool.decodeWith(a.pipeline!, bytes, obj.key, (chunk) => {
+          for (const u of obj.uses) run.scatter(u, obj, obj.coords, chunk.data);
+        }),
+      );
+    });
+  }
+  // The cache keeps the chunk, so its body and decoded bytes are memory of their own (no reuse).
   const bytes = await run.request(obj, undefined, 2);
   if (bytes === undefined) {
     for (const u of obj.uses) run.fill(u, obj, obj.coords);
     return;
   }
-  if (ctx.caches.cachesChunks) {
-    // The cache keeps the chunk, so it is decoded into memory of its own (no buffer reuse).
-    const chunk = await run.decode(() => ctx.decodePool.decode(a.pipeline!, bytes, obj.key));
-    ctx.caches.keepChunk(store, obj.key, chunk);
-    for (const u of obj.uses) run.scatter(u, obj, obj.coords, chunk.data);
-    return;
-  }
-  await run.decode(() =>
-    ctx.decodePool.decodeWith(a.pipeline!, bytes, obj.key, (chunk) => {
-      for (const u of obj.uses) run.scatter(u, obj, obj.coords, chunk.data);
-    }),
-  );
+  const chunk = await run.decode(() => ctx.decodePool.decode(a.pipeline!, bytes, obj.key));
+  ctx.caches.keepChunk(store, obj.key, chunk);
+  for (const u of obj.uses) run.scatter(u, obj, obj.coords, chunk.data);
 }
 
 /**
@@ -129,8 +154,16 @@ function decodeInner(run: Run, obj: ObjectNeed, i: number, bytes: Uint8Array): P
 
 /** A shard read in one request: its index is sliced from the bytes, then each needed inner chunk decoded. */
 async function readWholeShard(run: Run, obj: ObjectNeed): Promise<void> {
+  const bytes = await run.request(obj, undefined, 2, true);
+  return withLeased(run, bytes, (b) => decodeWholeShard(run, obj, b));
+}
+
+async function decodeWholeShard(
+  run: Run,
+  obj: ObjectNeed,
+  bytes: Uint8Array | undefined,
+): Promise<void> {
   const sh = run.array(obj).sharding!;
-  const bytes = await run.request(obj, undefined, 2);
   if (bytes === undefined) {
     fillInner(
       run,
@@ -174,7 +207,17 @@ async function shardIndex(run: Run, obj: ObjectNeed): Promise<ShardIndexLike | n
 /** A coalesced byte range of a shard: one request, then each inner chunk in it decoded. */
 async function readRange(run: Run, obj: ObjectNeed, f: Fetch): Promise<void> {
   const range = f.range as { offset: number; length: number };
-  const bytes = await run.request(obj, range, 1);
+  const bytes = await run.request(obj, range, 1, true);
+  return withLeased(run, bytes, (b) => decodeRange(run, obj, f, b));
+}
+
+async function decodeRange(
+  run: Run,
+  obj: ObjectNeed,
+  f: Fetch,
+  bytes: Uint8Array | undefined,
+): Promise<void> {
+  const range = f.range as { offset: number; length: number };
   if (bytes === undefined || bytes.length < range.length) {
     const what =
       bytes === undefined

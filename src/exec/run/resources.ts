@@ -6,6 +6,7 @@
 import type { ArraySource } from "../../index-space/source.js";
 import type { RetryOptions } from "../../plan/plan-json.js";
 import type { ReadableStore } from "../../store/types.js";
+import type { BodyBuffers } from "../body-buffers.js";
 import type { ContextCaches } from "../caches.js";
 import type { DecodePool } from "../decode-pool.js";
 import type { Limiter } from "../limiter.js";
@@ -17,6 +18,8 @@ export interface RunResources {
   scheduler(store: ReadableStore): StoreScheduler;
   /** The decode worker pool. */
   readonly decodePool: DecodePool;
+  /** The budget and reused memory of response bodies. */
+  readonly bodyBuffers: BodyBuffers;
   /** The limit of decodes in progress. */
   readonly decodeLimiter: Limiter;
   /** The `readChunk` limit of an array source without a store. */

@@ -172,11 +172,16 @@ export class Run {
     });
   }
 
-  /** One store request of `obj`, through the execution's and the store's limits. */
+  /**
+   * One store request of `obj`, through the execution's and the store's limits. With `leased`,
+   * the body is read into the Context's body memory ({@link RunResources.bodyBuffers}) and the
+   * caller must give the bytes back ({@link withLeased}).
+   */
   async request(
     obj: ObjectNeed,
     range: FetchRange | undefined,
     priority: number,
+    leased = false,
   ): Promise<Uint8Array | undefined> {
     const store = this.store(obj);
     const release = this.local ? await this.local.acquire(priority, this.signal) : undefined;
@@ -189,6 +194,7 @@ export class Run {
         priority,
         retry: this.retry,
         ...(max === undefined ? {} : { maxBytes: max }),
+        ...(leased ? { buffers: this.context.bodyBuffers } : {}),
       });
       const n = bytes?.length ?? 0;
       this.c.requestsDone++;

@@ -93,6 +93,9 @@ export function bytesCeilings(
  * Runs the decoders of `codecs` (encoding order; they run in reverse) on `bytes`, giving codec
  * `i` the ceiling `ceilings[i]` as `ctx.maxDecodedBytes` and checking its output against it.
  * What a pipeline's `decodeBytes` does, and what a decode worker does with the stage it is sent.
+ * @param out when given, the outermost decode writes straight into it if its codec has
+ *   {@link BytesToBytesCodec.decodeInto} and the result is exactly `out.length` bytes (the
+ *   result is then `out` itself); otherwise it is ignored.
  * @throws CodecError naming `ctx.key` and the failing codec (any error a codec throws is turned
  *   into one; `ChecksumError` stays itself), including `decodes to more than the expected N
  *   bytes (got M)` when a codec ignored its ceiling.
@@ -102,11 +105,19 @@ export async function decodeBytesStage(
   ceilings: readonly (number | undefined)[],
   bytes: Uint8Array,
   ctx: CodecContext,
+  out?: Uint8Array,
 ): Promise<Uint8Array> {
   let b = bytes;
   for (let i = codecs.length - 1; i >= 0; i--) {
     const c = codecs[i]!;
     const ceiling = ceilings[i];
+    if (i === 0 && out && c.decodeInto && (ceiling === undefined || out.length <= ceiling)) {
+      try {
+        if (await c.decodeInto(b, out, { ...ctx, maxDecodedBytes: ceiling })) return out;
+      } catch (e) {
+        throw toCodecError(e, ctx.key, c.name);
+      }
+    }
     try {
       b = await c.decode(b, { ...ctx, maxDecodedBytes: ceiling });
     } catch (e) {

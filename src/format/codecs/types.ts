@@ -117,6 +117,13 @@ export interface BytesToBytesCodec extends CodecBase {
    */
   decode(bytes: Uint8Array, ctx: CodecContext): Promise<Uint8Array>;
   /**
+   * Optional fast path: decodes `bytes` straight into `out` when they decode to exactly
+   * `out.length` bytes and the codec can write into a given buffer (native zstd). Resolves to
+   * false, having written nothing that matters, when the path does not apply; the caller then
+   * calls {@link decode}, which reports any error.
+   */
+  decodeInto?(bytes: Uint8Array, out: Uint8Array, ctx: CodecContext): Promise<boolean>;
+  /**
    * Encoded size in bytes of a `decodedSize`-byte input when it is fixed (e.g. `crc32c`: +4),
    * else `undefined` (compressors).
    */

@@ -79,9 +79,21 @@ describe("request counts", () => {
       return v.filter((x, i) => i === 0 || v[i - 1] !== x - 1).length;
     };
 
-    it("default policy: shard indexes + one coalesced range per shard", async () => {
+    it("default policy (cost model): shards cheaper to read whole than to index are read whole", async () => {
       const [c, a] = await counted(mem, "p");
       const p = plan({ pts: a.lazy().vindex(rows, cols) });
+      const { pts } = await p.read();
+      for (let k = 0; k < rows.length; k += 997) expect(pts!.data[k]).toBe(rows[k]! * N + cols[k]!);
+      // Each 4 MB shard reads under 1.6 MB in vain, less than one round trip's worth
+      // (200 MB/s × 20 ms = 4 MB): one request per shard, one round trip.
+      expect(p.optimized.objects.every((o) => o.whole)).toBe(true);
+      expect(c.requests).toBe(perShard.size);
+      expect(p.explain().roundTrips).toBe(1);
+    });
+
+    it("maxGap 512 KiB: shard indexes + one coalesced range per shard", async () => {
+      const [c, a] = await counted(mem, "p");
+      const p = plan({ pts: a.lazy().vindex(rows, cols) }, { maxGap: 512 * 1024 });
       const { pts } = await p.read();
       for (let k = 0; k < rows.length; k += 997) expect(pts!.data[k]).toBe(rows[k]! * N + cols[k]!);
       const shards = perShard.size;
@@ -89,7 +101,7 @@ describe("request counts", () => {
       expect(shards).toBe(4);
       expect(inner).toBeGreaterThan(6000);
       expect(p.optimized.objects.every((o) => !o.whole)).toBe(true);
-      // Every gap between needed inner chunks is below the 512 KiB default: one range per shard.
+      // Every gap between needed inner chunks is below 512 KiB: one range per shard.
       expect(c.requests).toBe(shards + shards);
       expect(c.log.filter((l) => l.range && "suffixLength" in l.range).length).toBe(shards);
       const resolved = await p.resolve();

@@ -71,6 +71,9 @@ describe("explain()", () => {
         concurrency: 32,
         maxGap: 0,
         maxSize: 8 * 1024 * 1024,
+        gapFrom: "set",
+        latencyMs: 20,
+        bandwidthMBps: 200,
         requests: 5,
       },
     ]);
