@@ -8,6 +8,7 @@ import { createAsTypeCodec } from "./astype.js";
 import { createBitRoundCodec } from "./bitround.js";
 import { createBloscCodec, createNumcodecsBloscCodec } from "./blosc.js";
 import { createBytesCodec } from "./bytes.js";
+import { createCastValueCodec } from "./cast-value.js";
 import { createAdler32Codec, createCrc32Codec } from "./checksum32.js";
 import { createCrc32cCodec } from "./crc32c.js";
 import { createDeltaCodec } from "./delta.js";
@@ -18,6 +19,7 @@ import { createLz4Codec } from "./lz4.js";
 import { createNumcodecsShuffleCodec } from "./numcodecs-shuffle.js";
 import { createPackBitsCodec } from "./packbits.js";
 import { createQuantizeCodec } from "./quantize.js";
+import { createScaleOffsetCodec } from "./scale-offset.js";
 import { createShardingCodec } from "./sharding/codec.js";
 import { createTransposeCodec } from "./transpose.js";
 import type { CodecFactory } from "./types.js";
@@ -34,6 +36,8 @@ export const BUILTIN_CODECS: Readonly<Record<string, CodecFactory>> = {
   blosc: createBloscCodec,
   crc32c: createCrc32cCodec,
   sharding_indexed: createShardingCodec,
+  cast_value: createCastValueCodec,
+  scale_offset: createScaleOffsetCodec,
   "numcodecs.zlib": zlibFactory("numcodecs.zlib"),
   "numcodecs.gzip": createNumcodecsGzipCodec,
   "numcodecs.zstd": zstdFactory("numcodecs.zstd"),

@@ -123,7 +123,9 @@ class ValueFilterArrayCodec implements ArrayToArrayCodec {
   /** The fill value passed through the encoder (what an all-fill chunk stores). */
   private encodedFill(spec: ChunkSpec): Scalar {
     const one = viewAs(spec.dataType, new Uint8Array(spec.dataType.itemSize));
-    (one as unknown as Entries)[0] = fillEntry(spec.fillValue);
+    const is64 = spec.dataType.name === "int64" || spec.dataType.name === "uint64";
+    const entry = fillEntry(spec.fillValue);
+    (one as unknown as Entries)[0] = is64 ? BigInt(entry) : Number(entry);
     const enc = this.filter.encodeValues(one) as unknown as Entries;
     const v = enc[0]!;
     return this.filter.encoded.dataType.name === "bool" ? v !== 0 : v;
