@@ -4,13 +4,15 @@
  * exactly as numcodecs decodes it; zarr-plan encodes each array's input into exactly the chunk
  * bytes numcodecs wrote; refused codecs fail with a typed error naming the reason.
  */
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inflateSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { isZarrPlanError } from "../../src/core/errors.js";
 import { readNpy } from "../../src/format/npy.js";
-import { openArray } from "../../src/hierarchy/index.js";
+import { createArray, openArray } from "../../src/hierarchy/index.js";
 import { FileSystemStore } from "../../src/store/fs.js";
 import { MemoryStore } from "../../src/store/memory.js";
 import { diffArrays } from "../helpers/compare.js";
@@ -87,6 +89,84 @@ describe("refused codecs fail with the reason", () => {
       );
       expect(isZarrPlanError(err, "ERR_UNKNOWN_CODEC")).toBe(true);
       expect(String((err as Error).message)).toMatch(/not supported: .+/);
+    });
+  }
+});
+
+describe("numcodecs reads the filters zarr-plan writes (v2 filters, v3 numcodecs.* codecs)", () => {
+  const python = process.env.ZARR_PLAN_PYTHON ?? "/tmp/pb-venv/bin/python";
+  const hasNumcodecs =
+    existsSync(python) && spawnSync(python, ["-c", "import numcodecs"]).status === 0;
+  const helper = join(import.meta.dirname, "../helpers/numcodecs-read.py");
+  const values = Array.from({ length: 23 }, (_, i) => 1000 + Math.sin(i) * 50);
+  const fso = { offset: 1000, scale: 10, dtype: "<f8", astype: "<i2" };
+  const cases: [string, Record<string, unknown>][] = [
+    [
+      "v2 fixedscaleoffset + shuffle + adler32, zlib",
+      {
+        zarrFormat: 2,
+        filters: [
+          { name: "fixedscaleoffset", configuration: fso },
+          { name: "shuffle", configuration: { elementsize: 2 } },
+          { name: "adler32" },
+        ],
+        compressor: { name: "zlib", configuration: { level: 1 } },
+      },
+    ],
+    [
+      "v2 quantize + fletcher32",
+      {
+        zarrFormat: 2,
+        filters: [
+          { name: "quantize", configuration: { digits: 2, dtype: "<f8" } },
+          { name: "fletcher32" },
+        ],
+        compressor: null,
+      },
+    ],
+    [
+      "v3 numcodecs.fixedscaleoffset before bytes, numcodecs.shuffle + crc32 after",
+      {
+        zarrFormat: 3,
+        codecs: [
+          { name: "numcodecs.fixedscaleoffset", configuration: fso },
+          { name: "bytes", configuration: { endian: "little" } },
+          { name: "numcodecs.shuffle", configuration: { elementsize: 2 } },
+          { name: "numcodecs.crc32", configuration: { location: "end" } },
+        ],
+      },
+    ],
+    [
+      "v3 numcodecs.bitround + numcodecs.astype before bytes",
+      {
+        zarrFormat: 3,
+        codecs: [
+          { name: "numcodecs.bitround", configuration: { keepbits: 8 } },
+          { name: "numcodecs.astype", configuration: { encode_dtype: "<f4", decode_dtype: "<f8" } },
+          { name: "bytes", configuration: { endian: "little" } },
+        ],
+      },
+    ],
+  ];
+  for (const [label, options] of cases) {
+    it.skipIf(!hasNumcodecs)(`${label} (needs python with numcodecs)`, async () => {
+      const dir = mkdtempSync(join(tmpdir(), "zp-filters-"));
+      const a = await createArray(new FileSystemStore(dir), "a", {
+        shape: [values.length],
+        chunks: [10],
+        dtype: "float64",
+        ...options,
+      } as never);
+      await a.write({
+        data: Float64Array.from(values),
+        shape: [values.length],
+        strides: [1],
+        dtype: a.dtype,
+      } as never);
+      const ours = Array.from((await a.read()).data as Float64Array);
+      const r = spawnSync(python, [helper, join(dir, "a")]);
+      expect(r.stderr.toString()).toBe("");
+      expect(JSON.parse(r.stdout.toString())).toEqual(ours);
     });
   }
 });
