@@ -467,3 +467,52 @@ describe("numcodecs decodes what zarr-plan encodes", () => {
     });
   }
 });
+
+describe("every new codec's metadata form rebuilds the same codec (what decode workers do)", () => {
+  const specs: [DataTypeName, CodecSpec[]][] = [
+    ["float64", [bytesLE, { name: "numcodecs.shuffle", configuration: { elementsize: 8 } }]],
+    ["float64", [bytesLE, { name: "numcodecs.adler32", configuration: { location: "end" } }]],
+    ["float64", [bytesLE, { name: "numcodecs.crc32" }]],
+    ["float64", [bytesLE, { name: "numcodecs.fletcher32" }]],
+    ["float32", [bytesLE, { name: "numcodecs.bitround", configuration: { keepbits: 4 } }]],
+    [
+      "float64",
+      [
+        bytesLE,
+        {
+          name: "numcodecs.fixedscaleoffset",
+          configuration: { offset: 1, scale: 2, dtype: "float64", astype: "i4" },
+        },
+      ],
+    ],
+    [
+      "float64",
+      [bytesLE, { name: "numcodecs.quantize", configuration: { digits: 3, dtype: "<f8" } }],
+    ],
+    [
+      "int32",
+      [
+        bytesLE,
+        { name: "numcodecs.astype", configuration: { encode_dtype: "<i2", decode_dtype: "<i4" } },
+      ],
+    ],
+    ["bool", [bytesLE, { name: "numcodecs.packbits" }]],
+    ["bool", [{ name: "numcodecs.packbits" }, bytesLE]],
+    [
+      "float64",
+      [
+        { name: "scale_offset", configuration: { offset: "NaN", scale: 2 } },
+        { name: "cast_value", configuration: { data_type: "float32", out_of_range: "clamp" } },
+        bytesLE,
+      ],
+    ],
+  ];
+  for (const [dt, codecs] of specs) {
+    it(codecs.map((c) => c.name).join(" + "), () => {
+      const p = pipeline(dt, [4], codecs);
+      const again = pipeline(dt, [4], p.toJSON());
+      expect(again.toJSON()).toEqual(p.toJSON());
+      expect(p.bytesStage?.decodedSize).toBe(again.bytesStage?.decodedSize);
+    });
+  }
+});

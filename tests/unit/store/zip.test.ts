@@ -221,3 +221,38 @@ describe("corrupt and oversized archives", () => {
     await expect(ZipStore.fromBytes(bad).get("v3a/zarr.json")).rejects.toThrow(/inflates to more/);
   });
 });
+
+describe("writeZip → ZipStore round trip (property)", () => {
+  it("any keys and values read back exactly, by get and by getRange", async () => {
+    const { default: fc } = await import("fast-check");
+    const key = fc
+      .array(fc.stringMatching(/^[a-z0-9._-]{1,6}$/), { minLength: 1, maxLength: 3 })
+      .map((parts) => parts.join("/"))
+      .filter((k) => !k.split("/").some((p) => p === "." || p === ".."));
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uniqueArray(fc.tuple(key, fc.uint8Array({ maxLength: 300 })), {
+          selector: ([k]) => k,
+          maxLength: 8,
+        }),
+        fc.constantFrom(0 as const, 6 as const),
+        fc.nat(400),
+        fc.nat(50),
+        async (entries, level, offset, length) => {
+          // Drop keys that are prefixes of others ("a" and "a/b" cannot both be files).
+          const kept = entries.filter(([k]) => !entries.some(([o]) => o.startsWith(`${k}/`)));
+          const mem = new MemoryStore(kept);
+          const zip = ZipStore.fromBytes(await writeZip(mem, { level }));
+          expect(await zip.list("")).toEqual(kept.map(([k]) => k).sort());
+          for (const [k, v] of kept) {
+            expect(await zip.get(k)).toEqual(v);
+            expect(await zip.getRange(k, { offset, length })).toEqual(
+              v.slice(offset, offset + length),
+            );
+          }
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+});
