@@ -19,6 +19,7 @@ import { createLz4Codec } from "./lz4.js";
 import { createNumcodecsShuffleCodec } from "./numcodecs-shuffle.js";
 import { createPackBitsCodec } from "./packbits.js";
 import { createQuantizeCodec } from "./quantize.js";
+import { createReshapeCodec } from "./reshape.js";
 import { createScaleOffsetCodec } from "./scale-offset.js";
 import { createShardingCodec } from "./sharding/codec.js";
 import { createTransposeCodec } from "./transpose.js";
@@ -38,6 +39,7 @@ export const BUILTIN_CODECS: Readonly<Record<string, CodecFactory>> = {
   sharding_indexed: createShardingCodec,
   cast_value: createCastValueCodec,
   scale_offset: createScaleOffsetCodec,
+  reshape: createReshapeCodec,
   "numcodecs.zlib": zlibFactory("numcodecs.zlib"),
   "numcodecs.gzip": createNumcodecsGzipCodec,
   "numcodecs.zstd": zstdFactory("numcodecs.zstd"),

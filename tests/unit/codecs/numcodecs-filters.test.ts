@@ -516,3 +516,51 @@ describe("every new codec's metadata form rebuilds the same codec (what decode w
     });
   }
 });
+
+describe("reshape (zarr-extensions)", () => {
+  const reshape = (shape: unknown): CodecSpec => ({ name: "reshape", configuration: { shape } });
+  const values = Array.from({ length: 24 }, (_, i) => i);
+
+  for (const shape of [[-1], [[0, 1], [2]], [6, 4], [[0], -1], [2, [1], 4]] as unknown[]) {
+    it(`[2, 3, 4] → ${JSON.stringify(shape)}: same elements in C order, and back`, async () => {
+      const a = arr("int16", values, [2, 3, 4]);
+      const p = pipeline("int16", [2, 3, 4], [reshape(shape), bytesLE]);
+      const encoded = await p.encode(a, ctx);
+      expect([...new Int16Array(encoded.slice().buffer)]).toEqual(values);
+      const decoded = await p.decode(encoded, ctx);
+      expect(decoded.shape).toEqual([2, 3, 4]);
+      expect([...(decoded.data as Int16Array)]).toEqual(values);
+    });
+  }
+
+  it("with transpose before it, reshapes the transposed order", async () => {
+    const a = arr("int16", values, [2, 3, 4]);
+    const p = pipeline(
+      "int16",
+      [2, 3, 4],
+      [{ name: "transpose", configuration: { order: [2, 1, 0] } }, reshape([-1]), bytesLE],
+    );
+    const encoded = new Int16Array((await p.encode(a, ctx)).slice().buffer);
+    // Element (i, j, k) is at k * 6 + j * 2 + i after the transpose.
+    expect(encoded[1 * 6 + 2 * 2 + 1]).toBe(1 * 12 + 2 * 4 + 1);
+    expect([...((await p.decode(await p.encode(a, ctx), ctx)).data as Int16Array)]).toEqual(values);
+  });
+
+  it("refuses shapes the spec forbids, naming configuration.shape", () => {
+    for (const bad of [
+      [-1, -1],
+      [5, 5],
+      [[1], [0]],
+      [[1, 2], [0]],
+      [[2], [0, 1]],
+      [0],
+      "x",
+      [[7]],
+    ]) {
+      expect(
+        () => pipeline("int16", [2, 3, 4], [reshape(bad), bytesLE]),
+        JSON.stringify(bad),
+      ).toThrow(/codecs\[0\]\.configuration\.shape/);
+    }
+  });
+});
