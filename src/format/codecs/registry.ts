@@ -3,7 +3,8 @@
  * registered when this module loads; {@link registerCodec} adds or replaces codecs.
  *
  * Built-ins: v3 `bytes`, `transpose`, `gzip`, `zstd`, `blosc`, `crc32c`, `sharding_indexed`
- * (Zarr v3 core specification, "Codecs", and the sharding codec specification), `zlib`, and the
+ * (Zarr v3 core specification, "Codecs", and the sharding codec specification), `zlib`,
+ * `cast_value`, `scale_offset`, `reshape` (zarr-extensions), and the
  * v2 numcodecs codecs `numcodecs.zlib`, `numcodecs.gzip`, `numcodecs.zstd`, `numcodecs.blosc`,
  * `numcodecs.lz4`, `numcodecs.delta`, `numcodecs.shuffle`, `numcodecs.adler32`, `numcodecs.crc32`,
  * `numcodecs.fletcher32`, `numcodecs.bitround`, `numcodecs.fixedscaleoffset`, `numcodecs.quantize`,

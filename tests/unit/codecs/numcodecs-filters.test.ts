@@ -564,3 +564,55 @@ describe("reshape (zarr-extensions)", () => {
     }
   });
 });
+
+describe("random bytes never crash the new decoders (typed errors only)", () => {
+  const pipelines: [DataTypeName, number[], CodecSpec[]][] = [
+    ["float64", [5], [bytesLE, { name: "numcodecs.shuffle", configuration: { elementsize: 8 } }]],
+    ["float64", [5], [bytesLE, { name: "numcodecs.adler32" }]],
+    ["float64", [5], [bytesLE, { name: "numcodecs.fletcher32" }]],
+    [
+      "float64",
+      [5],
+      [bytesLE, { name: "numcodecs.quantize", configuration: { digits: 1, dtype: "<f8" } }],
+    ],
+    [
+      "float64",
+      [5],
+      [
+        bytesLE,
+        {
+          name: "numcodecs.fixedscaleoffset",
+          configuration: { offset: 1, scale: 3, dtype: "<f8", astype: "|u1" },
+        },
+      ],
+    ],
+    ["bool", [2, 5], [bytesLE, { name: "numcodecs.packbits" }]],
+    ["bool", [2, 5], [{ name: "numcodecs.packbits" }, bytesLE]],
+    [
+      "float64",
+      [5],
+      [
+        { name: "numcodecs.astype", configuration: { encode_dtype: "<i2", decode_dtype: "<f8" } },
+        bytesLE,
+      ],
+    ],
+    ["int16", [5], [{ name: "cast_value", configuration: { data_type: "uint8" } }, bytesLE]],
+    ["int16", [2, 3], [{ name: "reshape", configuration: { shape: [-1] } }, bytesLE]],
+  ];
+  for (const [dt, shape, codecs] of pipelines) {
+    it(codecs.map((c) => c.name).join(" + "), async () => {
+      const p = pipeline(dt, shape, codecs);
+      await fc.assert(
+        fc.asyncProperty(fc.uint8Array({ maxLength: 120 }), async (bytes) => {
+          try {
+            const a = await p.decode(bytes, ctx);
+            expect(a.shape).toEqual(shape);
+          } catch (e) {
+            expect(isZarrPlanError(e), String(e)).toBe(true);
+          }
+        }),
+        { numRuns: 60 },
+      );
+    });
+  }
+});
