@@ -290,3 +290,39 @@ describe("corrupted archives (fuzz): typed errors, undefined or the right bytes"
     }
   });
 });
+
+describe("the directory is shared", () => {
+  it("concurrent first reads read the end of the archive once", async () => {
+    const good = new Uint8Array(readFileSync(join(ZIPS, "deflated.zarr.zip")));
+    const { sliceRange } = await import("../../../src/store/range.js");
+    const rec = recording({
+      get: async () => good,
+      getRange: async (_k, r) => sliceRange(good, r),
+    });
+    const zip = new ZipStore(rec.store, "a.zip");
+    const keys = ["zarr.json", "v3a/zarr.json", "v3a/c/0/0", "v2a/.zarray", "v2a/0"];
+    const got = await Promise.all(keys.map((k) => zip.get(k)));
+    expect(got.every((v) => v !== undefined && v.length > 0)).toBe(true);
+    expect(rec.ranges.filter((r) => "suffixLength" in r)).toHaveLength(1);
+    expect(rec.ranges).toHaveLength(1 + keys.length);
+  });
+
+  it("a failed directory read is retried by the next call", async () => {
+    const good = new Uint8Array(readFileSync(join(ZIPS, "stored.zarr.zip")));
+    const { sliceRange } = await import("../../../src/store/range.js");
+    let fail = true;
+    const zip = new ZipStore(
+      {
+        get: async () => good,
+        getRange: async (_k, r) => {
+          if (fail) throw new StoreError("temporary", { key: "a.zip", transient: true });
+          return sliceRange(good, r);
+        },
+      },
+      "a.zip",
+    );
+    await expect(zip.get("zarr.json")).rejects.toThrow(/temporary/);
+    fail = false;
+    expect(await zip.get("zarr.json")).toBeDefined();
+  });
+});
