@@ -158,15 +158,24 @@ export class MetadataError extends ZarrPlanError {
   }
 }
 
-/** A codec named in metadata is not in the codec registry. */
+/**
+ * A codec named in metadata is not in the codec registry; `reason`, when given, says why a
+ * known codec is not supported (e.g. no maintained JavaScript decoder exists).
+ */
 export class UnknownCodecError extends MetadataError {
   readonly codec: string;
-  constructor(key: string, codec: string, field = "codecs") {
-    super(key, [{ field, message: `unknown codec "${codec}"` }], {
+  /** Why a known codec is not supported; `undefined` for names zarr-plan does not know. */
+  readonly reason: string | undefined;
+  constructor(key: string, codec: string, field = "codecs", reason?: string) {
+    const message = reason
+      ? `codec "${codec}" is not supported: ${reason}`
+      : `unknown codec "${codec}"`;
+    super(key, [{ field, message }], {
       code: "ERR_UNKNOWN_CODEC",
-      summary: "Unknown codec",
+      summary: reason ? "Unsupported codec" : "Unknown codec",
     });
     this.codec = codec;
+    this.reason = reason;
   }
 }
 

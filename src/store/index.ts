@@ -1,7 +1,8 @@
 /**
  * Stores: the store protocol (Zarr v3 core, "Storage") and its implementations.
  *
- * `FileSystemStore` needs Node (`node:fs`); the other stores run in Node and browsers.
+ * `FileSystemStore` needs Node (`node:fs`); the other stores (`ZipStore` included) run in Node and
+ * browsers.
  * @module
  */
 
@@ -37,3 +38,5 @@ export {
   isZarritaStore,
   type ZarritaStoreLike,
 } from "./zarrita.js";
+export { ZipStore, type ZipStoreOptions } from "./zip.js";
+export { type WriteZipOptions, writeZip } from "./zip-write.js";

@@ -4,12 +4,23 @@
  * factory context), so the codec modules form no import cycle.
  * @module
  */
+import { createAsTypeCodec } from "./astype.js";
+import { createBitRoundCodec } from "./bitround.js";
 import { createBloscCodec, createNumcodecsBloscCodec } from "./blosc.js";
 import { createBytesCodec } from "./bytes.js";
+import { createCastValueCodec } from "./cast-value.js";
+import { createAdler32Codec, createCrc32Codec } from "./checksum32.js";
 import { createCrc32cCodec } from "./crc32c.js";
 import { createDeltaCodec } from "./delta.js";
+import { createFixedScaleOffsetCodec } from "./fixedscaleoffset.js";
+import { createFletcher32Codec } from "./fletcher32.js";
 import { createGzipCodec, createNumcodecsGzipCodec } from "./gzip.js";
 import { createLz4Codec } from "./lz4.js";
+import { createNumcodecsShuffleCodec } from "./numcodecs-shuffle.js";
+import { createPackBitsCodec } from "./packbits.js";
+import { createQuantizeCodec } from "./quantize.js";
+import { createReshapeCodec } from "./reshape.js";
+import { createScaleOffsetCodec } from "./scale-offset.js";
 import { createShardingCodec } from "./sharding/codec.js";
 import { createTransposeCodec } from "./transpose.js";
 import type { CodecFactory } from "./types.js";
@@ -26,10 +37,22 @@ export const BUILTIN_CODECS: Readonly<Record<string, CodecFactory>> = {
   blosc: createBloscCodec,
   crc32c: createCrc32cCodec,
   sharding_indexed: createShardingCodec,
+  cast_value: createCastValueCodec,
+  scale_offset: createScaleOffsetCodec,
+  reshape: createReshapeCodec,
   "numcodecs.zlib": zlibFactory("numcodecs.zlib"),
   "numcodecs.gzip": createNumcodecsGzipCodec,
   "numcodecs.zstd": zstdFactory("numcodecs.zstd"),
   "numcodecs.blosc": createNumcodecsBloscCodec,
   "numcodecs.lz4": createLz4Codec,
   "numcodecs.delta": createDeltaCodec,
+  "numcodecs.shuffle": createNumcodecsShuffleCodec,
+  "numcodecs.adler32": createAdler32Codec,
+  "numcodecs.crc32": createCrc32Codec,
+  "numcodecs.fletcher32": createFletcher32Codec,
+  "numcodecs.bitround": createBitRoundCodec,
+  "numcodecs.fixedscaleoffset": createFixedScaleOffsetCodec,
+  "numcodecs.quantize": createQuantizeCodec,
+  "numcodecs.astype": createAsTypeCodec,
+  "numcodecs.packbits": createPackBitsCodec,
 };

@@ -24,7 +24,14 @@ import type {
   CodecPipeline,
   ShardAccess,
 } from "./types.js";
-import { allElementsEqual, fmtShape, sameShape, toCContiguous, toCodecError } from "./util.js";
+import {
+  allElementsEqual,
+  fmtShape,
+  prefixMetadataError,
+  sameShape,
+  toCContiguous,
+  toCodecError,
+} from "./util.js";
 
 export type { BytesStage, CodecPipeline } from "./types.js";
 
@@ -208,6 +215,20 @@ class Pipeline implements CodecPipeline {
   }
 }
 
+/** A bytes→bytes codec's array→array form ({@link BytesToBytesCodec.asArrayToArray}), if it has one. */
+function arrayForm(
+  codec: BytesToBytesCodec,
+  spec: ChunkSpec,
+  metadataKey: string,
+  field: string,
+): ArrayToArrayCodec | undefined {
+  try {
+    return codec.asArrayToArray?.(spec, metadataKey);
+  } catch (e) {
+    throw prefixMetadataError(e, field);
+  }
+}
+
 /**
  * Builds and validates the codec pipeline `codecs` (v3 metadata order) for chunks of `spec`.
  * @param metadataKey store key of the metadata document, named by errors.
@@ -256,7 +277,15 @@ export function createCodecPipeline(
         a2b = codec;
         a2bSpec = current;
         break;
-      case "bytes_to_bytes":
+      case "bytes_to_bytes": {
+        const asArray = a2b ? undefined : arrayForm(codec, current, metadataKey, `${field}[${i}]`);
+        if (asArray) {
+          all[all.length - 1] = asArray;
+          a2a.push(asArray);
+          a2aSpecs.push(current);
+          current = asArray.resolveSpec(current);
+          break;
+        }
         if (!a2b)
           misplaced(
             i,
@@ -264,6 +293,7 @@ export function createCodecPipeline(
           );
         b2b.push(codec);
         break;
+      }
     }
   }
   if (!a2b) {

@@ -3,14 +3,19 @@
  * registered when this module loads; {@link registerCodec} adds or replaces codecs.
  *
  * Built-ins: v3 `bytes`, `transpose`, `gzip`, `zstd`, `blosc`, `crc32c`, `sharding_indexed`
- * (Zarr v3 core specification, "Codecs", and the sharding codec specification), `zlib`, and the
+ * (Zarr v3 core specification, "Codecs", and the sharding codec specification), `zlib`,
+ * `cast_value`, `scale_offset`, `reshape` (zarr-extensions), and the
  * v2 numcodecs codecs `numcodecs.zlib`, `numcodecs.gzip`, `numcodecs.zstd`, `numcodecs.blosc`,
- * `numcodecs.lz4`, `numcodecs.delta` (see the numcodecs documentation).
+ * `numcodecs.lz4`, `numcodecs.delta`, `numcodecs.shuffle`, `numcodecs.adler32`, `numcodecs.crc32`,
+ * `numcodecs.fletcher32`, `numcodecs.bitround`, `numcodecs.fixedscaleoffset`, `numcodecs.quantize`,
+ * `numcodecs.astype`, `numcodecs.packbits` (see the numcodecs documentation). Names in
+ * `refused.ts` (bz2, zfpy, pcodec, categorize, lzma) are refused with the reason.
  * @module
  */
 import { MetadataError, UnknownCodecError } from "../../core/errors.js";
 import type { CodecSpec } from "../model.js";
 import { BUILTIN_CODECS } from "./builtins.js";
+import { REFUSED_CODECS } from "./refused.js";
 import type { ChunkSpec, Codec, CodecFactory, CodecFactoryContext } from "./types.js";
 import { prefixMetadataError } from "./util.js";
 
@@ -91,7 +96,10 @@ export function createCodec(
     ]);
   }
   const factory = registry.get(spec.name);
-  if (!factory) throw new UnknownCodecError(metadataKey, spec.name, `${field}.name`);
+  if (!factory) {
+    const reason = Object.hasOwn(REFUSED_CODECS, spec.name) ? REFUSED_CODECS[spec.name] : undefined;
+    throw new UnknownCodecError(metadataKey, spec.name, `${field}.name`, reason);
+  }
   try {
     return factory(spec.configuration ?? {}, chunk, metadataKey, context);
   } catch (e) {

@@ -135,6 +135,14 @@ export interface BytesToBytesCodec extends CodecBase {
    * {@link encodedSize}); a codec with neither leaves them without a ceiling.
    */
   maxEncodedSize?(decodedSize: number): number | undefined;
+  /**
+   * The same codec as an array→array codec for chunks of `spec`, for codecs that may stand
+   * before the array→bytes codec too (numcodecs filters: Zarr v2 lists them after the
+   * serialisation, zarr-python 3 writes them before `bytes` in v3 metadata). The pipeline uses
+   * it when the codec comes before the array→bytes codec.
+   * @throws MetadataError when the codec cannot work on chunks of `spec` (another data type).
+   */
+  asArrayToArray?(spec: ChunkSpec, metadataKey: string): ArrayToArrayCodec;
 }
 
 /** Any codec. */

@@ -99,7 +99,7 @@ export class ConfigReader {
 export function prefixMetadataError(e: unknown, prefix: string): unknown {
   const join = (f: string): string => (f ? `${prefix}.${f}` : prefix);
   if (e instanceof UnknownCodecError) {
-    return new UnknownCodecError(e.key, e.codec, join(e.issues[0]?.field ?? ""));
+    return new UnknownCodecError(e.key, e.codec, join(e.issues[0]?.field ?? ""), e.reason);
   }
   if (e instanceof MetadataError) {
     return new MetadataError(

@@ -1,0 +1,23 @@
+/**
+ * Codecs zarr-plan knows but does not implement, with the reason: `createCodec` reports them
+ * as `UnknownCodecError` (`ERR_UNKNOWN_CODEC`) carrying the reason, so that opening such an array
+ * says why. `registerCodec` can still provide any of them.
+ * @module
+ */
+
+const NO_BZIP2 =
+  "no maintained JavaScript bzip2 decoder fits (seek-bzip 2.0.0 uses Node's deprecated Buffer constructor and is unmaintained since 2020; compressjs and unbzip2-stream are unmaintained); register one with registerCodec";
+
+/** Reason each known-but-unsupported codec name is refused, by metadata name. */
+export const REFUSED_CODECS: Readonly<Record<string, string>> = {
+  "numcodecs.bz2": NO_BZIP2,
+  bz2: NO_BZIP2,
+  "numcodecs.zfpy":
+    "no maintained WebAssembly build of zfp exists for JavaScript; register one with registerCodec",
+  "numcodecs.pcodec":
+    "no maintained WebAssembly build of pcodec is published for JavaScript; register one with registerCodec",
+  "numcodecs.categorize":
+    "numcodecs categorize works on string arrays only (it accepts 'U' and 'O' dtypes), which this codec layer does not decode",
+  "numcodecs.lzma":
+    "no maintained JavaScript LZMA/XZ decoder fits; register one with registerCodec",
+};
