@@ -8,6 +8,7 @@ import { createAsTypeCodec } from "./astype.js";
 import { createBitRoundCodec } from "./bitround.js";
 import { createBloscCodec, createNumcodecsBloscCodec } from "./blosc.js";
 import { createBytesCodec } from "./bytes.js";
+import { bz2Factory } from "./bz2.js";
 import { createCastValueCodec } from "./cast-value.js";
 import { createAdler32Codec, createCrc32Codec } from "./checksum32.js";
 import { createCrc32cCodec } from "./crc32c.js";
@@ -55,4 +56,5 @@ export const BUILTIN_CODECS: Readonly<Record<string, CodecFactory>> = {
   "numcodecs.quantize": createQuantizeCodec,
   "numcodecs.astype": createAsTypeCodec,
   "numcodecs.packbits": createPackBitsCodec,
+  "numcodecs.bz2": bz2Factory("numcodecs.bz2"),
 };

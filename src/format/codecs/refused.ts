@@ -5,13 +5,8 @@
  * @module
  */
 
-const NO_BZIP2 =
-  "no maintained JavaScript bzip2 decoder fits (seek-bzip 2.0.0 uses Node's deprecated Buffer constructor and is unmaintained since 2020; compressjs and unbzip2-stream are unmaintained); register one with registerCodec";
-
 /** Reason each known-but-unsupported codec name is refused, by metadata name. */
 export const REFUSED_CODECS: Readonly<Record<string, string>> = {
-  "numcodecs.bz2": NO_BZIP2,
-  bz2: NO_BZIP2,
   "numcodecs.zfpy":
     "no maintained WebAssembly build of zfp exists for JavaScript; register one with registerCodec",
   "numcodecs.pcodec":

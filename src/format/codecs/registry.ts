@@ -9,7 +9,7 @@
  * `numcodecs.lz4`, `numcodecs.delta`, `numcodecs.shuffle`, `numcodecs.adler32`, `numcodecs.crc32`,
  * `numcodecs.fletcher32`, `numcodecs.bitround`, `numcodecs.fixedscaleoffset`, `numcodecs.quantize`,
  * `numcodecs.astype`, `numcodecs.packbits` (see the numcodecs documentation). Names in
- * `refused.ts` (bz2, zfpy, pcodec, categorize, lzma) are refused with the reason.
+ * `refused.ts` (zfpy, pcodec, categorize, lzma) are refused with the reason.
  * @module
  */
 import { MetadataError, UnknownCodecError } from "../../core/errors.js";

@@ -58,3 +58,22 @@ export function zstdSizedDecoder(): Promise<ZstdSizedDecoder> {
   }
   return zstdDecoder;
 }
+
+/** The part of `@foxglove/wasm-bz2` zarr-plan uses. */
+interface Bzip2Decoder {
+  decompress(src: Uint8Array, destSize: number): Uint8Array;
+}
+
+const bzip2Cache: Promise<Bzip2Decoder>[] = [];
+
+/**
+ * The `@foxglove/wasm-bz2` build of libbzip2's decoder (decompression only; the output size is
+ * given, and a larger output fails with `BZ_OUTBUFF_FULL` instead of growing). In browsers its
+ * `module.wasm` must be served beside the bundled script (bundlers copy it when told to).
+ */
+export function bzip2Wasm(): Promise<Bzip2Decoder> {
+  if (bzip2Cache.length === 0) {
+    bzip2Cache.push(import("@foxglove/wasm-bz2").then((m) => m.default.init()));
+  }
+  return bzip2Cache[0]!;
+}

@@ -268,7 +268,6 @@ describe("value filters, after bytes (v2) and before bytes (v3)", () => {
 
 describe("refused codecs say why", () => {
   for (const name of [
-    "numcodecs.bz2",
     "numcodecs.zfpy",
     "numcodecs.pcodec",
     "numcodecs.categorize",
