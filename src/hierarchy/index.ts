@@ -7,6 +7,7 @@ export {
   createGroup,
   deleteNode,
 } from "./create.js";
+export { Dataset, openDataset, timeEncodingOf } from "./dataset.js";
 export {
   DEFAULT_TREE_DEPTH,
   isArray,
