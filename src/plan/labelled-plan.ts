@@ -50,7 +50,6 @@ function coordinateReads(views: readonly LabelledView[]): {
   const keyOf = new Map<LazyArray, string>();
   const bySource = new Map<unknown, Map<string, string>>();
   for (const v of views) {
-    if (!v.needsCoordinates) continue;
     for (const src of Object.values(v.coords)) {
       const source = src.view.source;
       const opsKey = JSON.stringify(src.view.ops ?? null);
