@@ -21,5 +21,5 @@ export {
   ZarrGroup,
   type ZarrNode,
 } from "./group.js";
-export { type FromJSONOptions, planFromJSON } from "./plan-file.js";
+export { type FromJSONOptions, labelledPlanFromJSON, planFromJSON } from "./plan-file.js";
 export { type OpenOptions, readNodeMetadata, type ZarrFormat } from "./read-metadata.js";

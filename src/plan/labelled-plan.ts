@@ -19,9 +19,17 @@ import {
 } from "../index-space/labels/labelled.js";
 import type { CoordinateValues } from "../index-space/labels/search.js";
 import { LazyArray } from "../index-space/lazy.js";
+import { storeLocation } from "../store/location.js";
 import { formatExplanation, type PlanExplanation } from "./explain.js";
 import { Plan, type PlanEngine, type PlanReadOptions } from "./plan.js";
-import type { PlanOptions } from "./plan-json.js";
+import {
+  iselItemToJSON,
+  type JsonOp,
+  labelToJSON,
+  type PlanFile,
+  type PlanFileRead,
+  type PlanOptions,
+} from "./plan-json.js";
 
 /** A read of a labelled plan: a labelled view, or a plain lazy array (positional). */
 export type LabelledRead = LabelledView | LazyArray;
@@ -198,6 +206,78 @@ export class LabelledPlan {
         return `${head}\n${formatExplanation(s.explanation, options)}`;
       })
       .join("\n\n");
+  }
+
+  /**
+   * The plan file: lazy reads as in `Plan.toJSON`, labelled reads as their array with `isel` / `sel`
+   * ops (`labelledPlanFromJSON` reads it back).
+   * @throws ZarrPlanError `ERR_PLAN_NOT_SERIALIZABLE` as `Plan.toJSON` (stores without a location,
+   * selections JSON cannot express).
+   */
+  toJSON(): PlanFile {
+    const lazyNames = this.names.filter((_, i) => this.reads[i] instanceof LazyArray);
+    const lazyFile =
+      lazyNames.length > 0
+        ? new Plan(
+            lazyNames.map((n) => [n, this.reads[this.names.indexOf(n)] as LazyArray] as const),
+            this.options,
+            this.engine,
+          ).toJSON()
+        : undefined;
+    let top = lazyFile?.store;
+    const reads: Record<string, PlanFileRead> = {};
+    this.names.forEach((name, i) => {
+      const r = this.reads[i]!;
+      if (r instanceof LazyArray) {
+        const f = lazyFile!.reads[name]!;
+        reads[name] =
+          f.store === undefined && top !== lazyFile!.store ? { ...f, store: lazyFile!.store } : f;
+        return;
+      }
+      const where = `read "${name}" (array "${r.base.source.path}")`;
+      const st = r.base.source.storage;
+      const loc = st ? storeLocation(st.store) : undefined;
+      if (loc === undefined) {
+        throw new ZarrPlanError(
+          "ERR_PLAN_NOT_SERIALIZABLE",
+          `${where}: its store has no location (only FileSystemStore paths and FetchStore URLs can be saved in a plan file)`,
+        );
+      }
+      top ??= loc;
+      const ops: JsonOp[] = r.steps.map((s, k) => {
+        const at = `reads.${name}.ops[${k}]`;
+        if (s.kind === "isel") {
+          return {
+            isel: Object.fromEntries(
+              Object.entries(s.selection).map(([d, v]) => [
+                d,
+                iselItemToJSON(v, `${at}.isel.${d}`),
+              ]),
+            ),
+          };
+        }
+        return {
+          sel: Object.fromEntries(
+            Object.entries(s.selection).map(([d, v]) => [d, labelToJSON(v, `${at}.sel.${d}`)]),
+          ),
+          ...(s.options.method ? { method: s.options.method } : {}),
+          ...(s.options.tolerance !== undefined ? { tolerance: s.options.tolerance } : {}),
+        };
+      });
+      reads[name] =
+        loc === top
+          ? { array: r.base.source.path, ops }
+          : { array: r.base.source.path, store: loc, ops };
+    });
+    if (top === undefined) {
+      throw new ZarrPlanError("ERR_PLAN_NOT_SERIALIZABLE", "an empty plan has no store to save");
+    }
+    const file: { store: string; reads: Record<string, PlanFileRead>; options?: PlanOptions } = {
+      store: top,
+      reads,
+    };
+    if (Object.keys(this.options).length > 0) file.options = { ...this.options };
+    return file;
   }
 
   /** `explainText()`. */
