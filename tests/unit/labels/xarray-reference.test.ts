@@ -10,15 +10,19 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
   type Context,
+  datetime64Encoding,
   FileSystemStore,
   type IselItem,
   isZarrPlanError,
+  LabelError,
   type LabelledView,
   type LabelSelector,
   labelSlice,
   openDataset,
+  resolveLabels,
   slice,
 } from "../../../src/index.js";
+import { decodeValue, formatInstant } from "../../../src/index-space/labels/time.js";
 
 const ROOT = join(import.meta.dirname, "..", "..", "..");
 const FIX = join(ROOT, "tests", "fixtures", "labelled");
@@ -132,4 +136,34 @@ describe("labelled selections equal xarray's (reference.json from gen.py)", () =
       },
     );
   }
+});
+
+describe("a numpy.datetime64[ns] axis resolves as xarray does (int64 values as bigints)", () => {
+  const values = BigInt64Array.from(
+    (reference.datetime64_values as unknown as string[]).map(BigInt),
+  );
+  const enc = datetime64Encoding("ns")!;
+  const coord = { dimension: "time", path: "time", values, time: enc };
+  it.each(reference.datetime64!.map((c) => [label(c), c] as const))("%s", (_, c) => {
+    const step = c.steps[0]!;
+    const run = () =>
+      resolveLabels(coord, labelOf(step.sel!.time!), {
+        ...(step.method ? { method: step.method } : {}),
+      });
+    if (c.error) {
+      expect(run).toThrow(LabelError);
+      return;
+    }
+    const got = run();
+    let positions: number[];
+    if (typeof got === "number") positions = [got];
+    else if (Array.isArray(got)) positions = [...got];
+    else {
+      const s = got as { start: number; stop: number };
+      positions = Array.from({ length: s.stop - s.start }, (_, k) => s.start + k);
+    }
+    expect(positions).toEqual(c.data);
+    const labels = positions.map((i) => formatInstant(decodeValue(values[i]!, enc), enc.calendar));
+    expect(typeof got === "number" ? labels[0] : labels).toEqual(c.coords!.time);
+  });
 });
