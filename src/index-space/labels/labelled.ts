@@ -43,8 +43,8 @@ export type LabelledStep =
 export type CoordinateLabels = readonly (number | bigint | string)[] | number | bigint | string;
 
 /** A resolved labelled view: the data view to read and the coordinate labels of its result. */
-export interface ResolvedLabelled<D extends string = string> {
-  readonly view: LazyArray<D & LazyArray["dtype"]["name"]>;
+export interface ResolvedLabelled<D extends DataTypeName = DataTypeName> {
+  readonly view: LazyArray<D>;
   readonly dims: readonly (string | null)[];
   readonly coords: Readonly<Record<string, CoordinateLabels>>;
 }
@@ -99,7 +99,7 @@ function take(values: readonly (number | bigint)[], item: PositionSelector | Ise
  * {@link sel} record selections; nothing is read until a plan runs it (`labelledPlan`, or
  * `read()` on the hierarchy's views). Immutable.
  */
-export class LabelledView<D extends LazyArray["dtype"]["name"] = LazyArray["dtype"]["name"]> {
+export class LabelledView<D extends DataTypeName = DataTypeName> {
   /** The whole data array (before {@link steps}). */
   readonly base: LazyArray<D>;
   /** Coordinates by dimension name (dimensions without one are positional only). */

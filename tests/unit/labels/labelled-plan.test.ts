@@ -164,3 +164,29 @@ describe("labelled plans", () => {
     expect(isZarrPlanError(bad, "ERR_LABEL")).toBe(true);
   });
 });
+
+describe("view dims through selections", () => {
+  it("slices and orthogonal arrays keep names; newaxis, vindex and masks do not", async () => {
+    const a = await openArray(new FileSystemStore(CF), "t2m");
+    const v = a.lazy();
+    expect(v.dims).toEqual(["time", "lat", "lon"]);
+    expect(v.get(slice(0, 5), null, 2).dims).toEqual(["time", null, "lon"]);
+    expect(v.oindex([1, 2], slice(), [0, 3]).dims).toEqual(["time", "lat", "lon"]);
+    expect(v.vindex([1, 2], [0, 1]).dims).toEqual([null, "lon"]);
+    expect(v.get(0).mask(Array.from({ length: 10 }, () => Array(8).fill(true))).dims).toEqual([
+      null,
+    ]);
+    // isel on a view selects by the view's names, and equals the oindex it records.
+    const w = v.get(slice(10, 20)).isel({ lon: [7, 0], time: slice(null, null, 3) });
+    expect(w.shape).toEqual([4, 10, 2]);
+    expect(w.ops!.at(-1)!.kind).toBe("oindex");
+    const [x, y] = await Promise.all([
+      w.read(),
+      v
+        .get(slice(10, 20))
+        .oindex(slice(null, null, 3), slice(), [7, 0])
+        .read(),
+    ]);
+    expect(Array.from(x.data as Float32Array)).toEqual(Array.from(y.data as Float32Array));
+  });
+});
