@@ -6,7 +6,9 @@
  *
  * Opens the hierarchy concurrently, builds ONE plan over several arrays (a region of `geoid`, the matching
  * `lat`/`lon` coordinates, the same region at every `multiscale` level, 10,000 random points), prints
- * `explain()`, runs it while computing a running statistic from the chunk stream, and writes a PNG.
+ * `explain()`, runs it while computing a running statistic from the chunk stream, and writes a PNG. Then the
+ * same Europe by label (`openDataset(…).view("geoid").sel({ lat, lon })`): a two-stage plan that reads the
+ * coordinate arrays, resolves the labels and reads the data, with the labels in the result.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -20,7 +22,9 @@ import {
   CountingStore,
   FetchStore,
   FileSystemStore,
+  labelledPlan,
   type NDArray,
+  openDataset,
   openGroup,
   plan,
   runningStats,
@@ -197,7 +201,29 @@ try {
     `\nWrote ${join("demo-output", "europe.png")} (${europe.shape[1]}×${europe.shape[0]}, viridis, north up)`,
   );
 
-  // 5. What planning saves: the same reads one after another, each on its own.
+  // 5. The same Europe by label: stage 1 reads the lat/lon coordinates, stage 2 the data.
+  const ds = await openDataset(root);
+  const byLabel = labelledPlan({
+    europe: ds.view("geoid").sel({ lat: slice(35, 71), lon: slice(-10, 40) }),
+    london: ds.view("geoid").sel({ lat: 51.51, lon: -0.13 }, { method: "nearest" }),
+  });
+  console.log("\nBy label: sel({ lat: slice(35, 71), lon: slice(-10, 40) }) and London (nearest):");
+  console.log(byLabel.explainText({ maxRows: 4 }));
+  store.reset();
+  const labelled = await byLabel.read();
+  const eu = labelled.europe!;
+  const la = eu.coords.lat as number[];
+  const lo = eu.coords.lon as number[];
+  // The positional read above is north-up (lat descending); the label read keeps the stored order.
+  const same = eu.shape.every((n, d) => n === europe.shape[d]) && la.length === latV.length;
+  console.log(
+    `  europe dims [${eu.dims}] shape [${eu.shape}], lat ${la[0]}..${la[la.length - 1]}, lon ${lo[0]}..${lo[lo.length - 1]}` +
+      ` (${same ? "the same region as the positional read" : "differs from the positional read!"}); ` +
+      `London: geoid ${(labelled.london!.data as Float32Array)[0]!.toFixed(2)} m at lat ${labelled.london!.coords.lat}, lon ${labelled.london!.coords.lon}` +
+      ` (${store.requests} requests)`,
+  );
+
+  // 6. What planning saves: the same reads one after another, each on its own.
   if (useHttp) {
     store.reset();
     t = performance.now();

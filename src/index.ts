@@ -26,6 +26,7 @@ export { cStrides, type NDArray, shapeSize } from "./core/ndarray.js";
 export {
   configureDecodeWorkers,
   configureStore,
+  labelledPlan,
   lazy,
   type PlanBuildOptions,
   plan,
@@ -104,6 +105,34 @@ export {
   type Slice,
   slice,
 } from "./index-space/index.js";
+export type { Calendar } from "./index-space/labels/calendar.js";
+export {
+  type CoordinateLabels,
+  type CoordinateSource,
+  type LabelledReader,
+  type LabelledResult,
+  type LabelledStep,
+  LabelledView,
+  type ResolvedLabelled,
+} from "./index-space/labels/labelled.js";
+export {
+  type Coordinate,
+  type Label,
+  type LabelSelector,
+  type LabelSlice,
+  labelSlice,
+  type PositionSelector,
+  resolveLabels,
+  type SelOptions,
+} from "./index-space/labels/resolve.js";
+export type { CoordinateValues, LabelValue } from "./index-space/labels/search.js";
+export {
+  datetime64Encoding,
+  type Instant,
+  parseTimeUnits,
+  type TimeEncoding,
+} from "./index-space/labels/time.js";
+export type { IselItem } from "./index-space/lazy.js";
 export type { ArrayStorage } from "./index-space/source.js";
 export {
   type CoalescedRange,
@@ -123,6 +152,12 @@ export {
   formatExplanation,
   type PlanExplanation,
 } from "./plan/explain.js";
+export {
+  type ExplainedStage,
+  type LabelledExplanation,
+  LabelledPlan,
+  type LabelledRead,
+} from "./plan/labelled-plan.js";
 export {
   DEFAULT_MAX_OUTPUT_BYTES,
   DEFAULT_MAX_TASKS,

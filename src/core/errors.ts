@@ -44,6 +44,9 @@ export const ZARR_PLAN_ERROR_CODES = Object.freeze([
   "ERR_PATH",
   "ERR_OPTIONS",
   "ERR_TREE_DEPTH",
+  // Labelled selections (isel / sel):
+  "ERR_DIMENSION",
+  "ERR_LABEL",
 ] as const);
 
 /** A stable machine-readable error code: one of {@link ZARR_PLAN_ERROR_CODES}. */
@@ -239,6 +242,53 @@ export class IndexError extends ZarrPlanError {
     this.path = details.path;
     this.dimension = details.dimension;
     this.value = details.value;
+  }
+}
+
+/**
+ * A selection by dimension name (`isel`, `sel`) names a dimension the view does not have, or the
+ * array has no usable dimension names (v3 `dimension_names`, v2 `_ARRAY_DIMENSIONS`). Raised
+ * before any IO; names the array path, the unknown dimension and the dimensions there are.
+ */
+export class DimensionError extends ZarrPlanError {
+  /** Node path of the array. */
+  readonly path: string;
+  /** The dimension name asked for. */
+  readonly dimension: string;
+  /** The view's dimension names (`null` for an unnamed dimension). */
+  readonly dims: readonly (string | null)[];
+  constructor(
+    message: string,
+    details: { path: string; dimension: string; dims: readonly (string | null)[] },
+  ) {
+    super("ERR_DIMENSION", `array "${details.path}": ${message}`);
+    this.path = details.path;
+    this.dimension = details.dimension;
+    this.dims = details.dims;
+  }
+}
+
+/**
+ * A label selection (`sel`) cannot be resolved against a coordinate: a label that is not in the
+ * coordinate (exact matching, like xarray's `KeyError`), nearer than `tolerance` to no value, a
+ * coordinate that is not monotonic, a time label that is not an ISO date, or time `units` /
+ * `calendar` that are not supported. Names the coordinate (dimension), the label and the array path.
+ */
+export class LabelError extends ZarrPlanError {
+  /** Node path of the coordinate array (or the data array when there is no coordinate). */
+  readonly path: string;
+  /** The dimension whose coordinate was searched. */
+  readonly dimension: string;
+  /** The offending label. */
+  readonly label: unknown;
+  constructor(message: string, details: { path: string; dimension: string; label?: unknown }) {
+    super(
+      "ERR_LABEL",
+      `${details.path ? `coordinate "${details.path}" of ` : ""}dimension "${details.dimension}": ${message}`,
+    );
+    this.path = details.path;
+    this.dimension = details.dimension;
+    this.label = details.label;
   }
 }
 

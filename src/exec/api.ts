@@ -5,8 +5,10 @@
  */
 
 import type { DataTypeName } from "../core/dtype.js";
+import { LabelledView } from "../index-space/labels/labelled.js";
 import { LazyArray, lazy as lazyWith } from "../index-space/lazy.js";
 import type { ArraySource } from "../index-space/source.js";
+import { LabelledPlan, type LabelledRead } from "../plan/labelled-plan.js";
 import { type NamedReads, Plan, type PlanReads } from "../plan/plan.js";
 import type { PlanOptions } from "../plan/plan-json.js";
 import type { StoreSettings } from "../plan/store-settings.js";
@@ -60,6 +62,29 @@ export function plan(reads: PlanReads, options?: PlanBuildOptions): Plan;
 export function plan(reads: PlanReads, options: PlanBuildOptions = {}): Plan {
   const { context, ...planOptions } = options;
   return new Plan(reads, planOptions, context ?? contextOfReads(reads) ?? defaultContext());
+}
+
+/**
+ * Builds a {@link LabelledPlan}: named reads of labelled views (`openDataset(…).view(name).sel(…)`)
+ * and plain lazy arrays, run in two stages (coordinate arrays once each, then the data). Pure until
+ * `read()` / `resolve()`. `options.context` runs it (default: the Context of the first read's array).
+ * @throws ZarrPlanError `ERR_PLAN` for values that are not labelled views or lazy arrays; OptionsError
+ * for invalid options.
+ */
+export function labelledPlan(
+  reads: Readonly<Record<string, LabelledRead>>,
+  options: PlanBuildOptions = {},
+): LabelledPlan {
+  const { context, ...planOptions } = options;
+  let found: Context | undefined;
+  for (const r of Object.values(reads)) {
+    const v = r instanceof LabelledView ? r.base : r;
+    if (v instanceof LazyArray && v.executor instanceof Context) {
+      found = v.executor;
+      break;
+    }
+  }
+  return new LabelledPlan(reads, planOptions, context ?? found ?? defaultContext());
 }
 
 /**

@@ -18,6 +18,7 @@ import {
   createCodecPipeline,
   type ShardAccess,
 } from "../format/codecs/index.js";
+import { dimensionNamesOf } from "../format/metadata/dimension-names.js";
 import type { ArrayMetadata } from "../format/model.js";
 import { type LazyArray, lazy } from "../index-space/lazy.js";
 import type { ArraySource, ArrayStorage, ReadOptions } from "../index-space/source.js";
@@ -72,6 +73,11 @@ export class ZarrArray<D extends DataTypeName = DataTypeName> implements ArraySo
   readonly store: AnyStore;
   /** Node path inside the store (`""` = the store root). */
   readonly path: string;
+  /**
+   * One name per dimension (`null`: unnamed) from v3 `dimension_names`, else the
+   * `_ARRAY_DIMENSIONS` attribute (xarray's convention); `null` when the array has none.
+   */
+  readonly dimensionNames: readonly (string | null)[] | null;
   readonly metadata: ArrayMetadata;
   /** The Context its reads run in (request limits, retries, caches, decode workers). */
   readonly context: Context;
@@ -91,6 +97,7 @@ export class ZarrArray<D extends DataTypeName = DataTypeName> implements ArraySo
     this.path = path;
     this.metadata = metadata;
     this.context = context;
+    this.dimensionNames = dimensionNamesOf(metadata);
     this.pipeline = createCodecPipeline(
       metadata.codecs,
       { shape: metadata.chunkShape, dataType: metadata.dataType, fillValue: metadata.fillValue },

@@ -7,6 +7,7 @@ export {
   createGroup,
   deleteNode,
 } from "./create.js";
+export { Dataset, openDataset, timeEncodingOf } from "./dataset.js";
 export {
   DEFAULT_TREE_DEPTH,
   isArray,
@@ -20,5 +21,5 @@ export {
   ZarrGroup,
   type ZarrNode,
 } from "./group.js";
-export { type FromJSONOptions, planFromJSON } from "./plan-file.js";
+export { type FromJSONOptions, labelledPlanFromJSON, planFromJSON } from "./plan-file.js";
 export { type OpenOptions, readNodeMetadata, type ZarrFormat } from "./read-metadata.js";

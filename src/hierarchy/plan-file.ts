@@ -4,11 +4,24 @@
  * @module
  */
 import { type Context, defaultContext } from "../exec/context.js";
-import type { LazyArray } from "../index-space/lazy.js";
+import type { LabelledView } from "../index-space/labels/labelled.js";
+import type { LabelSelector } from "../index-space/labels/resolve.js";
+import { labelSlice } from "../index-space/labels/resolve.js";
+import type { IselItem, LazyArray } from "../index-space/lazy.js";
+import { LabelledPlan, type LabelledRead } from "../plan/labelled-plan.js";
 import { Plan } from "../plan/plan.js";
-import { type LazyOp, opFromJSON, parsePlanFile } from "../plan/plan-json.js";
+import {
+  iselItemFromJSON,
+  type JsonLabel,
+  type JsonOp,
+  type LazyOp,
+  opFromJSON,
+  PlanFileError,
+  parsePlanFile,
+} from "../plan/plan-json.js";
 import { openStoreAt } from "../store/location.js";
 import type { AnyStore } from "../store/types.js";
+import { openDataset } from "./dataset.js";
 import { openArray } from "./group.js";
 
 /** Options of {@link planFromJSON}. */
@@ -35,20 +48,60 @@ function applyOp(view: LazyArray, op: LazyOp): LazyArray {
   }
 }
 
-/**
- * Rebuilds a plan from its JSON form (object or text; see `Plan.toJSON`): validates it, opens
- * each store once (`options.openStore`, default http(s) URL → `FetchStore`, otherwise
- * `FileSystemStore`) and every array concurrently through the Context (one metadata round trip),
- * then replays the selections.
- * @throws PlanFileError listing every invalid member; NodeNotFoundError / MetadataError /
- * StoreError from opening; IndexError when a selection does not fit its array.
- */
-export async function planFromJSON(json: unknown, options: FromJSONOptions = {}): Promise<Plan> {
-  const file = parsePlanFile(json);
-  const context = options.context ?? defaultContext();
+function iselOf(op: {
+  readonly isel: Readonly<Record<string, unknown>>;
+}): Record<string, IselItem> {
+  const out: Record<string, IselItem> = {};
+  for (const [k, v] of Object.entries(op.isel)) out[k] = iselItemFromJSON(v as never) as IselItem;
+  return out;
+}
+
+function labelOf(v: JsonLabel): LabelSelector {
+  if (typeof v === "object" && v !== null && !Array.isArray(v)) {
+    const s = (v as { slice: readonly [number | string | null, number | string | null] }).slice;
+    return labelSlice(s[0], s[1]);
+  }
+  return v as LabelSelector;
+}
+
+/** Applies `isel` / positional ops to a lazy array. */
+function applyJsonOp(view: LazyArray, op: JsonOp, where: string): LazyArray {
+  if ("isel" in op) return view.isel(iselOf(op));
+  if ("sel" in op) {
+    throw new PlanFileError([
+      {
+        path: where,
+        message: "a sel op needs coordinates: open the file with labelledPlanFromJSON",
+      },
+    ]);
+  }
+  return applyOp(view, opFromJSON(op));
+}
+
+/** Applies `isel` / `sel` ops to a labelled view. */
+function applyLabelledOp(view: LabelledView, op: JsonOp, where: string): LabelledView {
+  if ("isel" in op) return view.isel(iselOf(op));
+  if ("sel" in op) {
+    const sel: Record<string, LabelSelector> = {};
+    for (const [k, v] of Object.entries(op.sel)) sel[k] = labelOf(v);
+    return view.sel(sel, {
+      ...(op.method ? { method: op.method } : {}),
+      ...(op.tolerance !== undefined ? { tolerance: op.tolerance } : {}),
+    });
+  }
+  throw new PlanFileError([
+    {
+      path: where,
+      message:
+        "a read with a sel op takes isel and sel ops only (positional ops have no coordinates)",
+    },
+  ]);
+}
+
+function storeOpener(options: FromJSONOptions): (loc: string) => Promise<AnyStore> {
   const openStore = options.openStore ?? openStoreAt;
   const stores = new Map<string, Promise<AnyStore>>();
-  const storeOf = (loc: string) => {
+  return (loc: string) => {
     let s = stores.get(loc);
     if (!s) {
       s = Promise.resolve().then(() => openStore(loc));
@@ -56,6 +109,66 @@ export async function planFromJSON(json: unknown, options: FromJSONOptions = {})
     }
     return s;
   };
+}
+
+/**
+ * Rebuilds a labelled plan from a plan file whose reads may use `sel` and `isel` ops (see
+ * `plan-json.ts`): a read with a `sel` op becomes a labelled view of its array in its parent group
+ * (opened as a dataset: coordinates are the group's 1-D arrays named like dimensions), the others
+ * lazy arrays as in {@link planFromJSON}.
+ * @throws PlanFileError for invalid members or positional ops mixed with `sel`; errors of opening.
+ */
+export async function labelledPlanFromJSON(
+  json: unknown,
+  options: FromJSONOptions = {},
+): Promise<LabelledPlan> {
+  const file = parsePlanFile(json);
+  const context = options.context ?? defaultContext();
+  const storeOf = storeOpener(options);
+  const open = { context, ...(options.signal ? { signal: options.signal } : {}) };
+  const names = Object.keys(file.reads);
+  const reads = await Promise.all(
+    names.map(async (name): Promise<LabelledRead> => {
+      const r = file.reads[name]!;
+      const store = await storeOf(r.store ?? file.store);
+      const where = `reads.${name}.ops`;
+      if (!r.ops.some((op) => "sel" in op)) {
+        let view = (await openArray(store, r.array, open)).lazy();
+        r.ops.forEach((op, k) => {
+          view = applyJsonOp(view, op, `${where}[${k}]`);
+        });
+        return view;
+      }
+      const at = r.array.lastIndexOf("/");
+      const [group, leaf] = at < 0 ? ["", r.array] : [r.array.slice(0, at), r.array.slice(at + 1)];
+      const ds = await openDataset(store, group, open);
+      let view = ds.view(leaf);
+      r.ops.forEach((op, k) => {
+        view = applyLabelledOp(view, op, `${where}[${k}]`);
+      });
+      return view;
+    }),
+  );
+  return new LabelledPlan(
+    Object.fromEntries(names.map((n, i) => [n, reads[i]!])),
+    file.options ?? {},
+    context,
+  );
+}
+
+/**
+ * Rebuilds a plan from its JSON form (object or text; see `Plan.toJSON`): validates it, opens
+ * each store once (`options.openStore`, default http(s) URL → `FetchStore`, otherwise
+ * `FileSystemStore`) and every array concurrently through the Context (one metadata round trip),
+ * then replays the selections.
+ * `isel` ops apply by dimension name; a `sel` op needs {@link labelledPlanFromJSON}.
+ * @throws PlanFileError listing every invalid member (and naming a `sel` op); NodeNotFoundError / MetadataError /
+ * StoreError from opening; IndexError when a selection does not fit its array.
+ */
+export async function planFromJSON(json: unknown, options: FromJSONOptions = {}): Promise<Plan> {
+  const file = parsePlanFile(json);
+  const context = options.context ?? defaultContext();
+  const storeOf = storeOpener(options);
   const names = Object.keys(file.reads);
   const arrays = await Promise.all(
     names.map(async (name) => {
@@ -69,7 +182,9 @@ export async function planFromJSON(json: unknown, options: FromJSONOptions = {})
   );
   const reads: [string, LazyArray][] = names.map((name, i) => {
     let view = arrays[i]!.lazy();
-    for (const op of file.reads[name]!.ops) view = applyOp(view, opFromJSON(op));
+    file.reads[name]!.ops.forEach((op, k) => {
+      view = applyJsonOp(view, op, `reads.${name}.ops[${k}]`);
+    });
     return [name, view];
   });
   return new Plan(reads, file.options ?? {}, context);

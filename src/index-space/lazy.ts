@@ -13,9 +13,10 @@
  */
 
 import type { DataType, DataTypeName } from "../core/dtype.js";
+import { DimensionError } from "../core/errors.js";
 import { type NDArray, shapeSize } from "../core/ndarray.js";
 import type { SelectionKind } from "./indexing.js";
-import { isNDArray, type MaskLike, type SelectionItem } from "./selection.js";
+import { isNDArray, type MaskLike, type SelectionItem, type Slice, slice } from "./selection.js";
 import type { ArraySource, ReadOptions } from "./source.js";
 import { compose, type IndexTransform, identity } from "./transform.js";
 
@@ -199,6 +200,42 @@ export class LazyArray<D extends DataTypeName = DataTypeName> {
   }
 
   /**
+   * The view's dimension names (`null`: unnamed), carried from the source's
+   * {@link ArraySource.dimensionNames} through the selections: a dimension kept by a slice or an
+   * orthogonal index array keeps its name; dimensions made by `newaxis`, by broadcast index arrays
+   * (`vindex`, `get` with arrays) or by a mask are unnamed. No IO.
+   */
+  get dims(): readonly (string | null)[] {
+    return viewDims(this.transform, this.source.dimensionNames);
+  }
+
+  /**
+   * Selection by dimension name, xarray `isel`: `isel({ lat: slice(10, 20), time: 5 })`. Each
+   * named dimension takes a slice, an integer (drops the dimension) or a 1-D integer array
+   * (orthogonal: selects along that dimension only); dimensions not named are kept whole.
+   * Recorded as one `oindex` (see {@link oindex} for the index rules).
+   * @throws DimensionError (`ERR_DIMENSION`) naming the dimension when the view has no dimension of
+   * that name (or the name is not unique); IndexError as {@link oindex}.
+   */
+  isel(selection: Readonly<Record<string, IselItem>>): LazyArray<D> {
+    const dims = this.dims;
+    const items: SelectionItem[] = dims.map(() => slice());
+    for (const [name, item] of Object.entries(selection)) {
+      const at = dims.indexOf(name);
+      if (at < 0 || dims.indexOf(name, at + 1) >= 0) {
+        throw new DimensionError(
+          at < 0
+            ? `no dimension "${name}" (dimensions: ${dims.map((d) => d ?? "(unnamed)").join(", ") || "none"})`
+            : `dimension name "${name}" is not unique (dimensions: ${dims.join(", ")})`,
+          { path: this.source.path, dimension: name, dims },
+        );
+      }
+      items[at] = singleIndex(item, this.shape[at]!) ?? (item as SelectionItem);
+    }
+    return this.with("oindex", items);
+  }
+
+  /**
    * Reads the view: a new C-order NDArray (`data`, `shape` = {@link shape}, C `strides`,
    * `dtype`) through {@link executor}. Chunks that are not stored read as the fill value.
    * `data` is a `TypedArrayOf<D>` (`Float32Array` for float32, `BigInt64Array` for int64…).
@@ -213,6 +250,52 @@ export class LazyArray<D extends DataTypeName = DataTypeName> {
   toString(): string {
     return `LazyArray<${this.dtype.name}>[${this.shape.join(", ")}] of "${this.source.path}"`;
   }
+}
+
+/**
+ * One in-bounds position given as a 1-element array, as a length-1 slice (an index array of
+ * extent 1 would leave its dimension without a map, so without a name); otherwise `undefined`.
+ */
+function singleIndex(item: IselItem, n: number): SelectionItem | undefined {
+  if (typeof item !== "object" || item === null || !("length" in item) || item.length !== 1) {
+    return undefined;
+  }
+  const v = Number((item as ArrayLike<number | bigint>)[0]);
+  if (!Number.isInteger(v)) return undefined;
+  const i = v < 0 ? v + n : v;
+  return i >= 0 && i < n ? slice(i, i + 1) : undefined;
+}
+
+/** What {@link LazyArray.isel} takes for one dimension: a slice, an integer or integer positions. */
+export type IselItem = Slice | number | bigint | readonly (number | bigint)[] | ArrayLike<number>;
+
+/**
+ * The dimension names of a view through `transform` of a source named `names`: an input dimension
+ * read by exactly one output map, a `single` map or an `array` map over that dimension alone,
+ * has that output dimension's name.
+ */
+export function viewDims(
+  transform: IndexTransform,
+  names: readonly (string | null)[] | null | undefined,
+): (string | null)[] {
+  const out: (string | null)[] = transform.inputShape.map(() => null);
+  const uses = transform.inputShape.map(() => 0);
+  const from = transform.inputShape.map(() => -1);
+  transform.maps.forEach((m, j) => {
+    if (m.kind === "single") {
+      uses[m.inputDim]!++;
+      from[m.inputDim] = j;
+    } else if (m.kind === "array") {
+      for (const d of m.inputDims) {
+        uses[d]!++;
+        from[d] = m.inputDims.length === 1 ? j : -2;
+      }
+    }
+  });
+  for (let d = 0; d < out.length; d++) {
+    if (uses[d] === 1 && from[d]! >= 0) out[d] = names?.[from[d]!] ?? null;
+  }
+  return out;
 }
 
 /**

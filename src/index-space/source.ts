@@ -50,6 +50,11 @@ export interface ArraySource<D extends DataTypeName = DataTypeName> {
   /** Value of the elements of chunks that are not stored. */
   readonly fillValue: Scalar;
   /**
+   * Optional: one name per dimension (`null`: unnamed), as v3 `dimension_names` or v2
+   * `_ARRAY_DIMENSIONS` give them; selections by name (`LazyArray.isel`) need it.
+   */
+  readonly dimensionNames?: readonly (string | null)[] | null;
+  /**
    * Reads and decodes the chunk at grid coordinates `coords`: a C-order NDArray of the full
    * chunk shape (edge chunks included), or `undefined` when the chunk is not stored (reads as `fillValue`).
    */

@@ -39,12 +39,30 @@ export type { LazyOp } from "../index-space/lazy.js";
 type JsonNested = readonly (number | boolean | JsonNested)[];
 /** One JSON selection item. */
 export type JsonItem = number | string | null | boolean | JsonNested;
-/** One JSON op: exactly one of `get`, `oindex`, `vindex` (a SEL list) or `mask`. */
+/** A JSON label: a number, an ISO date, a list of them, or `{"slice": [start, stop]}` (both ends included, `null` open). */
+export type JsonLabel =
+  | number
+  | string
+  | readonly (number | string)[]
+  | { readonly slice: readonly [number | string | null, number | string | null] };
+/** A JSON `isel` item: an integer, a slice string `"start:stop:step"` or a list of integers. */
+export type JsonIselItem = number | string | readonly number[];
+/**
+ * One JSON op: exactly one of `get`, `oindex`, `vindex` (a SEL list) or `mask`; or a selection by
+ * dimension name, `{"isel": {"lat": "10:20", "time": 5}}`; or by label,
+ * `{"sel": {"lat": {"slice": [35, 71]}, "time": "2020-01"}, "method": "nearest", "tolerance": 0.5}`.
+ */
 export type JsonOp =
   | { readonly get: readonly JsonItem[] }
   | { readonly oindex: readonly JsonItem[] }
   | { readonly vindex: readonly JsonItem[] }
-  | { readonly mask: boolean | JsonNested };
+  | { readonly mask: boolean | JsonNested }
+  | { readonly isel: Readonly<Record<string, JsonIselItem>> }
+  | {
+      readonly sel: Readonly<Record<string, JsonLabel>>;
+      readonly method?: "exact" | "nearest";
+      readonly tolerance?: number;
+    };
 
 /** Retry settings of a plan (see the executor). */
 export interface RetryOptions {
@@ -172,7 +190,7 @@ const maskSchema = z.unknown().superRefine((v, ctx) => {
       : "expected a (nested) list of booleans",
   });
 });
-const opSchema = z
+const positionalOpSchema = z
   .strictObject({
     get: selSchema.optional(),
     oindex: selSchema.optional(),
@@ -180,8 +198,44 @@ const opSchema = z
     mask: maskSchema.optional(),
   })
   .refine((o) => Object.keys(o).length === 1, {
-    message: 'an op has exactly one of "get", "oindex", "vindex", "mask"',
+    message: 'an op has exactly one of "get", "oindex", "vindex", "mask", "isel", "sel"',
   });
+const dimName = z.string().min(1, "dimension names must not be empty");
+const iselItemSchema = z.union([
+  z.number().int().refine(Number.isSafeInteger, "expected a safe integer"),
+  z.string().regex(SLICE_TEXT, 'expected a slice string "start:stop:step"'),
+  z.array(z.number().int()).max(1 << 24),
+]);
+const labelSchema = z.union([
+  z.number().refine(Number.isFinite, "expected a finite number"),
+  z.string().max(64),
+  z.array(z.union([z.number(), z.string().max(64)])).max(1 << 24),
+  z.strictObject({
+    slice: z.tuple([
+      z.union([z.number(), z.string().max(64), z.null()]),
+      z.union([z.number(), z.string().max(64), z.null()]),
+    ]),
+  }),
+]);
+const iselOpSchema = z.strictObject({ isel: z.record(dimName, iselItemSchema) });
+const selOpSchema = z.strictObject({
+  sel: z.record(dimName, labelSchema),
+  method: z.enum(["exact", "nearest"]).optional(),
+  tolerance: z.number().min(0).optional(),
+});
+const opSchema = z.unknown().superRefine((v, ctx) => {
+  const schema =
+    typeof v === "object" && v !== null && "isel" in v
+      ? iselOpSchema
+      : typeof v === "object" && v !== null && "sel" in v
+        ? selOpSchema
+        : positionalOpSchema;
+  const r = schema.safeParse(v);
+  if (!r.success) {
+    for (const i of r.error.issues)
+      ctx.addIssue({ code: "custom", message: i.message, path: i.path });
+  }
+});
 const count = z.number().int().min(1);
 const bytes = z.number().min(0);
 const ms = z.number().min(0);
@@ -403,8 +457,67 @@ export function opToJSON(op: LazyOp, where: string): JsonOp {
   }
 }
 
-/** A JSON op as a recorded op. */
+/** True for the ops by dimension name or label (`isel`, `sel`). */
+export function isNamedOp(
+  op: JsonOp,
+): op is Extract<JsonOp, { readonly isel: unknown } | { readonly sel: unknown }> {
+  return "isel" in op || "sel" in op;
+}
+
+/** A JSON `isel` item as an `isel` item (slice strings become slices). */
+export function iselItemFromJSON(v: JsonIselItem): number | Slice | readonly number[] {
+  if (typeof v === "string") {
+    const m = SLICE_TEXT.exec(v)!;
+    return slice(intText(m[1]), intText(m[2]), intText(m[3]));
+  }
+  return v;
+}
+
+/** An `isel` item as JSON. @throws ZarrPlanError `ERR_PLAN_NOT_SERIALIZABLE`. */
+export function iselItemToJSON(v: unknown, where: string): JsonIselItem {
+  if (typeof v === "number" || typeof v === "bigint") return num(v, where);
+  if ((v as Slice)?.kind === "slice") return itemToJSON(v as Slice, where) as string;
+  if (Array.isArray(v) || ArrayBuffer.isView(v)) {
+    return Array.from(v as ArrayLike<number | bigint>, (x) => num(x, where));
+  }
+  throw new ZarrPlanError(
+    "ERR_PLAN_NOT_SERIALIZABLE",
+    `${where}: unsupported isel item ${describeValue(v)}`,
+  );
+}
+
+/** A label selector as JSON. @throws ZarrPlanError `ERR_PLAN_NOT_SERIALIZABLE` for bigints beyond 2^53. */
+export function labelToJSON(v: unknown, where: string): JsonLabel {
+  const one = (x: unknown): number | string => {
+    if (typeof x === "string") return x;
+    if (typeof x === "bigint") return num(x, where);
+    if (typeof x === "number" && Number.isFinite(x)) return x;
+    throw new ZarrPlanError(
+      "ERR_PLAN_NOT_SERIALIZABLE",
+      `${where}: unsupported label ${describeValue(x)}`,
+    );
+  };
+  const k = (v as { kind?: unknown })?.kind;
+  if (k === "labelSlice" || k === "slice") {
+    const s = v as { start: unknown; stop: unknown };
+    return {
+      slice: [s.start === null ? null : one(s.start), s.stop === null ? null : one(s.stop)],
+    };
+  }
+  if (Array.isArray(v)) return v.map(one);
+  return one(v);
+}
+
+/** A JSON op as a recorded op. @throws PlanFileError for `isel` / `sel` (applied by the hierarchy). */
 export function opFromJSON(op: JsonOp): LazyOp {
+  if (isNamedOp(op)) {
+    throw new PlanFileError([
+      {
+        path: "",
+        message: "isel/sel ops are applied by name (planFromJSON / labelledPlanFromJSON)",
+      },
+    ]);
+  }
   if ("mask" in op) return { kind: "mask", selection: [itemFromJSON(op.mask)] };
   if ("get" in op) return { kind: "get", selection: op.get.map(itemFromJSON) };
   if ("oindex" in op) return { kind: "oindex", selection: op.oindex.map(itemFromJSON) };

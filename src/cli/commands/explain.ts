@@ -8,9 +8,11 @@
  */
 import type { Command } from "commander";
 import type { LazyArray, ZarrArray } from "../../index.js";
+import { labelledPlan } from "../../index.js";
 import { type ChunkCount, countTouchedChunks } from "../chunks.js";
 import type { Io } from "../context.js";
 import { bytesText, chunkLevels, countText, dtypeLabel, shapeText } from "../describe.js";
+import { hasLabelOptions, type LabelOptions, labelledViewArg } from "../labels.js";
 import { planApi, planText } from "../plan-api.js";
 import {
   addSelectionOptions,
@@ -103,12 +105,23 @@ export function explainCommand(cmd: Command, io: Io): void {
       .argument("[path]", "array inside the store (default: the root)"),
   )
     .option("--json", "print the explanation as JSON")
+    .option("--isel <sel>", "by dimension name: 'lat=10:20,time=5' (see get --isel)")
+    .option("--sel <sel>", "by label: 'lat=35:71,lon=-10:40' (see get --sel); shows both stages")
+    .option("--method <method>", "--sel: nearest or exact (default)")
     .action(
       async (
         storeArg: string,
         pathArg: string | undefined,
-        opts: SelectionOptions & { json?: boolean },
+        opts: SelectionOptions & LabelOptions & { json?: boolean },
       ) => {
+        if (hasLabelOptions(opts)) {
+          const view = await labelledViewArg(storeArg, pathArg, opts);
+          const p = labelledPlan({ [view.base.source.path || "view"]: view });
+          io.stdout(
+            opts.json ? `${JSON.stringify(p.explain(), null, 2)}\n` : `${p.explainText()}\n`,
+          );
+          return;
+        }
         const { array, view } = await selectedView(storeArg, pathArg, opts);
         const explained = explainView(array, view, opts);
         const api = planApi();

@@ -4,12 +4,15 @@
  * it (small results) / a summary (large ones).
  * @module
  */
+import { writeFile } from "node:fs/promises";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { type NDArray, shapeSize } from "../../index.js";
 import type { Io } from "../context.js";
 import { bytesText, countText, dtypeLabel, shapeText } from "../describe.js";
 import { UsageError } from "../errors.js";
+import { hasLabelOptions, type LabelOptions, labelledViewArg } from "../labels.js";
 import { type OutputOptions, WRITERS, writeOutput, writerFor } from "../output/index.js";
+import { coordsText, labelledCsv, labelledJson } from "../output/labelled.js";
 import { type JsonValue, jsonLeaf, type Nested, nested, stats } from "../output/values.js";
 import { readView } from "../progress.js";
 import {
@@ -23,7 +26,7 @@ import {
 const PRINT_LIMIT = 1000;
 
 /** Options of `get`. */
-interface GetOptions extends SelectionOptions {
+interface GetOptions extends SelectionOptions, LabelOptions {
   out?: string;
   vmin?: number;
   vmax?: number;
@@ -87,6 +90,54 @@ function printResult(io: Io, array: NDArray): void {
   );
 }
 
+/** `get --sel/--isel`: a labelled read; JSON and CSV carry dims and coords. */
+async function labelledGet(
+  io: Io,
+  storeArg: string,
+  pathArg: string | undefined,
+  opts: GetOptions,
+  writer: ReturnType<typeof writerFor> | undefined,
+): Promise<void> {
+  if (
+    opts.select !== undefined ||
+    opts.oindex !== undefined ||
+    opts.vindex !== undefined ||
+    opts.mask !== undefined
+  ) {
+    throw new UsageError(
+      "--sel/--isel cannot be combined with --select, --oindex, --vindex or --mask",
+    );
+  }
+  if (opts.vmin !== undefined || opts.vmax !== undefined) {
+    if (writer?.extension !== ".png")
+      throw new UsageError("--vmin/--vmax apply to .png output only");
+  }
+  const view = await labelledViewArg(storeArg, pathArg, opts);
+  const r = await view.read({
+    signal: io.signal,
+    ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}),
+  });
+  const name = view.base.source.path || "/";
+  const text = [opts.isel && `.isel(${opts.isel})`, opts.sel && `.sel(${opts.sel})`]
+    .filter(Boolean)
+    .join("");
+  const summary = summaryLine(name, text, { shape: r.shape, dtype: r.array.dtype });
+  if (opts.out === undefined || writer === undefined) {
+    io.stdout(`${summary}\n${coordsText(r)}`);
+    printResult(io, r.array);
+    return;
+  }
+  // Long CSV and labelled JSON take any number of dimensions.
+  if (writer.extension !== ".csv" && writer.extension !== ".json") writer.check(r.array);
+  let body: string | Uint8Array;
+  if (writer.extension === ".json") body = labelledJson(r);
+  else if (writer.extension === ".csv") body = labelledCsv(r);
+  else body = writer.encode(r.array, { vmin: opts.vmin, vmax: opts.vmax });
+  const bytes = typeof body === "string" ? new TextEncoder().encode(body) : body;
+  await writeFile(opts.out, bytes);
+  io.stdout(`${summary} → ${opts.out} (${bytesText(bytes.length)})\n`);
+}
+
 export function getCommand(cmd: Command, io: Io): void {
   addSelectionOptions(
     cmd
@@ -111,8 +162,26 @@ export function getCommand(cmd: Command, io: Io): void {
       ).argParser(finiteNumber),
     )
     .addOption(new Option("--concurrency <n>", "chunk reads in flight").argParser(positiveInteger))
+    .option(
+      "--isel <sel>",
+      "by dimension name (xarray isel): 'lat=10:20,time=5,lon=[0,4]'; output carries dims and coords",
+    )
+    .option(
+      "--sel <sel>",
+      "by label on coordinate arrays (xarray sel): 'lat=35:71,lon=-10:40,time=2020-01' (ranges include both ends; a..b when labels hold ':')",
+    )
+    .option("--method <method>", "--sel: nearest or exact (default)")
+    .addOption(
+      new Option("--tolerance <value>", "--sel with --method nearest: largest distance").argParser(
+        finiteNumber,
+      ),
+    )
     .action(async (storeArg: string, pathArg: string | undefined, opts: GetOptions) => {
       const writer = opts.out === undefined ? undefined : writerFor(opts.out);
+      if (hasLabelOptions(opts) || opts.method !== undefined || opts.tolerance !== undefined) {
+        await labelledGet(io, storeArg, pathArg, opts, writer);
+        return;
+      }
       if ((opts.vmin !== undefined || opts.vmax !== undefined) && writer?.extension !== ".png") {
         throw new UsageError("--vmin/--vmax apply to .png output only");
       }

@@ -3,14 +3,21 @@
  * writing each named result to `DIR/<name>.npy`; `--json` prints the figures (requests, bytes, wall time).
  * @module
  */
-import { mkdir, readFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Command } from "commander";
-import { CountingStore, planFromJSON } from "../../index.js";
+import {
+  CountingStore,
+  type LabelledResult,
+  labelledPlanFromJSON,
+  type NDArray,
+  planFromJSON,
+} from "../../index.js";
 import type { Io } from "../context.js";
 import { bytesText, dtypeLabel, shapeText } from "../describe.js";
 import { CliError } from "../errors.js";
 import { writeOutput } from "../output/index.js";
+import { labelledJson } from "../output/labelled.js";
 import { npyWriter } from "../output/npy.js";
 import { storeFromArg } from "../store-from-arg.js";
 
@@ -51,6 +58,19 @@ function readNamesOf(json: unknown): string[] {
     : [];
 }
 
+/** True when some read of a plan file has a `sel` op (it then needs `labelledPlanFromJSON`). */
+function hasSelOps(json: unknown): boolean {
+  const reads = (json as { reads?: unknown })?.reads;
+  if (typeof reads !== "object" || reads === null) return false;
+  return Object.values(reads).some(
+    (r) =>
+      Array.isArray((r as { ops?: unknown })?.ops) &&
+      (r as { ops: unknown[] }).ops.some(
+        (op) => typeof op === "object" && op !== null && "sel" in op,
+      ),
+  );
+}
+
 export function runCommand(cmd: Command, io: Io): void {
   cmd
     .description("execute a saved plan (PLAN.json from Plan.toJSON()); one .npy per read in DIR")
@@ -70,15 +90,28 @@ export function runCommand(cmd: Command, io: Io): void {
       checkFileNames(readNamesOf(json));
       const counters = new Map<string, CountingStore>();
       const t0 = performance.now();
-      const plan = await planFromJSON(json, {
+      const fromOptions = {
         signal: io.signal,
-        openStore: async (location) => {
+        openStore: async (location: string) => {
           const store = new CountingStore(await storeFromArg(location));
           counters.set(location, store);
           return store;
         },
-      });
-      const results = await plan.read({ signal: io.signal });
+      };
+      // A plan with sel ops runs in two stages; its results carry dims and coords (written beside).
+      const labelled = hasSelOps(json);
+      const results: Record<string, NDArray> = {};
+      const labels: Record<string, LabelledResult> = {};
+      if (labelled) {
+        const plan = await labelledPlanFromJSON(json, fromOptions);
+        for (const [name, r] of Object.entries(await plan.read({ signal: io.signal }))) {
+          results[name] = r.array;
+          labels[name] = r;
+        }
+      } else {
+        const plan = await planFromJSON(json, fromOptions);
+        Object.assign(results, await plan.read({ signal: io.signal }));
+      }
       const wallMs = performance.now() - t0;
       await mkdir(opts.out, { recursive: true });
       const outputs: {
@@ -92,6 +125,12 @@ export function runCommand(cmd: Command, io: Io): void {
         const file = join(opts.out, fileName(name));
         const bytes = await writeOutput(file, npyWriter, array, {});
         outputs.push({ name, file, shape: array.shape, dtype: dtypeLabel(array.dtype), bytes });
+        const l = labels[name];
+        if (l) {
+          const doc = JSON.parse(labelledJson(l)) as Record<string, unknown>;
+          delete doc.data;
+          await writeFile(`${file.replace(/\.npy$/, "")}.labels.json`, `${JSON.stringify(doc)}\n`);
+        }
         if (!opts.json) {
           io.stdout(
             `${name}: ${dtypeLabel(array.dtype)} ${shapeText(array.shape)} → ${file} (${bytesText(bytes)})\n`,

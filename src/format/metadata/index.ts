@@ -4,6 +4,7 @@
  * @module
  */
 export { flattenConsolidated, nestConsolidated } from "./common.js";
+export { dimensionNamesOf } from "./dimension-names.js";
 export {
   encodeFillValueV2,
   encodeFillValueV3,
