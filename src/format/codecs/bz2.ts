@@ -60,7 +60,15 @@ class Bz2Codec implements BytesToBytesCodec {
       );
     }
     if (ceiling === 0) return new Uint8Array(0);
-    const decoder = await bzip2Wasm();
+    let decoder: Awaited<ReturnType<typeof bzip2Wasm>>;
+    try {
+      decoder = await bzip2Wasm();
+    } catch (e) {
+      throw fail(
+        "the bzip2 decoder (@foxglove/wasm-bz2) could not be loaded here (bundled browser code does not include it: see docs/codecs-and-dtypes.md)",
+        e,
+      );
+    }
     try {
       return decoder.decompress(bytes, ceiling);
     } catch (e) {

@@ -64,16 +64,29 @@ interface Bzip2Decoder {
   decompress(src: Uint8Array, destSize: number): Uint8Array;
 }
 
+/** The package's default export (CommonJS `export =`). */
+interface Bzip2Module {
+  init(): Promise<Bzip2Decoder>;
+}
+
 const bzip2Cache: Promise<Bzip2Decoder>[] = [];
 
 /**
  * The `@foxglove/wasm-bz2` build of libbzip2's decoder (decompression only; the output size is
- * given, and a larger output fails with `BZ_OUTBUFF_FULL` instead of growing). In browsers its
- * `module.wasm` must be served beside the bundled script (bundlers copy it when told to).
+ * given, and a larger output fails with `BZ_OUTBUFF_FULL` instead of growing). Imported by a
+ * name bundlers do not follow (its Emscripten loader requires `fs` and `path`, which browser
+ * bundles cannot resolve), so in bundled browser code it is unavailable unless the page maps
+ * the package (an import map) and serves its `module.wasm`.
+ * @throws Error (rejected promise) when the package cannot be loaded.
  */
 export function bzip2Wasm(): Promise<Bzip2Decoder> {
   if (bzip2Cache.length === 0) {
-    bzip2Cache.push(import("@foxglove/wasm-bz2").then((m) => m.default.init()));
+    const name = "@foxglove/wasm-bz2";
+    bzip2Cache.push(
+      (import(/* @vite-ignore */ name) as Promise<{ default: Bzip2Module }>).then((m) =>
+        m.default.init(),
+      ),
+    );
   }
   return bzip2Cache[0]!;
 }
