@@ -26,6 +26,7 @@ const io: Io = {
   },
   progress: process.stderr.isTTY ? process.stderr : undefined,
   signal: controller.signal,
+  env: process.env,
 };
 
 process.exitCode = await main(process.argv.slice(2), io);

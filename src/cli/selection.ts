@@ -15,6 +15,7 @@ import {
   type ZarrArray,
 } from "../index.js";
 import { CliError, UsageError } from "./errors.js";
+import type { Session } from "./session.js";
 import { openArrayArg } from "./store-from-arg.js";
 
 /** The selection options as commander hands them over. */
@@ -135,8 +136,9 @@ export async function selectedView(
   storeArg: string,
   pathArg: string | undefined,
   opts: SelectionOptions,
+  session?: Session,
 ): Promise<{ array: ZarrArray; view: LazyArray }> {
   const sel = await parseSelectionOptions(opts);
-  const array = await openArrayArg(storeArg, pathArg);
+  const array = await openArrayArg(storeArg, pathArg, session);
   return { array, view: applySelection(array, sel) };
 }

@@ -18,6 +18,7 @@ import {
   selectedView,
   selectionText,
 } from "../selection.js";
+import { addSessionOptions, type SessionOptions, withSession } from "../session.js";
 import { alignRows } from "./tree.js";
 
 /** Notice printed while the planner is not exported. */
@@ -96,31 +97,37 @@ function explainLines(e: ExplainJson): string[] {
 }
 
 export function explainCommand(cmd: Command, io: Io): void {
-  addSelectionOptions(
-    cmd
-      .description("explain how a selection would be read (nothing is read)")
-      .argument("<store>", "store: a directory or an http(s):// URL")
-      .argument("[path]", "array inside the store (default: the root)"),
+  addSessionOptions(
+    addSelectionOptions(
+      cmd
+        .description("explain how a selection would be read (nothing is read)")
+        .argument("<store>", "store: a directory or an http(s):// URL")
+        .argument("[path]", "array inside the store (default: the root)"),
+    ),
+    true,
   )
     .option("--json", "print the explanation as JSON")
     .action(
-      async (
+      (
         storeArg: string,
         pathArg: string | undefined,
-        opts: SelectionOptions & { json?: boolean },
-      ) => {
-        const { array, view } = await selectedView(storeArg, pathArg, opts);
-        const explained = explainView(array, view, opts);
-        const api = planApi();
-        const name = array.path === "" ? "view" : array.path;
-        const p = api?.plan({ [name]: view });
-        if (opts.json) {
-          io.stdout(`${JSON.stringify({ ...explained, plan: p ? p.explain() : null }, null, 2)}\n`);
-          return;
-        }
-        const lines = explainLines(explained);
-        lines.push(p ? `plan\n${planText(p)}` : `plan     ${NO_PLANNER}`);
-        io.stdout(`${lines.join("\n")}\n`);
-      },
+        opts: SelectionOptions & SessionOptions & { json?: boolean },
+      ) =>
+        withSession(opts, io, async (session) => {
+          const { array, view } = await selectedView(storeArg, pathArg, opts, session);
+          const explained = explainView(array, view, opts);
+          const api = planApi();
+          const name = array.path === "" ? "view" : array.path;
+          const p = api?.plan({ [name]: view });
+          if (opts.json) {
+            io.stdout(
+              `${JSON.stringify({ ...explained, plan: p ? p.explain() : null }, null, 2)}\n`,
+            );
+            return;
+          }
+          const lines = explainLines(explained);
+          lines.push(p ? `plan\n${planText(p)}` : `plan     ${NO_PLANNER}`);
+          io.stdout(`${lines.join("\n")}\n`);
+        }),
     );
 }

@@ -18,16 +18,16 @@ import {
   selectedView,
   selectionText,
 } from "../selection.js";
+import { addSessionOptions, type SessionOptions, withSession } from "../session.js";
 
 /** Results with at most this many elements are printed in full when there is no `--out`. */
 const PRINT_LIMIT = 1000;
 
 /** Options of `get`. */
-interface GetOptions extends SelectionOptions {
+interface GetOptions extends SelectionOptions, SessionOptions {
   out?: string;
   vmin?: number;
   vmax?: number;
-  concurrency?: number;
 }
 
 /** Commander parser of a finite number. */
@@ -35,15 +35,6 @@ function finiteNumber(text: string): number {
   const v = Number(text);
   if (text.trim() === "" || !Number.isFinite(v)) {
     throw new InvalidArgumentError(`expected a finite number, got ${JSON.stringify(text)}`);
-  }
-  return v;
-}
-
-/** Commander parser of a positive integer. */
-function positiveInteger(text: string): number {
-  const v = Number(text);
-  if (!Number.isSafeInteger(v) || v < 1) {
-    throw new InvalidArgumentError(`expected a positive integer, got ${JSON.stringify(text)}`);
   }
   return v;
 }
@@ -109,33 +100,34 @@ export function getCommand(cmd: Command, io: Io): void {
         "--vmax <value>",
         ".png: value of the last color (default: the maximum)",
       ).argParser(finiteNumber),
-    )
-    .addOption(new Option("--concurrency <n>", "chunk reads in flight").argParser(positiveInteger))
-    .action(async (storeArg: string, pathArg: string | undefined, opts: GetOptions) => {
-      const writer = opts.out === undefined ? undefined : writerFor(opts.out);
-      if ((opts.vmin !== undefined || opts.vmax !== undefined) && writer?.extension !== ".png") {
-        throw new UsageError("--vmin/--vmax apply to .png output only");
-      }
-      if (opts.vmin !== undefined && opts.vmax !== undefined && !(opts.vmax > opts.vmin)) {
-        throw new UsageError(`--vmax (${opts.vmax}) must be greater than --vmin (${opts.vmin})`);
-      }
-      const { array: source, view } = await selectedView(storeArg, pathArg, opts);
-      writer?.check(view);
-      const array = await readView(view, {
-        signal: io.signal,
-        concurrency: opts.concurrency,
-        progressStream: io.progress,
-        label: source.path || "reading",
-      });
-      const name = source.path === "" ? "/" : source.path;
-      const summary = summaryLine(name, selectionText(opts), view);
-      if (opts.out === undefined || writer === undefined) {
-        io.stdout(`${summary}\n`);
-        printResult(io, array);
-        return;
-      }
-      const outputOptions: OutputOptions = { vmin: opts.vmin, vmax: opts.vmax };
-      const bytes = await writeOutput(opts.out, writer, array, outputOptions);
-      io.stdout(`${summary} → ${opts.out} (${bytesText(bytes)})\n`);
-    });
+    );
+  addSessionOptions(cmd, true).action(
+    (storeArg: string, pathArg: string | undefined, opts: GetOptions) =>
+      withSession(opts, io, async (session) => {
+        const writer = opts.out === undefined ? undefined : writerFor(opts.out);
+        if ((opts.vmin !== undefined || opts.vmax !== undefined) && writer?.extension !== ".png") {
+          throw new UsageError("--vmin/--vmax apply to .png output only");
+        }
+        if (opts.vmin !== undefined && opts.vmax !== undefined && !(opts.vmax > opts.vmin)) {
+          throw new UsageError(`--vmax (${opts.vmax}) must be greater than --vmin (${opts.vmin})`);
+        }
+        const { array: source, view } = await selectedView(storeArg, pathArg, opts, session);
+        writer?.check(view);
+        const array = await readView(view, {
+          signal: io.signal,
+          progressStream: io.progress,
+          label: source.path || "reading",
+        });
+        const name = source.path === "" ? "/" : source.path;
+        const summary = summaryLine(name, selectionText(opts), view);
+        if (opts.out === undefined || writer === undefined) {
+          io.stdout(`${summary}\n`);
+          printResult(io, array);
+          return;
+        }
+        const outputOptions: OutputOptions = { vmin: opts.vmin, vmax: opts.vmax };
+        const bytes = await writeOutput(opts.out, writer, array, outputOptions);
+        io.stdout(`${summary} → ${opts.out} (${bytesText(bytes)})\n`);
+      }),
+  );
 }
