@@ -30,7 +30,8 @@ export async function readView(view: LazyArray, options: ReadViewOptions = {}): 
     },
     cliProgress.Presets.shades_classic,
   );
-  bar.start(1, 0, { mb: "0.0" });
+  // Started on the first chunk event, when the number of chunk tasks is known (not at "0/1").
+  let started = false;
   try {
     const results = await lastValueFrom(
       plan({ view })
@@ -38,8 +39,14 @@ export async function readView(view: LazyArray, options: ReadViewOptions = {}): 
         .pipe(
           tap((e) => {
             const p = e.progress;
+            const mb = (p.bytesDone / 1e6).toFixed(1);
+            if (!started) {
+              started = true;
+              bar.start(Math.max(1, p.tasksTotal), p.tasksDone, { mb });
+              return;
+            }
             bar.setTotal(Math.max(1, p.tasksTotal));
-            bar.update(p.tasksDone, { mb: (p.bytesDone / 1e6).toFixed(1) });
+            bar.update(p.tasksDone, { mb });
           }),
           assemble(),
         ),
@@ -47,6 +54,6 @@ export async function readView(view: LazyArray, options: ReadViewOptions = {}): 
     );
     return results?.view ?? (await view.read(readOptions));
   } finally {
-    bar.stop();
+    if (started) bar.stop();
   }
 }

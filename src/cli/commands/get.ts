@@ -9,7 +9,13 @@ import { type NDArray, shapeSize } from "../../index.js";
 import type { Io } from "../context.js";
 import { bytesText, countText, dtypeLabel, shapeText } from "../describe.js";
 import { UsageError } from "../errors.js";
-import { type OutputOptions, WRITERS, writeOutput, writerFor } from "../output/index.js";
+import {
+  checkOutputDir,
+  type OutputOptions,
+  WRITERS,
+  writeOutput,
+  writerFor,
+} from "../output/index.js";
 import { type JsonValue, jsonLeaf, type Nested, nested, stats } from "../output/values.js";
 import { readView } from "../progress.js";
 import {
@@ -28,6 +34,7 @@ interface GetOptions extends SelectionOptions, SessionOptions {
   out?: string;
   vmin?: number;
   vmax?: number;
+  flipY?: boolean;
 }
 
 /** Commander parser of a finite number. */
@@ -100,6 +107,10 @@ export function getCommand(cmd: Command, io: Io): void {
         "--vmax <value>",
         ".png: value of the last color (default: the maximum)",
       ).argParser(finiteNumber),
+    )
+    .option(
+      "--flip-y",
+      ".png: last row at the top (north up for latitudes stored south to north, like EGM96's)",
     );
   addSessionOptions(cmd, true).action(
     (storeArg: string, pathArg: string | undefined, opts: GetOptions) =>
@@ -108,11 +119,15 @@ export function getCommand(cmd: Command, io: Io): void {
         if ((opts.vmin !== undefined || opts.vmax !== undefined) && writer?.extension !== ".png") {
           throw new UsageError("--vmin/--vmax apply to .png output only");
         }
+        if (opts.flipY && writer?.extension !== ".png") {
+          throw new UsageError("--flip-y applies to .png output only (else select '::-1' on rows)");
+        }
         if (opts.vmin !== undefined && opts.vmax !== undefined && !(opts.vmax > opts.vmin)) {
           throw new UsageError(`--vmax (${opts.vmax}) must be greater than --vmin (${opts.vmin})`);
         }
         const { array: source, view } = await selectedView(storeArg, pathArg, opts, session);
         writer?.check(view);
+        if (opts.out !== undefined) await checkOutputDir(opts.out);
         const array = await readView(view, {
           signal: io.signal,
           progressStream: io.progress,
@@ -125,7 +140,11 @@ export function getCommand(cmd: Command, io: Io): void {
           printResult(io, array);
           return;
         }
-        const outputOptions: OutputOptions = { vmin: opts.vmin, vmax: opts.vmax };
+        const outputOptions: OutputOptions = {
+          vmin: opts.vmin,
+          vmax: opts.vmax,
+          flipY: opts.flipY === true,
+        };
         const bytes = await writeOutput(opts.out, writer, array, outputOptions);
         io.stdout(`${summary} → ${opts.out} (${bytesText(bytes)})\n`);
       }),
