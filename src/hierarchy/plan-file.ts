@@ -1,6 +1,6 @@
 /**
  * Plans from plan files: validates the JSON (`src/plan/plan-json.ts`), opens each store once and
- * every array concurrently, replays the recorded selections, and builds the plan in a Context.
+ * each array once (concurrently), replays the recorded selections, and builds the plan in a Context.
  * @module
  */
 import { type Context, defaultContext } from "../exec/context.js";
@@ -9,6 +9,7 @@ import { Plan } from "../plan/plan.js";
 import { type LazyOp, opFromJSON, parsePlanFile } from "../plan/plan-json.js";
 import { openStoreAt } from "../store/location.js";
 import type { AnyStore } from "../store/types.js";
+import type { ZarrArray } from "./array.js";
 import { openArray } from "./group.js";
 
 /** Options of {@link planFromJSON}. */
@@ -38,8 +39,8 @@ function applyOp(view: LazyArray, op: LazyOp): LazyArray {
 /**
  * Rebuilds a plan from its JSON form (object or text; see `Plan.toJSON`): validates it, opens
  * each store once (`options.openStore`, default http(s) URL → `FetchStore`, otherwise
- * `FileSystemStore`) and every array concurrently through the Context (one metadata round trip),
- * then replays the selections.
+ * `FileSystemStore`) and each array once, concurrently, through the Context (one metadata round
+ * trip; two reads of one array share its open), then replays the selections.
  * @throws PlanFileError listing every invalid member; NodeNotFoundError / MetadataError /
  * StoreError from opening; IndexError when a selection does not fit its array.
  */
@@ -56,15 +57,28 @@ export async function planFromJSON(json: unknown, options: FromJSONOptions = {})
     }
     return s;
   };
+  // One open per (store, array) however many reads name it. The key is JSON of the pair, so no
+  // store location or array path can be mistaken for another.
+  const opened = new Map<string, Promise<ZarrArray>>();
+  const arrayOf = (loc: string, path: string) => {
+    const id = JSON.stringify([loc, path]);
+    let a = opened.get(id);
+    if (!a) {
+      a = storeOf(loc).then((store) =>
+        openArray(store, path, {
+          context,
+          ...(options.signal ? { signal: options.signal } : {}),
+        }),
+      );
+      opened.set(id, a);
+    }
+    return a;
+  };
   const names = Object.keys(file.reads);
   const arrays = await Promise.all(
-    names.map(async (name) => {
+    names.map((name) => {
       const r = file.reads[name]!;
-      const store = await storeOf(r.store ?? file.store);
-      return openArray(store, r.array, {
-        context,
-        ...(options.signal ? { signal: options.signal } : {}),
-      });
+      return arrayOf(r.store ?? file.store, r.array);
     }),
   );
   const reads: [string, LazyArray][] = names.map((name, i) => {
