@@ -138,6 +138,10 @@ describe("plan files: validation", () => {
       // One metadata request per array (v3: zarr.json, found at once).
       expect(keys.sort()).toEqual(["lat/zarr.json", "lon/zarr.json"]);
       expect(counted.requests).toBe(2);
+      // The two reads of lat share one opened array (not two opens whose requests happened to
+      // coincide in flight).
+      expect(p.views[0]!.source).toBe(p.views[1]!.source);
+      expect(p.views[2]!.source).not.toBe(p.views[0]!.source);
       const r = await p.read();
       expect(Array.from(r.south!.data as Int32Array)).toEqual([0, 1]);
       expect(Array.from(r.north!.data as Int32Array)).toEqual([6, 7]);
