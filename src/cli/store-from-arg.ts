@@ -61,11 +61,16 @@ export async function storeFromArg(
   session?: Session,
   baseDir?: string,
 ): Promise<CliStore> {
-  const url = cloudUrl(arg) ?? (isUrl(arg) ? arg : undefined);
+  const cloud = cloudUrl(arg);
+  const url = cloud ?? (isUrl(arg) ? arg : undefined);
   if (url !== undefined) {
     let store: FetchStore;
     try {
-      store = new FetchStore(url, session ? { headers: { ...session.headers } } : {});
+      store = new FetchStore(url, {
+        ...(session ? { headers: { ...session.headers } } : {}),
+        // A public S3 bucket without list permission answers 403 for a key that does not exist.
+        ...(/^s3:/i.test(arg) ? { missingStatuses: [403, 404] } : {}),
+      });
     } catch {
       throw new CliError(`invalid store URL ${JSON.stringify(arg)}`);
     }
