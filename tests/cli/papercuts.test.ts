@@ -29,7 +29,14 @@ async function cli(argv: string[], tty = false): Promise<Run> {
   let stderr = "";
   let progress = "";
   // What cli-progress needs of a terminal: isTTY, columns and write.
-  const stream = { isTTY: true, columns: 120, write: (s: string) => ((progress += s), true) };
+  const stream = {
+    isTTY: true,
+    columns: 120,
+    write: (s: string) => {
+      progress += s;
+      return true;
+    },
+  };
   const io: Io = {
     stdout: (s) => {
       stdout += s;
