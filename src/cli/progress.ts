@@ -4,8 +4,8 @@
  * view is read as is.
  * @module
  */
-import cliProgress from "cli-progress";
-import { lastValueFrom, tap } from "rxjs";
+import { lastValueFrom } from "rxjs/internal/lastValueFrom";
+import { tap } from "rxjs/internal/operators/tap";
 import { assemble, type LazyArray, type NDArray, plan, type ReadOptions } from "../index.js";
 
 /** Options of {@link readView}. */
@@ -20,6 +20,8 @@ interface ReadViewOptions extends ReadOptions {
 export async function readView(view: LazyArray, options: ReadViewOptions = {}): Promise<NDArray> {
   const { progressStream, label, ...readOptions } = options;
   if (!progressStream) return view.read(readOptions);
+  // Loaded only when a bar is drawn (a terminal): start-up of other runs does not pay for it.
+  const { default: cliProgress } = await import("cli-progress");
   const bar = new cliProgress.SingleBar(
     {
       stream: progressStream,

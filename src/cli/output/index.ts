@@ -66,7 +66,7 @@ export async function writeOutput(
   array: NDArray,
   options: OutputOptions,
 ): Promise<number> {
-  const body = writer.encode(array, options);
+  const body = await writer.encode(array, options);
   const bytes = typeof body === "string" ? new TextEncoder().encode(body) : body;
   try {
     await writeFile(file, bytes);

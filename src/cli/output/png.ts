@@ -4,7 +4,6 @@
  * (last entry), by default the minimum and maximum of the finite values. Encoded by fast-png.
  * @module
  */
-import { encode } from "fast-png";
 import { type NDArray, shapeSize } from "../../index.js";
 import { colormapIndex, VIRIDIS } from "../colormap.js";
 import { UsageError } from "../errors.js";
@@ -72,7 +71,9 @@ export const pngWriter: OutputWriter = {
       );
     }
   },
-  encode(array, options) {
+  async encode(array, options) {
+    // Loaded when a .png is written (start-up of other commands does not pay for it).
+    const { encode } = await import("fast-png");
     return encode({
       width: array.shape[1]!,
       height: array.shape[0]!,

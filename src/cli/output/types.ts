@@ -35,7 +35,7 @@ export interface OutputWriter {
    */
   check(view: ViewInfo): void;
   /** The file's contents. */
-  encode(array: NDArray, options: OutputOptions): Uint8Array | string;
+  encode(array: NDArray, options: OutputOptions): Uint8Array | string | Promise<Uint8Array>;
 }
 
 /** `|S8` for fixed-length bytes, else the data type's name (`int32`, `float16`, ...). */
