@@ -14,7 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { build } from "esbuild";
 import { chromium } from "playwright-core";
-import { build as viteBuild } from "vite";
+import { build as viteBuild, createServer as viteServer } from "vite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureDist } from "../helpers/dist.js";
 import { type StaticServer, startStaticServer } from "../helpers/static-server.js";
@@ -142,5 +142,32 @@ describe.skipIf(!CHROMIUM)("in a browser (headless Chromium; skipped without Chr
       build: { outDir: join(app, "www-vite"), emptyOutDir: true },
     });
     checkResult(await served(join(app, "www-vite")));
+  }, 120_000);
+
+  it("the Vite dev server with optimizeDeps.exclude: workers load from the package", async () => {
+    const app = await appDir();
+    const src = join(app, "vite-dev");
+    await mkdir(src);
+    await cp(join(ROOT, "tests/browser/page.ts"), join(src, "main.ts"));
+    await writeFile(join(src, "index.html"), INDEX_HTML.replace("main.js", "./main.ts"));
+    // Vite serves public/ as plain files (the chunk keys have no extension).
+    await cp(join(ROOT, "data/datasets"), join(src, "public/data"), { recursive: true });
+    const server = await viteServer({
+      configFile: false,
+      root: src,
+      logLevel: "silent",
+      // "mpa": a missing key is a 404, not the SPA fallback page.
+      appType: "mpa",
+      optimizeDeps: { exclude: ["zarr-plan"] },
+      server: { port: 0, host: "127.0.0.1", fs: { allow: [app, ROOT] } },
+    });
+    try {
+      await server.listen();
+      const address = server.httpServer?.address();
+      if (address === null || typeof address !== "object") throw new Error("no dev server address");
+      checkResult(await pageResult(`http://127.0.0.1:${address.port}/index.html`));
+    } finally {
+      await server.close();
+    }
   }, 120_000);
 });
