@@ -12,20 +12,24 @@ import { assemble, type LazyArray, type NDArray, plan, type ReadOptions } from "
 interface ReadViewOptions extends ReadOptions {
   /** Show a progress bar on this stream (a terminal), or none when undefined. */
   progressStream?: NodeJS.WriteStream;
-  /** Text before the bar. */
+  /** Text before the bar, and the read's name in the plan (the request log shows it). */
   label?: string;
 }
 
 /** Reads `view` (C-order NDArray), with a chunk progress bar when `options.progressStream` is set. */
 export async function readView(view: LazyArray, options: ReadViewOptions = {}): Promise<NDArray> {
   const { progressStream, label, ...readOptions } = options;
-  if (!progressStream) return view.read(readOptions);
+  const name = label ?? "view";
+  if (!progressStream) {
+    const results = await plan({ [name]: view }).read(readOptions);
+    return results[name]!;
+  }
   // Loaded only when a bar is drawn (a terminal): start-up of other runs does not pay for it.
   const { default: cliProgress } = await import("cli-progress");
   const bar = new cliProgress.SingleBar(
     {
       stream: progressStream,
-      format: `${label ?? "reading"} [{bar}] {value}/{total} chunks | {mb} MB | {duration_formatted}`,
+      format: `${name} [{bar}] {value}/{total} chunks | {mb} MB | {duration_formatted}`,
       hideCursor: true,
       clearOnComplete: true,
       barsize: 30,
@@ -36,7 +40,7 @@ export async function readView(view: LazyArray, options: ReadViewOptions = {}): 
   let started = false;
   try {
     const results = await lastValueFrom(
-      plan({ view })
+      plan({ [name]: view })
         .stream(readOptions)
         .pipe(
           tap((e) => {
@@ -54,7 +58,7 @@ export async function readView(view: LazyArray, options: ReadViewOptions = {}): 
         ),
       { defaultValue: undefined },
     );
-    return results?.view ?? (await view.read(readOptions));
+    return results?.[name] ?? (await view.read(readOptions));
   } finally {
     if (started) bar.stop();
   }

@@ -148,7 +148,8 @@ function failureText(error: unknown): string {
 export function requestLine(entry: RequestLogEntry, storeName: string | undefined): string {
   const where = storeName === undefined ? "" : `${storeName} `;
   const outcome = entry.outcome === "error" ? `error${failureText(entry.error)}` : entry.outcome;
-  return `request ${entry.op} ${where}${entry.key}${rangeText(entry.range)} → ${outcome}, ${bytesText(entry.bytes)}, attempt ${entry.attempt}, ${entry.durationMs.toFixed(1)} ms\n`;
+  const reads = entry.reads?.length ? ` (for ${entry.reads.join(", ")})` : "";
+  return `request ${entry.op} ${where}${entry.key}${rangeText(entry.range)} → ${outcome}, ${bytesText(entry.bytes)}, attempt ${entry.attempt}, ${entry.durationMs.toFixed(1)} ms${reads}\n`;
 }
 
 /**

@@ -127,6 +127,12 @@ export interface RequestLogEntry {
   readonly durationMs: number;
   /** The store's error, for `error`. */
   readonly error?: unknown;
+  /**
+   * The names of the plan's reads the request serves, when a plan's run made it (for a request
+   * shared in flight by several runs: those of the run that started it); absent for opens,
+   * `readChunk` and writes.
+   */
+  readonly reads?: readonly string[];
 }
 
 /** What a scheduler is given by its {@link Context}. */
@@ -173,6 +179,8 @@ export class StoreScheduler {
       retry: RetryPolicy;
       /** Largest whole value accepted, bytes (passed to the store as `maxBytes`). */
       maxBytes?: number;
+      /** The reads it serves, for the request log. */
+      reads?: readonly string[];
     },
   ): Promise<Uint8Array | undefined> {
     const { signal } = options;
@@ -185,7 +193,12 @@ export class StoreScheduler {
       const store = this.store;
       const max = options.maxBytes;
       const promise = this.#run<Uint8Array | undefined>(
-        { key, range, op: range ? "getRange" : "get" },
+        {
+          key,
+          range,
+          op: range ? "getRange" : "get",
+          ...(options.reads ? { reads: options.reads } : {}),
+        },
         (signal) =>
           range
             ? store.getRange(key, range, { signal })
@@ -260,7 +273,12 @@ export class StoreScheduler {
   }
 
   async #run<T>(
-    what: { readonly key: string; readonly range: FetchRange | undefined; readonly op: RequestOp },
+    what: {
+      readonly key: string;
+      readonly range: FetchRange | undefined;
+      readonly op: RequestOp;
+      readonly reads?: readonly string[];
+    },
     call: (signal: AbortSignal) => Promise<T>,
     priority: number,
     retry: RetryPolicy,
@@ -326,7 +344,12 @@ export class StoreScheduler {
   }
 
   #log(
-    what: { readonly key: string; readonly range: FetchRange | undefined; readonly op: RequestOp },
+    what: {
+      readonly key: string;
+      readonly range: FetchRange | undefined;
+      readonly op: RequestOp;
+      readonly reads?: readonly string[];
+    },
     attempt: number,
     started: number,
     value: unknown,
@@ -353,6 +376,7 @@ export class StoreScheduler {
       bytes: got instanceof Uint8Array ? got.length : 0,
       durationMs: performance.now() - started,
       ...(error === undefined ? {} : { error }),
+      ...(what.reads ? { reads: what.reads } : {}),
     };
     log(entry);
   }

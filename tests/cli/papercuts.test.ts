@@ -96,7 +96,7 @@ describe("get", () => {
     expect(totals.length).toBeGreaterThan(0);
     // [0:90, 0:180] of chunks [45, 90]: 2 × 2 chunks.
     expect(new Set(totals)).toEqual(new Set([4]));
-    expect(r.progress).toContain("Gmultiscale/0 [");
+    expect(r.progress).toContain("Gmultiscale/0[0:90, 0:180] [");
   });
 });
 

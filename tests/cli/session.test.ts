@@ -82,7 +82,9 @@ describe("request log", () => {
     const chunk = lines.filter((l) => l.includes(" lat/c/0 "));
     // One failed attempt per injected fault, then the successful one.
     expect(chunk.filter((l) => /→ error HTTP 503, 0 B, attempt 1,/.test(l))).toHaveLength(faults);
-    expect(chunk.filter((l) => /→ ok, 724 B, attempt 2, [\d.]+ ms$/.test(l))).toHaveLength(1);
+    expect(
+      chunk.filter((l) => /→ ok, 724 B, attempt 2, [\d.]+ ms \(for lat\[0:3\]\)$/.test(l)),
+    ).toHaveLength(1);
     expect(lines.some((l) => /^request get .*egm96\.zarr lat\/zarr\.json → ok, /.test(l))).toBe(
       true,
     );

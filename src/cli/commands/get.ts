@@ -131,7 +131,7 @@ export function getCommand(cmd: Command, io: Io): void {
         const array = await readView(view, {
           signal: io.signal,
           progressStream: io.progress,
-          label: source.path || "reading",
+          label: `${source.path || "/"}${selectionText(opts)}`,
         });
         const name = source.path === "" ? "/" : source.path;
         const summary = summaryLine(name, selectionText(opts), view);

@@ -189,6 +189,7 @@ export class Run {
         priority,
         retry: this.retry,
         ...(max === undefined ? {} : { maxBytes: max }),
+        reads: obj.reads.map((r) => this.plan.names[r]!),
       });
       const n = bytes?.length ?? 0;
       this.c.requestsDone++;
