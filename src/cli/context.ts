@@ -13,4 +13,6 @@ export interface Io {
   progress: NodeJS.WriteStream | undefined;
   /** Aborted on Ctrl-C: reads stop and the command fails with an `AbortError`. */
   signal: AbortSignal;
+  /** Environment variables (`ZARR_PLAN_LOG`); none when undefined. */
+  env?: Readonly<Record<string, string | undefined>>;
 }

@@ -18,6 +18,7 @@ import {
   slice,
 } from "../index.js";
 import { UsageError } from "./errors.js";
+import type { Session } from "./session.js";
 import { nodePath, storeFromArg } from "./store-from-arg.js";
 
 /** The labelled options as commander hands them over. */
@@ -137,6 +138,7 @@ export async function labelledViewArg(
   storeArg: string,
   pathArg: string | undefined,
   opts: LabelOptions,
+  session?: Session,
 ): Promise<LabelledView> {
   if (opts.method !== undefined && opts.method !== "nearest" && opts.method !== "exact") {
     throw new UsageError(`--method: expected nearest or exact, got "${opts.method}"`);
@@ -150,7 +152,11 @@ export async function labelledViewArg(
   const at = path.lastIndexOf("/");
   const [group, name] = at < 0 ? ["", path] : [path.slice(0, at), path.slice(at + 1)];
   if (name === "") throw new UsageError("--sel/--isel need the path of an array inside a group");
-  const ds = await openDataset(await storeFromArg(storeArg), group);
+  const ds = await openDataset(
+    await storeFromArg(storeArg, session),
+    group,
+    session ? { context: session.context } : {},
+  );
   let view = ds.view(name);
   if (isel) view = view.isel(isel);
   if (sel) {

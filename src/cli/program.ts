@@ -2,7 +2,6 @@
  * The `zarr-plan` command line: commander set-up, error reporting and exit codes.
  * @module
  */
-import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { explainCommand } from "./commands/explain.js";
 import { getCommand } from "./commands/get.js";
@@ -11,6 +10,7 @@ import { runCommand } from "./commands/run.js";
 import { treeCommand } from "./commands/tree.js";
 import type { Io } from "./context.js";
 import { exitCodeOf, oneLine, reportError } from "./errors.js";
+import { version } from "./version.js";
 
 /** Exit code after Ctrl-C. */
 export const EXIT_INTERRUPTED = 130;
@@ -25,20 +25,6 @@ Examples:
 
 STORE is a directory or an http(s):// URL; PATH is a node inside it (default: the root).
 Selections use NumPy syntax (integers, start:stop:step, ..., None, [index, lists], [True, False]).`;
-
-/** The package version (from package.json next to dist/ or src/). */
-function version(): string {
-  try {
-    const pkg = JSON.parse(
-      readFileSync(new URL("../../package.json", import.meta.url), "utf8"),
-    ) as {
-      version?: string;
-    };
-    return pkg.version ?? "unknown";
-  } catch {
-    return "unknown";
-  }
-}
 
 /** The commander program of `zarr-plan`, writing through `io`. */
 function buildProgram(io: Io): Command {

@@ -4,49 +4,62 @@
  * view is read as is.
  * @module
  */
-import cliProgress from "cli-progress";
-import { lastValueFrom, tap } from "rxjs";
+import { lastValueFrom } from "rxjs/internal/lastValueFrom";
+import { tap } from "rxjs/internal/operators/tap";
 import { assemble, type LazyArray, type NDArray, plan, type ReadOptions } from "../index.js";
 
 /** Options of {@link readView}. */
 interface ReadViewOptions extends ReadOptions {
   /** Show a progress bar on this stream (a terminal), or none when undefined. */
   progressStream?: NodeJS.WriteStream;
-  /** Text before the bar. */
+  /** Text before the bar, and the read's name in the plan (the request log shows it). */
   label?: string;
 }
 
 /** Reads `view` (C-order NDArray), with a chunk progress bar when `options.progressStream` is set. */
 export async function readView(view: LazyArray, options: ReadViewOptions = {}): Promise<NDArray> {
   const { progressStream, label, ...readOptions } = options;
-  if (!progressStream) return view.read(readOptions);
+  const name = label ?? "view";
+  if (!progressStream) {
+    const results = await plan({ [name]: view }).read(readOptions);
+    return results[name]!;
+  }
+  // Loaded only when a bar is drawn (a terminal): start-up of other runs does not pay for it.
+  const { default: cliProgress } = await import("cli-progress");
   const bar = new cliProgress.SingleBar(
     {
       stream: progressStream,
-      format: `${label ?? "reading"} [{bar}] {value}/{total} chunks | {mb} MB | {duration_formatted}`,
+      format: `${name} [{bar}] {value}/{total} chunks | {mb} MB | {duration_formatted}`,
       hideCursor: true,
       clearOnComplete: true,
       barsize: 30,
     },
     cliProgress.Presets.shades_classic,
   );
-  bar.start(1, 0, { mb: "0.0" });
+  // Started on the first chunk event, when the number of chunk tasks is known (not at "0/1").
+  let started = false;
   try {
     const results = await lastValueFrom(
-      plan({ view })
+      plan({ [name]: view })
         .stream(readOptions)
         .pipe(
           tap((e) => {
             const p = e.progress;
+            const mb = (p.bytesDone / 1e6).toFixed(1);
+            if (!started) {
+              started = true;
+              bar.start(Math.max(1, p.tasksTotal), p.tasksDone, { mb });
+              return;
+            }
             bar.setTotal(Math.max(1, p.tasksTotal));
-            bar.update(p.tasksDone, { mb: (p.bytesDone / 1e6).toFixed(1) });
+            bar.update(p.tasksDone, { mb });
           }),
           assemble(),
         ),
       { defaultValue: undefined },
     );
-    return results?.view ?? (await view.read(readOptions));
+    return results?.[name] ?? (await view.read(readOptions));
   } finally {
-    bar.stop();
+    if (started) bar.stop();
   }
 }

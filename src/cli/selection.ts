@@ -15,6 +15,7 @@ import {
   type ZarrArray,
 } from "../index.js";
 import { CliError, UsageError } from "./errors.js";
+import type { Session } from "./session.js";
 import { openArrayArg } from "./store-from-arg.js";
 
 /** The selection options as commander hands them over. */
@@ -96,14 +97,17 @@ function applySelection(array: ZarrArray, sel: ParsedSelection): LazyArray {
   return view;
 }
 
-/** The selection options as NumPy-like text: `[0:10, ::-1].oindex[[1, 2]].mask(m.npy)`. */
+/**
+ * The selection options as NumPy-like text: `[0:10, ::-1].oindex[[1, 2]].mask(m.npy)`; `""` for
+ * the whole array (no selection option).
+ */
 export function selectionText(opts: SelectionOptions): string {
   const parts: string[] = [];
   if (opts.select !== undefined) parts.push(`[${opts.select}]`);
   if (opts.oindex !== undefined) parts.push(`.oindex[${opts.oindex}]`);
   if (opts.vindex !== undefined) parts.push(`.vindex[${opts.vindex}]`);
   if (opts.mask !== undefined) parts.push(`[mask ${opts.mask}]`);
-  return parts.length === 0 ? "[...]" : parts.join("");
+  return parts.join("");
 }
 
 /** Adds the selection options shared by `get` and `explain`. */
@@ -135,8 +139,9 @@ export async function selectedView(
   storeArg: string,
   pathArg: string | undefined,
   opts: SelectionOptions,
+  session?: Session,
 ): Promise<{ array: ZarrArray; view: LazyArray }> {
   const sel = await parseSelectionOptions(opts);
-  const array = await openArrayArg(storeArg, pathArg);
+  const array = await openArrayArg(storeArg, pathArg, session);
   return { array, view: applySelection(array, sel) };
 }

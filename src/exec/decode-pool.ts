@@ -151,7 +151,7 @@ async function nodeSpawner(): Promise<{ spawn: Spawn; cpus: number }> {
       /\.cjs$/,
       ".mjs",
     );
-    const entry = new URL("./decode-worker.ts", import.meta.url).href;
+    const entry = new URL(/* @vite-ignore */ "./decode-worker.ts", import.meta.url).href;
     const code = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
     start = () => new wt.Worker(code, { eval: true, execArgv: [] });
   } else {
@@ -220,6 +220,8 @@ export class DecodePool {
   #slots: Slot[] = [];
   #spawn: Promise<Spawn | undefined> | undefined;
   #failed = false;
+  /** The "workers could not start" warning was printed (once per pool). */
+  #warned = false;
   #nextId = 1;
   #next = 0;
   #offloaded = 0;
@@ -382,6 +384,8 @@ export class DecodePool {
     }
     const spawn = await this.#spawn;
     if (!spawn || this.#failed) {
+      // No Worker at all is only worth a warning when workers were asked for by number.
+      if (!spawn && this.#explicit) this.#giveUp("this runtime has no Worker");
       this.#failed = true;
       return undefined;
     }
@@ -390,15 +394,37 @@ export class DecodePool {
     if ((!best || best.pending.size > 0) && this.#slots.length < this.#workers) {
       try {
         best = this.#start(spawn);
-      } catch {
+      } catch (e) {
         if (this.#slots.length === 0) {
-          this.#failed = true;
+          this.#giveUp(e);
           return undefined;
         }
       }
     }
     if (!best) best = this.#slots[this.#next++ % this.#slots.length];
     return best;
+  }
+
+  /**
+   * Stops using workers and says so once (console.warn): chunks then decode on the calling thread,
+   * with the same results, so the only sign would otherwise be `offloaded` staying 0.
+   */
+  #giveUp(reason: unknown): void {
+    this.#failed = true;
+    if (this.#warned || this.#workers === 0) return;
+    this.#warned = true;
+    const why =
+      reason instanceof Error
+        ? reason.message
+        : typeof reason === "string"
+          ? reason
+          : ((reason as { message?: unknown } | null)?.message ??
+            "the worker script failed to load");
+    console.warn(
+      `zarr-plan: decode workers could not start (${String(why)}); decoding on the calling thread instead. ` +
+        `Bundlers must emit dist/exec/decode-worker.js next to the code that starts it (Vite dev server: optimizeDeps.exclude ["zarr-plan"]; see docs/plans.md). ` +
+        `new Context({ decodeWorkers: { workers: 0 } }) decodes here without this warning.`,
+    );
   }
 
   #start(spawn: Spawn): Slot {
@@ -416,9 +442,9 @@ export class DecodePool {
         else p.reject(errorFrom(m.error, m.key));
         this.#waiting.shift()?.();
       },
-      () => {
+      (e) => {
         // A worker that fails (cannot load, crashes) is not replaced: decoding goes on here.
-        this.#failed = true;
+        this.#giveUp(e);
         const i = this.#slots.indexOf(slot);
         if (i >= 0) this.#slots.splice(i, 1);
         this.#retire(slot);

@@ -104,14 +104,22 @@ async function handle(req: WorkerRequest, port: Port): Promise<void> {
 
 const proc = (globalThis as { process?: { versions?: { node?: string } } }).process;
 if (typeof proc?.versions?.node === "string") {
+  // No top-level await: bundlers build browser workers in formats without it (Vite: "iife").
+  // Messages sent before the listener is attached wait in the port.
   const name = "node:worker_threads";
-  const { parentPort } = (await import(
-    /* @vite-ignore */ name
-  )) as typeof import("node:worker_threads");
-  if (parentPort) {
+  const listen = (wt: typeof import("node:worker_threads")) => {
+    const parentPort = wt.parentPort;
+    if (!parentPort) return;
     const port: Port = { post: (r, t) => parentPort.postMessage(r, t) };
     parentPort.on("message", (req: WorkerRequest) => void handle(req, port));
-  }
+  };
+  import(/* @vite-ignore */ name).then(
+    (wt: typeof import("node:worker_threads")) => listen(wt),
+    (e: unknown) => {
+      // Without worker_threads this module was not started as a worker: nothing to serve.
+      console.warn("zarr-plan decode worker: cannot load node:worker_threads", e);
+    },
+  );
 } else {
   const self = globalThis as unknown as {
     postMessage(r: WorkerReply, t: ArrayBuffer[]): void;

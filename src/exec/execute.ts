@@ -13,7 +13,9 @@
  * execution; decoding runs under the Context's decode limit.
  * @module
  */
-import { Observable } from "rxjs";
+// rxjs's module of one name, not its index: in Node the index loads every operator (~150 ms of
+// start-up); the class is the same one the index exports.
+import { Observable } from "rxjs/internal/Observable";
 import { AbortError } from "../core/errors.js";
 import type { NDArray } from "../core/ndarray.js";
 import type { ChunkEvent } from "../plan/events.js";

@@ -9,7 +9,12 @@
  * ```
  * @module
  */
-import { filter, last, map, type OperatorFunction, scan } from "rxjs";
+import type { OperatorFunction } from "rxjs";
+// rxjs's modules of one operator each, not its index (which loads all of them in Node: start-up).
+import { filter } from "rxjs/internal/operators/filter";
+import { last } from "rxjs/internal/operators/last";
+import { map } from "rxjs/internal/operators/map";
+import { scan } from "rxjs/internal/operators/scan";
 import type { NDArray } from "../core/ndarray.js";
 import type { ChunkEvent, PlanProgress } from "../plan/events.js";
 

@@ -128,6 +128,12 @@ export interface RequestLogEntry {
   readonly durationMs: number;
   /** The store's error, for `error`. */
   readonly error?: unknown;
+  /**
+   * The names of the plan's reads the request serves, when a plan's run made it (for a request
+   * shared in flight by several runs: those of the run that started it); absent for opens,
+   * `readChunk` and writes.
+   */
+  readonly reads?: readonly string[];
 }
 
 /** What a scheduler is given by its {@link Context}. */
@@ -180,6 +186,8 @@ export class StoreScheduler {
       maxBytes?: number;
       /** Body memory budget to read into; the caller then gives the bytes back. */
       buffers?: BodyBuffers;
+      /** The reads it serves, for the request log. */
+      reads?: readonly string[];
     },
   ): Promise<Uint8Array | undefined> {
     const { signal, buffers } = options;
@@ -192,7 +200,12 @@ export class StoreScheduler {
       const store = this.store;
       const max = options.maxBytes;
       const promise = this.#run<Uint8Array | undefined>(
-        { key, range, op: range ? "getRange" : "get" },
+        {
+          key,
+          range,
+          op: range ? "getRange" : "get",
+          ...(options.reads ? { reads: options.reads } : {}),
+        },
         (signal) => {
           if (!buffers) {
             return range
@@ -286,7 +299,12 @@ export class StoreScheduler {
   }
 
   async #run<T>(
-    what: { readonly key: string; readonly range: FetchRange | undefined; readonly op: RequestOp },
+    what: {
+      readonly key: string;
+      readonly range: FetchRange | undefined;
+      readonly op: RequestOp;
+      readonly reads?: readonly string[];
+    },
     call: (signal: AbortSignal) => Promise<T>,
     priority: number,
     retry: RetryPolicy,
@@ -352,7 +370,12 @@ export class StoreScheduler {
   }
 
   #log(
-    what: { readonly key: string; readonly range: FetchRange | undefined; readonly op: RequestOp },
+    what: {
+      readonly key: string;
+      readonly range: FetchRange | undefined;
+      readonly op: RequestOp;
+      readonly reads?: readonly string[];
+    },
     attempt: number,
     started: number,
     value: unknown,
@@ -379,6 +402,7 @@ export class StoreScheduler {
       bytes: got instanceof Uint8Array ? got.length : 0,
       durationMs: performance.now() - started,
       ...(error === undefined ? {} : { error }),
+      ...(what.reads ? { reads: what.reads } : {}),
     };
     log(entry);
   }

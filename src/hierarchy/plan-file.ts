@@ -1,6 +1,6 @@
 /**
  * Plans from plan files: validates the JSON (`src/plan/plan-json.ts`), opens each store once and
- * every array concurrently, replays the recorded selections, and builds the plan in a Context.
+ * each array once (concurrently), replays the recorded selections, and builds the plan in a Context.
  * @module
  */
 import { type Context, defaultContext } from "../exec/context.js";
@@ -21,6 +21,7 @@ import {
 } from "../plan/plan-json.js";
 import { openStoreAt } from "../store/location.js";
 import type { AnyStore } from "../store/types.js";
+import type { ZarrArray } from "./array.js";
 import { openDataset } from "./dataset.js";
 import { openArray } from "./group.js";
 
@@ -169,15 +170,28 @@ export async function planFromJSON(json: unknown, options: FromJSONOptions = {})
   const file = parsePlanFile(json);
   const context = options.context ?? defaultContext();
   const storeOf = storeOpener(options);
+  // One open per (store, array) however many reads name it. The key is JSON of the pair, so no
+  // store location or array path can be mistaken for another.
+  const opened = new Map<string, Promise<ZarrArray>>();
+  const arrayOf = (loc: string, path: string) => {
+    const id = JSON.stringify([loc, path]);
+    let a = opened.get(id);
+    if (!a) {
+      a = storeOf(loc).then((store) =>
+        openArray(store, path, {
+          context,
+          ...(options.signal ? { signal: options.signal } : {}),
+        }),
+      );
+      opened.set(id, a);
+    }
+    return a;
+  };
   const names = Object.keys(file.reads);
   const arrays = await Promise.all(
-    names.map(async (name) => {
+    names.map((name) => {
       const r = file.reads[name]!;
-      const store = await storeOf(r.store ?? file.store);
-      return openArray(store, r.array, {
-        context,
-        ...(options.signal ? { signal: options.signal } : {}),
-      });
+      return arrayOf(r.store ?? file.store, r.array);
     }),
   );
   const reads: [string, LazyArray][] = names.map((name, i) => {

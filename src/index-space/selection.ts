@@ -272,18 +272,27 @@ export function parseSelection(text: string): Selection {
   };
   const intToken = (): number | bigint | null => {
     ws();
-    const m = /^[+-]?\d+/.exec(text.slice(pos));
+    // A decimal number is read whole so that `2.5` is named as such (not as `2` then `.5`).
+    const m = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?/.exec(text.slice(pos));
     if (!m) return null;
+    if (!/^[+-]?\d+$/.test(m[0])) fail(`${m[0]} is not an integer`);
     pos += m[0].length;
     const n = Number(m[0]);
     return Number.isSafeInteger(n) ? n : BigInt(m[0]);
   };
+  /** Start of the last word read (errors about a word point at its first character). */
+  let wordStart = 0;
   const word = (): string | null => {
     ws();
     const m = /^[A-Za-z_][A-Za-z_0-9.]*/.exec(text.slice(pos));
     if (!m) return null;
+    wordStart = pos;
     pos += m[0].length;
     return m[0];
+  };
+  const failWord = (what: string): never => {
+    pos = wordStart;
+    return fail(what);
   };
   const list = (depth: number): unknown[] => {
     if (depth > MAX_SELECTION_NESTING) {
@@ -302,7 +311,7 @@ export function parseSelection(text: string): Selection {
         const w = word();
         if (w === "True" || w === "true") out.push(true);
         else if (w === "False" || w === "false") out.push(false);
-        else fail(`unexpected ${JSON.stringify(w)} in list`);
+        else failWord(`unexpected ${JSON.stringify(w)} in list`);
       } else {
         const n = intToken();
         if (n === null) fail("expected an integer, a boolean or a list");
@@ -325,7 +334,7 @@ export function parseSelection(text: string): Selection {
       if (w === "None" || w === "newaxis" || w === "np.newaxis" || w === "numpy.newaxis") {
         return newaxis;
       }
-      return fail(`unexpected ${JSON.stringify(w)}`);
+      return failWord(`unexpected ${JSON.stringify(w)}`);
     }
     const parts: (number | bigint | null)[] = [intToken()];
     while (peek() === ":" && parts.length < 3) {

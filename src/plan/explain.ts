@@ -84,6 +84,11 @@ export interface ExplainedRequest {
   readonly range: FetchRange | undefined;
   /** Bytes requested when known (ranges, indexes, fixed-size chunks). */
   readonly bytes: number | undefined;
+  /**
+   * When `bytes` is unknown (a whole chunk or shard of a compressing codec, sized only once read):
+   * an upper bound (the uncompressed size; for a whole shard, index included), else `undefined`.
+   */
+  readonly bytesAtMost: number | undefined;
   /** `range`: inner chunks served. */
   readonly parts: number;
   /** `range`: bytes of those inner chunks; `bytes − wanted` is over-read. */
@@ -262,12 +267,17 @@ export function explainPlan(plan: ExplainInput): PlanExplanation {
     const obj = opt.objects[f.object]!;
     const resolvedIndex = f.kind === "index" && plan.indexes.has(f.object);
     if (!resolvedIndex) {
+      const atMost =
+        f.bytes === undefined && (f.kind === "chunk" || f.kind === "shard")
+          ? worstCaseBytes(opt, obj, f.store >= 0 ? plan.policies[f.store] : undefined)
+          : undefined;
       requests.push({
         store: f.store,
         key: f.key,
         kind: f.kind,
         range: f.range,
         bytes: f.bytes,
+        bytesAtMost: atMost,
         parts: 0,
         wanted: f.bytes ?? 0,
         reads: readNames(plan, obj.reads),
@@ -293,6 +303,7 @@ export function explainPlan(plan: ExplainInput): PlanExplanation {
         kind: d.kind,
         range: d.range,
         bytes: d.bytes,
+        bytesAtMost: undefined,
         parts: d.parts.length,
         wanted: d.wanted,
         reads: readNames(plan, obj.reads),
@@ -453,11 +464,16 @@ export function formatExplanation(e: PlanExplanation, options: { maxRows?: numbe
     e.roundTrips === 2
       ? "2 round trips (shard indexes, then data)"
       : plural(e.roundTrips, "round trip");
+  const unsized = e.requests.filter((r) => r.bytes === undefined).length;
+  const sizes =
+    unsized === 0
+      ? "byte counts exact"
+      : `${plural(unsized, "whole-object size")} known once read (≤: upper bound)`;
   lines.push(
     `Plan: ${plural(e.reads.length, "read")}, ${plural(e.stores.length, "store")}, ${trips}; ${
       e.resolved
-        ? "exact requests"
-        : `requests known before IO (${plural(t.pendingShards, "shard index", "shard indexes")} pending)`
+        ? `every request known, ${sizes}`
+        : `requests known before IO (${plural(t.pendingShards, "shard index", "shard indexes")} pending: their byte ranges are known once read)`
     }`,
   );
   lines.push("");
@@ -541,7 +557,11 @@ export function formatExplanation(e: PlanExplanation, options: { maxRows?: numbe
             r.store < 0 ? "-" : String(r.store),
             r.key,
             r.kind,
-            r.bytes === undefined ? "?" : formatBytes(r.bytes),
+            r.bytes !== undefined
+              ? formatBytes(r.bytes)
+              : r.bytesAtMost !== undefined
+                ? `≤ ${formatBytes(r.bytesAtMost)}`
+                : "?",
             r.kind === "range" || r.kind === "index" ? rangeText(r.range) : "whole",
             r.kind === "range" ? String(r.parts) : "",
             r.kind === "range" && r.bytes !== undefined ? formatBytes(r.bytes - r.wanted) : "",

@@ -16,7 +16,9 @@
  * @module
  */
 import { produce } from "immer";
-import { type Observable, throwError } from "rxjs";
+import type { Observable } from "rxjs";
+// One rxjs module, not its index (which loads every operator in Node: start-up time).
+import { throwError } from "rxjs/internal/observable/throwError";
 import type { DataTypeName } from "../core/dtype.js";
 import { ZarrPlanError } from "../core/errors.js";
 import type { NDArray } from "../core/ndarray.js";

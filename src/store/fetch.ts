@@ -441,12 +441,29 @@ function fetchError(
   if (signal?.aborted || isAbortLike(error)) {
     return new AbortError(`Aborted while reading "${key}"`, key, { cause: error });
   }
-  const detail = error instanceof Error ? error.message : String(error);
+  const detail = networkDetail(error);
   return new StoreError(`Network error for "${key}" (${shownUrl(url)}): ${detail}`, {
     key,
     transient: true,
     cause: error,
   });
+}
+
+/**
+ * The message of a network error with its causes: undici's `fetch failed` hides the reason in
+ * `cause` (`ECONNREFUSED`, `ENOTFOUND`, a TLS error, …), so each cause's code and message follow.
+ */
+function networkDetail(error: unknown): string {
+  const parts: string[] = [];
+  let e: unknown = error;
+  for (let depth = 0; e !== undefined && e !== null && depth < 4; depth++) {
+    const o = e as { message?: unknown; code?: unknown; cause?: unknown };
+    const message = typeof o.message === "string" ? o.message : String(e);
+    const code = typeof o.code === "string" && !message.includes(o.code) ? `${o.code}: ` : "";
+    parts.push(`${code}${message}`);
+    e = typeof e === "object" ? o.cause : undefined;
+  }
+  return parts.join(" (caused by ") + ")".repeat(Math.max(0, parts.length - 1));
 }
 
 /** A URL for messages, without query string (it may hold credentials). */

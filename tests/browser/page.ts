@@ -24,6 +24,43 @@ try {
     }
     results[name] = { shape: got.shape, mismatches };
   }
+  // Workers that cannot start (a stand-in for a worker script that 404s): one console.warn per
+  // Context, and the values are still read (on this thread).
+  const warnings: string[] = [];
+  const realWarn = console.warn;
+  const RealWorker = globalThis.Worker;
+  class FailingWorker {
+    onmessage: unknown = null;
+    onerror: ((e: Event) => void) | null = null;
+    constructor() {
+      setTimeout(() => this.onerror?.(new Event("error")), 0);
+    }
+    postMessage(): void {}
+    terminate(): void {}
+  }
+  let fallback: { warnings: string[]; mismatches: number; offloaded: number };
+  try {
+    console.warn = (...a: unknown[]) => warnings.push(a.map(String).join(" "));
+    (globalThis as { Worker: unknown }).Worker = FailingWorker;
+    const ctx = new zp.Context({ decodeWorkers: { workers: 2, minBytes: 0 } });
+    const arr = await zp.openArray(new zp.FetchStore(`${base}egm96.zarr/`), "geoid", {
+      context: ctx,
+    });
+    const got = await arr.lazy().get(zp.slice(0, 360)).read();
+    const again = await arr.lazy().get(zp.slice(360, null)).read();
+    let mismatches = 0;
+    const both = [...(got.data as Float32Array), ...(again.data as Float32Array)];
+    for (let i = 0; i < ref.data.length; i++) {
+      const a = both[i]!;
+      const b = ref.data[i] as number;
+      if (!(a === b || (Number.isNaN(a) && Number.isNaN(b)))) mismatches++;
+    }
+    fallback = { warnings, mismatches, offloaded: ctx.decodePool.offloaded };
+    ctx.close();
+  } finally {
+    console.warn = realWarn;
+    (globalThis as { Worker: unknown }).Worker = RealWorker;
+  }
   let fsError = "";
   try {
     new zp.FileSystemStore("/tmp");
@@ -36,6 +73,7 @@ try {
     offloaded: zp.defaultContext().decodePool.offloaded,
     workers: zp.defaultContext().decodePool.workers,
     fsError,
+    fallback,
   });
 } catch (e) {
   out.textContent = JSON.stringify({ ok: false, error: String((e as Error).stack ?? e) });

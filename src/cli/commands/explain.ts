@@ -1,30 +1,26 @@
 /**
  * `zarr-plan explain STORE [PATH] [selection options]`: what a read would do, without reading.
  *
- * Today it prints what the lazy view knows (shape, data type, the chunks and shards its index
- * transform touches). When the public API exports the query planner (see `plan-api.ts`), the plan's
- * own explanation (requests, byte ranges, coalescing) is printed as well.
+ * Prints what the lazy view knows (shape, data type, the chunks and shards its index transform
+ * touches), then the plan's own explanation (`plan.explainText()`: objects, requests, byte ranges,
+ * coalescing). With `--resolve` the shard indexes are read first (nothing else), so partial-shard
+ * reads show their exact byte ranges.
  * @module
  */
 import type { Command } from "commander";
-import type { LazyArray, ZarrArray } from "../../index.js";
-import { labelledPlan } from "../../index.js";
+import { type LazyArray, labelledPlan, plan, type ZarrArray } from "../../index.js";
 import { type ChunkCount, countTouchedChunks } from "../chunks.js";
 import type { Io } from "../context.js";
 import { bytesText, chunkLevels, countText, dtypeLabel, shapeText } from "../describe.js";
 import { hasLabelOptions, type LabelOptions, labelledViewArg } from "../labels.js";
-import { planApi, planText } from "../plan-api.js";
 import {
   addSelectionOptions,
   type SelectionOptions,
   selectedView,
   selectionText,
 } from "../selection.js";
+import { addSessionOptions, type SessionOptions, withSession } from "../session.js";
 import { alignRows } from "./tree.js";
-
-/** Notice printed while the planner is not exported. */
-const NO_PLANNER =
-  "not available yet: this build exports no query planner (plan, Plan); the counts above come from the selection's index transform";
 
 /** Structured result of `explain --json`. */
 interface ExplainJson {
@@ -98,42 +94,57 @@ function explainLines(e: ExplainJson): string[] {
 }
 
 export function explainCommand(cmd: Command, io: Io): void {
-  addSelectionOptions(
-    cmd
-      .description("explain how a selection would be read (nothing is read)")
-      .argument("<store>", "store: a directory or an http(s):// URL")
-      .argument("[path]", "array inside the store (default: the root)"),
+  addSessionOptions(
+    addSelectionOptions(
+      cmd
+        .description(
+          "explain how a selection would be read (only metadata is read; shard indexes too with --resolve)",
+        )
+        .argument("<store>", "store: a directory or an http(s):// URL")
+        .argument("[path]", "array inside the store (default: the root)"),
+    ),
+    true,
   )
     .option("--json", "print the explanation as JSON")
     .option("--isel <sel>", "by dimension name: 'lat=10:20,time=5' (see get --isel)")
     .option("--sel <sel>", "by label: 'lat=35:71,lon=-10:40' (see get --sel); shows both stages")
     .option("--method <method>", "--sel: nearest or exact (default)")
+    .option(
+      "--resolve",
+      "read the shard indexes first (nothing else) to show exact byte ranges of partial shards",
+    )
     .action(
-      async (
+      (
         storeArg: string,
         pathArg: string | undefined,
-        opts: SelectionOptions & LabelOptions & { json?: boolean },
-      ) => {
-        if (hasLabelOptions(opts)) {
-          const view = await labelledViewArg(storeArg, pathArg, opts);
-          const p = labelledPlan({ [view.base.source.path || "view"]: view });
-          io.stdout(
-            opts.json ? `${JSON.stringify(p.explain(), null, 2)}\n` : `${p.explainText()}\n`,
-          );
-          return;
-        }
-        const { array, view } = await selectedView(storeArg, pathArg, opts);
-        const explained = explainView(array, view, opts);
-        const api = planApi();
-        const name = array.path === "" ? "view" : array.path;
-        const p = api?.plan({ [name]: view });
-        if (opts.json) {
-          io.stdout(`${JSON.stringify({ ...explained, plan: p ? p.explain() : null }, null, 2)}\n`);
-          return;
-        }
-        const lines = explainLines(explained);
-        lines.push(p ? `plan\n${planText(p)}` : `plan     ${NO_PLANNER}`);
-        io.stdout(`${lines.join("\n")}\n`);
-      },
+        opts: SelectionOptions &
+          SessionOptions &
+          LabelOptions & { json?: boolean; resolve?: boolean },
+      ) =>
+        withSession(opts, io, async (session) => {
+          if (hasLabelOptions(opts)) {
+            const view = await labelledViewArg(storeArg, pathArg, opts, session);
+            const p = labelledPlan(
+              { [view.base.source.path || "view"]: view },
+              { context: session.context },
+            );
+            io.stdout(
+              opts.json ? `${JSON.stringify(p.explain(), null, 2)}\n` : `${p.explainText()}\n`,
+            );
+            return;
+          }
+          const { array, view } = await selectedView(storeArg, pathArg, opts, session);
+          const explained = explainView(array, view, opts);
+          const name = array.path === "" ? "view" : array.path;
+          const built = plan({ [name]: view });
+          const p = opts.resolve ? await built.resolve({ signal: io.signal }) : built;
+          if (opts.json) {
+            io.stdout(`${JSON.stringify({ ...explained, plan: p.explain() }, null, 2)}\n`);
+            return;
+          }
+          const lines = explainLines(explained);
+          lines.push("", p.explainText());
+          io.stdout(`${lines.join("\n")}\n`);
+        }),
     );
 }

@@ -11,7 +11,13 @@ import type { Io } from "../context.js";
 import { bytesText, countText, dtypeLabel, shapeText } from "../describe.js";
 import { UsageError } from "../errors.js";
 import { hasLabelOptions, type LabelOptions, labelledViewArg } from "../labels.js";
-import { type OutputOptions, WRITERS, writeOutput, writerFor } from "../output/index.js";
+import {
+  checkOutputDir,
+  type OutputOptions,
+  WRITERS,
+  writeOutput,
+  writerFor,
+} from "../output/index.js";
 import { coordsText, labelledCsv, labelledJson } from "../output/labelled.js";
 import { type JsonValue, jsonLeaf, type Nested, nested, stats } from "../output/values.js";
 import { readView } from "../progress.js";
@@ -21,16 +27,17 @@ import {
   selectedView,
   selectionText,
 } from "../selection.js";
+import { addSessionOptions, type Session, type SessionOptions, withSession } from "../session.js";
 
 /** Results with at most this many elements are printed in full when there is no `--out`. */
 const PRINT_LIMIT = 1000;
 
 /** Options of `get`. */
-interface GetOptions extends SelectionOptions, LabelOptions {
+interface GetOptions extends SelectionOptions, SessionOptions, LabelOptions {
   out?: string;
   vmin?: number;
   vmax?: number;
-  concurrency?: number;
+  flipY?: boolean;
 }
 
 /** Commander parser of a finite number. */
@@ -38,15 +45,6 @@ function finiteNumber(text: string): number {
   const v = Number(text);
   if (text.trim() === "" || !Number.isFinite(v)) {
     throw new InvalidArgumentError(`expected a finite number, got ${JSON.stringify(text)}`);
-  }
-  return v;
-}
-
-/** Commander parser of a positive integer. */
-function positiveInteger(text: string): number {
-  const v = Number(text);
-  if (!Number.isSafeInteger(v) || v < 1) {
-    throw new InvalidArgumentError(`expected a positive integer, got ${JSON.stringify(text)}`);
   }
   return v;
 }
@@ -97,6 +95,7 @@ async function labelledGet(
   pathArg: string | undefined,
   opts: GetOptions,
   writer: ReturnType<typeof writerFor> | undefined,
+  session: Session,
 ): Promise<void> {
   if (
     opts.select !== undefined ||
@@ -112,11 +111,8 @@ async function labelledGet(
     if (writer?.extension !== ".png")
       throw new UsageError("--vmin/--vmax apply to .png output only");
   }
-  const view = await labelledViewArg(storeArg, pathArg, opts);
-  const r = await view.read({
-    signal: io.signal,
-    ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}),
-  });
+  const view = await labelledViewArg(storeArg, pathArg, opts, session);
+  const r = await view.read({ signal: io.signal });
   const name = view.base.source.path || "/";
   const text = [opts.isel && `.isel(${opts.isel})`, opts.sel && `.sel(${opts.sel})`]
     .filter(Boolean)
@@ -132,7 +128,12 @@ async function labelledGet(
   let body: string | Uint8Array;
   if (writer.extension === ".json") body = labelledJson(r);
   else if (writer.extension === ".csv") body = labelledCsv(r);
-  else body = writer.encode(r.array, { vmin: opts.vmin, vmax: opts.vmax });
+  else
+    body = await writer.encode(r.array, {
+      vmin: opts.vmin,
+      vmax: opts.vmax,
+      flipY: opts.flipY === true,
+    });
   const bytes = typeof body === "string" ? new TextEncoder().encode(body) : body;
   await writeFile(opts.out, bytes);
   io.stdout(`${summary} → ${opts.out} (${bytesText(bytes.length)})\n`);
@@ -161,7 +162,6 @@ export function getCommand(cmd: Command, io: Io): void {
         ".png: value of the last color (default: the maximum)",
       ).argParser(finiteNumber),
     )
-    .addOption(new Option("--concurrency <n>", "chunk reads in flight").argParser(positiveInteger))
     .option(
       "--isel <sel>",
       "by dimension name (xarray isel): 'lat=10:20,time=5,lon=[0,4]'; output carries dims and coords",
@@ -176,35 +176,50 @@ export function getCommand(cmd: Command, io: Io): void {
         finiteNumber,
       ),
     )
-    .action(async (storeArg: string, pathArg: string | undefined, opts: GetOptions) => {
-      const writer = opts.out === undefined ? undefined : writerFor(opts.out);
-      if (hasLabelOptions(opts) || opts.method !== undefined || opts.tolerance !== undefined) {
-        await labelledGet(io, storeArg, pathArg, opts, writer);
-        return;
-      }
-      if ((opts.vmin !== undefined || opts.vmax !== undefined) && writer?.extension !== ".png") {
-        throw new UsageError("--vmin/--vmax apply to .png output only");
-      }
-      if (opts.vmin !== undefined && opts.vmax !== undefined && !(opts.vmax > opts.vmin)) {
-        throw new UsageError(`--vmax (${opts.vmax}) must be greater than --vmin (${opts.vmin})`);
-      }
-      const { array: source, view } = await selectedView(storeArg, pathArg, opts);
-      writer?.check(view);
-      const array = await readView(view, {
-        signal: io.signal,
-        concurrency: opts.concurrency,
-        progressStream: io.progress,
-        label: source.path || "reading",
-      });
-      const name = source.path === "" ? "/" : source.path;
-      const summary = summaryLine(name, selectionText(opts), view);
-      if (opts.out === undefined || writer === undefined) {
-        io.stdout(`${summary}\n`);
-        printResult(io, array);
-        return;
-      }
-      const outputOptions: OutputOptions = { vmin: opts.vmin, vmax: opts.vmax };
-      const bytes = await writeOutput(opts.out, writer, array, outputOptions);
-      io.stdout(`${summary} → ${opts.out} (${bytesText(bytes)})\n`);
-    });
+    .option(
+      "--flip-y",
+      ".png: last row at the top (north up for latitudes stored south to north, like EGM96's)",
+    );
+  addSessionOptions(cmd, true).action(
+    (storeArg: string, pathArg: string | undefined, opts: GetOptions) =>
+      withSession(opts, io, async (session) => {
+        const writer = opts.out === undefined ? undefined : writerFor(opts.out);
+        if (hasLabelOptions(opts) || opts.method !== undefined || opts.tolerance !== undefined) {
+          if (opts.out !== undefined) await checkOutputDir(opts.out);
+          await labelledGet(io, storeArg, pathArg, opts, writer, session);
+          return;
+        }
+        if ((opts.vmin !== undefined || opts.vmax !== undefined) && writer?.extension !== ".png") {
+          throw new UsageError("--vmin/--vmax apply to .png output only");
+        }
+        if (opts.flipY && writer?.extension !== ".png") {
+          throw new UsageError("--flip-y applies to .png output only (else select '::-1' on rows)");
+        }
+        if (opts.vmin !== undefined && opts.vmax !== undefined && !(opts.vmax > opts.vmin)) {
+          throw new UsageError(`--vmax (${opts.vmax}) must be greater than --vmin (${opts.vmin})`);
+        }
+        const { array: source, view } = await selectedView(storeArg, pathArg, opts, session);
+        writer?.check(view);
+        if (opts.out !== undefined) await checkOutputDir(opts.out);
+        const array = await readView(view, {
+          signal: io.signal,
+          progressStream: io.progress,
+          label: `${source.path || "/"}${selectionText(opts)}`,
+        });
+        const name = source.path === "" ? "/" : source.path;
+        const summary = summaryLine(name, selectionText(opts), view);
+        if (opts.out === undefined || writer === undefined) {
+          io.stdout(`${summary}\n`);
+          printResult(io, array);
+          return;
+        }
+        const outputOptions: OutputOptions = {
+          vmin: opts.vmin,
+          vmax: opts.vmax,
+          flipY: opts.flipY === true,
+        };
+        const bytes = await writeOutput(opts.out, writer, array, outputOptions);
+        io.stdout(`${summary} → ${opts.out} (${bytesText(bytes)})\n`);
+      }),
+  );
 }

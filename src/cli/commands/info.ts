@@ -19,6 +19,7 @@ import {
   shapeText,
 } from "../describe.js";
 import { CliError } from "../errors.js";
+import { addSessionOptions, type SessionOptions, withSession } from "../session.js";
 import { openNode } from "../store-from-arg.js";
 import { alignRows } from "./tree.js";
 
@@ -145,21 +146,25 @@ async function groupInfo(g: ZarrGroup, signal: AbortSignal): Promise<string[][]>
 }
 
 export function infoCommand(cmd: Command, io: Io): void {
-  cmd
+  addSessionOptions(cmd, false)
     .description("show one node's metadata and attributes")
     .argument("<store>", "store: a directory or an http(s):// URL")
     .argument("[path]", "node inside the store (default: the root)")
     .option("--json", "print the raw metadata document (zarr.json; v2: .zarray/.zgroup + .zattrs)")
-    .action(async (storeArg: string, pathArg: string | undefined, opts: { json?: boolean }) => {
-      const { store, node } = await openNode(storeArg, pathArg);
-      if (opts.json) {
-        io.stdout(await rawMetadata(store, node, io.signal));
-        return;
-      }
-      const kind = node instanceof ZarrArray ? "array" : "group";
-      const header = `${node.path === "" ? "/" : node.path}: ${kind} (zarr v${node.zarrFormat})`;
-      const rows = node instanceof ZarrArray ? arrayInfo(node) : await groupInfo(node, io.signal);
-      rows.push(...attributeRows(node.attributes));
-      io.stdout(`${header}\n${alignRows(rows).join("\n")}\n`);
-    });
+    .action(
+      (storeArg: string, pathArg: string | undefined, opts: SessionOptions & { json?: boolean }) =>
+        withSession(opts, io, async (session) => {
+          const { store, node } = await openNode(storeArg, pathArg, session);
+          if (opts.json) {
+            io.stdout(await rawMetadata(session.context.through(store), node, io.signal));
+            return;
+          }
+          const kind = node instanceof ZarrArray ? "array" : "group";
+          const header = `${node.path === "" ? "/" : node.path}: ${kind} (zarr v${node.zarrFormat})`;
+          const rows =
+            node instanceof ZarrArray ? arrayInfo(node) : await groupInfo(node, io.signal);
+          rows.push(...attributeRows(node.attributes));
+          io.stdout(`${header}\n${alignRows(rows).join("\n")}\n`);
+        }),
+    );
 }

@@ -4,7 +4,7 @@
  * @module
  */
 import { mkdir, readFile, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { Command } from "commander";
 import {
   CountingStore,
@@ -19,6 +19,7 @@ import { CliError } from "../errors.js";
 import { writeOutput } from "../output/index.js";
 import { labelledJson } from "../output/labelled.js";
 import { npyWriter } from "../output/npy.js";
+import { addSessionOptions, type SessionOptions, withSession } from "../session.js";
 import { storeFromArg } from "../store-from-arg.js";
 
 /** A result name as a file name (path separators replaced). */
@@ -72,88 +73,96 @@ function hasSelOps(json: unknown): boolean {
 }
 
 export function runCommand(cmd: Command, io: Io): void {
-  cmd
+  addSessionOptions(cmd, true)
     .description("execute a saved plan (PLAN.json from Plan.toJSON()); one .npy per read in DIR")
     .argument("<plan>", "plan file (JSON)")
     .requiredOption("-o, --out <dir>", "output directory (created when missing)")
     .option("--json", "print the figures (requests, bytes, wall time, outputs) as JSON")
-    .action(async (planFile: string, opts: { out: string; json?: boolean }) => {
-      let json: unknown;
-      try {
-        json = JSON.parse(await readFile(planFile, "utf8"));
-      } catch (e) {
-        throw new CliError(
-          `cannot read plan "${planFile}": ${e instanceof Error ? e.message : e}`,
-          { cause: e },
-        );
-      }
-      checkFileNames(readNamesOf(json));
-      const counters = new Map<string, CountingStore>();
-      const t0 = performance.now();
-      const fromOptions = {
-        signal: io.signal,
-        openStore: async (location: string) => {
-          const store = new CountingStore(await storeFromArg(location));
-          counters.set(location, store);
-          return store;
-        },
-      };
-      // A plan with sel ops runs in two stages; its results carry dims and coords (written beside).
-      const labelled = hasSelOps(json);
-      const results: Record<string, NDArray> = {};
-      const labels: Record<string, LabelledResult> = {};
-      if (labelled) {
-        const plan = await labelledPlanFromJSON(json, fromOptions);
-        for (const [name, r] of Object.entries(await plan.read({ signal: io.signal }))) {
-          results[name] = r.array;
-          labels[name] = r;
-        }
-      } else {
-        const plan = await planFromJSON(json, fromOptions);
-        Object.assign(results, await plan.read({ signal: io.signal }));
-      }
-      const wallMs = performance.now() - t0;
-      await mkdir(opts.out, { recursive: true });
-      const outputs: {
-        name: string;
-        file: string;
-        shape: readonly number[];
-        dtype: string;
-        bytes: number;
-      }[] = [];
-      for (const [name, array] of Object.entries(results)) {
-        const file = join(opts.out, fileName(name));
-        const bytes = await writeOutput(file, npyWriter, array, {});
-        outputs.push({ name, file, shape: array.shape, dtype: dtypeLabel(array.dtype), bytes });
-        const l = labels[name];
-        if (l) {
-          const doc = JSON.parse(labelledJson(l)) as Record<string, unknown>;
-          delete doc.data;
-          await writeFile(`${file.replace(/\.npy$/, "")}.labels.json`, `${JSON.stringify(doc)}\n`);
-        }
-        if (!opts.json) {
-          io.stdout(
-            `${name}: ${dtypeLabel(array.dtype)} ${shapeText(array.shape)} → ${file} (${bytesText(bytes)})\n`,
+    .action((planFile: string, opts: SessionOptions & { out: string; json?: boolean }) =>
+      withSession(opts, io, async (session) => {
+        let json: unknown;
+        try {
+          json = JSON.parse(await readFile(planFile, "utf8"));
+        } catch (e) {
+          throw new CliError(
+            `cannot read plan "${planFile}": ${e instanceof Error ? e.message : e}`,
+            { cause: e },
           );
         }
-      }
-      const stores = [...counters].map(([location, s]) => ({
-        store: location,
-        requests: s.requests,
-        rangeRequests: s.rangeRequests,
-        bytes: s.bytes,
-        maxInFlight: s.maxInFlight,
-      }));
-      const requests = stores.reduce((a, s) => a + s.requests, 0);
-      const bytes = stores.reduce((a, s) => a + s.bytes, 0);
-      if (opts.json) {
-        io.stdout(
-          `${JSON.stringify({ wallMs: Math.round(wallMs * 10) / 10, requests, bytes, stores, outputs }, null, 2)}\n`,
-        );
-      } else {
-        io.stdout(
-          `${requests} requests, ${bytesText(bytes)} read, ${wallMs.toFixed(0)} ms (metadata included)\n`,
-        );
-      }
-    });
+        checkFileNames(readNamesOf(json));
+        const counters = new Map<string, CountingStore>();
+        const t0 = performance.now();
+        const fromOptions = {
+          signal: io.signal,
+          context: session.context,
+          openStore: async (location: string) => {
+            // A relative store path is relative to the plan file, not the current directory.
+            const raw = await storeFromArg(location, session, dirname(planFile));
+            const store = new CountingStore(raw);
+            session.label(store, location);
+            counters.set(location, store);
+            return store;
+          },
+        };
+        // A plan with sel ops runs in two stages; its results carry dims and coords (written beside).
+        const results: Record<string, NDArray> = {};
+        const labels: Record<string, LabelledResult> = {};
+        if (hasSelOps(json)) {
+          const plan = await labelledPlanFromJSON(json, fromOptions);
+          for (const [name, r] of Object.entries(await plan.read({ signal: io.signal }))) {
+            results[name] = r.array;
+            labels[name] = r;
+          }
+        } else {
+          const plan = await planFromJSON(json, fromOptions);
+          Object.assign(results, await plan.read({ signal: io.signal }));
+        }
+        const wallMs = performance.now() - t0;
+        await mkdir(opts.out, { recursive: true });
+        const outputs: {
+          name: string;
+          file: string;
+          shape: readonly number[];
+          dtype: string;
+          bytes: number;
+        }[] = [];
+        for (const [name, array] of Object.entries(results)) {
+          const file = join(opts.out, fileName(name));
+          const bytes = await writeOutput(file, npyWriter, array, {});
+          outputs.push({ name, file, shape: array.shape, dtype: dtypeLabel(array.dtype), bytes });
+          const l = labels[name];
+          if (l) {
+            const doc = JSON.parse(labelledJson(l)) as Record<string, unknown>;
+            delete doc.data;
+            await writeFile(
+              `${file.replace(/\.npy$/, "")}.labels.json`,
+              `${JSON.stringify(doc)}\n`,
+            );
+          }
+          if (!opts.json) {
+            io.stdout(
+              `${name}: ${dtypeLabel(array.dtype)} ${shapeText(array.shape)} → ${file} (${bytesText(bytes)})\n`,
+            );
+          }
+        }
+        const stores = [...counters].map(([location, s]) => ({
+          store: location,
+          requests: s.requests,
+          rangeRequests: s.rangeRequests,
+          bytes: s.bytes,
+          maxInFlight: s.maxInFlight,
+        }));
+        const requests = stores.reduce((a, s) => a + s.requests, 0);
+        const bytes = stores.reduce((a, s) => a + s.bytes, 0);
+        if (opts.json) {
+          io.stdout(
+            `${JSON.stringify({ wallMs: Math.round(wallMs * 10) / 10, requests, bytes, stores, outputs }, null, 2)}\n`,
+          );
+        } else {
+          io.stdout(
+            `${requests} requests, ${bytesText(bytes)} read, ${wallMs.toFixed(0)} ms (metadata included)\n`,
+          );
+        }
+      }),
+    );
 }

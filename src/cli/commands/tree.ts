@@ -7,6 +7,7 @@ import type { Command } from "commander";
 import { type TreeNode, ZarrArray, ZarrGroup } from "../../index.js";
 import type { Io } from "../context.js";
 import { chunkLevels, codecSummary, dtypeLabel, shapeText } from "../describe.js";
+import { addSessionOptions, type SessionOptions, withSession } from "../session.js";
 import { openNode } from "../store-from-arg.js";
 
 /** JSON form of one node of the tree. */
@@ -116,24 +117,27 @@ function treeJson(t: TreeNode): TreeJson {
 }
 
 export function treeCommand(cmd: Command, io: Io): void {
-  cmd
+  addSessionOptions(cmd, false)
     .description(
       "show the hierarchy: groups, and arrays with dtype, shape, chunks, shards and codecs",
     )
     .argument("<store>", "store: a directory or an http(s):// URL")
     .argument("[path]", "node inside the store (default: the root)")
     .option("--json", "print the tree as JSON")
-    .action(async (storeArg: string, pathArg: string | undefined, opts: { json?: boolean }) => {
-      const { node } = await openNode(storeArg, pathArg);
-      const tree: TreeNode =
-        node instanceof ZarrGroup
-          ? await node.tree({ signal: io.signal })
-          : { path: node.path, name: node.path.split("/").pop() ?? "", node };
-      if (opts.json) {
-        io.stdout(`${JSON.stringify(treeJson(tree), null, 2)}\n`);
-        return;
-      }
-      const label = node.path === "" ? storeArg : `${storeArg} ${node.path}`;
-      io.stdout(`${treeText(tree, label).join("\n")}\n`);
-    });
+    .action(
+      (storeArg: string, pathArg: string | undefined, opts: SessionOptions & { json?: boolean }) =>
+        withSession(opts, io, async (session) => {
+          const { node } = await openNode(storeArg, pathArg, session);
+          const tree: TreeNode =
+            node instanceof ZarrGroup
+              ? await node.tree({ signal: io.signal })
+              : { path: node.path, name: node.path.split("/").pop() ?? "", node };
+          if (opts.json) {
+            io.stdout(`${JSON.stringify(treeJson(tree), null, 2)}\n`);
+            return;
+          }
+          const label = node.path === "" ? storeArg : `${storeArg} ${node.path}`;
+          io.stdout(`${treeText(tree, label).join("\n")}\n`);
+        }),
+    );
 }

@@ -2,10 +2,10 @@
  * Output formats of `get --out FILE`, chosen by the file's extension.
  * @module
  */
-import { writeFile } from "node:fs/promises";
-import { extname } from "node:path";
+import { stat, writeFile } from "node:fs/promises";
+import { dirname, extname } from "node:path";
 import type { NDArray } from "../../index.js";
-import { UsageError } from "../errors.js";
+import { CliError, UsageError } from "../errors.js";
 import { csvWriter } from "./csv.js";
 import { jsonWriter } from "./json.js";
 import { npyWriter } from "./npy.js";
@@ -33,6 +33,32 @@ export function writerFor(file: string): OutputWriter {
   return w;
 }
 
+/** The `code` of a Node system error (`ENOENT`, `EACCES`, …), else the message. */
+function systemReason(e: unknown): string {
+  if (e !== null && typeof e === "object" && typeof (e as { code?: unknown }).code === "string") {
+    return (e as { code: string }).code;
+  }
+  return e instanceof Error ? e.message : String(e);
+}
+
+/**
+ * Checks, before anything is read, that `file`'s directory exists.
+ * @throws CliError naming the file and its directory when it does not or is not a directory.
+ */
+export async function checkOutputDir(file: string): Promise<void> {
+  const dir = dirname(file);
+  let isDir: boolean;
+  try {
+    isDir = (await stat(dir)).isDirectory();
+  } catch (e) {
+    throw new CliError(
+      `cannot write "${file}": directory "${dir}" does not exist (${systemReason(e)}); create it first`,
+      { cause: e },
+    );
+  }
+  if (!isDir) throw new CliError(`cannot write "${file}": "${dir}" is not a directory`);
+}
+
 /** Encodes `array` with `writer` and writes it to `file`; returns the number of bytes written. */
 export async function writeOutput(
   file: string,
@@ -40,8 +66,12 @@ export async function writeOutput(
   array: NDArray,
   options: OutputOptions,
 ): Promise<number> {
-  const body = writer.encode(array, options);
+  const body = await writer.encode(array, options);
   const bytes = typeof body === "string" ? new TextEncoder().encode(body) : body;
-  await writeFile(file, bytes);
+  try {
+    await writeFile(file, bytes);
+  } catch (e) {
+    throw new CliError(`cannot write "${file}" (${systemReason(e)})`, { cause: e });
+  }
   return bytes.length;
 }

@@ -1,10 +1,9 @@
 /**
- * `.png` output: a 2-D real numeric selection rendered with the viridis colormap, row 0 at the top,
- * as 8-bit RGBA. NaN is transparent; values are scaled from `vmin` (first colormap entry) to `vmax`
+ * `.png` output: a 2-D real numeric selection rendered with the viridis colormap, row 0 at the top
+ * (the last row with `flipY`), as 8-bit RGBA. NaN is transparent; values are scaled from `vmin` (first colormap entry) to `vmax`
  * (last entry), by default the minimum and maximum of the finite values. Encoded by fast-png.
  * @module
  */
-import { encode } from "fast-png";
 import { type NDArray, shapeSize } from "../../index.js";
 import { colormapIndex, VIRIDIS } from "../colormap.js";
 import { UsageError } from "../errors.js";
@@ -26,7 +25,10 @@ export function finiteRange(array: NDArray): [number, number] {
   return min <= max ? [min, max] : [0, 0];
 }
 
-/** RGBA pixels (`height × width × 4` bytes) of a 2-D real numeric array. */
+/**
+ * RGBA pixels (`height × width × 4` bytes) of a 2-D real numeric array; row 0 first, or the last
+ * row first with `options.flipY`.
+ */
 export function renderRgba(array: NDArray, options: OutputOptions): Uint8Array {
   const n = shapeSize(array.shape);
   const [dmin, dmax] =
@@ -35,14 +37,18 @@ export function renderRgba(array: NDArray, options: OutputOptions): Uint8Array {
   const vmax = options.vmax ?? dmax;
   const get = numberLeaf(array);
   const out = new Uint8Array(n * 4);
+  const width = array.shape[1] ?? 1;
+  const height = n === 0 ? 0 : n / width;
   for (let i = 0; i < n; i++) {
     const v = get(i);
     if (Number.isNaN(v)) continue; // transparent
     const c = colormapIndex(v, vmin, vmax) * 3;
-    out[i * 4] = VIRIDIS[c]!;
-    out[i * 4 + 1] = VIRIDIS[c + 1]!;
-    out[i * 4 + 2] = VIRIDIS[c + 2]!;
-    out[i * 4 + 3] = 255;
+    const row = Math.floor(i / width);
+    const p = options.flipY ? (height - 1 - row) * width + (i - row * width) : i;
+    out[p * 4] = VIRIDIS[c]!;
+    out[p * 4 + 1] = VIRIDIS[c + 1]!;
+    out[p * 4 + 2] = VIRIDIS[c + 2]!;
+    out[p * 4 + 3] = 255;
   }
   return out;
 }
@@ -65,7 +71,9 @@ export const pngWriter: OutputWriter = {
       );
     }
   },
-  encode(array, options) {
+  async encode(array, options) {
+    // Loaded when a .png is written (start-up of other commands does not pay for it).
+    const { encode } = await import("fast-png");
     return encode({
       width: array.shape[1]!,
       height: array.shape[0]!,

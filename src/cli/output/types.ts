@@ -16,6 +16,11 @@ export interface OutputOptions {
   vmin?: number;
   /** `.png`: value mapped to the last colormap entry (default: the maximum, NaN ignored). */
   vmax?: number;
+  /**
+   * `.png`: draw the last row at the top (default: row 0 at the top). Latitudes stored south to
+   * north (EGM96's `lat` runs -90 → 90) then come out north up.
+   */
+  flipY?: boolean;
 }
 
 /** Encodes a read selection into the bytes of one file format. */
@@ -30,7 +35,7 @@ export interface OutputWriter {
    */
   check(view: ViewInfo): void;
   /** The file's contents. */
-  encode(array: NDArray, options: OutputOptions): Uint8Array | string;
+  encode(array: NDArray, options: OutputOptions): Uint8Array | string | Promise<Uint8Array>;
 }
 
 /** `|S8` for fixed-length bytes, else the data type's name (`int32`, `float16`, ...). */

@@ -195,6 +195,7 @@ export class Run {
         retry: this.retry,
         ...(max === undefined ? {} : { maxBytes: max }),
         ...(leased ? { buffers: this.context.bodyBuffers } : {}),
+        reads: obj.reads.map((r) => this.plan.names[r]!),
       });
       const n = bytes?.length ?? 0;
       this.c.requestsDone++;

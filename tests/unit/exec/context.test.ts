@@ -284,3 +284,21 @@ describe("conditional writes go through the Context", () => {
     ).toBeUndefined();
   });
 });
+
+describe("request log: the reads a request serves", () => {
+  it("names the plan's reads for chunk requests, none for metadata", async () => {
+    const mem = new MemoryStore();
+    await iotaArray(mem, "a", { shape: [8], chunks: [4] });
+    const { context, log } = logged();
+    try {
+      const a = await openArray(mem, "a", { context });
+      await plan({ head: a.lazy().get(slice(0, 2)), both: a.lazy().get(slice(2, 6)) }).read();
+      const byKey = Object.fromEntries(log.map((e) => [e.key, e.reads]));
+      expect(byKey["a/zarr.json"]).toBeUndefined();
+      expect(byKey["a/c/0"]).toEqual(["head", "both"]);
+      expect(byKey["a/c/1"]).toEqual(["both"]);
+    } finally {
+      context.close();
+    }
+  });
+});

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import "../../../src/exec/execute.js";
 import { dataType } from "../../../src/core/dtype.js";
 import { lazy, plan } from "../../../src/exec/api.js";
-import { openArray } from "../../../src/hierarchy/index.js";
+import { createArray, openArray } from "../../../src/hierarchy/index.js";
 import { slice } from "../../../src/index-space/selection.js";
 import { formatBytes, formatCount } from "../../../src/plan/explain.js";
 import { CountingStore } from "../../../src/store/counting.js";
@@ -118,7 +118,7 @@ describe("explain()", () => {
     const { p } = await setup();
     const before = p.explainText();
     expect(before).toMatch(
-      /^Plan: 3 reads, 1 store, 2 round trips \(shard indexes, then data\); requests known before IO \(2 shard indexes pending\)/,
+      /^Plan: 3 reads, 1 store, 2 round trips \(shard indexes, then data\); requests known before IO \(2 shard indexes pending: their byte ranges are known once read\)/,
     );
     expect(before).toMatch(/whole\s+s\s+0\s+shards\s+\[32, 32\]\s+int32\s+1,024\s+4 KiB\s+16\s+1/);
     expect(before).toMatch(
@@ -127,7 +127,11 @@ describe("explain()", () => {
     expect(before).toMatch(/requests: 5 known, at most 8 once shard indexes arrive/);
     expect(before).toMatch(/index\s+260 B\s+last 260 B/);
     const after = (await p.resolve()).explainText({ maxRows: 2 });
-    expect(after).toMatch(/^Plan: 3 reads, 1 store, 1 round trip; exact requests/);
+    // The whole shard is sized once read (its length follows from its own index); an upper bound shows.
+    expect(after).toMatch(
+      /^Plan: 3 reads, 1 store, 1 round trip; every request known, 1 whole-object size known once read \(≤: upper bound\)/,
+    );
+    expect(before).not.toMatch(/\s\?\s/);
     expect(after).toMatch(/… 3 more requests/);
     expect(after).toMatch(
       /coalescing: 3 byte ranges → 2 requests; wanted 768 B, fetched 768 B, over-read 0 B \(0\.0 %\)/,
@@ -156,5 +160,29 @@ describe("explain()", () => {
     expect(formatBytes(1536)).toBe("1.5 KiB");
     expect(formatBytes(8 * 1024 * 1024)).toBe("8 MiB");
     expect(formatBytes(200 * 1024 * 1024)).toBe("200 MiB");
+  });
+});
+
+describe("explain of compressed whole objects", () => {
+  it("shows an upper bound where the size is known only once read", async () => {
+    const mem = new MemoryStore();
+    const a = await createArray(mem, "z", {
+      shape: [10],
+      chunks: [5],
+      dtype: "int32",
+      codecs: [{ name: "bytes" }, { name: "gzip", configuration: { level: 1 } }],
+    });
+    const p = plan({ z: a.lazy() });
+    const e = p.explain();
+    expect(e.requests.map((r) => [r.key, r.bytes, r.bytesAtMost])).toEqual([
+      ["z/c/0", undefined, 20],
+      ["z/c/1", undefined, 20],
+    ]);
+    const text = p.explainText();
+    expect(text).toMatch(
+      /^Plan: 1 read, 1 store, 1 round trip; every request known, 2 whole-object sizes known once read \(≤: upper bound\)/,
+    );
+    expect(text).toMatch(/z\/c\/0\s+chunk\s+≤ 20 B\s+whole/);
+    expect(text).not.toMatch(/\s\?\s/);
   });
 });

@@ -10,6 +10,7 @@ import "../../../src/exec/execute.js";
 import { dataType } from "../../../src/core/dtype.js";
 import type { ZarrPlanError } from "../../../src/core/errors.js";
 import { plan } from "../../../src/exec/api.js";
+import { Context } from "../../../src/exec/context.js";
 import { openArray, ZarrArray } from "../../../src/hierarchy/index.js";
 import { planFromJSON } from "../../../src/hierarchy/plan-file.js";
 import { LazyArray } from "../../../src/index-space/lazy.js";
@@ -21,6 +22,7 @@ import {
   PlanFileError,
   parsePlanFile,
 } from "../../../src/plan/plan-json.js";
+import { CountingStore } from "../../../src/store/counting.js";
 import { FetchStore } from "../../../src/store/fetch.js";
 import { FileSystemStore } from "../../../src/store/fs.js";
 import { MemoryStore } from "../../../src/store/memory.js";
@@ -112,6 +114,41 @@ describe("plan files: validation", () => {
       planFromJSON({ store: "x", reads: { a: {} } }, { openStore }),
     ).rejects.toBeInstanceOf(PlanFileError);
     expect(opened).toBe(0);
+  });
+
+  it("Plan.fromJSON opens each array once, however many reads name it", async () => {
+    const mem = new MemoryStore();
+    await iotaArray(mem, "lat", { shape: [8], chunks: [4] });
+    await iotaArray(mem, "lon", { shape: [8], chunks: [4] });
+    const counted = new CountingStore(mem);
+    const keys: string[] = [];
+    const context = new Context({ onRequest: (e) => keys.push(e.key) });
+    try {
+      const p = await planFromJSON(
+        {
+          store: "mem",
+          reads: {
+            south: { array: "lat", ops: [{ get: ["0:2"] }] },
+            north: { array: "lat", ops: [{ get: ["6:8"] }] },
+            west: { array: "lon", ops: [{ get: ["0:1"] }] },
+          },
+        },
+        { openStore: () => counted, context },
+      );
+      // One metadata request per array (v3: zarr.json, found at once).
+      expect(keys.sort()).toEqual(["lat/zarr.json", "lon/zarr.json"]);
+      expect(counted.requests).toBe(2);
+      // The two reads of lat share one opened array (not two opens whose requests happened to
+      // coincide in flight).
+      expect(p.views[0]!.source).toBe(p.views[1]!.source);
+      expect(p.views[2]!.source).not.toBe(p.views[0]!.source);
+      const r = await p.read();
+      expect(Array.from(r.south!.data as Int32Array)).toEqual([0, 1]);
+      expect(Array.from(r.north!.data as Int32Array)).toEqual([6, 7]);
+      expect(Array.from(r.west!.data as Int32Array)).toEqual([0]);
+    } finally {
+      context.close();
+    }
   });
 });
 

@@ -108,4 +108,28 @@ describe("parseSelection", () => {
       expect(() => parseSelection(bad), bad).toThrow(IndexError);
     }
   });
+
+  it("names the offset of the offending text, counted from 0", () => {
+    const cases: [string, RegExp][] = [
+      ["a", /unexpected "a" at offset 0$/],
+      ["1, foo", /unexpected "foo" at offset 3$/],
+      ["[1, x]", /unexpected "x" in list at offset 4$/],
+      ["1:2:3:4", /expected ',' at offset 5$/],
+    ];
+    for (const [text, message] of cases) {
+      expect(() => parseSelection(text), text).toThrow(message);
+    }
+  });
+
+  it("says when a number is not an integer", () => {
+    const cases: [string, RegExp][] = [
+      ["[1, 2.5]", /2\.5 is not an integer at offset 4$/],
+      ["0.5:3", /0\.5 is not an integer at offset 0$/],
+      ["1:1e3", /1e3 is not an integer at offset 2$/],
+      ["[.5]", /\.5 is not an integer at offset 1$/],
+    ];
+    for (const [text, message] of cases) {
+      expect(() => parseSelection(text), text).toThrow(message);
+    }
+  });
 });
