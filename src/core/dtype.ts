@@ -369,31 +369,36 @@ export function float16ToNumber(h: number): number {
   return s * 2 ** (e - 15) * (1 + f / 1024);
 }
 
-/** Encodes a number as an IEEE 754 binary16 bit pattern (round half to even). */
+/** `q` rounded to the nearest integer, ties to even (`q` ≥ 0, `q - floor(q)` exact). */
+function roundHalfEven(q: number): number {
+  const f = Math.floor(q);
+  const d = q - f;
+  if (d > 0.5) return f + 1;
+  if (d < 0.5) return f;
+  return f % 2 === 0 ? f : f + 1;
+}
+
+/**
+ * Encodes a number as an IEEE 754 binary16 bit pattern, rounded once to nearest, ties to even,
+ * directly from the float64 value (no double rounding through float32:
+ * `1.0004882812509095` → `1.0009765625`, bits `0x3c01`). Values from 65520 up overflow to
+ * ±Infinity; NaN becomes the quiet NaN `0x7e00` (sign kept).
+ */
 export function numberToFloat16(v: number): number {
-  const f32 = new Float32Array(1);
-  const u32 = new Uint32Array(f32.buffer);
-  f32[0] = v;
-  const x = u32[0]!;
-  const sign = (x >>> 16) & 0x8000;
-  const exp = (x >>> 23) & 0xff;
-  let mant = x & 0x7fffff;
-  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
-  let e = exp - 127 + 15;
-  if (e >= 0x1f) return sign | 0x7c00;
-  if (e <= 0) {
-    if (e < -10) return sign;
-    mant |= 0x800000;
-    const shift = 14 - e;
-    let half = mant >>> shift;
-    const rem = mant & ((1 << shift) - 1);
-    const mid = 1 << (shift - 1);
-    if (rem > mid || (rem === mid && half & 1)) half++;
-    return sign | half;
+  const sign = v < 0 || Object.is(v, -0) ? 0x8000 : 0;
+  if (Number.isNaN(v)) return 0x7e00;
+  const a = Math.abs(v);
+  if (a === Number.POSITIVE_INFINITY) return sign | 0x7c00;
+  if (a < 2 ** -14) {
+    // Subnormal (or zero): units of 2^-24; scaling by a power of two is exact. Rounding up to
+    // 1024 units gives the smallest normal, whose bit pattern is the same 0x0400.
+    return sign | roundHalfEven(a * 2 ** 24);
   }
-  let half = (e << 10) | (mant >>> 13);
-  const rem = mant & 0x1fff;
-  if (rem > 0x1000 || (rem === 0x1000 && half & 1)) half++;
-  e = half;
-  return sign | e;
+  let e = Math.floor(Math.log2(a));
+  if (2 ** e > a) e--;
+  else if (2 ** (e + 1) <= a) e++;
+  if (e > 15) return sign | 0x7c00;
+  // a / 2^e is in [1, 2) exactly; its fraction times 2^10 is exact too.
+  const bits = ((e + 15) << 10) + roundHalfEven((a / 2 ** e - 1) * 1024);
+  return sign | Math.min(bits, 0x7c00);
 }

@@ -8,6 +8,7 @@
 import { type DataTypeName, dataType, type Scalar } from "../core/dtype.js";
 import { NodeNotFoundError, ZarrPlanError } from "../core/errors.js";
 import { type Context, defaultContext } from "../exec/context.js";
+import { createCodecPipeline } from "../format/codecs/index.js";
 import {
   encodeJson,
   parseV2Array,
@@ -168,6 +169,18 @@ async function writeGroupMetadata(
 }
 
 /**
+ * The codecs of `meta` with every configuration completed by its codec (`toJSON` of the built
+ * pipeline): blosc `typesize`/`blocksize`/`shuffle`/`cname`/`clevel`, gzip `level`, zstd
+ * `level`/`checksum`, `bytes` `endian` for multi-byte types, sharding's nested `codecs`,
+ * `index_codecs` and `index_location`; `zlib` becomes `numcodecs.zlib`.
+ * @throws MetadataError / UnknownCodecError for a codec the pipeline rejects.
+ */
+function completeCodecs(meta: ArrayMetadata, key: string): CodecSpec[] {
+  const spec = { shape: meta.chunkShape, dataType: meta.dataType, fillValue: meta.fillValue };
+  return createCodecPipeline(meta.codecs, spec, key).toJSON();
+}
+
+/**
  * Creates a group at `path` (default root), and any missing parent groups. The options are
  * checked before anything is read or written.
  * @throws OptionsError (`ERR_OPTIONS`, every offending option with its value) for invalid options
@@ -272,6 +285,9 @@ export async function createArray<N extends DataTypeName>(
       dimensionNames: options.dimensionNames ? [...options.dimensionNames] : null,
       attributes: options.attributes ?? {},
     };
+    // Every codec's complete configuration, as its codec writes it (the codec specs require
+    // them; tensorstore rejects e.g. blosc without typesize or gzip without level).
+    meta = { ...meta, codecs: completeCodecs(meta, key) };
     const json = toV3Json(meta);
     meta = parseV3(json, key) as ArrayMetadata;
     await prepare(s, p, 3, options.overwrite, options.signal, options.context);

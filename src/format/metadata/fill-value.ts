@@ -227,12 +227,20 @@ export function parseFillValueV2(
   return value === undefined ? undefined : { value, isNull: false };
 }
 
+/**
+ * A float fill value as JSON: NaN/±Infinity as the spec's strings, otherwise the number rounded
+ * once (to nearest, ties to even) to the precision of the type's components, so the document
+ * holds the value readers will use (`1.0004882812509095` as float16 → `1.0009765625`).
+ */
 function encodeFloat(v: unknown, dt: DataType): number | string {
   if (typeof v !== "number") throw mismatch(dt, v);
   if (Number.isNaN(v)) return "NaN";
   if (v === Number.POSITIVE_INFINITY) return "Infinity";
   if (v === Number.NEGATIVE_INFINITY) return "-Infinity";
-  return v;
+  const r = roundFloat(v, dt.diskEntrySize);
+  if (r === Number.POSITIVE_INFINITY) return "Infinity";
+  if (r === Number.NEGATIVE_INFINITY) return "-Infinity";
+  return r;
 }
 
 function mismatch(dt: DataType, v: unknown): TypeError {
@@ -273,7 +281,8 @@ export function encodeFillValueV3(dt: DataType, v: Scalar): unknown {
     default:
       if (typeof v === "bigint") return Number(v);
       if (typeof v !== "number" || !Number.isInteger(v)) throw mismatch(dt, v);
-      return v;
+      // An integer fill is never negative zero (which would be written as the float -0.0).
+      return v === 0 ? 0 : v;
   }
 }
 
