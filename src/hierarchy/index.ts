@@ -1,5 +1,6 @@
 /** Hierarchy: open, create and delete arrays and groups. @module */
 export { type WriteOptions, ZarrArray } from "./array.js";
+export { type ConsolidateOptions, consolidateMetadata } from "./consolidate.js";
 export {
   type CreateArrayOptions,
   type CreateGroupOptions,
@@ -9,6 +10,7 @@ export {
 } from "./create.js";
 export {
   DEFAULT_TREE_DEPTH,
+  type InvalidTreeMember,
   isArray,
   isGroup,
   type OpenArrayOptions,

@@ -12,7 +12,7 @@ import {
   dataType,
   NUMERIC_DATA_TYPES,
 } from "../../core/dtype.js";
-import { MetadataError, UnsupportedDataTypeError } from "../../core/errors.js";
+import { MetadataError, UnsupportedDataTypeError, ZarrPlanError } from "../../core/errors.js";
 import type {
   ArrayMetadata,
   ChunkKeyEncoding,
@@ -309,7 +309,15 @@ function parseGroup(obj: JsonObject, key: string, issues: IssueList): GroupMetad
       invalid.push({ name: path, key, field, message: problem });
       continue;
     }
-    flat.set(path, parseV3(doc, `${key}#consolidated_metadata/${path}`));
+    const memberKey = `${key}#consolidated_metadata/${path}`;
+    try {
+      flat.set(path, parseV3(doc, memberKey));
+    } catch (e) {
+      // One unreadable member (unsupported data type, invalid document) concerns that member only.
+      if (!(e instanceof ZarrPlanError)) throw e;
+      const field = formatPath(["consolidated_metadata", "metadata", path]);
+      invalid.push({ name: path, key, field, message: e.message, error: e });
+    }
   }
   const out: GroupMetadata = { ...group, consolidated: nestConsolidated(flat) };
   return invalid.length > 0 ? { ...out, invalidMembers: invalid } : out;
@@ -328,7 +336,8 @@ function parseGroup(obj: JsonObject, key: string, issues: IssueList): GroupMetad
  * `consolidated_metadata`, whose entries are parsed recursively with the key
  * `<key>#consolidated_metadata/<path>` and exposed as {@link GroupMetadata.consolidated}; an entry
  * whose path is not a valid member path (`""`, `"a/"`, `"/a"`, `"a//b"`, a `.` or `..` segment) is
- * not parsed but listed in {@link GroupMetadata.invalidMembers}.
+ * not parsed, and one whose document fails to parse (unsupported data type, invalid) is not kept:
+ * both are listed in {@link GroupMetadata.invalidMembers} (with the typed error), the group opens.
  * Any other top-level member must be an object with `"must_understand": false` (ignored).
  *
  * @param key - store key of the document (e.g. `"a/zarr.json"`), carried by every error.

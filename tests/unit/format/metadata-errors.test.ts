@@ -10,7 +10,7 @@ import {
   toV2Json,
   toV3Json,
 } from "../../../src/format/metadata/index.js";
-import type { ArrayMetadata } from "../../../src/format/model.js";
+import type { ArrayMetadata, GroupMetadata } from "../../../src/format/model.js";
 
 const KEY = "data/arr/zarr.json";
 
@@ -353,7 +353,7 @@ describe("parseV3 schema violations", () => {
     }
   });
 
-  it("rejects a bad consolidated child with the child's key", () => {
+  it("keeps a bad consolidated child out, with its error under the child's key (the group parses)", () => {
     const doc = {
       zarr_format: 3,
       node_type: "group",
@@ -363,7 +363,11 @@ describe("parseV3 schema violations", () => {
         metadata: { "a/b": v3Array({ shape: [-1, 2] }) },
       },
     };
-    const e = catchError(() => parseV3(doc, "zarr.json"));
+    const group = parseV3(doc, "zarr.json") as GroupMetadata;
+    expect(group.consolidated?.has("a/b")).toBe(false);
+    const bad = group.invalidMembers![0]!;
+    expect(bad.name).toBe("a/b");
+    const e = bad.error as MetadataError;
     expect(e.key).toBe("zarr.json#consolidated_metadata/a/b");
     expect(fields(e)).toEqual(["shape[0]"]);
   });
@@ -477,15 +481,17 @@ describe("parseV2Array schema violations", () => {
       parseV2Consolidated({ zarr_consolidated_format: 1, metadata: {} }, ".zmetadata"),
     );
     expect(fields(e2)).toEqual(['metadata[".zgroup"]']);
-    const e3 = catchError(() =>
-      parseV2Consolidated(
-        {
-          zarr_consolidated_format: 1,
-          metadata: { ".zgroup": { zarr_format: 2 }, "a/.zarray": v2Array({ shape: [1] }) },
-        },
-        "root/.zmetadata",
-      ),
+    // A bad member is kept out with its error; the group itself parses.
+    const g3 = parseV2Consolidated(
+      {
+        zarr_consolidated_format: 1,
+        metadata: { ".zgroup": { zarr_format: 2 }, "a/.zarray": v2Array({ shape: [1] }) },
+      },
+      "root/.zmetadata",
     );
+    expect(g3.consolidated?.size).toBe(0);
+    expect(g3.invalidMembers?.map((m) => m.name)).toEqual(["a"]);
+    const e3 = g3.invalidMembers![0]!.error as MetadataError;
     expect(e3.key).toBe("root/.zmetadata#metadata/a/.zarray");
     expect(fields(e3)).toEqual(["chunks"]);
   });
