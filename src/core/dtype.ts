@@ -11,6 +11,9 @@
  * | float32, float64 | `float32`,`float64` | `<f4`,`<f8` | `Float32Array`,`Float64Array` | 1 |
  * | complex64, complex128 | `complex64`,`complex128` | `<c8`,`<c16` | `Float32Array`,`Float64Array` interleaved (re, im) | 2 |
  * | fixed-length bytes | (v2 only) | `|S<n>` | `Uint8Array`, n bytes per element, NUL-padded | n |
+ * | datetime64 | `numpy.datetime64` (extension, `unit`, `scale_factor`) | `<M8[unit]` | `BigInt64Array` of counts of `scale_factor × unit` since 1970-01-01T00:00 UTC; NaT = -2^63 | 1 |
+ * | timedelta64 | `numpy.timedelta64` (extension) | `<m8[unit]` | `BigInt64Array` of counts of `scale_factor × unit`; NaT = -2^63 | 1 |
+ * | raw bits | `r8`, `r16`, … (multiples of 8) | (none) | `Uint8Array`, N/8 bytes per element in stored order | N/8 |
  *
  * Follows the Zarr v3 core specification, section "Data types", and the Zarr v2 specification, "Data type encoding".
  * @module
@@ -32,10 +35,71 @@ export type DataTypeName =
   | "float64"
   | "complex64"
   | "complex128"
-  | "bytes";
+  | "bytes"
+  | "datetime64"
+  | "timedelta64"
+  | "raw";
 
-/** Every data type name except v2's fixed-length `"bytes"`, in the order of the Zarr v3 core spec. */
-export const NUMERIC_DATA_TYPES: readonly Exclude<DataTypeName, "bytes">[] = Object.freeze([
+/**
+ * NumPy's datetime units (NumPy "Datetimes and Timedeltas"; the zarr-extensions
+ * `numpy.datetime64` / `numpy.timedelta64` data types take the same list): years, months,
+ * weeks, days, hours, minutes, seconds, milli-, micro- (`us` or `μs`), nano-, pico-, femto-,
+ * attoseconds, and `generic` (a unit-less count).
+ */
+export type TimeUnit =
+  | "Y"
+  | "M"
+  | "W"
+  | "D"
+  | "h"
+  | "m"
+  | "s"
+  | "ms"
+  | "us"
+  | "μs"
+  | "ns"
+  | "ps"
+  | "fs"
+  | "as"
+  | "generic";
+
+/** Every {@link TimeUnit}, in NumPy's order. */
+export const TIME_UNITS: readonly TimeUnit[] = Object.freeze([
+  "Y",
+  "M",
+  "W",
+  "D",
+  "h",
+  "m",
+  "s",
+  "ms",
+  "us",
+  "μs",
+  "ns",
+  "ps",
+  "fs",
+  "as",
+  "generic",
+]);
+
+/** The unit and scale factor of a datetime64 / timedelta64 data type. */
+export interface TimeParams {
+  readonly unit: TimeUnit;
+  /** A positive integer up to 2^31 − 1 (NumPy's limit); default 1. */
+  readonly scaleFactor?: number;
+}
+
+/** The value NumPy uses for "Not a Time" in datetime64 / timedelta64 data: -2^63. */
+export const NAT: bigint = -(2n ** 63n);
+
+/** The numeric data types of the Zarr v3 core spec, in its order (not bytes, raw bits or dates). */
+export type NumericDataTypeName = Exclude<
+  DataTypeName,
+  "bytes" | "datetime64" | "timedelta64" | "raw"
+>;
+
+/** Every numeric data type name of the Zarr v3 core spec, in its order. */
+export const NUMERIC_DATA_TYPES: readonly NumericDataTypeName[] = Object.freeze([
   "bool",
   "int8",
   "int16",
@@ -134,6 +198,12 @@ export interface TypedArrayMap {
   complex128: Float64Array;
   /** v2 `|S<n>`: n bytes per element, NUL-padded. */
   bytes: Uint8Array;
+  /** Counts of `scaleFactor × unit` since the Unix epoch; NaT is -2^63 ({@link NAT}). */
+  datetime64: BigInt64Array;
+  /** Counts of `scaleFactor × unit`; NaT is -2^63 ({@link NAT}). */
+  timedelta64: BigInt64Array;
+  /** Raw bits `rN`: N/8 bytes per element, in stored order. */
+  raw: Uint8Array;
 }
 
 /**
@@ -149,7 +219,10 @@ export type TypedArrayOf<N extends DataTypeName> = TypedArrayMap[N];
  */
 export type TypedArray = TypedArrayOf<DataTypeName>;
 
-/** A scalar value of an element: number, bigint (64-bit ints), boolean, `[re, im]` (complex) or bytes (`|S<n>`). */
+/**
+ * A scalar value of an element: number, bigint (64-bit ints, datetime64 and timedelta64 counts),
+ * boolean, `[re, im]` (complex) or bytes (`|S<n>`, raw bits).
+ */
 export type Scalar = number | bigint | boolean | readonly [number, number] | Uint8Array;
 
 /**
@@ -169,6 +242,10 @@ export interface DataType<N extends DataTypeName = DataTypeName> {
   readonly diskEntrySize: number;
   /** Whether float16 is stored in memory as float32 (the runtime has no `Float16Array`). */
   readonly widened: boolean;
+  /** datetime64 / timedelta64 only: the time unit (NumPy's; `"generic"` when none was given). */
+  readonly unit?: TimeUnit;
+  /** datetime64 / timedelta64 only: the scale factor (1 unless given). */
+  readonly scaleFactor?: number;
 }
 
 /** The runtime's `Float16Array` constructor, when it has one (Node ≥ 24, recent browsers). */
@@ -191,7 +268,9 @@ const F16:
 /** True when the runtime has a native `Float16Array`; otherwise float16 data are widened to `Float32Array`. */
 export const hasFloat16Array: boolean = F16 !== undefined;
 
-const SIZES: Record<Exclude<DataTypeName, "bytes">, [itemSize: number, lanes: number]> = {
+const SIZES: Record<Exclude<DataTypeName, "bytes" | "raw">, [itemSize: number, lanes: number]> = {
+  datetime64: [8, 1],
+  timedelta64: [8, 1],
   bool: [1, 1],
   int8: [1, 1],
   int16: [2, 1],
@@ -211,22 +290,41 @@ const SIZES: Record<Exclude<DataTypeName, "bytes">, [itemSize: number, lanes: nu
 const cache = new Map<string, DataType>();
 
 /**
- * The {@link DataType} for a name; `length` is the byte length for `"bytes"` (`|S<n>`).
+ * The {@link DataType} for a name. `param` is the byte length for `"bytes"` (`|S<n>`) and
+ * `"raw"` (raw bits `r<8n>`: n bytes), and the unit and scale factor for `"datetime64"` /
+ * `"timedelta64"` (default unit `"generic"`, scale factor 1).
  * The result's `name` keeps the literal type: `dataType("float32")` is a `DataType<"float32">`.
- * @throws RangeError for an unknown name or a bad length.
+ * @throws RangeError for an unknown name, a bad length, unit or scale factor.
  */
-export function dataType<N extends DataTypeName>(name: N, length?: number): DataType<N> {
-  return dataTypeOf(name, length) as DataType<N>;
+export function dataType<N extends DataTypeName>(
+  name: N,
+  param?: number | TimeParams,
+): DataType<N> {
+  return dataTypeOf(name, param) as DataType<N>;
 }
 
-function dataTypeOf(name: DataTypeName, length?: number): DataType {
-  const cacheKey = name === "bytes" ? `bytes${length}` : name;
+const MAX_SCALE_FACTOR = 2 ** 31 - 1;
+
+function dataTypeOf(name: DataTypeName, param?: number | TimeParams): DataType {
+  const length = typeof param === "number" ? param : undefined;
+  const time = typeof param === "object" && param !== null ? param : undefined;
+  const isTime = name === "datetime64" || name === "timedelta64";
+  const unit = time?.unit ?? "generic";
+  const scaleFactor = time?.scaleFactor ?? 1;
+  const cacheKey =
+    name === "bytes" || name === "raw"
+      ? `${name}${length}`
+      : isTime
+        ? `${name}[${scaleFactor}${unit}]`
+        : name;
   const hit = cache.get(cacheKey);
   if (hit) return hit;
   let dt: DataType;
-  if (name === "bytes") {
-    if (length === undefined || !Number.isInteger(length) || length < 0) {
-      throw new RangeError(`bytes data type needs a non-negative integer length, got ${length}`);
+  if (name === "bytes" || name === "raw") {
+    if (length === undefined || !Number.isInteger(length) || length < (name === "raw" ? 1 : 0)) {
+      throw new RangeError(
+        `${name} data type needs a ${name === "raw" ? "positive" : "non-negative"} integer length, got ${length}`,
+      );
     }
     dt = Object.freeze({
       name,
@@ -235,6 +333,25 @@ function dataTypeOf(name: DataTypeName, length?: number): DataType {
       entrySize: 1,
       diskEntrySize: 1,
       widened: false,
+    });
+  } else if (isTime) {
+    if (!TIME_UNITS.includes(unit)) {
+      throw new RangeError(`${name}: unknown time unit ${JSON.stringify(unit)}`);
+    }
+    if (!Number.isInteger(scaleFactor) || scaleFactor < 1 || scaleFactor > MAX_SCALE_FACTOR) {
+      throw new RangeError(
+        `${name}: scale factor must be an integer in [1, ${MAX_SCALE_FACTOR}], got ${scaleFactor}`,
+      );
+    }
+    dt = Object.freeze({
+      name,
+      itemSize: 8,
+      lanes: 1,
+      entrySize: 8,
+      diskEntrySize: 8,
+      widened: false,
+      unit,
+      scaleFactor,
     });
   } else {
     const s = SIZES[name];
@@ -269,6 +386,7 @@ function allocateData(dt: DataType, size: number): TypedArray {
     case "bool":
     case "uint8":
     case "bytes":
+    case "raw":
       return new Uint8Array(n);
     case "int8":
       return new Int8Array(n);
@@ -277,6 +395,8 @@ function allocateData(dt: DataType, size: number): TypedArray {
     case "int32":
       return new Int32Array(n);
     case "int64":
+    case "datetime64":
+    case "timedelta64":
       return new BigInt64Array(n);
     case "uint16":
       return new Uint16Array(n);
@@ -321,6 +441,7 @@ function viewData(dt: DataType, bytes: Uint8Array): TypedArray {
     case "bool":
     case "uint8":
     case "bytes":
+    case "raw":
       return new Uint8Array(buffer, byteOffset, n);
     case "int8":
       return new Int8Array(buffer, byteOffset, n);
@@ -329,6 +450,8 @@ function viewData(dt: DataType, bytes: Uint8Array): TypedArray {
     case "int32":
       return new Int32Array(buffer, byteOffset, n);
     case "int64":
+    case "datetime64":
+    case "timedelta64":
       return new BigInt64Array(buffer, byteOffset, n);
     case "uint16":
       return new Uint16Array(buffer, byteOffset, n);

@@ -90,6 +90,8 @@ export function jsonLeaf(nd: NDArray): (i: number) => JsonValue {
       return (i) => at(base + i) !== 0;
     case "int64":
     case "uint64":
+    case "datetime64":
+    case "timedelta64":
       return (i) => {
         const v = at(base + i) as bigint;
         const n = Number(v);
@@ -106,6 +108,7 @@ export function jsonLeaf(nd: NDArray): (i: number) => JsonValue {
         jsonFloat(at((base + i) * 2 + 1) as number, single),
       ];
     case "bytes":
+    case "raw":
       return (i) => bytesText(nd.data as ArrayLike<number>, (base + i) * lanes, lanes);
     default:
       return (i) => Number(at(base + i));
@@ -134,6 +137,7 @@ export function textLeaf(nd: NDArray): (i: number) => string {
       return (i) =>
         complexText(at((base + i) * 2) as number, at((base + i) * 2 + 1) as number, single);
     case "bytes":
+    case "raw":
       return (i) => bytesText(nd.data as ArrayLike<number>, (base + i) * lanes, lanes);
     default:
       return (i) => String(at(base + i));
@@ -142,7 +146,7 @@ export function textLeaf(nd: NDArray): (i: number) => string {
 
 /** True for data types with one real number per element (bool, integers, floats). */
 export function isRealNumeric(dtypeName: string): boolean {
-  return dtypeName !== "bytes" && !dtypeName.startsWith("complex");
+  return dtypeName !== "bytes" && dtypeName !== "raw" && !dtypeName.startsWith("complex");
 }
 
 /**

@@ -7,7 +7,7 @@
  * @module
  */
 import type { DataType, Scalar } from "../../core/dtype.js";
-import { float16ToNumber, numberToFloat16 } from "../../core/dtype.js";
+import { float16ToNumber, NAT, numberToFloat16 } from "../../core/dtype.js";
 import type { IssueList, PathSegment } from "./issues.js";
 
 const INT_RANGES: Readonly<Record<string, readonly [number, number]>> = {
@@ -140,9 +140,56 @@ function parseCommon(
     case "bytes":
       issues.add(path, "the bytes data type has no Zarr v3 fill value encoding");
       return undefined;
+    case "datetime64":
+    case "timedelta64":
+      return parseTime(dt, v, issues, path);
+    case "raw":
+      return parseRaw(dt, v, issues, path);
     default:
       return parseInteger(dt, v, issues, path);
   }
+}
+
+/**
+ * A datetime64 / timedelta64 fill value: `"NaT"` (→ -2^63) or an int64 integer (counts of the
+ * unit; zarr-extensions `numpy.datetime64`, and what zarr-python 2 writes in `.zarray`).
+ */
+function parseTime(
+  dt: DataType,
+  v: unknown,
+  issues: IssueList,
+  path: readonly PathSegment[],
+): bigint | undefined {
+  if (v === "NaT") return NAT;
+  let b: bigint | undefined;
+  if (typeof v === "bigint") b = v;
+  else if (typeof v === "number" && Number.isSafeInteger(v)) b = BigInt(v);
+  if (b === undefined || b < NAT || b > 2n ** 63n - 1n) {
+    issues.add(path, `expected "NaT" or an int64 integer for ${dt.name}, got ${describe(v)}`);
+    return undefined;
+  }
+  return b;
+}
+
+/** A raw-bits `rN` fill value (v3 core spec): an array of N/8 integers 0–255. */
+function parseRaw(
+  dt: DataType,
+  v: unknown,
+  issues: IssueList,
+  path: readonly PathSegment[],
+): Uint8Array | undefined {
+  if (
+    !Array.isArray(v) ||
+    v.length !== dt.itemSize ||
+    !v.every((b) => Number.isInteger(b) && b >= 0 && b <= 255)
+  ) {
+    issues.add(
+      path,
+      `expected an array of ${dt.itemSize} integers 0-255 for r${dt.itemSize * 8}, got ${describe(v)}`,
+    );
+    return undefined;
+  }
+  return Uint8Array.from(v as number[]);
 }
 
 /**
@@ -173,7 +220,11 @@ export function zeroFill(dt: DataType): Scalar {
     case "complex128":
       return [0, 0];
     case "bytes":
+    case "raw":
       return new Uint8Array(dt.itemSize);
+    case "datetime64":
+    case "timedelta64":
+      return 0n;
     default:
       return 0;
   }
@@ -269,6 +320,19 @@ export function encodeFillValueV3(dt: DataType, v: Scalar): unknown {
       return [encodeFloat(v[0], dt), encodeFloat(v[1], dt)];
     case "bytes":
       throw new TypeError("the bytes (|S<n>) data type has no Zarr v3 representation");
+    case "raw":
+      if (!(v instanceof Uint8Array) || v.length !== dt.itemSize) throw mismatch(dt, v);
+      return [...v];
+    case "datetime64":
+    case "timedelta64": {
+      if (typeof v !== "bigint" && !(typeof v === "number" && Number.isSafeInteger(v))) {
+        throw mismatch(dt, v);
+      }
+      const b = BigInt(v);
+      if (b === NAT) return "NaT";
+      const n = Number(b);
+      return Number.isSafeInteger(n) ? n : b;
+    }
     case "int64":
     case "uint64": {
       if (typeof v !== "bigint" && !(typeof v === "number" && Number.isInteger(v))) {
@@ -298,6 +362,15 @@ export function encodeFillValueV2(dt: DataType, v: Scalar, isNull: boolean): unk
     const bytes = new Uint8Array(dt.itemSize);
     bytes.set(v.subarray(0, dt.itemSize));
     return toBase64(bytes);
+  }
+  if (dt.name === "raw") throw new TypeError("raw bits (rN) have no Zarr v2 representation");
+  if (dt.name === "datetime64" || dt.name === "timedelta64") {
+    // zarr-python 2 writes datetime fill values as the int64 count (NaT as -2^63).
+    if (typeof v !== "bigint" && !(typeof v === "number" && Number.isSafeInteger(v))) {
+      throw mismatch(dt, v);
+    }
+    const b = BigInt(v);
+    return Number.isSafeInteger(Number(b)) ? Number(b) : b;
   }
   return encodeFillValueV3(dt, v);
 }

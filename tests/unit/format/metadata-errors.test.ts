@@ -254,8 +254,10 @@ describe("parseV3 schema violations", () => {
     for (const dt of [
       "string",
       "bfloat16",
-      "r16",
-      { name: "numpy.datetime64", configuration: {} },
+      "float8_e4m3fn",
+      "int4",
+      "uint2",
+      { name: "numpy.made_up", configuration: {} },
     ]) {
       const e = catchError(
         () => parseV3(v3Array({ data_type: dt }), KEY),
@@ -265,6 +267,42 @@ describe("parseV3 schema violations", () => {
       expect(e.code).toBe("ERR_UNSUPPORTED_DATA_TYPE");
       expect(e.dataType).toBe(typeof dt === "string" ? dt : dt.name);
       expect(fields(e)).toEqual(["data_type"]);
+    }
+  });
+
+  it("names the type and why it is refused (low-precision floats, sub-byte integers)", () => {
+    for (const [dt, why] of [
+      ["bfloat16", /"bfloat16": no JavaScript TypedArray holds this floating-point format/],
+      ["float8_e5m2", /"float8_e5m2": no JavaScript TypedArray/],
+      ["complex_float16", /"complex_float16": no JavaScript TypedArray/],
+      ["int4", /"int4": sub-byte integers/],
+      ["uint2", /"uint2": sub-byte integers/],
+    ] as const) {
+      const e = catchError(
+        () => parseV3(v3Array({ data_type: dt }), KEY),
+        UnsupportedDataTypeError,
+      );
+      expect(e.message).toMatch(why);
+    }
+  });
+
+  it("rejects malformed raw bits and datetime64 configurations as metadata errors", () => {
+    for (const dt of [
+      "r12",
+      "r0",
+      "r08",
+      `r${2 ** 21}`,
+      { name: "numpy.datetime64" },
+      { name: "numpy.datetime64", configuration: { unit: "s" } },
+      { name: "numpy.datetime64", configuration: { unit: "sec", scale_factor: 1 } },
+      { name: "numpy.timedelta64", configuration: { unit: "s", scale_factor: 0 } },
+    ]) {
+      const e = catchError(() => parseV3(v3Array({ data_type: dt }), KEY));
+      expect(e).not.toBeInstanceOf(UnsupportedDataTypeError);
+      expect(
+        fields(e).every((f) => f.startsWith("data_type")),
+        JSON.stringify(dt),
+      ).toBe(true);
     }
   });
 
@@ -433,7 +471,9 @@ describe("parseV2Array schema violations", () => {
   it("rejects unsupported dtypes with UnsupportedDataTypeError", () => {
     const dtypes: unknown[] = [
       "<U8",
-      "<M8[ns]",
+      "<M8[sec]",
+      "|M8[ns]",
+      "<M8[0s]",
       "|O",
       "|V8",
       "<i3",
