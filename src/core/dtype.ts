@@ -8,6 +8,7 @@
  * | uint8..uint32 | `uint8`.. | `|u1`,`<u2`,`<u4` | `Uint8Array`.. | 1 |
  * | int64, uint64 | `int64`,`uint64` | `<i8`,`<u8` | `BigInt64Array`, `BigUint64Array` | 1 |
  * | float16 | `float16` | `<f2` | `Float16Array` where the runtime has one, else `Float32Array` (widened) | 1 |
+ * | bfloat16 | `bfloat16` (zarr-extensions) | (none) | `Float32Array` (widened, exact) | 1 |
  * | float32, float64 | `float32`,`float64` | `<f4`,`<f8` | `Float32Array`,`Float64Array` | 1 |
  * | complex64, complex128 | `complex64`,`complex128` | `<c8`,`<c16` | `Float32Array`,`Float64Array` interleaved (re, im) | 2 |
  * | fixed-length bytes | (v2 only) | `|S<n>` | `Uint8Array`, n bytes per element, NUL-padded | n |
@@ -31,6 +32,7 @@ export type DataTypeName =
   | "uint32"
   | "uint64"
   | "float16"
+  | "bfloat16"
   | "float32"
   | "float64"
   | "complex64"
@@ -190,6 +192,8 @@ export interface TypedArrayMap {
   uint64: BigUint64Array;
   /** `Float16Array` where the runtime has one, else `Float32Array` (widened). */
   float16: Float16Data;
+  /** bfloat16 (zarr-extensions): widened to `Float32Array`, exactly (bfloat16 is float32's top half). */
+  bfloat16: Float32Array;
   float32: Float32Array;
   float64: Float64Array;
   /** Interleaved (re, im) pairs: 2 entries per element. */
@@ -281,6 +285,7 @@ const SIZES: Record<Exclude<DataTypeName, "bytes" | "raw">, [itemSize: number, l
   uint32: [4, 1],
   uint64: [8, 1],
   float16: [2, 1],
+  bfloat16: [2, 1],
   float32: [4, 1],
   float64: [8, 1],
   complex64: [8, 2],
@@ -358,7 +363,7 @@ function dataTypeOf(name: DataTypeName, param?: number | TimeParams): DataType {
     if (!s) throw new RangeError(`unknown data type ${JSON.stringify(name)}`);
     const [itemSize, lanes] = s;
     const diskEntrySize = itemSize / lanes;
-    const widened = name === "float16" && !hasFloat16Array;
+    const widened = (name === "float16" && !hasFloat16Array) || name === "bfloat16";
     dt = Object.freeze({
       name,
       itemSize,
@@ -406,6 +411,7 @@ function allocateData(dt: DataType, size: number): TypedArray {
       return new BigUint64Array(n);
     case "float16":
       return F16 ? new F16(n) : new Float32Array(n);
+    case "bfloat16":
     case "float32":
     case "complex64":
       return new Float32Array(n);
@@ -429,6 +435,14 @@ export function viewAs<N extends DataTypeName>(
 
 function viewData(dt: DataType, bytes: Uint8Array): TypedArray {
   const n = bytes.byteLength / dt.diskEntrySize;
+  if (dt.name === "bfloat16") {
+    // bfloat16 is the upper 16 bits of a float32: widening is exact.
+    const out = new Float32Array(n);
+    const bits = new Uint32Array(out.buffer);
+    const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    for (let i = 0; i < n; i++) bits[i] = dv.getUint16(i * 2, true) << 16;
+    return out;
+  }
   if (dt.name === "float16" && dt.widened) {
     const out = new Float32Array(n);
     const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -472,6 +486,14 @@ function viewData(dt: DataType, bytes: Uint8Array): TypedArray {
 
 /** The little-endian on-disk bytes of a TypedArray of `dt` (narrows widened float16 back to 2 bytes). */
 export function toBytes(dt: DataType, data: TypedArray): Uint8Array {
+  if (dt.name === "bfloat16") {
+    const out = new Uint8Array(data.length * 2);
+    const dv = new DataView(out.buffer);
+    for (let i = 0; i < data.length; i++) {
+      dv.setUint16(i * 2, numberToBfloat16(Number(data[i])), true);
+    }
+    return out;
+  }
   if (dt.name === "float16" && dt.widened) {
     const out = new Uint8Array(data.length * 2);
     const dv = new DataView(out.buffer);
@@ -524,4 +546,31 @@ export function numberToFloat16(v: number): number {
   // a / 2^e is in [1, 2) exactly; its fraction times 2^10 is exact too.
   const bits = ((e + 15) << 10) + roundHalfEven((a / 2 ** e - 1) * 1024);
   return sign | Math.min(bits, 0x7c00);
+}
+
+/** Decodes a bfloat16 bit pattern (the upper half of a float32) to a number. */
+export function bfloat16ToNumber(h: number): number {
+  const f = new Float32Array(1);
+  new Uint32Array(f.buffer)[0] = (h & 0xffff) << 16;
+  return f[0]!;
+}
+
+/**
+ * Encodes a number as a bfloat16 bit pattern (8 exponent, 7 fraction bits), rounded once to
+ * nearest, ties to even, directly from the float64 (no double rounding through float32); NaN
+ * becomes the quiet NaN `0x7fc0` (sign kept), values past the largest finite overflow to
+ * ±Infinity.
+ */
+export function numberToBfloat16(v: number): number {
+  const sign = v < 0 || Object.is(v, -0) ? 0x8000 : 0;
+  if (Number.isNaN(v)) return 0x7fc0;
+  const a = Math.abs(v);
+  if (a === Number.POSITIVE_INFINITY) return sign | 0x7f80;
+  if (a < 2 ** -126) return sign | roundHalfEven(a * 2 ** 133);
+  let e = Math.floor(Math.log2(a));
+  if (2 ** e > a) e--;
+  else if (2 ** (e + 1) <= a) e++;
+  if (e > 127) return sign | 0x7f80;
+  const bits = ((e + 127) << 7) + roundHalfEven((a / 2 ** e - 1) * 128);
+  return sign | Math.min(bits, 0x7f80);
 }

@@ -6,8 +6,10 @@
  */
 import {
   allocate,
+  bfloat16ToNumber,
   type DataType,
   float16ToNumber,
+  numberToBfloat16,
   numberToFloat16,
   type Scalar,
   type TypedArray,
@@ -67,7 +69,12 @@ export function scalarLanes(dt: DataType, value: Scalar): (number | bigint)[] {
     else {
       const n = Number(v);
       // widened float16 (Float32Array storage): round as a float16 element would be
-      tmp[0] = dt.name === "float16" && dt.widened ? float16ToNumber(numberToFloat16(n)) : n;
+      tmp[0] =
+        dt.name === "float16" && dt.widened
+          ? float16ToNumber(numberToFloat16(n))
+          : dt.name === "bfloat16"
+            ? bfloat16ToNumber(numberToBfloat16(n))
+            : n;
     }
   }
   const out: (number | bigint)[] = [];

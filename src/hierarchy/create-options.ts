@@ -29,6 +29,7 @@ import { isAbortSignalLike } from "../plan/plan-json.js";
 /** Data type names `createArray` takes. */
 const DTYPES: ReadonlySet<string> = new Set<string>([
   ...NUMERIC_DATA_TYPES,
+  "bfloat16",
   "bytes",
   "raw",
   "datetime64",
@@ -157,6 +158,9 @@ function crossIssues(o: ArrayOptions): OptionIssue[] {
   if (o.dtype === "bytes") {
     if (o.bytesLength === undefined) add("bytesLength", 'required with dtype "bytes"', undefined);
     if (format === 3) add("dtype", '"bytes" (|S<n>) needs zarrFormat 2', o.dtype);
+  }
+  if (o.dtype === "bfloat16" && format === 2) {
+    add("dtype", '"bfloat16" has no Zarr v2 dtype; needs zarrFormat 3', o.dtype);
   }
   if (o.dtype === "raw") {
     if (o.bytesLength === undefined) add("bytesLength", 'required with dtype "raw"', undefined);

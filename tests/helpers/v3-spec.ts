@@ -6,7 +6,9 @@
  * reader (tensorstore) requires.
  */
 
+/** The core data types, and bfloat16 (zarr-extensions; tensorstore reads it). */
 const CORE_DATA_TYPES = new Set([
+  "bfloat16",
   "bool",
   "int8",
   "int16",
@@ -30,6 +32,7 @@ const ITEM_SIZE: Record<string, number> = {
   int16: 2,
   uint16: 2,
   float16: 2,
+  bfloat16: 2,
   int32: 4,
   uint32: 4,
   float32: 4,
@@ -140,7 +143,7 @@ export function v3ArrayIssues(doc: unknown): string[] {
     const ok =
       dt === "bool"
         ? typeof f === "boolean"
-        : dt.startsWith("float")
+        : dt.startsWith("float") || dt === "bfloat16"
           ? floatFillOk(f)
           : dt.startsWith("complex")
             ? Array.isArray(f) && f.length === 2 && f.every(floatFillOk)

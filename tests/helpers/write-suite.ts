@@ -6,10 +6,13 @@
  * one full `write`, with the options a user would pass (incomplete codec configurations).
  */
 import {
+  bfloat16ToNumber,
   type DataTypeName,
   dataType,
   float16ToNumber,
   NUMERIC_DATA_TYPES,
+  type NumericDataTypeName,
+  numberToBfloat16,
   numberToFloat16,
   type Scalar,
 } from "../../src/core/dtype.js";
@@ -21,7 +24,7 @@ import { createArray } from "../../src/hierarchy/index.js";
 export interface WriteCase {
   /** Node path in the store (also the case's name). */
   path: string;
-  dtype: Exclude<DataTypeName, "bytes">;
+  dtype: SuiteDataType;
   options: CreateArrayOptions;
   value: NDArray;
   /** The whole array as a reader must see it: `value` at the origin, the fill value elsewhere. */
@@ -47,8 +50,17 @@ function expectedOf(value: NDArray, shape: number[], fill: Scalar | undefined): 
   return out;
 }
 
-/** Distinct values per element (bools every third), so index or byte-order mistakes show. */
-export function sampleValues(name: Exclude<DataTypeName, "bytes">, shape: number[]): NDArray {
+/** The data types of the suite: the core numeric ones and bfloat16. */
+export type SuiteDataType = NumericDataTypeName | "bfloat16";
+
+/** Every data type of the suite. */
+export const SUITE_DATA_TYPES: readonly SuiteDataType[] = [...NUMERIC_DATA_TYPES, "bfloat16"];
+
+/**
+ * Distinct values per element (bools every third), so index or byte-order mistakes show; exact
+ * in every type (quarters for floats, integers for bfloat16's 8 significant bits).
+ */
+export function sampleValues(name: SuiteDataType, shape: number[]): NDArray {
   const dt = dataType(name);
   const a = zeros(dt, shape);
   const n = a.data.length / dt.lanes;
@@ -57,7 +69,7 @@ export function sampleValues(name: Exclude<DataTypeName, "bytes">, shape: number
     for (let l = 0; l < dt.lanes; l++) {
       let v: number = ((i * 7 + l * 3) % 120) - (name.startsWith("uint") ? 0 : 50);
       if (name === "bool") v = i % 3 === 0 ? 1 : 0;
-      else if (/float|complex/.test(name)) v = v / 4;
+      else if (/^(float|complex)/.test(name)) v = v / 4;
       d[i * dt.lanes + l] = name === "int64" || name === "uint64" ? BigInt(v) : v;
     }
   }
@@ -102,6 +114,14 @@ function fills(name: DataTypeName): Record<string, Scalar> {
       inf: Number.NEGATIVE_INFINITY,
     };
   }
+  if (name === "bfloat16") {
+    return {
+      nan: Number.NaN,
+      negzero: -0,
+      // float32 keeps it at the midpoint 1 + 2^-8, which then ties to 1.0: it is 1 + 2^-7.
+      doubleround: 1 + 2 ** -8 + 2 ** -40,
+    };
+  }
   if (name === "float32" || name === "float64") {
     return { nan: Number.NaN, negzero: -0, inf: Number.POSITIVE_INFINITY, half: 0.5 };
   }
@@ -116,6 +136,7 @@ function fills(name: DataTypeName): Record<string, Scalar> {
 /** The fill value as stored: float16 rounded once, float32 by `Math.fround`. */
 function roundFill(name: DataTypeName, v: Scalar): Scalar {
   if (name === "float16" && typeof v === "number") return float16ToNumber(numberToFloat16(v));
+  if (name === "bfloat16" && typeof v === "number") return bfloat16ToNumber(numberToBfloat16(v));
   return v;
 }
 
@@ -123,7 +144,7 @@ function roundFill(name: DataTypeName, v: Scalar): Scalar {
 export function writeCases(): WriteCase[] {
   const out: WriteCase[] = [];
   const shape = [9, 13];
-  for (const name of NUMERIC_DATA_TYPES) {
+  for (const name of SUITE_DATA_TYPES) {
     const itemSize = dataType(name).itemSize;
     for (const [codec, make] of Object.entries(CODECS)) {
       out.push({

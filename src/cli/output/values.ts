@@ -36,7 +36,7 @@ export function formatFloat32(v: number): string {
 /** True for data types whose values are single-precision (float32, complex64, float16 widened to float32). */
 function isSingle(nd: NDArray): boolean {
   const n = nd.dtype.name;
-  return n === "float32" || n === "complex64" || n === "float16";
+  return n === "float32" || n === "complex64" || n === "float16" || n === "bfloat16";
 }
 
 /** A finite float as text, shortest for its precision. */
@@ -98,6 +98,7 @@ export function jsonLeaf(nd: NDArray): (i: number) => JsonValue {
         return Number.isSafeInteger(n) ? n : v.toString();
       };
     case "float16":
+    case "bfloat16":
     case "float32":
     case "float64":
       return (i) => jsonFloat(at(base + i) as number, single);
@@ -129,6 +130,7 @@ export function textLeaf(nd: NDArray): (i: number) => string {
     case "bool":
       return (i) => (at(base + i) !== 0 ? "true" : "false");
     case "float16":
+    case "bfloat16":
     case "float32":
     case "float64":
       return (i) => csvFloat(at(base + i) as number, single);

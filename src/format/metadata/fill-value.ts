@@ -7,7 +7,13 @@
  * @module
  */
 import type { DataType, Scalar } from "../../core/dtype.js";
-import { float16ToNumber, NAT, numberToFloat16 } from "../../core/dtype.js";
+import {
+  bfloat16ToNumber,
+  float16ToNumber,
+  NAT,
+  numberToBfloat16,
+  numberToFloat16,
+} from "../../core/dtype.js";
 import type { IssueList, PathSegment } from "./issues.js";
 
 const INT_RANGES: Readonly<Record<string, readonly [number, number]>> = {
@@ -24,17 +30,22 @@ const BIGINT_RANGES: Readonly<Record<string, readonly [bigint, bigint]>> = {
   uint64: [0n, 2n ** 64n - 1n],
 };
 
-/** Rounds `v` to the nearest value representable in an IEEE float of `size` bytes. */
-function roundFloat(v: number, size: number): number {
+/**
+ * Rounds `v` to the nearest value representable in an IEEE float of `size` bytes (`size` 2 with
+ * `bf16`: bfloat16).
+ */
+function roundFloat(v: number, size: number, bf16 = false): number {
+  if (bf16) return bfloat16ToNumber(numberToBfloat16(v));
   if (size === 2) return float16ToNumber(numberToFloat16(v));
   if (size === 4) return Math.fround(v);
   return v;
 }
 
 /** Decodes `"0x…"` (exactly 2·size hex digits, sign bit first) to a number. */
-function hexToFloat(hex: string, size: number): number | undefined {
+function hexToFloat(hex: string, size: number, bf16 = false): number | undefined {
   if (!/^0x[0-9a-fA-F]+$/.test(hex) || hex.length !== 2 + 2 * size) return undefined;
   const digits = hex.slice(2);
+  if (bf16) return bfloat16ToNumber(Number.parseInt(digits, 16));
   if (size === 2) return float16ToNumber(Number.parseInt(digits, 16));
   const dv = new DataView(new ArrayBuffer(8));
   if (size === 4) {
@@ -51,15 +62,16 @@ function parseFloatComponent(
   allowHex: boolean,
   issues: IssueList,
   path: readonly PathSegment[],
+  bf16 = false,
 ): number | undefined {
-  if (typeof v === "number") return roundFloat(v, size);
-  if (typeof v === "bigint") return roundFloat(Number(v), size);
+  if (typeof v === "number") return roundFloat(v, size, bf16);
+  if (typeof v === "bigint") return roundFloat(Number(v), size, bf16);
   if (typeof v === "string") {
     if (v === "NaN") return Number.NaN;
     if (v === "Infinity") return Number.POSITIVE_INFINITY;
     if (v === "-Infinity") return Number.NEGATIVE_INFINITY;
     if (allowHex && v.startsWith("0x")) {
-      const f = hexToFloat(v, size);
+      const f = hexToFloat(v, size, bf16);
       if (f !== undefined) return f;
       issues.add(path, `hex fill value must be "0x" followed by ${2 * size} hex digits`);
       return undefined;
@@ -126,6 +138,8 @@ function parseCommon(
     case "float32":
     case "float64":
       return parseFloatComponent(v, dt.itemSize, allowHex, issues, path);
+    case "bfloat16":
+      return parseFloatComponent(v, 2, allowHex, issues, path, true);
     case "complex64":
     case "complex128": {
       if (!Array.isArray(v) || v.length !== 2) {
@@ -288,7 +302,7 @@ function encodeFloat(v: unknown, dt: DataType): number | string {
   if (Number.isNaN(v)) return "NaN";
   if (v === Number.POSITIVE_INFINITY) return "Infinity";
   if (v === Number.NEGATIVE_INFINITY) return "-Infinity";
-  const r = roundFloat(v, dt.diskEntrySize);
+  const r = roundFloat(v, dt.diskEntrySize, dt.name === "bfloat16");
   if (r === Number.POSITIVE_INFINITY) return "Infinity";
   if (r === Number.NEGATIVE_INFINITY) return "-Infinity";
   return r;
@@ -311,6 +325,7 @@ export function encodeFillValueV3(dt: DataType, v: Scalar): unknown {
       if (typeof v !== "boolean") throw mismatch(dt, v);
       return v;
     case "float16":
+    case "bfloat16":
     case "float32":
     case "float64":
       return encodeFloat(v, dt);

@@ -36,7 +36,10 @@ import { formatPath, IssueList, isJsonObject, type JsonObject } from "./issues.j
 import { decodeJsonObject } from "./json.js";
 
 /** Data type names of the Zarr v3 core specification ("Data types") that zarr-plan supports. */
-const V3_DATA_TYPES: ReadonlySet<string> = new Set<DataTypeName>(NUMERIC_DATA_TYPES);
+const V3_DATA_TYPES: ReadonlySet<string> = new Set<DataTypeName>([
+  ...NUMERIC_DATA_TYPES,
+  "bfloat16",
+]);
 
 const ARRAY_KEYS = new Set([
   "zarr_format",
@@ -164,7 +167,7 @@ function parseTimeDataType(name: string, v: unknown, issues: IssueList): DataTyp
  * floats and sub-byte integers have no JavaScript TypedArray and no well-kept JS library.
  */
 function refusalReason(name: string): string {
-  if (name === "bfloat16" || /^(complex_)?float\d/.test(name) || /^complex_bfloat16$/.test(name)) {
+  if (/^(complex_)?float\d/.test(name) || name === "complex_bfloat16") {
     return "no JavaScript TypedArray holds this floating-point format and no well-kept JS library decodes it; convert it to float32 with another tool";
   }
   if (/^u?int[24]$/.test(name)) {

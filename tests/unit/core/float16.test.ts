@@ -1,6 +1,14 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { float16ToNumber, numberToFloat16 } from "../../../src/core/dtype.js";
+import {
+  bfloat16ToNumber,
+  dataType,
+  float16ToNumber,
+  numberToBfloat16,
+  numberToFloat16,
+  toBytes,
+  viewAs,
+} from "../../../src/core/dtype.js";
 
 /** Every finite binary16 value, ascending from -65504 to 65504 (negative zero excluded). */
 function finiteHalves(): number[] {
@@ -58,6 +66,39 @@ describe("numberToFloat16", () => {
         expect(Math.abs(got - x)).toBeLessThanOrEqual(Math.min(da, db));
       }),
       { numRuns: 2000 },
+    );
+  });
+});
+
+describe("numberToBfloat16", () => {
+  it("is exact on every bfloat16 value (NaN to the quiet NaN)", () => {
+    for (let h = 0; h < 0x10000; h++) {
+      const x = bfloat16ToNumber(h);
+      if (Number.isNaN(x)) expect(numberToBfloat16(x)).toBe(0x7fc0);
+      else expect(numberToBfloat16(x)).toBe(h);
+    }
+  });
+
+  it("rounds once from the float64, ties to even", () => {
+    // Through float32 this becomes the midpoint 1 + 2^-8, which ties down to 1.
+    expect(bfloat16ToNumber(numberToBfloat16(1 + 2 ** -8 + 2 ** -40))).toBe(1 + 2 ** -7);
+    expect(bfloat16ToNumber(numberToBfloat16(1 + 2 ** -8))).toBe(1);
+    expect(bfloat16ToNumber(numberToBfloat16(1 + 3 * 2 ** -8))).toBe(1 + 2 ** -6);
+    expect(numberToBfloat16(3.5e38)).toBe(0x7f80);
+    expect(numberToBfloat16(-0)).toBe(0x8000);
+  });
+
+  it("matches float32's upper half when the float32 is exact in bfloat16, both ways", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 0xffff }), (h) => {
+        const dt = dataType("bfloat16");
+        const bytes = new Uint8Array([h & 0xff, h >> 8]);
+        const data = viewAs(dt, bytes);
+        expect(data).toBeInstanceOf(Float32Array);
+        const back = toBytes(dt, data);
+        const x = bfloat16ToNumber(h);
+        if (!Number.isNaN(x)) expect([...back]).toEqual([...bytes]);
+      }),
     );
   });
 });

@@ -253,7 +253,7 @@ describe("parseV3 schema violations", () => {
   it("rejects unknown data types with UnsupportedDataTypeError", () => {
     for (const dt of [
       "string",
-      "bfloat16",
+      "complex_bfloat16",
       "float8_e4m3fn",
       "int4",
       "uint2",
@@ -272,7 +272,7 @@ describe("parseV3 schema violations", () => {
 
   it("names the type and why it is refused (low-precision floats, sub-byte integers)", () => {
     for (const [dt, why] of [
-      ["bfloat16", /"bfloat16": no JavaScript TypedArray holds this floating-point format/],
+      ["complex_bfloat16", /"complex_bfloat16": no JavaScript TypedArray holds this/],
       ["float8_e5m2", /"float8_e5m2": no JavaScript TypedArray/],
       ["complex_float16", /"complex_float16": no JavaScript TypedArray/],
       ["int4", /"int4": sub-byte integers/],

@@ -51,6 +51,9 @@ describe("fill values and codec names as written", () => {
     const fill = JSON.parse((await written("float16/fill-doubleround")).json).fill_value;
     expect(fill).toBe(1.0009765625);
     expect(fill).toBe(float16ToNumber(numberToFloat16(fill)));
+    const bf = JSON.parse((await written("bfloat16/fill-doubleround")).json);
+    expect(bf.data_type).toBe("bfloat16");
+    expect(bf.fill_value).toBe(1 + 2 ** -7);
   });
 
   it("writes zlib as numcodecs.zlib with its level, and completes every configuration", async () => {
