@@ -119,8 +119,44 @@ export function v3ArrayIssues(doc: unknown): string[] {
   if (doc.node_type !== "array") out.push('node_type: expected "array"');
   if (!isIntList(doc.shape, 0)) out.push("shape: expected non-negative integers");
   const ndim = Array.isArray(doc.shape) ? doc.shape.length : -1;
-  const dt = doc.data_type;
-  if (typeof dt !== "string" || !CORE_DATA_TYPES.has(dt)) out.push("data_type: not a core name");
+  let dt = doc.data_type;
+  let itemSize: number | undefined;
+  if (isObj(dt) && (dt.name === "numpy.datetime64" || dt.name === "numpy.timedelta64")) {
+    // zarr-extensions: configuration {unit, scale_factor}, both required, nothing else.
+    const c = dt.configuration;
+    const units = [
+      "Y",
+      "M",
+      "W",
+      "D",
+      "h",
+      "m",
+      "s",
+      "ms",
+      "us",
+      "μs",
+      "ns",
+      "ps",
+      "fs",
+      "as",
+      "generic",
+    ];
+    if (
+      !isObj(c) ||
+      !units.includes(String(c.unit)) ||
+      !Number.isInteger(c.scale_factor) ||
+      (c.scale_factor as number) < 1 ||
+      Object.keys(c).length !== 2
+    ) {
+      out.push("data_type.configuration: expected {unit, scale_factor}");
+    }
+    dt = "time";
+    itemSize = 8;
+  } else if (typeof dt === "string" && /^r[1-9]\d*$/.test(dt) && Number(dt.slice(1)) % 8 === 0) {
+    itemSize = Number(dt.slice(1)) / 8;
+  } else if (typeof dt !== "string" || !CORE_DATA_TYPES.has(dt)) {
+    out.push("data_type: not a known name");
+  }
   const grid = doc.chunk_grid;
   if (!isObj(grid) || grid.name !== "regular" || !isObj(grid.configuration)) {
     out.push("chunk_grid: expected {name: regular, configuration}");
@@ -141,16 +177,22 @@ export function v3ArrayIssues(doc: unknown): string[] {
   else if (typeof dt === "string") {
     const f = doc.fill_value;
     const ok =
-      dt === "bool"
-        ? typeof f === "boolean"
-        : dt.startsWith("float") || dt === "bfloat16"
-          ? floatFillOk(f)
-          : dt.startsWith("complex")
-            ? Array.isArray(f) && f.length === 2 && f.every(floatFillOk)
-            : (typeof f === "number" && Number.isInteger(f)) || typeof f === "bigint";
+      dt === "time"
+        ? f === "NaT" || (typeof f === "number" && Number.isInteger(f)) || typeof f === "bigint"
+        : /^r\d+$/.test(dt)
+          ? Array.isArray(f) && f.length === itemSize && f.every((b) => Number.isInteger(b))
+          : dt === "bool"
+            ? typeof f === "boolean"
+            : dt.startsWith("float") || dt === "bfloat16"
+              ? floatFillOk(f)
+              : dt.startsWith("complex")
+                ? Array.isArray(f) && f.length === 2 && f.every(floatFillOk)
+                : (typeof f === "number" && Number.isInteger(f)) || typeof f === "bigint";
     if (!ok) out.push(`fill_value: ${String(f)} is not a permitted ${dt} fill value`);
   }
-  codecIssues(doc.codecs, ITEM_SIZE[String(dt)] ?? 1, "codecs", out);
+  // Raw bits have no byte order: their bytes codec needs no endian.
+  const entry = dt === "time" ? 8 : /^r\d+$/.test(String(dt)) ? 1 : (ITEM_SIZE[String(dt)] ?? 1);
+  codecIssues(doc.codecs, entry, "codecs", out);
   if (Object.hasOwn(doc, "attributes") && !isObj(doc.attributes)) out.push("attributes");
   if (Object.hasOwn(doc, "dimension_names")) {
     const dn = doc.dimension_names;

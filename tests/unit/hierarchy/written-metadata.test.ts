@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { float16ToNumber, numberToFloat16 } from "../../../src/core/dtype.js";
-import { openArray } from "../../../src/hierarchy/index.js";
+import { createArray, openArray } from "../../../src/hierarchy/index.js";
 import { MemoryStore } from "../../../src/store/memory.js";
 import { diffArrays } from "../../helpers/compare.js";
 import { v3ArrayIssues } from "../../helpers/v3-spec.js";
@@ -99,6 +99,51 @@ describe("fill values and codec names as written", () => {
       "codecs[2].configuration.typesize: required, missing",
       "codecs[2].configuration.blocksize: required, missing",
       "codecs[2].configuration.shuffle: not a v3 shuffle name",
+    ]);
+  });
+});
+
+describe("written dates and raw bits follow the specs", () => {
+  const cases = [
+    { dtype: "datetime64", timeUnit: "ns", fillValue: -(2n ** 63n) },
+    { dtype: "timedelta64", timeUnit: "D", scaleFactor: 7, fillValue: 3n },
+    { dtype: "raw", bytesLength: 2, fillValue: new Uint8Array([1, 2]) },
+    { dtype: "raw", bytesLength: 1 },
+  ] as const;
+  cases.forEach((c, i) => {
+    it(`${c.dtype} #${i}`, async () => {
+      const store = new MemoryStore();
+      await createArray(store, "a", {
+        shape: [5],
+        chunks: [2],
+        compressor: { name: "blosc" },
+        ...c,
+      } as never);
+      const doc = JSON.parse(await text(store, "a/zarr.json"));
+      expect(v3ArrayIssues(doc)).toEqual([]);
+    });
+  });
+  it("the checker flags a bad datetime configuration and a raw fill of the wrong length", () => {
+    const base = {
+      zarr_format: 3,
+      node_type: "array",
+      shape: [1],
+      chunk_grid: { name: "regular", configuration: { chunk_shape: [1] } },
+      chunk_key_encoding: { name: "default" },
+      codecs: [{ name: "bytes" }],
+    };
+    expect(
+      v3ArrayIssues({
+        ...base,
+        data_type: { name: "numpy.datetime64", configuration: { unit: "s" } },
+        fill_value: "NaT",
+      }),
+    ).toEqual([
+      "data_type.configuration: expected {unit, scale_factor}",
+      "codecs[0].configuration.endian: required for a 8-byte data type",
+    ]);
+    expect(v3ArrayIssues({ ...base, data_type: "r16", fill_value: [1] })).toEqual([
+      "fill_value: 1 is not a permitted r16 fill value",
     ]);
   });
 });
