@@ -2,7 +2,8 @@
  * Reference stores written by `tests/fixtures/real-world/gen.py` (NumPy + numcodecs, following
  * the Zarr v2 / v3 specs and zarr-extensions' `numpy.datetime64` / `numpy.timedelta64`): v2
  * `<M8[ns]` and big-endian `>m8[10s]`, v3 datetime64[s] and timedelta64[7D] (big-endian bytes),
- * v3 raw bits r24; missing chunks read as the fill value (NaT, 0, bytes). Every value must be
+ * v3 raw bits r24, v3 bfloat16 written by tensorstore; missing chunks read as the fill value
+ * (NaT, 0, bytes, 1.5). Every value must be
  * read bit-exactly; datetimes render as NumPy renders them at millisecond precision.
  */
 import { readFileSync } from "node:fs";
@@ -18,7 +19,9 @@ interface Expected {
   zarr_format: 2 | 3;
   path: string;
   shape: number[];
-  dtype: "datetime64" | "timedelta64" | "raw";
+  dtype: "datetime64" | "timedelta64" | "raw" | "bfloat16";
+  /** bfloat16: the bit patterns. */
+  bits?: number[];
   unit?: string;
   scale_factor?: number;
   values?: string[];
@@ -40,6 +43,15 @@ describe("real-world reference stores (gen.py)", () => {
       expect(a.dtype.name).toBe(e.dtype);
       expect([...a.shape]).toEqual(e.shape);
       const r = await a.read();
+      if (e.dtype === "bfloat16") {
+        // Widened exactly to float32: each value's upper 16 bits are the stored bit pattern.
+        const f = r.data as Float32Array;
+        expect(f).toBeInstanceOf(Float32Array);
+        expect([...new Uint32Array(f.buffer, f.byteOffset, f.length)].map((u) => u >>> 16)).toEqual(
+          e.bits,
+        );
+        return;
+      }
       if (e.dtype === "raw") {
         expect(a.dtype.itemSize).toBe(e.bytes_per_element);
         expect(Buffer.from(r.data as Uint8Array).toString("hex")).toBe(e.hex);
