@@ -8,6 +8,7 @@
  * - Selections: `array.lazy().get(…).oindex(…).vindex(…).mask(…)`, then `read()`.
  * @module
  */
+export { dateToDatetime, datetimesToDates, datetimeToDate } from "./core/datetime.js";
 export {
   type DataType,
   type DataTypeName,
@@ -15,8 +16,12 @@ export {
   type Float16ArrayLike,
   type Float16Data,
   hasFloat16Array,
+  NAT,
   type NativeFloat16Array,
   type Scalar,
+  TIME_UNITS,
+  type TimeParams,
+  type TimeUnit,
   type TypedArray,
   type TypedArrayMap,
   type TypedArrayOf,

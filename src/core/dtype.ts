@@ -8,9 +8,13 @@
  * | uint8..uint32 | `uint8`.. | `|u1`,`<u2`,`<u4` | `Uint8Array`.. | 1 |
  * | int64, uint64 | `int64`,`uint64` | `<i8`,`<u8` | `BigInt64Array`, `BigUint64Array` | 1 |
  * | float16 | `float16` | `<f2` | `Float16Array` where the runtime has one, else `Float32Array` (widened) | 1 |
+ * | bfloat16 | `bfloat16` (zarr-extensions) | (none) | `Float32Array` (widened, exact) | 1 |
  * | float32, float64 | `float32`,`float64` | `<f4`,`<f8` | `Float32Array`,`Float64Array` | 1 |
  * | complex64, complex128 | `complex64`,`complex128` | `<c8`,`<c16` | `Float32Array`,`Float64Array` interleaved (re, im) | 2 |
  * | fixed-length bytes | (v2 only) | `|S<n>` | `Uint8Array`, n bytes per element, NUL-padded | n |
+ * | datetime64 | `numpy.datetime64` (extension, `unit`, `scale_factor`) | `<M8[unit]` | `BigInt64Array` of counts of `scale_factor × unit` since 1970-01-01T00:00 UTC; NaT = -2^63 | 1 |
+ * | timedelta64 | `numpy.timedelta64` (extension) | `<m8[unit]` | `BigInt64Array` of counts of `scale_factor × unit`; NaT = -2^63 | 1 |
+ * | raw bits | `r8`, `r16`, … (multiples of 8) | (none) | `Uint8Array`, N/8 bytes per element in stored order | N/8 |
  *
  * Follows the Zarr v3 core specification, section "Data types", and the Zarr v2 specification, "Data type encoding".
  * @module
@@ -28,14 +32,76 @@ export type DataTypeName =
   | "uint32"
   | "uint64"
   | "float16"
+  | "bfloat16"
   | "float32"
   | "float64"
   | "complex64"
   | "complex128"
-  | "bytes";
+  | "bytes"
+  | "datetime64"
+  | "timedelta64"
+  | "raw";
 
-/** Every data type name except v2's fixed-length `"bytes"`, in the order of the Zarr v3 core spec. */
-export const NUMERIC_DATA_TYPES: readonly Exclude<DataTypeName, "bytes">[] = Object.freeze([
+/**
+ * NumPy's datetime units (NumPy "Datetimes and Timedeltas"; the zarr-extensions
+ * `numpy.datetime64` / `numpy.timedelta64` data types take the same list): years, months,
+ * weeks, days, hours, minutes, seconds, milli-, micro- (`us` or `μs`), nano-, pico-, femto-,
+ * attoseconds, and `generic` (a unit-less count).
+ */
+export type TimeUnit =
+  | "Y"
+  | "M"
+  | "W"
+  | "D"
+  | "h"
+  | "m"
+  | "s"
+  | "ms"
+  | "us"
+  | "μs"
+  | "ns"
+  | "ps"
+  | "fs"
+  | "as"
+  | "generic";
+
+/** Every {@link TimeUnit}, in NumPy's order. */
+export const TIME_UNITS: readonly TimeUnit[] = Object.freeze([
+  "Y",
+  "M",
+  "W",
+  "D",
+  "h",
+  "m",
+  "s",
+  "ms",
+  "us",
+  "μs",
+  "ns",
+  "ps",
+  "fs",
+  "as",
+  "generic",
+]);
+
+/** The unit and scale factor of a datetime64 / timedelta64 data type. */
+export interface TimeParams {
+  readonly unit: TimeUnit;
+  /** A positive integer up to 2^31 − 1 (NumPy's limit); default 1. */
+  readonly scaleFactor?: number;
+}
+
+/** The value NumPy uses for "Not a Time" in datetime64 / timedelta64 data: -2^63. */
+export const NAT: bigint = -(2n ** 63n);
+
+/** The numeric data types of the Zarr v3 core spec, in its order (not bytes, raw bits or dates). */
+export type NumericDataTypeName = Exclude<
+  DataTypeName,
+  "bytes" | "datetime64" | "timedelta64" | "raw"
+>;
+
+/** Every numeric data type name of the Zarr v3 core spec, in its order. */
+export const NUMERIC_DATA_TYPES: readonly NumericDataTypeName[] = Object.freeze([
   "bool",
   "int8",
   "int16",
@@ -126,6 +192,8 @@ export interface TypedArrayMap {
   uint64: BigUint64Array;
   /** `Float16Array` where the runtime has one, else `Float32Array` (widened). */
   float16: Float16Data;
+  /** bfloat16 (zarr-extensions): widened to `Float32Array`, exactly (bfloat16 is float32's top half). */
+  bfloat16: Float32Array;
   float32: Float32Array;
   float64: Float64Array;
   /** Interleaved (re, im) pairs: 2 entries per element. */
@@ -134,6 +202,12 @@ export interface TypedArrayMap {
   complex128: Float64Array;
   /** v2 `|S<n>`: n bytes per element, NUL-padded. */
   bytes: Uint8Array;
+  /** Counts of `scaleFactor × unit` since the Unix epoch; NaT is -2^63 ({@link NAT}). */
+  datetime64: BigInt64Array;
+  /** Counts of `scaleFactor × unit`; NaT is -2^63 ({@link NAT}). */
+  timedelta64: BigInt64Array;
+  /** Raw bits `rN`: N/8 bytes per element, in stored order. */
+  raw: Uint8Array;
 }
 
 /**
@@ -149,7 +223,10 @@ export type TypedArrayOf<N extends DataTypeName> = TypedArrayMap[N];
  */
 export type TypedArray = TypedArrayOf<DataTypeName>;
 
-/** A scalar value of an element: number, bigint (64-bit ints), boolean, `[re, im]` (complex) or bytes (`|S<n>`). */
+/**
+ * A scalar value of an element: number, bigint (64-bit ints, datetime64 and timedelta64 counts),
+ * boolean, `[re, im]` (complex) or bytes (`|S<n>`, raw bits).
+ */
 export type Scalar = number | bigint | boolean | readonly [number, number] | Uint8Array;
 
 /**
@@ -169,6 +246,10 @@ export interface DataType<N extends DataTypeName = DataTypeName> {
   readonly diskEntrySize: number;
   /** Whether float16 is stored in memory as float32 (the runtime has no `Float16Array`). */
   readonly widened: boolean;
+  /** datetime64 / timedelta64 only: the time unit (NumPy's; `"generic"` when none was given). */
+  readonly unit?: TimeUnit;
+  /** datetime64 / timedelta64 only: the scale factor (1 unless given). */
+  readonly scaleFactor?: number;
 }
 
 /** The runtime's `Float16Array` constructor, when it has one (Node ≥ 24, recent browsers). */
@@ -191,7 +272,9 @@ const F16:
 /** True when the runtime has a native `Float16Array`; otherwise float16 data are widened to `Float32Array`. */
 export const hasFloat16Array: boolean = F16 !== undefined;
 
-const SIZES: Record<Exclude<DataTypeName, "bytes">, [itemSize: number, lanes: number]> = {
+const SIZES: Record<Exclude<DataTypeName, "bytes" | "raw">, [itemSize: number, lanes: number]> = {
+  datetime64: [8, 1],
+  timedelta64: [8, 1],
   bool: [1, 1],
   int8: [1, 1],
   int16: [2, 1],
@@ -202,6 +285,7 @@ const SIZES: Record<Exclude<DataTypeName, "bytes">, [itemSize: number, lanes: nu
   uint32: [4, 1],
   uint64: [8, 1],
   float16: [2, 1],
+  bfloat16: [2, 1],
   float32: [4, 1],
   float64: [8, 1],
   complex64: [8, 2],
@@ -211,22 +295,41 @@ const SIZES: Record<Exclude<DataTypeName, "bytes">, [itemSize: number, lanes: nu
 const cache = new Map<string, DataType>();
 
 /**
- * The {@link DataType} for a name; `length` is the byte length for `"bytes"` (`|S<n>`).
+ * The {@link DataType} for a name. `param` is the byte length for `"bytes"` (`|S<n>`) and
+ * `"raw"` (raw bits `r<8n>`: n bytes), and the unit and scale factor for `"datetime64"` /
+ * `"timedelta64"` (default unit `"generic"`, scale factor 1).
  * The result's `name` keeps the literal type: `dataType("float32")` is a `DataType<"float32">`.
- * @throws RangeError for an unknown name or a bad length.
+ * @throws RangeError for an unknown name, a bad length, unit or scale factor.
  */
-export function dataType<N extends DataTypeName>(name: N, length?: number): DataType<N> {
-  return dataTypeOf(name, length) as DataType<N>;
+export function dataType<N extends DataTypeName>(
+  name: N,
+  param?: number | TimeParams,
+): DataType<N> {
+  return dataTypeOf(name, param) as DataType<N>;
 }
 
-function dataTypeOf(name: DataTypeName, length?: number): DataType {
-  const cacheKey = name === "bytes" ? `bytes${length}` : name;
+const MAX_SCALE_FACTOR = 2 ** 31 - 1;
+
+function dataTypeOf(name: DataTypeName, param?: number | TimeParams): DataType {
+  const length = typeof param === "number" ? param : undefined;
+  const time = typeof param === "object" && param !== null ? param : undefined;
+  const isTime = name === "datetime64" || name === "timedelta64";
+  const unit = time?.unit ?? "generic";
+  const scaleFactor = time?.scaleFactor ?? 1;
+  const cacheKey =
+    name === "bytes" || name === "raw"
+      ? `${name}${length}`
+      : isTime
+        ? `${name}[${scaleFactor}${unit}]`
+        : name;
   const hit = cache.get(cacheKey);
   if (hit) return hit;
   let dt: DataType;
-  if (name === "bytes") {
-    if (length === undefined || !Number.isInteger(length) || length < 0) {
-      throw new RangeError(`bytes data type needs a non-negative integer length, got ${length}`);
+  if (name === "bytes" || name === "raw") {
+    if (length === undefined || !Number.isInteger(length) || length < (name === "raw" ? 1 : 0)) {
+      throw new RangeError(
+        `${name} data type needs a ${name === "raw" ? "positive" : "non-negative"} integer length, got ${length}`,
+      );
     }
     dt = Object.freeze({
       name,
@@ -236,12 +339,31 @@ function dataTypeOf(name: DataTypeName, length?: number): DataType {
       diskEntrySize: 1,
       widened: false,
     });
+  } else if (isTime) {
+    if (!TIME_UNITS.includes(unit)) {
+      throw new RangeError(`${name}: unknown time unit ${JSON.stringify(unit)}`);
+    }
+    if (!Number.isInteger(scaleFactor) || scaleFactor < 1 || scaleFactor > MAX_SCALE_FACTOR) {
+      throw new RangeError(
+        `${name}: scale factor must be an integer in [1, ${MAX_SCALE_FACTOR}], got ${scaleFactor}`,
+      );
+    }
+    dt = Object.freeze({
+      name,
+      itemSize: 8,
+      lanes: 1,
+      entrySize: 8,
+      diskEntrySize: 8,
+      widened: false,
+      unit,
+      scaleFactor,
+    });
   } else {
     const s = SIZES[name];
     if (!s) throw new RangeError(`unknown data type ${JSON.stringify(name)}`);
     const [itemSize, lanes] = s;
     const diskEntrySize = itemSize / lanes;
-    const widened = name === "float16" && !hasFloat16Array;
+    const widened = (name === "float16" && !hasFloat16Array) || name === "bfloat16";
     dt = Object.freeze({
       name,
       itemSize,
@@ -269,6 +391,7 @@ function allocateData(dt: DataType, size: number): TypedArray {
     case "bool":
     case "uint8":
     case "bytes":
+    case "raw":
       return new Uint8Array(n);
     case "int8":
       return new Int8Array(n);
@@ -277,6 +400,8 @@ function allocateData(dt: DataType, size: number): TypedArray {
     case "int32":
       return new Int32Array(n);
     case "int64":
+    case "datetime64":
+    case "timedelta64":
       return new BigInt64Array(n);
     case "uint16":
       return new Uint16Array(n);
@@ -286,6 +411,7 @@ function allocateData(dt: DataType, size: number): TypedArray {
       return new BigUint64Array(n);
     case "float16":
       return F16 ? new F16(n) : new Float32Array(n);
+    case "bfloat16":
     case "float32":
     case "complex64":
       return new Float32Array(n);
@@ -309,6 +435,14 @@ export function viewAs<N extends DataTypeName>(
 
 function viewData(dt: DataType, bytes: Uint8Array): TypedArray {
   const n = bytes.byteLength / dt.diskEntrySize;
+  if (dt.name === "bfloat16") {
+    // bfloat16 is the upper 16 bits of a float32: widening is exact.
+    const out = new Float32Array(n);
+    const bits = new Uint32Array(out.buffer);
+    const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    for (let i = 0; i < n; i++) bits[i] = dv.getUint16(i * 2, true) << 16;
+    return out;
+  }
   if (dt.name === "float16" && dt.widened) {
     const out = new Float32Array(n);
     const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -321,6 +455,7 @@ function viewData(dt: DataType, bytes: Uint8Array): TypedArray {
     case "bool":
     case "uint8":
     case "bytes":
+    case "raw":
       return new Uint8Array(buffer, byteOffset, n);
     case "int8":
       return new Int8Array(buffer, byteOffset, n);
@@ -329,6 +464,8 @@ function viewData(dt: DataType, bytes: Uint8Array): TypedArray {
     case "int32":
       return new Int32Array(buffer, byteOffset, n);
     case "int64":
+    case "datetime64":
+    case "timedelta64":
       return new BigInt64Array(buffer, byteOffset, n);
     case "uint16":
       return new Uint16Array(buffer, byteOffset, n);
@@ -349,6 +486,14 @@ function viewData(dt: DataType, bytes: Uint8Array): TypedArray {
 
 /** The little-endian on-disk bytes of a TypedArray of `dt` (narrows widened float16 back to 2 bytes). */
 export function toBytes(dt: DataType, data: TypedArray): Uint8Array {
+  if (dt.name === "bfloat16") {
+    const out = new Uint8Array(data.length * 2);
+    const dv = new DataView(out.buffer);
+    for (let i = 0; i < data.length; i++) {
+      dv.setUint16(i * 2, numberToBfloat16(Number(data[i])), true);
+    }
+    return out;
+  }
   if (dt.name === "float16" && dt.widened) {
     const out = new Uint8Array(data.length * 2);
     const dv = new DataView(out.buffer);
@@ -369,31 +514,63 @@ export function float16ToNumber(h: number): number {
   return s * 2 ** (e - 15) * (1 + f / 1024);
 }
 
-/** Encodes a number as an IEEE 754 binary16 bit pattern (round half to even). */
+/** `q` rounded to the nearest integer, ties to even (`q` ≥ 0, `q - floor(q)` exact). */
+function roundHalfEven(q: number): number {
+  const f = Math.floor(q);
+  const d = q - f;
+  if (d > 0.5) return f + 1;
+  if (d < 0.5) return f;
+  return f % 2 === 0 ? f : f + 1;
+}
+
+/**
+ * Encodes a number as an IEEE 754 binary16 bit pattern, rounded once to nearest, ties to even,
+ * directly from the float64 value (no double rounding through float32:
+ * `1.0004882812509095` → `1.0009765625`, bits `0x3c01`). Values from 65520 up overflow to
+ * ±Infinity; NaN becomes the quiet NaN `0x7e00` (sign kept).
+ */
 export function numberToFloat16(v: number): number {
-  const f32 = new Float32Array(1);
-  const u32 = new Uint32Array(f32.buffer);
-  f32[0] = v;
-  const x = u32[0]!;
-  const sign = (x >>> 16) & 0x8000;
-  const exp = (x >>> 23) & 0xff;
-  let mant = x & 0x7fffff;
-  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
-  let e = exp - 127 + 15;
-  if (e >= 0x1f) return sign | 0x7c00;
-  if (e <= 0) {
-    if (e < -10) return sign;
-    mant |= 0x800000;
-    const shift = 14 - e;
-    let half = mant >>> shift;
-    const rem = mant & ((1 << shift) - 1);
-    const mid = 1 << (shift - 1);
-    if (rem > mid || (rem === mid && half & 1)) half++;
-    return sign | half;
+  const sign = v < 0 || Object.is(v, -0) ? 0x8000 : 0;
+  if (Number.isNaN(v)) return 0x7e00;
+  const a = Math.abs(v);
+  if (a === Number.POSITIVE_INFINITY) return sign | 0x7c00;
+  if (a < 2 ** -14) {
+    // Subnormal (or zero): units of 2^-24; scaling by a power of two is exact. Rounding up to
+    // 1024 units gives the smallest normal, whose bit pattern is the same 0x0400.
+    return sign | roundHalfEven(a * 2 ** 24);
   }
-  let half = (e << 10) | (mant >>> 13);
-  const rem = mant & 0x1fff;
-  if (rem > 0x1000 || (rem === 0x1000 && half & 1)) half++;
-  e = half;
-  return sign | e;
+  let e = Math.floor(Math.log2(a));
+  if (2 ** e > a) e--;
+  else if (2 ** (e + 1) <= a) e++;
+  if (e > 15) return sign | 0x7c00;
+  // a / 2^e is in [1, 2) exactly; its fraction times 2^10 is exact too.
+  const bits = ((e + 15) << 10) + roundHalfEven((a / 2 ** e - 1) * 1024);
+  return sign | Math.min(bits, 0x7c00);
+}
+
+/** Decodes a bfloat16 bit pattern (the upper half of a float32) to a number. */
+export function bfloat16ToNumber(h: number): number {
+  const f = new Float32Array(1);
+  new Uint32Array(f.buffer)[0] = (h & 0xffff) << 16;
+  return f[0]!;
+}
+
+/**
+ * Encodes a number as a bfloat16 bit pattern (8 exponent, 7 fraction bits), rounded once to
+ * nearest, ties to even, directly from the float64 (no double rounding through float32); NaN
+ * becomes the quiet NaN `0x7fc0` (sign kept), values past the largest finite overflow to
+ * ±Infinity.
+ */
+export function numberToBfloat16(v: number): number {
+  const sign = v < 0 || Object.is(v, -0) ? 0x8000 : 0;
+  if (Number.isNaN(v)) return 0x7fc0;
+  const a = Math.abs(v);
+  if (a === Number.POSITIVE_INFINITY) return sign | 0x7f80;
+  if (a < 2 ** -126) return sign | roundHalfEven(a * 2 ** 133);
+  let e = Math.floor(Math.log2(a));
+  if (2 ** e > a) e--;
+  else if (2 ** (e + 1) <= a) e++;
+  if (e > 127) return sign | 0x7f80;
+  const bits = ((e + 127) << 7) + roundHalfEven((a / 2 ** e - 1) * 128);
+  return sign | Math.min(bits, 0x7f80);
 }

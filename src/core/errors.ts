@@ -185,8 +185,9 @@ export class UnknownCodecError extends MetadataError {
 /** A data type named in metadata is not supported. */
 export class UnsupportedDataTypeError extends MetadataError {
   readonly dataType: string;
-  constructor(key: string, dataType: string, field = "data_type") {
-    super(key, [{ field, message: `unsupported data type ${JSON.stringify(dataType)}` }], {
+  constructor(key: string, dataType: string, field = "data_type", reason?: string) {
+    const why = reason ? `: ${reason}` : "";
+    super(key, [{ field, message: `unsupported data type ${JSON.stringify(dataType)}${why}` }], {
       code: "ERR_UNSUPPORTED_DATA_TYPE",
       summary: "Unsupported data type",
     });

@@ -6,8 +6,10 @@
  */
 import {
   allocate,
+  bfloat16ToNumber,
   type DataType,
   float16ToNumber,
+  numberToBfloat16,
   numberToFloat16,
   type Scalar,
   type TypedArray,
@@ -35,7 +37,7 @@ export function scalarLanes(dt: DataType, value: Scalar): (number | bigint)[] {
       `fill value ${String(value)} is not a valid ${dt.name} scalar`,
     );
   };
-  if (dt.name === "bytes") {
+  if (dt.name === "bytes" || dt.name === "raw") {
     if (value instanceof Uint8Array) {
       for (let i = 0; i < Math.min(lanes, value.length); i++) tmp[i] = value[i]!;
     } else if (value !== 0 && value !== false) bad();
@@ -55,14 +57,24 @@ export function scalarLanes(dt: DataType, value: Scalar): (number | bigint)[] {
     if (typeof value === "boolean") v = value ? 1 : 0;
     else if (typeof value === "number" || typeof value === "bigint") v = value;
     else return bad();
-    if (dt.name === "int64" || dt.name === "uint64") {
+    if (
+      dt.name === "int64" ||
+      dt.name === "uint64" ||
+      dt.name === "datetime64" ||
+      dt.name === "timedelta64"
+    ) {
       if (typeof v === "number" && !Number.isInteger(v)) bad();
       tmp[0] = BigInt(v);
     } else if (dt.name === "bool") tmp[0] = v ? 1 : 0;
     else {
       const n = Number(v);
       // widened float16 (Float32Array storage): round as a float16 element would be
-      tmp[0] = dt.name === "float16" && dt.widened ? float16ToNumber(numberToFloat16(n)) : n;
+      tmp[0] =
+        dt.name === "float16" && dt.widened
+          ? float16ToNumber(numberToFloat16(n))
+          : dt.name === "bfloat16"
+            ? bfloat16ToNumber(numberToBfloat16(n))
+            : n;
     }
   }
   const out: (number | bigint)[] = [];
@@ -80,6 +92,8 @@ const INT_RANGES: Readonly<Record<string, readonly [bigint, bigint]>> = {
   uint32: [0n, 4294967295n],
   int64: [-(2n ** 63n), 2n ** 63n - 1n],
   uint64: [0n, 2n ** 64n - 1n],
+  datetime64: [-(2n ** 63n), 2n ** 63n - 1n],
+  timedelta64: [-(2n ** 63n), 2n ** 63n - 1n],
 };
 
 /**

@@ -23,8 +23,8 @@ function stageOf(req: WorkerRequest): readonly BytesToBytesCodec[] {
   let codecs = stages.get(id);
   if (!codecs) {
     const dt =
-      req.dataType === "bytes"
-        ? dataType("bytes", req.itemSize)
+      req.dataType === "bytes" || req.dataType === "raw"
+        ? dataType(req.dataType, req.itemSize)
         : dataType(req.dataType as DataTypeName);
     const spec = { shape: req.shape, dataType: dt, fillValue: 0 };
     codecs = req.codecs.map((c, i) => {

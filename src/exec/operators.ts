@@ -54,7 +54,7 @@ interface Acc {
 
 function numericValues(values: NDArray, e: ChunkEvent): ArrayLike<number | bigint> {
   const dt = values.dtype;
-  if (dt.lanes !== 1 || dt.name === "bytes") {
+  if (dt.lanes !== 1 || dt.name === "bytes" || dt.name === "raw") {
     throw new TypeError(
       `running statistics need real numbers; read "${e.read}" has dtype ${dt.name}`,
     );

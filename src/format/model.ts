@@ -4,6 +4,7 @@
  * @module
  */
 import type { DataType, Scalar } from "../core/dtype.js";
+import type { ZarrPlanError } from "../core/errors.js";
 
 /** One codec of a pipeline as named in v3 metadata: `{ name, configuration }`. */
 export interface CodecSpec {
@@ -61,10 +62,12 @@ export interface GroupMetadata {
    */
   readonly consolidated?: ReadonlyMap<string, NodeMetadata>;
   /**
-   * Entries of the consolidated metadata whose names cannot be node paths (`""`, `"a/"`, `"/a"`,
-   * `"a//b"`, `"."` / `".."` segments): left out of {@link consolidated}, so they never alias the
-   * group or another node. Opening one raises a `MetadataError` naming it; the other members are
-   * unaffected. Absent when there is none.
+   * Entries of the consolidated metadata that are not usable, left out of {@link consolidated}:
+   * names that cannot be node paths (`""`, `"a/"`, `"/a"`, `"a//b"`, `"."` / `".."` segments, so
+   * they never alias the group or another node), and entries whose document zarr-plan cannot
+   * read (an unsupported data type, an invalid document; see {@link InvalidMember.error}). Opening
+   * one raises its typed error; the other members are unaffected (the v3 core spec's extension
+   * rules: an unknown extension concerns the node that uses it). Absent when there is none.
    */
   readonly invalidMembers?: readonly InvalidMember[];
 }
@@ -79,6 +82,12 @@ export interface InvalidMember {
   readonly field: string;
   /** What is wrong with it. */
   readonly message: string;
+  /**
+   * The typed error opening the entry raises (e.g. `UnsupportedDataTypeError` for an array of
+   * a data type zarr-plan does not support, `UnknownCodecError`, `MetadataError`); absent for a
+   * name that cannot be a path (opening it raises a `MetadataError` built from the fields above).
+   */
+  readonly error?: ZarrPlanError;
 }
 
 /** Metadata of any node. */

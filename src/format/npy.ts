@@ -13,6 +13,8 @@ const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59];
 
 /** The NumPy `descr` string of a data type, little-endian (`"<f4"`, `"|b1"`, `"|S8"`). */
 function npyDescr(dt: DataType): string {
+  // Raw bits have no v2 typestr; NumPy's void type `|V<n>` holds n opaque bytes.
+  if (dt.name === "raw") return `|V${dt.itemSize}`;
   return toV2DType(dt, "little");
 }
 

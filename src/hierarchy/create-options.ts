@@ -6,7 +6,14 @@
  * @module
  */
 import { z } from "zod";
-import { dataType, NUMERIC_DATA_TYPES } from "../core/dtype.js";
+import {
+  type DataType,
+  type DataTypeName,
+  dataType,
+  NUMERIC_DATA_TYPES,
+  TIME_UNITS,
+  type TimeUnit,
+} from "../core/dtype.js";
 import { type OptionIssue, OptionsError } from "../core/errors.js";
 import {
   encodeFillValueV2,
@@ -20,7 +27,14 @@ import {
 import { isAbortSignalLike } from "../plan/plan-json.js";
 
 /** Data type names `createArray` takes. */
-const DTYPES: ReadonlySet<string> = new Set<string>([...NUMERIC_DATA_TYPES, "bytes"]);
+const DTYPES: ReadonlySet<string> = new Set<string>([
+  ...NUMERIC_DATA_TYPES,
+  "bfloat16",
+  "bytes",
+  "raw",
+  "datetime64",
+  "timedelta64",
+]);
 
 const signal = z.custom<AbortSignal>(isAbortSignalLike, {
   message: "expected an AbortSignal",
@@ -68,6 +82,13 @@ const arraySchema = z.strictObject({
     message: `expected one of ${[...DTYPES].join(", ")}`,
   }),
   bytesLength: z.number().int().min(1, "expected a positive integer").optional(),
+  timeUnit: z.enum(TIME_UNITS as [TimeUnit, ...TimeUnit[]]).optional(),
+  scaleFactor: z
+    .number()
+    .int("expected an integer in [1, 2^31 - 1]")
+    .min(1, "expected an integer in [1, 2^31 - 1]")
+    .max(2 ** 31 - 1, "expected an integer in [1, 2^31 - 1]")
+    .optional(),
   fillValue: z.unknown().optional(),
   compressor: codec.nullable().optional(),
   codecs: z.array(codec).min(1, "expected at least one codec").optional(),
@@ -138,6 +159,25 @@ function crossIssues(o: ArrayOptions): OptionIssue[] {
     if (o.bytesLength === undefined) add("bytesLength", 'required with dtype "bytes"', undefined);
     if (format === 3) add("dtype", '"bytes" (|S<n>) needs zarrFormat 2', o.dtype);
   }
+  if (o.dtype === "bfloat16" && format === 2) {
+    add("dtype", '"bfloat16" has no Zarr v2 dtype; needs zarrFormat 3', o.dtype);
+  }
+  if (o.dtype === "raw") {
+    if (o.bytesLength === undefined) add("bytesLength", 'required with dtype "raw"', undefined);
+    else if (o.bytesLength > 2 ** 17)
+      add("bytesLength", "at most 131072 (r1048576)", o.bytesLength);
+    if (format === 2) add("dtype", '"raw" (rN raw bits) needs zarrFormat 3', o.dtype);
+  }
+  const isTime = o.dtype === "datetime64" || o.dtype === "timedelta64";
+  if (isTime && o.timeUnit === undefined) {
+    add("timeUnit", `required with dtype "${o.dtype}"`, undefined);
+  }
+  if (!isTime) {
+    for (const name of ["timeUnit", "scaleFactor"] as const) {
+      if (o[name] !== undefined)
+        add(name, 'only with dtype "datetime64" or "timedelta64"', o[name]);
+    }
+  }
   if (format === 3) {
     for (const name of ["filters", "order"] as const) {
       if (o[name] !== undefined) add(name, "Zarr v2 only (with zarrFormat 3 use codecs)", o[name]);
@@ -162,8 +202,8 @@ function fillValueIssues(o: ArrayOptions, format: 2 | 3): OptionIssue[] {
   const v = o.fillValue;
   const issue = (message: string) => [{ option: "fillValue", message, value: v }];
   if (v === null) return format === 2 ? [] : issue("null is Zarr v2 only");
-  if (o.dtype === "bytes" && (o.bytesLength === undefined || o.bytesLength < 1)) return [];
-  const dt = o.dtype === "bytes" ? dataType("bytes", o.bytesLength) : dataType(o.dtype as never);
+  if ((o.dtype === "bytes" || o.dtype === "raw") && (o.bytesLength ?? 0) < 1) return [];
+  const dt = dataTypeOfOptions(o);
   const list = new IssueList();
   try {
     if (format === 3) parseFillValueV3(dt, encodeFillValueV3(dt, v as never), list);
@@ -187,4 +227,22 @@ export function checkCreateArrayOptions(options: unknown): void {
   const issues = optionIssues(options, arraySchema);
   if (issues.length === 0) issues.push(...crossIssues(options as ArrayOptions));
   if (issues.length > 0) throw new OptionsError("createArray", issues);
+}
+
+/** The data type `createArray`'s options name (checked by `checkCreateArrayOptions`). */
+export function dataTypeOfOptions(options: {
+  dtype: string;
+  bytesLength?: number | undefined;
+  timeUnit?: TimeUnit | undefined;
+  scaleFactor?: number | undefined;
+}): DataType {
+  const name = options.dtype as DataTypeName;
+  if (name === "bytes" || name === "raw") return dataType(name, options.bytesLength ?? 0);
+  if (name === "datetime64" || name === "timedelta64") {
+    return dataType(name, {
+      unit: options.timeUnit ?? "generic",
+      scaleFactor: options.scaleFactor ?? 1,
+    });
+  }
+  return dataType(name);
 }

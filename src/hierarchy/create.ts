@@ -5,9 +5,10 @@
  * @module
  */
 
-import { type DataTypeName, dataType, type Scalar } from "../core/dtype.js";
+import type { DataTypeName, Scalar, TimeUnit } from "../core/dtype.js";
 import { NodeNotFoundError, ZarrPlanError } from "../core/errors.js";
 import { type Context, defaultContext } from "../exec/context.js";
+import { createCodecPipeline } from "../format/codecs/index.js";
 import {
   encodeJson,
   parseV2Array,
@@ -17,6 +18,7 @@ import {
   toV3Json,
   zeroFill,
 } from "../format/metadata/index.js";
+import { toV2DType } from "../format/metadata/v2-dtype.js";
 import type { ArrayMetadata, ChunkKeyEncoding, CodecSpec, GroupMetadata } from "../format/model.js";
 import {
   isListable,
@@ -27,7 +29,11 @@ import {
 } from "../store/types.js";
 import { asStore } from "../store/zarrita.js";
 import { ZarrArray } from "./array.js";
-import { checkCreateArrayOptions, checkCreateGroupOptions } from "./create-options.js";
+import {
+  checkCreateArrayOptions,
+  checkCreateGroupOptions,
+  dataTypeOfOptions,
+} from "./create-options.js";
 import { ZarrGroup } from "./group.js";
 import { keyOf, normalizePath, parentPath } from "./paths.js";
 import { readNodeMetadata, type ZarrFormat } from "./read-metadata.js";
@@ -54,10 +60,19 @@ export interface CreateArrayOptions<N extends DataTypeName = DataTypeName> {
   shards?: readonly number[];
   /** v3 only: where the shard index goes (default `"end"`). */
   indexLocation?: "start" | "end";
-  /** Data type name (`"float32"`, `"int64"`, `"bool"`, …) or, for v2, `"bytes"` with `bytesLength`. */
+  /**
+   * Data type name (`"float32"`, `"int64"`, `"bool"`, …); for v2, `"bytes"` with `bytesLength`;
+   * for v3, `"raw"` (raw bits `r<8·bytesLength>`) with `bytesLength`; `"datetime64"` /
+   * `"timedelta64"` with `timeUnit` (and `scaleFactor`), written as v3 `numpy.datetime64` /
+   * `numpy.timedelta64` or v2 `<M8[unit]` / `<m8[unit]`.
+   */
   dtype: N;
-  /** Length in bytes for `dtype: "bytes"` (v2 `|S<n>`). */
+  /** Length in bytes for `dtype: "bytes"` (v2 `|S<n>`) and `dtype: "raw"` (v3 `r<8n>`). */
   bytesLength?: number;
+  /** Time unit of `dtype: "datetime64"` / `"timedelta64"` (NumPy's units; required for them). */
+  timeUnit?: TimeUnit;
+  /** Scale factor of `dtype: "datetime64"` / `"timedelta64"` (1 to 2^31 − 1; default 1). */
+  scaleFactor?: number;
   /** Zarr format to write (default 3). */
   zarrFormat?: ZarrFormat;
   /** Fill value (default 0 / false / zero bytes). v2: `null` writes `fill_value: null`. */
@@ -86,23 +101,6 @@ export interface CreateArrayOptions<N extends DataTypeName = DataTypeName> {
   /** The Context the new array's reads run in (default: the default Context). */
   context?: Context;
 }
-
-const V2_CODES: Partial<Record<DataTypeName, string>> = {
-  bool: "b1",
-  int8: "i1",
-  int16: "i2",
-  int32: "i4",
-  int64: "i8",
-  uint8: "u1",
-  uint16: "u2",
-  uint32: "u4",
-  uint64: "u8",
-  float16: "f2",
-  float32: "f4",
-  float64: "f8",
-  complex64: "c8",
-  complex128: "c16",
-};
 
 /** The store, read and written through `context` (limit, retries, request log). */
 function writable(store: unknown, context: Context | undefined): ReadableStore & WritableStore {
@@ -168,6 +166,18 @@ async function writeGroupMetadata(
 }
 
 /**
+ * The codecs of `meta` with every configuration completed by its codec (`toJSON` of the built
+ * pipeline): blosc `typesize`/`blocksize`/`shuffle`/`cname`/`clevel`, gzip `level`, zstd
+ * `level`/`checksum`, `bytes` `endian` for multi-byte types, sharding's nested `codecs`,
+ * `index_codecs` and `index_location`; `zlib` becomes `numcodecs.zlib`.
+ * @throws MetadataError / UnknownCodecError for a codec the pipeline rejects.
+ */
+function completeCodecs(meta: ArrayMetadata, key: string): CodecSpec[] {
+  const spec = { shape: meta.chunkShape, dataType: meta.dataType, fillValue: meta.fillValue };
+  return createCodecPipeline(meta.codecs, spec, key).toJSON();
+}
+
+/**
  * Creates a group at `path` (default root), and any missing parent groups. The options are
  * checked before anything is read or written.
  * @throws OptionsError (`ERR_OPTIONS`, every offending option with its value) for invalid options
@@ -222,16 +232,13 @@ export async function createArray<N extends DataTypeName>(
   const p = normalizePath(path);
   const s = writable(store, options.context);
   const zarrFormat = options.zarrFormat ?? 3;
-  const bytesLength = options.bytesLength ?? 0;
-  const dt = options.dtype === "bytes" ? dataType("bytes", bytesLength) : dataType(options.dtype);
+  const dt = dataTypeOfOptions(options);
   const endian = options.endian ?? "little";
   const chunks = [...(options.chunks ?? options.shape.map((x) => Math.max(1, x)))];
   const fillIsNull = options.fillValue === null;
   const fillValue = options.fillValue ?? zeroFill(dt);
   const bytesCodec: CodecSpec =
-    dt.itemSize > 1 && dt.name !== "bytes"
-      ? { name: "bytes", configuration: { endian } }
-      : { name: "bytes" };
+    dt.diskEntrySize > 1 ? { name: "bytes", configuration: { endian } } : { name: "bytes" };
   let meta: ArrayMetadata;
   const key = keyOf(p, zarrFormat === 3 ? "zarr.json" : ".zarray");
   if (zarrFormat === 3) {
@@ -272,6 +279,9 @@ export async function createArray<N extends DataTypeName>(
       dimensionNames: options.dimensionNames ? [...options.dimensionNames] : null,
       attributes: options.attributes ?? {},
     };
+    // Every codec's complete configuration, as its codec writes it (the codec specs require
+    // them; tensorstore rejects e.g. blosc without typesize or gzip without level).
+    meta = { ...meta, codecs: completeCodecs(meta, key) };
     const json = toV3Json(meta);
     meta = parseV3(json, key) as ArrayMetadata;
     await prepare(s, p, 3, options.overwrite, options.signal, options.context);
@@ -280,10 +290,7 @@ export async function createArray<N extends DataTypeName>(
     if (options.shards)
       throw new ZarrPlanError("ERR_UNSUPPORTED", `array "${p}": sharding needs Zarr v3`);
     const order = options.order ?? "C";
-    const v2DType =
-      dt.name === "bytes"
-        ? `|S${bytesLength}`
-        : `${dt.itemSize === 1 ? "|" : endian === "big" ? ">" : "<"}${V2_CODES[dt.name]}`;
+    const v2DType = toV2DType(dt, endian);
     const numcodecs = (c: CodecSpec): CodecSpec => ({
       name: c.name.startsWith("numcodecs.") ? c.name : `numcodecs.${c.name}`,
       configuration: c.configuration ?? {},

@@ -93,6 +93,21 @@ export interface TreeNode {
   node: ZarrNode;
   /** Children sorted by name (groups only). */
   children?: TreeNode[];
+  /**
+   * Children that could not be opened (groups only; absent when none), sorted by name, each
+   * with the typed error opening it raises ({@link ZarrGroup.inspectMembers}).
+   */
+  invalid?: InvalidTreeMember[];
+}
+
+/** A child {@link ZarrGroup.tree} could not open: an unsupported data type or codec, invalid metadata. */
+export interface InvalidTreeMember {
+  /** Full node path in the store. */
+  path: string;
+  /** Last path segment. */
+  name: string;
+  /** What opening it raises (`UnsupportedDataTypeError`, `UnknownCodecError`, `MetadataError`, …). */
+  error: ZarrPlanError;
 }
 
 /** An opened group. */
@@ -149,6 +164,7 @@ export class ZarrGroup {
       const meta = cons.get(rel);
       if (!meta) {
         const bad = this.metadata.invalidMembers?.find((m) => lenientPath(m.name) === rel);
+        if (bad?.error) throw bad.error;
         if (bad) {
           throw new MetadataError(bad.key, [{ field: bad.field, message: bad.message }], {
             summary: `Invalid member ${JSON.stringify(bad.name)} of group "${this.path}"`,
@@ -202,18 +218,52 @@ export class ZarrGroup {
    * otherwise one listing plus concurrent metadata reads (one round trip). Names that cannot be a
    * child (`""`, `"."`, `".."`, names with `/`; in consolidated metadata the
    * {@link GroupMetadata.invalidMembers}) are left out: they never alias this group or another
-   * node, and the other children are listed as usual.
+   * node, and the other children are listed as usual. A child zarr-plan cannot open (an
+   * unsupported data type or codec, invalid metadata) is left out too, not thrown: see
+   * {@link inspectMembers} for those and their errors.
    * @returns children by name, sorted by name.
    * @throws ZarrPlanError `ERR_NOT_LISTABLE` when the store cannot list and there is no
-   * consolidated metadata; MetadataError, StoreError, AbortError from opening a child.
+   * consolidated metadata; StoreError, AbortError from reading a child's metadata.
    */
   async members(options: OpenOptions = {}): Promise<Map<string, ZarrNode>> {
+    return (await this.inspectMembers(options)).members;
+  }
+
+  /**
+   * Opens every direct child as {@link members} does and reports the children that cannot be
+   * opened, each with the typed error opening it raises (`UnsupportedDataTypeError` for an
+   * unsupported data type, `UnknownCodecError`, `MetadataError` for invalid metadata): one
+   * unsupported member does not make the group unusable (the v3 core spec's extension rules).
+   * @returns `members` (children by name, sorted) and `invalid` (name → error, sorted by name).
+   * @throws ZarrPlanError `ERR_NOT_LISTABLE` when the store cannot list and there is no
+   * consolidated metadata; StoreError, AbortError.
+   */
+  async inspectMembers(options: OpenOptions = {}): Promise<{
+    members: Map<string, ZarrNode>;
+    invalid: Map<string, ZarrPlanError>;
+  }> {
     const out = new Map<string, ZarrNode>();
+    const invalid = new Map<string, ZarrPlanError>();
     const cons = this.metadata.consolidated;
     if (cons) {
       const names = [...cons.keys()].filter(isChildName).sort();
-      for (const name of names) out.set(name, await this.open(name));
-      return out;
+      for (const name of names) {
+        try {
+          out.set(name, await this.open(name));
+        } catch (e) {
+          // Parsed, but not openable (e.g. an unknown codec: the pipeline is built on open).
+          if (!isMemberProblem(e)) throw e;
+          invalid.set(name, e);
+        }
+      }
+      const bad = (this.metadata.invalidMembers ?? [])
+        .filter((m) => m.error !== undefined && isChildName(m.name))
+        .sort((a, b) => (a.name < b.name ? -1 : 1));
+      for (const m of bad) invalid.set(m.name, m.error!);
+      return {
+        members: out,
+        invalid: new Map([...invalid].sort((a, b) => (a[0] < b[0] ? -1 : 1))),
+      };
     }
     const store = this.store;
     if (!isListable(store)) {
@@ -237,6 +287,7 @@ export class ZarrGroup {
           ] as const;
         } catch (e) {
           if (e instanceof NodeNotFoundError) return undefined;
+          if (isMemberProblem(e)) return [name, e] as const;
           throw e;
         }
       }),
@@ -244,9 +295,10 @@ export class ZarrGroup {
     for (const entry of opened
       .filter((e) => e !== undefined)
       .sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
-      out.set(entry[0], entry[1]);
+      if (entry[1] instanceof ZarrPlanError) invalid.set(entry[0], entry[1]);
+      else out.set(entry[0], entry[1]);
     }
-    return out;
+    return { members: out, invalid };
   }
 
   /**
@@ -269,8 +321,8 @@ export class ZarrGroup {
 
   async #tree(options: OpenOptions, maxDepth: number, depth: number): Promise<TreeNode> {
     throwIfAborted(options.signal);
-    const members = await this.members(options);
-    if (members.size > 0 && depth >= maxDepth) {
+    const { members, invalid } = await this.inspectMembers(options);
+    if (members.size + invalid.size > 0 && depth >= maxDepth) {
       throw new ZarrPlanError(
         "ERR_TREE_DEPTH",
         `group "${this.path}" is ${depth} levels down and has members: the hierarchy is deeper than maxDepth ${maxDepth} (pass a larger tree({ maxDepth }))`,
@@ -284,8 +336,29 @@ export class ZarrGroup {
         return { path: node.path, name, node };
       }),
     );
-    return { path: this.path, name: baseName(this.path), node: this, children };
+    const root: TreeNode = { path: this.path, name: baseName(this.path), node: this, children };
+    if (invalid.size === 0) return root;
+    root.invalid = [...invalid].map(([name, error]) => ({
+      name,
+      path: joinPath(this.path, name),
+      error,
+    }));
+    return root;
   }
+}
+
+/**
+ * Whether opening a child failed for a reason that concerns that child only (its metadata: an
+ * unsupported data type or codec, an invalid document), not the store or the request.
+ */
+function isMemberProblem(e: unknown): e is ZarrPlanError {
+  return (
+    e instanceof ZarrPlanError &&
+    (e.code === "ERR_METADATA" ||
+      e.code === "ERR_UNSUPPORTED_DATA_TYPE" ||
+      e.code === "ERR_UNKNOWN_CODEC" ||
+      e.code === "ERR_UNSUPPORTED")
+  );
 }
 
 /** Whether `name` can be a direct child's name: one valid path segment. */

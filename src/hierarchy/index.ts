@@ -1,5 +1,6 @@
 /** Hierarchy: open, create and delete arrays and groups. @module */
 export { type WriteOptions, ZarrArray } from "./array.js";
+export { type ConsolidateOptions, consolidateMetadata } from "./consolidate.js";
 export {
   type CreateArrayOptions,
   type CreateGroupOptions,
@@ -10,6 +11,7 @@ export {
 export { Dataset, openDataset, timeEncodingOf } from "./dataset.js";
 export {
   DEFAULT_TREE_DEPTH,
+  type InvalidTreeMember,
   isArray,
   isGroup,
   type OpenArrayOptions,

@@ -543,6 +543,57 @@ describe.concurrent("errors: one line on stderr, exit code 1 (runtime) or 2 (usa
     expect(t.children.map((c) => c.name)).toEqual(["a"]);
     expect(t.children[0]!.children.map((c) => c.name)).toEqual(["b"]);
   });
+  it("tree shows a member of an unsupported data type as unsupported, with the reason", async () => {
+    for (const consolidated of [false, true]) {
+      const dir = out(`unsupported-${consolidated}.zarr`);
+      mkdirSync(join(dir, "ok"), { recursive: true });
+      mkdirSync(join(dir, "odd"), { recursive: true });
+      const array = {
+        zarr_format: 3,
+        node_type: "array",
+        shape: [2],
+        data_type: "uint8",
+        chunk_grid: { name: "regular", configuration: { chunk_shape: [2] } },
+        chunk_key_encoding: { name: "default" },
+        fill_value: 0,
+        codecs: [{ name: "bytes" }],
+      };
+      const odd = { ...array, data_type: "made.up.type" };
+      const group = { zarr_format: 3, node_type: "group", attributes: {} };
+      writeFileSync(join(dir, "ok/zarr.json"), JSON.stringify(array));
+      writeFileSync(join(dir, "odd/zarr.json"), JSON.stringify(odd));
+      writeFileSync(
+        join(dir, "zarr.json"),
+        JSON.stringify(
+          consolidated
+            ? {
+                ...group,
+                consolidated_metadata: {
+                  kind: "inline",
+                  must_understand: false,
+                  metadata: { ok: array, odd },
+                },
+              }
+            : group,
+        ),
+      );
+      const text = await cli("tree", dir);
+      expectOk(text);
+      expect(text.stdout).toMatch(
+        /odd\s+unsupported \(ERR_UNSUPPORTED_DATA_TYPE\).*made\.up\.type/,
+      );
+      expect(text.stdout).toMatch(/ok\s+uint8/);
+      const r = await cli("tree", dir, "--json");
+      expectOk(r);
+      const t = JSON.parse(r.stdout) as {
+        children: { name: string; kind: string; error?: { code: string } }[];
+      };
+      expect(t.children.map((c) => [c.name, c.kind, c.error?.code])).toEqual([
+        ["odd", "invalid", "ERR_UNSUPPORTED_DATA_TYPE"],
+        ["ok", "array", undefined],
+      ]);
+    }
+  });
   it("--verbose adds the stack trace", async () => {
     const r = await cli("get", EGM96, "geoid", "--select", "900", "--verbose");
     expect(r.code).toBe(1);

@@ -14,12 +14,14 @@ import {
   DataTypeMismatchError,
   type DataTypeName,
   dataType,
+  datetimesToDates,
   type Float16ArrayLike,
   isArray,
   isGroup,
   isZarrPlanError,
   type LazyArray,
   MemoryStore,
+  NAT,
   type NDArray,
   NodeNotFoundError,
   openArray,
@@ -76,12 +78,50 @@ describe("data types", () => {
     expectTypeOf<TypedArrayOf<"complex64">>().toEqualTypeOf<Float32Array>();
     expectTypeOf<TypedArrayOf<"complex128">>().toEqualTypeOf<Float64Array>();
     expectTypeOf<TypedArrayOf<"bytes">>().toEqualTypeOf<Uint8Array>();
+    expectTypeOf<TypedArrayOf<"datetime64">>().toEqualTypeOf<BigInt64Array>();
+    expectTypeOf<TypedArrayOf<"timedelta64">>().toEqualTypeOf<BigInt64Array>();
+    expectTypeOf<TypedArrayOf<"raw">>().toEqualTypeOf<Uint8Array>();
     // This project's lib (ES2023) has no Float16Array: the structural stand-in.
     expectTypeOf<TypedArrayOf<"float16">>().toEqualTypeOf<Float32Array | Float16ArrayLike>();
     expectTypeOf<TypedArrayOf<"float32" | "int16">>().toEqualTypeOf<Float32Array | Int16Array>();
     expectTypeOf<TypedArrayOf<DataTypeName>>().toEqualTypeOf<TypedArray>();
     expectTypeOf<NDArray>().toEqualTypeOf<NDArray<DataTypeName>>();
     expectTypeOf<NDArray<"float32">>().toExtend<NDArray>();
+  });
+});
+
+describe("datetime64, timedelta64 and raw bits", () => {
+  it("are typed BigInt64Array / Uint8Array, with the unit on the data type", async () => {
+    const store = new MemoryStore();
+    const t = await createArray(store, "t", {
+      shape: [3],
+      dtype: "datetime64",
+      timeUnit: "s",
+      fillValue: NAT,
+    });
+    expectTypeOf(t).toEqualTypeOf<ZarrArray<"datetime64">>();
+    await t.write({
+      data: new BigInt64Array([0n, 86400n, NAT]),
+      shape: [3],
+      strides: [1],
+      dtype: t.dtype,
+    });
+    const r = await t.read();
+    expectTypeOf(r.data).toEqualTypeOf<BigInt64Array>();
+    expect(r.data).toBeInstanceOf(BigInt64Array);
+    expect(t.dtype.unit).toBe("s");
+    const dates = datetimesToDates(r.data, t.dtype);
+    expectTypeOf(dates).toEqualTypeOf<(Date | null)[]>();
+    expect(dates.map((d) => d?.toISOString() ?? null)).toEqual([
+      "1970-01-01T00:00:00.000Z",
+      "1970-01-02T00:00:00.000Z",
+      null,
+    ]);
+    const raw = await createArray(store, "r", { shape: [2], dtype: "raw", bytesLength: 3 });
+    const rr = await raw.read();
+    expectTypeOf(rr.data).toEqualTypeOf<Uint8Array>();
+    expect(rr.data.length).toBe(6);
+    expectTypeOf(dataType("timedelta64", { unit: "ms" })).toEqualTypeOf<DataType<"timedelta64">>();
   });
 });
 

@@ -4,7 +4,7 @@
  * @module
  */
 import type { Command } from "commander";
-import { type TreeNode, ZarrArray, ZarrGroup } from "../../index.js";
+import { type InvalidTreeMember, type TreeNode, ZarrArray, ZarrGroup } from "../../index.js";
 import type { Io } from "../context.js";
 import { chunkLevels, codecSummary, dtypeLabel, shapeText } from "../describe.js";
 import { addSessionOptions, type SessionOptions, withSession } from "../session.js";
@@ -14,8 +14,11 @@ import { openNode } from "../store-from-arg.js";
 interface TreeJson {
   name: string;
   path: string;
-  kind: "group" | "array";
-  zarr_format: 2 | 3;
+  /** `"invalid"`: a member that cannot be opened (unsupported data type or codec, bad metadata). */
+  kind: "group" | "array" | "invalid";
+  zarr_format?: 2 | 3;
+  /** Why an `"invalid"` member cannot be opened: the error code and message opening it raises. */
+  error?: { code: string; message: string };
   consolidated?: boolean;
   shape?: number[];
   dtype?: string;
@@ -48,18 +51,31 @@ function groupCells(g: ZarrGroup, root: boolean): string[] {
 /** Rows of cells below the root, the first cell holding the tree drawing and the name. */
 function childRows(t: TreeNode): string[][] {
   const rows: string[][] = [];
-  const walk = (children: readonly TreeNode[], prefix: string) => {
-    children.forEach((c, i) => {
-      const last = i === children.length - 1;
+  const walk = (t: TreeNode, prefix: string) => {
+    const entries = sortedEntries(t);
+    entries.forEach((c, i) => {
+      const last = i === entries.length - 1;
+      const branch = `${prefix}${last ? "└── " : "├── "}`;
+      if (!("node" in c)) {
+        rows.push([`${branch}${c.name}`, `unsupported (${c.error.code}): ${c.error.message}`]);
+        return;
+      }
       const n = c.node;
       const name = n instanceof ZarrGroup ? `${c.name}/` : c.name;
       const cells = n instanceof ZarrArray ? arrayCells(n) : groupCells(n, false);
-      rows.push([`${prefix}${last ? "└── " : "├── "}${name}`, ...cells]);
-      if (c.children) walk(c.children, `${prefix}${last ? "    " : "│   "}`);
+      rows.push([`${branch}${name}`, ...cells]);
+      if (c.children) walk(c, `${prefix}${last ? "    " : "│   "}`);
     });
   };
-  if (t.children) walk(t.children, "");
+  walk(t, "");
   return rows;
+}
+
+/** The children of a tree node and its members that cannot be opened, by name. */
+function sortedEntries(t: TreeNode): (TreeNode | InvalidTreeMember)[] {
+  return [...(t.children ?? []), ...(t.invalid ?? [])].sort((a, b) =>
+    a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+  );
 }
 
 /** The tree as text: the root on the first line, the descendants in aligned columns below. */
@@ -112,7 +128,16 @@ function treeJson(t: TreeNode): TreeJson {
     kind: "group",
     zarr_format: n.zarrFormat,
     consolidated: n.isConsolidated,
-    children: (t.children ?? []).map(treeJson),
+    children: sortedEntries(t).map((c) =>
+      "node" in c
+        ? treeJson(c)
+        : {
+            name: c.name,
+            path: c.path,
+            kind: "invalid" as const,
+            error: { code: c.error.code, message: c.error.message },
+          },
+    ),
   };
 }
 

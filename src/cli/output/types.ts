@@ -40,7 +40,13 @@ export interface OutputWriter {
 
 /** `|S8` for fixed-length bytes, else the data type's name (`int32`, `float16`, ...). */
 export function dtypeLabel(dtype: DataType): string {
-  return dtype.name === "bytes" ? `|S${dtype.itemSize}` : dtype.name;
+  if (dtype.name === "bytes") return `|S${dtype.itemSize}`;
+  if (dtype.name === "raw") return `r${dtype.itemSize * 8}`;
+  if (dtype.name === "datetime64" || dtype.name === "timedelta64") {
+    const scale = (dtype.scaleFactor ?? 1) > 1 ? String(dtype.scaleFactor) : "";
+    return `${dtype.name}[${scale}${dtype.unit ?? "generic"}]`;
+  }
+  return dtype.name;
 }
 
 /** `[721, 1440]`. */

@@ -36,7 +36,7 @@ export function formatFloat32(v: number): string {
 /** True for data types whose values are single-precision (float32, complex64, float16 widened to float32). */
 function isSingle(nd: NDArray): boolean {
   const n = nd.dtype.name;
-  return n === "float32" || n === "complex64" || n === "float16";
+  return n === "float32" || n === "complex64" || n === "float16" || n === "bfloat16";
 }
 
 /** A finite float as text, shortest for its precision. */
@@ -90,12 +90,15 @@ export function jsonLeaf(nd: NDArray): (i: number) => JsonValue {
       return (i) => at(base + i) !== 0;
     case "int64":
     case "uint64":
+    case "datetime64":
+    case "timedelta64":
       return (i) => {
         const v = at(base + i) as bigint;
         const n = Number(v);
         return Number.isSafeInteger(n) ? n : v.toString();
       };
     case "float16":
+    case "bfloat16":
     case "float32":
     case "float64":
       return (i) => jsonFloat(at(base + i) as number, single);
@@ -106,6 +109,7 @@ export function jsonLeaf(nd: NDArray): (i: number) => JsonValue {
         jsonFloat(at((base + i) * 2 + 1) as number, single),
       ];
     case "bytes":
+    case "raw":
       return (i) => bytesText(nd.data as ArrayLike<number>, (base + i) * lanes, lanes);
     default:
       return (i) => Number(at(base + i));
@@ -126,6 +130,7 @@ export function textLeaf(nd: NDArray): (i: number) => string {
     case "bool":
       return (i) => (at(base + i) !== 0 ? "true" : "false");
     case "float16":
+    case "bfloat16":
     case "float32":
     case "float64":
       return (i) => csvFloat(at(base + i) as number, single);
@@ -134,6 +139,7 @@ export function textLeaf(nd: NDArray): (i: number) => string {
       return (i) =>
         complexText(at((base + i) * 2) as number, at((base + i) * 2 + 1) as number, single);
     case "bytes":
+    case "raw":
       return (i) => bytesText(nd.data as ArrayLike<number>, (base + i) * lanes, lanes);
     default:
       return (i) => String(at(base + i));
@@ -142,7 +148,7 @@ export function textLeaf(nd: NDArray): (i: number) => string {
 
 /** True for data types with one real number per element (bool, integers, floats). */
 export function isRealNumeric(dtypeName: string): boolean {
-  return dtypeName !== "bytes" && !dtypeName.startsWith("complex");
+  return dtypeName !== "bytes" && dtypeName !== "raw" && !dtypeName.startsWith("complex");
 }
 
 /**

@@ -21,10 +21,46 @@ interface DeltaType {
   readonly bigEndian: boolean;
 }
 
-/** Parses a NumPy type string for the delta filter, or returns `undefined` if unsupported. */
+/**
+ * NumPy's names and one-character type codes of the numeric types the delta filter takes, as
+ * numcodecs accepts them through `numpy.dtype(...)` (native byte order, little-endian here):
+ * `"int32"` → `i4`, `"float64"` / `"d"` → `f8`, `"B"` → `u1`. `"l"` / `"L"` are 64-bit (NumPy 2).
+ */
+const NUMPY_NAMES: Readonly<Record<string, string>> = {
+  int8: "i1",
+  int16: "i2",
+  int32: "i4",
+  int64: "i8",
+  uint8: "u1",
+  uint16: "u2",
+  uint32: "u4",
+  uint64: "u8",
+  float32: "f4",
+  float64: "f8",
+  b: "i1",
+  B: "u1",
+  h: "i2",
+  H: "u2",
+  i: "i4",
+  I: "u4",
+  l: "i8",
+  L: "u8",
+  q: "i8",
+  Q: "u8",
+  f: "f4",
+  d: "f8",
+};
+
+/**
+ * Parses a NumPy type string for the delta filter, or returns `undefined` if unsupported: every
+ * spelling `numpy.dtype` accepts for an integer, float32 or float64 type — a typestr with or
+ * without a byte-order mark (`"<i4"`, `">u2"`, `"|i1"`, `"=i4"`, `"i4"`; none or `=` mean native:
+ * little here), a NumPy name (`"int32"`, `"uint8"`, `"float64"`) or a one-character type code
+ * (`"i"`, `"d"`). float16 is not taken (its arithmetic would be widened).
+ */
 export function parseDeltaType(typestr: string): DeltaType | undefined {
-  // Integers and float32/64 with any byte-order mark (none or `=` mean native: little here).
-  const m = /^([<>|=]?)([iuf])(\d+)$/.exec(typestr);
+  const named = Object.hasOwn(NUMPY_NAMES, typestr) ? NUMPY_NAMES[typestr] : undefined;
+  const m = /^([<>|=]?)([iuf])(\d+)$/.exec(named ?? typestr);
   if (!m || `${m[2]}${m[3]}` === "f2") return undefined;
   const big = m[1] === ">";
   const parsed =
@@ -189,10 +225,16 @@ export function createDeltaCodec(
   const dtypeStr = r.string("dtype");
   const dtype = parseDeltaType(dtypeStr);
   if (!dtype)
-    r.fail("dtype", `unsupported delta dtype ${JSON.stringify(dtypeStr)} (integer, <f4 or <f8)`);
+    r.fail(
+      "dtype",
+      `unsupported delta dtype ${JSON.stringify(dtypeStr)} (an integer, float32 or float64 NumPy type)`,
+    );
   const astypeStr = r.string("astype", dtypeStr);
   const astype = parseDeltaType(astypeStr);
   if (!astype)
-    r.fail("astype", `unsupported delta astype ${JSON.stringify(astypeStr)} (integer, <f4 or <f8)`);
+    r.fail(
+      "astype",
+      `unsupported delta astype ${JSON.stringify(astypeStr)} (an integer, float32 or float64 NumPy type)`,
+    );
   return new DeltaCodec(dtype, astype);
 }

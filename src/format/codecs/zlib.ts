@@ -93,14 +93,16 @@ class ZlibCodec implements BytesToBytesCodec {
     return compressedBound(decodedSize);
   }
 
-  /** The codec in v3 metadata form: `{ name, configuration }`. */
+  /** The codec in v3 metadata form: `{ name, configuration }`; the `zlib` alias as `numcodecs.zlib`. */
   toJSON(): CodecSpec {
-    return { name: this.name, configuration: { level: this.level } };
+    return { name: "numcodecs.zlib", configuration: { level: this.level } };
   }
 }
 
 /**
- * Factory of `numcodecs.zlib` / `zlib`: `level` 0–9 (numcodecs default 1).
+ * Factory of `numcodecs.zlib` / `zlib`: `level` 0–9 (numcodecs default 1). `zlib` is read as an
+ * alias of `numcodecs.zlib` (the name zarr-extensions and zarr-python register) and written back
+ * as `numcodecs.zlib`: no registry knows a v3 `zlib`, and tensorstore rejects it.
  * @throws MetadataError naming `configuration.level`.
  */
 export function zlibFactory(name: string) {

@@ -7,7 +7,13 @@
  * @module
  */
 import type { DataType, Scalar } from "../../core/dtype.js";
-import { float16ToNumber, numberToFloat16 } from "../../core/dtype.js";
+import {
+  bfloat16ToNumber,
+  float16ToNumber,
+  NAT,
+  numberToBfloat16,
+  numberToFloat16,
+} from "../../core/dtype.js";
 import type { IssueList, PathSegment } from "./issues.js";
 
 const INT_RANGES: Readonly<Record<string, readonly [number, number]>> = {
@@ -24,17 +30,22 @@ const BIGINT_RANGES: Readonly<Record<string, readonly [bigint, bigint]>> = {
   uint64: [0n, 2n ** 64n - 1n],
 };
 
-/** Rounds `v` to the nearest value representable in an IEEE float of `size` bytes. */
-function roundFloat(v: number, size: number): number {
+/**
+ * Rounds `v` to the nearest value representable in an IEEE float of `size` bytes (`size` 2 with
+ * `bf16`: bfloat16).
+ */
+function roundFloat(v: number, size: number, bf16 = false): number {
+  if (bf16) return bfloat16ToNumber(numberToBfloat16(v));
   if (size === 2) return float16ToNumber(numberToFloat16(v));
   if (size === 4) return Math.fround(v);
   return v;
 }
 
 /** Decodes `"0x…"` (exactly 2·size hex digits, sign bit first) to a number. */
-function hexToFloat(hex: string, size: number): number | undefined {
+function hexToFloat(hex: string, size: number, bf16 = false): number | undefined {
   if (!/^0x[0-9a-fA-F]+$/.test(hex) || hex.length !== 2 + 2 * size) return undefined;
   const digits = hex.slice(2);
+  if (bf16) return bfloat16ToNumber(Number.parseInt(digits, 16));
   if (size === 2) return float16ToNumber(Number.parseInt(digits, 16));
   const dv = new DataView(new ArrayBuffer(8));
   if (size === 4) {
@@ -51,15 +62,16 @@ function parseFloatComponent(
   allowHex: boolean,
   issues: IssueList,
   path: readonly PathSegment[],
+  bf16 = false,
 ): number | undefined {
-  if (typeof v === "number") return roundFloat(v, size);
-  if (typeof v === "bigint") return roundFloat(Number(v), size);
+  if (typeof v === "number") return roundFloat(v, size, bf16);
+  if (typeof v === "bigint") return roundFloat(Number(v), size, bf16);
   if (typeof v === "string") {
     if (v === "NaN") return Number.NaN;
     if (v === "Infinity") return Number.POSITIVE_INFINITY;
     if (v === "-Infinity") return Number.NEGATIVE_INFINITY;
     if (allowHex && v.startsWith("0x")) {
-      const f = hexToFloat(v, size);
+      const f = hexToFloat(v, size, bf16);
       if (f !== undefined) return f;
       issues.add(path, `hex fill value must be "0x" followed by ${2 * size} hex digits`);
       return undefined;
@@ -126,6 +138,8 @@ function parseCommon(
     case "float32":
     case "float64":
       return parseFloatComponent(v, dt.itemSize, allowHex, issues, path);
+    case "bfloat16":
+      return parseFloatComponent(v, 2, allowHex, issues, path, true);
     case "complex64":
     case "complex128": {
       if (!Array.isArray(v) || v.length !== 2) {
@@ -140,9 +154,56 @@ function parseCommon(
     case "bytes":
       issues.add(path, "the bytes data type has no Zarr v3 fill value encoding");
       return undefined;
+    case "datetime64":
+    case "timedelta64":
+      return parseTime(dt, v, issues, path);
+    case "raw":
+      return parseRaw(dt, v, issues, path);
     default:
       return parseInteger(dt, v, issues, path);
   }
+}
+
+/**
+ * A datetime64 / timedelta64 fill value: `"NaT"` (→ -2^63) or an int64 integer (counts of the
+ * unit; zarr-extensions `numpy.datetime64`, and what zarr-python 2 writes in `.zarray`).
+ */
+function parseTime(
+  dt: DataType,
+  v: unknown,
+  issues: IssueList,
+  path: readonly PathSegment[],
+): bigint | undefined {
+  if (v === "NaT") return NAT;
+  let b: bigint | undefined;
+  if (typeof v === "bigint") b = v;
+  else if (typeof v === "number" && Number.isSafeInteger(v)) b = BigInt(v);
+  if (b === undefined || b < NAT || b > 2n ** 63n - 1n) {
+    issues.add(path, `expected "NaT" or an int64 integer for ${dt.name}, got ${describe(v)}`);
+    return undefined;
+  }
+  return b;
+}
+
+/** A raw-bits `rN` fill value (v3 core spec): an array of N/8 integers 0–255. */
+function parseRaw(
+  dt: DataType,
+  v: unknown,
+  issues: IssueList,
+  path: readonly PathSegment[],
+): Uint8Array | undefined {
+  if (
+    !Array.isArray(v) ||
+    v.length !== dt.itemSize ||
+    !v.every((b) => Number.isInteger(b) && b >= 0 && b <= 255)
+  ) {
+    issues.add(
+      path,
+      `expected an array of ${dt.itemSize} integers 0-255 for r${dt.itemSize * 8}, got ${describe(v)}`,
+    );
+    return undefined;
+  }
+  return Uint8Array.from(v as number[]);
 }
 
 /**
@@ -173,7 +234,11 @@ export function zeroFill(dt: DataType): Scalar {
     case "complex128":
       return [0, 0];
     case "bytes":
+    case "raw":
       return new Uint8Array(dt.itemSize);
+    case "datetime64":
+    case "timedelta64":
+      return 0n;
     default:
       return 0;
   }
@@ -227,12 +292,20 @@ export function parseFillValueV2(
   return value === undefined ? undefined : { value, isNull: false };
 }
 
+/**
+ * A float fill value as JSON: NaN/±Infinity as the spec's strings, otherwise the number rounded
+ * once (to nearest, ties to even) to the precision of the type's components, so the document
+ * holds the value readers will use (`1.0004882812509095` as float16 → `1.0009765625`).
+ */
 function encodeFloat(v: unknown, dt: DataType): number | string {
   if (typeof v !== "number") throw mismatch(dt, v);
   if (Number.isNaN(v)) return "NaN";
   if (v === Number.POSITIVE_INFINITY) return "Infinity";
   if (v === Number.NEGATIVE_INFINITY) return "-Infinity";
-  return v;
+  const r = roundFloat(v, dt.diskEntrySize, dt.name === "bfloat16");
+  if (r === Number.POSITIVE_INFINITY) return "Infinity";
+  if (r === Number.NEGATIVE_INFINITY) return "-Infinity";
+  return r;
 }
 
 function mismatch(dt: DataType, v: unknown): TypeError {
@@ -252,6 +325,7 @@ export function encodeFillValueV3(dt: DataType, v: Scalar): unknown {
       if (typeof v !== "boolean") throw mismatch(dt, v);
       return v;
     case "float16":
+    case "bfloat16":
     case "float32":
     case "float64":
       return encodeFloat(v, dt);
@@ -261,6 +335,19 @@ export function encodeFillValueV3(dt: DataType, v: Scalar): unknown {
       return [encodeFloat(v[0], dt), encodeFloat(v[1], dt)];
     case "bytes":
       throw new TypeError("the bytes (|S<n>) data type has no Zarr v3 representation");
+    case "raw":
+      if (!(v instanceof Uint8Array) || v.length !== dt.itemSize) throw mismatch(dt, v);
+      return [...v];
+    case "datetime64":
+    case "timedelta64": {
+      if (typeof v !== "bigint" && !(typeof v === "number" && Number.isSafeInteger(v))) {
+        throw mismatch(dt, v);
+      }
+      const b = BigInt(v);
+      if (b === NAT) return "NaT";
+      const n = Number(b);
+      return Number.isSafeInteger(n) ? n : b;
+    }
     case "int64":
     case "uint64": {
       if (typeof v !== "bigint" && !(typeof v === "number" && Number.isInteger(v))) {
@@ -273,7 +360,8 @@ export function encodeFillValueV3(dt: DataType, v: Scalar): unknown {
     default:
       if (typeof v === "bigint") return Number(v);
       if (typeof v !== "number" || !Number.isInteger(v)) throw mismatch(dt, v);
-      return v;
+      // An integer fill is never negative zero (which would be written as the float -0.0).
+      return v === 0 ? 0 : v;
   }
 }
 
@@ -289,6 +377,15 @@ export function encodeFillValueV2(dt: DataType, v: Scalar, isNull: boolean): unk
     const bytes = new Uint8Array(dt.itemSize);
     bytes.set(v.subarray(0, dt.itemSize));
     return toBase64(bytes);
+  }
+  if (dt.name === "raw") throw new TypeError("raw bits (rN) have no Zarr v2 representation");
+  if (dt.name === "datetime64" || dt.name === "timedelta64") {
+    // zarr-python 2 writes datetime fill values as the int64 count (NaT as -2^63).
+    if (typeof v !== "bigint" && !(typeof v === "number" && Number.isSafeInteger(v))) {
+      throw mismatch(dt, v);
+    }
+    const b = BigInt(v);
+    return Number.isSafeInteger(Number(b)) ? Number(b) : b;
   }
   return encodeFillValueV3(dt, v);
 }

@@ -197,7 +197,8 @@ function stringify(value: unknown, indent: string, seen: Set<object>): string | 
       return JSON.stringify(value);
     case "number":
       if (!Number.isFinite(value)) return "null";
-      return Object.is(value, -0) ? "-0" : String(value);
+      // "-0.0", not "-0": Python's json and tensorstore read "-0" as the integer 0.
+      return Object.is(value, -0) ? "-0.0" : String(value);
     case "bigint":
       return value.toString();
     case "boolean":
@@ -230,7 +231,8 @@ function stringify(value: unknown, indent: string, seen: Set<object>): string | 
 
 /**
  * Serialises a value as JSON text with 2-space indentation, like `JSON.stringify(v, null, 2)`
- * except that `bigint`s are written as integer literals and `-0` as `-0`.
+ * except that `bigint`s are written as integer literals and `-0` as `-0.0` (a float literal
+ * Python and tensorstore read as negative zero).
  * Non-finite numbers become `null` (as with `JSON.stringify`); metadata writers encode them as
  * strings beforehand.
  * @throws TypeError for circular structures.

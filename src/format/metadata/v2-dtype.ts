@@ -4,7 +4,13 @@
  * in bytes.
  * @module
  */
-import { type DataType, type DataTypeName, dataType } from "../../core/dtype.js";
+import {
+  type DataType,
+  type DataTypeName,
+  dataType,
+  TIME_UNITS,
+  type TimeUnit,
+} from "../../core/dtype.js";
 
 /** A parsed v2 typestr. */
 interface V2DType {
@@ -36,11 +42,14 @@ const KIND_SIZE: Readonly<Partial<Record<DataTypeName, string>>> = Object.fromEn
 
 /**
  * Parses a v2 typestr: `|b1`, `|i1`, `<i2`/`>i2` … `<u8`, `<f2`/`<f4`/`<f8`, `<c8`/`<c16`,
- * `|S<n>` (n ≥ 1). One-byte types and `|S<n>` accept any byte-order character; multi-byte types
- * need `<` or `>`.
+ * `|S<n>` (n ≥ 1), `<M8[unit]` / `<m8[unit]` (NumPy datetime64 / timedelta64, with an optional
+ * scale factor: `<M8[10s]`; `<M8` alone is the generic unit). One-byte types and `|S<n>` accept
+ * any byte-order character; multi-byte types need `<` or `>`.
  * @returns `undefined` for any other string (structured, `<U`, `<M8[ns]`, `|O`, `|V`, malformed).
  */
 export function parseV2DType(typestr: string): V2DType | undefined {
+  const time = parseTimeTypestr(typestr);
+  if (time !== null) return time;
   const m = /^([<>|])([a-zA-Z])(\d+)$/.exec(typestr);
   if (!m) return undefined;
   const [, order, kind, sizeText] = m as unknown as [string, string, string, string];
@@ -58,12 +67,49 @@ export function parseV2DType(typestr: string): V2DType | undefined {
 }
 
 /**
+ * Parses `<M8[unit]`, `>m8[10s]`, `<M8` (NumPy's datetime64 / timedelta64 typestr).
+ * @returns `null` when `typestr` is not of that form, `undefined` when it is but its unit or
+ *   scale factor is not valid.
+ */
+function parseTimeTypestr(typestr: string): V2DType | undefined | null {
+  const m = /^([<>|])([mM])8(?:\[(\d*)([A-Za-zμ]+)\])?$/.exec(typestr);
+  if (!m) return null;
+  const [, order, kind, scaleText, unitText] = m as unknown as [
+    string,
+    string,
+    string,
+    string | undefined,
+    string | undefined,
+  ];
+  if (order === "|") return undefined;
+  const unit = (unitText ?? "generic") as TimeUnit;
+  if (!TIME_UNITS.includes(unit)) return undefined;
+  const scaleFactor = scaleText ? Number(scaleText) : 1;
+  if (!Number.isSafeInteger(scaleFactor) || scaleFactor < 1 || scaleFactor > 2 ** 31 - 1) {
+    return undefined;
+  }
+  const name = kind === "M" ? "datetime64" : "timedelta64";
+  return {
+    dataType: dataType(name, { unit, scaleFactor }),
+    endian: order === "<" ? "little" : "big",
+  };
+}
+
+/**
  * The v2 typestr of a data type: `|` for 1-byte types and `|S<n>`, otherwise `<` (little, the
- * default) or `>` (big).
+ * default) or `>` (big); datetime64 / timedelta64 as `<M8[unit]` / `<m8[unit]`.
+ * @throws RangeError for raw bits (no v2 typestr).
  */
 export function toV2DType(dt: DataType, endian: "little" | "big" | undefined): string {
   if (dt.name === "bytes") return `|S${dt.itemSize}`;
-  const code = KIND_SIZE[dt.name]!;
+  if (dt.name === "datetime64" || dt.name === "timedelta64") {
+    const kind = dt.name === "datetime64" ? "M8" : "m8";
+    const unit = dt.unit ?? "generic";
+    const scale = (dt.scaleFactor ?? 1) > 1 ? String(dt.scaleFactor) : "";
+    return `${endian === "big" ? ">" : "<"}${kind}${unit === "generic" ? "" : `[${scale}${unit}]`}`;
+  }
+  const code = KIND_SIZE[dt.name];
+  if (code === undefined) throw new RangeError(`data type ${dt.name} has no Zarr v2 typestr`);
   if (dt.diskEntrySize === 1) return `|${code}`;
   return `${endian === "big" ? ">" : "<"}${code}`;
 }

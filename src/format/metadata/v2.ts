@@ -10,7 +10,7 @@
  */
 import { z } from "zod";
 import type { Scalar } from "../../core/dtype.js";
-import { MetadataError, UnsupportedDataTypeError } from "../../core/errors.js";
+import { MetadataError, UnsupportedDataTypeError, ZarrPlanError } from "../../core/errors.js";
 import type {
   ArrayMetadata,
   CodecSpec,
@@ -229,12 +229,19 @@ export function parseV2Consolidated(zmetadata: unknown, key: string): GroupMetad
       invalid.push({ name: path, key, field: formatPath(["metadata", name]), message: problem });
       continue;
     }
-    flat.set(
-      path,
-      m[2] === "zarray"
-        ? parseV2Array(value, entryKey(name), attrsOf(`${path}/`))
-        : parseV2Group(value, entryKey(name), attrsOf(`${path}/`)),
-    );
+    try {
+      flat.set(
+        path,
+        m[2] === "zarray"
+          ? parseV2Array(value, entryKey(name), attrsOf(`${path}/`))
+          : parseV2Group(value, entryKey(name), attrsOf(`${path}/`)),
+      );
+    } catch (e) {
+      // One unreadable member (unsupported dtype, invalid document) concerns that member only.
+      if (!(e instanceof ZarrPlanError)) throw e;
+      const field = formatPath(["metadata", name]);
+      invalid.push({ name: path, key, field, message: e.message, error: e });
+    }
   }
   const out: GroupMetadata = { ...root, consolidated: nestConsolidated(flat) };
   return invalid.length > 0 ? { ...out, invalidMembers: invalid } : out;

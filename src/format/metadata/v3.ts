@@ -11,8 +11,10 @@ import {
   type DataTypeName,
   dataType,
   NUMERIC_DATA_TYPES,
+  TIME_UNITS,
+  type TimeUnit,
 } from "../../core/dtype.js";
-import { MetadataError, UnsupportedDataTypeError } from "../../core/errors.js";
+import { MetadataError, UnsupportedDataTypeError, ZarrPlanError } from "../../core/errors.js";
 import type {
   ArrayMetadata,
   ChunkKeyEncoding,
@@ -34,7 +36,10 @@ import { formatPath, IssueList, isJsonObject, type JsonObject } from "./issues.j
 import { decodeJsonObject } from "./json.js";
 
 /** Data type names of the Zarr v3 core specification ("Data types") that zarr-plan supports. */
-const V3_DATA_TYPES: ReadonlySet<string> = new Set<DataTypeName>(NUMERIC_DATA_TYPES);
+const V3_DATA_TYPES: ReadonlySet<string> = new Set<DataTypeName>([
+  ...NUMERIC_DATA_TYPES,
+  "bfloat16",
+]);
 
 const ARRAY_KEYS = new Set([
   "zarr_format",
@@ -104,8 +109,71 @@ function parseDataType(
   if (typeof v === "string" && V3_DATA_TYPES.has(name)) {
     return { dataType: dataType(name as DataTypeName) };
   }
-  issues.add(["data_type"], `unsupported data type ${JSON.stringify(name)}`);
+  const raw = typeof v === "string" ? /^r(\d+)$/.exec(v) : null;
+  if (raw) {
+    // Raw bits (core spec "Data types": r8, r16, … multiples of 8): N/8 bytes per element.
+    const bits = Number(raw[1]);
+    if (bits % 8 !== 0 || bits === 0 || bits > MAX_RAW_BITS || raw[1]!.startsWith("0")) {
+      issues.add(
+        ["data_type"],
+        `raw bits data type ${JSON.stringify(v)}: the number of bits must be a positive multiple of 8 up to ${MAX_RAW_BITS}`,
+      );
+      return {};
+    }
+    return { dataType: dataType("raw", bits / 8) };
+  }
+  if (name === "numpy.datetime64" || name === "numpy.timedelta64") {
+    const dt = parseTimeDataType(name, v, issues);
+    return dt ? { dataType: dt } : {};
+  }
+  const why = refusalReason(name);
+  issues.add(
+    ["data_type"],
+    `unsupported data type ${JSON.stringify(name)}${why ? `: ${why}` : ""}`,
+  );
   return { unsupported: name };
+}
+
+/** Largest raw bits data type read or written: r(2^20) (131072-byte elements). */
+const MAX_RAW_BITS = 2 ** 20;
+
+const TIME_CONFIG = z.strictObject({
+  unit: z.enum(TIME_UNITS as [TimeUnit, ...TimeUnit[]]),
+  scale_factor: z
+    .int()
+    .min(1)
+    .max(2 ** 31 - 1),
+});
+
+/**
+ * The zarr-extensions `numpy.datetime64` / `numpy.timedelta64` data types:
+ * `{"name": …, "configuration": {"unit": "s", "scale_factor": 1}}` (both members required).
+ */
+function parseTimeDataType(name: string, v: unknown, issues: IssueList): DataType | undefined {
+  if (!isJsonObject(v)) {
+    issues.add(["data_type"], `${name} needs a configuration {unit, scale_factor}`);
+    return undefined;
+  }
+  const conf = issues.field(v, "configuration", TIME_CONFIG, true, ["data_type"]);
+  if (conf === undefined) return undefined;
+  return dataType(name === "numpy.datetime64" ? "datetime64" : "timedelta64", {
+    unit: conf.unit,
+    scaleFactor: conf.scale_factor,
+  });
+}
+
+/**
+ * Why zarr-plan refuses a known extension data type (`""` for an unknown name): the low-precision
+ * floats and sub-byte integers have no JavaScript TypedArray and no well-kept JS library.
+ */
+function refusalReason(name: string): string {
+  if (/^(complex_)?float\d/.test(name) || name === "complex_bfloat16") {
+    return "no JavaScript TypedArray holds this floating-point format and no well-kept JS library decodes it; convert it to float32 with another tool";
+  }
+  if (/^u?int[24]$/.test(name)) {
+    return "sub-byte integers (packed several per byte) have no JavaScript TypedArray; zarr-plan does not decode them";
+  }
+  return "";
 }
 
 function parseChunkGrid(v: unknown, issues: IssueList): number[] | undefined {
@@ -205,7 +273,7 @@ function parseCodecList(
 function throwIssues(key: string, issues: IssueList, unsupported: string | undefined): void {
   if (issues.ok) return;
   if (unsupported !== undefined && issues.issues.length === 1) {
-    throw new UnsupportedDataTypeError(key, unsupported);
+    throw new UnsupportedDataTypeError(key, unsupported, "data_type", refusalReason(unsupported));
   }
   issues.throwIfAny(key);
 }
@@ -309,7 +377,15 @@ function parseGroup(obj: JsonObject, key: string, issues: IssueList): GroupMetad
       invalid.push({ name: path, key, field, message: problem });
       continue;
     }
-    flat.set(path, parseV3(doc, `${key}#consolidated_metadata/${path}`));
+    const memberKey = `${key}#consolidated_metadata/${path}`;
+    try {
+      flat.set(path, parseV3(doc, memberKey));
+    } catch (e) {
+      // One unreadable member (unsupported data type, invalid document) concerns that member only.
+      if (!(e instanceof ZarrPlanError)) throw e;
+      const field = formatPath(["consolidated_metadata", "metadata", path]);
+      invalid.push({ name: path, key, field, message: e.message, error: e });
+    }
   }
   const out: GroupMetadata = { ...group, consolidated: nestConsolidated(flat) };
   return invalid.length > 0 ? { ...out, invalidMembers: invalid } : out;
@@ -328,7 +404,8 @@ function parseGroup(obj: JsonObject, key: string, issues: IssueList): GroupMetad
  * `consolidated_metadata`, whose entries are parsed recursively with the key
  * `<key>#consolidated_metadata/<path>` and exposed as {@link GroupMetadata.consolidated}; an entry
  * whose path is not a valid member path (`""`, `"a/"`, `"/a"`, `"a//b"`, a `.` or `..` segment) is
- * not parsed but listed in {@link GroupMetadata.invalidMembers}.
+ * not parsed, and one whose document fails to parse (unsupported data type, invalid) is not kept:
+ * both are listed in {@link GroupMetadata.invalidMembers} (with the typed error), the group opens.
  * Any other top-level member must be an object with `"must_understand": false` (ignored).
  *
  * @param key - store key of the document (e.g. `"a/zarr.json"`), carried by every error.
@@ -351,8 +428,19 @@ export function parseV3(doc: unknown, key: string): NodeMetadata {
   throw new MetadataError(key, [{ field: "node_type", message: "unreachable" }]);
 }
 
-/** The v3 name of a data type. @throws MetadataError for `bytes` (`|S<n>`, v2 only). */
-function v3DataTypeName(dt: DataType, key: string): string {
+/**
+ * The v3 `data_type` of a data type: its core name, `r<N>` for raw bits, the extension object
+ * `{"name": "numpy.datetime64", "configuration": {"unit", "scale_factor"}}` for dates.
+ * @throws MetadataError for `bytes` (`|S<n>`, v2 only).
+ */
+function v3DataTypeName(dt: DataType, key: string): unknown {
+  if (dt.name === "raw") return `r${dt.itemSize * 8}`;
+  if (dt.name === "datetime64" || dt.name === "timedelta64") {
+    return {
+      name: `numpy.${dt.name}`,
+      configuration: { unit: dt.unit ?? "generic", scale_factor: dt.scaleFactor ?? 1 },
+    };
+  }
   if (!V3_DATA_TYPES.has(dt.name)) {
     throw new MetadataError(key, [
       {

@@ -210,7 +210,7 @@ describe("numcodecs.lz4", () => {
 });
 
 describe("numcodecs.delta", () => {
-  it("parses integer and float32/64 type strings with any byte-order mark, nothing else", () => {
+  it("parses integer and float32/64 type strings with any byte-order mark, NumPy names and codes, nothing else", () => {
     const parsed = (t: string) => {
       const d = parseDeltaType(t);
       return d && [d.dataType.name, d.bigEndian];
@@ -221,7 +221,16 @@ describe("numcodecs.delta", () => {
     expect(parsed("i8")).toEqual(["int64", false]);
     expect(parsed("=f8")).toEqual(["float64", false]);
     expect(parsed("|u4")).toEqual(["uint32", false]);
-    for (const bad of ["<f2", "|b1", "<c8", "<i3", "<M8", "int32", ""]) {
+    // NumPy names and type codes, as zarr-python 3 writes them (numpy.dtype(...) accepts them).
+    expect(parsed("int32")).toEqual(["int32", false]);
+    expect(parsed("uint8")).toEqual(["uint8", false]);
+    expect(parsed("float64")).toEqual(["float64", false]);
+    expect(parsed("float32")).toEqual(["float32", false]);
+    expect(parsed("int64")).toEqual(["int64", false]);
+    expect(parsed("d")).toEqual(["float64", false]);
+    expect(parsed("B")).toEqual(["uint8", false]);
+    expect(parsed("=i4")).toEqual(["int32", false]);
+    for (const bad of ["<f2", "|b1", "<c8", "<i3", "<M8", "float16", "bool", "Int32", ""]) {
       expect(parseDeltaType(bad)).toBeUndefined();
     }
   });

@@ -10,7 +10,7 @@ import {
   toV2Json,
   toV3Json,
 } from "../../../src/format/metadata/index.js";
-import type { ArrayMetadata } from "../../../src/format/model.js";
+import type { ArrayMetadata, GroupMetadata } from "../../../src/format/model.js";
 
 const KEY = "data/arr/zarr.json";
 
@@ -253,9 +253,11 @@ describe("parseV3 schema violations", () => {
   it("rejects unknown data types with UnsupportedDataTypeError", () => {
     for (const dt of [
       "string",
-      "bfloat16",
-      "r16",
-      { name: "numpy.datetime64", configuration: {} },
+      "complex_bfloat16",
+      "float8_e4m3fn",
+      "int4",
+      "uint2",
+      { name: "numpy.made_up", configuration: {} },
     ]) {
       const e = catchError(
         () => parseV3(v3Array({ data_type: dt }), KEY),
@@ -265,6 +267,42 @@ describe("parseV3 schema violations", () => {
       expect(e.code).toBe("ERR_UNSUPPORTED_DATA_TYPE");
       expect(e.dataType).toBe(typeof dt === "string" ? dt : dt.name);
       expect(fields(e)).toEqual(["data_type"]);
+    }
+  });
+
+  it("names the type and why it is refused (low-precision floats, sub-byte integers)", () => {
+    for (const [dt, why] of [
+      ["complex_bfloat16", /"complex_bfloat16": no JavaScript TypedArray holds this/],
+      ["float8_e5m2", /"float8_e5m2": no JavaScript TypedArray/],
+      ["complex_float16", /"complex_float16": no JavaScript TypedArray/],
+      ["int4", /"int4": sub-byte integers/],
+      ["uint2", /"uint2": sub-byte integers/],
+    ] as const) {
+      const e = catchError(
+        () => parseV3(v3Array({ data_type: dt }), KEY),
+        UnsupportedDataTypeError,
+      );
+      expect(e.message).toMatch(why);
+    }
+  });
+
+  it("rejects malformed raw bits and datetime64 configurations as metadata errors", () => {
+    for (const dt of [
+      "r12",
+      "r0",
+      "r08",
+      `r${2 ** 21}`,
+      { name: "numpy.datetime64" },
+      { name: "numpy.datetime64", configuration: { unit: "s" } },
+      { name: "numpy.datetime64", configuration: { unit: "sec", scale_factor: 1 } },
+      { name: "numpy.timedelta64", configuration: { unit: "s", scale_factor: 0 } },
+    ]) {
+      const e = catchError(() => parseV3(v3Array({ data_type: dt }), KEY));
+      expect(e).not.toBeInstanceOf(UnsupportedDataTypeError);
+      expect(
+        fields(e).every((f) => f.startsWith("data_type")),
+        JSON.stringify(dt),
+      ).toBe(true);
     }
   });
 
@@ -353,7 +391,7 @@ describe("parseV3 schema violations", () => {
     }
   });
 
-  it("rejects a bad consolidated child with the child's key", () => {
+  it("keeps a bad consolidated child out, with its error under the child's key (the group parses)", () => {
     const doc = {
       zarr_format: 3,
       node_type: "group",
@@ -363,7 +401,11 @@ describe("parseV3 schema violations", () => {
         metadata: { "a/b": v3Array({ shape: [-1, 2] }) },
       },
     };
-    const e = catchError(() => parseV3(doc, "zarr.json"));
+    const group = parseV3(doc, "zarr.json") as GroupMetadata;
+    expect(group.consolidated?.has("a/b")).toBe(false);
+    const bad = group.invalidMembers![0]!;
+    expect(bad.name).toBe("a/b");
+    const e = bad.error as MetadataError;
     expect(e.key).toBe("zarr.json#consolidated_metadata/a/b");
     expect(fields(e)).toEqual(["shape[0]"]);
   });
@@ -429,7 +471,9 @@ describe("parseV2Array schema violations", () => {
   it("rejects unsupported dtypes with UnsupportedDataTypeError", () => {
     const dtypes: unknown[] = [
       "<U8",
-      "<M8[ns]",
+      "<M8[sec]",
+      "|M8[ns]",
+      "<M8[0s]",
       "|O",
       "|V8",
       "<i3",
@@ -477,15 +521,17 @@ describe("parseV2Array schema violations", () => {
       parseV2Consolidated({ zarr_consolidated_format: 1, metadata: {} }, ".zmetadata"),
     );
     expect(fields(e2)).toEqual(['metadata[".zgroup"]']);
-    const e3 = catchError(() =>
-      parseV2Consolidated(
-        {
-          zarr_consolidated_format: 1,
-          metadata: { ".zgroup": { zarr_format: 2 }, "a/.zarray": v2Array({ shape: [1] }) },
-        },
-        "root/.zmetadata",
-      ),
+    // A bad member is kept out with its error; the group itself parses.
+    const g3 = parseV2Consolidated(
+      {
+        zarr_consolidated_format: 1,
+        metadata: { ".zgroup": { zarr_format: 2 }, "a/.zarray": v2Array({ shape: [1] }) },
+      },
+      "root/.zmetadata",
     );
+    expect(g3.consolidated?.size).toBe(0);
+    expect(g3.invalidMembers?.map((m) => m.name)).toEqual(["a"]);
+    const e3 = g3.invalidMembers![0]!.error as MetadataError;
     expect(e3.key).toBe("root/.zmetadata#metadata/a/.zarray");
     expect(fields(e3)).toEqual(["chunks"]);
   });
