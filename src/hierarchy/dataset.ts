@@ -17,18 +17,31 @@ import {
   type LabelledReader,
   LabelledView,
 } from "../index-space/labels/labelled.js";
-import { parseTimeUnits, type TimeEncoding } from "../index-space/labels/time.js";
+import {
+  datetime64Encoding,
+  parseTimeUnits,
+  type TimeEncoding,
+} from "../index-space/labels/time.js";
 import { LabelledPlan } from "../plan/labelled-plan.js";
 import { ZarrArray } from "./array.js";
 import { openGroup, ZarrGroup } from "./group.js";
 import type { OpenOptions } from "./read-metadata.js";
 
 /**
- * The time encoding of a coordinate array: CF `units: "<unit> since <date>"` with `calendar`
- * attributes. `undefined` when it is not a time axis (or its units / calendar are not supported).
- * (numpy `datetime64` arrays: `datetime64Encoding(unit)` once that data type is readable.)
+ * The time encoding of a coordinate array: a `numpy.datetime64` array (v3 extension type or v2
+ * `<M8[unit]`, units `W`/`D`/`h`/`m`/`s`/`ms`/`us`/`ns`, scale factor 1), or CF
+ * `units: "<unit> since <date>"` with `calendar` attributes. `undefined` when it is not a time
+ * axis (or its units / calendar are not supported).
  */
 export function timeEncodingOf(array: ZarrArray): TimeEncoding | undefined {
+  const dt = array.dtype as { readonly name: string; readonly unit?: string; readonly scaleFactor?: number };
+  if (dt.name === "datetime64") {
+    // numpy.datetime64 coordinates: counts of the unit since 1970 (a scale factor other than 1,
+    // e.g. `<M8[10s]`, is not a labelled axis here).
+    return dt.unit !== undefined && (dt.scaleFactor ?? 1) === 1
+      ? datetime64Encoding(dt.unit)
+      : undefined;
+  }
   const units = array.attributes.units;
   if (typeof units !== "string" || !/\ssince\s/i.test(units)) return undefined;
   const cal = array.attributes.calendar;
