@@ -34,7 +34,11 @@ import type { OpenOptions } from "./read-metadata.js";
  * axis (or its units / calendar are not supported).
  */
 export function timeEncodingOf(array: ZarrArray): TimeEncoding | undefined {
-  const dt = array.dtype as { readonly name: string; readonly unit?: string; readonly scaleFactor?: number };
+  const dt = array.dtype as {
+    readonly name: string;
+    readonly unit?: string;
+    readonly scaleFactor?: number;
+  };
   if (dt.name === "datetime64") {
     // numpy.datetime64 coordinates: counts of the unit since 1970 (a scale factor other than 1,
     // e.g. `<M8[10s]`, is not a labelled axis here).

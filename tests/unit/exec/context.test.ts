@@ -9,6 +9,7 @@ import { Context, defaultContext } from "../../../src/exec/context.js";
 import type { RequestLogEntry } from "../../../src/exec/scheduler.js";
 import { openArray } from "../../../src/hierarchy/index.js";
 import { slice } from "../../../src/index-space/selection.js";
+import { DEFAULT_STORE_CONCURRENCY } from "../../../src/plan/store-settings.js";
 import { CountingStore } from "../../../src/store/counting.js";
 import { MemoryStore } from "../../../src/store/memory.js";
 import { ABSENT_VERSION, isConditional } from "../../../src/store/types.js";
@@ -73,8 +74,8 @@ describe("two Contexts in one process", () => {
     const B = logged();
     A.context.configureStore(c, { concurrency: 3, maxGap: 0 });
     expect(A.context.storeSettings(c).concurrency).toBe(3);
-    expect(B.context.storeSettings(c).concurrency).toBe(32);
-    expect(defaultContext().storeSettings(c).concurrency).toBe(32);
+    expect(B.context.storeSettings(c).concurrency).toBe(DEFAULT_STORE_CONCURRENCY);
+    expect(defaultContext().storeSettings(c).concurrency).toBe(DEFAULT_STORE_CONCURRENCY);
     expect(A.context.scheduler(c)).not.toBe(B.context.scheduler(c));
     const [a, b] = await Promise.all([
       openArray(c, "a", { context: A.context }),

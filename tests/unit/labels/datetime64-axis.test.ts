@@ -3,7 +3,13 @@
  * month) resolve on its int64 counts, in v3 (`numpy.datetime64` extension type) and v2 (`<M8[D]`).
  */
 import { describe, expect, it } from "vitest";
-import { createArray, createGroup, labelSlice, MemoryStore, openDataset } from "../../../src/index.js";
+import {
+  createArray,
+  createGroup,
+  labelSlice,
+  MemoryStore,
+  openDataset,
+} from "../../../src/index.js";
 
 async function dataset(zarrFormat: 2 | 3): Promise<MemoryStore> {
   const store = new MemoryStore();

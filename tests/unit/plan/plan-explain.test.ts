@@ -68,7 +68,7 @@ describe("explain()", () => {
       {
         id: 0,
         label: "CountingStore(MemoryStore)",
-        concurrency: 32,
+        concurrency: 64,
         maxGap: 0,
         maxSize: 8 * 1024 * 1024,
         gapFrom: "set",

@@ -9,9 +9,10 @@ import {
 describe("the coalescing cost model", () => {
   it("gap = bandwidth × latency ÷ concurrency, in bytes", () => {
     expect(costModelGap(20, 200, 32)).toBe(125_000);
+    expect(costModelGap(20, 200, 64)).toBe(62_500);
     expect(costModelGap(100, 100, 16)).toBe(625_000);
     expect(costModelGap(0, 200, 32)).toBe(0);
-    expect(DEFAULT_STORE_SETTINGS.maxGap).toBe(costModelGap(20, 200, 32));
+    expect(DEFAULT_STORE_SETTINGS.maxGap).toBe(costModelGap(20, 200, 64));
     expect(DEFAULT_STORE_SETTINGS.gapFrom).toBe("cost");
   });
 

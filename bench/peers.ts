@@ -1,0 +1,96 @@
+/**
+ * The peer benchmark against this checkout (`npm run bench:peers -- [options]`): runs the shared
+ * peer benchmark (`../shared/peer-bench`: zarr-plan, zarrita.js tuned and TensorStore on the same
+ * latency-injecting loopback server, the same data and counters, every result checksummed) with
+ * zarr-plan imported from this checkout's `dist/`.
+ *
+ * It copies the peer benchmark to `bench/.peer-bench/` (once; its 2.4 GB of data are generated
+ * there on the first run), installs its JavaScript peers (`npm ci`), builds this checkout, runs
+ * `run.mjs` with the options given after `--`, and then measures zarr-plan's peak resident memory
+ * on W2 in a process of its own (one cold repetition). Results: `bench/.peer-bench/results/`.
+ *
+ * Options (everything else goes to the peer benchmark's `run.mjs`):
+ *   --peer-bench DIR   where the shared peer benchmark is (default ../shared/peer-bench)
+ *   --python PATH      a Python with numpy and tensorstore for the TensorStore client (default:
+ *                      $PYTHON); without one, leave `tensorstore` out of `--clients` and compare
+ *                      with the TensorStore figures in the peer benchmark's `results/`
+ *   --no-rss           skip the memory measurement
+ *
+ * Example: `npm run bench:peers -- --python /tmp/pb-venv/bin/python \
+ *   --clients zarr-plan,zarrita-tuned,tensorstore --latencies 20,0`
+ * @module
+ */
+import { spawnSync } from "node:child_process";
+import { cpSync, existsSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const ROOT = resolve(fileURLToPath(new URL("..", import.meta.url)));
+const args = process.argv.slice(2);
+
+function take(name: string): string | undefined {
+  const i = args.indexOf(name);
+  if (i < 0) return undefined;
+  const v = args[i + 1];
+  args.splice(i, 2);
+  return v;
+}
+
+function flag(name: string): boolean {
+  const i = args.indexOf(name);
+  if (i >= 0) args.splice(i, 1);
+  return i >= 0;
+}
+
+function run(cmd: string, argv: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): void {
+  const r = spawnSync(cmd, argv, { cwd, env, stdio: "inherit" });
+  if (r.status !== 0) throw new Error(`${cmd} ${argv.join(" ")} failed (exit ${r.status})`);
+}
+
+const source = resolve(take("--peer-bench") ?? join(ROOT, "..", "shared", "peer-bench"));
+const python = take("--python") ?? process.env.PYTHON;
+const skipRss = flag("--no-rss");
+const work = join(ROOT, "bench", ".peer-bench");
+
+if (!existsSync(join(source, "run.mjs"))) {
+  throw new Error(`no peer benchmark at ${source} (pass --peer-bench DIR)`);
+}
+if (!existsSync(join(work, "run.mjs"))) {
+  cpSync(source, work, { recursive: true });
+  // The shared copy is read-only; the working copy must be writable (data/, results/).
+  run("chmod", ["-R", "u+w", work], ROOT);
+}
+if (!existsSync(join(work, "node_modules"))) run("npm", ["ci"], work);
+run("npm", ["run", "build"], ROOT);
+
+const dist = join(ROOT, "dist", "index.js");
+const env = { ...process.env, ZARR_PLAN_DIST: dist, ...(python ? { PYTHON: python } : {}) };
+run(process.execPath, ["run.mjs", ...args], work, env);
+
+if (!skipRss) {
+  // Peak RSS of one cold W2 read (every 8th row and column of the 8192² sharded array) in a
+  // process of its own, with the same server settings (no latency), beside its parts.
+  const resolved = JSON.parse(readFileSync(join(work, "data", "resolved.json"), "utf8")) as {
+    workloads: { id: string; sel?: [number, number, number][] }[];
+  };
+  const w2 = resolved.workloads.find((w) => w.id === "W2");
+  if (w2) {
+    const script = `
+      const { spawn } = await import("node:child_process");
+      const zp = await import(${JSON.stringify(dist)});
+      const srv = spawn(process.execPath, [${JSON.stringify(join(work, "server.mjs"))}, "--root", ${JSON.stringify(join(work, "data"))}, "--port", "0", "--latency-ms", "0", "--exit-on-stdin-close"], { stdio: ["pipe", "pipe", "inherit"] });
+      const url = await new Promise((res) => srv.stdout.on("data", (d) => { const m = /"port":(\\d+)/.exec(String(d)); if (m) res("http://127.0.0.1:" + m[1]); }));
+      const before = process.memoryUsage().rss;
+      const a = await zp.openArray(new zp.FetchStore(url + "/sharded.zarr"));
+      const out = await a.lazy().get(zp.slice(0, 8192, 8), zp.slice(0, 8192, 8)).read();
+      const ctx = zp.defaultContext();
+      console.log(JSON.stringify({
+        workload: "W2", peakRssMB: process.resourceUsage().maxRSS / 1024, rssBeforeReadMB: before / 2 ** 20,
+        outputMB: out.data.byteLength / 2 ** 20, bodyBudgetMB: ctx.bodyBuffers.maxBytesInFlight / 2 ** 20,
+        decodeWorkers: ctx.decodePool.workers,
+      }));
+      srv.stdin.end(); process.exit(0);
+    `;
+    run(process.execPath, ["--input-type=module", "-e", script], ROOT);
+  }
+}
