@@ -103,7 +103,7 @@ export function addSessionOptions(cmd: Command, planning: boolean): Command {
     .addOption(
       new Option(
         "--max-gap <bytes>",
-        "coalesce byte ranges of one object at most this far apart (e.g. 64k; default 512KiB)",
+        "coalesce byte ranges of one object at most this far apart (e.g. 64k; default: the store cost model, 62,500 bytes)",
       ).argParser(byteSize),
     )
     .addOption(
@@ -113,7 +113,7 @@ export function addSessionOptions(cmd: Command, planning: boolean): Command {
       ).argParser(byteSize),
     )
     .addOption(
-      new Option("--concurrency <n>", "requests in flight per store (default 32)").argParser(
+      new Option("--concurrency <n>", "requests in flight per store (default 64)").argParser(
         positiveInteger,
       ),
     );
