@@ -1,0 +1,122 @@
+/**
+ * The browser page of `bench/browser-peers.ts`: runs peer-benchmark workloads with zarr-plan and
+ * zarrita.js (tuned as in the peer benchmark: range coalescing, suffix requests, `open.v3`) against
+ * the latency server that serves this page, checksums every result (the peer benchmark's
+ * `sum_k bits(x_k)·(k+1) mod 2^32`) and writes the timings as JSON into `<pre id="result">`.
+ */
+import * as zp from "zarr-plan";
+import * as zarr from "zarrita";
+
+interface Workload {
+  id: string;
+  dataset: string;
+  op: string;
+  sel?: ([number, number, number] | number)[];
+  rows?: number[];
+  cols?: number[];
+  expected: { hash: number; count: number };
+}
+
+const out = document.getElementById("result")!;
+const params = new URLSearchParams(location.search);
+const ids = (params.get("workloads") ?? "W1x,W2,W4").split(",");
+const reps = Number(params.get("reps") ?? 5);
+
+function checksum(f32: Float32Array): { hash: number; count: number } {
+  const u = new Uint32Array(f32.buffer, f32.byteOffset, f32.length);
+  let h = 0;
+  for (let k = 0; k < u.length; k++) h = (h + Math.imul(u[k]!, k + 1)) >>> 0;
+  return { hash: h, count: f32.length };
+}
+
+/** A C-order copy of a strided result (zarrita may return views). */
+function cOrder(data: Float32Array, shape: number[], stride: number[], offset = 0): Float32Array {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const res = new Float32Array(n);
+  const idx = new Array<number>(shape.length).fill(0);
+  for (let i = 0; i < n; i++) {
+    let o = offset;
+    for (let d = 0; d < shape.length; d++) o += idx[d]! * stride[d]!;
+    res[i] = data[o]!;
+    for (let d = shape.length - 1; d >= 0; d--) {
+      if (++idx[d]! < shape[d]!) break;
+      idx[d] = 0;
+    }
+  }
+  return res;
+}
+
+async function zarrPlanRun(w: Workload, url: string): Promise<Float32Array> {
+  const arr = await zp.openArray(new zp.FetchStore(url));
+  const lazy = arr.lazy();
+  let view: zp.LazyArray;
+  if (w.op === "slice")
+    view = lazy.get(...w.sel!.map((s) => (typeof s === "number" ? s : zp.slice(s[0], s[1], s[2]))));
+  else if (w.op === "orthogonal") view = lazy.oindex(w.rows!, w.cols!);
+  else view = lazy.vindex(w.rows!, w.cols!);
+  const r = await view.read();
+  return cOrder(r.data as Float32Array, [...r.shape], [...r.strides], r.offset ?? 0);
+}
+
+async function zarritaRun(w: Workload, url: string): Promise<Float32Array> {
+  const store = zarr.withRangeCoalescing(new zarr.FetchStore(url, { useSuffixRequest: true }));
+  const arr = (await zarr.open.v3(zarr.root(store), { kind: "array" })) as zarr.Array<"float32">;
+  if (w.op === "slice") {
+    const r = await zarr.get(
+      arr,
+      w.sel!.map((s) => (typeof s === "number" ? s : zarr.slice(s[0], s[1], s[2]))),
+    );
+    return cOrder(r.data as Float32Array, r.shape, r.stride);
+  }
+  // oindex, emulated as in the peer benchmark: the bounding box, then a gather.
+  const rows = w.rows!;
+  const cols = w.cols!;
+  const r0 = Math.min(...rows);
+  const r1 = Math.max(...rows);
+  const c0 = Math.min(...cols);
+  const c1 = Math.max(...cols);
+  const box = await zarr.get(arr, [zarr.slice(r0, r1 + 1), zarr.slice(c0, c1 + 1)]);
+  const data = box.data as Float32Array;
+  const res = new Float32Array(rows.length * cols.length);
+  let k = 0;
+  for (const r of rows)
+    for (const c of cols) res[k++] = data[(r - r0) * box.stride[0]! + (c - c0) * box.stride[1]!]!;
+  return res;
+}
+
+try {
+  const resolved = (await (await fetch("/resolved.json")).json()) as {
+    datasets: Record<string, { path: string }>;
+    workloads: Workload[];
+  };
+  const results: Record<string, Record<string, { ms: number[]; correct: boolean }>> = {};
+  for (const id of ids) {
+    const w = resolved.workloads.find((x) => x.id === id)!;
+    const url = new URL(`/${resolved.datasets[w.dataset]!.path}/`, location.href).href;
+    results[id] = {};
+    // Clients alternate within every repetition; one warm-up each first.
+    const clients: [string, (w: Workload, url: string) => Promise<Float32Array>][] = [
+      ["zarr-plan", zarrPlanRun],
+      ["zarrita-tuned", zarritaRun],
+    ];
+    for (const [name] of clients) results[id]![name] = { ms: [], correct: true };
+    for (let rep = -1; rep < reps; rep++) {
+      for (const [name, run] of rep % 2 === 0 ? clients : [...clients].reverse()) {
+        const t0 = performance.now();
+        const got = await run(w, url);
+        const ms = performance.now() - t0;
+        const c = checksum(got);
+        const r = results[id]![name]!;
+        if (c.hash !== w.expected.hash || c.count !== w.expected.count) r.correct = false;
+        if (rep >= 0) r.ms.push(ms);
+      }
+    }
+  }
+  out.textContent = JSON.stringify({
+    ok: true,
+    results,
+    workers: zp.defaultContext().decodePool.workers,
+  });
+} catch (e) {
+  out.textContent = JSON.stringify({ ok: false, error: String((e as Error)?.stack ?? e) });
+}
