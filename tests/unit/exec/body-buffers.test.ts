@@ -189,4 +189,28 @@ describe("reads over HTTP into reused body memory", () => {
       await writeFile(key, good);
     }
   });
+
+  it("an aborted read gives every body back (nothing stays counted in the budget)", async () => {
+    const slow = await startStaticServer(dir, { latencyMs: 30 });
+    try {
+      const context = new Context({ decodeWorkers: { workers: 0 } });
+      const s = await openArray(new FetchStore(slow.url), "s", { context });
+      for (const delay of [5, 40, 70]) {
+        const controller = new AbortController();
+        const reading = s.lazy().read({ signal: controller.signal });
+        setTimeout(() => controller.abort(), delay);
+        const err = await reading.then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        // Aborted at some point, or done before the abort: either way nothing stays leased.
+        if (err !== undefined) expect(err).toBeInstanceOf(AbortError);
+        await new Promise((r) => setTimeout(r, 100));
+        expect(context.bodyBuffers.bytesInFlight).toBe(0);
+      }
+      context.close();
+    } finally {
+      await slow.close();
+    }
+  });
 });
