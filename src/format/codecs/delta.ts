@@ -7,12 +7,13 @@
  */
 
 import { allocate, type DataType, type TypedArray, toBytes, viewAs } from "../../core/dtype.js";
-import { CodecError } from "../../core/errors.js";
+import { CodecError, MetadataError } from "../../core/errors.js";
+import { cStrides, type NDArray, shapeSize } from "../../core/ndarray.js";
 import { parseV2DType } from "../metadata/v2-dtype.js";
 import type { CodecSpec } from "../model.js";
 import { ceilingMessage, ceilingOf } from "./ceiling.js";
-import type { BytesToBytesCodec, CodecContext } from "./types.js";
-import { byteSwap, ConfigReader, type Entries } from "./util.js";
+import type { ArrayToArrayCodec, BytesToBytesCodec, ChunkSpec, CodecContext } from "./types.js";
+import { byteSwap, ConfigReader, cOrderData, type Entries } from "./util.js";
 
 /** A numeric NumPy type string understood by the delta filter (`"<i4"`, `">u2"`, `"|i1"`, `"<f8"`). */
 interface DeltaType {
@@ -116,8 +117,13 @@ class DeltaCodec implements BytesToBytesCodec {
         },
       );
     }
-    const n = bytes.length / dsize;
-    const arr = view(this.dtype, bytes) as unknown as Entries;
+    return serialise(this.astype, this.encodeValues(view(this.dtype, bytes)));
+  }
+
+  /** The differences of `values` (elements of `dtype`), as elements of `astype`. */
+  encodeValues(values: TypedArray): TypedArray {
+    const n = values.length;
+    const arr = values as unknown as Entries;
     const outT = allocate(this.astype.dataType, n);
     const enc = outT as unknown as Entries;
     if (n > 0) {
@@ -139,7 +145,7 @@ class DeltaCodec implements BytesToBytesCodec {
         }
       }
     }
-    return serialise(this.astype, outT);
+    return outT;
   }
 
   /**
@@ -169,7 +175,13 @@ class DeltaCodec implements BytesToBytesCodec {
         { key: ctx.key, codec: this.name },
       );
     }
-    const enc = view(this.astype, bytes) as unknown as Entries;
+    return serialise(this.dtype, this.decodeValues(view(this.astype, bytes)));
+  }
+
+  /** The running sum of `values` (elements of `astype`), as elements of `dtype`. */
+  decodeValues(values: TypedArray): TypedArray {
+    const n = values.length;
+    const enc = values as unknown as Entries;
     const outT = allocate(this.dtype.dataType, n);
     const out = outT as unknown as Entries;
     const to = this.dtype.dataType;
@@ -199,7 +211,7 @@ class DeltaCodec implements BytesToBytesCodec {
         prev = out[i] as number;
       }
     }
-    return serialise(this.dtype, outT);
+    return outT;
   }
 
   /** The codec in v3 metadata form: `{ name, configuration }`. */
@@ -208,6 +220,66 @@ class DeltaCodec implements BytesToBytesCodec {
       name: this.name,
       configuration: { dtype: this.dtype.typestr, astype: this.astype.typestr },
     };
+  }
+
+  /**
+   * Delta as an array→array codec for chunks of `spec`: where zarr-python 3 (`numcodecs.zarr3`)
+   * writes it, before the array→bytes codec. The chunk's data type must be `dtype`; the encoded
+   * chunk has the same shape and `astype`. Differences run over the chunk in C order, as numcodecs
+   * does over a chunk's flattened buffer.
+   * @throws MetadataError naming `configuration.dtype` when the chunk's data type is another one.
+   */
+  asArrayToArray(spec: ChunkSpec, metadataKey: string): ArrayToArrayCodec {
+    if (spec.dataType.name !== this.dtype.dataType.name) {
+      throw new MetadataError(metadataKey, [
+        {
+          field: "configuration.dtype",
+          message: `numcodecs.delta works on ${this.dtype.typestr} (${this.dtype.dataType.name}) but the chunks are ${spec.dataType.name}`,
+        },
+      ]);
+    }
+    return new DeltaArrayCodec(this);
+  }
+}
+
+/** {@link DeltaCodec} before the array→bytes codec. */
+class DeltaArrayCodec implements ArrayToArrayCodec {
+  readonly kind = "array_to_array" as const;
+  readonly name = "numcodecs.delta";
+  constructor(private readonly delta: DeltaCodec) {}
+
+  /** The encoded chunk: `astype` elements; an all-fill chunk encodes to [fill, 0, …], so 0. */
+  resolveSpec(spec: ChunkSpec): ChunkSpec {
+    const to = this.delta.astype.dataType;
+    const same = to.name === spec.dataType.name;
+    return { ...spec, dataType: to, fillValue: same ? spec.fillValue : is64(to) ? 0n : 0 };
+  }
+
+  encode(a: NDArray, _spec: ChunkSpec, _ctx: CodecContext): NDArray {
+    const data = this.delta.encodeValues(cOrderData(a));
+    return {
+      data,
+      shape: [...a.shape],
+      strides: cStrides(a.shape),
+      dtype: this.delta.astype.dataType,
+    };
+  }
+
+  /** @throws CodecError when the encoded chunk does not hold one element per chunk element. */
+  decode(a: NDArray, spec: ChunkSpec, ctx: CodecContext): NDArray {
+    const n = shapeSize(a.shape);
+    if (n !== shapeSize(spec.shape)) {
+      throw new CodecError(`got ${n} elements, expected ${shapeSize(spec.shape)}`, {
+        key: ctx.key,
+        codec: this.name,
+      });
+    }
+    const data = this.delta.decodeValues(cOrderData(a));
+    return { data, shape: [...spec.shape], strides: cStrides(spec.shape), dtype: spec.dataType };
+  }
+
+  toJSON(): CodecSpec {
+    return this.delta.toJSON();
   }
 }
 
