@@ -453,6 +453,8 @@ export class NdselError extends ZarrPlanError {
   readonly member: string;
   readonly path: string;
   readonly value: unknown;
+  /** The message without the array path and member prefix. */
+  readonly detail: string;
   constructor(
     reason: NdselReason,
     message: string,
@@ -464,5 +466,16 @@ export class NdselError extends ZarrPlanError {
     this.member = details.member ?? "";
     this.path = details.path ?? "";
     this.value = details.value;
+    this.detail = message;
+  }
+
+  /** The same error naming the array `path`. */
+  at(path: string): NdselError {
+    return new NdselError(this.reason, this.detail, {
+      member: this.member,
+      path,
+      value: this.value,
+      cause: this,
+    });
   }
 }
