@@ -169,7 +169,7 @@ export function ndselToTransform(
         else for (const y of x) collect(y);
       };
       collect(m.index_array);
-      const index: IndexData = new Float64Array(flat.length);
+      const index = new Float64Array(flat.length);
       flat.forEach((v, p) => {
         if (!empty) {
           if ((typeof blo === "bigint" && v < blo) || (typeof bhi === "bigint" && v >= bhi)) {
@@ -183,6 +183,8 @@ export function ndselToTransform(
         }
         index[p] = safe(v, "index", path);
       });
+      const fits = index.every((x) => x >= -(2 ** 31) && x < 2 ** 31);
+      const data: IndexData = fits ? Int32Array.from(index) : index;
       const dims = shape.flatMap((e, d) => (e === 1 ? [] : [d]));
       if (dims.length === 0 && index.length === 1) {
         return constantMap(safe(m.offset + m.stride * flat[0]!, "offset", path));
@@ -190,7 +192,7 @@ export function ndselToTransform(
       return arrayMap(
         safe(m.offset, "offset", path),
         safe(m.stride, "stride", path),
-        index,
+        data,
         dims,
         inputShape,
       );
