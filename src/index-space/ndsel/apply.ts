@@ -220,7 +220,7 @@ function nested(
 
 /**
  * An {@link IndexTransform} as an ndsel `transform` document (canonical form): domain
- * `[0, inputShape)`, `labels` (`null` → `""`), one map per source dimension (constant,
+ * `[0, inputShape)`, `labels` (`null` → `""`, and a name used twice → `""`), one map per source dimension (constant,
  * single-input-dimension, or an index array nested over every input dimension, extent 1 where it
  * broadcasts).
  */
@@ -234,7 +234,11 @@ export function transformToNdsel(
     input_rank: shape.length,
     input_inclusive_min: shape.map(() => 0n),
     input_exclusive_max: shape.map((n) => BigInt(n)),
-    input_labels: shape.map((_, d) => labels[d] ?? ""),
+    // Labels must be unique (TensorStore): a name two view dimensions share is left out.
+    input_labels: shape.map((_, d) => {
+      const l = labels[d] ?? "";
+      return labels.indexOf(l) === labels.lastIndexOf(l) ? l : "";
+    }),
     output: t.maps.map((m): NdselOutputMap => {
       if (m.kind === "constant") return { offset: BigInt(m.offset) };
       if (m.kind === "single") {

@@ -31,10 +31,11 @@ function fail(message: string, at: number): never {
 
 /**
  * Parses JSON text with exact integers (`bigint`).
+ * With `integersOnly`, a number with a fraction or an exponent (`1.0`, `1e3`) is refused.
  * @throws NdselError (`invalid_json`) for text that is not JSON, longer than
  * {@link MAX_NDSEL_TEXT}, nested deeper than {@link MAX_NDSEL_DEPTH}, or with a duplicate key.
  */
-export function parseExactJson(text: string): ExactJson {
+export function parseExactJson(text: string, integersOnly = false): ExactJson {
   if (text.length > MAX_NDSEL_TEXT) {
     fail(`text longer than ${MAX_NDSEL_TEXT} characters`, MAX_NDSEL_TEXT);
   }
@@ -104,6 +105,9 @@ export function parseExactJson(text: string): ExactJson {
     NUMBER.lastIndex = pos;
     const m = NUMBER.exec(text);
     if (!m) fail("expected a JSON value", pos);
+    if (integersOnly && (m[1] !== undefined || m[2] !== undefined)) {
+      fail(`expected an integer, got ${m[0]}`, pos);
+    }
     pos = NUMBER.lastIndex;
     return m[1] === undefined && m[2] === undefined ? BigInt(m[0]) : Number(m[0]);
   };

@@ -402,7 +402,7 @@ const NORMALIZERS: Readonly<Record<string, (obj: Obj) => NdselTransform>> = {
  * as `input_exclusive_max`, defaults filled in (lower bound 0, implicit `+inf` upper bound, labels
  * `""`, identity output, map `offset` 0 and `stride` 1, `index_array_bounds` `["-inf", "+inf"]`).
  *
- * `doc` is JSON text (integers read exactly, beyond 2^53 too) or a parsed value whose integers are
+ * `doc` is JSON text (integers read exactly, beyond 2^53 too; `1.0` is not an integer) or a parsed value whose integers are
  * `number`s or `bigint`s.
  * @throws NdselError with `reason` `invalid_json` (not JSON, missing `kind` or required member,
  * wrong type, boolean as integer, integer outside int64), `unknown_kind`, `unknown_field`,
@@ -410,7 +410,7 @@ const NORMALIZERS: Readonly<Record<string, (obj: Obj) => NdselTransform>> = {
  * `output_map_conflict`; `member` names the offending member.
  */
 export function normalizeNdsel(doc: unknown): NdselTransform {
-  const v: unknown = typeof doc === "string" ? parseExactJson(doc) : (doc as ExactJson);
+  const v: unknown = typeof doc === "string" ? parseExactJson(doc, true) : (doc as ExactJson);
   if (!isObject(v)) err("invalid_json", "", `an ndsel document is an object, got ${describe(v)}`);
   if (v.kind === undefined) err("invalid_json", "kind", "missing");
   if (typeof v.kind !== "string")

@@ -66,6 +66,7 @@ describe("ndsel normalisation: cases the corpus does not cover", () => {
     expect(reasonOf(() => normalizeNdsel({ kind: "box", inclusive_min: ["+inf"] }))).toBe(
       "invalid_json",
     );
+    expect(reasonOf(() => normalizeNdsel('{"kind":"point","coords":[1.0]}'))).toBe("invalid_json");
     expect(reasonOf(() => normalizeNdsel('{"kind":"point","coords":[1],"coords":[2]}'))).toBe(
       "invalid_json",
     );
