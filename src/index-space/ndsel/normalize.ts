@@ -16,8 +16,12 @@ import type {
 
 const I64_MIN = -(2n ** 63n);
 const I64_MAX = 2n ** 63n - 1n;
-/** Largest rank accepted (bounds every per-dimension allocation). */
-export const MAX_NDSEL_RANK = 1024;
+/**
+ * Largest declared `input_rank` (TensorStore's limit, as zarr-indexing): normalisation allocates a
+ * bound, a label and a map per dimension from that one number. Ranks given by arrays are backed by
+ * their data and not capped.
+ */
+export const MAX_NDSEL_RANK = 32;
 
 const MEMBERS: Readonly<Record<string, readonly string[]>> = {
   point: ["coords"],
@@ -76,18 +80,17 @@ function intList(v: unknown, member: string): bigint[] {
   return list(v, member).map((x, i) => int(x, `${member}[${i}]`));
 }
 
-/** A bound: integer, `"-inf"`/`"+inf"` (only on its own side), optionally wrapped (implicit). */
-function boundValue(v: unknown, member: string, side: "lower" | "upper"): NdselBoundValue {
-  const inf = side === "lower" ? "-inf" : "+inf";
-  if (v === inf) return inf;
-  if (typeof v === "string") {
-    err(
-      "invalid_json",
-      member,
-      `a ${side} bound may be an integer or "${inf}", got ${describe(v)}`,
-    );
-  }
+/** An index value: an integer or `"-inf"`/`"+inf"` (legal in every bound position). */
+function boundValue(v: unknown, member: string): NdselBoundValue {
+  if (v === "-inf" || v === "+inf") return v;
   return int(v, member);
+}
+
+/** Extended-integer order `-inf < n < +inf`: true when `a > b`. */
+function above(a: NdselBoundValue, b: NdselBoundValue): boolean {
+  const tier = (x: NdselBoundValue) => (x === "-inf" ? 0 : x === "+inf" ? 2 : 1);
+  if (tier(a) !== tier(b)) return tier(a) > tier(b);
+  return typeof a === "bigint" && typeof b === "bigint" && a > b;
 }
 
 interface Bound {
@@ -95,12 +98,12 @@ interface Bound {
   readonly implicit: boolean;
 }
 
-function bound(v: unknown, member: string, side: "lower" | "upper"): Bound {
+function bound(v: unknown, member: string): Bound {
   if (Array.isArray(v)) {
     if (v.length !== 1) err("invalid_json", member, "an implicit bound is a one-element array");
-    return { v: boundValue(v[0], `${member}[0]`, side), implicit: true };
+    return { v: boundValue(v[0], `${member}[0]`), implicit: true };
   }
-  return { v: boundValue(v, member, side), implicit: false };
+  return { v: boundValue(v, member), implicit: false };
 }
 
 function boundJson(b: Bound): NdselBound {
@@ -135,9 +138,6 @@ function sameRank(
       err("rank_mismatch", n, `has ${len} elements, ${from} says rank ${r}`);
     }
   }
-  if (r !== undefined && r > MAX_NDSEL_RANK) {
-    err("invalid_json", from, `rank ${r} is larger than ${MAX_NDSEL_RANK}`);
-  }
   return r;
 }
 
@@ -156,13 +156,13 @@ function domain(obj: Obj, p: "" | "input_", rank: number): Domain {
   const lower =
     obj[mMin] === undefined
       ? Array.from({ length: rank }, () => ({ v: 0n, implicit: false }))
-      : list(obj[mMin], mMin).map((x, i) => bound(x, `${mMin}[${i}]`, "lower"));
+      : list(obj[mMin], mMin).map((x, i) => bound(x, `${mMin}[${i}]`));
   let upper: Bound[];
   if (obj[mExc] !== undefined) {
-    upper = list(obj[mExc], mExc).map((x, i) => bound(x, `${mExc}[${i}]`, "upper"));
+    upper = list(obj[mExc], mExc).map((x, i) => bound(x, `${mExc}[${i}]`));
   } else if (obj[mInc] !== undefined) {
     upper = list(obj[mInc], mInc).map((x, i) => {
-      const b = bound(x, `${mInc}[${i}]`, "upper");
+      const b = bound(x, `${mInc}[${i}]`);
       return typeof b.v === "bigint"
         ? { v: checked(b.v + 1n, `${mInc}[${i}]`), implicit: b.implicit }
         : b;
@@ -173,11 +173,11 @@ function domain(obj: Obj, p: "" | "input_", rank: number): Domain {
       const implicit = Array.isArray(x);
       if (implicit && x.length !== 1)
         err("invalid_json", at, "an implicit bound is a one-element array");
-      const n = int(implicit ? x[0] : x, at);
-      if (n < 0n) err("bounds_out_of_order", at, `negative extent ${n}`, n);
+      const n = boundValue(implicit ? x[0] : x, at);
+      if (n === "-inf") err("invalid_json", at, "a shape counts cells and cannot be -inf");
       const lo = lower[i]!.v;
-      if (typeof lo !== "bigint")
-        err("invalid_json", at, `a shape needs a finite lower bound, got "${lo}"`);
+      if (n === "+inf" || lo === "+inf") return { v: "+inf" as const, implicit };
+      if (lo === "-inf") return { v: "-inf" as const, implicit };
       return { v: checked(lo + n, at), implicit };
     });
   } else {
@@ -186,7 +186,7 @@ function domain(obj: Obj, p: "" | "input_", rank: number): Domain {
   for (let d = 0; d < rank; d++) {
     const lo = lower[d]!.v;
     const hi = upper[d]!.v;
-    if (typeof lo === "bigint" && typeof hi === "bigint" && lo > hi) {
+    if (above(lo, hi)) {
       err(
         "bounds_out_of_order",
         `${mMin}[${d}]`,
@@ -240,8 +240,6 @@ function points(obj: Obj): NdselTransform {
   if (obj.coords === undefined) err("invalid_json", "coords", "missing");
   const rows = list(obj.coords, "coords").map((r, i) => intList(r, `coords[${i}]`));
   const n = rows[0]?.length ?? 0;
-  if (n > MAX_NDSEL_RANK)
-    err("invalid_json", "coords[0]", `rank ${n} is larger than ${MAX_NDSEL_RANK}`);
   rows.forEach((r, i) => {
     if (r.length !== n)
       err("rank_mismatch", `coords[${i}]`, `has ${r.length} coordinates, coords[0] has ${n}`);
@@ -281,11 +279,12 @@ function sliceKind(obj: Obj): NdselTransform {
   const lower: Bound[] = [];
   const upper: Bound[] = [];
   const output: NdselOutputMap[] = [];
+  const zero = step.indexOf(0n);
+  if (zero >= 0) err("step_zero", `step[${zero}]`, "a step must not be 0", 0n);
   for (let k = 0; k < rank; k++) {
     const a = start[k]!;
     const b = stop[k]!;
     const s = step[k]!;
-    if (s === 0n) err("step_zero", `step[${k}]`, "a step must not be 0", s);
     const span = s > 0n ? b - a : a - b;
     if (span < 0n) {
       err(
@@ -327,9 +326,9 @@ function outputMap(v: unknown, at: string): NdselOutputMap {
       const b = list(v.index_array_bounds, `${at}.index_array_bounds`);
       if (b.length !== 2)
         err("invalid_json", `${at}.index_array_bounds`, "expected [lower, upper]");
-      const lo = boundValue(b[0], `${at}.index_array_bounds[0]`, "lower");
-      const hi = boundValue(b[1], `${at}.index_array_bounds[1]`, "upper");
-      if (typeof lo === "bigint" && typeof hi === "bigint" && lo > hi) {
+      const lo = boundValue(b[0], `${at}.index_array_bounds[0]`);
+      const hi = boundValue(b[1], `${at}.index_array_bounds[1]`);
+      if (above(lo, hi)) {
         err("bounds_out_of_order", `${at}.index_array_bounds`, `${lo} is above ${hi}`);
       }
       bounds = [lo, hi];
@@ -341,13 +340,12 @@ function outputMap(v: unknown, at: string): NdselOutputMap {
       index_array_bounds: bounds,
     };
   }
-  if (v.index_array_bounds !== undefined) {
-    err("invalid_json", `${at}.index_array_bounds`, "index_array_bounds needs an index_array");
-  }
+  // A stray index_array_bounds (or a constant's stride) is allowed by the schema and dropped.
   if (v.input_dimension !== undefined) {
     const d = int(v.input_dimension, `${at}.input_dimension`);
-    if (d < 0n || d >= BigInt(MAX_NDSEL_RANK)) {
-      err("invalid_json", `${at}.input_dimension`, `not an input dimension: ${d}`, d);
+    if (d < 0n) err("invalid_json", `${at}.input_dimension`, `must be >= 0, got ${d}`, d);
+    if (d > 2n ** 31n) {
+      err("rank_mismatch", `${at}.input_dimension`, `${d} is beyond any input rank`, d);
     }
     return { offset, stride, input_dimension: Number(d) };
   }

@@ -63,13 +63,34 @@ describe("ndsel normalisation: cases the corpus does not cover", () => {
     expect(reasonOf(() => normalizeNdsel({ kind: "slice", start: ["-inf"], stop: [3] }))).toBe(
       "invalid_json",
     );
-    expect(reasonOf(() => normalizeNdsel({ kind: "box", inclusive_min: ["+inf"] }))).toBe(
+    expect(reasonOf(() => normalizeNdsel({ kind: "box", shape: ["-inf"] }))).toBe("invalid_json");
+    expect(reasonOf(() => normalizeNdsel({ kind: "transform", input_rank: 33 }))).toBe(
       "invalid_json",
     );
+    expect(
+      reasonOf(() => normalizeNdsel({ kind: "transform", output: [{ input_dimension: -1 }] })),
+    ).toBe("invalid_json");
     expect(reasonOf(() => normalizeNdsel('{"kind":"point","coords":[1.0]}'))).toBe("invalid_json");
     expect(reasonOf(() => normalizeNdsel('{"kind":"point","coords":[1],"coords":[2]}'))).toBe(
       "invalid_json",
     );
+  });
+
+  it("takes either infinity in any bound position, in extended-integer order", () => {
+    const b = normalizeNdsel({
+      kind: "box",
+      inclusive_min: [["-inf"], 2, "+inf"],
+      shape: [3, "+inf", 0],
+    });
+    expect(b.input_exclusive_max).toEqual(["-inf", "+inf", "+inf"]);
+    expect(
+      reasonOf(() => normalizeNdsel({ kind: "box", inclusive_min: ["+inf"], exclusive_max: [5] })),
+    ).toBe("bounds_out_of_order");
+    const c = normalizeNdsel({
+      kind: "transform",
+      output: [{ offset: 3, stride: 2, index_array_bounds: [0, 1] }],
+    });
+    expect(c.output).toEqual([{ offset: 3n }]);
   });
 
   it("writes transform input_shape / input_inclusive_max as input_exclusive_max", () => {
