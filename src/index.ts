@@ -138,6 +138,19 @@ export {
   type TimeEncoding,
 } from "./index-space/labels/time.js";
 export type { IselItem } from "./index-space/lazy.js";
+export {
+  type NdselArrayMap,
+  type NdselBound,
+  type NdselBoundValue,
+  type NdselConstantMap,
+  type NdselIndexArray,
+  type NdselOutputMap,
+  type NdselSingleMap,
+  type NdselTransform,
+  type NdselTransformDocument,
+  ndselToJSON,
+  normalizeNdsel,
+} from "./index-space/ndsel/index.js";
 export type { ArrayStorage } from "./index-space/source.js";
 export {
   type CoalescedRange,

@@ -47,6 +47,8 @@ export const ZARR_PLAN_ERROR_CODES = Object.freeze([
   // Labelled selections (isel / sel):
   "ERR_DIMENSION",
   "ERR_LABEL",
+  // ndsel selection documents (zarr-indexing wire format):
+  "ERR_NDSEL",
 ] as const);
 
 /** A stable machine-readable error code: one of {@link ZARR_PLAN_ERROR_CODES}. */
@@ -420,5 +422,60 @@ export class AuthorizationError extends StoreError {
   override readonly code = "ERR_UNAUTHORIZED" as const;
   constructor(message: string, details: { key: string; status: 401 | 403; cause?: unknown }) {
     super(message, { ...details, transient: false });
+  }
+}
+
+/**
+ * Why an ndsel document was refused: the reason codes of the ndsel 1.0 draft spec and its
+ * conformance corpus (`invalid_json` … `output_map_conflict`), plus `not_applicable` for a valid
+ * document that cannot be applied to an array here (an infinite bound that the array's shape does
+ * not resolve, an index array whose shape does not match the domain, a value beyond 2^53).
+ */
+export type NdselReason =
+  | "invalid_json"
+  | "bounds_out_of_order"
+  | "unknown_field"
+  | "multiple_upper_bounds"
+  | "rank_mismatch"
+  | "step_zero"
+  | "unknown_kind"
+  | "output_map_conflict"
+  | "not_applicable";
+
+/**
+ * An ndsel selection document (zarr-indexing's wire format, derived from TensorStore's
+ * `IndexTransform` JSON) is invalid, or cannot be applied to the array. `reason` is the spec's
+ * reason code; `member` the JSON path of the offending member (`""` for the document); `path` the
+ * array path when applying.
+ */
+export class NdselError extends ZarrPlanError {
+  readonly reason: NdselReason;
+  readonly member: string;
+  readonly path: string;
+  readonly value: unknown;
+  /** The message without the array path and member prefix. */
+  readonly detail: string;
+  constructor(
+    reason: NdselReason,
+    message: string,
+    details: { member?: string; path?: string; value?: unknown; cause?: unknown } = {},
+  ) {
+    const where = `${details.path ? `array "${details.path}": ` : ""}ndsel${details.member ? ` ${details.member}` : ""}`;
+    super("ERR_NDSEL", `${where}: ${message} (${reason})`, { cause: details.cause });
+    this.reason = reason;
+    this.member = details.member ?? "";
+    this.path = details.path ?? "";
+    this.value = details.value;
+    this.detail = message;
+  }
+
+  /** The same error naming the array `path`. */
+  at(path: string): NdselError {
+    return new NdselError(this.reason, this.detail, {
+      member: this.member,
+      path,
+      value: this.value,
+      cause: this,
+    });
   }
 }

@@ -46,6 +46,8 @@ function applyOp(view: LazyArray, op: LazyOp): LazyArray {
       return view.vindex(...items);
     case "mask":
       return view.mask(items[0] as Parameters<LazyArray["mask"]>[0]);
+    case "ndsel":
+      return view.ndsel({ kind: "transform", ...op.ndsel });
   }
 }
 

@@ -13,12 +13,15 @@
  */
 
 import type { DataType, DataTypeName } from "../core/dtype.js";
-import { DimensionError } from "../core/errors.js";
+import { DimensionError, NdselError } from "../core/errors.js";
 import { type NDArray, shapeSize } from "../core/ndarray.js";
 import type { SelectionKind } from "./indexing.js";
+import { ndselToTransform, transformToNdsel } from "./ndsel/apply.js";
+import { normalizeNdsel } from "./ndsel/normalize.js";
+import type { NdselTransform, NdselTransformDocument } from "./ndsel/types.js";
 import { isNDArray, type MaskLike, type SelectionItem, type Slice, slice } from "./selection.js";
 import type { ArraySource, ReadOptions } from "./source.js";
-import { compose, type IndexTransform, identity } from "./transform.js";
+import { compose, composeTransforms, type IndexTransform, identity } from "./transform.js";
 
 /**
  * Executes lazy arrays: turns a view into data. A `Context` (`src/exec/context.ts`) is one: it reads
@@ -32,11 +35,14 @@ export interface Executor {
 
 /**
  * One recorded selection step of a lazy array (`get`, `oindex`, `vindex` or `mask` and its items,
- * copied when the selection was made), so a view can be written to a plan file and replayed.
+ * copied when the selection was made; or `ndsel` with `selection` `[]` and the normalised
+ * document in `ndsel`), so a view can be written to a plan file and replayed.
  */
 export interface LazyOp {
-  readonly kind: SelectionKind;
+  readonly kind: SelectionKind | "ndsel";
   readonly selection: readonly SelectionItem[];
+  /** The normalised ndsel body of an `ndsel` op. */
+  readonly ndsel?: NdselTransform;
 }
 
 /** A copy of a selection item that later changes to the caller's arrays cannot affect. */
@@ -197,6 +203,45 @@ export class LazyArray<D extends DataTypeName = DataTypeName> {
    */
   mask(mask: MaskLike | boolean): LazyArray<D> {
     return this.with("mask", [mask as SelectionItem]);
+  }
+
+  /**
+   * Applies an ndsel selection (zarr-python `zarr-indexing`'s wire format, ndsel 1.0-draft.2,
+   * derived from TensorStore's `IndexTransform` JSON): `doc` is JSON text (integers exact) or a
+   * parsed document of any kind (`point`, `box`, `slice`, `points`, `transform`). Its output
+   * dimensions are this view's dimensions, in this view's positions (for `lazy()` of an array: the
+   * array's index space); coordinates are literal (no negative counting, no clamping). The result's
+   * dimensions are the document's input domain shifted to start at 0: `{"kind": "slice", "start":
+   * [4], "stop": [10], "step": [2]}` has shape [3] and reads positions 4, 6, 8. Infinite bounds
+   * resolve against the view for a dimension read by one map of stride ±1 (a `box` with implicit
+   * `+inf` reads to the end). Recorded as an `ndsel` op (plan files replay it).
+   * @throws NdselError (`ERR_NDSEL`) with the spec's `reason` for an invalid document,
+   * `rank_mismatch` when its output rank is not {@link ndim}, `not_applicable` for what cannot be
+   * mapped here (an unresolvable infinite bound, an index array not shaped like the domain, a value
+   * beyond 2^53). IndexError when it reads outside the view.
+   */
+  ndsel(doc: unknown): LazyArray<D> {
+    let body: NdselTransform;
+    try {
+      body = normalizeNdsel(doc);
+    } catch (e) {
+      throw e instanceof NdselError && this.source.path ? e.at(this.source.path) : e;
+    }
+    const t = ndselToTransform(body, this.shape, this.source.path);
+    const transform = composeTransforms(t, this.transform);
+    const op = this.ops && Object.freeze({ kind: "ndsel" as const, selection: [], ndsel: body });
+    return new LazyArray(this.source, transform, this.executor, op && [...this.ops!, op]);
+  }
+
+  /**
+   * This view as an ndsel `transform` document (canonical form, exact `bigint` integers; write it
+   * with `ndselToJSON`): input domain `[0, shape)` labelled with {@link dims} (`""` when unnamed),
+   * one output map per array dimension (constant, strided, or an index array nested over every
+   * view dimension, extent 1 where it broadcasts). `array.lazy().ndsel(v.toNdsel())` reads the same
+   * elements as `v`. No IO.
+   */
+  toNdsel(): NdselTransformDocument {
+    return transformToNdsel(this.transform, this.dims);
   }
 
   /**

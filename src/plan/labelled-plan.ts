@@ -60,7 +60,9 @@ function coordinateReads(views: readonly LabelledView[]): {
   for (const v of views) {
     for (const src of Object.values(v.coords)) {
       const source = src.view.source;
-      const opsKey = JSON.stringify(src.view.ops ?? null);
+      const opsKey = JSON.stringify(src.view.ops ?? null, (_, x) =>
+        typeof x === "bigint" ? `${x}n` : x,
+      );
       // One read per coordinate array and selection, whichever view names it.
       const id = `${bySource.size}`;
       const existing = bySource.get(source);

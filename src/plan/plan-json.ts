@@ -18,10 +18,11 @@
  * @module
  */
 import { z } from "zod";
-import { OptionsError, ZarrPlanError } from "../core/errors.js";
+import { NdselError, OptionsError, ZarrPlanError } from "../core/errors.js";
 import type { NDArray } from "../core/ndarray.js";
 import { formatPath, optionIssues } from "../format/metadata/issues.js";
 import type { LazyOp } from "../index-space/lazy.js";
+import { normalizeNdsel } from "../index-space/ndsel/normalize.js";
 import {
   describeValue,
   ellipsis,
@@ -48,6 +49,11 @@ export type JsonLabel =
 /** A JSON `isel` item: an integer, a slice string `"start:stop:step"` or a list of integers. */
 export type JsonIselItem = number | string | readonly number[];
 /**
+ * An ndsel selection document (zarr-indexing's wire format, any kind: `point`, `box`, `slice`,
+ * `points`, `transform`); integers beyond 2^53 are not exact in a plan file read by `JSON.parse`.
+ */
+export type JsonNdsel = { readonly kind: string } & Readonly<Record<string, unknown>>;
+/**
  * One JSON op: exactly one of `get`, `oindex`, `vindex` (a SEL list) or `mask`; or a selection by
  * dimension name, `{"isel": {"lat": "10:20", "time": 5}}`; or by label,
  * `{"sel": {"lat": {"slice": [35, 71]}, "time": "2020-01"}, "method": "nearest", "tolerance": 0.5}`.
@@ -57,6 +63,7 @@ export type JsonOp =
   | { readonly oindex: readonly JsonItem[] }
   | { readonly vindex: readonly JsonItem[] }
   | { readonly mask: boolean | JsonNested }
+  | { readonly ndsel: JsonNdsel }
   | { readonly isel: Readonly<Record<string, JsonIselItem>> }
   | {
       readonly sel: Readonly<Record<string, JsonLabel>>;
@@ -198,7 +205,7 @@ const positionalOpSchema = z
     mask: maskSchema.optional(),
   })
   .refine((o) => Object.keys(o).length === 1, {
-    message: 'an op has exactly one of "get", "oindex", "vindex", "mask", "isel", "sel"',
+    message: 'an op has exactly one of "get", "oindex", "vindex", "mask", "isel", "sel", "ndsel"',
   });
 const dimName = z.string().min(1, "dimension names must not be empty");
 const iselItemSchema = z.union([
@@ -223,7 +230,29 @@ const selOpSchema = z.strictObject({
   method: z.enum(["exact", "nearest"]).optional(),
   tolerance: z.number().min(0).optional(),
 });
+const ndselOpSchema = z.strictObject({
+  ndsel: z.unknown().superRefine((v, ctx) => {
+    try {
+      normalizeNdsel(v);
+    } catch (e) {
+      if (!(e instanceof NdselError)) throw e;
+      ctx.addIssue({
+        code: "custom",
+        message: `${e.detail} (${e.reason})`,
+        path: e.member ? [e.member] : [],
+      });
+    }
+  }),
+});
 const opSchema = z.unknown().superRefine((v, ctx) => {
+  if (typeof v === "object" && v !== null && "ndsel" in v) {
+    const r = ndselOpSchema.safeParse(v);
+    if (!r.success) {
+      for (const i of r.error.issues)
+        ctx.addIssue({ code: "custom", message: i.message, path: i.path });
+    }
+    return;
+  }
   const schema =
     typeof v === "object" && v !== null && "isel" in v
       ? iselOpSchema
@@ -350,6 +379,16 @@ function num(v: number | bigint, where: string): number {
   return n;
 }
 
+/** An ndsel document with `bigint`s as plain JSON (numbers). @throws ZarrPlanError `ERR_PLAN_NOT_SERIALIZABLE` beyond 2^53. */
+function ndselToPlain(v: unknown, where: string): unknown {
+  if (typeof v === "bigint") return num(v, where);
+  if (Array.isArray(v)) return v.map((x) => ndselToPlain(x, where));
+  if (typeof v === "object" && v !== null) {
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, ndselToPlain(x, where)]));
+  }
+  return v;
+}
+
 function ndToNested(a: NDArray, where: string): JsonItem {
   const bool = a.dtype.name === "bool";
   const d = a.data as unknown as ArrayLike<number | bigint>;
@@ -444,6 +483,11 @@ export function itemFromJSON(v: JsonItem): SelectionItem {
 
 /** A recorded op as JSON. */
 export function opToJSON(op: LazyOp, where: string): JsonOp {
+  if (op.kind === "ndsel") {
+    return {
+      ndsel: ndselToPlain({ kind: "transform", ...op.ndsel }, `${where}.ndsel`) as JsonNdsel,
+    };
+  }
   const items = op.selection.map((it, i) => itemToJSON(it, `${where}.${op.kind}[${i}]`));
   switch (op.kind) {
     case "mask":
@@ -518,6 +562,7 @@ export function opFromJSON(op: JsonOp): LazyOp {
       },
     ]);
   }
+  if ("ndsel" in op) return { kind: "ndsel", selection: [], ndsel: normalizeNdsel(op.ndsel) };
   if ("mask" in op) return { kind: "mask", selection: [itemFromJSON(op.mask)] };
   if ("get" in op) return { kind: "get", selection: op.get.map(itemFromJSON) };
   if ("oindex" in op) return { kind: "oindex", selection: op.oindex.map(itemFromJSON) };
