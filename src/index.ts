@@ -96,7 +96,7 @@ export type {
 } from "./format/model.js";
 export { readNpy, writeNpy } from "./format/npy.js";
 export {
-  type RectilinearChunkGrid,
+  RectilinearChunkGrid,
   type RectilinearEdge,
   type RectilinearEdges,
   rectilinearGrid,
