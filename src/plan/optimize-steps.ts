@@ -507,8 +507,13 @@ export function initialFetches(
         partialShards.push(obj.id);
       }
     } else if (obj.kind === "chunk") {
-      if (!chunkBytes.has(a.id)) chunkBytes.set(a.id, a.pipeline?.encodedSize());
-      fetches.push(fetchOf("chunk", obj, undefined, chunkBytes.get(a.id)));
+      // A rectilinear grid: each chunk's size follows its own shape.
+      const at = a.source.chunkGrid ? a.source.storage?.pipelineAt?.(obj.coords) : undefined;
+      if (at) fetches.push(fetchOf("chunk", obj, undefined, at.encodedSize()));
+      else {
+        if (!chunkBytes.has(a.id)) chunkBytes.set(a.id, a.pipeline?.encodedSize());
+        fetches.push(fetchOf("chunk", obj, undefined, chunkBytes.get(a.id)));
+      }
     } else {
       fetches.push(fetchOf("source", obj, undefined, undefined));
     }

@@ -210,6 +210,8 @@ describe("rectilinear arrays", () => {
       "rect/c/2/0",
       "rect/c/2/1",
     ]);
+    // Each request's size is its chunk's own: 3 × 4 and 5 × 4 int32 elements, uncompressed.
+    expect(e.requests.map((q) => q.bytes)).toEqual([48, 48, 80, 80]);
     const out = (await p.read()).r;
     const want: number[] = [];
     for (let r = 5; r < 9; r++) for (let c = 3; c < 6; c++) want.push(r * 11 + c);
