@@ -163,7 +163,8 @@ export class RectilinearChunkGrid {
     this.#dims = dims;
     this.gridShape = Object.freeze(dims.map((d) => d.chunks));
     this.maxChunkShape = Object.freeze(
-      dims.map((d) => (d.edge.length === 0 ? 1 : Math.max(...d.edge))),
+      // A loop, not Math.max(...edges): a document may list more runs than a call takes arguments.
+      dims.map((d) => d.edge.reduce((m, e) => (e > m ? e : m), 1)),
     );
   }
 

@@ -164,3 +164,15 @@ describe("rectilinear metadata", () => {
     expect(fieldOf(sharded)).toEqual(["chunk_grid.name"]);
   });
 });
+
+describe("rectilinear grid bounds", () => {
+  it("handles documents with many runs (no argument-spread limits)", () => {
+    const n = 300_000;
+    const edges = Array.from({ length: n }, (_, i) => 1 + (i % 2));
+    const g = grid([edges], [n + n / 2]);
+    expect(g.gridShape).toEqual([n]);
+    expect(g.maxChunkShape).toEqual([2]);
+    expect(g.chunkIndex(0, n + n / 2 - 1)).toBe(n - 1);
+    expect(g.chunkStart(0, 3)).toBe(1 + 2 + 1);
+  });
+});
