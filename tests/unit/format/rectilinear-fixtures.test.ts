@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import "../../../src/exec/execute.js";
 import type { NDArray } from "../../../src/core/ndarray.js";
+import { Context } from "../../../src/exec/context.js";
 import { readNpy } from "../../../src/format/npy.js";
 import { createArray, openArray } from "../../../src/hierarchy/index.js";
 import { slice } from "../../../src/index-space/selection.js";
@@ -49,6 +50,18 @@ describe("rectilinear fixtures", () => {
       expect(Array.from(sel.data as ArrayLike<number>, Number)).toEqual(want);
     });
   }
+
+  it("reads the same with every chunk decoded on workers (each at its own shape)", async () => {
+    const context = new Context({ decodeWorkers: { workers: 1, minBytes: 0 } });
+    try {
+      const arr = await openArray(new FileSystemStore(DIR), "gzip_f4", { context });
+      const expected = readNpy(new Uint8Array(readFileSync(join(DIR, "gzip_f4.expected.npy"))));
+      expect(bytesOf(await arr.read())).toEqual(bytesOf(expected));
+      expect(context.decodePool.offloaded).toBeGreaterThanOrEqual(8);
+    } finally {
+      context.close();
+    }
+  });
 
   it("zarr-plan writes the uncompressed fixture's chunks byte for byte", async () => {
     const fixture = await openArray(new FileSystemStore(DIR), "raw_i2_be");
