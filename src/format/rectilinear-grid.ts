@@ -159,7 +159,8 @@ export class RectilinearChunkGrid {
   /** @internal use {@link rectilinearGrid}. */
   constructor(shape: readonly number[], chunkShapes: readonly RectilinearEdges[], dims: DimRuns[]) {
     this.shape = Object.freeze([...shape]);
-    this.chunkShapes = chunkShapes;
+    // A copy: the caller's lists (createArray options, a parsed document) may change later.
+    this.chunkShapes = Object.freeze(structuredClone(chunkShapes) as RectilinearEdges[]);
     this.#dims = dims;
     this.gridShape = Object.freeze(dims.map((d) => d.chunks));
     this.maxChunkShape = Object.freeze(

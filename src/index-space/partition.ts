@@ -1,5 +1,5 @@
 /**
- * Partitioning: an {@link IndexTransform} × a regular chunk grid → one {@link ChunkTask} per chunk
+ * Partitioning: an {@link IndexTransform} × a regular (or rectilinear) chunk grid → one {@link ChunkTask} per chunk
  * the view touches (never a chunk with zero hits, never the same chunk twice), each saying which
  * chunk-local elements to read and where they go in the C-order output.
  *
