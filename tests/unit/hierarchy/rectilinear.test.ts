@@ -162,11 +162,12 @@ describe("rectilinear arrays", () => {
             (v) => v.oindex(i, j),
           ];
           for (const [k, sel] of sels.entries()) {
-            // The task bound (limits) holds over the grid, and is exact for the strided box.
+            // The task bound (limits) holds over the grid, and is exact for a box of unit steps.
             const view = sel(rect.lazy());
             const tasks = resolve(view).tasks.length;
             const bound = chunkTaskBound(view.transform, rect.chunkShape, rect.chunkGrid);
-            if (k === 0) expect(bound).toBe(tasks);
+            const unit = Math.abs(Number(s0.step)) === 1 && Math.abs(step1) === 1;
+            if (k === 0 && unit) expect(bound).toBe(tasks);
             else expect(bound).toBeGreaterThanOrEqual(tasks);
             const [x, y] = await Promise.all([view.read(), sel(ref.lazy()).read()]);
             expect(x.shape).toEqual(y.shape);
