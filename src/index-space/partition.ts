@@ -115,6 +115,11 @@ export function partition(
       `partition: source shape [${shape}] differs from the grid's [${grid.shape}]`,
     );
   }
+  if (grid && chunkShape.some((c, j) => c !== grid.maxChunkShape[j])) {
+    throw new RangeError(
+      `partition: chunk shape [${chunkShape}] is not the rectilinear grid's largest chunk [${grid.maxChunkShape}]`,
+    );
+  }
   const gridShape = shape.map((s, j) => {
     const c = chunkShape[j]!;
     if (s === 0) return 0;

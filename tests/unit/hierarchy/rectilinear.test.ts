@@ -117,9 +117,10 @@ describe("rectilinear arrays", () => {
         expect(values(x)).toEqual(values(y));
         if (x.data.length > 0) nonEmpty++;
       }),
-      { numRuns: 60 },
+      { numRuns: 100 },
     );
-    expect(nonEmpty).toBeGreaterThan(20);
+    // Random slices are often empty (about 6 runs in 10); enough of them must read something.
+    expect(nonEmpty).toBeGreaterThan(10);
   });
 
   it("random grids: strided and point reads match a one-chunk array (property)", async () => {
