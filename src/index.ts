@@ -95,6 +95,12 @@ export type {
   NodeMetadata,
 } from "./format/model.js";
 export { readNpy, writeNpy } from "./format/npy.js";
+export {
+  RectilinearChunkGrid,
+  type RectilinearEdge,
+  type RectilinearEdges,
+  rectilinearGrid,
+} from "./format/rectilinear-grid.js";
 export * from "./hierarchy/index.js";
 export {
   type ArraySource,

@@ -5,6 +5,7 @@
  */
 import type { DataType, Scalar } from "../core/dtype.js";
 import type { ZarrPlanError } from "../core/errors.js";
+import type { RectilinearChunkGrid } from "./rectilinear-grid.js";
 
 /** One codec of a pipeline as named in v3 metadata: `{ name, configuration }`. */
 export interface CodecSpec {
@@ -32,8 +33,16 @@ export interface ArrayMetadata {
   /** Array shape in elements; `[]` for 0-d. */
   readonly shape: readonly number[];
   readonly dataType: DataType;
-  /** Chunk shape of the regular chunk grid (the shard shape when sharded); `[]` for 0-d. */
+  /**
+   * Chunk shape of the regular chunk grid (the shard shape when sharded); `[]` for 0-d. With a
+   * rectilinear {@link chunkGrid}: the largest chunk edge along each dimension.
+   */
   readonly chunkShape: readonly number[];
+  /**
+   * The zarr-extensions `rectilinear` chunk grid (chunks of their own edge lengths per
+   * dimension); absent for the regular grid.
+   */
+  readonly chunkGrid?: RectilinearChunkGrid;
   /** Fill value decoded to a scalar of the data type (v2 `null` → 0 / false / zero bytes). */
   readonly fillValue: Scalar;
   /** Codec pipeline, v3 order; see the v2 mapping above. */

@@ -20,6 +20,7 @@ import {
 } from "../format/codecs/index.js";
 import { dimensionNamesOf } from "../format/metadata/dimension-names.js";
 import type { ArrayMetadata } from "../format/model.js";
+import type { RectilinearChunkGrid } from "../format/rectilinear-grid.js";
 import { type LazyArray, lazy } from "../index-space/lazy.js";
 import type { ArraySource, ArrayStorage, ReadOptions } from "../index-space/source.js";
 import {
@@ -46,6 +47,8 @@ export interface WriteOptions {
 const WRITE_CONFLICT_ATTEMPTS = 16;
 /** Longest pause before re-reading a chunk another writer changed, ms (random, doubling). */
 const WRITE_CONFLICT_BACKOFF_MAX_MS = 50;
+/** Codec pipelines kept per distinct chunk shape of a rectilinear grid (then rebuilt). */
+const MAX_SHAPE_PIPELINES = 64;
 
 /** A chunk of a write, encoded and ready to store. */
 interface PendingChunk {
@@ -56,6 +59,8 @@ interface PendingChunk {
   version: StoreVersion | undefined;
   /** Writes this write's part of the value into a whole chunk (for a redo after a conflict). */
   readonly merge: (chunk: NDArray) => void;
+  /** The codec pipeline of the chunk (its own shape on a rectilinear grid). */
+  readonly pipeline: CodecPipeline;
 }
 
 /**
@@ -81,6 +86,8 @@ export class ZarrArray<D extends DataTypeName = DataTypeName> implements ArraySo
   readonly metadata: ArrayMetadata;
   /** The Context its reads run in (request limits, retries, caches, decode workers). */
   readonly context: Context;
+  /** Pipelines of a rectilinear grid's chunk shapes, by shape (bounded; see {@link pipelineAt}). */
+  readonly #shapePipelines = new Map<string, CodecPipeline>();
 
   /**
    * Usually obtained from `open`/`openArray`/`createArray`.
@@ -143,7 +150,49 @@ export class ZarrArray<D extends DataTypeName = DataTypeName> implements ArraySo
   }
   /** Number of chunks (shards) along each dimension. */
   get chunkGridShape(): number[] {
-    return gridShape(this.metadata.shape, this.metadata.chunkShape);
+    const g = this.metadata.chunkGrid;
+    return g ? [...g.gridShape] : gridShape(this.metadata.shape, this.metadata.chunkShape);
+  }
+  /**
+   * The rectilinear chunk grid (zarr-extensions `chunk-grids/rectilinear`) when the array has
+   * one, else `undefined` (a regular grid of {@link chunkShape}). With one, {@link chunkShape}
+   * is its largest chunk and each chunk is read and written at its own edge lengths
+   * (`chunkGrid.chunkShapeAt(coords)`).
+   */
+  get chunkGrid(): RectilinearChunkGrid | undefined {
+    return this.metadata.chunkGrid;
+  }
+
+  /**
+   * The codec pipeline of the chunk at `coords`: {@link pipeline}, or with a rectilinear grid one
+   * bound to that chunk's own shape.
+   * @throws RangeError when `coords` is outside a rectilinear grid.
+   */
+  pipelineAt(coords: readonly number[]): CodecPipeline {
+    const g = this.metadata.chunkGrid;
+    if (!g) return this.pipeline;
+    coords.forEach((c, k) => {
+      if (!(Number.isInteger(c) && c >= 0 && c < g.gridShape[k]!)) {
+        throw new RangeError(
+          `array "${this.path}": chunk coordinate ${c} is outside the grid [0, ${g.gridShape[k]}) along dimension ${k}`,
+        );
+      }
+    });
+    const shape = g.chunkShapeAt(coords);
+    if (shape.every((s, k) => s === this.metadata.chunkShape[k])) return this.pipeline;
+    const id = shape.join(",");
+    let p = this.#shapePipelines.get(id);
+    if (!p) {
+      if (this.#shapePipelines.size >= MAX_SHAPE_PIPELINES) this.#shapePipelines.clear();
+      const m = this.metadata;
+      p = createCodecPipeline(
+        m.codecs,
+        { shape, dataType: m.dataType, fillValue: m.fillValue },
+        this.metadataKey,
+      );
+      this.#shapePipelines.set(id, p);
+    }
+    return p;
   }
   /** Data type of the elements (`dtype.name` is `D`). */
   get dtype(): DataType<D> {
@@ -190,7 +239,12 @@ export class ZarrArray<D extends DataTypeName = DataTypeName> implements ArraySo
    * requests shared across arrays and plans). See {@link ArrayStorage}.
    */
   get storage(): ArrayStorage {
-    return { store: this.store, chunkKey: (c) => this.chunkKey(c), pipeline: this.pipeline };
+    return {
+      store: this.store,
+      chunkKey: (c) => this.chunkKey(c),
+      pipeline: this.pipeline,
+      ...(this.metadata.chunkGrid ? { pipelineAt: (c) => this.pipelineAt(c) } : {}),
+    };
   }
 
   /** The store key of the chunk at grid coordinates `coords` (chunk key encoding applied). */
@@ -200,8 +254,8 @@ export class ZarrArray<D extends DataTypeName = DataTypeName> implements ArraySo
 
   /**
    * Reads and decodes one chunk (a whole shard when sharded): a C-order NDArray of the full
-   * {@link chunkShape} and data type `D`, or `undefined` when the key is missing (the chunk reads as
-   * `fill_value`).
+   * {@link chunkShape} (with a rectilinear {@link chunkGrid}: the chunk's own edge lengths) and
+   * data type `D`, or `undefined` when the key is missing (the chunk reads as `fill_value`).
    * @throws CodecError / ChecksumError naming the key when the bytes are corrupt; StoreError; AbortError.
    */
   async readChunk(
@@ -209,7 +263,8 @@ export class ZarrArray<D extends DataTypeName = DataTypeName> implements ArraySo
     options: ReadOptions = {},
   ): Promise<NDArray<D> | undefined> {
     const key = this.chunkKey(coords);
-    const bound = this.pipeline.maxEncodedSize();
+    const pipeline = this.pipelineAt(coords);
+    const bound = pipeline.maxEncodedSize();
     const max = bound !== undefined && Number.isSafeInteger(bound) ? bound : undefined;
     const bytes = await this.context.fetch(this.store, key, undefined, {
       ...(options.signal ? { signal: options.signal } : {}),
@@ -217,11 +272,12 @@ export class ZarrArray<D extends DataTypeName = DataTypeName> implements ArraySo
     });
     if (bytes === undefined) return undefined;
     // The pipeline decodes to the array's data type.
-    return (await this.pipeline.decode(bytes, { key })) as NDArray<D>;
+    return (await pipeline.decode(bytes, { key })) as NDArray<D>;
   }
 
   /**
-   * Encodes and stores one whole chunk (`chunk` has the chunk shape, any strides). A chunk whose elements
+   * Encodes and stores one whole chunk (`chunk` has the chunk shape — with a rectilinear
+   * {@link chunkGrid}, the chunk's own edge lengths — any strides). A chunk whose elements
    * all equal `fill_value` is deleted instead of stored, as zarr-python does by default.
    * `chunk` must be of the array's data type (`NDArray<D>`).
    * @throws CodecError; StoreError; ZarrPlanError `ERR_READ_ONLY` when the store is read-only.
@@ -233,11 +289,12 @@ export class ZarrArray<D extends DataTypeName = DataTypeName> implements ArraySo
   ): Promise<void> {
     const store = this.writableStore();
     const key = this.chunkKey(coords);
-    if (this.pipeline.isFill(chunk)) {
+    const pipeline = this.pipelineAt(coords);
+    if (pipeline.isFill(chunk)) {
       await store.delete(key, options);
       return;
     }
-    const bytes = await this.pipeline.encode(chunk, { key });
+    const bytes = await pipeline.encode(chunk, { key });
     await store.set(key, bytes, options);
   }
 
@@ -332,8 +389,13 @@ export class ZarrArray<D extends DataTypeName = DataTypeName> implements ArraySo
     // A scalar is checked (NumPy's assignment rules) before anything is read or written.
     const lanes = isArray ? undefined : assignedLanes(this.dtype, value as Scalar, where);
     const cs = this.chunkShape;
-    const lo = start.map((s, d) => Math.floor(s / cs[d]!));
-    const hi = stop.map((s, d) => (stop[d]! > start[d]! ? Math.ceil(s / cs[d]!) : lo[d]!));
+    const g = this.metadata.chunkGrid;
+    // Chunk index of element x along d, its first element and edge (regular or rectilinear).
+    const chunkOf = (d: number, x: number) => (g ? g.chunkIndex(d, x) : Math.floor(x / cs[d]!));
+    const originOf = (d: number, i: number) => (g ? g.chunkStart(d, i) : i * cs[d]!);
+    const edgeOf = (d: number, i: number) => (g ? g.chunkEdge(d, i) : cs[d]!);
+    const lo = start.map((s, d) => (stop[d]! > s ? chunkOf(d, s) : 0));
+    const hi = stop.map((s, d) => (s > start[d]! ? chunkOf(d, s - 1) + 1 : lo[d]!));
     if (lo.some((l, d) => l >= hi[d]!)) return;
     const coordsList: number[][] = [];
     forEachIndex(
@@ -346,12 +408,15 @@ export class ZarrArray<D extends DataTypeName = DataTypeName> implements ArraySo
     const pending: PendingChunk[] = [];
     for (const coords of coordsList) {
       if (options.signal?.aborted) throw new AbortError("write aborted", this.chunkKey(coords));
-      const cStart = coords.map((c, d) => c * cs[d]!);
+      const cStart = coords.map((c, d) => originOf(d, c));
+      const cEdge = coords.map((c, d) => edgeOf(d, c));
       const boxStart = cStart.map((c, d) => Math.max(c, start[d]!));
-      const boxStop = cStart.map((c, d) => Math.min(c + cs[d]!, stop[d]!));
+      const boxStop = cStart.map((c, d) => Math.min(c + cEdge[d]!, stop[d]!));
       const full = boxStart.every(
-        (b, d) => b === cStart[d] && boxStop[d]! === Math.min(cStart[d]! + cs[d]!, this.shape[d]!),
+        (b, d) =>
+          b === cStart[d] && boxStop[d]! === Math.min(cStart[d]! + cEdge[d]!, this.shape[d]!),
       );
+      const pipeline = this.pipelineAt(coords);
       const key = this.chunkKey(coords);
       const local = boxStart.map((b, d) => b - cStart[d]!);
       const extent = boxStart.map((b, d) => boxStop[d]! - b);
@@ -386,12 +451,18 @@ export class ZarrArray<D extends DataTypeName = DataTypeName> implements ArraySo
       };
       let chunk: NDArray;
       let version: StoreVersion | undefined;
-      if (full) chunk = this.pipeline.fillChunk();
+      if (full) chunk = pipeline.fillChunk();
       else if (conditional)
-        ({ chunk, version } = await this.readVersioned(conditional, key, options));
-      else chunk = (await this.readChunk(coords, options)) ?? this.pipeline.fillChunk();
+        ({ chunk, version } = await this.readVersioned(conditional, key, options, pipeline));
+      else chunk = (await this.readChunk(coords, options)) ?? pipeline.fillChunk();
       merge(chunk);
-      pending.push({ key, bytes: await this.encodeOrFill(chunk, key), version, merge });
+      pending.push({
+        key,
+        bytes: await this.encodeOrFill(chunk, key, pipeline),
+        version,
+        merge,
+        pipeline,
+      });
     }
     for (const p of pending) {
       if (conditional && p.version !== undefined) await this.storeIf(conditional, p, options);
@@ -401,8 +472,12 @@ export class ZarrArray<D extends DataTypeName = DataTypeName> implements ArraySo
   }
 
   /** The encoded `chunk`, or `undefined` when it equals the fill value (it is then deleted). */
-  private async encodeOrFill(chunk: NDArray, key: string): Promise<Uint8Array | undefined> {
-    return this.pipeline.isFill(chunk) ? undefined : await this.pipeline.encode(chunk, { key });
+  private async encodeOrFill(
+    chunk: NDArray,
+    key: string,
+    pipeline: CodecPipeline,
+  ): Promise<Uint8Array | undefined> {
+    return pipeline.isFill(chunk) ? undefined : await pipeline.encode(chunk, { key });
   }
 
   /** Reads and decodes the chunk at `key` with its version (a missing chunk: the fill chunk). */
@@ -410,10 +485,11 @@ export class ZarrArray<D extends DataTypeName = DataTypeName> implements ArraySo
     store: ConditionalStore,
     key: string,
     options: WriteOptions,
+    pipeline: CodecPipeline,
   ): Promise<{ chunk: NDArray; version: StoreVersion }> {
     const { value, version } = await store.getVersioned(key, options);
     const chunk =
-      value === undefined ? this.pipeline.fillChunk() : await this.pipeline.decode(value, { key });
+      value === undefined ? pipeline.fillChunk() : await pipeline.decode(value, { key });
     return { chunk, version };
   }
 
@@ -439,9 +515,9 @@ export class ZarrArray<D extends DataTypeName = DataTypeName> implements ArraySo
       }
       const cap = Math.min(WRITE_CONFLICT_BACKOFF_MAX_MS, 2 ** attempt);
       await pause(Math.random() * cap, p.key, options.signal);
-      const fresh = await this.readVersioned(store, p.key, options);
+      const fresh = await this.readVersioned(store, p.key, options, p.pipeline);
       p.merge(fresh.chunk);
-      p.bytes = await this.encodeOrFill(fresh.chunk, p.key);
+      p.bytes = await this.encodeOrFill(fresh.chunk, p.key, p.pipeline);
       p.version = fresh.version;
     }
   }

@@ -24,6 +24,7 @@ import {
   parseFillValueV3,
   stringifyJson,
 } from "../format/metadata/index.js";
+import { rectilinearGrid } from "../format/rectilinear-grid.js";
 import { isAbortSignalLike } from "../plan/plan-json.js";
 
 /** Data type names `createArray` takes. */
@@ -77,6 +78,9 @@ const arraySchema = z.strictObject({
   shape: dims(0),
   chunks: dims(1).optional(),
   shards: dims(1).optional(),
+  chunkShapes: z
+    .array(z.unknown(), { error: "expected an array with one entry per dimension" })
+    .optional(),
   indexLocation: z.enum(["start", "end"]).optional(),
   dtype: z.custom<string>((v) => typeof v === "string" && DTYPES.has(v), {
     message: `expected one of ${[...DTYPES].join(", ")}`,
@@ -138,6 +142,24 @@ function crossIssues(o: ArrayOptions): OptionIssue[] {
     const v = o[name];
     if (v !== undefined && v.length !== ndim) {
       add(name, `expected ${ndim} entries (one per dimension of shape [${o.shape}])`, v);
+    }
+  }
+  if (o.chunkShapes !== undefined) {
+    if (format === 2)
+      add("chunkShapes", "a rectilinear chunk grid needs zarrFormat 3", o.chunkShapes);
+    for (const name of ["chunks", "shards"] as const) {
+      if (o[name] !== undefined)
+        add(name, "not with chunkShapes (a rectilinear chunk grid)", o[name]);
+    }
+    if (o.codecs?.some((c) => c.name === "sharding_indexed")) {
+      add("codecs", "sharding_indexed is not supported with chunkShapes", o.codecs);
+    }
+    const built = rectilinearGrid(o.chunkShapes, o.shape);
+    if ("issues" in built) {
+      for (const i of built.issues) {
+        const at = i.path.map((p) => `[${p}]`).join("");
+        add(`chunkShapes${at}`, i.message, o.chunkShapes);
+      }
     }
   }
   if (o.shards && o.chunks && o.shards.length === ndim && o.chunks.length === ndim) {

@@ -20,6 +20,7 @@ import {
 } from "../format/metadata/index.js";
 import { toV2DType } from "../format/metadata/v2-dtype.js";
 import type { ArrayMetadata, ChunkKeyEncoding, CodecSpec, GroupMetadata } from "../format/model.js";
+import { type RectilinearEdges, rectilinearGrid } from "../format/rectilinear-grid.js";
 import {
   isListable,
   isWritable,
@@ -58,6 +59,15 @@ export interface CreateArrayOptions<N extends DataTypeName = DataTypeName> {
   chunks?: readonly number[];
   /** v3 only: shard shape in elements (a multiple of `chunks`); adds the `sharding_indexed` codec. */
   shards?: readonly number[];
+  /**
+   * v3 only, instead of `chunks`: a rectilinear chunk grid (zarr-extensions
+   * `chunk-grids/rectilinear`, written as `{"name": "rectilinear", "configuration": {"kind":
+   * "inline", "chunk_shapes": …}}`), one entry per dimension: an edge length `m` (a regular step),
+   * or a list of edge lengths and run-length pairs `[edge, count]` summing to at least the
+   * dimension's length (elements). E.g. `[[10, 20, 5], [[4, 3], 2]]` for shape `[35, 14]`. Each
+   * chunk is stored at its own edge lengths. Not with `shards` / `sharding_indexed`.
+   */
+  chunkShapes?: readonly RectilinearEdges[];
   /** v3 only: where the shard index goes (default `"end"`). */
   indexLocation?: "start" | "end";
   /**
@@ -234,7 +244,13 @@ export async function createArray<N extends DataTypeName>(
   const zarrFormat = options.zarrFormat ?? 3;
   const dt = dataTypeOfOptions(options);
   const endian = options.endian ?? "little";
-  const chunks = [...(options.chunks ?? options.shape.map((x) => Math.max(1, x)))];
+  const rect = options.chunkShapes
+    ? rectilinearGrid(options.chunkShapes, options.shape)
+    : undefined;
+  const chunkGrid = rect && "grid" in rect ? rect.grid : undefined;
+  const chunks = chunkGrid
+    ? [...chunkGrid.maxChunkShape]
+    : [...(options.chunks ?? options.shape.map((x) => Math.max(1, x)))];
   const fillIsNull = options.fillValue === null;
   const fillValue = options.fillValue ?? zeroFill(dt);
   const bytesCodec: CodecSpec =
@@ -273,6 +289,7 @@ export async function createArray<N extends DataTypeName>(
       shape: [...options.shape],
       dataType: dt,
       chunkShape: options.shards && !options.codecs ? [...options.shards] : chunks,
+      ...(chunkGrid ? { chunkGrid } : {}),
       fillValue,
       codecs,
       chunkKeyEncoding: options.chunkKeyEncoding ?? { name: "default", separator: "/" },

@@ -1,5 +1,5 @@
 /**
- * Partitioning: an {@link IndexTransform} × a regular chunk grid → one {@link ChunkTask} per chunk
+ * Partitioning: an {@link IndexTransform} × a regular (or rectilinear) chunk grid → one {@link ChunkTask} per chunk
  * the view touches (never a chunk with zero hits, never the same chunk twice), each saying which
  * chunk-local elements to read and where they go in the C-order output.
  *
@@ -13,6 +13,7 @@
  */
 import { forEachIndex, RowCursor } from "../core/nd-iter.js";
 import { cStrides, shapeSize } from "../core/ndarray.js";
+import type { RectilinearChunkGrid } from "../format/rectilinear-grid.js";
 import { type IndexTransform, linearPlan, type OutputIndexMap } from "./transform.js";
 
 /**
@@ -81,6 +82,12 @@ const MAX_INT32 = 2 ** 31 - 1;
 /**
  * Partitions the view described by `t` over the regular chunk grid `chunkShape` of a source of
  * shape `shape` (defaults to `t.outputShape`). Pure: no IO. Empty views give no task.
+ *
+ * With a rectilinear `grid` (zarr-extensions `chunk-grids/rectilinear`), chunk coordinates come
+ * from the grid (binary search over its edge runs) and `chunkShape` must be its
+ * `maxChunkShape`: task chunk offsets are then in C order over that largest shape, so an
+ * executor places each decoded chunk (of its own edge lengths) at the origin of a buffer of
+ * `chunkShape` before scattering.
  * @throws RangeError when ranks disagree, `shape` differs from `t.outputShape`, or a chunk extent
  * is not a positive integer on a dimension that is read.
  */
@@ -88,6 +95,7 @@ export function partition(
   t: IndexTransform,
   chunkShape: readonly number[],
   shape: readonly number[] = t.outputShape,
+  grid?: RectilinearChunkGrid,
 ): Partition {
   const nOut = t.maps.length;
   if (chunkShape.length !== nOut || shape.length !== nOut) {
@@ -102,9 +110,20 @@ export function partition(
   }
   const inShape = t.inputShape;
   const elements = shapeSize(inShape);
+  if (grid && shape.some((s, j) => s !== grid.shape[j])) {
+    throw new RangeError(
+      `partition: source shape [${shape}] differs from the grid's [${grid.shape}]`,
+    );
+  }
+  if (grid && chunkShape.some((c, j) => c !== grid.maxChunkShape[j])) {
+    throw new RangeError(
+      `partition: chunk shape [${chunkShape}] is not the rectilinear grid's largest chunk [${grid.maxChunkShape}]`,
+    );
+  }
   const gridShape = shape.map((s, j) => {
     const c = chunkShape[j]!;
     if (s === 0) return 0;
+    if (grid) return grid.gridShape[j]!;
     if (!(Number.isInteger(c) && c > 0)) {
       throw new RangeError(
         `partition: chunk extent ${c} of dimension ${j} is not a positive integer`,
@@ -131,9 +150,9 @@ export function partition(
   t.maps.forEach((m, j) => {
     if (m.kind !== "constant") return;
     const cs = chunkShape[j]!;
-    const c = Math.floor(m.offset / cs);
+    const c = grid ? grid.chunkIndex(j, m.offset) : Math.floor(m.offset / cs);
     baseCoords[j] = c;
-    baseChunk += (m.offset - c * cs) * chunkStrides[j]!;
+    baseChunk += (m.offset - (grid ? grid.chunkStart(j, c) : c * cs)) * chunkStrides[j]!;
   });
 
   // Connected sets of input dims (index-array maps link their dims).
@@ -169,7 +188,16 @@ export function partition(
     (a, b) => a.dims[a.dims.length - 1]! - b.dims[b.dims.length - 1]!,
   );
 
-  const ctx: Ctx = { t, chunkShape, gridShape, chunkStrides, outStrides, chunkElems, elements };
+  const ctx: Ctx = {
+    t,
+    chunkShape,
+    gridShape,
+    chunkStrides,
+    outStrides,
+    chunkElems,
+    elements,
+    grid,
+  };
   const groupLists = ordered.map((s) => {
     const m = s.outs.length === 1 ? t.maps[s.outs[0]!]! : undefined;
     if (s.dims.length === 1 && (s.outs.length === 0 || m?.kind === "single")) {
@@ -265,6 +293,8 @@ interface Ctx {
   readonly outStrides: readonly number[];
   readonly chunkElems: number;
   readonly elements: number;
+  /** The rectilinear grid, when the source has one (else the regular `chunkShape`). */
+  readonly grid: RectilinearChunkGrid | undefined;
 }
 
 function rangeFactor(count: number, chunkStride: number, outStride: number): TaskFactor | null {
@@ -290,18 +320,21 @@ function stridedGroups(
   const cStride = ctx.chunkStrides[j]!;
   const groups: Group[] = [];
   let i = 0;
+  const grid = ctx.grid;
   while (i < L) {
     const pos = o + s * i;
-    const c = Math.floor(pos / cs);
+    const c = grid ? grid.chunkIndex(j, pos) : Math.floor(pos / cs);
+    const cStart = grid ? grid.chunkStart(j, c) : c * cs;
+    const cStop = cStart + (grid ? grid.chunkEdge(j, c) : cs);
     let last: number;
-    if (s > 0) last = Math.min(L - 1, Math.floor(((c + 1) * cs - 1 - o) / s));
-    else if (s < 0) last = Math.min(L - 1, Math.floor((o - c * cs) / -s));
+    if (s > 0) last = Math.min(L - 1, Math.floor((cStop - 1 - o) / s));
+    else if (s < 0) last = Math.min(L - 1, Math.floor((o - cStart) / -s));
     else last = L - 1;
     if (!(last >= i)) throw new RangeError(`partition: coordinate ${pos} outside dimension ${j}`);
     const count = last - i + 1;
     groups.push({
       coords: [[j, c]],
-      chunkOffset: (pos - c * cs) * cStride,
+      chunkOffset: (pos - cStart) * cStride,
       outOffset: i * outS,
       factor: rangeFactor(count, s * cStride, outS),
     });
@@ -330,6 +363,7 @@ function pointGroups(ctx: Ctx, D: readonly number[], J: readonly number[]): Grou
   const cst = J.map((j) => chunkStrides[j]!);
   const outCoef = D.map((d) => outStrides[d]!);
   const gridTotal = shapeSize(gs);
+  const grid = ctx.grid;
 
   // Chunk key of each point: C-order linear index over the set's output dims' grid.
   const keys: Int32Array | Float64Array =
@@ -350,9 +384,9 @@ function pointGroups(ctx: Ctx, D: readonly number[], J: readonly number[]): Grou
       let co = 0;
       for (let i = 0; i < nj; i++) {
         const coord = aOff[i]! + aStr[i]! * arrs[i]![p]!;
-        const c = Math.floor(coord / cs[i]!);
+        const c = grid ? grid.chunkIndex(J[i]!, coord) : Math.floor(coord / cs[i]!);
         key = key * gs[i]! + c;
-        co += (coord - c * cs[i]!) * cst[i]!;
+        co += (coord - (grid ? grid.chunkStart(J[i]!, c) : c * cs[i]!)) * cst[i]!;
       }
       keys[p] = key;
       if (key < prevKey) sorted = false;
@@ -377,9 +411,9 @@ function pointGroups(ctx: Ctx, D: readonly number[], J: readonly number[]): Grou
         for (let i = 0; i < nj; i++) {
           const l = lin[i]! + e * rowStep[i]!;
           const coord = isArr[i] ? aOff[i]! + aStr[i]! * arrs[i]![l]! : l;
-          const c = Math.floor(coord / cs[i]!);
+          const c = grid ? grid.chunkIndex(J[i]!, coord) : Math.floor(coord / cs[i]!);
           key = key * gs[i]! + c;
-          co += (coord - c * cs[i]!) * cst[i]!;
+          co += (coord - (grid ? grid.chunkStart(J[i]!, c) : c * cs[i]!)) * cst[i]!;
         }
         keys[p] = key;
         if (key < prevKey) sorted = false;
@@ -477,12 +511,21 @@ function pointGroups(ctx: Ctx, D: readonly number[], J: readonly number[]): Grou
 }
 
 /**
- * {@link partition} of a lazy view against its source's chunk grid (`view.source.chunkShape`).
- * Pure: uses only metadata.
+ * {@link partition} of a lazy view against its source's chunk grid (`view.source.chunkShape`,
+ * or `view.source.chunkGrid` when it is rectilinear). Pure: uses only metadata.
  */
 export function resolve(view: {
   readonly transform: IndexTransform;
-  readonly source: { readonly chunkShape: readonly number[]; readonly shape: readonly number[] };
+  readonly source: {
+    readonly chunkShape: readonly number[];
+    readonly shape: readonly number[];
+    readonly chunkGrid?: RectilinearChunkGrid | undefined;
+  };
 }): Partition {
-  return partition(view.transform, view.source.chunkShape, view.source.shape);
+  return partition(
+    view.transform,
+    view.source.chunkShape,
+    view.source.shape,
+    view.source.chunkGrid,
+  );
 }

@@ -7,6 +7,7 @@
 import type { DataType, DataTypeName, Scalar } from "../core/dtype.js";
 import type { NDArray } from "../core/ndarray.js";
 import type { CodecPipeline } from "../format/codecs/pipeline.js";
+import type { RectilinearChunkGrid } from "../format/rectilinear-grid.js";
 import type { ReadableStore } from "../store/types.js";
 
 /** Options of one read. */
@@ -28,6 +29,11 @@ export interface ArrayStorage {
   chunkKey(coords: readonly number[]): string;
   /** Codec pipeline of one chunk (shard); `pipeline.sharding` is set for sharded arrays. */
   readonly pipeline: CodecPipeline;
+  /**
+   * Optional, for a rectilinear {@link ArraySource.chunkGrid}: the codec pipeline of the chunk at
+   * `coords`, bound to that chunk's own shape (its edge lengths).
+   */
+  pipelineAt?(coords: readonly number[]): CodecPipeline;
 }
 
 /**
@@ -45,6 +51,12 @@ export interface ArraySource<D extends DataTypeName = DataTypeName> {
    * the shard shape for sharded arrays.
    */
   readonly chunkShape: readonly number[];
+  /**
+   * Optional: a rectilinear chunk grid (zarr-extensions `chunk-grids/rectilinear`). Then
+   * {@link chunkShape} is the grid's `maxChunkShape` and `readChunk` returns each chunk at its own
+   * shape (`chunkGrid.chunkShapeAt(coords)`).
+   */
+  readonly chunkGrid?: RectilinearChunkGrid | undefined;
   /** Data type of the elements (`dtype.name` is `D`). */
   readonly dtype: DataType<D>;
   /** Value of the elements of chunks that are not stored. */

@@ -51,7 +51,12 @@ function gridChunkShape(view: LazyArray): readonly number[] {
 
 /** An upper bound of the chunk tasks of the read `view` (see `chunkTaskBound`). */
 export function readTaskBound(view: LazyArray): number {
-  return chunkTaskBound(view.transform, gridChunkShape(view));
+  const byRange = gridChunkShape(view) !== view.source.chunkShape;
+  return chunkTaskBound(
+    view.transform,
+    gridChunkShape(view),
+    byRange ? undefined : view.source.chunkGrid,
+  );
 }
 
 /** The size of the reads `views`, in O(reads × rank). */

@@ -72,7 +72,9 @@ export function arrayEntryOf(source: ArraySource, id: number, store: number): Ar
     store,
     gridChunkShape: Object.freeze(gridChunkShape),
     gridShape: Object.freeze(
-      source.shape.map((s, d) => (s === 0 ? 0 : Math.ceil(s / gridChunkShape[d]!))),
+      !sharding && source.chunkGrid
+        ? [...source.chunkGrid.gridShape]
+        : source.shape.map((s, d) => (s === 0 ? 0 : Math.ceil(s / gridChunkShape[d]!))),
     ),
     pipeline: st?.pipeline,
     sharding,
@@ -145,7 +147,11 @@ export function partitionReads(
 ): ReadTasks[] {
   return reads.map((r, i) => {
     const a = arrays[readArrays[i]!]!;
-    return { array: a.id, tasks: partition(r.transform, a.gridChunkShape, r.source.shape).tasks };
+    const grid = a.sharding ? undefined : r.source.chunkGrid;
+    return {
+      array: a.id,
+      tasks: partition(r.transform, a.gridChunkShape, r.source.shape, grid).tasks,
+    };
   });
 }
 
@@ -501,8 +507,13 @@ export function initialFetches(
         partialShards.push(obj.id);
       }
     } else if (obj.kind === "chunk") {
-      if (!chunkBytes.has(a.id)) chunkBytes.set(a.id, a.pipeline?.encodedSize());
-      fetches.push(fetchOf("chunk", obj, undefined, chunkBytes.get(a.id)));
+      // A rectilinear grid: each chunk's size follows its own shape.
+      const at = a.source.chunkGrid ? a.source.storage?.pipelineAt?.(obj.coords) : undefined;
+      if (at) fetches.push(fetchOf("chunk", obj, undefined, at.encodedSize()));
+      else {
+        if (!chunkBytes.has(a.id)) chunkBytes.set(a.id, a.pipeline?.encodedSize());
+        fetches.push(fetchOf("chunk", obj, undefined, chunkBytes.get(a.id)));
+      }
     } else {
       fetches.push(fetchOf("source", obj, undefined, undefined));
     }

@@ -21,6 +21,7 @@
  * The types are in `optimize-types.ts`, re-exported here.
  * @module
  */
+import { shapeSize } from "../core/ndarray.js";
 import type { ReadableStore } from "../store/types.js";
 import { type CoalescePolicy, coalesce } from "./coalesce.js";
 import {
@@ -189,7 +190,12 @@ export function shardReads(
  */
 export function worstCaseBytes(opt: Optimized, obj: ObjectNeed, policy?: CoalescePolicy): number {
   const a = opt.arrays[obj.array]!;
-  if (obj.kind !== "shard") return a.cellBytes;
+  if (obj.kind !== "shard") {
+    // A rectilinear grid: the chunk's own shape fixes its size.
+    const at = a.source.chunkGrid ? a.source.storage?.pipelineAt?.(obj.coords) : undefined;
+    if (!at) return a.cellBytes;
+    return at.encodedSize() ?? shapeSize(at.spec.shape) * a.source.dtype.itemSize;
+  }
   const sh = a.sharding!;
   if (obj.whole) return sh.indexByteLength + sh.innerChunkCount * a.cellBytes;
   const n = obj.inner.length;

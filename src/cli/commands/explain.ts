@@ -8,7 +8,7 @@
  * @module
  */
 import type { Command } from "commander";
-import { type LazyArray, labelledPlan, plan, type ZarrArray } from "../../index.js";
+import { type LazyArray, labelledPlan, plan, shapeSize, type ZarrArray } from "../../index.js";
 import { type ChunkCount, countTouchedChunks } from "../chunks.js";
 import type { Io } from "../context.js";
 import { bytesText, chunkLevels, countText, dtypeLabel, shapeText } from "../describe.js";
@@ -31,6 +31,8 @@ interface ExplainJson {
     dtype: string;
     chunks: number[];
     shards: number[] | null;
+    /** Rectilinear chunk grid: its `chunk_shapes` (then `chunks` is the largest chunk). */
+    chunkShapes?: unknown;
   };
   touched: { chunks: ChunkCount; shards: ChunkCount | null };
   plan: unknown;
@@ -55,13 +57,25 @@ function explainView(array: ZarrArray, view: LazyArray, opts: SelectionOptions):
       dtype: dtypeLabel(array.dtype),
       chunks: [...inner],
       shards: sharded ? [...levels[0]!] : null,
+      ...(array.chunkGrid ? { chunkShapes: array.chunkGrid.chunkShapes } : {}),
     },
     touched: {
-      chunks: countTouchedChunks(view.transform, inner),
+      chunks: array.chunkGrid
+        ? rectilinearCount(array, view)
+        : countTouchedChunks(view.transform, inner),
       shards: sharded ? countTouchedChunks(view.transform, levels[0]!) : null,
     },
     plan: null,
   };
+}
+
+/**
+ * Chunks of a rectilinear grid the view touches: the plan's chunk tasks (one per touched chunk,
+ * exact; partitioning is pure and O(chunks) for strided selections).
+ */
+function rectilinearCount(array: ZarrArray, view: LazyArray): ChunkCount {
+  const touched = plan({ view }).explain().reads[0]?.tasks ?? 0;
+  return { touched, total: shapeSize(array.chunkGridShape), exact: true };
 }
 
 function countLine(c: ChunkCount, what: string): string {
@@ -78,7 +92,7 @@ function explainLines(e: ExplainJson): string[] {
     ],
     [
       "array",
-      `${e.array.dtype} ${shapeText(e.array.shape)}, chunks ${shapeText(e.array.chunks)}${e.array.shards ? `, shards ${shapeText(e.array.shards)}` : ""}`,
+      `${e.array.dtype} ${shapeText(e.array.shape)}, ${e.array.chunkShapes ? `rectilinear chunks ${JSON.stringify(e.array.chunkShapes)} (largest ${shapeText(e.array.chunks)})` : `chunks ${shapeText(e.array.chunks)}`}${e.array.shards ? `, shards ${shapeText(e.array.shards)}` : ""}`,
     ],
     [
       "touches",

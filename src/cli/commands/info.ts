@@ -97,7 +97,14 @@ function arrayInfo(a: ZarrArray): string[][] {
     "  dtype",
     m.v2DType ? `${dtypeLabel(a.dtype)}  (v2 "${m.v2DType}")` : dtypeLabel(a.dtype),
   ]);
-  rows.push(["  chunks", `${shapeText(inner)}  (grid ${gridText(gridOf(a.shape, inner))})`]);
+  if (a.chunkGrid) {
+    rows.push([
+      "  chunks",
+      `rectilinear ${JSON.stringify(a.chunkGrid.chunkShapes)}  (largest ${shapeText(inner)}, grid ${gridText(a.chunkGridShape)})`,
+    ]);
+  } else {
+    rows.push(["  chunks", `${shapeText(inner)}  (grid ${gridText(gridOf(a.shape, inner))})`]);
+  }
   if (levels.length > 1) {
     for (let k = levels.length - 2; k >= 1; k--) {
       rows.push([

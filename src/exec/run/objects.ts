@@ -4,8 +4,10 @@
  * partial shard (its index, then coalesced byte ranges of the inner chunks it needs).
  * @module
  */
+
+import { allocate } from "../../core/dtype.js";
 import { CodecError, ZarrPlanError } from "../../core/errors.js";
-import { type NDArray, shapeSize, toCOrder } from "../../core/ndarray.js";
+import { copyStrided, cStrides, type NDArray, shapeSize, toCOrder } from "../../core/ndarray.js";
 import { openShard } from "../../format/codecs/sharding/reader.js";
 import {
   type Fetch,
@@ -37,9 +39,26 @@ async function withLeased<T>(
   }
 }
 
+/**
+ * `chunk` (C order) placed at the origin of a C-order chunk of `shape` (a rectilinear grid's
+ * largest chunk, the layout partition offsets count in); the rest is never read. `chunk` itself
+ * when it already has that shape.
+ */
+function padChunk(chunk: NDArray, shape: readonly number[]): NDArray {
+  if (chunk.shape.every((s, i) => s === shape[i])) return chunk;
+  const data = allocate(chunk.dtype, shapeSize(shape));
+  const strides = cStrides(shape);
+  copyStrided(chunk, { data, shape: chunk.shape, strides, dtype: chunk.dtype });
+  return { data, shape: [...shape], strides, dtype: chunk.dtype };
+}
+
 /** An unsharded chunk: one request, decoded (on a worker when large), scattered to every use. */
 async function readChunk(run: Run, obj: ObjectNeed): Promise<void> {
-  const a = run.array(obj);
+  const a0 = run.array(obj);
+  // A rectilinear grid: each chunk decodes at its own shape, then sits in the largest one.
+  const at = a0.source.chunkGrid ? a0.source.storage?.pipelineAt?.(obj.coords) : undefined;
+  const a = at ? { ...a0, pipeline: at } : a0;
+  const big = a0.source.chunkShape;
   const ctx = run.context;
   const store = run.store(obj);
   const cached = ctx.caches.cachesChunks ? ctx.caches.chunk(store, obj.key) : undefined;
@@ -55,7 +74,8 @@ async function readChunk(run: Run, obj: ObjectNeed): Promise<void> {
       }
       await run.decode(() =>
         ctx.decodePool.decodeWith(a.pipeline!, bytes, obj.key, (chunk) => {
-          for (const u of obj.uses) run.scatter(u, obj, obj.coords, chunk.data);
+          const c = at ? padChunk(chunk, big) : chunk;
+          for (const u of obj.uses) run.scatter(u, obj, obj.coords, c.data);
         }),
       );
     });
@@ -66,7 +86,8 @@ async function readChunk(run: Run, obj: ObjectNeed): Promise<void> {
     for (const u of obj.uses) run.fill(u, obj, obj.coords);
     return;
   }
-  const chunk = await run.decode(() => ctx.decodePool.decode(a.pipeline!, bytes, obj.key));
+  const decoded = await run.decode(() => ctx.decodePool.decode(a.pipeline!, bytes, obj.key));
+  const chunk = at ? padChunk(decoded, big) : decoded;
   ctx.caches.keepChunk(store, obj.key, chunk);
   for (const u of obj.uses) run.scatter(u, obj, obj.coords, chunk.data);
 }
@@ -129,7 +150,10 @@ async function readSourceChunk(run: Run, obj: ObjectNeed): Promise<void> {
     for (const u of obj.uses) run.fill(u, obj, obj.coords);
     return;
   }
-  const c = checkedSourceChunk(src.path, obj.coords, src.chunkShape, src.dtype.lanes, chunk);
+  const grid = src.chunkGrid;
+  const own = grid ? grid.chunkShapeAt(obj.coords) : src.chunkShape;
+  const checked = checkedSourceChunk(src.path, obj.coords, own, src.dtype.lanes, chunk);
+  const c = grid ? padChunk(checked, src.chunkShape) : checked;
   for (const u of obj.uses) run.scatter(u, obj, obj.coords, c.data);
 }
 

@@ -23,6 +23,7 @@ import type {
   InvalidMember,
   NodeMetadata,
 } from "../model.js";
+import { type RectilinearChunkGrid, rectilinearGrid } from "../rectilinear-grid.js";
 import {
   ATTRIBUTES,
   CHUNK_SHAPE,
@@ -176,14 +177,23 @@ function refusalReason(name: string): string {
   return "";
 }
 
-function parseChunkGrid(v: unknown, issues: IssueList): number[] | undefined {
+/** The parsed `chunk_grid`: a regular chunk shape, or rectilinear `chunk_shapes` (checked later against the shape). */
+type ParsedGrid = { chunkShape: number[] } | { chunkShapes: unknown };
+
+const RECTILINEAR_GRID_CONFIG = z.looseObject({
+  kind: z.literal("inline", { message: 'expected "inline" (the only kind the spec defines)' }),
+  chunk_shapes: z.array(z.unknown()),
+});
+
+function parseChunkGrid(v: unknown, issues: IssueList): ParsedGrid | undefined {
   const path = ["chunk_grid"];
+  const supported = 'only "regular" and "rectilinear" are supported';
   if (typeof v === "string") {
     issues.add(
       path,
-      v === "regular"
-        ? "the regular chunk grid needs configuration.chunk_shape"
-        : `unsupported chunk grid ${JSON.stringify(v)}; only "regular" is supported`,
+      v === "regular" || v === "rectilinear"
+        ? `the ${v} chunk grid needs a configuration`
+        : `unsupported chunk grid ${JSON.stringify(v)}; ${supported}`,
     );
     return undefined;
   }
@@ -192,15 +202,46 @@ function parseChunkGrid(v: unknown, issues: IssueList): number[] | undefined {
     return undefined;
   }
   const name = issues.field(v, "name", STRING, true, path);
+  if (name === "rectilinear") {
+    const conf = issues.field(v, "configuration", RECTILINEAR_GRID_CONFIG, true, path);
+    return conf ? { chunkShapes: conf.chunk_shapes } : undefined;
+  }
   if (name !== undefined && name !== "regular") {
-    issues.add(
-      [...path, "name"],
-      `unsupported chunk grid ${JSON.stringify(name)}; only "regular" is supported`,
-    );
+    issues.add([...path, "name"], `unsupported chunk grid ${JSON.stringify(name)}; ${supported}`);
     return undefined;
   }
   const conf = issues.field(v, "configuration", REGULAR_GRID_CONFIG, true, path);
-  return conf?.chunk_shape;
+  return conf ? { chunkShape: conf.chunk_shape } : undefined;
+}
+
+/**
+ * The regular chunk shape, or the rectilinear grid over `shape` with its largest chunk as
+ * `chunkShape`; `undefined` after recording issues (field paths under `chunk_grid.configuration`).
+ */
+function resolveChunkGrid(
+  grid: ParsedGrid,
+  shape: readonly number[] | undefined,
+  ndim: number | undefined,
+  issues: IssueList,
+): { chunkShape: number[]; chunkGrid?: RectilinearChunkGrid } | undefined {
+  if ("chunkShape" in grid) {
+    if (ndim !== undefined && ndim !== grid.chunkShape.length) {
+      issues.add(
+        ["chunk_grid", "configuration", "chunk_shape"],
+        `has ${grid.chunkShape.length} entries but shape has ${ndim} dimensions`,
+      );
+    }
+    return { chunkShape: grid.chunkShape };
+  }
+  if (shape === undefined) return undefined;
+  const built = rectilinearGrid(grid.chunkShapes, shape);
+  if ("issues" in built) {
+    for (const i of built.issues) {
+      issues.add(["chunk_grid", "configuration", "chunk_shapes", ...i.path], i.message);
+    }
+    return undefined;
+  }
+  return { chunkShape: [...built.grid.maxChunkShape], chunkGrid: built.grid };
 }
 
 function parseChunkKeyEncoding(v: unknown, issues: IssueList): ChunkKeyEncoding | undefined {
@@ -284,15 +325,11 @@ function parseArray(obj: JsonObject, key: string, issues: IssueList): ArrayMetad
   const ndim = Array.isArray(obj.shape) ? obj.shape.length : undefined;
   const { dataType: dt, unsupported } = parseDataType(obj, issues);
 
-  let chunkShape: number[] | undefined;
-  if (Object.hasOwn(obj, "chunk_grid")) chunkShape = parseChunkGrid(obj.chunk_grid, issues);
-  else issues.add(["chunk_grid"], "required field is missing");
-  if (ndim !== undefined && chunkShape && ndim !== chunkShape.length) {
-    issues.add(
-      ["chunk_grid", "configuration", "chunk_shape"],
-      `has ${chunkShape.length} entries but shape has ${ndim} dimensions`,
-    );
-  }
+  let grid: ReturnType<typeof resolveChunkGrid>;
+  if (Object.hasOwn(obj, "chunk_grid")) {
+    const parsed = parseChunkGrid(obj.chunk_grid, issues);
+    if (parsed) grid = resolveChunkGrid(parsed, shape, ndim, issues);
+  } else issues.add(["chunk_grid"], "required field is missing");
 
   let chunkKeyEncoding: ChunkKeyEncoding | undefined;
   if (Object.hasOwn(obj, "chunk_key_encoding")) {
@@ -306,6 +343,12 @@ function parseArray(obj: JsonObject, key: string, issues: IssueList): ArrayMetad
   let codecs: CodecSpec[] | undefined;
   if (Object.hasOwn(obj, "codecs")) codecs = parseCodecList(obj.codecs, issues);
   else issues.add(["codecs"], "required field is missing");
+  if (grid?.chunkGrid && codecs?.some((c) => c.name === "sharding_indexed")) {
+    issues.add(
+      ["chunk_grid", "name"],
+      "a rectilinear chunk grid with the sharding_indexed codec is not supported (shards must form a regular grid of inner chunks)",
+    );
+  }
 
   const attributes = issues.field(obj, "attributes", ATTRIBUTES, false) ?? {};
 
@@ -339,7 +382,8 @@ function parseArray(obj: JsonObject, key: string, issues: IssueList): ArrayMetad
     zarrFormat: 3,
     shape: shape!,
     dataType: dt!,
-    chunkShape: chunkShape!,
+    chunkShape: grid!.chunkShape,
+    ...(grid?.chunkGrid ? { chunkGrid: grid.chunkGrid } : {}),
     fillValue: fillValue!,
     codecs: codecs!,
     chunkKeyEncoding: chunkKeyEncoding!,
@@ -477,7 +521,15 @@ function arrayToV3Json(meta: ArrayMetadata, key: string): Record<string, unknown
     node_type: "array",
     shape: [...meta.shape],
     data_type: dataTypeName,
-    chunk_grid: { name: "regular", configuration: { chunk_shape: [...meta.chunkShape] } },
+    chunk_grid: meta.chunkGrid
+      ? {
+          name: "rectilinear",
+          configuration: {
+            kind: "inline",
+            chunk_shapes: structuredClone(meta.chunkGrid.chunkShapes),
+          },
+        }
+      : { name: "regular", configuration: { chunk_shape: [...meta.chunkShape] } },
     chunk_key_encoding: {
       name: meta.chunkKeyEncoding.name,
       configuration: { separator: meta.chunkKeyEncoding.separator },

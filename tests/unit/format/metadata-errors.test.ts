@@ -351,7 +351,7 @@ describe("parseV3 schema violations", () => {
     const e = catchError(() =>
       parseV3(
         v3Array({
-          chunk_grid: { name: "rectilinear", configuration: { chunk_shapes: [[1], [2]] } },
+          chunk_grid: { name: "zarrs.regular_bounded", configuration: { chunk_shape: [1, 2] } },
           chunk_key_encoding: { name: "hashed" },
         }),
         KEY,
