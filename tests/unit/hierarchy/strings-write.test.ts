@@ -1,0 +1,80 @@
+/**
+ * Region writes into existing string arrays (the fixtures of `tests/fixtures/strings`, copied
+ * into a MemoryStore): the written strings read back, the rest of each touched chunk is kept,
+ * and a chunk written with the fill value only is not stored.
+ */
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
+import { describe, expect, it } from "vitest";
+import { dataType } from "../../../src/core/dtype.js";
+import { openArray } from "../../../src/hierarchy/index.js";
+import { MemoryStore } from "../../../src/store/memory.js";
+
+const FIX = join(import.meta.dirname, "../../fixtures/strings");
+
+function loadFixtures(): MemoryStore {
+  const init: Record<string, Uint8Array> = {};
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir)) {
+      const p = join(dir, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else init[relative(FIX, p)] = new Uint8Array(readFileSync(p));
+    }
+  };
+  walk(join(FIX, "v2"));
+  walk(join(FIX, "v3"));
+  return new MemoryStore(init);
+}
+
+const expected = JSON.parse(readFileSync(join(FIX, "expected.json"), "utf8")) as Record<
+  string,
+  { shape: number[]; values: (string | number[])[] }
+>;
+
+describe("writing into string arrays", () => {
+  for (const path of ["v2/vlen_utf8", "v2/json2", "v3/string", "v2/U_le"]) {
+    it(`${path}: a box of new strings, the rest kept`, async () => {
+      const store = loadFixtures();
+      const arr = await openArray(store, path);
+      const [rows, cols] = arr.shape as [number, number];
+      const fixed = arr.dtype.itemSize / 4;
+      const cut = (s: string) => (fixed > 0 ? [...s].slice(0, fixed).join("") : s);
+      const box = ["ünï", "", "🙂🙂", "z"];
+      await arr.write(
+        { data: box, shape: [2, 2], strides: [2, 1], dtype: arr.dtype },
+        { start: [1, 1] },
+      );
+      const want = [...expected[path]!.values] as string[];
+      for (let i = 0; i < 2; i++)
+        for (let j = 0; j < 2; j++) want[(1 + i) * cols + 1 + j] = cut(box[i * 2 + j]!);
+      const back = await (await openArray(store, path)).read();
+      expect(back.shape).toEqual([rows, cols]);
+      expect(Array.from(back.data as string[])).toEqual(want);
+    });
+  }
+
+  it("v3/variable_length_bytes: bytes elements", async () => {
+    const store = loadFixtures();
+    const arr = await openArray(store, "v3/variable_length_bytes");
+    const dt = dataType("variable_length_bytes");
+    const box = [new Uint8Array([1, 2, 3]), new Uint8Array()];
+    await arr.write({ data: box, shape: [2], strides: [1], dtype: dt }, { start: [2] });
+    const back = await arr.read();
+    const want = expected["v3/variable_length_bytes"]!.values.map((v) => v as number[]);
+    want[2] = [1, 2, 3];
+    want[3] = [];
+    expect(Array.from(back.data as Uint8Array[], (b) => [...b])).toEqual(want);
+  });
+
+  it("a scalar string fills a region; fill-only chunks are deleted", async () => {
+    const store = loadFixtures();
+    const arr = await openArray(store, "v3/string"); // shape [4, 6], chunks [3, 4], fill "∅"
+    await arr.write("∅");
+    expect(await store.get("v3/string/c/0/0")).toBeUndefined();
+    await arr.write("hi", { start: [0, 0], stop: [1, 2] });
+    const back = await arr.read();
+    expect(Array.from(back.data as string[])).toEqual(
+      Array.from({ length: 24 }, (_, i) => (i === 0 || i === 1 ? "hi" : "∅")),
+    );
+  });
+});
