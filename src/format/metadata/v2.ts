@@ -378,16 +378,18 @@ export function toV2Json(
     i++;
   } else if (ndim > 1) order = "C";
   const bytesCodec = codecs[i];
-  if (bytesCodec?.name !== "bytes") {
+  const objectFilter = v2ObjectCodec(bytesCodec);
+  if (bytesCodec?.name !== "bytes" && objectFilter === undefined) {
     throw writeError(
       key,
       `codecs[${i}]`,
       `expected the "bytes" codec, got ${bytesCodec ? `"${bytesCodec.name}"` : "nothing"}`,
     );
   }
-  const endian = bytesCodec.configuration?.endian;
+  const endian = bytesCodec!.configuration?.endian;
   i++;
   const v2codecs = codecs.slice(i).map((c, j) => toNumcodecs(c, key, `codecs[${i + j}]`));
+  if (objectFilter) v2codecs.unshift(objectFilter);
   const last = v2codecs.at(-1);
   const compressor =
     last !== undefined && V2_COMPRESSOR_IDS.has(String(last.id)) ? v2codecs.pop()! : null;
@@ -400,7 +402,9 @@ export function toV2Json(
   const zarray: Record<string, unknown> = {
     shape: [...meta.shape],
     chunks: [...meta.chunkShape],
-    dtype: meta.v2DType ?? toV2DType(meta.dataType, endian === "big" ? "big" : "little"),
+    dtype: objectFilter
+      ? "|O"
+      : (meta.v2DType ?? toV2DType(meta.dataType, endian === "big" ? "big" : "little")),
     fill_value: fillValue,
     order,
     filters: v2codecs.length > 0 ? v2codecs : null,
@@ -409,6 +413,20 @@ export function toV2Json(
     zarr_format: 2,
   };
   return { zarray, zattrs: { ...meta.attributes } };
+}
+
+/**
+ * The v2 object codec (first filter of a `|O` array) for a string serialiser: `vlen-utf8`,
+ * `vlen-bytes` (or their `numcodecs.` names) and `numcodecs.json2` with its configuration;
+ * `undefined` for any other codec.
+ */
+function v2ObjectCodec(
+  c: CodecSpec | undefined,
+): ({ id: string } & Record<string, unknown>) | undefined {
+  const name = c?.name.replace(/^numcodecs\./, "");
+  if (name === "vlen-utf8" || name === "vlen-bytes") return { id: name };
+  if (name === "json2") return { id: "json2", ...(c!.configuration ?? {}) };
+  return undefined;
 }
 
 /**

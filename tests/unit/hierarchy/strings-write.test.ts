@@ -7,7 +7,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 import { dataType } from "../../../src/core/dtype.js";
-import { openArray } from "../../../src/hierarchy/index.js";
+import { createArray, openArray } from "../../../src/hierarchy/index.js";
 import { MemoryStore } from "../../../src/store/memory.js";
 
 const FIX = join(import.meta.dirname, "../../fixtures/strings");
@@ -76,5 +76,73 @@ describe("writing into string arrays", () => {
     expect(Array.from(back.data as string[])).toEqual(
       Array.from({ length: 24 }, (_, i) => (i === 0 || i === 1 ? "hi" : "∅")),
     );
+  });
+});
+
+describe("createArray with string data types", () => {
+  const words = ["", "a", "héllo", "日本語", "🙂 ok", "naïve"];
+  const cases = [
+    { zarrFormat: 3 as const, stringLength: undefined, dtype: "string" as const },
+    { zarrFormat: 3 as const, stringLength: 5, dtype: "string" as const },
+    { zarrFormat: 2 as const, stringLength: undefined, dtype: "string" as const },
+    { zarrFormat: 2 as const, stringLength: 5, dtype: "string" as const },
+  ];
+  for (const c of cases) {
+    it(`v${c.zarrFormat} ${c.stringLength ? `fixed-length (${c.stringLength})` : "variable-length"} string: metadata, write, read back`, async () => {
+      const store = new MemoryStore();
+      const arr = await createArray(store, "s", {
+        shape: [3, 4],
+        chunks: [2, 3],
+        dtype: c.dtype,
+        ...(c.stringLength ? { stringLength: c.stringLength } : {}),
+        zarrFormat: c.zarrFormat,
+        fillValue: "-",
+      });
+      const doc = JSON.parse(
+        new TextDecoder().decode(await store.get(c.zarrFormat === 3 ? "s/zarr.json" : "s/.zarray")),
+      ) as Record<string, unknown>;
+      if (c.zarrFormat === 3) {
+        expect(doc.data_type).toEqual(
+          c.stringLength
+            ? { name: "fixed_length_utf32", configuration: { length_bytes: 4 * c.stringLength } }
+            : "string",
+        );
+        expect((doc.codecs as { name: string }[])[0]!.name).toBe(
+          c.stringLength ? "bytes" : "vlen-utf8",
+        );
+      } else {
+        expect(doc.dtype).toBe(c.stringLength ? `<U${c.stringLength}` : "|O");
+        if (!c.stringLength) expect(doc.filters).toEqual([{ id: "vlen-utf8" }]);
+      }
+      expect(doc.fill_value).toBe("-");
+      const data = words.slice(0, 6);
+      await arr.write(
+        { data, shape: [2, 3], strides: [3, 1], dtype: arr.dtype },
+        { start: [1, 1] },
+      );
+      const back = await (await openArray(store, "s")).read();
+      const want = Array.from({ length: 12 }, (_, k) => {
+        const i = Math.floor(k / 4);
+        const j = k % 4;
+        return i >= 1 && j >= 1 ? data[(i - 1) * 3 + j - 1]! : "-";
+      });
+      expect(Array.from(back.data as string[])).toEqual(want);
+    });
+  }
+
+  it("v2 and v3 variable_length_bytes", async () => {
+    for (const zarrFormat of [2, 3] as const) {
+      const store = new MemoryStore();
+      const arr = await createArray(store, "b", {
+        shape: [4],
+        chunks: [3],
+        dtype: "variable_length_bytes",
+        zarrFormat,
+      });
+      const data = [new Uint8Array([0, 255]), new Uint8Array(), new Uint8Array([7])];
+      await arr.write({ data, shape: [3], strides: [1], dtype: arr.dtype }, { start: [1] });
+      const back = await (await openArray(store, "b")).read();
+      expect(Array.from(back.data as Uint8Array[], (b) => [...b])).toEqual([[], [0, 255], [], [7]]);
+    }
   });
 });
