@@ -8,8 +8,10 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { lastValueFrom } from "rxjs";
 import { describe, expect, it } from "vitest";
 import { plan } from "../../src/exec/api.js";
+import { runningSum } from "../../src/exec/operators.js";
 import { openArray } from "../../src/hierarchy/index.js";
 import { slice } from "../../src/index-space/selection.js";
 import { FileSystemStore } from "../../src/store/fs.js";
@@ -89,5 +91,13 @@ describe("selections on string arrays", () => {
     const { a } = await plan({ a: arr.lazy().get(0, 2) }).read();
     expect(a!.shape).toEqual([]);
     expect(a!.data[0]).toBe(expected["v3/string"]!.values[2]);
+  });
+
+  it("chunk events carry strings; running statistics refuse them", async () => {
+    const arr = await openArray(store, "v3/string");
+    const p = plan({ s: arr.lazy() });
+    await expect(lastValueFrom(p.stream().pipe(runningSum({ read: "s" })))).rejects.toThrow(
+      /need real numbers; read "s" has dtype string/,
+    );
   });
 });

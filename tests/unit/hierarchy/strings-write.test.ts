@@ -145,4 +145,21 @@ describe("createArray with string data types", () => {
       expect(Array.from(back.data as Uint8Array[], (b) => [...b])).toEqual([[], [0, 255], [], [7]]);
     }
   });
+
+  it("sharded variable-length strings (vlen-utf8 inside sharding_indexed)", async () => {
+    const store = new MemoryStore();
+    const a = await createArray(store, "s", {
+      shape: [6],
+      chunks: [2],
+      shards: [4],
+      dtype: "string",
+      fillValue: "f",
+    });
+    const data = ["a", "bb", "", "ü", "x"];
+    await a.write({ data, shape: [5], strides: [1], dtype: a.dtype }, { start: [1] });
+    const doc = new TextDecoder().decode(await store.get("s/zarr.json"));
+    expect(doc).toContain('"vlen-utf8"');
+    const r = await (await openArray(store, "s")).read();
+    expect(Array.from(r.data as string[])).toEqual(["f", ...data]);
+  });
 });
