@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { lastValueFrom } from "rxjs";
 import { describe, expect, it } from "vitest";
 import { plan } from "../../src/exec/api.js";
+import { Context } from "../../src/exec/context.js";
 import { runningSum } from "../../src/exec/operators.js";
 import { openArray } from "../../src/hierarchy/index.js";
 import { slice } from "../../src/index-space/selection.js";
@@ -52,6 +53,21 @@ describe("string fixtures read exactly as NumPy holds them", () => {
       expect(plain(out.data)).toEqual(want.values);
     });
   }
+});
+
+describe("string fixtures decoded on workers", () => {
+  it("read identically when every compressed chunk is decompressed on a decode worker", async () => {
+    const context = new Context({ decodeWorkers: { workers: 1, minBytes: 0 } });
+    try {
+      for (const path of ["v2/vlen_utf8", "v2/U_be", "v3/string"]) {
+        const arr = await openArray(store, path, { context });
+        expect(plain((await arr.read()).data)).toEqual(expected[path]!.values);
+      }
+      expect(context.decodePool.offloaded).toBeGreaterThan(0);
+    } finally {
+      context.close();
+    }
+  });
 });
 
 describe("selections on string arrays", () => {
