@@ -96,7 +96,7 @@ function objectBody(
   let n = 1;
   for (const b of data as Uint8Array[]) n = Math.max(n, b.length);
   const body = new Uint8Array(n * data.length);
-  (data as Uint8Array[]).forEach((b, i) => body.set(b, i * n));
+  for (let i = 0; i < data.length; i++) body.set((data as Uint8Array[])[i]!, i * n);
   return { descr: `|S${n}`, body };
 }
 
