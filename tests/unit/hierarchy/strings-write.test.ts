@@ -9,6 +9,7 @@ import { describe, expect, it } from "vitest";
 import { dataType } from "../../../src/core/dtype.js";
 import { createArray, openArray } from "../../../src/hierarchy/index.js";
 import { MemoryStore } from "../../../src/store/memory.js";
+import { v3ArrayIssues } from "../../helpers/v3-spec.js";
 
 const FIX = join(import.meta.dirname, "../../fixtures/strings");
 
@@ -102,6 +103,7 @@ describe("createArray with string data types", () => {
         new TextDecoder().decode(await store.get(c.zarrFormat === 3 ? "s/zarr.json" : "s/.zarray")),
       ) as Record<string, unknown>;
       if (c.zarrFormat === 3) {
+        expect(v3ArrayIssues(doc)).toEqual([]);
         expect(doc.data_type).toEqual(
           c.stringLength
             ? { name: "fixed_length_utf32", configuration: { length_bytes: 4 * c.stringLength } }
@@ -139,6 +141,11 @@ describe("createArray with string data types", () => {
         dtype: "variable_length_bytes",
         zarrFormat,
       });
+      if (zarrFormat === 3) {
+        const doc = JSON.parse(new TextDecoder().decode(await store.get("b/zarr.json")));
+        expect(v3ArrayIssues(doc)).toEqual([]);
+        expect(doc.data_type).toBe("variable_length_bytes");
+      }
       const data = [new Uint8Array([0, 255]), new Uint8Array(), new Uint8Array([7])];
       await arr.write({ data, shape: [3], strides: [1], dtype: arr.dtype }, { start: [1] });
       const back = await (await openArray(store, "b")).read();
@@ -159,6 +166,7 @@ describe("createArray with string data types", () => {
     await a.write({ data, shape: [5], strides: [1], dtype: a.dtype }, { start: [1] });
     const doc = new TextDecoder().decode(await store.get("s/zarr.json"));
     expect(doc).toContain('"vlen-utf8"');
+    expect(v3ArrayIssues(JSON.parse(doc))).toEqual([]);
     const r = await (await openArray(store, "s")).read();
     expect(Array.from(r.data as string[])).toEqual(["f", ...data]);
   });
