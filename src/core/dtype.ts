@@ -269,7 +269,7 @@ export interface DataType<N extends DataTypeName = DataTypeName> {
    * 0 for variable-length types (`string` with `vlen-utf8`, `variable_length_bytes`).
    */
   readonly itemSize: number;
-  /** Number of TypedArray entries per element: 2 for complex, n for `|S<n>`, else 1. */
+  /** Number of TypedArray entries per element: 2 for complex, n for `|S<n>`, else 1 (strings too). */
   readonly lanes: number;
   /** Size of one TypedArray entry in bytes in memory (float16 may be widened to 4). */
   readonly entrySize: number;

@@ -83,7 +83,10 @@ export interface CreateArrayOptions<N extends DataTypeName = DataTypeName> {
   scaleFactor?: number;
   /** Zarr format to write (default 3). */
   zarrFormat?: ZarrFormat;
-  /** Fill value (default 0 / false / zero bytes). v2: `null` writes `fill_value: null`. */
+  /**
+   * Fill value (default 0 / false / zero bytes; `""` for strings, no bytes for
+   * `variable_length_bytes`). v2: `null` writes `fill_value: null`.
+   */
   fillValue?: Scalar | null;
   /**
    * v3: the compressor (a bytes→bytes codec, e.g. `{ name: "gzip", configuration: { level: 5 } }`), or `null`
