@@ -15,6 +15,9 @@
  * | datetime64 | `numpy.datetime64` (extension, `unit`, `scale_factor`) | `<M8[unit]` | `BigInt64Array` of counts of `scale_factor × unit` since 1970-01-01T00:00 UTC; NaT = -2^63 | 1 |
  * | timedelta64 | `numpy.timedelta64` (extension) | `<m8[unit]` | `BigInt64Array` of counts of `scale_factor × unit`; NaT = -2^63 | 1 |
  * | raw bits | `r8`, `r16`, … (multiples of 8) | (none) | `Uint8Array`, N/8 bytes per element in stored order | N/8 |
+ * | string (variable length) | `string` (codec `vlen-utf8`) | `\|O` (object codec `vlen-utf8` or `json2`) | `string[]` | 1 |
+ * | string (fixed length) | `fixed_length_utf32` | `<U<n>`, `>U<n>` | `string[]` (trailing NULs dropped) | 1 |
+ * | variable-length bytes | `variable_length_bytes` (codec `vlen-bytes`) | `\|O` (object codec `vlen-bytes`) | `Uint8Array[]` | 1 |
  *
  * Follows the Zarr v3 core specification, section "Data types", and the Zarr v2 specification, "Data type encoding".
  * @module
@@ -40,7 +43,9 @@ export type DataTypeName =
   | "bytes"
   | "datetime64"
   | "timedelta64"
-  | "raw";
+  | "raw"
+  | "string"
+  | "variable_length_bytes";
 
 /**
  * NumPy's datetime units (NumPy "Datetimes and Timedeltas"; the zarr-extensions
@@ -97,7 +102,7 @@ export const NAT: bigint = -(2n ** 63n);
 /** The numeric data types of the Zarr v3 core spec, in its order (not bytes, raw bits or dates). */
 export type NumericDataTypeName = Exclude<
   DataTypeName,
-  "bytes" | "datetime64" | "timedelta64" | "raw"
+  "bytes" | "datetime64" | "timedelta64" | "raw" | "string" | "variable_length_bytes"
 >;
 
 /** Every numeric data type name of the Zarr v3 core spec, in its order. */
@@ -208,6 +213,10 @@ export interface TypedArrayMap {
   timedelta64: BigInt64Array;
   /** Raw bits `rN`: N/8 bytes per element, in stored order. */
   raw: Uint8Array;
+  /** Strings (variable length, or fixed-length UTF-32 without its NUL padding): one JS string per element. */
+  string: string[];
+  /** Variable-length bytes: one `Uint8Array` per element. */
+  variable_length_bytes: Uint8Array[];
 }
 
 /**
@@ -225,9 +234,28 @@ export type TypedArray = TypedArrayOf<DataTypeName>;
 
 /**
  * A scalar value of an element: number, bigint (64-bit ints, datetime64 and timedelta64 counts),
- * boolean, `[re, im]` (complex) or bytes (`|S<n>`, raw bits).
+ * boolean, `[re, im]` (complex), bytes (`|S<n>`, raw bits, variable-length bytes) or a string.
  */
-export type Scalar = number | bigint | boolean | readonly [number, number] | Uint8Array;
+export type Scalar = number | bigint | boolean | readonly [number, number] | Uint8Array | string;
+
+/**
+ * One entry of the data of an element ({@link TypedArrayOf}): a number, a bigint, a string
+ * (string data types) or a `Uint8Array` (variable-length bytes).
+ */
+export type Lane = number | bigint | string | Uint8Array;
+
+/**
+ * Whether the elements of `dt` have no fixed size on disk (`string` with `vlen-utf8`,
+ * `variable_length_bytes`): their `itemSize` is 0 and their data is a JS array, not a TypedArray.
+ */
+export function isVariableLength(dt: DataType): boolean {
+  return dt.name === "variable_length_bytes" || (dt.name === "string" && dt.itemSize === 0);
+}
+
+/** Whether the data of `dt` is a JS array (`string[]`, `Uint8Array[]`) rather than a TypedArray. */
+export function isObjectData(dt: DataType): boolean {
+  return dt.name === "string" || dt.name === "variable_length_bytes";
+}
 
 /**
  * Description of one data type. `N` is its name as a literal type when known
@@ -236,9 +264,12 @@ export type Scalar = number | bigint | boolean | readonly [number, number] | Uin
 export interface DataType<N extends DataTypeName = DataTypeName> {
   /** Data type name; `"bytes"` is v2's fixed-length `|S<n>`. */
   readonly name: N;
-  /** Size of one element in bytes on disk (`|S8` → 8, complex64 → 8, float16 → 2). */
+  /**
+   * Size of one element in bytes on disk (`|S8` → 8, complex64 → 8, float16 → 2, `<U3` → 12);
+   * 0 for variable-length types (`string` with `vlen-utf8`, `variable_length_bytes`).
+   */
   readonly itemSize: number;
-  /** Number of TypedArray entries per element: 2 for complex, n for `|S<n>`, else 1. */
+  /** Number of TypedArray entries per element: 2 for complex, n for `|S<n>`, else 1 (strings too). */
   readonly lanes: number;
   /** Size of one TypedArray entry in bytes in memory (float16 may be widened to 4). */
   readonly entrySize: number;
@@ -272,7 +303,10 @@ const F16:
 /** True when the runtime has a native `Float16Array`; otherwise float16 data are widened to `Float32Array`. */
 export const hasFloat16Array: boolean = F16 !== undefined;
 
-const SIZES: Record<Exclude<DataTypeName, "bytes" | "raw">, [itemSize: number, lanes: number]> = {
+const SIZES: Record<
+  Exclude<DataTypeName, "bytes" | "raw" | "string" | "variable_length_bytes">,
+  [itemSize: number, lanes: number]
+> = {
   datetime64: [8, 1],
   timedelta64: [8, 1],
   bool: [1, 1],
@@ -296,7 +330,8 @@ const cache = new Map<string, DataType>();
 
 /**
  * The {@link DataType} for a name. `param` is the byte length for `"bytes"` (`|S<n>`) and
- * `"raw"` (raw bits `r<8n>`: n bytes), and the unit and scale factor for `"datetime64"` /
+ * `"raw"` (raw bits `r<8n>`: n bytes), the length in code points for a fixed-length `"string"`
+ * (`<U<n>`, `fixed_length_utf32`: 4n bytes per element; no `param`: variable length), and the unit and scale factor for `"datetime64"` /
  * `"timedelta64"` (default unit `"generic"`, scale factor 1).
  * The result's `name` keeps the literal type: `dataType("float32")` is a `DataType<"float32">`.
  * @throws RangeError for an unknown name, a bad length, unit or scale factor.
@@ -310,6 +345,9 @@ export function dataType<N extends DataTypeName>(
 
 const MAX_SCALE_FACTOR = 2 ** 31 - 1;
 
+/** Longest fixed-length string: 2^29 − 1 code points (`length_bytes` ≤ 2^31 − 4). */
+const MAX_UTF32_LENGTH = 2 ** 29 - 1;
+
 function dataTypeOf(name: DataTypeName, param?: number | TimeParams): DataType {
   const length = typeof param === "number" ? param : undefined;
   const time = typeof param === "object" && param !== null ? param : undefined;
@@ -317,7 +355,7 @@ function dataTypeOf(name: DataTypeName, param?: number | TimeParams): DataType {
   const unit = time?.unit ?? "generic";
   const scaleFactor = time?.scaleFactor ?? 1;
   const cacheKey =
-    name === "bytes" || name === "raw"
+    name === "bytes" || name === "raw" || name === "string"
       ? `${name}${length}`
       : isTime
         ? `${name}[${scaleFactor}${unit}]`
@@ -325,7 +363,22 @@ function dataTypeOf(name: DataTypeName, param?: number | TimeParams): DataType {
   const hit = cache.get(cacheKey);
   if (hit) return hit;
   let dt: DataType;
-  if (name === "bytes" || name === "raw") {
+  if (name === "string" || name === "variable_length_bytes") {
+    const n = name === "string" ? (length ?? 0) : 0;
+    if (!Number.isSafeInteger(n) || n < 0 || n > MAX_UTF32_LENGTH) {
+      throw new RangeError(
+        `fixed-length string data type needs a length in code points in [0, ${MAX_UTF32_LENGTH}], got ${length}`,
+      );
+    }
+    dt = Object.freeze({
+      name,
+      itemSize: 4 * n,
+      lanes: 1,
+      entrySize: 4 * n,
+      diskEntrySize: n > 0 ? 4 : 0,
+      widened: false,
+    });
+  } else if (name === "bytes" || name === "raw") {
     if (length === undefined || !Number.isInteger(length) || length < (name === "raw" ? 1 : 0)) {
       throw new RangeError(
         `${name} data type needs a ${name === "raw" ? "positive" : "non-negative"} integer length, got ${length}`,
@@ -377,6 +430,9 @@ function dataTypeOf(name: DataTypeName, param?: number | TimeParams): DataType {
   return dt;
 }
 
+/** The empty element of variable-length bytes (zero-length, so sharing it is safe). */
+const EMPTY_BYTES = new Uint8Array(0);
+
 /**
  * Creates a zero-filled TypedArray holding `size` elements of `dt` (`size * dt.lanes` entries),
  * of the type {@link TypedArrayOf} `dt.name`.
@@ -388,6 +444,10 @@ export function allocate<N extends DataTypeName>(dt: DataType<N>, size: number):
 function allocateData(dt: DataType, size: number): TypedArray {
   const n = size * dt.lanes;
   switch (dt.name) {
+    case "string":
+      return new Array<string>(n).fill("");
+    case "variable_length_bytes":
+      return new Array<Uint8Array>(n).fill(EMPTY_BYTES);
     case "bool":
     case "uint8":
     case "bytes":
@@ -434,6 +494,9 @@ export function viewAs<N extends DataTypeName>(
 }
 
 function viewData(dt: DataType, bytes: Uint8Array): TypedArray {
+  if (isObjectData(dt)) {
+    throw new RangeError(`${dt.name} data are JS arrays, not a view of bytes`);
+  }
   const n = bytes.byteLength / dt.diskEntrySize;
   if (dt.name === "bfloat16") {
     // bfloat16 is the upper 16 bits of a float32: widening is exact.
@@ -481,11 +544,17 @@ function viewData(dt: DataType, bytes: Uint8Array): TypedArray {
     case "float64":
     case "complex128":
       return new Float64Array(buffer, byteOffset, n);
+    case "string":
+    case "variable_length_bytes":
+      throw new RangeError(`${dt.name} data are JS arrays, not a view of bytes`);
   }
 }
 
 /** The little-endian on-disk bytes of a TypedArray of `dt` (narrows widened float16 back to 2 bytes). */
 export function toBytes(dt: DataType, data: TypedArray): Uint8Array {
+  if (isObjectData(dt) || !ArrayBuffer.isView(data)) {
+    throw new RangeError(`${dt.name} data are JS arrays; a string codec encodes them`);
+  }
   if (dt.name === "bfloat16") {
     const out = new Uint8Array(data.length * 2);
     const dv = new DataView(out.buffer);

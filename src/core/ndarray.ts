@@ -2,7 +2,13 @@
  * NDArray: the in-memory value zarr-plan returns: a TypedArray plus shape and strides.
  * @module
  */
-import { allocate, type DataType, type DataTypeName, type TypedArrayOf } from "./dtype.js";
+import {
+  allocate,
+  type DataType,
+  type DataTypeName,
+  type Lane,
+  type TypedArrayOf,
+} from "./dtype.js";
 import { longRowsLast, RowCursor } from "./nd-iter.js";
 
 /**
@@ -109,7 +115,12 @@ export function copyStrided(src: NDArray, dst: NDArray): void {
   const len = shape[last] ?? 1;
   const ss = (strides[0]![last] ?? 0) * lanes;
   const ds = (strides[1]![last] ?? 0) * lanes;
-  const set = len >= 4 && ss === lanes && ds === lanes;
+  const set =
+    len >= 4 &&
+    ss === lanes &&
+    ds === lanes &&
+    ArrayBuffer.isView(src.data) &&
+    ArrayBuffer.isView(dst.data);
   const sd = src.data as unknown as Entries;
   const dd = dst.data as unknown as Entries;
   const rows = new RowCursor(shape, strides, [src.offset ?? 0, dst.offset ?? 0]);
@@ -130,7 +141,7 @@ export function copyStrided(src: NDArray, dst: NDArray): void {
 
 /** The entries of a TypedArray (numbers or bigints), with its row copy. */
 interface Entries {
-  [i: number]: number | bigint;
+  [i: number]: Lane;
   subarray(begin: number, end: number): Entries;
   set(src: Entries, offset: number): void;
 }

@@ -9,6 +9,7 @@ import {
   bfloat16ToNumber,
   type DataType,
   float16ToNumber,
+  type Lane,
   numberToBfloat16,
   numberToFloat16,
   type Scalar,
@@ -17,7 +18,7 @@ import {
 import { ZarrPlanError } from "./errors.js";
 
 /** Indexable entries of any TypedArray (numbers, or bigints for 64-bit integers). */
-type Entries = { [i: number]: number | bigint };
+type Entries = { [i: number]: Lane };
 
 /**
  * The TypedArray entries (`dt.lanes` of them) that store `value` as one element of `dt`, exactly
@@ -26,9 +27,11 @@ type Entries = { [i: number]: number | bigint };
  * wrap and floats round as the TypedArray stores them (float16 also when widened to float32).
  * @throws ZarrPlanError `ERR_FILL_VALUE` when `value` is not a scalar of `dt`: bytes other than a
  *   `Uint8Array`, `0` or `false`; a `Uint8Array` or pair for a real type; a `Uint8Array` for
- *   complex; a non-integer number for int64/uint64.
+ *   complex; a non-integer number for int64/uint64; anything but a string for `string` (a
+ *   fixed-length string keeps its first `itemSize / 4` code points) or a `Uint8Array` for
+ *   `variable_length_bytes`.
  */
-export function scalarLanes(dt: DataType, value: Scalar): (number | bigint)[] {
+export function scalarLanes(dt: DataType, value: Scalar): Lane[] {
   const lanes = dt.lanes;
   const tmp = allocate(dt, 1) as unknown as Entries;
   const bad = (): never => {
@@ -37,6 +40,15 @@ export function scalarLanes(dt: DataType, value: Scalar): (number | bigint)[] {
       `fill value ${String(value)} is not a valid ${dt.name} scalar`,
     );
   };
+  if (dt.name === "string") {
+    if (typeof value !== "string") return bad();
+    // A fixed-length string (UTF-32) keeps at most its length in code points, as NumPy cuts it.
+    return [dt.itemSize > 0 ? truncateCodePoints(value, dt.itemSize / 4) : value];
+  }
+  if (dt.name === "variable_length_bytes") {
+    if (!(value instanceof Uint8Array)) return bad();
+    return [value];
+  }
   if (dt.name === "bytes" || dt.name === "raw") {
     if (value instanceof Uint8Array) {
       for (let i = 0; i < Math.min(lanes, value.length); i++) tmp[i] = value[i]!;
@@ -77,9 +89,22 @@ export function scalarLanes(dt: DataType, value: Scalar): (number | bigint)[] {
             : n;
     }
   }
-  const out: (number | bigint)[] = [];
+  const out: Lane[] = [];
   for (let i = 0; i < lanes; i++) out.push(tmp[i]!);
   return out;
+}
+
+/** The first `n` code points of `s` (a surrogate pair is one code point). */
+export function truncateCodePoints(s: string, n: number): string {
+  if (s.length <= n) return s;
+  let count = 0;
+  let i = 0;
+  while (i < s.length && count < n) {
+    const c = s.codePointAt(i)!;
+    i += c > 0xffff ? 2 : 1;
+    count++;
+  }
+  return s.slice(0, i);
 }
 
 /** Inclusive value range of each integer data type. */
@@ -106,7 +131,7 @@ const INT_RANGES: Readonly<Record<string, readonly [bigint, bigint]>> = {
  * @param where what is written, for the message (e.g. `array "a"`).
  * @throws ZarrPlanError `ERR_VALUE` naming `where`, the value and the data type.
  */
-export function assignedLanes(dt: DataType, value: Scalar, where: string): (number | bigint)[] {
+export function assignedLanes(dt: DataType, value: Scalar, where: string): Lane[] {
   const range = INT_RANGES[dt.name];
   if (range && (typeof value === "number" || typeof value === "bigint")) {
     const fail = (why: string): never => {
@@ -135,13 +160,9 @@ export function assignedLanes(dt: DataType, value: Scalar, where: string): (numb
  * Sets every element of `data` (a whole TypedArray of `dt` elements, `dt.lanes` entries each) to
  * the element `lanes` (from {@link scalarLanes}).
  */
-export function fillLanes(
-  data: TypedArray,
-  dt: DataType,
-  lanes: readonly (number | bigint)[],
-): void {
+export function fillLanes(data: TypedArray, dt: DataType, lanes: readonly Lane[]): void {
   const n = dt.lanes;
-  const d = data as unknown as Entries & { fill(v: number | bigint): void };
+  const d = data as unknown as Entries & { fill(v: Lane): void };
   let same = true;
   for (let l = 1; l < n; l++) if (!Object.is(lanes[l], lanes[0])) same = false;
   if (same) {

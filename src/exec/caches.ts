@@ -62,9 +62,8 @@ export class ContextCaches {
       budget(options.shardIndexBytes, "cache.shardIndexBytes"),
       (v) => 16 * (v.index?.offsets.length ?? 0),
     );
-    this.#chunks = byteCache<NDArray>(
-      budget(options.chunkBytes, "cache.chunkBytes"),
-      (v) => v.data.byteLength,
+    this.#chunks = byteCache<NDArray>(budget(options.chunkBytes, "cache.chunkBytes"), (v) =>
+      chunkByteSize(v),
     );
   }
 
@@ -132,4 +131,17 @@ export class ContextCaches {
     this.#indexes?.clear();
     this.#chunks?.clear();
   }
+}
+
+/**
+ * Bytes a decoded chunk holds in memory: its TypedArray's length in bytes; for string and
+ * variable-length bytes data (JS arrays), 2 bytes per UTF-16 code unit or 1 per byte plus 16 per
+ * element (an estimate: engines do not expose the size of a string).
+ */
+function chunkByteSize(a: NDArray): number {
+  const d = a.data;
+  if (ArrayBuffer.isView(d)) return d.byteLength;
+  let n = 0;
+  for (const v of d) n += 16 + (typeof v === "string" ? 2 * v.length : v.byteLength);
+  return n;
 }

@@ -25,7 +25,9 @@ function stageOf(req: WorkerRequest): readonly BytesToBytesCodec[] {
     const dt =
       req.dataType === "bytes" || req.dataType === "raw"
         ? dataType(req.dataType, req.itemSize)
-        : dataType(req.dataType as DataTypeName);
+        : req.dataType === "string"
+          ? dataType("string", req.itemSize / 4)
+          : dataType(req.dataType as DataTypeName);
     const spec = { shape: req.shape, dataType: dt, fillValue: 0 };
     codecs = req.codecs.map((c, i) => {
       const codec = createCodec(c, spec, "(decode worker)", `codecs[${i}]`);

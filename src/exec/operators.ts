@@ -54,7 +54,13 @@ interface Acc {
 
 function numericValues(values: NDArray, e: ChunkEvent): ArrayLike<number | bigint> {
   const dt = values.dtype;
-  if (dt.lanes !== 1 || dt.name === "bytes" || dt.name === "raw") {
+  if (
+    dt.lanes !== 1 ||
+    dt.name === "bytes" ||
+    dt.name === "raw" ||
+    dt.name === "string" ||
+    dt.name === "variable_length_bytes"
+  ) {
     throw new TypeError(
       `running statistics need real numbers; read "${e.read}" has dtype ${dt.name}`,
     );

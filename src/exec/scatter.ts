@@ -5,11 +5,12 @@
  * @module
  */
 
+import type { Lane } from "../core/dtype.js";
 import { cStrides } from "../core/ndarray.js";
 import type { ChunkTask } from "../index-space/partition.js";
 
 /** Indexable entries of a TypedArray. */
-export type Entries = { [i: number]: number | bigint };
+export type Entries = { [i: number]: Lane };
 
 interface TypedLike {
   readonly length: number;
@@ -67,7 +68,7 @@ export function scatterTask(task: ChunkTask, src: Entries, dst: Entries, lanes: 
 }
 
 /** Writes the fill value (its `lanes` entries) to every output element of `task`. */
-export function fillTask(task: ChunkTask, fill: readonly (number | bigint)[], dst: Entries): void {
+export function fillTask(task: ChunkTask, fill: readonly Lane[], dst: Entries): void {
   const lanes = fill.length;
   const f = task.factors;
   const put = (o: number) => {

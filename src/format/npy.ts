@@ -4,8 +4,9 @@
  * Follows "A Simple File Format for NumPy Arrays" (numpy.lib.format, NEP 1).
  * @module
  */
-import { allocate, type DataType, toBytes, viewAs } from "../core/dtype.js";
+import { allocate, type DataType, isObjectData, toBytes, viewAs } from "../core/dtype.js";
 import { cStrides, fStrides, type NDArray, shapeSize, toCOrder } from "../core/ndarray.js";
+import { decodeUtf32, encodeUtf32 } from "./codecs/utf32.js";
 import { byteSwap } from "./codecs/util.js";
 import { parseV2DType, toV2DType } from "./metadata/v2-dtype.js";
 
@@ -56,20 +57,64 @@ export function readNpy(bytes: Uint8Array): NDArray {
   const n = shapeSize(shape);
   const body = bytes.subarray(start + headerLen, start + headerLen + n * dtype.itemSize);
   const raw = bigEndian ? byteSwap(body, dtype.diskEntrySize) : body.slice();
-  const data = n === 0 ? allocate(dtype, 0) : viewAs(dtype, raw);
+  let data: NDArray["data"];
+  if (n === 0) data = allocate(dtype, 0);
+  else if (dtype.name === "string") {
+    if (body.length !== n * dtype.itemSize) {
+      throw new TypeError(`truncated .npy: ${body.length} bytes for ${n} elements of ${descr}`);
+    }
+    // NumPy `<U<n>`: UTF-32 code points (byte-swapped to little-endian above).
+    const strings = decodeUtf32(raw, n, dtype.itemSize / 4, true);
+    if (!Array.isArray(strings)) {
+      throw new TypeError(`.npy element ${strings.bad} holds a code point above U+10FFFF`);
+    }
+    data = strings as NDArray["data"];
+  } else data = viewAs(dtype, raw);
   const arr: NDArray = { data, shape, strides: fortran ? fStrides(shape) : cStrides(shape), dtype };
   return toCOrder(arr);
 }
 
-/** Encodes an NDArray as a version 1.0 `.npy` file: C order, little-endian. */
+/**
+ * The `.npy` form of string data: NumPy's `<U<n>` (n = the fixed length, or the longest string in
+ * code points, at least 1) as UTF-32; variable-length bytes as `|S<n>` (n = the longest, at
+ * least 1), NUL-padded.
+ */
+function objectBody(
+  dt: DataType,
+  data: readonly (string | Uint8Array)[],
+): { descr: string; body: Uint8Array } {
+  if (dt.name === "string") {
+    let n = dt.itemSize / 4;
+    if (n === 0) for (const s of data as string[]) n = Math.max(n, [...s].length);
+    n = Math.max(n, 1);
+    const body = encodeUtf32(data, n, true);
+    if (!(body instanceof Uint8Array)) {
+      throw new TypeError(`element ${body.bad} is not a string of at most ${n} code points`);
+    }
+    return { descr: `<U${n}`, body };
+  }
+  let n = 1;
+  for (const b of data as Uint8Array[]) n = Math.max(n, b.length);
+  const body = new Uint8Array(n * data.length);
+  for (let i = 0; i < data.length; i++) body.set((data as Uint8Array[])[i]!, i * n);
+  return { descr: `|S${n}`, body };
+}
+
+/**
+ * Encodes an NDArray as a version 1.0 `.npy` file: C order, little-endian; strings as `<U<n>`,
+ * variable-length bytes as `|S<n>` (n the longest element).
+ */
 export function writeNpy(array: NDArray): Uint8Array {
   const a = toCOrder(array);
+  const obj = isObjectData(a.dtype)
+    ? objectBody(a.dtype, a.data as unknown as (string | Uint8Array)[])
+    : undefined;
   const shapeText =
     a.shape.length === 1 ? `(${a.shape[0]},)` : `(${a.shape.map(String).join(", ")})`;
-  let header = `{'descr': '${npyDescr(a.dtype)}', 'fortran_order': False, 'shape': ${shapeText}, }`;
+  let header = `{'descr': '${obj?.descr ?? npyDescr(a.dtype)}', 'fortran_order': False, 'shape': ${shapeText}, }`;
   const total = 10 + header.length + 1;
   header += `${" ".repeat((64 - (total % 64)) % 64)}\n`;
-  const body = toBytes(a.dtype, a.data);
+  const body = obj?.body ?? toBytes(a.dtype, a.data);
   const out = new Uint8Array(10 + header.length + body.length);
   out.set(MAGIC, 0);
   out[6] = 1;

@@ -35,6 +35,8 @@ const DTYPES: ReadonlySet<string> = new Set<string>([
   "raw",
   "datetime64",
   "timedelta64",
+  "string",
+  "variable_length_bytes",
 ]);
 
 const signal = z.custom<AbortSignal>(isAbortSignalLike, {
@@ -86,6 +88,12 @@ const arraySchema = z.strictObject({
     message: `expected one of ${[...DTYPES].join(", ")}`,
   }),
   bytesLength: z.number().int().min(1, "expected a positive integer").optional(),
+  stringLength: z
+    .number()
+    .int("expected an integer in [1, 2^29 - 1]")
+    .min(1, "expected an integer in [1, 2^29 - 1]")
+    .max(2 ** 29 - 1, "expected an integer in [1, 2^29 - 1]")
+    .optional(),
   timeUnit: z.enum(TIME_UNITS as [TimeUnit, ...TimeUnit[]]).optional(),
   scaleFactor: z
     .number()
@@ -255,11 +263,13 @@ export function checkCreateArrayOptions(options: unknown): void {
 export function dataTypeOfOptions(options: {
   dtype: string;
   bytesLength?: number | undefined;
+  stringLength?: number | undefined;
   timeUnit?: TimeUnit | undefined;
   scaleFactor?: number | undefined;
 }): DataType {
   const name = options.dtype as DataTypeName;
   if (name === "bytes" || name === "raw") return dataType(name, options.bytesLength ?? 0);
+  if (name === "string") return dataType(name, options.stringLength);
   if (name === "datetime64" || name === "timedelta64") {
     return dataType(name, {
       unit: options.timeUnit ?? "generic",

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { DataTypeName, Scalar, TimeUnit } from "../core/dtype.js";
+import { type DataTypeName, isVariableLength, type Scalar, type TimeUnit } from "../core/dtype.js";
 import { NodeNotFoundError, ZarrPlanError } from "../core/errors.js";
 import { type Context, defaultContext } from "../exec/context.js";
 import { createCodecPipeline } from "../format/codecs/index.js";
@@ -74,18 +74,29 @@ export interface CreateArrayOptions<N extends DataTypeName = DataTypeName> {
    * Data type name (`"float32"`, `"int64"`, `"bool"`, …); for v2, `"bytes"` with `bytesLength`;
    * for v3, `"raw"` (raw bits `r<8·bytesLength>`) with `bytesLength`; `"datetime64"` /
    * `"timedelta64"` with `timeUnit` (and `scaleFactor`), written as v3 `numpy.datetime64` /
-   * `numpy.timedelta64` or v2 `<M8[unit]` / `<m8[unit]`.
+   * `numpy.timedelta64` or v2 `<M8[unit]` / `<m8[unit]`; `"string"` (see `stringLength`);
+   * `"variable_length_bytes"` (v3 `variable_length_bytes` with `vlen-bytes`, v2 `|O` with the
+   * `vlen-bytes` object codec). String arrays hold `string[]`, variable-length bytes `Uint8Array[]`.
    */
   dtype: N;
   /** Length in bytes for `dtype: "bytes"` (v2 `|S<n>`) and `dtype: "raw"` (v3 `r<8n>`). */
   bytesLength?: number;
+  /**
+   * Length in code points for a fixed-length `dtype: "string"` (v3 `fixed_length_utf32` with
+   * `length_bytes` 4n, v2 `<U<n>`); without it a `"string"` array is variable-length (v3
+   * `string` with the `vlen-utf8` codec, v2 `|O` with the `vlen-utf8` object codec).
+   */
+  stringLength?: number;
   /** Time unit of `dtype: "datetime64"` / `"timedelta64"` (NumPy's units; required for them). */
   timeUnit?: TimeUnit;
   /** Scale factor of `dtype: "datetime64"` / `"timedelta64"` (1 to 2^31 − 1; default 1). */
   scaleFactor?: number;
   /** Zarr format to write (default 3). */
   zarrFormat?: ZarrFormat;
-  /** Fill value (default 0 / false / zero bytes). v2: `null` writes `fill_value: null`. */
+  /**
+   * Fill value (default 0 / false / zero bytes; `""` for strings, no bytes for
+   * `variable_length_bytes`). v2: `null` writes `fill_value: null`.
+   */
   fillValue?: Scalar | null;
   /**
    * v3: the compressor (a bytes→bytes codec, e.g. `{ name: "gzip", configuration: { level: 5 } }`), or `null`
@@ -253,8 +264,11 @@ export async function createArray<N extends DataTypeName>(
     : [...(options.chunks ?? options.shape.map((x) => Math.max(1, x)))];
   const fillIsNull = options.fillValue === null;
   const fillValue = options.fillValue ?? zeroFill(dt);
-  const bytesCodec: CodecSpec =
-    dt.diskEntrySize > 1 ? { name: "bytes", configuration: { endian } } : { name: "bytes" };
+  const bytesCodec: CodecSpec = isVariableLength(dt)
+    ? { name: dt.name === "string" ? "vlen-utf8" : "vlen-bytes" }
+    : dt.diskEntrySize > 1
+      ? { name: "bytes", configuration: { endian } }
+      : { name: "bytes" };
   let meta: ArrayMetadata;
   const key = keyOf(p, zarrFormat === 3 ? "zarr.json" : ".zarray");
   if (zarrFormat === 3) {

@@ -3,6 +3,7 @@
  * @module
  */
 
+import type { Lane } from "../core/dtype.js";
 import { longRowsLast, RowCursor } from "../core/nd-iter.js";
 import type { NDArray } from "../core/ndarray.js";
 
@@ -10,8 +11,8 @@ import type { NDArray } from "../core/ndarray.js";
  * Sets every element of `a` (honouring strides and offset) to the element `lanes` (its TypedArray
  * entries, e.g. from `assignedLanes`).
  */
-export function fillRegion(a: NDArray, lanes: readonly (number | bigint)[]): void {
-  const data = a.data as unknown as { [i: number]: number | bigint };
+export function fillRegion(a: NDArray, lanes: readonly Lane[]): void {
+  const data = a.data as unknown as { [i: number]: Lane };
   const L = a.dtype.lanes;
   const { shape, strides } = longRowsLast(a.shape, [a.strides]);
   const last = shape.length - 1;

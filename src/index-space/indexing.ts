@@ -190,15 +190,19 @@ function flattenNested(
   return error ?? { shape, leaves };
 }
 
-/** C-order values of an NDArray with one lane per element. */
+/**
+ * C-order values of an NDArray with one lane per element (an integer or bool index array:
+ * {@link ndArrayIssue} has checked that its data is a TypedArray).
+ */
 function ndValues(a: NDArray): Values {
   const size = shapeSize(a.shape);
+  const data = a.data as Int32Array;
   if (isCContiguous(a)) {
-    return a.data.length === size ? a.data : a.data.subarray(0, size);
+    return data.length === size ? data : data.subarray(0, size);
   }
   const out = zeros(a.dtype as DataType, a.shape);
   copyStrided(a, out);
-  return out.data;
+  return out.data as Values;
 }
 
 function parseItem(item: SelectionItem | boolean | undefined): Parsed {

@@ -58,6 +58,8 @@ const REQUIRED: Record<string, readonly string[]> = {
   sharding_indexed: ["chunk_shape", "codecs", "index_codecs", "index_location"],
   "numcodecs.zlib": ["level"],
   bytes: [],
+  "vlen-utf8": [],
+  "vlen-bytes": [],
 };
 
 function codecIssues(codecs: unknown, itemSize: number, where: string, out: string[]): void {
@@ -152,6 +154,36 @@ export function v3ArrayIssues(doc: unknown): string[] {
     }
     dt = "time";
     itemSize = 8;
+  } else if (isObj(dt) && dt.name === "fixed_length_utf32") {
+    // zarr-extensions: configuration {length_bytes}, a multiple of 4.
+    const c = dt.configuration;
+    const n = isObj(c) ? c.length_bytes : undefined;
+    if (
+      !isObj(c) ||
+      !Number.isInteger(n) ||
+      (n as number) % 4 !== 0 ||
+      Object.keys(c).length !== 1
+    ) {
+      out.push("data_type.configuration: expected {length_bytes: a multiple of 4}");
+    }
+    dt = "text";
+    itemSize = 4;
+  } else if (dt === "string" || dt === "variable_length_bytes") {
+    // zarr-extensions / zarr-python 3: serialised by vlen-utf8 / vlen-bytes only.
+    const want = dt === "string" ? "vlen-utf8" : "vlen-bytes";
+    const codecs = Array.isArray(doc.codecs) ? (doc.codecs as unknown[]) : [];
+    const inner = (list: unknown[]): boolean =>
+      list.some(
+        (c) =>
+          isObj(c) &&
+          (c.name === want ||
+            (c.name === "sharding_indexed" &&
+              isObj(c.configuration) &&
+              Array.isArray(c.configuration.codecs) &&
+              inner(c.configuration.codecs))),
+      );
+    if (!inner(codecs)) out.push(`codecs: ${dt} needs the ${want} codec`);
+    if (dt === "string") dt = "text";
   } else if (typeof dt === "string" && /^r[1-9]\d*$/.test(dt) && Number(dt.slice(1)) % 8 === 0) {
     itemSize = Number(dt.slice(1)) / 8;
   } else if (typeof dt !== "string" || !CORE_DATA_TYPES.has(dt)) {
@@ -177,21 +209,33 @@ export function v3ArrayIssues(doc: unknown): string[] {
   else if (typeof dt === "string") {
     const f = doc.fill_value;
     const ok =
-      dt === "time"
-        ? f === "NaT" || (typeof f === "number" && Number.isInteger(f)) || typeof f === "bigint"
-        : /^r\d+$/.test(dt)
-          ? Array.isArray(f) && f.length === itemSize && f.every((b) => Number.isInteger(b))
-          : dt === "bool"
-            ? typeof f === "boolean"
-            : dt.startsWith("float") || dt === "bfloat16"
-              ? floatFillOk(f)
-              : dt.startsWith("complex")
-                ? Array.isArray(f) && f.length === 2 && f.every(floatFillOk)
-                : (typeof f === "number" && Number.isInteger(f)) || typeof f === "bigint";
+      dt === "text"
+        ? typeof f === "string"
+        : dt === "variable_length_bytes"
+          ? (typeof f === "string" && /^[A-Za-z0-9+/]*={0,2}$/.test(f)) || Array.isArray(f)
+          : dt === "time"
+            ? f === "NaT" || (typeof f === "number" && Number.isInteger(f)) || typeof f === "bigint"
+            : /^r\d+$/.test(dt)
+              ? Array.isArray(f) && f.length === itemSize && f.every((b) => Number.isInteger(b))
+              : dt === "bool"
+                ? typeof f === "boolean"
+                : dt.startsWith("float") || dt === "bfloat16"
+                  ? floatFillOk(f)
+                  : dt.startsWith("complex")
+                    ? Array.isArray(f) && f.length === 2 && f.every(floatFillOk)
+                    : (typeof f === "number" && Number.isInteger(f)) || typeof f === "bigint";
     if (!ok) out.push(`fill_value: ${String(f)} is not a permitted ${dt} fill value`);
   }
   // Raw bits have no byte order: their bytes codec needs no endian.
-  const entry = dt === "time" ? 8 : /^r\d+$/.test(String(dt)) ? 1 : (ITEM_SIZE[String(dt)] ?? 1);
+  // Fixed-length strings are 4-byte code units: their bytes codec needs an endian.
+  const entry =
+    dt === "time"
+      ? 8
+      : dt === "text"
+        ? (itemSize ?? 1)
+        : /^r\d+$/.test(String(dt))
+          ? 1
+          : (ITEM_SIZE[String(dt)] ?? 1);
   codecIssues(doc.codecs, entry, "codecs", out);
   if (Object.hasOwn(doc, "attributes") && !isObj(doc.attributes)) out.push("attributes");
   if (Object.hasOwn(doc, "dimension_names")) {

@@ -46,7 +46,7 @@ function expectedOf(value: NDArray, shape: number[], fill: Scalar | undefined): 
   if (lanes.length > 0)
     for (let i = 0; i < n; i++) for (let l = 0; l < dt.lanes; l++) d[i * dt.lanes + l] = lanes[l]!;
   const src = value.data as unknown as ArrayLike<number | bigint>;
-  out.data.set(src as never, 0);
+  (out.data as Uint8Array).set(src as never, 0);
   return out;
 }
 

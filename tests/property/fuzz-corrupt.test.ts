@@ -1129,7 +1129,8 @@ async function exercise(
   log.push(
     `opened: ${arr.dtype.name} shape [${arr.shape}] grid cell [${arr.chunkShape}] chunks [${arr.chunks}]`,
   );
-  if (expect?.beyond) expect.beyond.fill = scalarLanes(arr.dtype, arr.fillValue);
+  if (expect?.beyond)
+    expect.beyond.fill = scalarLanes(arr.dtype, arr.fillValue) as (number | bigint)[];
   const fail = (what: string, msg: string): never => {
     throw new Finding(`${what}: wrong values (${expect?.why}): ${msg}`);
   };

@@ -81,6 +81,8 @@ describe("data types", () => {
     expectTypeOf<TypedArrayOf<"datetime64">>().toEqualTypeOf<BigInt64Array>();
     expectTypeOf<TypedArrayOf<"timedelta64">>().toEqualTypeOf<BigInt64Array>();
     expectTypeOf<TypedArrayOf<"raw">>().toEqualTypeOf<Uint8Array>();
+    expectTypeOf<TypedArrayOf<"string">>().toEqualTypeOf<string[]>();
+    expectTypeOf<TypedArrayOf<"variable_length_bytes">>().toEqualTypeOf<Uint8Array[]>();
     // This project's lib (ES2023) has no Float16Array: the structural stand-in.
     expectTypeOf<TypedArrayOf<"float16">>().toEqualTypeOf<Float32Array | Float16ArrayLike>();
     expectTypeOf<TypedArrayOf<"float32" | "int16">>().toEqualTypeOf<Float32Array | Int16Array>();
@@ -122,6 +124,31 @@ describe("datetime64, timedelta64 and raw bits", () => {
     expectTypeOf(rr.data).toEqualTypeOf<Uint8Array>();
     expect(rr.data.length).toBe(6);
     expectTypeOf(dataType("timedelta64", { unit: "ms" })).toEqualTypeOf<DataType<"timedelta64">>();
+  });
+});
+
+describe("strings and variable-length bytes", () => {
+  it("are typed string[] / Uint8Array[]; selections keep the type", async () => {
+    const store = new MemoryStore();
+    const s = await createArray(store, "s", { shape: [2, 2], dtype: "string", fillValue: "" });
+    expectTypeOf(s).toEqualTypeOf<ZarrArray<"string">>();
+    await s.write({ data: ["a", "é", "", "🙂"], shape: [2, 2], strides: [2, 1], dtype: s.dtype });
+    const r = await s.read();
+    expectTypeOf(r.data).toEqualTypeOf<string[]>();
+    expect(r.data).toEqual(["a", "é", "", "🙂"]);
+    const { col } = await plan({ col: s.lazy().get(slice(null), 1) }).read();
+    expectTypeOf(col.data).toEqualTypeOf<string[]>();
+    expect(col.data).toEqual(["é", "🙂"]);
+    const fixed = await createArray(store, "u", { shape: [1], dtype: "string", stringLength: 3 });
+    expectTypeOf((await fixed.read()).data).toEqualTypeOf<string[]>();
+    expect(fixed.dtype.itemSize).toBe(12);
+    const b = await createArray(store, "b", { shape: [2], dtype: "variable_length_bytes" });
+    const rb = await b.read();
+    expectTypeOf(rb.data).toEqualTypeOf<Uint8Array[]>();
+    expect(rb.data.map((x) => x.length)).toEqual([0, 0]);
+    // @ts-expect-error a string array's data is not a Float32Array
+    const f: Float32Array = r.data;
+    expect(f).toBe(r.data);
   });
 });
 

@@ -75,6 +75,13 @@ function bytesText(data: ArrayLike<number | bigint>, start: number, n: number): 
   return s;
 }
 
+/** A variable-length bytes element as text (Latin-1, every byte kept). */
+function elementBytesText(b: Uint8Array): string {
+  let s = "";
+  for (const x of b) s += String.fromCharCode(x);
+  return s;
+}
+
 /**
  * Element `i` (C order) of `nd` as a JSON value: booleans, numbers, 64-bit integers as numbers when
  * they are safe integers and as decimal strings otherwise, floats with NaN / ±Infinity as the
@@ -111,6 +118,10 @@ export function jsonLeaf(nd: NDArray): (i: number) => JsonValue {
     case "bytes":
     case "raw":
       return (i) => bytesText(nd.data as ArrayLike<number>, (base + i) * lanes, lanes);
+    case "string":
+      return (i) => (nd.data as string[])[base + i]!;
+    case "variable_length_bytes":
+      return (i) => elementBytesText((nd.data as Uint8Array[])[base + i]!);
     default:
       return (i) => Number(at(base + i));
   }
@@ -141,6 +152,10 @@ export function textLeaf(nd: NDArray): (i: number) => string {
     case "bytes":
     case "raw":
       return (i) => bytesText(nd.data as ArrayLike<number>, (base + i) * lanes, lanes);
+    case "string":
+      return (i) => (nd.data as string[])[base + i]!;
+    case "variable_length_bytes":
+      return (i) => elementBytesText((nd.data as Uint8Array[])[base + i]!);
     default:
       return (i) => String(at(base + i));
   }
@@ -148,7 +163,13 @@ export function textLeaf(nd: NDArray): (i: number) => string {
 
 /** True for data types with one real number per element (bool, integers, floats). */
 export function isRealNumeric(dtypeName: string): boolean {
-  return dtypeName !== "bytes" && dtypeName !== "raw" && !dtypeName.startsWith("complex");
+  return (
+    dtypeName !== "bytes" &&
+    dtypeName !== "raw" &&
+    dtypeName !== "string" &&
+    dtypeName !== "variable_length_bytes" &&
+    !dtypeName.startsWith("complex")
+  );
 }
 
 /**

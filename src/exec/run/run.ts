@@ -4,7 +4,13 @@
  * and delivering a decoded (or missing) chunk to the reads that need it.
  * @module
  */
-import { allocate, type DataType, type Scalar, type TypedArray } from "../../core/dtype.js";
+import {
+  allocate,
+  type DataType,
+  type Lane,
+  type Scalar,
+  type TypedArray,
+} from "../../core/dtype.js";
 import { ZarrPlanError } from "../../core/errors.js";
 import { cStrides, type NDArray, shapeSize } from "../../core/ndarray.js";
 import { scalarLanes } from "../../core/scalar.js";
@@ -75,7 +81,7 @@ export class Run {
   readonly decoder: Limiter;
   readonly emit: ((e: ChunkEvent) => void) | undefined;
   readonly outputs: NDArray[] = [];
-  readonly fills: ((number | bigint)[] | undefined)[] = [];
+  readonly fills: (Lane[] | undefined)[] = [];
   readonly remaining: number[] = [];
   readonly c: Counters;
   /** Shard indexes fetched by this execution, by object id. */

@@ -16,6 +16,7 @@ import { createDeltaCodec } from "./delta.js";
 import { createFixedScaleOffsetCodec } from "./fixedscaleoffset.js";
 import { createFletcher32Codec } from "./fletcher32.js";
 import { createGzipCodec, createNumcodecsGzipCodec } from "./gzip.js";
+import { json2Factory } from "./json2.js";
 import { createLz4Codec } from "./lz4.js";
 import { createNumcodecsShuffleCodec } from "./numcodecs-shuffle.js";
 import { createPackBitsCodec } from "./packbits.js";
@@ -25,6 +26,7 @@ import { createScaleOffsetCodec } from "./scale-offset.js";
 import { createShardingCodec } from "./sharding/codec.js";
 import { createTransposeCodec } from "./transpose.js";
 import type { CodecFactory } from "./types.js";
+import { vlenBytesFactory, vlenUtf8Factory } from "./vlen.js";
 import { zlibFactory } from "./zlib.js";
 import { zstdFactory } from "./zstd.js";
 
@@ -41,6 +43,11 @@ export const BUILTIN_CODECS: Readonly<Record<string, CodecFactory>> = {
   cast_value: createCastValueCodec,
   scale_offset: createScaleOffsetCodec,
   reshape: createReshapeCodec,
+  "vlen-utf8": vlenUtf8Factory("vlen-utf8"),
+  "vlen-bytes": vlenBytesFactory("vlen-bytes"),
+  "numcodecs.vlen-utf8": vlenUtf8Factory("numcodecs.vlen-utf8"),
+  "numcodecs.vlen-bytes": vlenBytesFactory("numcodecs.vlen-bytes"),
+  "numcodecs.json2": json2Factory("numcodecs.json2"),
   "numcodecs.zlib": zlibFactory("numcodecs.zlib"),
   "numcodecs.gzip": createNumcodecsGzipCodec,
   "numcodecs.zstd": zstdFactory("numcodecs.zstd"),

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { allocate } from "../../core/dtype.js";
+import { allocate, type Lane } from "../../core/dtype.js";
 import { CodecError, MetadataError } from "../../core/errors.js";
 import { cStrides, hasCStrides, type NDArray, shapeSize } from "../../core/ndarray.js";
 import { fillLanes, scalarLanes } from "../../core/scalar.js";
@@ -49,7 +49,7 @@ class Pipeline implements CodecPipeline {
   private readonly a2aSpecs: readonly ChunkSpec[];
   /** Spec given to the array→bytes codec. */
   private readonly a2bSpec: ChunkSpec;
-  private readonly fill: readonly (number | bigint)[];
+  private readonly fill: readonly Lane[];
   private template: NDArray | undefined;
   /** Decode ceiling of each bytes→bytes codec in bytes (`ceiling.ts`); `undefined`: none. */
   private readonly ceilings: readonly (number | undefined)[];

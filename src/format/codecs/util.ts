@@ -4,13 +4,16 @@
  * @module
  */
 
-import { allocate, type TypedArray } from "../../core/dtype.js";
+import { allocate, type Lane, type TypedArray } from "../../core/dtype.js";
 import { CodecError, MetadataError, UnknownCodecError, ZarrPlanError } from "../../core/errors.js";
 import { longRowsLast, RowCursor } from "../../core/nd-iter.js";
 import { copyStrided, cStrides, hasCStrides, type NDArray, shapeSize } from "../../core/ndarray.js";
 
 /** Indexable view of any TypedArray (numbers or bigints). */
 export type Entries = { [i: number]: number | bigint; readonly length: number };
+
+/** Indexable entries of any data, string and variable-length bytes data included. */
+type LaneEntries = { [i: number]: Lane; readonly length: number };
 
 /** Reads and validates the fields of a codec `configuration`; errors name `configuration.<field>`. */
 export class ConfigReader {
@@ -178,7 +181,8 @@ export function cOrderData(a: NDArray): TypedArray {
     const start = (a.offset ?? 0) * lanes;
     const end = start + n * lanes;
     if (start === 0 && end === a.data.length) return a.data;
-    return a.data.subarray(start, end) as TypedArray;
+    const d = a.data;
+    return (ArrayBuffer.isView(d) ? d.subarray(start, end) : d.slice(start, end)) as TypedArray;
   }
   const data = allocate(a.dtype, n);
   copyStrided(a, { data, shape: a.shape, strides: cStrides(a.shape), dtype: a.dtype });
@@ -194,12 +198,12 @@ export function toCContiguous(a: NDArray): NDArray {
  * True when every element of `a` (any strides and offset) equals the element `entries`
  * (from `scalarLanes`); NaN equals NaN, `-0` equals `0`.
  */
-export function allElementsEqual(a: NDArray, entries: readonly (number | bigint)[]): boolean {
+export function allElementsEqual(a: NDArray, entries: readonly Lane[]): boolean {
   const shape = a.shape;
   const n = shapeSize(shape);
   if (n === 0) return true;
   const lanes = a.dtype.lanes;
-  const d = a.data as unknown as Entries;
+  const d = a.data as unknown as LaneEntries;
   const nan = entries.map((e) => typeof e === "number" && Number.isNaN(e));
   if (hasCStrides(a)) {
     return runEqual(d, (a.offset ?? 0) * lanes, n, lanes, lanes, entries, nan);
@@ -217,12 +221,12 @@ export function allElementsEqual(a: NDArray, entries: readonly (number | bigint)
 
 /** Compares `elements` elements, the first at entry `start`, consecutive ones `step` entries apart. */
 function runEqual(
-  d: Entries,
+  d: LaneEntries,
   start: number,
   elements: number,
   step: number,
   lanes: number,
-  entries: readonly (number | bigint)[],
+  entries: readonly Lane[],
   nan: readonly boolean[],
 ): boolean {
   if (lanes === 1) {

@@ -159,6 +159,12 @@ function parseCommon(
       return parseTime(dt, v, issues, path);
     case "raw":
       return parseRaw(dt, v, issues, path);
+    case "string":
+      if (typeof v === "string") return v;
+      issues.add(path, `expected a string for ${dt.name}, got ${describe(v)}`);
+      return undefined;
+    case "variable_length_bytes":
+      return parseVlenBytes(v, issues, path);
     default:
       return parseInteger(dt, v, issues, path);
   }
@@ -207,6 +213,28 @@ function parseRaw(
 }
 
 /**
+ * A variable-length bytes fill value: base64 (as zarr-python 3 writes it) or an array of
+ * integers 0–255 (zarr-extensions `bytes`).
+ */
+function parseVlenBytes(
+  v: unknown,
+  issues: IssueList,
+  path: readonly PathSegment[],
+): Uint8Array | undefined {
+  if (typeof v === "string") {
+    const b = fromBase64(v);
+    if (b) return b;
+  } else if (Array.isArray(v) && v.every((b) => Number.isInteger(b) && b >= 0 && b <= 255)) {
+    return Uint8Array.from(v as number[]);
+  }
+  issues.add(
+    path,
+    `expected base64 or an array of integers 0-255 for variable-length bytes, got ${describe(v)}`,
+  );
+  return undefined;
+}
+
+/**
  * Decodes a Zarr v3 `fill_value` (core spec, "fill_value" / "Permitted fill values"):
  * bool → JSON boolean; integers → JSON integer in range (int64/uint64 → `bigint`); floats → JSON
  * number (rounded to the data type's precision), `"NaN"`, `"Infinity"`, `"-Infinity"` or a
@@ -222,7 +250,10 @@ export function parseFillValueV3(
   return parseCommon(dt, v, true, issues, path);
 }
 
-/** The zero value of a data type: `false`, `0`, `0n`, `[0, 0]` or n zero bytes. */
+/**
+ * The zero value of a data type: `false`, `0`, `0n`, `[0, 0]`, n zero bytes, or `""` for
+ * strings (what a v2 `null` fill reads as; variable-length bytes: no bytes).
+ */
 export function zeroFill(dt: DataType): Scalar {
   switch (dt.name) {
     case "bool":
@@ -235,7 +266,10 @@ export function zeroFill(dt: DataType): Scalar {
       return [0, 0];
     case "bytes":
     case "raw":
+    case "variable_length_bytes":
       return new Uint8Array(dt.itemSize);
+    case "string":
+      return "";
     case "datetime64":
     case "timedelta64":
       return 0n;
@@ -338,6 +372,12 @@ export function encodeFillValueV3(dt: DataType, v: Scalar): unknown {
     case "raw":
       if (!(v instanceof Uint8Array) || v.length !== dt.itemSize) throw mismatch(dt, v);
       return [...v];
+    case "string":
+      if (typeof v !== "string") throw mismatch(dt, v);
+      return v;
+    case "variable_length_bytes":
+      if (!(v instanceof Uint8Array)) throw mismatch(dt, v);
+      return toBase64(v);
     case "datetime64":
     case "timedelta64": {
       if (typeof v !== "bigint" && !(typeof v === "number" && Number.isSafeInteger(v))) {

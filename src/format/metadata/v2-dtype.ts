@@ -42,10 +42,11 @@ const KIND_SIZE: Readonly<Partial<Record<DataTypeName, string>>> = Object.fromEn
 
 /**
  * Parses a v2 typestr: `|b1`, `|i1`, `<i2`/`>i2` … `<u8`, `<f2`/`<f4`/`<f8`, `<c8`/`<c16`,
- * `|S<n>` (n ≥ 1), `<M8[unit]` / `<m8[unit]` (NumPy datetime64 / timedelta64, with an optional
+ * `|S<n>` (n ≥ 1), `<U<n>` / `>U<n>` (n ≥ 1 UTF-32 code points), `<M8[unit]` / `<m8[unit]` (NumPy datetime64 / timedelta64, with an optional
  * scale factor: `<M8[10s]`; `<M8` alone is the generic unit). One-byte types and `|S<n>` accept
  * any byte-order character; multi-byte types need `<` or `>`.
- * @returns `undefined` for any other string (structured, `<U`, `<M8[ns]`, `|O`, `|V`, malformed).
+ * `|O` (object arrays) is parsed by the caller, which needs the object codec.
+ * @returns `undefined` for any other string (structured, `|O`, `|V`, malformed).
  */
 export function parseV2DType(typestr: string): V2DType | undefined {
   const time = parseTimeTypestr(typestr);
@@ -53,6 +54,15 @@ export function parseV2DType(typestr: string): V2DType | undefined {
   const m = /^([<>|])([a-zA-Z])(\d+)$/.exec(typestr);
   if (!m) return undefined;
   const [, order, kind, sizeText] = m as unknown as [string, string, string, string];
+  if (kind === "U") {
+    // NumPy's fixed-length unicode: n UTF-32 code points; `|U` is not a NumPy typestr.
+    const n = Number(sizeText);
+    if (!Number.isSafeInteger(n) || n < 1 || n > 2 ** 29 - 1 || sizeText.startsWith("0")) {
+      return undefined;
+    }
+    if (order === "|") return undefined;
+    return { dataType: dataType("string", n), endian: order === "<" ? "little" : "big" };
+  }
   if (kind === "S") {
     const n = Number(sizeText);
     if (!Number.isSafeInteger(n) || n < 1 || sizeText.startsWith("0")) return undefined;
@@ -102,6 +112,10 @@ function parseTimeTypestr(typestr: string): V2DType | undefined | null {
  */
 export function toV2DType(dt: DataType, endian: "little" | "big" | undefined): string {
   if (dt.name === "bytes") return `|S${dt.itemSize}`;
+  if (dt.name === "string" && dt.itemSize > 0) {
+    return `${endian === "big" ? ">" : "<"}U${dt.itemSize / 4}`;
+  }
+  if (dt.name === "string" || dt.name === "variable_length_bytes") return "|O";
   if (dt.name === "datetime64" || dt.name === "timedelta64") {
     const kind = dt.name === "datetime64" ? "M8" : "m8";
     const unit = dt.unit ?? "generic";

@@ -9,7 +9,7 @@
  * @module
  */
 import { z } from "zod";
-import type { Scalar } from "../../core/dtype.js";
+import { type DataType, dataType, type Scalar } from "../../core/dtype.js";
 import { MetadataError, UnsupportedDataTypeError, ZarrPlanError } from "../../core/errors.js";
 import type {
   ArrayMetadata,
@@ -26,7 +26,7 @@ import {
   SHAPE,
 } from "./common.js";
 import { encodeFillValueV2, parseFillValueV2, zeroFill } from "./fill-value.js";
-import { formatPath, IssueList } from "./issues.js";
+import { formatPath, IssueList, isJsonObject } from "./issues.js";
 import { decodeJsonObject } from "./json.js";
 import { parseV2DType, toV2DType } from "./v2-dtype.js";
 
@@ -58,6 +58,35 @@ function numcodecsSpec(config: { id: string } & Record<string, unknown>): CodecS
   return { name: `numcodecs.${id}`, configuration: rest };
 }
 
+/** The object codec of a v2 `|O` array: the data type it reads and its array→bytes codec. */
+interface ObjectCodec {
+  readonly dataType: DataType;
+  readonly codec: CodecSpec;
+}
+
+/**
+ * The object codec of a `|O` array: its first filter when that is `vlen-utf8` (strings),
+ * `vlen-bytes` (variable-length bytes) or `json2` (strings), as zarr-python 2 writes them
+ * (`object_codec` becomes `filters[0]`); `undefined` otherwise (`pickle`, `msgpack2`, none).
+ */
+function findObjectCodec(filters: unknown): ObjectCodec | undefined {
+  if (!Array.isArray(filters) || filters.length === 0) return undefined;
+  const f = filters[0] as unknown;
+  if (!isJsonObject(f)) return undefined;
+  const { id, ...rest } = f;
+  if (id === "vlen-utf8") return { dataType: dataType("string"), codec: { name: "vlen-utf8" } };
+  if (id === "vlen-bytes") {
+    return { dataType: dataType("variable_length_bytes"), codec: { name: "vlen-bytes" } };
+  }
+  if (id === "json2") {
+    return {
+      dataType: dataType("string"),
+      codec: { name: "numcodecs.json2", configuration: rest },
+    };
+  }
+  return undefined;
+}
+
 /**
  * Parses Zarr v2 array metadata (`.zarray`, v2 spec "Metadata") into the normalised model.
  *
@@ -71,7 +100,8 @@ function numcodecsSpec(config: { id: string } & Record<string, unknown>): CodecS
  *
  * Codecs follow the mapping in `model.ts`: `transpose` (reversed axis order) when `order` is
  * `"F"`, then `bytes` (`endian` from the typestr; no configuration for 1-byte types and
- * `|S<n>`), then each filter as `numcodecs.<id>`, then the compressor as `numcodecs.<id>`, each
+ * `|S<n>`), then each filter as `numcodecs.<id>`, except that the object codec of a `|O` array
+ * (its first filter: `vlen-utf8`, `vlen-bytes` or `json2`) replaces `bytes`, then the compressor as `numcodecs.<id>`, each
  * with its remaining configuration. The chunk key encoding is `{name: "v2", separator}`.
  *
  * @param zarray - the `.zarray` bytes (UTF-8 JSON), JSON text or parsed object.
@@ -100,13 +130,24 @@ export function parseV2Array(
   }
 
   let unsupported: string | undefined;
+  let unsupportedWhy: string | undefined;
+  let objectCodec: ObjectCodec | undefined;
   let parsed: ReturnType<typeof parseV2DType>;
   let typestr: string | undefined;
   if (!Object.hasOwn(obj, "dtype")) issues.add(["dtype"], "required field is missing");
   else if (typeof obj.dtype === "string" || Array.isArray(obj.dtype)) {
     typestr = typeof obj.dtype === "string" ? obj.dtype : undefined;
     parsed = typestr === undefined ? undefined : parseV2DType(typestr);
-    if (!parsed) {
+    if (typestr === "|O") {
+      objectCodec = findObjectCodec(obj.filters);
+      if (objectCodec) parsed = { dataType: objectCodec.dataType, endian: undefined };
+      else {
+        unsupported = typestr;
+        unsupportedWhy =
+          "an object (|O) array is read only with a vlen-utf8, vlen-bytes or json2 object codec as its first filter";
+        issues.add(["dtype"], `unsupported data type "|O": ${unsupportedWhy}`);
+      }
+    } else if (!parsed) {
       unsupported = typestr ?? JSON.stringify(obj.dtype);
       issues.add(["dtype"], `unsupported data type ${JSON.stringify(unsupported)}`);
     }
@@ -126,7 +167,7 @@ export function parseV2Array(
 
   if (!issues.ok) {
     if (unsupported !== undefined && issues.issues.length === 1) {
-      throw new UnsupportedDataTypeError(key, unsupported, "dtype");
+      throw new UnsupportedDataTypeError(key, unsupported, "dtype", unsupportedWhy);
     }
     issues.throwIfAny(key);
   }
@@ -139,10 +180,13 @@ export function parseV2Array(
       configuration: { order: Array.from({ length: ndim }, (_, i) => ndim - 1 - i) },
     });
   }
-  codecs.push(
-    endian === undefined ? { name: "bytes" } : { name: "bytes", configuration: { endian } },
-  );
-  for (const f of filters ?? []) codecs.push(numcodecsSpec(f));
+  if (objectCodec) codecs.push(objectCodec.codec);
+  else {
+    codecs.push(
+      endian === undefined ? { name: "bytes" } : { name: "bytes", configuration: { endian } },
+    );
+  }
+  for (const f of (filters ?? []).slice(objectCodec ? 1 : 0)) codecs.push(numcodecsSpec(f));
   if (compressor) codecs.push(numcodecsSpec(compressor));
   return {
     nodeType: "array",
@@ -334,16 +378,18 @@ export function toV2Json(
     i++;
   } else if (ndim > 1) order = "C";
   const bytesCodec = codecs[i];
-  if (bytesCodec?.name !== "bytes") {
+  const objectFilter = v2ObjectCodec(bytesCodec);
+  if (bytesCodec?.name !== "bytes" && objectFilter === undefined) {
     throw writeError(
       key,
       `codecs[${i}]`,
       `expected the "bytes" codec, got ${bytesCodec ? `"${bytesCodec.name}"` : "nothing"}`,
     );
   }
-  const endian = bytesCodec.configuration?.endian;
+  const endian = bytesCodec!.configuration?.endian;
   i++;
   const v2codecs = codecs.slice(i).map((c, j) => toNumcodecs(c, key, `codecs[${i + j}]`));
+  if (objectFilter) v2codecs.unshift(objectFilter);
   const last = v2codecs.at(-1);
   const compressor =
     last !== undefined && V2_COMPRESSOR_IDS.has(String(last.id)) ? v2codecs.pop()! : null;
@@ -356,7 +402,9 @@ export function toV2Json(
   const zarray: Record<string, unknown> = {
     shape: [...meta.shape],
     chunks: [...meta.chunkShape],
-    dtype: meta.v2DType ?? toV2DType(meta.dataType, endian === "big" ? "big" : "little"),
+    dtype: objectFilter
+      ? "|O"
+      : (meta.v2DType ?? toV2DType(meta.dataType, endian === "big" ? "big" : "little")),
     fill_value: fillValue,
     order,
     filters: v2codecs.length > 0 ? v2codecs : null,
@@ -365,6 +413,20 @@ export function toV2Json(
     zarr_format: 2,
   };
   return { zarray, zattrs: { ...meta.attributes } };
+}
+
+/**
+ * The v2 object codec (first filter of a `|O` array) for a string serialiser: `vlen-utf8`,
+ * `vlen-bytes` (or their `numcodecs.` names) and `numcodecs.json2` with its configuration;
+ * `undefined` for any other codec.
+ */
+function v2ObjectCodec(
+  c: CodecSpec | undefined,
+): ({ id: string } & Record<string, unknown>) | undefined {
+  const name = c?.name.replace(/^numcodecs\./, "");
+  if (name === "vlen-utf8" || name === "vlen-bytes") return { id: name };
+  if (name === "json2") return { id: "json2", ...(c!.configuration ?? {}) };
+  return undefined;
 }
 
 /**

@@ -127,6 +127,28 @@ function parseDataType(
     const dt = parseTimeDataType(name, v, issues);
     return dt ? { dataType: dt } : {};
   }
+  // zarr-python 3 / zarr-extensions string types: "string" (vlen-utf8), "variable_length_bytes"
+  // (zarr-extensions "bytes"; vlen-bytes), "fixed_length_utf32" {length_bytes}.
+  if (name === "string") return { dataType: dataType("string") };
+  if (name === "variable_length_bytes" || name === "bytes") {
+    return { dataType: dataType("variable_length_bytes") };
+  }
+  if (name === "fixed_length_utf32") {
+    if (!isJsonObject(v)) {
+      issues.add(["data_type"], "fixed_length_utf32 needs a configuration {length_bytes}");
+      return {};
+    }
+    const conf = issues.field(v, "configuration", UTF32_CONFIG, true, ["data_type"]);
+    if (conf === undefined) return {};
+    if (conf.length_bytes % 4 !== 0) {
+      issues.add(
+        ["data_type", "configuration", "length_bytes"],
+        `must be a multiple of 4 (4 bytes per code point), got ${conf.length_bytes}`,
+      );
+      return {};
+    }
+    return { dataType: dataType("string", conf.length_bytes / 4) };
+  }
   const why = refusalReason(name);
   issues.add(
     ["data_type"],
@@ -137,6 +159,13 @@ function parseDataType(
 
 /** Largest raw bits data type read or written: r(2^20) (131072-byte elements). */
 const MAX_RAW_BITS = 2 ** 20;
+
+const UTF32_CONFIG = z.strictObject({
+  length_bytes: z
+    .int()
+    .min(0)
+    .max(2 ** 31 - 4),
+});
 
 const TIME_CONFIG = z.strictObject({
   unit: z.enum(TIME_UNITS as [TimeUnit, ...TimeUnit[]]),
@@ -479,6 +508,12 @@ export function parseV3(doc: unknown, key: string): NodeMetadata {
  */
 function v3DataTypeName(dt: DataType, key: string): unknown {
   if (dt.name === "raw") return `r${dt.itemSize * 8}`;
+  if (dt.name === "string") {
+    return dt.itemSize === 0
+      ? "string"
+      : { name: "fixed_length_utf32", configuration: { length_bytes: dt.itemSize } };
+  }
+  if (dt.name === "variable_length_bytes") return "variable_length_bytes";
   if (dt.name === "datetime64" || dt.name === "timedelta64") {
     return {
       name: `numpy.${dt.name}`,

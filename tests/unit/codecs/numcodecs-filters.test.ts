@@ -458,9 +458,9 @@ describe("numcodecs decodes what zarr-plan encodes", () => {
       expect(r.stderr.toString()).toBe("");
       const fromPython = Buffer.from(r.stdout.toString(), "base64");
       const ours = new Uint8Array(
-        decoded.data.buffer,
-        decoded.data.byteOffset,
-        decoded.data.byteLength,
+        (decoded.data as Uint8Array).buffer,
+        (decoded.data as Uint8Array).byteOffset,
+        (decoded.data as Uint8Array).byteLength,
       );
       expect(new Uint8Array(fromPython)).toEqual(ours);
     });

@@ -252,7 +252,7 @@ describe("parseV3 schema violations", () => {
 
   it("rejects unknown data types with UnsupportedDataTypeError", () => {
     for (const dt of [
-      "string",
+      "string_view",
       "complex_bfloat16",
       "float8_e4m3fn",
       "int4",
@@ -307,7 +307,7 @@ describe("parseV3 schema violations", () => {
   });
 
   it("lists an unknown data type with the other issues when there are several", () => {
-    const e = catchError(() => parseV3(v3Array({ data_type: "string", shape: null }), KEY));
+    const e = catchError(() => parseV3(v3Array({ data_type: "no_such_type", shape: null }), KEY));
     expect(e).not.toBeInstanceOf(UnsupportedDataTypeError);
     expect(fields(e)).toEqual(["shape", "data_type"]);
   });
@@ -470,7 +470,8 @@ describe("parseV2Array schema violations", () => {
 
   it("rejects unsupported dtypes with UnsupportedDataTypeError", () => {
     const dtypes: unknown[] = [
-      "<U8",
+      "|U8",
+      "<U0",
       "<M8[sec]",
       "|M8[ns]",
       "<M8[0s]",

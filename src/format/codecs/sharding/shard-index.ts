@@ -106,7 +106,7 @@ export async function decodeShardIndex(
   }
   const decoded = await layout.indexPipeline.decode(bytes, ctx);
   const n = layout.innerChunkCount;
-  const d = decoded.data;
+  const d = decoded.data as BigUint64Array; // the index pipeline decodes uint64
   const w = new Uint32Array(d.buffer, d.byteOffset, n * 4); // (lo, hi) words, little-endian
   const offsets = new Float64Array(n);
   const lengths = new Float64Array(n);
