@@ -26,6 +26,14 @@ import type { BytesToBytesCodec, CodecContext } from "./types.js";
 import { toCodecError } from "./util.js";
 
 /**
+ * The most bytes one chunk of a variable-length data type (strings, variable-length bytes) may
+ * decode to: 256 MiB. Such chunks do not state their size, so this is the decode ceiling of the
+ * codecs in front of their array→bytes codec: a compressed stream claiming more is refused before
+ * anything is allocated, instead of allocating what a small hostile chunk claims.
+ */
+export const MAX_VARIABLE_LENGTH_CHUNK_BYTES = 256 * 1024 * 1024;
+
+/**
  * An upper bound (bytes) of the encoded size of `n` bytes under any built-in compressor, as any
  * conforming encoder may write it: `n + ⌈n/4⌉ + 64 KiB`. It covers DEFLATE's worst case (RFC
  * 1951: fixed-Huffman literals take 9 bits, stored blocks 5 bytes per block; zlib's

@@ -12,6 +12,7 @@ import { isVariableLength } from "../../core/dtype.js";
 import { CodecError, MetadataError } from "../../core/errors.js";
 import { cStrides, type NDArray, shapeSize } from "../../core/ndarray.js";
 import type { CodecSpec } from "../model.js";
+import { MAX_VARIABLE_LENGTH_CHUNK_BYTES } from "./ceiling.js";
 import type { ArrayToBytesCodec, ChunkSpec, CodecContext } from "./types.js";
 import { ConfigReader, cOrderData } from "./util.js";
 
@@ -116,6 +117,14 @@ class Json2Codec implements ArrayToBytesCodec {
   }
 
   /** The codec in metadata form, with the configuration it was read with. */
+  /**
+   * The decode ceiling of the codecs after this one: {@link MAX_VARIABLE_LENGTH_CHUNK_BYTES}
+   * (variable-length chunks state no size).
+   */
+  maxEncodedSize(_spec: ChunkSpec): number {
+    return MAX_VARIABLE_LENGTH_CHUNK_BYTES;
+  }
+
   toJSON(): CodecSpec {
     return { name: this.name, configuration: { ...this.#config } };
   }

@@ -11,6 +11,7 @@ import { type DataType, type DataTypeName, isVariableLength } from "../../core/d
 import { CodecError, MetadataError } from "../../core/errors.js";
 import { cStrides, type NDArray, shapeSize } from "../../core/ndarray.js";
 import type { CodecSpec } from "../model.js";
+import { MAX_VARIABLE_LENGTH_CHUNK_BYTES } from "./ceiling.js";
 import type { ArrayToBytesCodec, ChunkSpec, CodecContext } from "./types.js";
 import { cOrderData } from "./util.js";
 
@@ -127,6 +128,14 @@ class VLenCodec implements ArrayToBytesCodec {
   }
 
   /** The codec in v3 metadata form (no configuration). */
+  /**
+   * The decode ceiling of the codecs after this one: {@link MAX_VARIABLE_LENGTH_CHUNK_BYTES}
+   * (variable-length chunks state no size).
+   */
+  maxEncodedSize(_spec: ChunkSpec): number {
+    return MAX_VARIABLE_LENGTH_CHUNK_BYTES;
+  }
+
   toJSON(): CodecSpec {
     return { name: this.name };
   }

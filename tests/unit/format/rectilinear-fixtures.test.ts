@@ -23,8 +23,10 @@ const manifest = JSON.parse(readFileSync(join(DIR, "manifest.json"), "utf8")) as
 >;
 
 /** The raw bytes of an NDArray's elements (C order, as stored in memory). */
-const bytesOf = (a: NDArray) =>
-  Array.from(new Uint8Array(a.data.buffer, a.data.byteOffset, a.data.byteLength));
+const bytesOf = (a: NDArray) => {
+  const d = a.data as ArrayBufferView;
+  return Array.from(new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
+};
 
 describe("rectilinear fixtures", () => {
   for (const [name, info] of Object.entries(manifest)) {
