@@ -8,12 +8,12 @@
 
 import { allocate, type DataType, type TypedArray, toBytes, viewAs } from "../../core/dtype.js";
 import { CodecError, MetadataError } from "../../core/errors.js";
-import { cStrides, type NDArray, shapeSize } from "../../core/ndarray.js";
 import { parseV2DType } from "../metadata/v2-dtype.js";
 import type { CodecSpec } from "../model.js";
 import { ceilingMessage, ceilingOf } from "./ceiling.js";
 import type { ArrayToArrayCodec, BytesToBytesCodec, ChunkSpec, CodecContext } from "./types.js";
-import { byteSwap, ConfigReader, cOrderData, type Entries } from "./util.js";
+import { byteSwap, ConfigReader, type Entries } from "./util.js";
+import { ValueFilterArrayCodec } from "./value-filter.js";
 
 /** A numeric NumPy type string understood by the delta filter (`"<i4"`, `">u2"`, `"|i1"`, `"<f8"`). */
 interface DeltaType {
@@ -94,6 +94,10 @@ class DeltaCodec implements BytesToBytesCodec {
   readonly name = "numcodecs.delta";
   readonly dtype: DeltaType;
   readonly astype: DeltaType;
+  /** The encoded element type (`astype`), as {@link ValueFilterArrayCodec} reads it. */
+  get encoded(): DeltaType {
+    return this.astype;
+  }
 
   constructor(dtype: DeltaType, astype: DeltaType) {
     this.dtype = dtype;
@@ -226,7 +230,7 @@ class DeltaCodec implements BytesToBytesCodec {
    * Delta as an array→array codec for chunks of `spec`: where zarr-python 3 (`numcodecs.zarr3`)
    * writes it, before the array→bytes codec. The chunk's data type must be `dtype`; the encoded
    * chunk has the same shape and `astype`. Differences run over the chunk in C order, as numcodecs
-   * does over a chunk's flattened buffer.
+   * does over a chunk's flattened buffer; a fill value encodes to itself (the first difference).
    * @throws MetadataError naming `configuration.dtype` when the chunk's data type is another one.
    */
   asArrayToArray(spec: ChunkSpec, metadataKey: string): ArrayToArrayCodec {
@@ -238,48 +242,7 @@ class DeltaCodec implements BytesToBytesCodec {
         },
       ]);
     }
-    return new DeltaArrayCodec(this);
-  }
-}
-
-/** {@link DeltaCodec} before the array→bytes codec. */
-class DeltaArrayCodec implements ArrayToArrayCodec {
-  readonly kind = "array_to_array" as const;
-  readonly name = "numcodecs.delta";
-  constructor(private readonly delta: DeltaCodec) {}
-
-  /** The encoded chunk: `astype` elements; an all-fill chunk encodes to [fill, 0, …], so 0. */
-  resolveSpec(spec: ChunkSpec): ChunkSpec {
-    const to = this.delta.astype.dataType;
-    const same = to.name === spec.dataType.name;
-    return { ...spec, dataType: to, fillValue: same ? spec.fillValue : is64(to) ? 0n : 0 };
-  }
-
-  encode(a: NDArray, _spec: ChunkSpec, _ctx: CodecContext): NDArray {
-    const data = this.delta.encodeValues(cOrderData(a));
-    return {
-      data,
-      shape: [...a.shape],
-      strides: cStrides(a.shape),
-      dtype: this.delta.astype.dataType,
-    };
-  }
-
-  /** @throws CodecError when the encoded chunk does not hold one element per chunk element. */
-  decode(a: NDArray, spec: ChunkSpec, ctx: CodecContext): NDArray {
-    const n = shapeSize(a.shape);
-    if (n !== shapeSize(spec.shape)) {
-      throw new CodecError(`got ${n} elements, expected ${shapeSize(spec.shape)}`, {
-        key: ctx.key,
-        codec: this.name,
-      });
-    }
-    const data = this.delta.decodeValues(cOrderData(a));
-    return { data, shape: [...spec.shape], strides: cStrides(spec.shape), dtype: spec.dataType };
-  }
-
-  toJSON(): CodecSpec {
-    return this.delta.toJSON();
+    return new ValueFilterArrayCodec(this);
   }
 }
 

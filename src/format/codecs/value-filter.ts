@@ -108,11 +108,28 @@ export abstract class ValueFilter implements BytesToBytesCodec {
   }
 }
 
-/** A {@link ValueFilter} before the array→bytes codec. */
-class ValueFilterArrayCodec implements ArrayToArrayCodec {
+/**
+ * What an element filter needs to stand before the array→bytes codec: its name and metadata
+ * form, the encoded type, and the mapping of a chunk's values (C order) to as many encoded values
+ * and back. {@link ValueFilter}s and numcodecs Delta (whose values depend on their neighbours)
+ * both are.
+ */
+export interface ValueMapping {
+  readonly name: string;
+  readonly encoded: NumpyType;
+  encodeValues(values: TypedArray): TypedArray;
+  decodeValues(values: TypedArray): TypedArray;
+  toJSON(): CodecSpec;
+}
+
+/**
+ * A {@link ValueMapping} before the array→bytes codec: chunks keep their shape, their data type
+ * becomes the encoded type, and the fill value is passed through the encoder.
+ */
+export class ValueFilterArrayCodec implements ArrayToArrayCodec {
   readonly kind = "array_to_array" as const;
   readonly name: string;
-  constructor(private readonly filter: ValueFilter) {
+  constructor(private readonly filter: ValueMapping) {
     this.name = filter.name;
   }
 
