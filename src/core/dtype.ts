@@ -123,6 +123,11 @@ export const NUMERIC_DATA_TYPES: readonly NumericDataTypeName[] = Object.freeze(
   "complex128",
 ]);
 
+/** The real numeric data type names: {@link NUMERIC_DATA_TYPES} without the complex types. */
+export const REAL_DATA_TYPES: ReadonlySet<DataTypeName> = new Set<DataTypeName>(
+  NUMERIC_DATA_TYPES.filter((n) => !n.startsWith("complex")),
+);
+
 /** The integer data types (signed and unsigned, 8 to 64 bits). */
 export const INTEGER_DATA_TYPES: ReadonlySet<DataTypeName> = new Set<DataTypeName>([
   "int8",

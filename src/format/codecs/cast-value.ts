@@ -16,6 +16,7 @@ import {
   type DataType,
   type DataTypeName,
   dataType,
+  REAL_DATA_TYPES,
   type Scalar,
   type TypedArray,
 } from "../../core/dtype.js";
@@ -37,20 +38,6 @@ const OUT_OF_RANGE = ["error", "clamp", "wrap"] as const;
 type Rounding = (typeof ROUNDING)[number];
 type OutOfRange = (typeof OUT_OF_RANGE)[number];
 
-const REAL: ReadonlySet<DataTypeName> = new Set<DataTypeName>([
-  "bool",
-  "int8",
-  "int16",
-  "int32",
-  "int64",
-  "uint8",
-  "uint16",
-  "uint32",
-  "uint64",
-  "float16",
-  "float32",
-  "float64",
-]);
 const FLOAT_MAX: Readonly<Record<string, number>> = {
   float16: 65504,
   float32: 3.4028234663852886e38,
@@ -222,10 +209,10 @@ export function createCastValueCodec(
     if (k !== "data_type" && k !== "rounding" && k !== "out_of_range")
       r.fail(k, "unknown key (the cast_value spec makes it invalid)");
   }
-  if (!REAL.has(spec.dataType.name))
+  if (!REAL_DATA_TYPES.has(spec.dataType.name))
     r.fail("", `${NAME} casts real numeric arrays, not ${spec.dataType.name}`);
   const name = r.string("data_type");
-  if (!REAL.has(name as DataTypeName))
+  if (!REAL_DATA_TYPES.has(name as DataTypeName))
     r.fail(
       "data_type",
       `unsupported data type ${JSON.stringify(name)} (bool, integers, float16/32/64)`,

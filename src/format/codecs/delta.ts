@@ -8,66 +8,26 @@
 
 import { allocate, type DataType, type TypedArray, toBytes, viewAs } from "../../core/dtype.js";
 import { CodecError, MetadataError } from "../../core/errors.js";
-import { parseV2DType } from "../metadata/v2-dtype.js";
 import type { CodecSpec } from "../model.js";
 import { ceilingMessage, ceilingOf } from "./ceiling.js";
+import { type NumpyType, parseNumpyType } from "./numpy-type.js";
 import type { ArrayToArrayCodec, BytesToBytesCodec, ChunkSpec, CodecContext } from "./types.js";
 import { byteSwap, ConfigReader, type Entries } from "./util.js";
 import { ValueFilterArrayCodec } from "./value-filter.js";
 
-/** A numeric NumPy type string understood by the delta filter (`"<i4"`, `">u2"`, `"|i1"`, `"<f8"`). */
-interface DeltaType {
-  readonly typestr: string;
-  readonly dataType: DataType;
-  readonly bigEndian: boolean;
-}
-
-/**
- * NumPy's names and one-character type codes of the numeric types the delta filter takes, as
- * numcodecs accepts them through `numpy.dtype(...)` (native byte order, little-endian here):
- * `"int32"` → `i4`, `"float64"` / `"d"` → `f8`, `"B"` → `u1`. `"l"` / `"L"` are 64-bit (NumPy 2).
- */
-const NUMPY_NAMES: Readonly<Record<string, string>> = {
-  int8: "i1",
-  int16: "i2",
-  int32: "i4",
-  int64: "i8",
-  uint8: "u1",
-  uint16: "u2",
-  uint32: "u4",
-  uint64: "u8",
-  float32: "f4",
-  float64: "f8",
-  b: "i1",
-  B: "u1",
-  h: "i2",
-  H: "u2",
-  i: "i4",
-  I: "u4",
-  l: "i8",
-  L: "u8",
-  q: "i8",
-  Q: "u8",
-  f: "f4",
-  d: "f8",
-};
+/** A numeric NumPy type the delta filter takes (`"<i4"`, `">u2"`, `"int32"`, `"d"`, …). */
+type DeltaType = NumpyType;
 
 /**
  * Parses a NumPy type string for the delta filter, or returns `undefined` if unsupported: every
- * spelling `numpy.dtype` accepts for an integer, float32 or float64 type — a typestr with or
- * without a byte-order mark (`"<i4"`, `">u2"`, `"|i1"`, `"=i4"`, `"i4"`; none or `=` mean native:
- * little here), a NumPy name (`"int32"`, `"uint8"`, `"float64"`) or a one-character type code
- * (`"i"`, `"d"`). float16 is not taken (its arithmetic would be widened).
+ * spelling `numpy.dtype` accepts for an integer, float32 or float64 type ({@link parseNumpyType}:
+ * typestrs with or without a byte-order mark, NumPy names, one-character codes). bool and float16
+ * are not taken (float16 arithmetic would be widened).
  */
 export function parseDeltaType(typestr: string): DeltaType | undefined {
-  const named = Object.hasOwn(NUMPY_NAMES, typestr) ? NUMPY_NAMES[typestr] : undefined;
-  const m = /^([<>|=]?)([iuf])(\d+)$/.exec(named ?? typestr);
-  if (!m || `${m[2]}${m[3]}` === "f2") return undefined;
-  const big = m[1] === ">";
-  const parsed =
-    parseV2DType(`${big ? ">" : "<"}${m[2]}${m[3]}`) ?? parseV2DType(`|${m[2]}${m[3]}`);
-  if (!parsed) return undefined;
-  return { typestr, dataType: parsed.dataType, bigEndian: big };
+  const t = parseNumpyType(typestr);
+  if (!t || t.dataType.name === "bool" || t.dataType.name === "float16") return undefined;
+  return t;
 }
 
 function view(t: DeltaType, bytes: Uint8Array): TypedArray {

@@ -7,7 +7,8 @@
  * little-endian on every host zarr-plan runs on).
  * @module
  */
-import { type DataType, type DataTypeName, dataType } from "../../core/dtype.js";
+import { type DataType, type DataTypeName, dataType, REAL_DATA_TYPES } from "../../core/dtype.js";
+import { parseV2DType, toV2DType } from "../metadata/v2-dtype.js";
 
 /** A parsed NumPy dtype: the data type, its byte order and the spelling it was written as. */
 export interface NumpyType {
@@ -17,21 +18,6 @@ export interface NumpyType {
   /** True for `>` typestrs of multi-byte types. */
   readonly bigEndian: boolean;
 }
-
-const KIND_SIZE: Readonly<Record<string, DataTypeName>> = {
-  b1: "bool",
-  i1: "int8",
-  i2: "int16",
-  i4: "int32",
-  i8: "int64",
-  u1: "uint8",
-  u2: "uint16",
-  u4: "uint32",
-  u8: "uint64",
-  f2: "float16",
-  f4: "float32",
-  f8: "float64",
-};
 
 /** NumPy's names and one-character codes (`numpy.sctypeDict`) of the types above. */
 const NAMES: Readonly<Record<string, DataTypeName>> = {
@@ -45,6 +31,7 @@ const NAMES: Readonly<Record<string, DataTypeName>> = {
   h: "int16",
   short: "int16",
   int32: "int32",
+  i: "int32",
   intc: "int32",
   int64: "int64",
   l: "int64",
@@ -83,17 +70,18 @@ export function parseNumpyType(typestr: unknown): NumpyType | undefined {
   if (typeof typestr !== "string") return undefined;
   const named = NAMES[typestr];
   if (named !== undefined) return { typestr, dataType: dataType(named), bigEndian: false };
-  const m = /^([<>|=]?)([biuf])(\d+)$/.exec(typestr);
+  // A typestr: Zarr v2's form (`<i4`, `>u2`, `|b1`), or NumPy's with `=` or no byte order
+  // (native: little-endian). One-byte types take any byte-order character.
+  const m = /^([<>|=]?)([biuf]\d+)$/.exec(typestr);
   if (!m) return undefined;
-  const name = KIND_SIZE[`${m[2]}${m[3]}`];
-  if (name === undefined) return undefined;
-  const dt = dataType(name);
-  return { typestr, dataType: dt, bigEndian: m[1] === ">" && dt.itemSize > 1 };
+  const big = m[1] === ">";
+  const parsed = parseV2DType(`${big ? ">" : "<"}${m[2]}`) ?? parseV2DType(`|${m[2]}`);
+  if (!parsed || !REAL_DATA_TYPES.has(parsed.dataType.name)) return undefined;
+  return { typestr, dataType: parsed.dataType, bigEndian: big && parsed.dataType.itemSize > 1 };
 }
 
 /** The little-endian typestr of a real numeric data type (`"<f8"`, `"|u1"`, `"|b1"`). */
 export function littleEndianTypestr(dt: DataType): string {
-  const code = Object.entries(KIND_SIZE).find(([, n]) => n === dt.name)?.[0];
-  if (code === undefined) throw new RangeError(`no NumPy typestr for ${dt.name}`);
-  return `${dt.itemSize === 1 ? "|" : "<"}${code}`;
+  if (!REAL_DATA_TYPES.has(dt.name)) throw new RangeError(`no NumPy typestr for ${dt.name}`);
+  return toV2DType(dt, "little");
 }
