@@ -14,12 +14,18 @@ import { ConfigReader, readU32LE, writeU32LE } from "./util.js";
 /** Where the checksum is stored. */
 export type ChecksumLocation = "start" | "end";
 
-class Checksum32Codec implements BytesToBytesCodec {
+/**
+ * A 4-byte little-endian checksum before or after the data: numcodecs `adler32` / `crc32`, and
+ * the v3 core `crc32c` (always after, no configuration).
+ */
+export class Checksum32Codec implements BytesToBytesCodec {
   readonly kind = "bytes_to_bytes" as const;
   constructor(
     readonly name: string,
     readonly location: ChecksumLocation,
     private readonly checksum: (b: Uint8Array) => number | Promise<number>,
+    /** Whether the metadata form carries `location` (numcodecs) or no configuration (`crc32c`). */
+    private readonly configured = true,
   ) {}
 
   /** Encoded size: `decodedSize + 4` bytes. */
@@ -60,7 +66,9 @@ class Checksum32Codec implements BytesToBytesCodec {
   }
 
   toJSON(): CodecSpec {
-    return { name: this.name, configuration: { location: this.location } };
+    return this.configured
+      ? { name: this.name, configuration: { location: this.location } }
+      : { name: this.name };
   }
 }
 
