@@ -201,9 +201,10 @@ export class RectilinearChunkGrid {
 }
 
 /**
- * Validates `chunk_shapes` against `shape` and builds the grid, or returns every problem (JSON
- * paths relative to `chunk_shapes`). Bounded: counts are never expanded, so `[[1, 1e15]]` costs
- * one run.
+ * Validates `chunk_shapes` (zarr-extensions `chunk-grids/rectilinear`, `kind: "inline"`: per
+ * dimension an edge length, a list of edge lengths in elements, or `[edge, count]` runs) against
+ * `shape` and builds the grid, or returns every problem (JSON paths relative to `chunk_shapes`)
+ * instead of throwing. Bounded: counts are never expanded, so `[[1, 1e15]]` costs one run.
  */
 export function rectilinearGrid(
   chunkShapes: unknown,
