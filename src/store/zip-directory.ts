@@ -198,11 +198,24 @@ function zip64Extra(extra: Uint8Array): Uint8Array | undefined {
 
 /**
  * The offset of an entry's data from its local file header (30 + name + extra lengths), from
- * the first bytes of the local header.
- * @throws ZipFormatError when the local header signature is wrong or `head` is shorter than 30.
+ * the first bytes of the local header. When `name` is given, the local header's name must be it
+ * (as Python's `zipfile` checks), so that a corrupt central directory name cannot hand one
+ * entry's bytes out under another entry's key.
+ * @throws ZipFormatError when the local header signature is wrong, `head` is shorter than 30 or
+ *   than the name, or the names differ.
  */
-export function localDataOffset(head: Uint8Array): number {
+export function localDataOffset(head: Uint8Array, name?: string): number {
   if (head.length < 30 || u32(head, 0) !== 0x04034b50)
     throw new ZipFormatError("bad local file header");
-  return 30 + u16(head, 26) + u16(head, 28);
+  const nameLen = u16(head, 26);
+  if (name !== undefined) {
+    if (head.length < 30 + nameLen) throw new ZipFormatError("local file header is truncated");
+    const local = decoder.decode(head.subarray(30, 30 + nameLen));
+    if (local !== name) {
+      throw new ZipFormatError(
+        `the local header names ${JSON.stringify(local)}, the central directory ${JSON.stringify(name)}`,
+      );
+    }
+  }
+  return 30 + nameLen + u16(head, 28);
 }

@@ -179,7 +179,7 @@ export class ZipStore implements ReadableStore, ListableStore {
     );
     let start: number;
     try {
-      start = localDataOffset(first);
+      start = localDataOffset(first, entry.name);
     } catch (e) {
       throw this.#fail(`entry "${entry.name}": ${(e as Error).message}`, e);
     }

@@ -291,6 +291,26 @@ describe("corrupted archives (fuzz): typed errors, undefined or the right bytes"
   });
 });
 
+describe("a central directory name that no longer matches its local header", () => {
+  it("is refused, not read as another entry's bytes (fast-check seed 1437747580: zip64, byte 1478 ^ 1)", async () => {
+    const good = new Uint8Array(readFileSync(join(ZIPS, "zip64.zarr.zip")));
+    // The central directory's copy of "v3a/c/0/1" becomes "v3a/c/0/0": two entries now share
+    // that name and the later one (the data of c/0/1) wins the directory lookup.
+    const name = new TextEncoder().encode("v3a/c/0/1");
+    const bytes = Buffer.from(good);
+    const at = bytes.lastIndexOf(Buffer.from(name)) + name.length - 1;
+    const bad = good.slice();
+    bad[at]! ^= 1;
+    const zip = ZipStore.fromBytes(bad);
+    await expect(zip.get("v3a/c/0/0")).rejects.toThrow(
+      /local header names "v3a\/c\/0\/1", the central directory "v3a\/c\/0\/0"/,
+    );
+    await expect(zip.getRange("v3a/c/0/0", { offset: 0, length: 4 })).rejects.toSatisfy(
+      isZarrPlanError,
+    );
+  });
+});
+
 describe("the directory is shared", () => {
   it("concurrent first reads read the end of the archive once", async () => {
     const good = new Uint8Array(readFileSync(join(ZIPS, "deflated.zarr.zip")));
