@@ -12,6 +12,7 @@ import { LabelledPlan, type LabelledRead } from "../plan/labelled-plan.js";
 import { type NamedReads, Plan, type PlanReads } from "../plan/plan.js";
 import type { PlanOptions } from "../plan/plan-json.js";
 import type { StoreSettings } from "../plan/store-settings.js";
+import { type WriteEntry, WritePlan } from "../plan/write-plan.js";
 import type { ReadableStore } from "../store/types.js";
 import { Context, defaultContext } from "./context.js";
 import type { DecodeWorkerOptions } from "./decode-pool.js";
@@ -62,6 +63,30 @@ export function plan(reads: PlanReads, options?: PlanBuildOptions): Plan;
 export function plan(reads: PlanReads, options: PlanBuildOptions = {}): Plan {
   const { context, ...planOptions } = options;
   return new Plan(reads, planOptions, context ?? contextOfReads(reads) ?? defaultContext());
+}
+
+/**
+ * Builds an immutable {@link WritePlan}: each entry assigns `value` (an NDArray of the array's data
+ * type broadcastable to `target.shape`, or a scalar) to the selection `target` (any lazy view of
+ * an opened or created array: basic, `oindex`, `vindex`, mask), with NumPy's assignment semantics
+ * (later entries win where they overlap). Checks every value and plans every object now (pure, no
+ * IO); `explain()` shows what `write()` will do. `options.context` runs it (default: the Context
+ * of the first target's array).
+ * @throws ZarrPlanError `ERR_WRITE` (value of another data type, shape not broadcastable, array
+ *   without storage), `ERR_READ_ONLY`, `ERR_VALUE` (scalar the data type cannot hold).
+ */
+export function planWrite(
+  entries: readonly WriteEntry[],
+  options: { readonly context?: Context } = {},
+): WritePlan {
+  let found: Context | undefined;
+  for (const e of entries) {
+    if (e.target instanceof LazyArray && e.target.executor instanceof Context) {
+      found = e.target.executor;
+      break;
+    }
+  }
+  return new WritePlan(entries, options.context ?? found ?? defaultContext());
 }
 
 /**

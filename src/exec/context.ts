@@ -15,13 +15,21 @@
  * @module
  */
 import type { Observable } from "rxjs";
+import type { Scalar } from "../core/dtype.js";
 import type { NDArray } from "../core/ndarray.js";
+import type { CodecPipeline } from "../format/codecs/pipeline.js";
 import type { Executor, LazyArray } from "../index-space/lazy.js";
 import type { ArraySource, ReadOptions } from "../index-space/source.js";
 import type { ChunkEvent } from "../plan/events.js";
 import { DEFAULT_PLAN_LIMITS, type PlanLimits } from "../plan/limits.js";
 import { Plan, type PlanEngine, type PlanReadOptions } from "../plan/plan.js";
 import { checkExecutionOptions } from "../plan/plan-json.js";
+import {
+  type WriteEngine,
+  WritePlan,
+  type WritePlanOptions,
+  type WriteResult,
+} from "../plan/write-plan.js";
 import {
   type BodyBufferOptions,
   BodyBuffers,
@@ -33,6 +41,7 @@ import { execute, resolvePlan, streamPlan } from "./execute.js";
 import { Limiter } from "./limiter.js";
 import type { RunResources } from "./run/resources.js";
 import { type RequestOptions, StoreRequests } from "./store-requests.js";
+import { runWritePlan } from "./write/run.js";
 
 export type { CacheOptions } from "./caches.js";
 export type { ContextFetchOptions } from "./store-requests.js";
@@ -95,7 +104,10 @@ function positive(value: number | undefined, fallback: number, what: string): nu
  * worker pool and decode limit, caches, in-flight requests, limits and the request log. Implements
  * `Executor` (a lazy array's `read()`) and `PlanEngine` (a plan's `read`/`stream`/`resolve`).
  */
-export class Context extends StoreRequests implements Executor, PlanEngine, RunResources {
+export class Context
+  extends StoreRequests
+  implements Executor, PlanEngine, WriteEngine, RunResources
+{
   /** The decode worker pool of this Context. */
   readonly decodePool: DecodePool;
   /** The budget of response bodies held by this Context's reads, and their reused memory. */
@@ -195,6 +207,36 @@ export class Context extends StoreRequests implements Executor, PlanEngine, RunR
     } finally {
       dispose();
     }
+  }
+
+  /**
+   * `Executor`: assigns `value` to the selection `view` as a one-write plan (see `WritePlan`).
+   * @throws as `WritePlan`'s constructor and `WritePlan.write`.
+   */
+  write(
+    view: LazyArray,
+    value: NDArray | Scalar,
+    options: WritePlanOptions = {},
+  ): Promise<WriteResult> {
+    return new WritePlan([{ target: view, value }], this).write(options);
+  }
+
+  /** `WriteEngine`: runs the write plan `plan` in this Context. */
+  async writePlan(plan: WritePlan, options: WritePlanOptions = {}): Promise<WriteResult> {
+    const { options: o, dispose } = this.#withSignal(options);
+    try {
+      return await runWritePlan(this, plan, o);
+    } finally {
+      dispose();
+    }
+  }
+
+  /**
+   * Encodes one chunk with `pipeline` (what `pipeline.encode(chunk, { key })` returns).
+   * @throws CodecError naming `key`.
+   */
+  encode(pipeline: CodecPipeline, chunk: NDArray, key: string): Promise<Uint8Array> {
+    return pipeline.encode(chunk, { key });
   }
 
   /**

@@ -6,9 +6,8 @@
  */
 
 import type { DataType, DataTypeName, Scalar } from "../core/dtype.js";
-import { AbortError, WriteConflictError, ZarrPlanError } from "../core/errors.js";
-import { forEachIndex } from "../core/nd-iter.js";
-import { copyStrided, type NDArray, ndarrayProblem, shapeSize } from "../core/ndarray.js";
+import { ZarrPlanError } from "../core/errors.js";
+import { type NDArray, ndarrayProblem, shapeSize } from "../core/ndarray.js";
 import { assignedLanes } from "../core/scalar.js";
 import { type Context, defaultContext } from "../exec/context.js";
 import { gridShape } from "../format/chunk-grid.js";
@@ -22,17 +21,14 @@ import { dimensionNamesOf } from "../format/metadata/dimension-names.js";
 import type { ArrayMetadata } from "../format/model.js";
 import type { RectilinearChunkGrid } from "../format/rectilinear-grid.js";
 import { type LazyArray, lazy } from "../index-space/lazy.js";
+import { slice } from "../index-space/selection.js";
 import type { ArraySource, ArrayStorage, ReadOptions } from "../index-space/source.js";
 import {
   type AnyStore,
-  type ConditionalStore,
-  isConditional,
   isWritable,
   type ReadableStore,
-  type StoreVersion,
   type WritableStore,
 } from "../store/types.js";
-import { fillRegion } from "./fill.js";
 import { keyOf } from "./paths.js";
 
 /** Options of a write. */
@@ -40,28 +36,8 @@ export interface WriteOptions {
   signal?: AbortSignal;
 }
 
-/**
- * How often `ZarrArray.write` tries to store one partially covered chunk conditionally before it
- * gives up with a `WriteConflictError` (each failed try re-reads the chunk and merges again).
- */
-const WRITE_CONFLICT_ATTEMPTS = 16;
-/** Longest pause before re-reading a chunk another writer changed, ms (random, doubling). */
-const WRITE_CONFLICT_BACKOFF_MAX_MS = 50;
 /** Codec pipelines kept per distinct chunk shape of a rectilinear grid (then rebuilt). */
 const MAX_SHAPE_PIPELINES = 64;
-
-/** A chunk of a write, encoded and ready to store. */
-interface PendingChunk {
-  readonly key: string;
-  /** `undefined`: the chunk equals the fill value, so it is deleted. */
-  bytes: Uint8Array | undefined;
-  /** The version the chunk was read at (read-modify-write on a conditional store), else `undefined`. */
-  version: StoreVersion | undefined;
-  /** Writes this write's part of the value into a whole chunk (for a redo after a conflict). */
-  readonly merge: (chunk: NDArray) => void;
-  /** The codec pipeline of the chunk (its own shape on a rectilinear grid). */
-  readonly pipeline: CodecPipeline;
-}
 
 /**
  * An opened array. Implements {@link ArraySource}, so `array.lazy()` selections can be planned over it.
@@ -346,7 +322,7 @@ export class ZarrArray<D extends DataTypeName = DataTypeName> implements ArraySo
     region: { start?: readonly number[]; stop?: readonly number[] } = {},
     options: WriteOptions = {},
   ): Promise<void> {
-    const store = this.writableStore();
+    this.writableStore();
     const nd = this.ndim;
     const where = `array "${this.path}"`;
     const fail = (message: string): never => {
@@ -387,139 +363,12 @@ export class ZarrArray<D extends DataTypeName = DataTypeName> implements ArraySo
       fail(`cannot write ${(value as NDArray).dtype.name} values into a ${this.dtype.name} array`);
     }
     // A scalar is checked (NumPy's assignment rules) before anything is read or written.
-    const lanes = isArray ? undefined : assignedLanes(this.dtype, value as Scalar, where);
-    const cs = this.chunkShape;
-    const g = this.metadata.chunkGrid;
-    // Chunk index of element x along d, its first element and edge (regular or rectilinear).
-    const chunkOf = (d: number, x: number) => (g ? g.chunkIndex(d, x) : Math.floor(x / cs[d]!));
-    const originOf = (d: number, i: number) => (g ? g.chunkStart(d, i) : i * cs[d]!);
-    const edgeOf = (d: number, i: number) => (g ? g.chunkEdge(d, i) : cs[d]!);
-    const lo = start.map((s, d) => (stop[d]! > s ? chunkOf(d, s) : 0));
-    const hi = stop.map((s, d) => (s > start[d]! ? chunkOf(d, s - 1) + 1 : lo[d]!));
-    if (lo.some((l, d) => l >= hi[d]!)) return;
-    const coordsList: number[][] = [];
-    forEachIndex(
-      hi.map((h, d) => h - lo[d]!),
-      (i) => coordsList.push(i.map((x, d) => x + lo[d]!)),
-    );
-    // Partially covered chunks are stored conditionally when the store can (concurrent writers).
-    const conditional = isConditional(store) ? store : undefined;
-    // Encode every chunk first, then store: a codec failure leaves the store untouched.
-    const pending: PendingChunk[] = [];
-    for (const coords of coordsList) {
-      if (options.signal?.aborted) throw new AbortError("write aborted", this.chunkKey(coords));
-      const cStart = coords.map((c, d) => originOf(d, c));
-      const cEdge = coords.map((c, d) => edgeOf(d, c));
-      const boxStart = cStart.map((c, d) => Math.max(c, start[d]!));
-      const boxStop = cStart.map((c, d) => Math.min(c + cEdge[d]!, stop[d]!));
-      const full = boxStart.every(
-        (b, d) =>
-          b === cStart[d] && boxStop[d]! === Math.min(cStart[d]! + cEdge[d]!, this.shape[d]!),
-      );
-      const pipeline = this.pipelineAt(coords);
-      const key = this.chunkKey(coords);
-      const local = boxStart.map((b, d) => b - cStart[d]!);
-      const extent = boxStart.map((b, d) => boxStop[d]! - b);
-      const merge = (chunk: NDArray): void => {
-        const chunkStrides = chunk.strides;
-        const dstView: NDArray = {
-          data: chunk.data,
-          shape: extent,
-          strides: chunkStrides,
-          dtype: chunk.dtype,
-          offset: (chunk.offset ?? 0) + local.reduce((acc, l, d) => acc + l * chunkStrides[d]!, 0),
-        };
-        if (isArray) {
-          const v = value as NDArray;
-          const srcOffset = boxStart.reduce(
-            (acc, b, d) => acc + (b - start[d]!) * v.strides[d]!,
-            0,
-          );
-          copyStrided(
-            {
-              data: v.data,
-              shape: extent,
-              strides: v.strides,
-              dtype: v.dtype,
-              offset: (v.offset ?? 0) + srcOffset,
-            },
-            dstView,
-          );
-        } else {
-          fillRegion(dstView, lanes!);
-        }
-      };
-      let chunk: NDArray;
-      let version: StoreVersion | undefined;
-      if (full) chunk = pipeline.fillChunk();
-      else if (conditional)
-        ({ chunk, version } = await this.readVersioned(conditional, key, options, pipeline));
-      else chunk = (await this.readChunk(coords, options)) ?? pipeline.fillChunk();
-      merge(chunk);
-      pending.push({
-        key,
-        bytes: await this.encodeOrFill(chunk, key, pipeline),
-        version,
-        merge,
-        pipeline,
-      });
-    }
-    for (const p of pending) {
-      if (conditional && p.version !== undefined) await this.storeIf(conditional, p, options);
-      else if (p.bytes === undefined) await store.delete(p.key, options);
-      else await store.set(p.key, p.bytes, options);
-    }
-  }
-
-  /** The encoded `chunk`, or `undefined` when it equals the fill value (it is then deleted). */
-  private async encodeOrFill(
-    chunk: NDArray,
-    key: string,
-    pipeline: CodecPipeline,
-  ): Promise<Uint8Array | undefined> {
-    return pipeline.isFill(chunk) ? undefined : await pipeline.encode(chunk, { key });
-  }
-
-  /** Reads and decodes the chunk at `key` with its version (a missing chunk: the fill chunk). */
-  private async readVersioned(
-    store: ConditionalStore,
-    key: string,
-    options: WriteOptions,
-    pipeline: CodecPipeline,
-  ): Promise<{ chunk: NDArray; version: StoreVersion }> {
-    const { value, version } = await store.getVersioned(key, options);
-    const chunk =
-      value === undefined ? pipeline.fillChunk() : await pipeline.decode(value, { key });
-    return { chunk, version };
-  }
-
-  /**
-   * Stores a read-modify-written chunk only if it still has the version it was read at; when
-   * another writer changed it, reads it again, merges this write's part into it and tries again.
-   * @throws WriteConflictError after {@link WRITE_CONFLICT_ATTEMPTS} tries; AbortError.
-   */
-  private async storeIf(
-    store: ConditionalStore,
-    p: PendingChunk,
-    options: WriteOptions,
-  ): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      const version = p.version!;
-      const stored =
-        p.bytes === undefined
-          ? await store.deleteIf(p.key, version, options)
-          : await store.setIf(p.key, p.bytes, version, options);
-      if (stored) return;
-      if (attempt >= WRITE_CONFLICT_ATTEMPTS) {
-        throw new WriteConflictError({ path: this.path, key: p.key, attempts: attempt });
-      }
-      const cap = Math.min(WRITE_CONFLICT_BACKOFF_MAX_MS, 2 ** attempt);
-      await pause(Math.random() * cap, p.key, options.signal);
-      const fresh = await this.readVersioned(store, p.key, options, p.pipeline);
-      p.merge(fresh.chunk);
-      p.bytes = await this.encodeOrFill(fresh.chunk, p.key, p.pipeline);
-      p.version = fresh.version;
-    }
+    if (!isArray) assignedLanes(this.dtype, value as Scalar, where);
+    if (start.some((s, d) => s >= stop[d]!)) return;
+    const view = this.lazy().get(...start.map((s, d) => slice(s, stop[d]!)));
+    await this.context.write(view, isArray ? (value as NDArray) : (value as Scalar), {
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
   }
 
   /**
@@ -532,24 +381,4 @@ export class ZarrArray<D extends DataTypeName = DataTypeName> implements ArraySo
     }
     return this.context.through(this.store) as ReadableStore & WritableStore;
   }
-}
-
-/** Waits `ms` milliseconds. @throws AbortError naming `key` when `signal` aborts. */
-function pause(ms: number, key: string, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    const aborted = () => new AbortError("write aborted", key, { cause: signal?.reason });
-    if (signal?.aborted) {
-      reject(aborted());
-      return;
-    }
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(aborted());
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }

@@ -12,15 +12,15 @@
  * @module
  */
 
-import type { DataType, DataTypeName } from "../core/dtype.js";
-import { DimensionError, NdselError } from "../core/errors.js";
+import type { DataType, DataTypeName, Scalar } from "../core/dtype.js";
+import { DimensionError, NdselError, ZarrPlanError } from "../core/errors.js";
 import { type NDArray, shapeSize } from "../core/ndarray.js";
 import type { SelectionKind } from "./indexing.js";
 import { ndselToTransform, transformToNdsel } from "./ndsel/apply.js";
 import { normalizeNdsel } from "./ndsel/normalize.js";
 import type { NdselTransform, NdselTransformDocument } from "./ndsel/types.js";
 import { isNDArray, type MaskLike, type SelectionItem, type Slice, slice } from "./selection.js";
-import type { ArraySource, ReadOptions } from "./source.js";
+import type { ArraySource, ReadOptions, WritePlanOptions, WriteResult } from "./source.js";
 import { compose, composeTransforms, type IndexTransform, identity } from "./transform.js";
 
 /**
@@ -31,6 +31,15 @@ import { compose, composeTransforms, type IndexTransform, identity } from "./tra
  */
 export interface Executor {
   read(lazy: LazyArray, options?: ReadOptions): Promise<NDArray>;
+  /**
+   * Optional: assigns `value` to the elements of `lazy` as a one-write plan (see
+   * {@link LazyArray.write}).
+   */
+  write?(
+    lazy: LazyArray,
+    value: NDArray | Scalar,
+    options?: WritePlanOptions,
+  ): Promise<WriteResult>;
 }
 
 /**
@@ -289,6 +298,31 @@ export class LazyArray<D extends DataTypeName = DataTypeName> {
   read(options?: ReadOptions): Promise<NDArray<D>> {
     // An executor returns data of the view's dtype (see Executor).
     return this.executor.read(this, options) as Promise<NDArray<D>>;
+  }
+
+  /**
+   * Assigns `value` to the elements of this view, as NumPy's `a[selection] = value` ("Assigning
+   * values to indexed arrays", NumPy indexing guide): an NDArray of the array's data type is
+   * broadcast to {@link shape} (trailing dimensions aligned, each equal or 1), a scalar fills the
+   * selection, repeated `vindex` points take the last value. Planned like a read (see the
+   * Context's `WritePlan`): each chunk or shard written once, chunks fully covered written without
+   * reading them, partly covered ones read, merged and written (conditionally, when the store
+   * can, so concurrent writers of different elements of one chunk both land), chunks that come out
+   * as the fill value deleted.
+   * @returns counts of objects stored, deleted and read, conflicts retried, bytes.
+   * @throws ZarrPlanError `ERR_WRITE` (value of another data type, shape not broadcastable,
+   *   executor that cannot write), `ERR_READ_ONLY`, `ERR_VALUE`; WriteConflictError; CodecError;
+   *   StoreError; AbortError.
+   */
+  write(value: NDArray<D> | Scalar, options?: WritePlanOptions): Promise<WriteResult> {
+    const w = this.executor.write;
+    if (!w) {
+      throw new ZarrPlanError(
+        "ERR_WRITE",
+        `array "${this.source.path}": this view's executor cannot write (use a Context)`,
+      );
+    }
+    return w.call(this.executor, this as LazyArray, value, options);
   }
 
   /** `LazyArray<float64>[10, 20] of "path"`. */

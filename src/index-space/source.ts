@@ -18,6 +18,41 @@ export interface ReadOptions {
   concurrency?: number;
 }
 
+/** Options of one execution of a write plan (`LazyArray.write`, `WritePlan.write`). */
+export interface WritePlanOptions {
+  /** Aborting stops before the next object is prepared or stored (objects already stored stay). */
+  signal?: AbortSignal;
+  /** Objects prepared (read, merged, encoded) and stored at once (default 8). */
+  concurrency?: number;
+  /**
+   * Decoded bytes held at once (default 256 MiB): objects are prepared and stored in batches of
+   * at most this many decoded bytes (at least one object per batch). Within a batch every object
+   * is read, merged and encoded before the first is stored, so a failure there stores nothing of
+   * the batch; a plan that fits one batch is all-or-nothing for everything but store failures.
+   */
+  maxBytesInMemory?: number;
+}
+
+/** What a write plan did (`LazyArray.write`, `WritePlan.write`). */
+export interface WriteResult {
+  /** Objects stored (`set`), chunks or shards. */
+  readonly stored: number;
+  /** Objects deleted because they came out equal to the fill value (or held no inner chunk). */
+  readonly deleted: number;
+  /** Objects read before writing (read-modify-write), counting reads again after a conflict. */
+  readonly read: number;
+  /** Conditional writes retried because another writer changed the object. */
+  readonly conflicts: number;
+  /** Inner chunks copied from old shards as stored (not decoded). */
+  readonly innerCopied: number;
+  /** Inner chunks encoded (shards). */
+  readonly innerEncoded: number;
+  /** Bytes stored. */
+  readonly bytesStored: number;
+  /** Bytes read (read-modify-write). */
+  readonly bytesRead: number;
+}
+
 /**
  * Where an array's chunks live, for executors that read bytes themselves (byte ranges of shards,
  * requests shared between arrays and plans) instead of calling {@link ArraySource.readChunk}.

@@ -26,10 +26,11 @@ import type {
   ShardLayout,
 } from "../types.js";
 import { ConfigReader, fmtShape, sameShape } from "../util.js";
+import { assembleShard, emptyShard } from "./assemble.js";
 import { createShardLayout, innerChunkView } from "./layout.js";
 import { decodeShard } from "./reader.js";
 import { awaitAll } from "./settle.js";
-import { decodeShardIndex, encodeShardIndex, ShardIndex } from "./shard-index.js";
+import { decodeShardIndex, type ShardIndex } from "./shard-index.js";
 
 /**
  * The `sharding_indexed` codec bound to a shard spec. It is its own sharding capability: the
@@ -149,32 +150,8 @@ export class ShardingCodec implements ArrayToBytesCodec, ShardAccess {
     }
     const n = layout.innerChunkCount;
     const parts = await awaitAll(Array.from({ length: n }, (_, i) => this.encodeInner(a, i, ctx)));
-    const L = layout.indexByteLength;
-    const offsets = new Float64Array(n).fill(-1);
-    const lengths = new Float64Array(n);
-    let pos = layout.indexLocation === "start" ? L : 0;
-    for (let i = 0; i < n; i++) {
-      const p = parts[i];
-      if (!p) continue;
-      offsets[i] = pos;
-      lengths[i] = p.length;
-      pos += p.length;
-    }
-    const indexBytes = await encodeShardIndex(layout, new ShardIndex(offsets, lengths), ctx);
-    const dataBytes = pos - (layout.indexLocation === "start" ? L : 0);
-    const out = new Uint8Array(dataBytes + L);
-    let at = 0;
-    if (layout.indexLocation === "start") {
-      out.set(indexBytes, 0);
-      at = L;
-    }
-    for (const p of parts) {
-      if (!p) continue;
-      out.set(p, at);
-      at += p.length;
-    }
-    if (layout.indexLocation === "end") out.set(indexBytes, at);
-    return out;
+    // A shard of fill values only is still a valid shard (every entry empty) when encoded alone.
+    return (await assembleShard(layout, parts, ctx)) ?? (await emptyShard(layout, ctx));
   }
 
   /** Inner chunk `i` of `a` encoded, or `undefined` when it holds only the fill value. */
