@@ -55,8 +55,8 @@ export const DEFAULT_DECODE_MIN_BYTES = 16 * 1024;
 const MAX_DEFAULT_WORKERS = 8;
 
 /**
- * Chunks sent to one worker and not yet answered, at most: one being decoded (or encoded) and one waiting,
- * so a worker never idles between messages. Further chunks wait on the calling thread as views
+ * Chunks sent to one worker and not yet answered, at most: one being decoded (or encoded) and
+ * one waiting, so a worker never idles between messages. Further chunks wait on the calling thread as views
  * of their stored bytes (no copy yet), which keeps the transfer buffers in flight to about
  * `2 × workers` of each size, all reused, instead of one pair per chunk of a large read.
  */
@@ -245,9 +245,6 @@ export class DecodePool {
   #next = 0;
   #offloaded = 0;
   #encodesOffloaded = 0;
-  /** `CodecContext.encodeInner` of this pool's encodes: inner chunks of shards go through it too. */
-  readonly #encodeInner = (pipeline: CodecPipeline, chunk: NDArray, key: string) =>
-    this.encode(pipeline, chunk, key);
   #buffers = new BufferCache();
   /** Decodes waiting for a worker with room ({@link WORKER_QUEUE_DEPTH}), first come first served. */
   #waiting: (() => void)[] = [];
@@ -368,8 +365,9 @@ export class DecodePool {
    * bytes→bytes codecs on the whole shard then follow the same rule.
    * @param key store key of the chunk (or shard), named by errors.
    * @param signal aborting it rejects the encode with `AbortError` (`ERR_ABORTED`, the reason as
-   *   `cause`) at once; work already on a worker finishes there unobserved, and an encode handed
-   *   back by a lost worker is not run again on the calling thread.
+   *   `cause`) at once; work already on a worker finishes there unobserved, inner chunks of a
+   *   shard not yet started are not started, and an encode handed back by a lost worker is not
+   *   run again on the calling thread.
    * @throws RangeError when the chunk's shape or data type differs from the pipeline's spec;
    *   CodecError naming `key` and the codec (as `pipeline.encode`); AbortError (see `signal`).
    */
@@ -403,7 +401,10 @@ export class DecodePool {
     key: string,
     signal: AbortSignal | undefined,
   ): Promise<Uint8Array> {
-    const ctx = { key, encodeInner: this.#encodeInner };
+    if (signal?.aborted) throw encodeAborted(signal, key);
+    // Inner chunks of a shard come back through here (`CodecContext.encodeInner`).
+    const encodeInner = (p: CodecPipeline, c: NDArray, k: string) => this.#encode(p, c, k, signal);
+    const ctx = { key, encodeInner };
     const raw = await pipeline.encodeArray(chunk, ctx);
     const stage = pipeline.bytesStage;
     if (!stage || !this.offloads(pipeline, raw.length)) return pipeline.encodeBytes(raw, ctx);
@@ -418,7 +419,10 @@ export class DecodePool {
     return pipeline.encodeBytes(own ? await pipeline.encodeArray(chunk, ctx) : raw, ctx);
   }
 
-  /** Stops every worker (their pending decodes and encodes finish on the calling thread); the next one starts new workers. */
+  /**
+   * Stops every worker (their pending decodes and encodes finish on the calling thread); the next
+   * decode or encode starts new ones.
+   */
   close(): void {
     for (const s of this.#slots.splice(0)) this.#retire(s);
     this.#buffers.clear();

@@ -334,6 +334,33 @@ describe("DecodePool.encode", () => {
     expect(aborted).toBeInstanceOf(AbortError);
     expect((aborted as AbortError).key).toBe(key);
     expect(await c.encode(p, chunk, key)).toEqual(await p.encode(chunk, { key }));
+    // Aborted while a shard's inner chunks are on their way: AbortError, nothing left unobserved.
+    const dt32 = dataType("int32");
+    const sharded = createCodecPipeline(
+      [
+        {
+          name: "sharding_indexed",
+          configuration: {
+            chunk_shape: [4, 4],
+            codecs: [{ name: "bytes" }, ...CHAINS.zstd!],
+            index_codecs: [{ name: "bytes" }, crc],
+          },
+        },
+      ],
+      { shape: [64, 64], dataType: dt32, fillValue: 0 },
+      "zarr.json",
+    );
+    const shard: NDArray = {
+      data: new Int32Array(64 * 64).map((_, i) => i + 1),
+      shape: [64, 64],
+      strides: [64, 1],
+      dtype: dt32,
+    };
+    const stop = new AbortController();
+    const during = c.encode(sharded, shard, key, { signal: stop.signal });
+    stop.abort();
+    expect(await during.catch((e: unknown) => e)).toBeInstanceOf(AbortError);
+    expect(await c.encode(sharded, shard, key)).toEqual(await sharded.encode(shard, { key }));
     c.close();
     const closed = await c.encode(p, chunk, key).catch((e: unknown) => e);
     expect(closed).toBeInstanceOf(ZarrPlanError);
