@@ -11,7 +11,7 @@
  * makes its own with `new Context({...})` and passes it to `openArray(store, path, { context })`,
  * `openGroup`, `createArray`, `plan(reads, { context })` or `lazy(source, context)`. Two Contexts
  * share nothing: separate limits, caches and workers. `close()` ends a Context's workers and aborts
- * its requests.
+ * its requests. Writes encode chunks through {@link Context.encode}, on the same workers.
  * @module
  */
 import type { Observable } from "rxjs";
@@ -204,6 +204,34 @@ export class Context
     const { options: o, dispose } = this.#withSignal(options);
     try {
       return await resolvePlan(this, plan, o);
+    } finally {
+      dispose();
+    }
+  }
+
+  // -- encoding --------------------------------------------------------------------------------
+
+  /**
+   * Encodes one chunk (shape `pipeline.spec.shape`, any strides) into the bytes to store, on this
+   * Context's worker pool: the same bytes and errors as `pipeline.encode(chunk, { key })`, with
+   * the bytes→bytes codecs (compression, checksums) on a worker when the unencoded chunk is at
+   * least `decodeWorkers.minBytes` bytes, and a sharded pipeline's inner chunks each the same way
+   * (see {@link DecodePool.encode}). `chunk` is neither changed nor transferred.
+   * @param key store key of the chunk (or shard), named by errors.
+   * @param options.signal aborts the encode (as does closing the Context).
+   * @throws ZarrPlanError `ERR_CONTEXT_CLOSED` when the Context is closed; `AbortError` when
+   *   `signal` aborts or the Context closes during the encode; RangeError when the chunk's shape
+   *   or data type differs from the pipeline's spec; CodecError naming `key` and the codec.
+   */
+  async encode(
+    pipeline: CodecPipeline,
+    chunk: NDArray,
+    key: string,
+    options: { readonly signal?: AbortSignal } = {},
+  ): Promise<Uint8Array> {
+    const { signal, dispose } = this.link(options.signal);
+    try {
+      return await this.decodePool.encode(pipeline, chunk, key, signal);
     } finally {
       dispose();
     }

@@ -12,16 +12,27 @@
  * worker; the decoded bytes are transferred back (no copy). Both buffers are reused across chunks
  * ({@link DecodePool.decodeWith}), so a large read allocates little.
  *
+ * Writes use the same workers for the bytes→bytes stage of encoding ({@link DecodePool.encode}):
+ * the array→bytes codec's output goes to a worker (transferred when it is memory of the encode's
+ * own, else copied into a reused buffer) and the bytes to store come back. Decodes and encodes
+ * share the workers' queues.
+ *
  * Workers start on first use and do not keep a Node process alive (`unref`). A worker that
  * cannot rebuild a pipeline, or that dies, hands its chunks back to the calling thread.
  * @module
  */
-import { ChecksumError, CodecError } from "../core/errors.js";
+import { AbortError, ChecksumError, CodecError } from "../core/errors.js";
 import type { NDArray } from "../core/ndarray.js";
 import { BUILTIN_CODECS } from "../format/codecs/builtins.js";
 import type { BytesStage, CodecPipeline } from "../format/codecs/pipeline.js";
 import { getCodecFactory } from "../format/codecs/registry.js";
-import type { WorkerError, WorkerReply, WorkerRequest } from "./decode-protocol.js";
+import type {
+  DecodeRequest,
+  EncodeRequest,
+  WorkerError,
+  WorkerReply,
+  WorkerRequest,
+} from "./decode-protocol.js";
 
 /** Options of the decode worker pool ({@link configureDecodeWorkers}). */
 export interface DecodeWorkerOptions {
@@ -44,17 +55,19 @@ export const DEFAULT_DECODE_MIN_BYTES = 16 * 1024;
 const MAX_DEFAULT_WORKERS = 8;
 
 /**
- * Chunks sent to one worker and not yet answered, at most: one being decoded and one waiting,
- * so a worker never idles between messages. Further chunks wait on the calling thread as views
+ * Chunks sent to one worker and not yet answered, at most: one being decoded (or encoded) and
+ * one waiting, so a worker never idles between messages. Further chunks wait on the calling thread as views
  * of their stored bytes (no copy yet), which keeps the transfer buffers in flight to about
  * `2 × workers` of each size, all reused, instead of one pair per chunk of a large read.
  */
 const WORKER_QUEUE_DEPTH = 2;
 
 interface Pending {
-  /** The decoded bytes, or `undefined`: decode on the calling thread instead. */
+  /** The resulting bytes, or `undefined`: run the stage on the calling thread instead. */
   resolve(bytes: Uint8Array | undefined): void;
   reject(e: Error): void;
+  /** Whether the request's `input` comes back to the buffer cache when answered. */
+  recycleInput: boolean;
 }
 
 /** Smallest recycled input buffer (bytes); inputs use power-of-two sizes from here. */
@@ -119,6 +132,8 @@ interface PortLike {
 interface Slot {
   port: PortLike;
   pending: Map<number, Pending>;
+  /** Set when the worker was stopped ({@link DecodePool.close}, fewer workers, a crash). */
+  retired: boolean;
 }
 
 type Spawn = (onMessage: (m: WorkerReply) => void, onFail: (e: unknown) => void) => PortLike;
@@ -202,7 +217,7 @@ function browserSpawner(): { spawn: Spawn; cpus: number } | undefined {
   return { spawn, cpus: cpuCount() };
 }
 
-/** The error a worker reported, as the calling thread's decode would have thrown it. */
+/** The error a worker reported, as the calling thread's decode or encode would have thrown it. */
 function errorFrom(e: WorkerError, key: string): Error {
   if (e.kind === "checksum") {
     return new ChecksumError({
@@ -212,7 +227,7 @@ function errorFrom(e: WorkerError, key: string): Error {
       actual: e.actual ?? 0,
     });
   }
-  return new CodecError(e.message, { key, codec: e.codec });
+  return new CodecError(e.message, { key, codec: e.codec }, e.code);
 }
 
 /** A pool of decode workers. Each `Context` owns one (`context.decodePool`). */
@@ -229,6 +244,7 @@ export class DecodePool {
   #nextId = 1;
   #next = 0;
   #offloaded = 0;
+  #encodesOffloaded = 0;
   #buffers = new BufferCache();
   /** Decodes waiting for a worker with room ({@link WORKER_QUEUE_DEPTH}), first come first served. */
   #waiting: (() => void)[] = [];
@@ -249,7 +265,15 @@ export class DecodePool {
     return this.#offloaded;
   }
 
-  /** Smallest stored chunk sent to a worker, in bytes. */
+  /**
+   * Chunks (and inner chunks of shards) whose bytes→bytes codecs ran on workers by
+   * {@link encode} so far.
+   */
+  get encodesOffloaded(): number {
+    return this.#encodesOffloaded;
+  }
+
+  /** Smallest stored chunk sent to a worker, in bytes (for an encode: its unencoded bytes). */
   get minBytes(): number {
     return this.#minBytes;
   }
@@ -274,7 +298,11 @@ export class DecodePool {
     }
   }
 
-  /** Whether `pipeline`'s bytes→bytes stage of a `size`-byte chunk would run on a worker. */
+  /**
+   * Whether `pipeline`'s bytes→bytes stage of a `size`-byte chunk would run on a worker: `size`
+   * is the stored size of a decode, the unencoded size (the array→bytes codec's output) of an
+   * encode.
+   */
   offloads(pipeline: CodecPipeline, size: number): boolean {
     if (this.#failed || this.#workers === 0 || size < this.#minBytes) return false;
     const stage = pipeline.bytesStage;
@@ -289,7 +317,7 @@ export class DecodePool {
   async decode(pipeline: CodecPipeline, bytes: Uint8Array, key: string): Promise<NDArray> {
     const ctx = { key };
     if (!this.offloads(pipeline, bytes.length)) return pipeline.decode(bytes, ctx);
-    const raw = await this.#run(pipeline.bytesStage!, bytes, key, false);
+    const raw = await this.#decodeStage(pipeline.bytesStage!, bytes, key, false);
     if (raw === undefined) return pipeline.decode(bytes, ctx);
     this.#offloaded++;
     return pipeline.decodeArray(raw, ctx);
@@ -309,7 +337,7 @@ export class DecodePool {
   ): Promise<T> {
     const ctx = { key };
     if (!this.offloads(pipeline, bytes.length)) return use(await pipeline.decode(bytes, ctx));
-    const raw = await this.#run(pipeline.bytesStage!, bytes, key, true);
+    const raw = await this.#decodeStage(pipeline.bytesStage!, bytes, key, true);
     if (raw === undefined) return use(await pipeline.decode(bytes, ctx));
     this.#offloaded++;
     try {
@@ -321,7 +349,80 @@ export class DecodePool {
     }
   }
 
-  /** Stops every worker (their pending decodes finish on the calling thread); the next decode starts new ones. */
+  /**
+   * Encodes one chunk (shape `pipeline.spec.shape`, any strides) into the bytes to store: the
+   * same bytes and errors as `pipeline.encode(chunk, { key })`. The array→array and array→bytes
+   * codecs run on the calling thread ({@link CodecPipeline.encodeArray}); the bytes→bytes codecs
+   * (compression, checksums) run on a worker when {@link offloads} the unencoded size, else here.
+   * The unencoded bytes are transferred to the worker when they are memory of the encode's own
+   * (every codec built-in, not a view of `chunk`), else copied into a reused buffer; `chunk` is
+   * never transferred nor changed. A worker that cannot rebuild the codecs, dies or is stopped
+   * ({@link close}) hands the chunk back to the calling thread.
+   *
+   * A sharded pipeline (`pipeline.sharding`) encodes its shard here, each stored inner chunk
+   * through this method (`CodecContext.encodeInner`), so the inner chunks' bytes→bytes codecs run
+   * on the workers (all inner chunks of a shard are encoded at once, as `pipeline.encode` does);
+   * bytes→bytes codecs on the whole shard then follow the same rule.
+   * @param key store key of the chunk (or shard), named by errors.
+   * @param signal aborting it rejects the encode with `AbortError` (`ERR_ABORTED`, the reason as
+   *   `cause`) at once; work already on a worker finishes there unobserved, inner chunks of a
+   *   shard not yet started are not started, and an encode handed back by a lost worker is not
+   *   run again on the calling thread.
+   * @throws RangeError when the chunk's shape or data type differs from the pipeline's spec;
+   *   CodecError naming `key` and the codec (as `pipeline.encode`); AbortError (see `signal`).
+   */
+  encode(
+    pipeline: CodecPipeline,
+    chunk: NDArray,
+    key: string,
+    signal?: AbortSignal,
+  ): Promise<Uint8Array> {
+    if (!signal) return this.#encode(pipeline, chunk, key, undefined);
+    if (signal.aborted) return Promise.reject(encodeAborted(signal, key));
+    return new Promise<Uint8Array>((resolve, reject) => {
+      const onAbort = () => reject(encodeAborted(signal, key));
+      signal.addEventListener("abort", onAbort, { once: true });
+      this.#encode(pipeline, chunk, key, signal).then(
+        (bytes) => {
+          signal.removeEventListener("abort", onAbort);
+          resolve(bytes);
+        },
+        (e: unknown) => {
+          signal.removeEventListener("abort", onAbort);
+          reject(signal.aborted ? encodeAborted(signal, key) : e);
+        },
+      );
+    });
+  }
+
+  async #encode(
+    pipeline: CodecPipeline,
+    chunk: NDArray,
+    key: string,
+    signal: AbortSignal | undefined,
+  ): Promise<Uint8Array> {
+    if (signal?.aborted) throw encodeAborted(signal, key);
+    // Inner chunks of a shard come back through here (`CodecContext.encodeInner`).
+    const encodeInner = (p: CodecPipeline, c: NDArray, k: string) => this.#encode(p, c, k, signal);
+    const ctx = { key, encodeInner };
+    const raw = await pipeline.encodeArray(chunk, ctx);
+    const stage = pipeline.bytesStage;
+    if (!stage || !this.offloads(pipeline, raw.length)) return pipeline.encodeBytes(raw, ctx);
+    const own = ownsMemory(pipeline, chunk, raw);
+    const stored = await this.#encodeStage(stage, raw, key, own);
+    if (stored !== undefined) {
+      this.#encodesOffloaded++;
+      return stored;
+    }
+    if (signal?.aborted) throw encodeAborted(signal, key);
+    // A transferred `raw` is gone with its worker: the array→bytes half runs again.
+    return pipeline.encodeBytes(own ? await pipeline.encodeArray(chunk, ctx) : raw, ctx);
+  }
+
+  /**
+   * Stops every worker (their pending decodes and encodes finish on the calling thread); the next
+   * decode or encode starts new ones.
+   */
   close(): void {
     for (const s of this.#slots.splice(0)) this.#retire(s);
     this.#buffers.clear();
@@ -331,46 +432,85 @@ export class DecodePool {
    * The decoded bytes, or `undefined` when no worker could be started. With `recycled`, the
    * result is decoded into a reused buffer of the stage's decoded size when that is known.
    */
-  async #run(
+  #decodeStage(
     stage: BytesStage,
     bytes: Uint8Array,
     key: string,
     recycled: boolean,
   ): Promise<Uint8Array | undefined> {
+    return this.#send(() => {
+      const input = this.#buffers.take(inputSize(bytes.length));
+      new Uint8Array(input).set(bytes);
+      const out =
+        recycled && stage.decodedSize !== undefined && stage.decodedSize > 0
+          ? this.#buffers.take(stage.decodedSize)
+          : undefined;
+      const msg: DecodeRequest = {
+        op: "decode",
+        ...stageFields(this.#nextId++, key, stage, input, bytes.length),
+        maxDecodedBytes: stage.maxDecodedBytes,
+        ...(out ? { out } : {}),
+      };
+      return { msg, transfer: out ? [input, out] : [input], recycleInput: true };
+    });
+  }
+
+  /**
+   * The encoded bytes of the unencoded `raw`, or `undefined` when no worker could take them.
+   * With `transfer`, `raw`'s own buffer is sent (and comes back to the buffer cache when it has
+   * the stage's decoded size, which reads of the same array reuse); else `raw` is copied.
+   */
+  #encodeStage(
+    stage: BytesStage,
+    raw: Uint8Array,
+    key: string,
+    transfer: boolean,
+  ): Promise<Uint8Array | undefined> {
+    return this.#send(() => {
+      let input: ArrayBuffer;
+      if (transfer) {
+        input = raw.buffer as ArrayBuffer;
+      } else {
+        input = this.#buffers.take(inputSize(raw.length));
+        new Uint8Array(input).set(raw);
+      }
+      const msg: EncodeRequest = {
+        op: "encode",
+        ...stageFields(this.#nextId++, key, stage, input, raw.length),
+      };
+      const recycleInput = !transfer || input.byteLength === stage.decodedSize;
+      return { msg, transfer: [input], recycleInput };
+    });
+  }
+
+  /**
+   * Sends the request `build` makes to a worker with room in its queue
+   * ({@link WORKER_QUEUE_DEPTH}), after the decodes and encodes already waiting, and resolves
+   * with the worker's bytes; `undefined` (run the stage here instead) when no worker could be
+   * started or the worker was lost. `build` runs right after the room is found, with no await
+   * in between, so no other request can take that room first.
+   */
+  async #send(
+    build: () => { msg: WorkerRequest; transfer: ArrayBuffer[]; recycleInput: boolean },
+  ): Promise<Uint8Array | undefined> {
     let slot = await this.#slot();
     if (slot && (slot.pending.size >= WORKER_QUEUE_DEPTH || this.#waiting.length > 0)) {
-      // Behind the decodes already waiting; a woken decode that finds no room again waits first.
+      // Behind the requests already waiting; a woken one that finds no room again waits first.
       await new Promise<void>((wake) => this.#waiting.push(wake));
       slot = await this.#slot();
-      while (slot && slot.pending.size >= WORKER_QUEUE_DEPTH) {
-        await new Promise<void>((wake) => this.#waiting.unshift(wake));
-        slot = await this.#slot();
-      }
+    }
+    // A worker stopped (close, configure) after #slot chose it would never answer: choose again.
+    while (slot && (slot.retired || slot.pending.size >= WORKER_QUEUE_DEPTH)) {
+      if (!slot.retired) await new Promise<void>((wake) => this.#waiting.unshift(wake));
+      slot = await this.#slot();
     }
     if (!slot) return undefined;
-    const id = this.#nextId++;
-    const input = this.#buffers.take(inputSize(bytes.length));
-    new Uint8Array(input).set(bytes);
-    const out =
-      recycled && stage.decodedSize !== undefined && stage.decodedSize > 0
-        ? this.#buffers.take(stage.decodedSize)
-        : undefined;
-    const msg: WorkerRequest = {
-      id,
-      key,
-      codecs: stage.codecs,
-      dataType: stage.spec.dataType.name,
-      itemSize: stage.spec.dataType.itemSize,
-      shape: stage.spec.shape,
-      input,
-      length: bytes.length,
-      maxDecodedBytes: stage.maxDecodedBytes,
-      ...(out ? { out } : {}),
-    };
+    const { msg, transfer, recycleInput } = build();
+    const to = slot;
     return new Promise<Uint8Array | undefined>((resolve, reject) => {
-      if (slot.pending.size === 0) slot.port.busy(true);
-      slot.pending.set(id, { resolve, reject });
-      slot.port.post(msg, out ? [input, out] : [input]);
+      if (to.pending.size === 0) to.port.busy(true);
+      to.pending.set(msg.id, { resolve, reject, recycleInput });
+      to.port.post(msg, transfer);
     });
   }
 
@@ -432,14 +572,18 @@ export class DecodePool {
   }
 
   #start(spawn: Spawn): Slot {
-    const slot: Slot = { port: undefined as unknown as PortLike, pending: new Map() };
+    const slot: Slot = {
+      port: undefined as unknown as PortLike,
+      pending: new Map(),
+      retired: false,
+    };
     slot.port = spawn(
       (m) => {
         const p = slot.pending.get(m.id);
         if (!p) return;
         slot.pending.delete(m.id);
         if (slot.pending.size === 0) slot.port.busy(false);
-        this.#buffers.give(m.input);
+        if (p.recycleInput) this.#buffers.give(m.input);
         this.#buffers.give(m.out);
         if (!m.error) p.resolve(m.bytes);
         else if (m.error.kind === "setup") p.resolve(undefined);
@@ -460,12 +604,59 @@ export class DecodePool {
 
   /** Stops a worker; its pending decodes run on the calling thread instead. */
   #retire(slot: Slot): void {
+    slot.retired = true;
     slot.port.terminate();
     for (const p of slot.pending.values()) p.resolve(undefined);
     slot.pending.clear();
     // Waiting decodes look again: at another worker, or at none (then they decode here).
     for (const wake of this.#waiting.splice(0)) wake();
   }
+}
+
+/** The error of an encode whose signal aborted (an `AbortError` reason is returned as is). */
+function encodeAborted(signal: AbortSignal, key: string): AbortError {
+  const reason: unknown = signal.reason;
+  if (reason instanceof AbortError) return reason;
+  return new AbortError(`Aborted while encoding "${key}"`, key, { cause: reason });
+}
+
+/** The fields of a request every operation has. */
+function stageFields(
+  id: number,
+  key: string,
+  stage: BytesStage,
+  input: ArrayBuffer,
+  length: number,
+) {
+  return {
+    id,
+    key,
+    codecs: stage.codecs,
+    dataType: stage.spec.dataType.name,
+    itemSize: stage.spec.dataType.itemSize,
+    shape: stage.spec.shape,
+    input,
+    length,
+  };
+}
+
+/**
+ * Whether the unencoded bytes `raw` of `chunk` are memory of the encode's own, which can be
+ * transferred to a worker: a whole (non-shared) ArrayBuffer that is not `chunk`'s, made by
+ * built-in codecs only (which neither keep nor share what they return; a codec registered by the
+ * user might).
+ */
+function ownsMemory(pipeline: CodecPipeline, chunk: NDArray, raw: Uint8Array): boolean {
+  const buffer = raw.buffer;
+  return (
+    buffer instanceof ArrayBuffer &&
+    raw.byteOffset === 0 &&
+    raw.byteLength === buffer.byteLength &&
+    buffer.byteLength > 0 &&
+    buffer !== (chunk.data as { buffer?: unknown }).buffer &&
+    isBuiltin(pipeline.arrayToBytes.name) &&
+    pipeline.arrayToArray.every((c) => isBuiltin(c.name))
+  );
 }
 
 function isBuiltin(name: string): boolean {

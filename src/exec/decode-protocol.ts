@@ -1,11 +1,14 @@
 /**
- * Messages between the decode pool (`decode-pool.ts`) and its workers (`decode-worker.ts`).
+ * Messages between the decode pool (`decode-pool.ts`) and its workers (`decode-worker.ts`): a
+ * request runs the bytes→bytes stage of one chunk, decoding (`op: "decode"`: decompress, verify
+ * checksums) or encoding (`op: "encode"`: compress, append checksums).
  * @module
  */
+import type { ZarrPlanErrorCode } from "../core/errors.js";
 import type { CodecSpec } from "../format/model.js";
 
-/** Decode the bytes→bytes stage of one chunk. */
-export interface WorkerRequest {
+/** What every request carries: the codecs to rebuild and the bytes to run them on. */
+interface StageRequest {
   readonly id: number;
   /** Store key of the chunk (named by errors). */
   readonly key: string;
@@ -15,9 +18,14 @@ export interface WorkerRequest {
   readonly dataType: string;
   readonly itemSize: number;
   readonly shape: readonly number[];
-  /** The stored bytes: the first `length` bytes of `input` (transferred, and sent back). */
+  /** The input bytes: the first `length` bytes of `input` (transferred, and sent back). */
   readonly input: ArrayBuffer;
   readonly length: number;
+}
+
+/** Decode the bytes→bytes stage of one chunk: `input` holds its stored bytes. */
+export interface DecodeRequest extends StageRequest {
+  readonly op: "decode";
   /** A buffer of exactly the decoded size to decode into (transferred), when known. */
   readonly out?: ArrayBuffer;
   /**
@@ -28,18 +36,33 @@ export interface WorkerRequest {
   readonly maxDecodedBytes: readonly (number | undefined)[];
 }
 
-/** Why a worker did not decode a chunk. */
+/**
+ * Encode the bytes→bytes stage of one chunk: `input` holds the output of the pipeline's
+ * array→bytes codec (`CodecPipeline.encodeArray`); the reply's bytes are what to store.
+ */
+export interface EncodeRequest extends StageRequest {
+  readonly op: "encode";
+  /** Never set on an encode (the encoded size is not known in advance). */
+  readonly out?: undefined;
+}
+
+/** A request to a worker. */
+export type WorkerRequest = DecodeRequest | EncodeRequest;
+
+/** Why a worker did not decode or encode a chunk. */
 export interface WorkerError {
-  /** `setup`: the worker could not rebuild the codecs (the pool decodes on the calling thread). */
+  /** `setup`: the worker could not rebuild the codecs (the pool runs them on the calling thread). */
   readonly kind: "codec" | "checksum" | "setup";
   readonly codec: string;
   /** The codec's own message (without the "codec failed on key" prefix). */
   readonly message: string;
+  /** The error's code when it was not `ERR_CODEC` (kind `codec`). */
+  readonly code?: ZarrPlanErrorCode;
   readonly expected?: number;
   readonly actual?: number;
 }
 
-/** A worker's answer: the decoded bytes (transferred) or an error; the request's buffers come back. */
+/** A worker's answer: the resulting bytes (transferred) or an error; the request's buffers come back. */
 export interface WorkerReply {
   readonly id: number;
   readonly key: string;

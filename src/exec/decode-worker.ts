@@ -1,6 +1,7 @@
 /**
  * Entry point of a decode worker (`decode-pool.ts`): rebuilds the bytes→bytes codecs a request
- * names (cached by their JSON form), decodes the stored bytes and transfers the result back.
+ * names (cached by their JSON form), decodes the stored bytes (`op: "decode"`) or encodes the
+ * array→bytes codec's output (`op: "encode"`) with them, and transfers the result back.
  * Runs under `node:worker_threads` or as a module Web Worker.
  * @module
  */
@@ -8,6 +9,7 @@
 import { type DataTypeName, dataType } from "../core/dtype.js";
 import { ChecksumError, CodecError } from "../core/errors.js";
 import { decodeBytesStage } from "../format/codecs/ceiling.js";
+import { encodeBytesStage } from "../format/codecs/encode-stage.js";
 import { createCodec } from "../format/codecs/registry.js";
 import type { BytesToBytesCodec } from "../format/codecs/types.js";
 import type { WorkerError, WorkerReply, WorkerRequest } from "./decode-protocol.js";
@@ -59,14 +61,18 @@ async function handle(req: WorkerRequest, port: Port): Promise<void> {
   }
   let b: Uint8Array;
   try {
-    // The pipeline's own loop, with the ceilings the calling thread would apply.
-    b = await decodeBytesStage(
-      codecs,
-      req.maxDecodedBytes ?? [],
-      new Uint8Array(req.input, 0, req.length),
-      { key: req.key },
-      req.out ? new Uint8Array(req.out) : undefined,
-    );
+    const input = new Uint8Array(req.input, 0, req.length);
+    // The pipeline's own loops (with the ceilings the calling thread would apply to a decode).
+    b =
+      req.op === "encode"
+        ? await encodeBytesStage(codecs, input, { key: req.key })
+        : await decodeBytesStage(
+            codecs,
+            req.maxDecodedBytes ?? [],
+            input,
+            { key: req.key },
+            req.out ? new Uint8Array(req.out) : undefined,
+          );
   } catch (e) {
     let error: WorkerError;
     if (e instanceof ChecksumError) {
@@ -78,7 +84,12 @@ async function handle(req: WorkerRequest, port: Port): Promise<void> {
         actual: e.actual,
       };
     } else if (e instanceof CodecError) {
-      error = { kind: "codec", codec: e.codec, message: ownMessage(e, req.key) };
+      error = {
+        kind: "codec",
+        codec: e.codec,
+        message: ownMessage(e, req.key),
+        ...(e.code === "ERR_CODEC" ? {} : { code: e.code }),
+      };
     } else {
       const codec = codecs[codecs.length - 1]?.name ?? "";
       error = { kind: "codec", codec, message: e instanceof Error ? e.message : String(e) };

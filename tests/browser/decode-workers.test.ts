@@ -64,6 +64,8 @@ function checkResult(text: string): void {
   expect(result.workers).toBe(2);
   expect(result.offloaded).toBeGreaterThan(0);
   expect(result.fsError).toMatch(/needs Node's file system/);
+  // Encoding on the same workers: plain and sharded, byte-identical; 1 + 8 inner chunks offloaded.
+  expect(result.encode).toEqual({ identical: [true, true], offloaded: 9 });
   // Workers that fail to start: one warning, every value still right, nothing offloaded.
   expect(result.fallback.mismatches).toBe(0);
   expect(result.fallback.offloaded).toBe(0);

@@ -1,7 +1,7 @@
 /**
  * The page of the browser check (`decode-workers.test.ts`): reads EGM96 (sharded v3 and v2) over
- * HTTP with every chunk decoded on module Web Workers, compares with the `.npy` reference and
- * writes the outcome as JSON into `<pre id="result">`.
+ * HTTP with every chunk decoded on module Web Workers, compares with the `.npy` reference, encodes
+ * part of it on the same workers and writes the outcome as JSON into `<pre id="result">`.
  */
 import * as zp from "zarr-plan";
 
@@ -24,6 +24,41 @@ try {
     }
     results[name] = { shape: got.shape, mismatches };
   }
+  // Encoding on the same Web Workers: the first 180 rows of the geoid, plain (zstd + crc32c) and
+  // sharded (inner chunks through the workers), byte-identical to encoding on this thread.
+  const rows = ref.data.slice(0, 180 * 1440) as Float32Array;
+  const block: zp.NDArray = {
+    data: rows,
+    shape: [180, 1440],
+    strides: [1440, 1],
+    dtype: zp.dataType("float32"),
+  };
+  const chunkSpec = { shape: [180, 1440], dataType: zp.dataType("float32"), fillValue: 0 };
+  const compress = [{ name: "zstd", configuration: { level: 3 } }, { name: "crc32c" }];
+  const pipelines = [
+    zp.createCodecPipeline([{ name: "bytes" }, ...compress], chunkSpec, "zarr.json"),
+    zp.createCodecPipeline(
+      [
+        {
+          name: "sharding_indexed",
+          configuration: {
+            chunk_shape: [90, 360],
+            codecs: [{ name: "bytes" }, ...compress],
+            index_codecs: [{ name: "bytes" }, { name: "crc32c" }],
+          },
+        },
+      ],
+      chunkSpec,
+      "zarr.json",
+    ),
+  ];
+  const encoded: boolean[] = [];
+  for (const p of pipelines) {
+    const onWorkers = await zp.defaultContext().encode(p, block, "c/0/0");
+    const here = await p.encode(block, { key: "c/0/0" });
+    encoded.push(onWorkers.length === here.length && onWorkers.every((b, i) => b === here[i]));
+  }
+  const encode = { identical: encoded, offloaded: zp.defaultContext().decodePool.encodesOffloaded };
   // Workers that cannot start (a stand-in for a worker script that 404s): one console.warn per
   // Context, and the values are still read (on this thread).
   const warnings: string[] = [];
@@ -74,6 +109,7 @@ try {
     workers: zp.defaultContext().decodePool.workers,
     fsError,
     fallback,
+    encode,
   });
 } catch (e) {
   out.textContent = JSON.stringify({ ok: false, error: String((e as Error).stack ?? e) });

@@ -11,6 +11,7 @@ import { cStrides, hasCStrides, type NDArray, shapeSize } from "../../core/ndarr
 import { fillLanes, scalarLanes } from "../../core/scalar.js";
 import type { CodecSpec } from "../model.js";
 import { bytesCeilings, decodeBytesStage } from "./ceiling.js";
+import { encodeBytesStage } from "./encode-stage.js";
 import { createCodec } from "./registry.js";
 import type {
   ArrayToArrayCodec,
@@ -139,6 +140,10 @@ class Pipeline implements CodecPipeline {
   }
 
   async encode(chunk: NDArray, ctx: CodecContext): Promise<Uint8Array> {
+    return this.encodeBytes(await this.encodeArray(chunk, ctx), ctx);
+  }
+
+  async encodeArray(chunk: NDArray, ctx: CodecContext): Promise<Uint8Array> {
     const spec = this.spec;
     if (!sameShape(chunk.shape, spec.shape)) {
       throw new RangeError(
@@ -168,14 +173,11 @@ class Pipeline implements CodecPipeline {
     } catch (e) {
       throw toCodecError(e, ctx.key, this.arrayToBytes.name);
     }
-    for (const c of this.bytesToBytes) {
-      try {
-        b = await c.encode(b, ctx);
-      } catch (e) {
-        throw toCodecError(e, ctx.key, c.name);
-      }
-    }
     return b;
+  }
+
+  encodeBytes(bytes: Uint8Array, ctx: CodecContext): Promise<Uint8Array> {
+    return encodeBytesStage(this.bytesToBytes, bytes, ctx);
   }
 
   fillChunk(): NDArray {

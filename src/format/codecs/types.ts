@@ -47,6 +47,17 @@ export interface CodecContext {
    * Codecs registered by users may ignore it: the pipeline checks their output afterwards.
    */
   readonly maxDecodedBytes?: number | undefined;
+  /**
+   * Encodes one inner chunk of a shard (`chunk`: a view of the shard, shape = the inner chunk
+   * shape; `key`: the shard's key) with the inner pipeline `pipeline`, in place of
+   * `pipeline.encode(chunk, ctx)`; it must give the same bytes and errors. The sharding codec
+   * calls it for every stored inner chunk when it is set, so the caller of an encode can run the
+   * inner chunks' bytes→bytes codecs elsewhere (`src/exec/decode-pool.ts` sends them to its
+   * workers). Absent: inner chunks encode with `pipeline.encode` here. Ignored by decodes.
+   */
+  readonly encodeInner?:
+    | ((pipeline: CodecPipeline, chunk: NDArray, key: string) => Promise<Uint8Array>)
+    | undefined;
 }
 
 /** The kind of a codec (Zarr v3 core, "Codecs"). */
@@ -206,17 +217,36 @@ export interface CodecPipeline {
    */
   decodeArray(bytes: Uint8Array, ctx: CodecContext): Promise<NDArray>;
   /**
-   * What a decode worker needs to rebuild the bytes→bytes codecs (`src/exec/decode-pool.ts`):
-   * their metadata form and the chunk spec they were built for. `undefined` when there are none.
+   * What a decode worker needs to rebuild the bytes→bytes codecs (`src/exec/decode-pool.ts`),
+   * to run {@link decodeBytes} or {@link encodeBytes} there: their metadata form and the chunk
+   * spec they were built for. `undefined` when there are none.
    */
   readonly bytesStage: BytesStage | undefined;
   /**
-   * Encodes one chunk (shape `spec.shape`, any strides and offset) into bytes to store.
+   * Encodes one chunk (shape `spec.shape`, any strides and offset) into bytes to store:
+   * `encodeBytes(await encodeArray(chunk, ctx), ctx)`.
    * The result may share memory with `chunk` (e.g. a lone little-endian `bytes` codec).
    * @throws RangeError when the chunk's shape or data type differs from `spec`; CodecError when
    *   a codec fails.
    */
   encode(chunk: NDArray, ctx: CodecContext): Promise<Uint8Array>;
+  /**
+   * The first half of {@link encode}: checks `chunk` against `spec`, then runs the array→array
+   * codecs and the array→bytes codec (in encoding order). The result is the input of the
+   * bytes→bytes codecs ({@link bytesStage}): for fixed-size codecs exactly
+   * `bytesStage.decodedSize` bytes. It is either a view of `chunk`'s memory or memory of its own
+   * that the built-in codecs neither keep nor share (a byte-swapped or C-ordered copy, a shard).
+   * @throws RangeError when the chunk's shape or data type differs from `spec`; CodecError
+   *   (naming `ctx.key` and the codec) when a codec fails.
+   */
+  encodeArray(chunk: NDArray, ctx: CodecContext): Promise<Uint8Array>;
+  /**
+   * The second half of {@link encode}: the bytes→bytes codecs (compression, checksums) in
+   * encoding order applied to the output of {@link encodeArray}; returns `bytes` itself when
+   * there are none. The result may share memory with `bytes`.
+   * @throws CodecError naming `ctx.key` and the failing codec.
+   */
+  encodeBytes(bytes: Uint8Array, ctx: CodecContext): Promise<Uint8Array>;
   /** A new C-order chunk of `spec.shape` with every element set to the fill value. */
   fillChunk(): NDArray;
   /** True when every element of `chunk` (any strides) equals the fill value (NaN equals NaN). */

@@ -137,7 +137,8 @@ export class ShardingCodec implements ArrayToBytesCodec, ShardAccess {
   /**
    * Encodes a shard (shape = the shard shape, any strides): inner chunks in C order of the inner
    * grid, inner chunks equal to the fill value left out (marked empty), the index at the start
-   * or end as configured.
+   * or end as configured. Stored inner chunks are encoded by `ctx.encodeInner` when it is set
+   * (`CodecContext.encodeInner`), else by the inner pipeline here.
    * @throws RangeError when `a` does not have the shard shape; CodecError when the index
    *   codecs do not produce `indexByteLength` bytes; errors of the inner and index codecs.
    */
@@ -154,7 +155,10 @@ export class ShardingCodec implements ArrayToBytesCodec, ShardAccess {
     return (await assembleShard(layout, parts, ctx)) ?? (await emptyShard(layout, ctx));
   }
 
-  /** Inner chunk `i` of `a` encoded, or `undefined` when it holds only the fill value. */
+  /**
+   * Inner chunk `i` of `a` encoded (by `ctx.encodeInner` when set), or `undefined` when it holds
+   * only the fill value.
+   */
   private async encodeInner(
     a: NDArray,
     i: number,
@@ -162,7 +166,8 @@ export class ShardingCodec implements ArrayToBytesCodec, ShardAccess {
   ): Promise<Uint8Array | undefined> {
     const view = innerChunkView(this.layout, a, i);
     const inner = this.layout.innerPipeline;
-    return inner.isFill(view) ? undefined : inner.encode(view, ctx);
+    if (inner.isFill(view)) return undefined;
+    return ctx.encodeInner ? ctx.encodeInner(inner, view, ctx.key) : inner.encode(view, ctx);
   }
 
   /** A view of inner chunk `i` of the shard-shaped array `a` (shares memory with `a`). */
