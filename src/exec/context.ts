@@ -260,14 +260,6 @@ export class Context
   }
 
   /**
-   * Encodes one chunk with `pipeline` (what `pipeline.encode(chunk, { key })` returns).
-   * @throws CodecError naming `key`.
-   */
-  encode(pipeline: CodecPipeline, chunk: NDArray, key: string): Promise<Uint8Array> {
-    return pipeline.encode(chunk, { key });
-  }
-
-  /**
    * Closes the Context: aborts every request and execution in progress (they reject with
    * `AbortError`), stops the decode workers and empties the caches. Later reads through it fail
    * with `ZarrPlanError` `ERR_CONTEXT_CLOSED`. Idempotent.

@@ -96,7 +96,7 @@ async function encodeOrDelete(
   key: string,
 ): Promise<Uint8Array | undefined> {
   if (pipeline.isFill(chunk)) return undefined;
-  return input.context.encode(pipeline, chunk, key);
+  return input.context.encode(pipeline, chunk, key, input.signal ? { signal: input.signal } : {});
 }
 
 /** Prepares a `chunk` object (see the module doc). */

@@ -51,5 +51,10 @@ export interface WriteResources {
   /** The decode worker pool. */
   readonly decodePool: DecodePool;
   /** Encodes one chunk (on a worker when worthwhile). */
-  encode(pipeline: CodecPipeline, chunk: NDArray, key: string): Promise<Uint8Array>;
+  encode(
+    pipeline: CodecPipeline,
+    chunk: NDArray,
+    key: string,
+    options?: { readonly signal?: AbortSignal },
+  ): Promise<Uint8Array>;
 }

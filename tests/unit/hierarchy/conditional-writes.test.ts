@@ -173,11 +173,12 @@ describe("ZarrArray.write on a conditional store", () => {
     const a = await createArray(store, "a", { shape: [8], chunks: [4], dtype: "int32" });
     await a.write(nd([1, 2, 3, 4, 5, 6, 7, 8]));
     const before = await values(a);
-    const encode = a.pipeline.encode.bind(a.pipeline);
+    // Every encode (on the calling thread or through the decode workers) starts with encodeArray.
+    const encodeArray = a.pipeline.encodeArray.bind(a.pipeline);
     let calls = 0;
-    a.pipeline.encode = async (chunk, ctx) => {
+    a.pipeline.encodeArray = async (chunk, ctx) => {
       if (++calls === 2) throw new Error("boom");
-      return encode(chunk, ctx);
+      return encodeArray(chunk, ctx);
     };
     await expect(a.write(nd([9, 9, 9, 9, 9, 9]), { start: [1] })).rejects.toThrow("boom");
     expect(await values(a)).toEqual(before);
