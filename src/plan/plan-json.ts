@@ -110,10 +110,32 @@ export interface PlanFileRead {
   readonly ops: readonly JsonOp[];
 }
 
-/** A plan file. */
+/**
+ * The value of a plan-file write: `{"npy": "values.npy"}` (a `.npy` file, relative to the plan
+ * file; its data type must be the array's and its shape broadcast to the selection's) or
+ * `{"scalar": 3.5}` (a number, a boolean, or a string as in `fill_value`: `"NaN"`, `"Infinity"`,
+ * `"-Infinity"`).
+ */
+export type PlanFileWriteValue =
+  | { readonly npy: string }
+  | { readonly scalar: number | boolean | string };
+
+/** One write of a plan file: a selection of an array and its value. */
+export interface PlanFileWrite {
+  readonly array: string;
+  readonly store?: string;
+  readonly ops: readonly JsonOp[];
+  readonly value: PlanFileWriteValue;
+}
+
+/**
+ * A plan file. `writes` run after every read (in order: the last one wins where they overlap);
+ * a file may have reads, writes or both.
+ */
 export interface PlanFile {
   readonly store: string;
   readonly reads: Readonly<Record<string, PlanFileRead>>;
+  readonly writes?: readonly PlanFileWrite[];
   readonly options?: PlanOptions;
 }
 
@@ -328,16 +350,34 @@ export function checkExecutionOptions(options: unknown, call: string): void {
 }
 
 const storeSchema = z.string().min(1, "expected a filesystem path or an http(s) URL");
+const writeValueSchema = z.union([
+  z.strictObject({ npy: z.string().min(1, "expected the path of a .npy file") }),
+  z.strictObject({
+    scalar: z.union([z.number(), z.boolean(), z.enum(["NaN", "Infinity", "-Infinity"])]),
+  }),
+]);
 const planSchema = z.strictObject({
   store: storeSchema,
-  reads: z.record(
-    z.string().min(1, "read names must not be empty"),
-    z.strictObject({
-      array: nodePathSchema,
-      store: storeSchema.optional(),
-      ops: z.array(opSchema),
-    }),
-  ),
+  reads: z
+    .record(
+      z.string().min(1, "read names must not be empty"),
+      z.strictObject({
+        array: nodePathSchema,
+        store: storeSchema.optional(),
+        ops: z.array(opSchema),
+      }),
+    )
+    .default({}),
+  writes: z
+    .array(
+      z.strictObject({
+        array: nodePathSchema,
+        store: storeSchema.optional(),
+        ops: z.array(opSchema),
+        value: writeValueSchema,
+      }),
+    )
+    .optional(),
   options: optionsSchema.optional(),
 });
 
