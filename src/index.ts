@@ -49,6 +49,8 @@ export {
   DEFAULT_DECODE_CONCURRENCY,
   DEFAULT_SOURCE_CONCURRENCY,
   defaultContext,
+  type PipelineCache,
+  type PipelineCacheStats,
 } from "./exec/context.js";
 export {
   DEFAULT_DECODE_MIN_BYTES,
