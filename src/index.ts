@@ -47,9 +47,10 @@ export {
   type ContextFetchOptions,
   type ContextOptions,
   DEFAULT_DECODE_CONCURRENCY,
+  DEFAULT_PIPELINE_CACHE_ENTRIES,
   DEFAULT_SOURCE_CONCURRENCY,
   defaultContext,
-  type PipelineCache,
+  PipelineCache,
   type PipelineCacheStats,
 } from "./exec/context.js";
 export {

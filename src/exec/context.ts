@@ -36,7 +36,11 @@ import type { RunResources } from "./run/resources.js";
 import { type RequestOptions, StoreRequests } from "./store-requests.js";
 
 export type { CacheOptions } from "./caches.js";
-export type { PipelineCache, PipelineCacheStats } from "./pipelines.js";
+export {
+  DEFAULT_PIPELINE_CACHE_ENTRIES,
+  PipelineCache,
+  type PipelineCacheStats,
+} from "./pipelines.js";
 export type { ContextFetchOptions } from "./store-requests.js";
 
 /**
