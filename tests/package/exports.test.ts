@@ -60,7 +60,7 @@ describe("package entry points", () => {
         'const main = await import("zarr-plan");',
         'const names = ["createNode", "readMetadata", "listChildren", "deleteNode", "readChunk", "writeChunk", "deleteChunk", "readRegion"];',
         'console.log(import.meta.resolve("zarr-plan/crud"));',
-        "console.log(names.map((n) => typeof crud[n] === \"function\" && crud[n] === main[n]).join(\" \"));",
+        'console.log(names.map((n) => typeof crud[n] === "function" && crud[n] === main[n]).join(" "));',
       ].join("\n"),
     ]);
     expect(r.stderr).toBe("");
