@@ -3,7 +3,8 @@
  * core specification, "Codecs"; v2 arrays as their v3 mapping), chunk shape, data type and
  * fill value — what `createCodecPipeline` depends on. Arrays opened or created with equal
  * metadata, and the functional chunk IO (`readChunk(store, path, metadata, …)`), share one
- * pipeline object. Bounded: the least recently used pipeline is dropped past `maxEntries`.
+ * pipeline object (the chunk key encoding, path and attributes do not change a pipeline, so they are
+ * not part of the key). Bounded: the least recently used pipeline is dropped past `maxEntries`.
  * @module
  */
 import { LRUCache } from "lru-cache";
