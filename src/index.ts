@@ -47,8 +47,11 @@ export {
   type ContextFetchOptions,
   type ContextOptions,
   DEFAULT_DECODE_CONCURRENCY,
+  DEFAULT_PIPELINE_CACHE_ENTRIES,
   DEFAULT_SOURCE_CONCURRENCY,
   defaultContext,
+  PipelineCache,
+  type PipelineCacheStats,
 } from "./exec/context.js";
 export {
   DEFAULT_DECODE_MIN_BYTES,

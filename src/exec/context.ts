@@ -10,8 +10,9 @@
  * A default Context is made on first use ({@link defaultContext}); a service, a worker or a test
  * makes its own with `new Context({...})` and passes it to `openArray(store, path, { context })`,
  * `openGroup`, `createArray`, `plan(reads, { context })` or `lazy(source, context)`. Two Contexts
- * share nothing: separate limits, caches and workers. `close()` ends a Context's workers and aborts
- * its requests. Writes encode chunks through {@link Context.encode}, on the same workers.
+ * share nothing: separate limits, caches, codec pipelines and workers. `close()` ends a Context's
+ * workers and aborts its requests. Writes encode chunks through {@link Context.encode}, on the same
+ * workers.
  * @module
  */
 import type { Observable } from "rxjs";
@@ -39,11 +40,17 @@ import type { CacheOptions } from "./caches.js";
 import { DecodePool, type DecodeWorkerOptions } from "./decode-pool.js";
 import { execute, resolvePlan, streamPlan } from "./execute.js";
 import { Limiter } from "./limiter.js";
+import { DEFAULT_PIPELINE_CACHE_ENTRIES, PipelineCache } from "./pipelines.js";
 import type { RunResources } from "./run/resources.js";
 import { type RequestOptions, StoreRequests } from "./store-requests.js";
 import { runWritePlan } from "./write/run.js";
 
 export type { CacheOptions } from "./caches.js";
+export {
+  DEFAULT_PIPELINE_CACHE_ENTRIES,
+  PipelineCache,
+  type PipelineCacheStats,
+} from "./pipelines.js";
 export type { ContextFetchOptions } from "./store-requests.js";
 
 /**
@@ -79,6 +86,12 @@ export interface ContextOptions extends RequestOptions {
    * 4 GiB) and chunk tasks (default 2^17). A plan over them fails with `ERR_TOO_LARGE`.
    */
   readonly limits?: Partial<PlanLimits>;
+  /**
+   * Codec pipelines kept (least recently used first out; default 256): arrays opened or created
+   * with equal codecs, chunk shape, data type and fill value, and the functional chunk IO
+   * (`readChunk(store, path, metadata, …)`), share one built pipeline. An integer ≥ 1.
+   */
+  readonly pipelineCacheEntries?: number;
 }
 
 /** A positive integer option, or the default. @throws RangeError naming the option. */
@@ -116,6 +129,12 @@ export class Context
   readonly decodeLimiter: Limiter;
   /** The limits plans of this Context are checked against (output bytes, chunk tasks). */
   readonly limits: PlanLimits;
+  /**
+   * The codec pipelines built in this Context, one per distinct codecs + chunk shape + data type
+   * + fill value (bounded, {@link ContextOptions.pipelineCacheEntries}); `pipelines.stats`
+   * counts builds and hits.
+   */
+  readonly pipelines: PipelineCache;
   readonly #sourceLimiters = new WeakMap<object, Limiter>();
   readonly #sourceConcurrency: number;
 
@@ -151,6 +170,9 @@ export class Context
       options.sourceConcurrency,
       DEFAULT_SOURCE_CONCURRENCY,
       "sourceConcurrency",
+    );
+    this.pipelines = new PipelineCache(
+      count(options.pipelineCacheEntries, DEFAULT_PIPELINE_CACHE_ENTRIES, "pipelineCacheEntries"),
     );
   }
 
@@ -269,6 +291,7 @@ export class Context
     this.closeRequests();
     this.decodePool.close();
     this.bodyBuffers.clear();
+    this.pipelines.clear();
   }
 }
 

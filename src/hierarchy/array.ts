@@ -11,12 +11,7 @@ import { type NDArray, ndarrayProblem, shapeSize } from "../core/ndarray.js";
 import { assignedLanes } from "../core/scalar.js";
 import { type Context, defaultContext } from "../exec/context.js";
 import { gridShape } from "../format/chunk-grid.js";
-import { chunkKey } from "../format/chunk-key.js";
-import {
-  type CodecPipeline,
-  createCodecPipeline,
-  type ShardAccess,
-} from "../format/codecs/index.js";
+import type { CodecPipeline, ShardAccess } from "../format/codecs/index.js";
 import { dimensionNamesOf } from "../format/metadata/dimension-names.js";
 import type { ArrayMetadata } from "../format/model.js";
 import type { RectilinearChunkGrid } from "../format/rectilinear-grid.js";
@@ -29,15 +24,20 @@ import {
   type ReadableStore,
   type WritableStore,
 } from "../store/types.js";
-import { keyOf } from "./paths.js";
+import {
+  arrayMetadataKey,
+  arrayPipeline,
+  chunkKeyOf,
+  chunkPipeline,
+  deleteChunkOf,
+  readChunkOf,
+  writeChunkOf,
+} from "./crud/chunks.js";
 
 /** Options of a write. */
 export interface WriteOptions {
   signal?: AbortSignal;
 }
-
-/** Codec pipelines kept per distinct chunk shape of a rectilinear grid (then rebuilt). */
-const MAX_SHAPE_PIPELINES = 64;
 
 /**
  * An opened array. Implements {@link ArraySource}, so `array.lazy()` selections can be planned over it.
@@ -49,7 +49,10 @@ const MAX_SHAPE_PIPELINES = 64;
  * {@link ZarrArray.is} narrows it.
  */
 export class ZarrArray<D extends DataTypeName = DataTypeName> implements ArraySource<D> {
-  /** The codec pipeline of one chunk (shard, when sharded). */
+  /**
+   * The codec pipeline of one chunk (shard, when sharded), from the Context's pipeline cache:
+   * arrays with equal codecs, chunk shape, data type and fill value share it.
+   */
   readonly pipeline: CodecPipeline;
   readonly store: AnyStore;
   /** Node path inside the store (`""` = the store root). */
@@ -62,8 +65,6 @@ export class ZarrArray<D extends DataTypeName = DataTypeName> implements ArraySo
   readonly metadata: ArrayMetadata;
   /** The Context its reads run in (request limits, retries, caches, decode workers). */
   readonly context: Context;
-  /** Pipelines of a rectilinear grid's chunk shapes, by shape (bounded; see {@link pipelineAt}). */
-  readonly #shapePipelines = new Map<string, CodecPipeline>();
 
   /**
    * Usually obtained from `open`/`openArray`/`createArray`.
@@ -81,11 +82,7 @@ export class ZarrArray<D extends DataTypeName = DataTypeName> implements ArraySo
     this.metadata = metadata;
     this.context = context;
     this.dimensionNames = dimensionNamesOf(metadata);
-    this.pipeline = createCodecPipeline(
-      metadata.codecs,
-      { shape: metadata.chunkShape, dataType: metadata.dataType, fillValue: metadata.fillValue },
-      this.metadataKey,
-    );
+    this.pipeline = arrayPipeline(context, metadata, this.metadataKey);
   }
 
   /** `"array"`. */
@@ -94,7 +91,7 @@ export class ZarrArray<D extends DataTypeName = DataTypeName> implements ArraySo
   }
   /** Store key of the metadata document (`zarr.json` or `.zarray`). */
   get metadataKey(): string {
-    return keyOf(this.path, this.metadata.zarrFormat === 3 ? "zarr.json" : ".zarray");
+    return arrayMetadataKey(this.path, this.metadata);
   }
   /** Array shape in elements. */
   get shape(): readonly number[] {
@@ -145,31 +142,9 @@ export class ZarrArray<D extends DataTypeName = DataTypeName> implements ArraySo
    * @throws RangeError when `coords` is outside a rectilinear grid.
    */
   pipelineAt(coords: readonly number[]): CodecPipeline {
-    const g = this.metadata.chunkGrid;
-    if (!g) return this.pipeline;
-    coords.forEach((c, k) => {
-      if (!(Number.isInteger(c) && c >= 0 && c < g.gridShape[k]!)) {
-        throw new RangeError(
-          `array "${this.path}": chunk coordinate ${c} is outside the grid [0, ${g.gridShape[k]}) along dimension ${k}`,
-        );
-      }
-    });
-    const shape = g.chunkShapeAt(coords);
-    if (shape.every((s, k) => s === this.metadata.chunkShape[k])) return this.pipeline;
-    const id = shape.join(",");
-    let p = this.#shapePipelines.get(id);
-    if (!p) {
-      if (this.#shapePipelines.size >= MAX_SHAPE_PIPELINES) this.#shapePipelines.clear();
-      const m = this.metadata;
-      p = createCodecPipeline(
-        m.codecs,
-        { shape, dataType: m.dataType, fillValue: m.fillValue },
-        this.metadataKey,
-      );
-      this.#shapePipelines.set(id, p);
-    }
-    return p;
+    return chunkPipeline(this, coords);
   }
+
   /** Data type of the elements (`dtype.name` is `D`). */
   get dtype(): DataType<D> {
     // D is the metadata's data type by construction (createArray, openArray's dtype check, is()).
@@ -225,30 +200,22 @@ export class ZarrArray<D extends DataTypeName = DataTypeName> implements ArraySo
 
   /** The store key of the chunk at grid coordinates `coords` (chunk key encoding applied). */
   chunkKey(coords: readonly number[]): string {
-    return keyOf(this.path, chunkKey(this.metadata.chunkKeyEncoding, coords));
+    return chunkKeyOf(this.path, this.metadata, coords);
   }
 
   /**
    * Reads and decodes one chunk (a whole shard when sharded): a C-order NDArray of the full
    * {@link chunkShape} (with a rectilinear {@link chunkGrid}: the chunk's own edge lengths) and
    * data type `D`, or `undefined` when the key is missing (the chunk reads as `fill_value`).
-   * @throws CodecError / ChecksumError naming the key when the bytes are corrupt; StoreError; AbortError.
+   * @throws IndexError (`ERR_INDEX`) for coordinates outside the chunk grid; CodecError /
+   * ChecksumError naming the key when the bytes are corrupt; StoreError; AbortError.
    */
   async readChunk(
     coords: readonly number[],
     options: ReadOptions = {},
   ): Promise<NDArray<D> | undefined> {
-    const key = this.chunkKey(coords);
-    const pipeline = this.pipelineAt(coords);
-    const bound = pipeline.maxEncodedSize();
-    const max = bound !== undefined && Number.isSafeInteger(bound) ? bound : undefined;
-    const bytes = await this.context.fetch(this.store, key, undefined, {
-      ...(options.signal ? { signal: options.signal } : {}),
-      ...(max === undefined ? {} : { maxBytes: max }),
-    });
-    if (bytes === undefined) return undefined;
     // The pipeline decodes to the array's data type.
-    return (await pipeline.decode(bytes, { key })) as NDArray<D>;
+    return (await readChunkOf(this, coords, options.signal)) as NDArray<D> | undefined;
   }
 
   /**
@@ -256,27 +223,24 @@ export class ZarrArray<D extends DataTypeName = DataTypeName> implements ArraySo
    * {@link chunkGrid}, the chunk's own edge lengths — any strides). A chunk whose elements
    * all equal `fill_value` is deleted instead of stored, as zarr-python does by default.
    * `chunk` must be of the array's data type (`NDArray<D>`).
-   * @throws CodecError; StoreError; ZarrPlanError `ERR_READ_ONLY` when the store is read-only.
+   * @throws IndexError (`ERR_INDEX`) for coordinates outside the chunk grid; CodecError;
+   * StoreError; ZarrPlanError `ERR_READ_ONLY` when the store is read-only, `ERR_WRITE` for an
+   * invalid NDArray.
    */
   async writeChunk(
     coords: readonly number[],
     chunk: NDArray<D>,
     options: WriteOptions = {},
   ): Promise<void> {
-    const store = this.writableStore();
-    const key = this.chunkKey(coords);
-    const pipeline = this.pipelineAt(coords);
-    if (pipeline.isFill(chunk)) {
-      await store.delete(key, options);
-      return;
-    }
-    const bytes = await pipeline.encode(chunk, { key });
-    await store.set(key, bytes, options);
+    await writeChunkOf(this, coords, chunk, options.signal);
   }
 
-  /** Deletes the chunk at `coords` (it then reads as `fill_value`). */
+  /**
+   * Deletes the chunk at `coords` (it then reads as `fill_value`).
+   * @throws IndexError (`ERR_INDEX`); ZarrPlanError `ERR_READ_ONLY`; StoreError.
+   */
   async deleteChunk(coords: readonly number[], options: WriteOptions = {}): Promise<void> {
-    await this.writableStore().delete(this.chunkKey(coords), options);
+    await deleteChunkOf(this, coords, options.signal);
   }
 
   /**

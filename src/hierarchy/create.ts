@@ -6,28 +6,12 @@
  */
 
 import { type DataTypeName, isVariableLength, type Scalar, type TimeUnit } from "../core/dtype.js";
-import { NodeNotFoundError, ZarrPlanError } from "../core/errors.js";
-import { type Context, defaultContext } from "../exec/context.js";
-import { createCodecPipeline } from "../format/codecs/index.js";
-import {
-  encodeJson,
-  parseV2Array,
-  parseV3,
-  toV2GroupJson,
-  toV2Json,
-  toV3Json,
-  zeroFill,
-} from "../format/metadata/index.js";
+import { ZarrPlanError } from "../core/errors.js";
+import type { Context } from "../exec/context.js";
+import { zeroFill } from "../format/metadata/index.js";
 import { toV2DType } from "../format/metadata/v2-dtype.js";
 import type { ArrayMetadata, ChunkKeyEncoding, CodecSpec, GroupMetadata } from "../format/model.js";
 import { type RectilinearEdges, rectilinearGrid } from "../format/rectilinear-grid.js";
-import {
-  isListable,
-  isWritable,
-  type ReadableStore,
-  type Store,
-  type WritableStore,
-} from "../store/types.js";
 import { asStore } from "../store/zarrita.js";
 import { ZarrArray } from "./array.js";
 import {
@@ -35,9 +19,12 @@ import {
   checkCreateGroupOptions,
   dataTypeOfOptions,
 } from "./create-options.js";
+import { writableStore, writeNode } from "./crud/nodes.js";
 import { ZarrGroup } from "./group.js";
-import { keyOf, normalizePath, parentPath } from "./paths.js";
-import { readNodeMetadata, type ZarrFormat } from "./read-metadata.js";
+import { normalizePath } from "./paths.js";
+import type { ZarrFormat } from "./read-metadata.js";
+
+export { deleteNode } from "./crud/nodes.js";
 
 /** Options of {@link createGroup}. */
 export interface CreateGroupOptions {
@@ -123,81 +110,6 @@ export interface CreateArrayOptions<N extends DataTypeName = DataTypeName> {
   context?: Context;
 }
 
-/** The store, read and written through `context` (limit, retries, request log). */
-function writable(store: unknown, context: Context | undefined): ReadableStore & WritableStore {
-  const s = asStore(store);
-  if (!isWritable(s)) throw new ZarrPlanError("ERR_READ_ONLY", "the store is read-only");
-  return (context ?? defaultContext()).through(s) as ReadableStore & WritableStore;
-}
-
-async function prepare(
-  store: ReadableStore & WritableStore,
-  path: string,
-  zarrFormat: ZarrFormat,
-  overwrite: boolean | undefined,
-  signal: AbortSignal | undefined,
-  context: Context | undefined,
-): Promise<void> {
-  const exists = await readNodeMetadata(store, path, { signal, context }).then(
-    () => true,
-    (e: unknown) => {
-      if (e instanceof NodeNotFoundError) return false;
-      throw e;
-    },
-  );
-  if (exists) {
-    if (!overwrite) {
-      throw new ZarrPlanError(
-        "ERR_NODE_EXISTS",
-        `A node already exists at path "${path}" (pass overwrite: true to replace it)`,
-      );
-    }
-    await deleteNode(store, path, { signal });
-  }
-  // Implicit parents become explicit groups, as zarr-python does.
-  const parents: string[] = [];
-  for (let p = parentPath(path); p !== undefined; p = parentPath(p)) parents.push(p);
-  for (const p of parents.reverse()) {
-    const has = await readNodeMetadata(store, p, { signal, zarrFormat }).then(
-      () => true,
-      (e: unknown) => {
-        if (e instanceof NodeNotFoundError) return false;
-        throw e;
-      },
-    );
-    if (!has)
-      await writeGroupMetadata(store, p, { nodeType: "group", zarrFormat, attributes: {} }, signal);
-  }
-}
-
-async function writeGroupMetadata(
-  store: WritableStore,
-  path: string,
-  meta: GroupMetadata,
-  signal: AbortSignal | undefined,
-): Promise<void> {
-  if (meta.zarrFormat === 3) {
-    await store.set(keyOf(path, "zarr.json"), encodeJson(toV3Json(meta)), { signal });
-  } else {
-    const { zgroup, zattrs } = toV2GroupJson(meta);
-    if (zattrs && Object.keys(zattrs).length > 0)
-      await store.set(keyOf(path, ".zattrs"), encodeJson(zattrs), { signal });
-    await store.set(keyOf(path, ".zgroup"), encodeJson(zgroup), { signal });
-  }
-}
-
-/**
- * The codecs of `meta` with every configuration completed by its codec (`toJSON` of the built
- * pipeline): blosc `typesize`/`blocksize`/`shuffle`/`cname`/`clevel`, gzip `level`, zstd
- * `level`/`checksum`, `bytes` `endian` for multi-byte types, sharding's nested `codecs`,
- * `index_codecs` and `index_location`; `zlib` becomes `numcodecs.zlib`.
- * @throws MetadataError / UnknownCodecError for a codec the pipeline rejects.
- */
-function completeCodecs(meta: ArrayMetadata, key: string): CodecSpec[] {
-  const spec = { shape: meta.chunkShape, dataType: meta.dataType, fillValue: meta.fillValue };
-  return createCodecPipeline(meta.codecs, spec, key).toJSON();
-}
-
 /**
  * Creates a group at `path` (default root), and any missing parent groups. The options are
  * checked before anything is read or written.
@@ -214,16 +126,14 @@ export async function createGroup(
 ): Promise<ZarrGroup> {
   checkCreateGroupOptions(options);
   const p = normalizePath(path);
-  const s = writable(store, options.context);
-  const zarrFormat = options.zarrFormat ?? 3;
-  await prepare(s, p, zarrFormat, options.overwrite, options.signal, options.context);
+  const s = writableStore(store, options.context);
   const meta: GroupMetadata = {
     nodeType: "group",
-    zarrFormat,
+    zarrFormat: options.zarrFormat ?? 3,
     attributes: options.attributes ?? {},
   };
-  await writeGroupMetadata(s, p, meta, options.signal);
-  return new ZarrGroup(asStore(store), p, meta, options.context);
+  const written = (await writeNode(s, p, meta, options)) as GroupMetadata;
+  return new ZarrGroup(asStore(store), p, written, options.context);
 }
 
 /**
@@ -251,7 +161,7 @@ export async function createArray<N extends DataTypeName>(
 ): Promise<ZarrArray<N>> {
   checkCreateArrayOptions(options);
   const p = normalizePath(path);
-  const s = writable(store, options.context);
+  const s = writableStore(store, options.context);
   const zarrFormat = options.zarrFormat ?? 3;
   const dt = dataTypeOfOptions(options);
   const endian = options.endian ?? "little";
@@ -270,7 +180,6 @@ export async function createArray<N extends DataTypeName>(
       ? { name: "bytes", configuration: { endian } }
       : { name: "bytes" };
   let meta: ArrayMetadata;
-  const key = keyOf(p, zarrFormat === 3 ? "zarr.json" : ".zarray");
   if (zarrFormat === 3) {
     let codecs: CodecSpec[];
     if (options.codecs) codecs = [...options.codecs];
@@ -310,13 +219,8 @@ export async function createArray<N extends DataTypeName>(
       dimensionNames: options.dimensionNames ? [...options.dimensionNames] : null,
       attributes: options.attributes ?? {},
     };
-    // Every codec's complete configuration, as its codec writes it (the codec specs require
-    // them; tensorstore rejects e.g. blosc without typesize or gzip without level).
-    meta = { ...meta, codecs: completeCodecs(meta, key) };
-    const json = toV3Json(meta);
-    meta = parseV3(json, key) as ArrayMetadata;
-    await prepare(s, p, 3, options.overwrite, options.signal, options.context);
-    await s.set(key, encodeJson(json), { signal: options.signal });
+    // writeNode completes every codec's configuration, as its codec writes it (the codec specs
+    // require them; tensorstore rejects e.g. blosc without typesize or gzip without level).
   } else {
     if (options.shards)
       throw new ZarrPlanError("ERR_UNSUPPORTED", `array "${p}": sharding needs Zarr v3`);
@@ -358,42 +262,9 @@ export async function createArray<N extends DataTypeName>(
       v2DType,
       order,
     };
-    const { zarray, zattrs } = toV2Json(meta);
-    meta = parseV2Array(zarray, key, zattrs);
-    await prepare(s, p, 2, options.overwrite, options.signal, options.context);
-    if (Object.keys(zattrs).length > 0)
-      await s.set(keyOf(p, ".zattrs"), encodeJson(zattrs), { signal: options.signal });
-    await s.set(key, encodeJson(zarray), { signal: options.signal });
   }
-  // The metadata's data type is options.dtype (written and parsed back above).
-  return new ZarrArray<N>(asStore(store), p, meta, options.context);
-}
-
-/**
- * Deletes the node at `path` and every key below it (metadata documents first, so a failure part-way
- * leaves no node whose metadata points at missing data other than missing chunks, which read as fill).
- * @throws InvalidPathError (`ERR_PATH`) for a path with a `.` or `..` segment; ZarrPlanError
- *   `ERR_NOT_LISTABLE` when the store cannot list; StoreError.
- */
-export async function deleteNode(
-  store: unknown,
-  path: string,
-  options: { signal?: AbortSignal; context?: Context } = {},
-): Promise<void> {
-  const s = (options.context ?? defaultContext()).through(asStore(store));
-  if (!isWritable(s) || !isListable(s)) {
-    throw new ZarrPlanError(
-      "ERR_NOT_LISTABLE",
-      `cannot delete "${path}": the store must be writable and listable`,
-    );
-  }
-  const full = s as Store;
-  const p = normalizePath(path);
-  const prefix = p === "" ? "" : `${p}/`;
-  const keys = await full.list(prefix, options);
-  const isMeta = (k: string) =>
-    /(^|\/)(zarr\.json|\.zarray|\.zgroup|\.zattrs|\.zmetadata)$/.test(k);
-  const own = keys.filter((k) => k.slice(prefix.length).indexOf("/") < 0 && isMeta(k));
-  for (const k of own) await full.delete(k, options);
-  for (const k of keys.filter((k) => !own.includes(k))) await full.delete(k, options);
+  // Validated (parsed back, codec pipeline built) before anything is written.
+  const written = (await writeNode(s, p, meta, options)) as ArrayMetadata;
+  // The metadata's data type is options.dtype (written and parsed back).
+  return new ZarrArray<N>(asStore(store), p, written, options.context);
 }

@@ -14,11 +14,11 @@ import {
   ZarrPlanError,
 } from "../core/errors.js";
 import { type Context, defaultContext } from "../exec/context.js";
-import { memberPathIssue } from "../format/metadata/common.js";
-import type { GroupMetadata, InvalidMember, NodeMetadata } from "../format/model.js";
-import { type AnyStore, isListable } from "../store/types.js";
+import type { GroupMetadata, NodeMetadata } from "../format/model.js";
+import type { AnyStore } from "../store/types.js";
 import { asStore } from "../store/zarrita.js";
 import { ZarrArray } from "./array.js";
+import { childMetadata, isMemberProblem, rebase } from "./crud/children.js";
 import { baseName, joinPath, normalizePath } from "./paths.js";
 import { type OpenOptions, readNodeMetadata } from "./read-metadata.js";
 
@@ -242,63 +242,26 @@ export class ZarrGroup {
     members: Map<string, ZarrNode>;
     invalid: Map<string, ZarrPlanError>;
   }> {
+    // Consolidated children open in this group's Context, listed ones in the one of the options.
+    const context = this.metadata.consolidated ? this.context : (options.context ?? this.context);
+    const { children, invalid } = await childMetadata(this.store, this.path, this.metadata, {
+      context: this.context,
+      ...options,
+    });
     const out = new Map<string, ZarrNode>();
-    const invalid = new Map<string, ZarrPlanError>();
-    const cons = this.metadata.consolidated;
-    if (cons) {
-      const names = [...cons.keys()].filter(isChildName).sort();
-      for (const name of names) {
-        try {
-          out.set(name, await this.open(name));
-        } catch (e) {
-          // Parsed, but not openable (e.g. an unknown codec: the pipeline is built on open).
-          if (!isMemberProblem(e)) throw e;
-          invalid.set(name, e);
-        }
+    for (const { name, path, metadata } of children) {
+      try {
+        out.set(name, nodeFromMetadata(this.store, path, metadata, context));
+      } catch (e) {
+        // Parsed, but not openable (e.g. an unknown codec: the pipeline is built on open).
+        if (!isMemberProblem(e)) throw e;
+        invalid.set(name, e);
       }
-      const bad = (this.metadata.invalidMembers ?? [])
-        .filter((m) => m.error !== undefined && isChildName(m.name))
-        .sort((a, b) => (a.name < b.name ? -1 : 1));
-      for (const m of bad) invalid.set(m.name, m.error!);
-      return {
-        members: out,
-        invalid: new Map([...invalid].sort((a, b) => (a[0] < b[0] ? -1 : 1))),
-      };
     }
-    const store = this.store;
-    if (!isListable(store)) {
-      throw new ZarrPlanError(
-        "ERR_NOT_LISTABLE",
-        `group "${this.path}": the store cannot list keys and the group has no consolidated metadata`,
-      );
-    }
-    const prefix = this.path === "" ? "" : `${this.path}/`;
-    const { prefixes } = await this.context.listDir(store, prefix, { signal: options.signal });
-    const opened = await Promise.all(
-      prefixes.filter(isChildName).map(async (name) => {
-        try {
-          return [
-            name,
-            await openNode(store, joinPath(this.path, name), {
-              zarrFormat: this.zarrFormat,
-              context: this.context,
-              ...options,
-            }),
-          ] as const;
-        } catch (e) {
-          if (e instanceof NodeNotFoundError) return undefined;
-          if (isMemberProblem(e)) return [name, e] as const;
-          throw e;
-        }
-      }),
-    );
-    for (const entry of opened
-      .filter((e) => e !== undefined)
-      .sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
-      if (entry[1] instanceof ZarrPlanError) invalid.set(entry[0], entry[1]);
-      else out.set(entry[0], entry[1]);
-    }
-    return { members: out, invalid };
+    return {
+      members: out,
+      invalid: new Map([...invalid].sort((a, b) => (a[0] < b[0] ? -1 : 1))),
+    };
   }
 
   /**
@@ -347,52 +310,12 @@ export class ZarrGroup {
   }
 }
 
-/**
- * Whether opening a child failed for a reason that concerns that child only (its metadata: an
- * unsupported data type or codec, an invalid document), not the store or the request.
- */
-function isMemberProblem(e: unknown): e is ZarrPlanError {
-  return (
-    e instanceof ZarrPlanError &&
-    (e.code === "ERR_METADATA" ||
-      e.code === "ERR_UNSUPPORTED_DATA_TYPE" ||
-      e.code === "ERR_UNKNOWN_CODEC" ||
-      e.code === "ERR_UNSUPPORTED")
-  );
-}
-
-/** Whether `name` can be a direct child's name: one valid path segment. */
-function isChildName(name: string): boolean {
-  return typeof name === "string" && !name.includes("/") && memberPathIssue(name) === undefined;
-}
-
 /** An invalid member name as the path a user would type for it (`"a/"` → `"a"`). */
 function lenientPath(name: string): string {
   return name
     .split("/")
     .filter((p) => p !== "")
     .join("/");
-}
-
-/**
- * Restricts a group's consolidated map (and its invalid entries) to the descendants of `rel`,
- * with paths relative to it.
- */
-function rebase(meta: NodeMetadata, group: GroupMetadata, rel: string): NodeMetadata {
-  if (meta.nodeType !== "group") return meta;
-  const sub = new Map<string, NodeMetadata>();
-  const prefix = `${rel}/`;
-  for (const [k, v] of group.consolidated ?? []) {
-    if (k.startsWith(prefix)) sub.set(k.slice(prefix.length), v);
-  }
-  const { invalidMembers: _, ...rest } = meta;
-  const invalid: InvalidMember[] = [];
-  for (const m of group.invalidMembers ?? []) {
-    if (m.name.startsWith(prefix)) invalid.push({ ...m, name: m.name.slice(prefix.length) });
-  }
-  return invalid.length > 0
-    ? { ...rest, consolidated: sub, invalidMembers: invalid }
-    : { ...rest, consolidated: sub };
 }
 
 function nodeFromMetadata(

@@ -8,6 +8,21 @@ export {
   createGroup,
   deleteNode,
 } from "./create.js";
+export {
+  type ChildInfo,
+  type ChunkIOOptions,
+  type CreateNodeOptions,
+  createNode,
+  deleteChunk,
+  type ListChildrenOptions,
+  listChildren,
+  type NodeInfo,
+  type ReadRegionOptions,
+  readChunk,
+  readMetadata,
+  readRegion,
+  writeChunk,
+} from "./crud/index.js";
 export { Dataset, openDataset, timeEncodingOf } from "./dataset.js";
 export {
   DEFAULT_TREE_DEPTH,

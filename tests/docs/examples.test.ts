@@ -12,6 +12,7 @@ import { afterAll, describe, expect, it } from "vitest";
 const ROOT = join(import.meta.dirname, "../..");
 const TMP = join(ROOT, "tests/.docs-tmp");
 const INDEX = join(ROOT, "src/index.ts");
+const CRUD = join(ROOT, "src/hierarchy/crud/index.ts");
 
 const files = [
   "README.md",
@@ -68,6 +69,7 @@ describe("documentation examples run and print what they say", () => {
       const path = join(TMP, `${b.file.replace(/[/.]/g, "_")}_${b.index}.ts`);
       const code = b.code
         .replaceAll('from "zarr-plan"', `from ${JSON.stringify(INDEX)}`)
+        .replaceAll('from "zarr-plan/crud"', `from ${JSON.stringify(CRUD)}`)
         .replaceAll('"data/', `"${ROOT}/data/`)
         .replaceAll(
           "console.log(",

@@ -1,6 +1,6 @@
 /**
  * The package as consumers see it: `require("zarr-plan")` through Node's require(esm) (the
- * `default` export condition), the `zarr-plan/decode-worker` entry, and the tarball's files
+ * `default` export condition), the `zarr-plan/crud` and `zarr-plan/decode-worker` entries, and the tarball's files
  * (`npm pack --dry-run --ignore-scripts`: LICENSE in, no source maps, no install scripts).
  */
 import { execFile } from "node:child_process";
@@ -51,6 +51,24 @@ describe("package entry points", () => {
     expect(r.stdout.trim()).toMatch(/\/dist\/exec\/decode-worker\.js$/);
   });
 
+  it("zarr-plan/crud imports the functional API from the build, the same functions as the main entry", async () => {
+    const r = await run(process.execPath, [
+      "--input-type=module",
+      "-e",
+      [
+        'const crud = await import("zarr-plan/crud");',
+        'const main = await import("zarr-plan");',
+        'const names = ["createNode", "readMetadata", "listChildren", "deleteNode", "readChunk", "writeChunk", "deleteChunk", "readRegion"];',
+        'console.log(import.meta.resolve("zarr-plan/crud"));',
+        'console.log(names.map((n) => typeof crud[n] === "function" && crud[n] === main[n]).join(" "));',
+      ].join("\n"),
+    ]);
+    expect(r.stderr).toBe("");
+    const [resolved, same] = r.stdout.trim().split("\n");
+    expect(resolved).toMatch(/\/dist\/hierarchy\/crud\/index\.js$/);
+    expect(same).toBe(new Array(8).fill("true").join(" "));
+  });
+
   it("package.json: no install scripts, LICENSE shipped, keywords", () => {
     const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as {
       scripts: Record<string, string>;
@@ -79,6 +97,8 @@ describe("package entry points", () => {
     expect(paths).toContain("README.md");
     expect(paths).toContain("dist/index.js");
     expect(paths).toContain("dist/exec/decode-worker.js");
+    expect(paths).toContain("dist/hierarchy/crud/index.js");
+    expect(paths).toContain("dist/hierarchy/crud/index.d.ts");
     expect(paths.filter((p) => p.endsWith(".map"))).toEqual([]);
     expect(paths.filter((p) => !/^(dist\/|README\.md$|LICENSE$|package\.json$)/.test(p))).toEqual(
       [],

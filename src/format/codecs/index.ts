@@ -11,7 +11,13 @@ export {
   bloscDecompress,
 } from "./blosc-frame.js";
 export { type CodecPipeline, createCodecPipeline } from "./pipeline.js";
-export { createCodec, getCodecFactory, registerCodec, registeredCodecs } from "./registry.js";
+export {
+  codecRegistryVersion,
+  createCodec,
+  getCodecFactory,
+  registerCodec,
+  registeredCodecs,
+} from "./registry.js";
 export { assembleShard, emptyShard } from "./sharding/assemble.js";
 export { createShardingCodec, ShardingCodec } from "./sharding/codec.js";
 export { createShardLayout, type ShardByteRange, type ShardLayout } from "./sharding/layout.js";

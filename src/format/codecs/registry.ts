@@ -21,6 +21,8 @@ import { prefixMetadataError } from "./util.js";
 
 /** The name → factory table: the built-ins, then what {@link registerCodec} adds or replaces. */
 const registry = new Map<string, CodecFactory>(Object.entries(BUILTIN_CODECS));
+/** How many times {@link registerCodec} changed the table (see {@link codecRegistryVersion}). */
+const changes = { count: 0 };
 
 /**
  * The factory context of {@link createCodec} calls made without one: codecs that nest pipelines
@@ -47,6 +49,16 @@ const STANDALONE: CodecFactoryContext = Object.freeze({
  */
 export function registerCodec(name: string, factory: CodecFactory): void {
   registry.set(name, factory);
+  changes.count++;
+}
+
+/**
+ * The registry's version: a number that changes whenever {@link registerCodec} adds or replaces
+ * a codec. Caches of built pipelines (a Context's) include it in their keys, so a pipeline built
+ * before a codec was replaced is not handed out after.
+ */
+export function codecRegistryVersion(): number {
+  return changes.count;
 }
 
 /** The factory registered for `name`, or `undefined`. */
