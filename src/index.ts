@@ -35,6 +35,7 @@ export {
   lazy,
   type PlanBuildOptions,
   plan,
+  planWrite,
 } from "./exec/api.js";
 export {
   type BodyBufferOptions,
@@ -160,7 +161,11 @@ export {
   ndselToJSON,
   normalizeNdsel,
 } from "./index-space/ndsel/index.js";
-export type { ArrayStorage } from "./index-space/source.js";
+export type {
+  ArrayStorage,
+  WritePlanOptions,
+  WriteResult,
+} from "./index-space/source.js";
 export {
   type CoalescedRange,
   type CoalescePolicy,
@@ -221,6 +226,8 @@ export {
   PlanFileError,
   type PlanFileIssue,
   type PlanFileRead,
+  type PlanFileWrite,
+  type PlanFileWriteValue,
   type PlanOptions,
   parsePlanFile,
   type RetryOptions,
@@ -233,4 +240,17 @@ export {
   DEFAULT_STORE_SETTINGS,
   type StoreSettings,
 } from "./plan/store-settings.js";
+export type {
+  WriteInnerChunk,
+  WriteObject,
+  WriteOptimized,
+  WriteUse,
+} from "./plan/write-optimize.js";
+export {
+  type WriteArrayExplanation,
+  type WriteEngine,
+  type WriteEntry,
+  type WriteExplanation,
+  WritePlan,
+} from "./plan/write-plan.js";
 export * from "./store/index.js";

@@ -21,7 +21,9 @@ export {
   readChunk,
   readMetadata,
   readRegion,
+  type WriteRegionOptions,
   writeChunk,
+  writeRegion,
 } from "./crud/index.js";
 export { Dataset, openDataset, timeEncodingOf } from "./dataset.js";
 export {
