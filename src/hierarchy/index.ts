@@ -40,5 +40,10 @@ export {
   ZarrGroup,
   type ZarrNode,
 } from "./group.js";
-export { type FromJSONOptions, labelledPlanFromJSON, planFromJSON } from "./plan-file.js";
+export {
+  type FromJSONOptions,
+  labelledPlanFromJSON,
+  planFromJSON,
+  writePlanFromJSON,
+} from "./plan-file.js";
 export { type OpenOptions, readNodeMetadata, type ZarrFormat } from "./read-metadata.js";

@@ -3,6 +3,8 @@
  * each array once (concurrently), replays the recorded selections, and builds the plan in a Context.
  * @module
  */
+import { ZarrPlanError } from "../core/errors.js";
+import type { NDArray } from "../core/ndarray.js";
 import { type Context, defaultContext } from "../exec/context.js";
 import type { LabelledView } from "../index-space/labels/labelled.js";
 import type { LabelSelector } from "../index-space/labels/resolve.js";
@@ -19,6 +21,7 @@ import {
   PlanFileError,
   parsePlanFile,
 } from "../plan/plan-json.js";
+import { WritePlan } from "../plan/write-plan.js";
 import { openStoreAt } from "../store/location.js";
 import type { AnyStore } from "../store/types.js";
 import type { ZarrArray } from "./array.js";
@@ -27,6 +30,11 @@ import { openArray } from "./group.js";
 
 /** Options of {@link planFromJSON}. */
 export interface FromJSONOptions {
+  /**
+   * Loads the `.npy` file a write's `{"npy": PATH}` value names (the CLI reads it relative to the
+   * plan file). Needed only by {@link writePlanFromJSON} for such values.
+   */
+  loadNpy?: (path: string) => Promise<NDArray>;
   /** Opens a store named in the file (default: http(s) URL → `FetchStore`, else `FileSystemStore`). */
   openStore?: (location: string) => AnyStore | Promise<AnyStore>;
   /** Aborts opening. */
@@ -115,6 +123,33 @@ function storeOpener(options: FromJSONOptions): (loc: string) => Promise<AnyStor
 }
 
 /**
+ * Opens arrays of a plan file: each store once, and one open per (store, array) however many
+ * reads or writes name it. The key is JSON of the pair, so no store location or array path can be
+ * mistaken for another.
+ */
+function arrayOpener(
+  options: FromJSONOptions,
+  context: Context,
+): (location: string, path: string) => Promise<ZarrArray> {
+  const storeOf = storeOpener(options);
+  const opened = new Map<string, Promise<ZarrArray>>();
+  return (loc, path) => {
+    const id = JSON.stringify([loc, path]);
+    let a = opened.get(id);
+    if (!a) {
+      a = storeOf(loc).then((store) =>
+        openArray(store, path, {
+          context,
+          ...(options.signal ? { signal: options.signal } : {}),
+        }),
+      );
+      opened.set(id, a);
+    }
+    return a;
+  };
+}
+
+/**
  * Rebuilds a labelled plan from a plan file whose reads may use `sel` and `isel` ops (see
  * `plan-json.ts`): a read with a `sel` op becomes a labelled view of its array in its parent group
  * (opened as a dataset: coordinates are the group's 1-D arrays named like dimensions), the others
@@ -171,24 +206,7 @@ export async function labelledPlanFromJSON(
 export async function planFromJSON(json: unknown, options: FromJSONOptions = {}): Promise<Plan> {
   const file = parsePlanFile(json);
   const context = options.context ?? defaultContext();
-  const storeOf = storeOpener(options);
-  // One open per (store, array) however many reads name it. The key is JSON of the pair, so no
-  // store location or array path can be mistaken for another.
-  const opened = new Map<string, Promise<ZarrArray>>();
-  const arrayOf = (loc: string, path: string) => {
-    const id = JSON.stringify([loc, path]);
-    let a = opened.get(id);
-    if (!a) {
-      a = storeOf(loc).then((store) =>
-        openArray(store, path, {
-          context,
-          ...(options.signal ? { signal: options.signal } : {}),
-        }),
-      );
-      opened.set(id, a);
-    }
-    return a;
-  };
+  const arrayOf = arrayOpener(options, context);
   const names = Object.keys(file.reads);
   const arrays = await Promise.all(
     names.map((name) => {
@@ -204,4 +222,62 @@ export async function planFromJSON(json: unknown, options: FromJSONOptions = {})
     return [name, view];
   });
   return new Plan(reads, file.options ?? {}, context);
+}
+
+/**
+ * The write plan of a plan file's `writes` (see `plan-json.ts`): opens each store once and each
+ * array once, replays each write's selections and loads its value (`{"npy": PATH}` through
+ * `options.loadNpy`, `{"scalar": x}` as is; `"NaN"`, `"Infinity"`, `"-Infinity"` as numbers), then
+ * builds one `WritePlan` in the Context (writes in file order: the last wins where they overlap).
+ * `undefined` when the file has no writes.
+ * @throws PlanFileError for invalid members, a `sel` op in a write, or an `npy` value without
+ *   `loadNpy`; errors of opening and of `WritePlan` (value type and shape, read-only store).
+ */
+export async function writePlanFromJSON(
+  json: unknown,
+  options: FromJSONOptions = {},
+): Promise<WritePlan | undefined> {
+  const file = parsePlanFile(json);
+  const writes = file.writes;
+  if (!writes || writes.length === 0) return undefined;
+  const context = options.context ?? defaultContext();
+  const arrayOf = arrayOpener(options, context);
+  const entries = await Promise.all(
+    writes.map(async (w, i) => {
+      const where = `writes[${i}]`;
+      const array = await arrayOf(w.store ?? file.store, w.array);
+      let view = array.lazy();
+      w.ops.forEach((op, k) => {
+        view = applyJsonOp(view, op, `${where}.ops[${k}]`);
+      });
+      const v = w.value;
+      let value: NDArray | number | boolean;
+      if ("npy" in v) {
+        if (!options.loadNpy) {
+          throw new PlanFileError([
+            { path: `${where}.value`, message: "an npy value needs a loader (loadNpy)" },
+          ]);
+        }
+        try {
+          value = await options.loadNpy(v.npy);
+        } catch (e) {
+          if (e instanceof ZarrPlanError) throw e;
+          throw new PlanFileError(
+            [{ path: `${where}.value.npy`, message: `cannot load "${v.npy}": ${String(e)}` }],
+            { cause: e },
+          );
+        }
+      } else {
+        const x = v.scalar;
+        const special: Record<string, number> = {
+          NaN: Number.NaN,
+          Infinity: Number.POSITIVE_INFINITY,
+          "-Infinity": Number.NEGATIVE_INFINITY,
+        };
+        value = typeof x === "string" ? special[x]! : x;
+      }
+      return { target: view, value };
+    }),
+  );
+  return new WritePlan(entries, context);
 }

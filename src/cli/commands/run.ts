@@ -1,10 +1,12 @@
 /**
  * `zarr-plan run PLAN.json --out DIR [--json]`: executes a saved plan (`Plan.toJSON()`, see docs/plans.md),
- * writing each named result to `DIR/<name>.npy`; `--json` prints the figures (requests, bytes, wall time).
+ * writing each named result to `DIR/<name>.npy`, then applies the file's `writes` (values from
+ * `.npy` files beside the plan, or scalars) as one write plan; `--json` prints the figures
+ * (requests, bytes, wall time, objects written).
  * @module
  */
 import { mkdir, readFile, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import type { Command } from "commander";
 import {
   CountingStore,
@@ -12,6 +14,9 @@ import {
   labelledPlanFromJSON,
   type NDArray,
   planFromJSON,
+  readNpy,
+  type WriteResult,
+  writePlanFromJSON,
 } from "../../index.js";
 import type { Io } from "../context.js";
 import { bytesText, dtypeLabel, shapeText } from "../describe.js";
@@ -74,11 +79,16 @@ function hasSelOps(json: unknown): boolean {
 
 export function runCommand(cmd: Command, io: Io): void {
   addSessionOptions(cmd, true)
-    .description("execute a saved plan (PLAN.json from Plan.toJSON()); one .npy per read in DIR")
+    .description(
+      "execute a saved plan (PLAN.json from Plan.toJSON()); one .npy per read in DIR, then the file's writes",
+    )
     .argument("<plan>", "plan file (JSON)")
-    .requiredOption("-o, --out <dir>", "output directory (created when missing)")
+    .option(
+      "-o, --out <dir>",
+      "output directory (created when missing); needed when the plan reads",
+    )
     .option("--json", "print the figures (requests, bytes, wall time, outputs) as JSON")
-    .action((planFile: string, opts: SessionOptions & { out: string; json?: boolean }) =>
+    .action((planFile: string, opts: SessionOptions & { out?: string; json?: boolean }) =>
       withSession(opts, io, async (session) => {
         let json: unknown;
         try {
@@ -89,7 +99,11 @@ export function runCommand(cmd: Command, io: Io): void {
             { cause: e },
           );
         }
-        checkFileNames(readNamesOf(json));
+        const readNames = readNamesOf(json);
+        checkFileNames(readNames);
+        if (readNames.length > 0 && opts.out === undefined) {
+          throw new CliError("the plan reads: give an output directory with --out DIR");
+        }
         const counters = new Map<string, CountingStore>();
         const t0 = performance.now();
         const fromOptions = {
@@ -113,12 +127,19 @@ export function runCommand(cmd: Command, io: Io): void {
             results[name] = r.array;
             labels[name] = r;
           }
-        } else {
+        } else if (readNames.length > 0) {
           const plan = await planFromJSON(json, fromOptions);
           Object.assign(results, await plan.read({ signal: io.signal }));
         }
+        // Then the writes (after every read), values from .npy files beside the plan file.
+        const writePlan = await writePlanFromJSON(json, {
+          ...fromOptions,
+          loadNpy: async (path) => readNpy(await readFile(resolve(dirname(planFile), path))),
+        });
+        let written: WriteResult | undefined;
+        if (writePlan) written = await writePlan.write({ signal: io.signal });
         const wallMs = performance.now() - t0;
-        await mkdir(opts.out, { recursive: true });
+        if (opts.out !== undefined) await mkdir(opts.out, { recursive: true });
         const outputs: {
           name: string;
           file: string;
@@ -127,7 +148,7 @@ export function runCommand(cmd: Command, io: Io): void {
           bytes: number;
         }[] = [];
         for (const [name, array] of Object.entries(results)) {
-          const file = join(opts.out, fileName(name));
+          const file = join(opts.out!, fileName(name));
           const bytes = await writeOutput(file, npyWriter, array, {});
           outputs.push({ name, file, shape: array.shape, dtype: dtypeLabel(array.dtype), bytes });
           const l = labels[name];
@@ -156,9 +177,14 @@ export function runCommand(cmd: Command, io: Io): void {
         const bytes = stores.reduce((a, s) => a + s.bytes, 0);
         if (opts.json) {
           io.stdout(
-            `${JSON.stringify({ wallMs: Math.round(wallMs * 10) / 10, requests, bytes, stores, outputs }, null, 2)}\n`,
+            `${JSON.stringify({ wallMs: Math.round(wallMs * 10) / 10, requests, bytes, stores, outputs, ...(written ? { written } : {}) }, null, 2)}\n`,
           );
         } else {
+          if (written) {
+            io.stdout(
+              `writes: ${written.stored} objects stored, ${written.deleted} deleted, ${written.read} read first (${bytesText(written.bytesStored)} stored)\n`,
+            );
+          }
           io.stdout(
             `${requests} requests, ${bytesText(bytes)} read, ${wallMs.toFixed(0)} ms (metadata included)\n`,
           );
