@@ -382,20 +382,34 @@ export class OptionsError extends ZarrPlanError {
  * write (chunks it stored before stay). Names the array path and the chunk's store key.
  */
 export class WriteConflictError extends ZarrPlanError {
-  /** Node path of the array. */
+  /** Node path of the array (or group, for a metadata document). */
   readonly path: string;
-  /** Store key of the contended chunk (shard, when sharded). */
+  /** Store key of the contended chunk (shard, when sharded) or metadata document. */
   readonly key: string;
   /** Conditional writes tried, each followed by a fresh read and merge. */
   readonly attempts: number;
-  constructor(details: { path: string; key: string; attempts: number }) {
+  /**
+   * What the key holds: `"chunk"` (a region write) or `"metadata document"` (`updateAttributes`,
+   * `resize`: `zarr.json`, `.zarray`, `.zattrs`).
+   */
+  readonly what: "chunk" | "metadata document";
+  constructor(details: {
+    path: string;
+    key: string;
+    attempts: number;
+    what?: "chunk" | "metadata document";
+  }) {
+    const what = details.what ?? "chunk";
     super(
       "ERR_WRITE_CONFLICT",
-      `array "${details.path}": chunk "${details.key}" was changed by another writer each of ${details.attempts} times this write tried to store it; this chunk was not written`,
+      what === "chunk"
+        ? `array "${details.path}": chunk "${details.key}" was changed by another writer each of ${details.attempts} times this write tried to store it; this chunk was not written`
+        : `node "${details.path}": metadata document "${details.key}" was changed by another writer each of ${details.attempts} times this update tried to store it; it was not updated`,
     );
     this.path = details.path;
     this.key = details.key;
     this.attempts = details.attempts;
+    this.what = what;
   }
 }
 

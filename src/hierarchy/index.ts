@@ -1,5 +1,6 @@
 /** Hierarchy: open, create and delete arrays and groups. @module */
 export { type WriteOptions, ZarrArray } from "./array.js";
+export type { UpdateAttributesOptions } from "./attributes.js";
 export { type ConsolidateOptions, consolidateMetadata } from "./consolidate.js";
 export {
   type CreateArrayOptions,
@@ -25,3 +26,5 @@ export {
 } from "./group.js";
 export { type FromJSONOptions, labelledPlanFromJSON, planFromJSON } from "./plan-file.js";
 export { type OpenOptions, readNodeMetadata, type ZarrFormat } from "./read-metadata.js";
+export type { ResizeOptions } from "./resize.js";
+export { appendArray, resizeArray, updateAttributes } from "./update.js";
