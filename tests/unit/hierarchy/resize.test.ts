@@ -263,7 +263,7 @@ describe("bad input is a typed error and changes nothing", () => {
     [[1.5], "fraction"],
     [[Number.NaN], "NaN"],
     [["3"], "string"],
-  ] as const)("resize to %j (%s)", async (shape) => {
+  ] as const)("resize to %j (%s)", async (shape, _why) => {
     const store = new MemoryStore();
     const a = await createArray(store, "bad", { shape: [4], chunks: [2], dtype: "int32" });
     await a.write(nd([4], (i) => i + 1));
