@@ -170,20 +170,31 @@ async function prepare(
   }
 }
 
+/** A metadata document to store: its key and its bytes (UTF-8 JSON). */
+export type MetadataDocument = readonly [key: string, bytes: Uint8Array];
+
+/**
+ * The metadata documents of a group at `path`, in the order they are written: v3 `zarr.json`;
+ * v2 `.zattrs` (when there are attributes), then `.zgroup`.
+ */
+export function groupDocuments(path: string, meta: GroupMetadata): MetadataDocument[] {
+  if (meta.zarrFormat === 3) return [[keyOf(path, "zarr.json"), encodeJson(toV3Json(meta))]];
+  const { zgroup, zattrs } = toV2GroupJson(meta);
+  const out: MetadataDocument[] = [];
+  if (zattrs && Object.keys(zattrs).length > 0) {
+    out.push([keyOf(path, ".zattrs"), encodeJson(zattrs)]);
+  }
+  out.push([keyOf(path, ".zgroup"), encodeJson(zgroup)]);
+  return out;
+}
+
 async function writeGroupMetadata(
   store: WritableStore,
   path: string,
   meta: GroupMetadata,
   signal: AbortSignal | undefined,
 ): Promise<void> {
-  if (meta.zarrFormat === 3) {
-    await store.set(keyOf(path, "zarr.json"), encodeJson(toV3Json(meta)), { signal });
-  } else {
-    const { zgroup, zattrs } = toV2GroupJson(meta);
-    if (zattrs && Object.keys(zattrs).length > 0)
-      await store.set(keyOf(path, ".zattrs"), encodeJson(zattrs), { signal });
-    await store.set(keyOf(path, ".zgroup"), encodeJson(zgroup), { signal });
-  }
+  for (const [key, bytes] of groupDocuments(path, meta)) await store.set(key, bytes, { signal });
 }
 
 /**
@@ -252,6 +263,24 @@ export async function createArray<N extends DataTypeName>(
   checkCreateArrayOptions(options);
   const p = normalizePath(path);
   const s = writable(store, options.context);
+  const { meta, documents } = arrayDocuments(p, options);
+  await prepare(s, p, meta.zarrFormat, options.overwrite, options.signal, options.context);
+  for (const [key, bytes] of documents) await s.set(key, bytes, { signal: options.signal });
+  // The metadata's data type is options.dtype (written and parsed back above).
+  return new ZarrArray<N>(asStore(store), p, meta, options.context);
+}
+
+/**
+ * The metadata of an array at (normalised) `path` with (checked) `options`, and its documents in
+ * the order they are written: v3 `zarr.json`; v2 `.zattrs` (when there are attributes), then
+ * `.zarray`. Each document is validated by the parser that reads it. No IO.
+ * @throws MetadataError / UnknownCodecError for a codec the parser rejects; ZarrPlanError
+ *   `ERR_UNSUPPORTED` for `shards` with `zarrFormat: 2`.
+ */
+export function arrayDocuments(
+  p: string,
+  options: CreateArrayOptions,
+): { meta: ArrayMetadata; documents: MetadataDocument[] } {
   const zarrFormat = options.zarrFormat ?? 3;
   const dt = dataTypeOfOptions(options);
   const endian = options.endian ?? "little";
@@ -315,8 +344,7 @@ export async function createArray<N extends DataTypeName>(
     meta = { ...meta, codecs: completeCodecs(meta, key) };
     const json = toV3Json(meta);
     meta = parseV3(json, key) as ArrayMetadata;
-    await prepare(s, p, 3, options.overwrite, options.signal, options.context);
-    await s.set(key, encodeJson(json), { signal: options.signal });
+    return { meta, documents: [[key, encodeJson(json)]] };
   } else {
     if (options.shards)
       throw new ZarrPlanError("ERR_UNSUPPORTED", `array "${p}": sharding needs Zarr v3`);
@@ -360,13 +388,11 @@ export async function createArray<N extends DataTypeName>(
     };
     const { zarray, zattrs } = toV2Json(meta);
     meta = parseV2Array(zarray, key, zattrs);
-    await prepare(s, p, 2, options.overwrite, options.signal, options.context);
-    if (Object.keys(zattrs).length > 0)
-      await s.set(keyOf(p, ".zattrs"), encodeJson(zattrs), { signal: options.signal });
-    await s.set(key, encodeJson(zarray), { signal: options.signal });
+    const documents: MetadataDocument[] = [];
+    if (Object.keys(zattrs).length > 0) documents.push([keyOf(p, ".zattrs"), encodeJson(zattrs)]);
+    documents.push([key, encodeJson(zarray)]);
+    return { meta, documents };
   }
-  // The metadata's data type is options.dtype (written and parsed back above).
-  return new ZarrArray<N>(asStore(store), p, meta, options.context);
 }
 
 /**
