@@ -9,6 +9,15 @@ export {
   createGroup,
   deleteNode,
 } from "./create.js";
+export {
+  type ArrayNodeSpec,
+  type CreatedHierarchy,
+  type CreateHierarchyOptions,
+  createHierarchy,
+  type GroupNodeSpec,
+  type HierarchyNodeSpec,
+  type RawNodeDocument,
+} from "./create-hierarchy.js";
 export { Dataset, openDataset, timeEncodingOf } from "./dataset.js";
 export {
   DEFAULT_TREE_DEPTH,
