@@ -3,6 +3,9 @@
  * (`attributes` of `zarr.json`): merge and replace, every other metadata member kept, concurrent
  * updates on a conditional store all land, conflicts give up with a typed error after 16 tries.
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { isZarrPlanError, OptionsError, WriteConflictError } from "../../../src/core/errors.js";
 import {
@@ -13,6 +16,7 @@ import {
   updateAttributes,
   ZarrGroup,
 } from "../../../src/hierarchy/index.js";
+import { FileSystemStore } from "../../../src/store/fs.js";
 import { MemoryStore } from "../../../src/store/memory.js";
 import type { StoreRequestOptions, StoreVersion } from "../../../src/store/types.js";
 
@@ -83,6 +87,21 @@ describe.each([2, 3] as const)("updateAttributes, zarr v%i", (zarrFormat) => {
     const expected: Record<string, number> = { base: 0 };
     for (let i = 0; i < 20; i++) expected[`k${i}`] = i;
     expect((await openGroup(store, "")).attributes).toEqual(expected);
+  });
+});
+
+describe("updateAttributes on a FileSystemStore", () => {
+  it("concurrent updates of different keys all land (lock file per key)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "zarr-plan-attrs-"));
+    try {
+      const store = new FileSystemStore(dir);
+      const a = await createArray(store, "a", { shape: [2], dtype: "uint8" });
+      await Promise.all(Array.from({ length: 8 }, (_, i) => a.updateAttributes({ [`k${i}`]: i })));
+      const got = (await openArray(new FileSystemStore(dir), "a")).attributes;
+      expect(got).toEqual(Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`k${i}`, i])));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

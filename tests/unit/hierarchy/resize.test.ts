@@ -128,6 +128,23 @@ describe.each([2, 3] as const)("resize, zarr v%i", (zarrFormat) => {
   });
 });
 
+describe("concurrent appends on a conditional store", () => {
+  it("10 appends at once each get their own slot", async () => {
+    const store = new MemoryStore();
+    const a = await createArray(store, "log", { shape: [0], chunks: [4], dtype: "int32" });
+    await Promise.all(
+      Array.from({ length: 10 }, (_, k) => a.append(nd([3], (i) => 100 * (k + 1) + i))),
+    );
+    const b = await openArray(store, "log");
+    expect(b.shape).toEqual([30]);
+    const got = await values(b);
+    // Each append's three values are contiguous, in some order of the appends.
+    const blocks = Array.from({ length: 10 }, (_, j) => got.slice(3 * j, 3 * j + 3));
+    const expected = Array.from({ length: 10 }, (_, k) => [0, 1, 2].map((i) => 100 * (k + 1) + i));
+    expect([...blocks].sort((x, y) => x[0]! - y[0]!)).toEqual(expected);
+  });
+});
+
 describe("resize of a sharded array", () => {
   it("deletes shards outside, clears the cut part of a straddling shard", async () => {
     const store = new MemoryStore();
