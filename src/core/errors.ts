@@ -379,7 +379,10 @@ export class OptionsError extends ZarrPlanError {
  * A region write (`ZarrArray.write`) kept losing the race for one chunk to concurrent writers: each
  * time it stored its read-modify-write of the chunk conditionally (`setIf` / `deleteIf`), the chunk
  * had changed since it was read, `attempts` times in a row. Nothing of this chunk was stored by the
- * write (chunks it stored before stay). Names the array path and the chunk's store key.
+ * write (chunks it stored before stay). Names the array path and the chunk's store key. Also
+ * thrown by a metadata update (`updateAttributes`, `resize`, `append`) whose document another
+ * writer changed before each of its tries ({@link WriteConflictError.what} `"metadata document"`;
+ * the document is then not updated).
  */
 export class WriteConflictError extends ZarrPlanError {
   /** Node path of the array (or group, for a metadata document). */
