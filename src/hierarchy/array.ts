@@ -533,8 +533,11 @@ export class ZarrArray<D extends DataTypeName = DataTypeName> implements ArraySo
    * new shape are deleted, their keys computed from the old chunk grid (one delete request each,
    * missing keys included). Unlike zarr-python 3, the part of the chunks straddling a shrunk edge
    * that the shrink cuts off is overwritten with `fill_value` first (a read-modify-write of those
-   * chunks), so a later grow shows `fill_value` there, as NumPy's `resize` would; the grown region
-   * of a grow reads as `fill_value`. Then only `shape` is changed in the stored metadata document
+   * chunks), so a later grow shows `fill_value` there, as NumPy's `resize` would. A grow does no
+   * chunk IO: the grown region reads as `fill_value` because chunks hold `fill_value` past the
+   * array's edge, as every zarr-plan write and shrink leaves them (an array shrunk by zarr-python
+   * 3 may hold its old values there, which a grow then shows, as in zarr-python). Then only
+   * `shape` is changed in the stored metadata document
    * (v3 `zarr.json`, v2 `.zarray`; every other field kept as stored), with a conditional write
    * when the store has them (a concurrent `updateAttributes` is not lost). Consolidated metadata
    * of a parent group is not updated: call `consolidateMetadata` again.
@@ -563,7 +566,8 @@ export class ZarrArray<D extends DataTypeName = DataTypeName> implements ArraySo
    * `Array.append`: grows the array by `values.shape[axis]` along `axis` ({@link resize}), then
    * writes `values` at the old end ({@link write}). The stored shape is used, not this handle's,
    * so concurrent appends on a store with conditional writes each get their own slot. Returns the
-   * new handle.
+   * new handle. Not atomic: readers may see the grown array before the values are written (the
+   * slot reads as `fill_value`), and when the write fails the array stays grown.
    * @throws OptionsError (`ERR_OPTIONS`) for an `axis` outside `[-ndim, ndim)`; ZarrPlanError
    * `ERR_WRITE` naming the array when `values` is not a valid NDArray of the array's data type and
    * rank or differs from the array's shape along another dimension (nothing is written); the

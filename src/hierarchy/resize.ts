@@ -99,9 +99,13 @@ export async function resizeArrayMetadata(
   if (!v3) {
     const zattrsKey = keyOf(path, ".zattrs");
     const bytes = await store.get(zattrsKey, signal ? { signal } : {});
-    if (bytes !== undefined && bytes.byteLength <= MAX_METADATA_BYTES) {
-      attrs = parseV2Attrs(bytes, zattrsKey);
+    if (bytes !== undefined && bytes.byteLength > MAX_METADATA_BYTES) {
+      throw new ZarrPlanError(
+        "ERR_TOO_LARGE",
+        `array "${path}": metadata document "${zattrsKey}" is ${bytes.byteLength} bytes, more than ${MAX_METADATA_BYTES}`,
+      );
     }
+    if (bytes !== undefined) attrs = parseV2Attrs(bytes, zattrsKey);
   }
   const parse = (doc: JsonObject): ArrayMetadata => {
     if (!v3) return parseV2Array(doc, key, attrs);
