@@ -524,6 +524,17 @@ export class ZarrArray<D extends DataTypeName = DataTypeName> implements ArraySo
     }
   }
 
+  /**
+   * The store, written through the Context (limit, retries, request log); with the conditional
+   * writes when the store has them.
+   */
+  private writableStore(): ReadableStore & WritableStore {
+    if (!isWritable(this.store)) {
+      throw new ZarrPlanError("ERR_READ_ONLY", `array "${this.path}": the store is read-only`);
+    }
+    return this.context.through(this.store) as ReadableStore & WritableStore;
+  }
+
   // -- resize, append, attributes (src/hierarchy/resize.ts, attributes.ts) --------------------
 
   /**
@@ -605,17 +616,6 @@ export class ZarrArray<D extends DataTypeName = DataTypeName> implements ArraySo
     const meta = await updateNodeAttributes(this, attributes, options);
     // The update checked that the node is still an array.
     return new ZarrArray<D>(this.store, this.path, meta as ArrayMetadata, this.context);
-  }
-
-  /**
-   * The store, written through the Context (limit, retries, request log); with the conditional
-   * writes when the store has them.
-   */
-  private writableStore(): ReadableStore & WritableStore {
-    if (!isWritable(this.store)) {
-      throw new ZarrPlanError("ERR_READ_ONLY", `array "${this.path}": the store is read-only`);
-    }
-    return this.context.through(this.store) as ReadableStore & WritableStore;
   }
 }
 

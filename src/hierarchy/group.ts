@@ -320,23 +320,6 @@ export class ZarrGroup {
     return this.#tree(open, maxDepth, 0);
   }
 
-  /**
-   * Merges `attributes` into the group's user attributes (or replaces them with `replace: true`)
-   * and returns a new handle (without consolidated metadata for v2; v3 keeps the group's
-   * `consolidated_metadata` member as stored); see `updateAttributes`
-   * (src/hierarchy/attributes.ts).
-   * @throws OptionsError; NodeNotFoundError; WriteConflictError; ZarrPlanError `ERR_READ_ONLY`;
-   * StoreError; AbortError.
-   */
-  async updateAttributes(
-    attributes: Record<string, unknown>,
-    options: UpdateAttributesOptions = {},
-  ): Promise<ZarrGroup> {
-    const meta = await updateNodeAttributes(this, attributes, options);
-    // The update checked that the node is still a group.
-    return new ZarrGroup(this.store, this.path, meta as GroupMetadata, this.context);
-  }
-
   async #tree(options: OpenOptions, maxDepth: number, depth: number): Promise<TreeNode> {
     throwIfAborted(options.signal);
     const { members, invalid } = await this.inspectMembers(options);
@@ -362,6 +345,23 @@ export class ZarrGroup {
       error,
     }));
     return root;
+  }
+
+  /**
+   * Merges `attributes` into the group's user attributes (or replaces them with `replace: true`)
+   * and returns a new handle (without consolidated metadata for v2; v3 keeps the group's
+   * `consolidated_metadata` member as stored); see `updateAttributes`
+   * (src/hierarchy/attributes.ts).
+   * @throws OptionsError; NodeNotFoundError; WriteConflictError; ZarrPlanError `ERR_READ_ONLY`;
+   * StoreError; AbortError.
+   */
+  async updateAttributes(
+    attributes: Record<string, unknown>,
+    options: UpdateAttributesOptions = {},
+  ): Promise<ZarrGroup> {
+    const meta = await updateNodeAttributes(this, attributes, options);
+    // The update checked that the node is still a group.
+    return new ZarrGroup(this.store, this.path, meta as GroupMetadata, this.context);
   }
 }
 

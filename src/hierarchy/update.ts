@@ -47,7 +47,9 @@ export function appendArray<D extends DataTypeName>(
  *
  * v3: only the `attributes` member of the node's `zarr.json` changes, every other member is
  * written back as stored (64-bit integer fill values exactly); v2: `.zattrs` is rewritten, the
- * `.zarray` / `.zgroup` document stays. The document is read and stored conditionally when the
+ * `.zarray` / `.zgroup` document stays (written back with zarr-plan's JSON writer: the same values,
+ * 2-space indentation; numbers in attributes are JavaScript numbers, as when reading them, so
+ * integers beyond 2^53 round). The document is read and stored conditionally when the
  * store has conditional writes (`isConditional`: `MemoryStore`, `FileSystemStore`), so concurrent
  * updates (of different keys, or a concurrent resize) all land; after 16 tries that each found the
  * document changed it gives up with a `WriteConflictError`. Other stores: read, merge, `set` (the
