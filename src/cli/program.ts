@@ -3,6 +3,7 @@
  * @module
  */
 import { Command, CommanderError } from "commander";
+import { createCommand } from "./commands/create.js";
 import { explainCommand } from "./commands/explain.js";
 import { getCommand } from "./commands/get.js";
 import { infoCommand } from "./commands/info.js";
@@ -22,15 +23,16 @@ Examples:
   zarr-plan get data/datasets/egm96.zarr geoid --select '::4, ::4' --out geoid.png
   zarr-plan get http://127.0.0.1:8000/egm96.zarr geoid --select '0:3, 0:4'
   zarr-plan get data/datasets/egm96.zarr lat --oindex '[0, 360, 720]'
+  zarr-plan create spec.json out.zarr --consolidate
 
-STORE is a directory or an http(s):// URL; PATH is a node inside it (default: the root).
+STORE is a directory or an http(s):// URL (create: a directory); PATH is a node inside it (default: the root).
 Selections use NumPy syntax (integers, start:stop:step, ..., None, [index, lists], [True, False]).`;
 
 /** The commander program of `zarr-plan`, writing through `io`. */
 function buildProgram(io: Io): Command {
   const program = new Command("zarr-plan")
     .description(
-      "Inspect and read Zarr v2/v3 arrays with lazy selections, from directories or HTTP",
+      "Inspect and read Zarr v2/v3 arrays with lazy selections, from directories or HTTP; create hierarchies",
     )
     .version(version(), "-V, --version", "print the version")
     .option("-v, --verbose", "print stack traces of errors")
@@ -49,6 +51,7 @@ function buildProgram(io: Io): Command {
   getCommand(program.command("get"), io);
   explainCommand(program.command("explain"), io);
   runCommand(program.command("run"), io);
+  createCommand(program.command("create"), io);
   return program;
 }
 

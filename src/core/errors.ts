@@ -379,23 +379,40 @@ export class OptionsError extends ZarrPlanError {
  * A region write (`ZarrArray.write`) kept losing the race for one chunk to concurrent writers: each
  * time it stored its read-modify-write of the chunk conditionally (`setIf` / `deleteIf`), the chunk
  * had changed since it was read, `attempts` times in a row. Nothing of this chunk was stored by the
- * write (chunks it stored before stay). Names the array path and the chunk's store key.
+ * write (chunks it stored before stay). Names the array path and the chunk's store key. Also
+ * thrown by a metadata update (`updateAttributes`, `resize`, `append`) whose document another
+ * writer changed before each of its tries ({@link WriteConflictError.what} `"metadata document"`;
+ * the document is then not updated).
  */
 export class WriteConflictError extends ZarrPlanError {
-  /** Node path of the array. */
+  /** Node path of the array (or group, for a metadata document). */
   readonly path: string;
-  /** Store key of the contended chunk (shard, when sharded). */
+  /** Store key of the contended chunk (shard, when sharded) or metadata document. */
   readonly key: string;
   /** Conditional writes tried, each followed by a fresh read and merge. */
   readonly attempts: number;
-  constructor(details: { path: string; key: string; attempts: number }) {
+  /**
+   * What the key holds: `"chunk"` (a region write) or `"metadata document"` (`updateAttributes`,
+   * `resize`: `zarr.json`, `.zarray`, `.zattrs`).
+   */
+  readonly what: "chunk" | "metadata document";
+  constructor(details: {
+    path: string;
+    key: string;
+    attempts: number;
+    what?: "chunk" | "metadata document";
+  }) {
+    const what = details.what ?? "chunk";
     super(
       "ERR_WRITE_CONFLICT",
-      `array "${details.path}": chunk "${details.key}" was changed by another writer each of ${details.attempts} times this write tried to store it; this chunk was not written`,
+      what === "chunk"
+        ? `array "${details.path}": chunk "${details.key}" was changed by another writer each of ${details.attempts} times this write tried to store it; this chunk was not written`
+        : `node "${details.path}": metadata document "${details.key}" was changed by another writer each of ${details.attempts} times this update tried to store it; it was not updated`,
     );
     this.path = details.path;
     this.key = details.key;
     this.attempts = details.attempts;
+    this.what = what;
   }
 }
 

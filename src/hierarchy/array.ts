@@ -24,6 +24,7 @@ import {
   type ReadableStore,
   type WritableStore,
 } from "../store/types.js";
+import { type UpdateAttributesOptions, updateNodeAttributes } from "./attributes.js";
 import {
   arrayMetadataKey,
   arrayPipeline,
@@ -33,6 +34,7 @@ import {
   readChunkOf,
   writeChunkOf,
 } from "./crud/chunks.js";
+import { appendedShape, type ResizeOptions, resizeArrayMetadata } from "./resize.js";
 
 /** Options of a write. */
 export interface WriteOptions {
@@ -344,5 +346,88 @@ export class ZarrArray<D extends DataTypeName = DataTypeName> implements ArraySo
       throw new ZarrPlanError("ERR_READ_ONLY", `array "${this.path}": the store is read-only`);
     }
     return this.context.through(this.store) as ReadableStore & WritableStore;
+  }
+
+  // -- resize, append, attributes (src/hierarchy/resize.ts, attributes.ts) --------------------
+
+  /**
+   * Resizes the array to `shape` (elements; same rank, each a non-negative integer; any dimension
+   * may grow or shrink) and returns a new handle of the resized array (this one keeps its
+   * metadata). As zarr-python 3's `Array.resize`, chunks (shards, when sharded) wholly outside the
+   * new shape are deleted, their keys computed from the old chunk grid (one delete request each,
+   * missing keys included). Unlike zarr-python 3, the part of the chunks straddling a shrunk edge
+   * that the shrink cuts off is overwritten with `fill_value` first (a read-modify-write of those
+   * chunks), so a later grow shows `fill_value` there, as NumPy's `resize` would. A grow does no
+   * chunk IO: the grown region reads as `fill_value` because chunks hold `fill_value` past the
+   * array's edge, as every zarr-plan write and shrink leaves them (an array shrunk by zarr-python
+   * 3 may hold its old values there, which a grow then shows, as in zarr-python). Then only
+   * `shape` is changed in the stored metadata document
+   * (v3 `zarr.json`, v2 `.zarray`; every other field kept as stored), with a conditional write
+   * when the store has them (a concurrent `updateAttributes` is not lost). Consolidated metadata
+   * of a parent group is not updated: call `consolidateMetadata` again.
+   *
+   * Rectilinear chunk grids: the new shape must stay within the chunk edges `chunk_shapes`
+   * declares (shrinking always does; a regular step `m` covers any length).
+   * @throws OptionsError (`ERR_OPTIONS`, naming the array and the value) for a shape that is not
+   * a list of non-negative integers of the array's rank; ZarrPlanError `ERR_UNSUPPORTED` for a
+   * rectilinear grid that does not reach the new shape, `ERR_READ_ONLY`; NodeNotFoundError when
+   * the array's metadata is gone; WriteConflictError (`ERR_WRITE_CONFLICT`) after 16 conflicting
+   * tries; CodecError; StoreError; AbortError.
+   */
+  async resize(shape: readonly number[], options: ResizeOptions = {}): Promise<ZarrArray<D>> {
+    const { metadata } = await resizeArrayMetadata(
+      this,
+      () => shape,
+      options,
+      (meta, box, o) =>
+        new ZarrArray(this.store, this.path, meta, this.context).write(meta.fillValue, box, o),
+    );
+    return new ZarrArray<D>(this.store, this.path, metadata, this.context);
+  }
+
+  /**
+   * Appends `values` along `axis` (default 0; negative counts from the end), as zarr-python 3's
+   * `Array.append`: grows the array by `values.shape[axis]` along `axis` ({@link resize}), then
+   * writes `values` at the old end ({@link write}). The stored shape is used, not this handle's,
+   * so concurrent appends on a store with conditional writes each get their own slot. Returns the
+   * new handle. Not atomic: readers may see the grown array before the values are written (the
+   * slot reads as `fill_value`), and when the write fails the array stays grown.
+   * @throws OptionsError (`ERR_OPTIONS`) for an `axis` outside `[-ndim, ndim)`; ZarrPlanError
+   * `ERR_WRITE` naming the array when `values` is not a valid NDArray of the array's data type and
+   * rank or differs from the array's shape along another dimension (nothing is written); the
+   * errors of {@link resize} and {@link write}.
+   */
+  async append(values: NDArray<D>, axis = 0, options: ResizeOptions = {}): Promise<ZarrArray<D>> {
+    let ax = 0;
+    const { metadata, previousShape } = await resizeArrayMetadata(
+      this,
+      (stored) => {
+        const r = appendedShape(this.path, this.dtype.name, stored, values, axis);
+        ax = r.axis;
+        return r.shape;
+      },
+      options,
+      (meta, box, o) =>
+        new ZarrArray(this.store, this.path, meta, this.context).write(meta.fillValue, box, o),
+    );
+    const grown = new ZarrArray<D>(this.store, this.path, metadata, this.context);
+    const start = previousShape.map((_, k) => (k === ax ? previousShape[k]! : 0));
+    await grown.write(values, { start }, options);
+    return grown;
+  }
+
+  /**
+   * Merges `attributes` into the array's user attributes (or replaces them with `replace: true`)
+   * and returns a new handle; see `updateAttributes` (src/hierarchy/attributes.ts).
+   * @throws OptionsError; NodeNotFoundError; WriteConflictError; ZarrPlanError `ERR_READ_ONLY`;
+   * StoreError; AbortError.
+   */
+  async updateAttributes(
+    attributes: Record<string, unknown>,
+    options: UpdateAttributesOptions = {},
+  ): Promise<ZarrArray<D>> {
+    const meta = await updateNodeAttributes(this, attributes, options);
+    // The update checked that the node is still an array.
+    return new ZarrArray<D>(this.store, this.path, meta as ArrayMetadata, this.context);
   }
 }

@@ -162,6 +162,19 @@ export async function createArray<N extends DataTypeName>(
   checkCreateArrayOptions(options);
   const p = normalizePath(path);
   const s = writableStore(store, options.context);
+  const meta = arrayMetadataOf(p, options);
+  // Validated (parsed back, codec pipeline built) before anything is written.
+  const written = (await writeNode(s, p, meta, options)) as ArrayMetadata;
+  // The metadata's data type is options.dtype (written and parsed back).
+  return new ZarrArray<N>(asStore(store), p, written, options.context);
+}
+
+/**
+ * The metadata model of a new array at (normalised) `p` with (checked) `options`, before its
+ * codec configurations are completed and it is validated (`writeNode` does both). No IO.
+ * @throws ZarrPlanError `ERR_UNSUPPORTED` for `shards` with `zarrFormat: 2`.
+ */
+export function arrayMetadataOf(p: string, options: CreateArrayOptions): ArrayMetadata {
   const zarrFormat = options.zarrFormat ?? 3;
   const dt = dataTypeOfOptions(options);
   const endian = options.endian ?? "little";
@@ -263,8 +276,5 @@ export async function createArray<N extends DataTypeName>(
       order,
     };
   }
-  // Validated (parsed back, codec pipeline built) before anything is written.
-  const written = (await writeNode(s, p, meta, options)) as ArrayMetadata;
-  // The metadata's data type is options.dtype (written and parsed back).
-  return new ZarrArray<N>(asStore(store), p, written, options.context);
+  return meta;
 }

@@ -18,6 +18,7 @@ import type { GroupMetadata, NodeMetadata } from "../format/model.js";
 import type { AnyStore } from "../store/types.js";
 import { asStore } from "../store/zarrita.js";
 import { ZarrArray } from "./array.js";
+import { type UpdateAttributesOptions, updateNodeAttributes } from "./attributes.js";
 import { childMetadata, isMemberProblem, rebase } from "./crud/children.js";
 import { baseName, joinPath, normalizePath } from "./paths.js";
 import { type OpenOptions, readNodeMetadata } from "./read-metadata.js";
@@ -307,6 +308,23 @@ export class ZarrGroup {
       error,
     }));
     return root;
+  }
+
+  /**
+   * Merges `attributes` into the group's user attributes (or replaces them with `replace: true`)
+   * and returns a new handle (without consolidated metadata for v2; v3 keeps the group's
+   * `consolidated_metadata` member as stored); see `updateAttributes`
+   * (src/hierarchy/attributes.ts).
+   * @throws OptionsError; NodeNotFoundError; WriteConflictError; ZarrPlanError `ERR_READ_ONLY`;
+   * StoreError; AbortError.
+   */
+  async updateAttributes(
+    attributes: Record<string, unknown>,
+    options: UpdateAttributesOptions = {},
+  ): Promise<ZarrGroup> {
+    const meta = await updateNodeAttributes(this, attributes, options);
+    // The update checked that the node is still a group.
+    return new ZarrGroup(this.store, this.path, meta as GroupMetadata, this.context);
   }
 }
 

@@ -1,5 +1,6 @@
 /** Hierarchy: open, create and delete arrays and groups. @module */
 export { type WriteOptions, ZarrArray } from "./array.js";
+export type { UpdateAttributesOptions } from "./attributes.js";
 export { type ConsolidateOptions, consolidateMetadata } from "./consolidate.js";
 export {
   type CreateArrayOptions,
@@ -8,6 +9,15 @@ export {
   createGroup,
   deleteNode,
 } from "./create.js";
+export {
+  type ArrayNodeSpec,
+  type CreatedHierarchy,
+  type CreateHierarchyOptions,
+  createHierarchy,
+  type GroupNodeSpec,
+  type HierarchyNodeSpec,
+  type RawNodeDocument,
+} from "./create-hierarchy.js";
 export {
   type ChildInfo,
   type ChunkIOOptions,
@@ -47,3 +57,5 @@ export {
   writePlanFromJSON,
 } from "./plan-file.js";
 export { type OpenOptions, readNodeMetadata, type ZarrFormat } from "./read-metadata.js";
+export type { ResizeOptions } from "./resize.js";
+export { appendArray, resizeArray, updateAttributes } from "./update.js";

@@ -4,8 +4,9 @@
  * output shown is an `error: …` line; the lines under it are what it prints (stdout and stderr as written),
  * with `…` matching anything within a line and a line `…` matching any number of lines. `$ cat FILE`
  * shows a file: one the commands wrote is compared, one they did not is written from the block
- * (a plan file the docs show). Paths: `data/…` is the repository's data, other relative paths are
- * in a temporary directory (printed back relative). A `$` line of another program is refused.
+ * (a plan file or a `create` spec the docs show). Paths: `data/…` is the repository's data, other
+ * relative paths (`--out` files, plan files, `create`'s spec and store, and any argument naming
+ * a file an earlier step made) are in a temporary directory (printed back relative). A `$` line of another program is refused.
  */
 import {
   existsSync,
@@ -122,7 +123,13 @@ async function runStep(step: Step, dir: string): Promise<string[]> {
   if (program !== "zarr-plan") throw new Error(`not a zarr-plan command: ${step.command}`);
   const argv = args.map((a, k) => {
     const previous = args[k - 1];
-    const isFile = previous === "--out" || previous === "-o" || (args[0] === "run" && k === 1);
+    const isFile =
+      previous === "--out" ||
+      previous === "-o" ||
+      (args[0] === "run" && k === 1) ||
+      (args[0] === "create" && (k === 1 || k === 2)) ||
+      // A store an earlier step of the block created (e.g. by `zarr-plan create`).
+      (k > 0 && !a.startsWith("-") && !a.startsWith("data/") && existsSync(join(dir, a)));
     return isFile && !isAbsolute(a) ? join(dir, a) : pathArg(a);
   });
   // stdout and stderr in the order written, as a terminal shows them.

@@ -79,7 +79,7 @@ function sortedEntries(t: TreeNode): (TreeNode | InvalidTreeMember)[] {
 }
 
 /** The tree as text: the root on the first line, the descendants in aligned columns below. */
-function treeText(t: TreeNode, label: string): string[] {
+export function treeText(t: TreeNode, label: string): string[] {
   const n = t.node;
   const rootCells = n instanceof ZarrArray ? arrayCells(n) : groupCells(n, true);
   return [...alignRows([[label, ...rootCells]]), ...alignRows(childRows(t))];

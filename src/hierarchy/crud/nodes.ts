@@ -187,6 +187,20 @@ function documentsOf(path: string, meta: NodeMetadata, context: Context): NodeDo
   return { metadata: parsed, documents: [...docs, [key, zgroup]] };
 }
 
+/**
+ * The documents of `meta` at `path` as bytes to store, validated as {@link writeNode} validates
+ * them, and the model they parse back to. No IO (what `createHierarchy` plans with).
+ * @throws MetadataError / UnknownCodecError.
+ */
+export function nodeDocuments(
+  path: string,
+  meta: NodeMetadata,
+  context: Context,
+): { metadata: NodeMetadata; documents: (readonly [string, Uint8Array])[] } {
+  const { metadata, documents } = documentsOf(path, meta, context);
+  return { metadata, documents: documents.map(([k, doc]) => [k, encodeJson(doc)] as const) };
+}
+
 /** Options of {@link writeNode}. */
 export interface WriteNodeOptions {
   overwrite?: boolean | undefined;
