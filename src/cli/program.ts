@@ -3,6 +3,7 @@
  * @module
  */
 import { Command, CommanderError } from "commander";
+import { copyCommand } from "./commands/copy.js";
 import { createCommand } from "./commands/create.js";
 import { explainCommand } from "./commands/explain.js";
 import { getCommand } from "./commands/get.js";
@@ -52,6 +53,7 @@ function buildProgram(io: Io): Command {
   explainCommand(program.command("explain"), io);
   runCommand(program.command("run"), io);
   createCommand(program.command("create"), io);
+  copyCommand(program.command("copy"), io);
   return program;
 }
 

@@ -3,6 +3,12 @@ export { type WriteOptions, ZarrArray } from "./array.js";
 export type { UpdateAttributesOptions } from "./attributes.js";
 export { type ConsolidateOptions, consolidateMetadata } from "./consolidate.js";
 export {
+  type CopyArrayOptions,
+  type CopyResult,
+  copyArray,
+  DEFAULT_COPY_MEMORY,
+} from "./copy.js";
+export {
   type CreateArrayOptions,
   type CreateGroupOptions,
   createArray,

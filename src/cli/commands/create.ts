@@ -84,7 +84,7 @@ async function readSpec(file: string): Promise<unknown> {
  * A directory store for writing: created (with its parents) when missing.
  * @throws CliError for a URL (HTTP stores cannot be written) or a path that is not a directory.
  */
-async function writableDir(arg: string): Promise<FileSystemStore> {
+export async function writableDir(arg: string): Promise<FileSystemStore> {
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(arg) && !/^file:\/\//i.test(arg)) {
     cloudUrl(arg); // its own message for malformed s3:// and gs:// URLs
     throw new CliError(`store "${arg}": create writes to a local directory, not a URL`);
