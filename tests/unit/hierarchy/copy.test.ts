@@ -62,7 +62,9 @@ describe("copyArray", () => {
       const dstStore = new MemoryStore();
       const r = await copyArray(a, dstStore, "copy", { ...opts, context, maxBytesInMemory: 2000 });
       const b = await openArray(dstStore, "copy");
-      expect(Array.from((await b.read()).data)).toEqual(Array.from((await a.read()).data));
+      expect(Array.from((await b.read()).data as Int32Array)).toEqual(
+        Array.from((await a.read()).data as Int32Array),
+      );
       expect(b.fillValue).toBe(-7);
       expect(b.attributes).toMatchObject({ units: "m" });
       if (opts.zarrFormat !== 2 && zf === 3) {
