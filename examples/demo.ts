@@ -16,7 +16,7 @@ import { encode } from "fast-png";
 import { lastValueFrom, tap } from "rxjs";
 import { share } from "rxjs/operators";
 import { type BenchServer, startServer } from "../bench/server.js";
-import { renderRgba } from "../src/cli/output/png.js";
+import { renderRgba } from "../src/present/output/png.js";
 import {
   assemble,
   Context,

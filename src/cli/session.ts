@@ -6,8 +6,8 @@
  */
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { Context, type RequestLogEntry, type StoreSettings } from "../index.js";
+import { bytesText } from "../present/describe.js";
 import type { Io } from "./context.js";
-import { bytesText } from "./describe.js";
 import { UsageError } from "./errors.js";
 
 /** The options {@link addSessionOptions} adds, as commander hands them over. */

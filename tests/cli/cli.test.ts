@@ -22,7 +22,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { decode } from "fast-png";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { VIRIDIS } from "../../src/cli/colormap.js";
+import { VIRIDIS } from "../../src/present/colormap.js";
 import { dataType, type NDArray, readNpy, writeNpy } from "../../src/index.js";
 import { type StaticServer, startStaticServer } from "../helpers/static-server.js";
 

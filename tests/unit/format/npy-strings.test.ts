@@ -4,7 +4,7 @@
  * and CSV leaves give strings as text.
  */
 import { describe, expect, it } from "vitest";
-import { jsonLeaf, textLeaf } from "../../../src/cli/output/values.js";
+import { jsonLeaf, textLeaf } from "../../../src/present/output/values.js";
 import { dataType } from "../../../src/core/dtype.js";
 import type { NDArray } from "../../../src/core/ndarray.js";
 import { readNpy, writeNpy } from "../../../src/format/npy.js";
