@@ -42,7 +42,9 @@ export {
   DEFAULT_BODY_BYTES_IN_FLIGHT,
 } from "./exec/body-buffers.js";
 export {
+  type CacheCounts,
   type CacheOptions,
+  type CacheStats,
   Context,
   type ContextFetchOptions,
   type ContextOptions,

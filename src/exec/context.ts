@@ -34,7 +34,7 @@ import { Limiter } from "./limiter.js";
 import type { RunResources } from "./run/resources.js";
 import { type RequestOptions, StoreRequests } from "./store-requests.js";
 
-export type { CacheOptions } from "./caches.js";
+export type { CacheCounts, CacheOptions, CacheStats } from "./caches.js";
 export type { ContextFetchOptions } from "./store-requests.js";
 
 /**
