@@ -1,5 +1,6 @@
 /**
- * Doctest: every ```ts block of README.md and docs/*.md runs against the library, and every
+ * Doctest: every ```ts block of README.md and docs/*.md runs against the library (`zarr-plan` and
+ * `zarr-plan/serve` from src/), and every
  * `console.log(...); // expected` line prints what its comment says (whitespace and quote style
  * ignored; "…" in a comment matches anything). Docs cannot rot.
  */
@@ -12,6 +13,7 @@ import { afterAll, describe, expect, it } from "vitest";
 const ROOT = join(import.meta.dirname, "../..");
 const TMP = join(ROOT, "tests/.docs-tmp");
 const INDEX = join(ROOT, "src/index.ts");
+const SERVE = join(ROOT, "src/serve/index.ts");
 
 const files = [
   "README.md",
@@ -68,6 +70,7 @@ describe("documentation examples run and print what they say", () => {
       const path = join(TMP, `${b.file.replace(/[/.]/g, "_")}_${b.index}.ts`);
       const code = b.code
         .replaceAll('from "zarr-plan"', `from ${JSON.stringify(INDEX)}`)
+        .replaceAll('from "zarr-plan/serve"', `from ${JSON.stringify(SERVE)}`)
         .replaceAll('"data/', `"${ROOT}/data/`)
         .replaceAll(
           "console.log(",
