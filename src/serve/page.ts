@@ -91,8 +91,11 @@ async function read() {
       img.onerror = () => reject(new Error("the image could not be decoded"));
       img.src = URL.createObjectURL(blob);
     });
-    $("vmin-label").textContent = r.headers.get("x-zarr-vmin");
-    $("vmax-label").textContent = r.headers.get("x-zarr-vmax");
+    for (const k of ["vmin", "vmax"]) {
+      const v = Number(r.headers.get("x-zarr-" + k));
+      $(k + "-label").dataset.value = String(v);
+      $(k + "-label").textContent = String(Number(v.toPrecision(6)));
+    }
     $("shape").textContent = r.headers.get("x-zarr-dtype") + " [" + r.headers.get("x-zarr-shape") + "]";
     $("colorbar-box").hidden = false;
     state("done");

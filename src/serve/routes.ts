@@ -14,10 +14,12 @@ import {
   completedReads,
   type NDArray,
   open,
+  type PlanExplanation,
   plan,
   planFromJSON,
   writeNpy,
   ZarrArray,
+  ZarrPlanError,
 } from "../index.js";
 import { dtypeLabel } from "../present/describe.js";
 import { explainRead } from "../present/explain.js";
@@ -59,6 +61,12 @@ export interface Call {
 
 /** The store location posted plans name the served root by. */
 const ROOT_LOCATION = ".";
+
+/**
+ * Largest result encoded as JSON or PNG, bytes (4 MiB: a million float32 values, a 1024² image):
+ * those encoders run on the event loop, `.npy` is a copy.
+ */
+export const MAX_ENCODED_OUTPUT_BYTES = 4 * 1024 ** 2;
 
 /** Result formats of `GET /v1/data`. */
 const FORMATS = ["npy", "json", "png"] as const;
@@ -170,8 +178,16 @@ export async function explainRoute(svc: Service, call: Call): Promise<void> {
       signal: call.signal,
       context: svc.context,
     });
-    if (format === "json") sendJson(call.res, 200, json);
-    else send(call.res, 200, "text/plain; charset=utf-8", text);
+    // The served root's location (a server path or URL) is not the client's business: ".".
+    const plan = json.plan as PlanExplanation;
+    const labels = plan.stores.map((st) => st.label).filter((l) => l.length > 1);
+    const hide = (t: string) => labels.reduce((acc, l) => acc.replaceAll(l, "."), t);
+    if (format === "json") {
+      sendJson(call.res, 200, {
+        ...json,
+        plan: { ...plan, stores: plan.stores.map((st) => ({ ...st, label: hide(st.label) })) },
+      });
+    } else send(call.res, 200, "text/plain; charset=utf-8", hide(text));
   } finally {
     release();
   }
@@ -202,6 +218,13 @@ export async function dataRoute(svc: Service, call: Call): Promise<void> {
   }
   const { view } = await viewOf(svc, call);
   if (format === "png") pngWriter.check(view);
+  const bytes = view.size * view.dtype.itemSize;
+  if (format !== "npy" && bytes > MAX_ENCODED_OUTPUT_BYTES) {
+    throw new ZarrPlanError(
+      "ERR_TOO_LARGE",
+      `format=${format} is limited to results of ${MAX_ENCODED_OUTPUT_BYTES} bytes (it is encoded on the event loop), this one is ${bytes}: select less, or ask format=npy`,
+    );
+  }
   const p = plan({ value: view }, { context: svc.context });
   const out = (await runPlan(p, svc.limits, svc.gate, call.signal)).value!;
   const headers = resultHeaders(out);

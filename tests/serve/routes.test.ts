@@ -137,6 +137,32 @@ describe("GET /v1/data", () => {
     expect(svc.handler.stats().storeRequests).toBe(before);
   });
 
+  it("JSON and PNG results over 4 MiB answer 413 (encoded on the event loop); .npy is not limited so", async () => {
+    const big = await startService({ root: DATA });
+    try {
+      // 800 rows (repeated) × 1440 float32: 4.6 MB.
+      const rows = encodeURIComponent(`[${Array.from({ length: 800 }, (_, i) => i % 721)}],:`);
+      for (const format of ["json", "png"]) {
+        const r = await rawRequest(
+          big.port,
+          "GET",
+          `/v1/data/egm96.zarr/geoid?oindex=${rows}&format=${format}`,
+        );
+        expect(r.status).toBe(413);
+        expect(r.json<{ error: string }>().error).toContain(`format=${format} is limited`);
+      }
+      const npy = await rawRequest(
+        big.port,
+        "GET",
+        `/v1/data/egm96.zarr/geoid?oindex=${rows}&format=npy`,
+      );
+      expect(npy.status).toBe(200);
+      expect(readNpy(npy.body).shape).toEqual([800, 1440]);
+    } finally {
+      await big.close();
+    }
+  });
+
   it("never answers a stack trace", async () => {
     const r = await get("/v1/data/egm96.zarr/geoid?select=0:10:0");
     expect(r.body.toString()).not.toMatch(/\n\s+at /);
@@ -398,6 +424,9 @@ describe("GET /v1/info, /v1/tree, /v1/explain, /v1/stats", () => {
     ) as { touched: unknown };
     expect(j.touched).toEqual(e.touched);
     expect(j.view.shape).toEqual([100, 300]);
+    // The server's own path of the served root is not shown.
+    expect(r.body.toString()).not.toContain(DATA);
+    expect(JSON.stringify(j)).not.toContain(DATA);
   });
 
   it("/v1/stats answers at once with the counters", async () => {
