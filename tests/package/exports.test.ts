@@ -1,7 +1,7 @@
 /**
  * The package as consumers see it: `require("zarr-plan")` through Node's require(esm) (the
- * `default` export condition), the `zarr-plan/decode-worker` entry, and the tarball's files
- * and `zarr-plan/serve` entries, and the tarball's files
+ * `default` export condition), the `zarr-plan/decode-worker` and `zarr-plan/serve` entries, and
+ * the tarball's files
  * (`npm pack --dry-run --ignore-scripts`: LICENSE in, no source maps, no install scripts).
  */
 import { execFile } from "node:child_process";
