@@ -160,18 +160,25 @@ export function createSliceHandler(options: SliceHandlerOptions): SliceHandler {
   const svc: Service = { store, context, limits, gate, stats, page: options.page ?? true };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const client = new AbortController();
+    // Aborted when the client leaves or the request runs over its time.
+    const controller = new AbortController();
+    const signal = controller.signal;
+    // Every chunk read in flight listens to the signal.
+    setMaxListeners(0, signal);
+    let clientGone = false;
+    let timedOut = false;
     const onClose = () => {
       if (res.writableFinished) return;
+      clientGone = true;
       stats.disconnects++;
-      client.abort(new Error("the client disconnected"));
+      controller.abort(new Error("the client disconnected"));
     };
     res.on("close", onClose);
     res.on("finish", () => stats.answered(res.statusCode));
-    const timeout = AbortSignal.timeout(limits.timeoutMs);
-    const signal = AbortSignal.any([client.signal, timeout]);
-    // Every chunk read in flight listens to the signal.
-    setMaxListeners(0, signal);
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort(new Error(`over the time limit of ${limits.timeoutMs} ms`));
+    }, limits.timeoutMs);
     try {
       const method = req.method ?? "GET";
       if (method === "OPTIONS") {
@@ -187,8 +194,8 @@ export function createSliceHandler(options: SliceHandlerOptions): SliceHandler {
       const { route, rest } = routeOf(method === "HEAD" ? "GET" : method, path);
       await route(svc, { req, res, rest, query, signal });
     } catch (e) {
-      if (client.signal.aborted) return; // nobody to answer
-      const error = timeout.aborted
+      if (clientGone) return; // nobody to answer
+      const error = timedOut
         ? new ServiceError(
             "ERR_TIMEOUT",
             504,
@@ -199,8 +206,9 @@ export function createSliceHandler(options: SliceHandlerOptions): SliceHandler {
       if (res.headersSent) res.destroy(error instanceof Error ? error : undefined);
       else sendError(res, httpErrorOf(error));
     } finally {
+      clearTimeout(timer);
       res.off("close", onClose);
-      if (!res.writableEnded && !res.destroyed && !client.signal.aborted) res.end();
+      if (!res.writableEnded && !res.destroyed && !clientGone) res.end();
     }
   };
   return Object.assign(handle, {

@@ -14,20 +14,25 @@ import type { SliceLimits } from "./limits.js";
  */
 export function checkPlanLimits(p: Plan, limits: SliceLimits): void {
   if (p.tooLarge) throw p.tooLarge;
-  const reads = p.explain().reads;
-  const bytes = reads.reduce((a, r) => a + r.outputBytes, 0);
-  const tasks = reads.reduce((a, r) => a + r.tasks, 0);
-  const what = reads.map((r) => `"${r.array}"`).join(", ");
-  if (bytes > limits.maxOutputBytes) {
+  const what = () =>
+    p
+      .explain()
+      .reads.map((r) => `"${r.array}"`)
+      .join(", ");
+  if (p.size.outputBytes > limits.maxOutputBytes) {
     throw new ZarrPlanError(
       "ERR_TOO_LARGE",
-      `reading ${what} would return ${bytes} bytes, over the service's limit of ${limits.maxOutputBytes} (limits.maxOutputBytes): select less`,
+      `reading ${what()} would return ${p.size.outputBytes} bytes, over the service's limit of ${limits.maxOutputBytes} (limits.maxOutputBytes): select less`,
     );
   }
+  // The bound is cheap and usually exact; the plan's own count decides when it is over.
+  if (p.size.tasksAtMost <= limits.maxChunks) return;
+  const reads = p.explain().reads;
+  const tasks = reads.reduce((a, r) => a + r.tasks, 0);
   if (tasks > limits.maxChunks) {
     throw new ZarrPlanError(
       "ERR_TOO_LARGE",
-      `reading ${what} touches ${tasks} chunks, over the service's limit of ${limits.maxChunks} (limits.maxChunks): select less`,
+      `reading ${what()} touches ${tasks} chunks, over the service's limit of ${limits.maxChunks} (limits.maxChunks): select less`,
     );
   }
 }
