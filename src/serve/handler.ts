@@ -20,18 +20,9 @@ import { badRequest, httpErrorOf, ServiceError } from "./errors.js";
 import { Gate } from "./gate.js";
 import { CORS_HEADERS, sendError } from "./http.js";
 import { type SliceLimits, sliceLimits } from "./limits.js";
-import {
-  type Call,
-  dataRoute,
-  explainRoute,
-  infoRoute,
-  pageRoute,
-  planRoute,
-  readRoute,
-  type Service,
-  statsRoute,
-  treeRoute,
-} from "./routes.js";
+import { planRoute, readRoute } from "./plan-routes.js";
+import { dataRoute, explainRoute, infoRoute, pageRoute, statsRoute, treeRoute } from "./routes.js";
+import type { Call, Service } from "./service.js";
 import { type SliceStats, StatsRecorder } from "./stats.js";
 
 /** Cache budgets of the Context a handler makes when none is given: 16 MiB, 64 MiB, 256 MiB. */

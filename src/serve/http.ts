@@ -4,6 +4,8 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { NDArray } from "../index.js";
+import { dtypeLabel } from "../present/describe.js";
 import { badRequest, type HttpError } from "./errors.js";
 
 /** Headers a page on another origin may read. */
@@ -93,4 +95,9 @@ export async function readJson(
   } catch (e) {
     throw badRequest(`request body is not JSON (${e instanceof Error ? e.message : e})`);
   }
+}
+
+/** Headers describing a result. */
+export function resultHeaders(a: NDArray): Record<string, string> {
+  return { "x-zarr-shape": a.shape.join(","), "x-zarr-dtype": dtypeLabel(a.dtype) };
 }
