@@ -5,14 +5,7 @@
  * and `explain` (the POST routes: plan-routes.ts).
  * @module
  */
-import {
-  open,
-  type PlanExplanation,
-  plan,
-  writeNpy,
-  ZarrArray,
-  ZarrPlanError,
-} from "../index.js";
+import { open, type PlanExplanation, plan, writeNpy, ZarrArray, ZarrPlanError } from "../index.js";
 import { explainRead } from "../present/explain.js";
 import { nodeInfo } from "../present/metadata.js";
 import { toJsonDocument } from "../present/output/json.js";
