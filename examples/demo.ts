@@ -16,7 +16,6 @@ import { encode } from "fast-png";
 import { lastValueFrom, tap } from "rxjs";
 import { share } from "rxjs/operators";
 import { type BenchServer, startServer } from "../bench/server.js";
-import { renderRgba } from "../src/cli/output/png.js";
 import {
   assemble,
   Context,
@@ -35,6 +34,7 @@ import {
   ZarrArray,
   type ZarrGroup,
 } from "../src/index.js";
+import { renderRgba } from "../src/present/output/png.js";
 
 const ROOT = join(import.meta.dirname, "..");
 const DATA = join(ROOT, "data/datasets");

@@ -43,7 +43,9 @@ export {
   DEFAULT_BODY_BYTES_IN_FLIGHT,
 } from "./exec/body-buffers.js";
 export {
+  type CacheCounts,
   type CacheOptions,
+  type CacheStats,
   Context,
   type ContextFetchOptions,
   type ContextOptions,

@@ -4,27 +4,14 @@
  * @module
  */
 import { CommanderError } from "commander";
+import { UsageError } from "../present/errors.js";
+
+export { CliError, UsageError } from "../present/errors.js";
 
 /** Exit code of a failed run (a store, metadata, codec or selection error). */
 const EXIT_RUNTIME = 1;
 /** Exit code of a command line that cannot be run as written. */
 const EXIT_USAGE = 2;
-
-/** The command line is wrong (bad selection text, unsupported output, option clash): exit code 2. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "UsageError";
-  }
-}
-
-/** A runtime failure the command line detects itself (missing store, node of the wrong kind): exit code 1. */
-export class CliError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = "CliError";
-  }
-}
 
 /** The exit code for an error thrown while running a command. */
 export function exitCodeOf(error: unknown): number {

@@ -9,6 +9,7 @@ import { explainCommand } from "./commands/explain.js";
 import { getCommand } from "./commands/get.js";
 import { infoCommand } from "./commands/info.js";
 import { runCommand } from "./commands/run.js";
+import { serveCommand } from "./commands/serve.js";
 import { treeCommand } from "./commands/tree.js";
 import type { Io } from "./context.js";
 import { exitCodeOf, oneLine, reportError } from "./errors.js";
@@ -25,6 +26,7 @@ Examples:
   zarr-plan get http://127.0.0.1:8000/egm96.zarr geoid --select '0:3, 0:4'
   zarr-plan get data/datasets/egm96.zarr lat --oindex '[0, 360, 720]'
   zarr-plan create spec.json out.zarr --consolidate
+  zarr-plan serve data/datasets --port 8080
 
 STORE is a directory or an http(s):// URL (create: a directory); PATH is a node inside it (default: the root).
 Selections use NumPy syntax (integers, start:stop:step, ..., None, [index, lists], [True, False]).`;
@@ -54,6 +56,7 @@ function buildProgram(io: Io): Command {
   runCommand(program.command("run"), io);
   createCommand(program.command("create"), io);
   copyCommand(program.command("copy"), io);
+  serveCommand(program.command("serve"), io);
   return program;
 }
 

@@ -5,39 +5,18 @@
  */
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
+import { type LazyArray, type NDArray, readNpy, type ZarrArray } from "../index.js";
 import {
-  IndexError,
-  type LazyArray,
-  type NDArray,
-  parseSelection,
-  readNpy,
-  type Selection,
-  type ZarrArray,
-} from "../index.js";
+  applySelection,
+  type ParsedSelection,
+  parseSelectionTexts,
+  type SelectionOptions,
+} from "../present/selection.js";
 import { CliError, UsageError } from "./errors.js";
 import type { Session } from "./session.js";
 import { openArrayArg } from "./store-from-arg.js";
 
-/** The selection options as commander hands them over. */
-export interface SelectionOptions {
-  select?: string;
-  oindex?: string;
-  vindex?: string;
-  mask?: string;
-}
-
-/**
- * Parses the text of a selection option with `parseSelection` (NumPy syntax).
- * @throws UsageError naming the option when the text cannot be parsed.
- */
-function parseSelectionOption(option: string, text: string): Selection {
-  try {
-    return parseSelection(text);
-  } catch (e) {
-    if (e instanceof IndexError) throw new UsageError(`${option}: ${e.message}`);
-    throw e;
-  }
-}
+export { type SelectionOptions, selectionText } from "../present/selection.js";
 
 /**
  * Reads a boolean mask from a `.npy` file.
@@ -65,49 +44,11 @@ async function readMask(file: string): Promise<NDArray> {
   return mask;
 }
 
-/** Parsed selection options, ready to apply. */
-interface ParsedSelection {
-  select?: Selection;
-  oindex?: Selection;
-  vindex?: Selection;
-  mask?: NDArray;
-}
-
 /** Parses every selection option (all parsing errors surface before any store is opened). */
 async function parseSelectionOptions(opts: SelectionOptions): Promise<ParsedSelection> {
-  const out: ParsedSelection = {};
-  if (opts.select !== undefined) out.select = parseSelectionOption("--select", opts.select);
-  if (opts.oindex !== undefined) out.oindex = parseSelectionOption("--oindex", opts.oindex);
-  if (opts.vindex !== undefined) out.vindex = parseSelectionOption("--vindex", opts.vindex);
+  const out = parseSelectionTexts(opts);
   if (opts.mask !== undefined) out.mask = await readMask(opts.mask);
   return out;
-}
-
-/**
- * The lazy view of `array` made by the options: `get(select)`, then `oindex`, then `vindex`, then
- * `mask`. Nothing is read.
- * @throws IndexError (from the library) for selections that do not fit the array.
- */
-function applySelection(array: ZarrArray, sel: ParsedSelection): LazyArray {
-  let view = array.lazy();
-  if (sel.select) view = view.get(...sel.select);
-  if (sel.oindex) view = view.oindex(...sel.oindex);
-  if (sel.vindex) view = view.vindex(...sel.vindex);
-  if (sel.mask) view = view.mask(sel.mask);
-  return view;
-}
-
-/**
- * The selection options as NumPy-like text: `[0:10, ::-1].oindex[[1, 2]].mask(m.npy)`; `""` for
- * the whole array (no selection option).
- */
-export function selectionText(opts: SelectionOptions): string {
-  const parts: string[] = [];
-  if (opts.select !== undefined) parts.push(`[${opts.select}]`);
-  if (opts.oindex !== undefined) parts.push(`.oindex[${opts.oindex}]`);
-  if (opts.vindex !== undefined) parts.push(`.vindex[${opts.vindex}]`);
-  if (opts.mask !== undefined) parts.push(`[mask ${opts.mask}]`);
-  return parts.join("");
 }
 
 /** Adds the selection options shared by `get` and `explain`. */

@@ -5,9 +5,14 @@
  * @module
  */
 import { type Command, InvalidArgumentError, Option } from "commander";
-import { Context, type RequestLogEntry, type StoreSettings } from "../index.js";
+import {
+  Context,
+  type ContextOptions,
+  type RequestLogEntry,
+  type StoreSettings,
+} from "../index.js";
+import { bytesText } from "../present/describe.js";
 import type { Io } from "./context.js";
-import { bytesText } from "./describe.js";
 import { UsageError } from "./errors.js";
 
 /** The options {@link addSessionOptions} adds, as commander hands them over. */
@@ -153,11 +158,16 @@ export function requestLine(entry: RequestLogEntry, storeName: string | undefine
 }
 
 /**
- * The session of a command: a Context with the store settings of the options and, under
- * `--log requests` or `ZARR_PLAN_LOG=requests`, a request log on stderr.
- * @throws UsageError for an unknown `ZARR_PLAN_LOG` value.
+ * The session of a command: a Context with the store settings of the options (and `extra`
+ * Context options: caches, limits) and, under `--log requests` or `ZARR_PLAN_LOG=requests`, a
+ * request log on stderr.
+ * @throws UsageError for an unknown `ZARR_PLAN_LOG` value or Context options out of range.
  */
-export function openSession(opts: SessionOptions, io: Io): Session {
+export function openSession(
+  opts: SessionOptions,
+  io: Io,
+  extra: Pick<ContextOptions, "cache" | "limits"> = {},
+): Session {
   const fromEnv = io.env?.ZARR_PLAN_LOG?.trim();
   if (fromEnv && !(LOG_KINDS as readonly string[]).includes(fromEnv)) {
     throw new UsageError(
@@ -174,6 +184,7 @@ export function openSession(opts: SessionOptions, io: Io): Session {
   let context: Context;
   try {
     context = new Context({
+      ...extra,
       store,
       ...(logRequests
         ? { onRequest: (e: RequestLogEntry) => io.stderr(requestLine(e, names.get(e.store))) }

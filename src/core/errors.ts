@@ -49,6 +49,10 @@ export const ZARR_PLAN_ERROR_CODES = Object.freeze([
   "ERR_LABEL",
   // ndsel selection documents (zarr-indexing wire format):
   "ERR_NDSEL",
+  // The slice service (zarr-plan/serve):
+  "ERR_REQUEST",
+  "ERR_BUSY",
+  "ERR_TIMEOUT",
 ] as const);
 
 /** A stable machine-readable error code: one of {@link ZARR_PLAN_ERROR_CODES}. */

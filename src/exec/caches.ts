@@ -44,8 +44,34 @@ interface CachedIndex {
   readonly index: ShardIndexLike | null;
 }
 
+/** Lookups of one cache: found, and not found (counted only while that cache is on). */
+export interface CacheCounts {
+  hits: number;
+  misses: number;
+}
+
+/** Lookups of a Context's caches, for stats pages and benchmarks. */
+export interface CacheStats {
+  readonly metadata: CacheCounts;
+  readonly shardIndex: CacheCounts;
+  readonly chunk: CacheCounts;
+}
+
+/** Counts a lookup of a cache that is on; returns the value found. */
+function counted<V>(counts: CacheCounts, value: V | undefined): V | undefined {
+  if (value === undefined) counts.misses++;
+  else counts.hits++;
+  return value;
+}
+
 /** The caches of one Context, keyed by store identity and key. */
 export class ContextCaches {
+  /** Lookups so far of each cache that is on (hits and misses). */
+  readonly stats: CacheStats = {
+    metadata: { hits: 0, misses: 0 },
+    shardIndex: { hits: 0, misses: 0 },
+    chunk: { hits: 0, misses: 0 },
+  };
   readonly #storeIds = new WeakMap<object, number>();
   #nextStoreId = 0;
   readonly #metadata: LRUCache<string, Uint8Array> | undefined;
@@ -84,7 +110,8 @@ export class ContextCaches {
 
   /** The cached metadata document `key` of `store`. */
   metadata(store: ReadableStore, key: string): Uint8Array | undefined {
-    return this.#metadata?.get(this.#key(store, key));
+    if (!this.#metadata) return undefined;
+    return counted(this.stats.metadata, this.#metadata.get(this.#key(store, key)));
   }
 
   /** Keeps a metadata document (when that cache is on). */
@@ -94,7 +121,8 @@ export class ContextCaches {
 
   /** The cached shard index of `key` (`undefined`: not cached; `null`: the shard is not stored). */
   shardIndex(store: ReadableStore, key: string): ShardIndexLike | null | undefined {
-    return this.#indexes?.get(this.#key(store, key))?.index;
+    if (!this.#indexes) return undefined;
+    return counted(this.stats.shardIndex, this.#indexes.get(this.#key(store, key)))?.index;
   }
 
   /** Keeps a decoded shard index (when that cache is on). */
@@ -109,7 +137,8 @@ export class ContextCaches {
 
   /** The cached decoded chunk of `key` (read-only: never write into it). */
   chunk(store: ReadableStore, key: string): NDArray | undefined {
-    return this.#chunks?.get(this.#key(store, key));
+    if (!this.#chunks) return undefined;
+    return counted(this.stats.chunk, this.#chunks.get(this.#key(store, key)));
   }
 
   /** Keeps a decoded chunk (when that cache is on); the caches own `chunk` from then on. */

@@ -45,7 +45,7 @@ import type { RunResources } from "./run/resources.js";
 import { type RequestOptions, StoreRequests } from "./store-requests.js";
 import { runWritePlan } from "./write/run.js";
 
-export type { CacheOptions } from "./caches.js";
+export type { CacheCounts, CacheOptions, CacheStats } from "./caches.js";
 export {
   DEFAULT_PIPELINE_CACHE_ENTRIES,
   PipelineCache,

@@ -22,8 +22,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { decode } from "fast-png";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { VIRIDIS } from "../../src/cli/colormap.js";
 import { dataType, type NDArray, readNpy, writeNpy } from "../../src/index.js";
+import { VIRIDIS } from "../../src/present/colormap.js";
 import { type StaticServer, startStaticServer } from "../helpers/static-server.js";
 
 const ROOT = join(import.meta.dirname, "../..");

@@ -4,17 +4,9 @@
  */
 import { CommanderError } from "commander";
 import { describe, expect, it } from "vitest";
-import { countTouchedChunks } from "../../src/cli/chunks.js";
-import { colormapIndex, VIRIDIS } from "../../src/cli/colormap.js";
 import { jsonRows } from "../../src/cli/commands/get.js";
-import { alignRows } from "../../src/cli/commands/tree.js";
-import { chunkLevels, codecSummary, scalarText } from "../../src/cli/describe.js";
 import { exitCodeOf, UsageError } from "../../src/cli/errors.js";
-import { csvField, csvWriter } from "../../src/cli/output/csv.js";
 import { writerFor } from "../../src/cli/output/index.js";
-import { toJsonDocument } from "../../src/cli/output/json.js";
-import { finiteRange, pngWriter, renderRgba } from "../../src/cli/output/png.js";
-import { formatFloat32, jsonLeaf, nested, textLeaf } from "../../src/cli/output/values.js";
 import { nodePath } from "../../src/cli/store-from-arg.js";
 import {
   type ArraySource,
@@ -30,6 +22,14 @@ import {
   parseSelection,
   type TypedArray,
 } from "../../src/index.js";
+import { countTouchedChunks } from "../../src/present/chunks.js";
+import { colormapIndex, VIRIDIS } from "../../src/present/colormap.js";
+import { chunkLevels, codecSummary, scalarText } from "../../src/present/describe.js";
+import { csvField, csvWriter } from "../../src/present/output/csv.js";
+import { toJsonDocument } from "../../src/present/output/json.js";
+import { finiteRange, pngWriter, renderRgba } from "../../src/present/output/png.js";
+import { formatFloat32, jsonLeaf, nested, textLeaf } from "../../src/present/output/values.js";
+import { alignRows } from "../../src/present/tree.js";
 
 function nd(name: DataTypeName, shape: number[], data: TypedArray): NDArray {
   return { data, shape, strides: cStrides(shape), dtype: dataType(name) };

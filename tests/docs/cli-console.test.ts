@@ -5,7 +5,7 @@
  * with `…` matching anything within a line and a line `…` matching any number of lines. `$ cat FILE`
  * shows a file: one the commands wrote is compared, one they did not is written from the block
  * (a plan file or a `create` spec the docs show). Paths: `data/…` is the repository's data, other
- * relative paths (`--out` files, plan files, `create`'s spec and store, and any argument naming
+ * relative paths (`--out` files, plan files, `create`'s spec and store, `copy`'s destination, and any argument naming
  * a file an earlier step made) are in a temporary directory (printed back relative). A `$` line of another program is refused.
  */
 import {
@@ -128,6 +128,7 @@ async function runStep(step: Step, dir: string): Promise<string[]> {
       previous === "-o" ||
       (args[0] === "run" && k === 1) ||
       (args[0] === "create" && (k === 1 || k === 2)) ||
+      (args[0] === "copy" && k === 2) ||
       // A store an earlier step of the block created (e.g. by `zarr-plan create`).
       (k > 0 && !a.startsWith("-") && !a.startsWith("data/") && existsSync(join(dir, a)));
     return isFile && !isAbsolute(a) ? join(dir, a) : pathArg(a);

@@ -1,5 +1,6 @@
 /**
- * Doctest: every ```ts block of README.md and docs/*.md runs against the library, and every
+ * Doctest: every ```ts block of README.md and docs/*.md runs against the library (`zarr-plan` and
+ * `zarr-plan/serve` from src/), and every
  * `console.log(...); // expected` line prints what its comment says (whitespace and quote style
  * ignored; "…" in a comment matches anything). Docs cannot rot.
  */
@@ -13,6 +14,7 @@ const ROOT = join(import.meta.dirname, "../..");
 const TMP = join(ROOT, "tests/.docs-tmp");
 const INDEX = join(ROOT, "src/index.ts");
 const CRUD = join(ROOT, "src/hierarchy/crud/index.ts");
+const SERVE = join(ROOT, "src/serve/index.ts");
 
 const files = [
   "README.md",
@@ -70,6 +72,7 @@ describe("documentation examples run and print what they say", () => {
       const code = b.code
         .replaceAll('from "zarr-plan"', `from ${JSON.stringify(INDEX)}`)
         .replaceAll('from "zarr-plan/crud"', `from ${JSON.stringify(CRUD)}`)
+        .replaceAll('from "zarr-plan/serve"', `from ${JSON.stringify(SERVE)}`)
         .replaceAll('"data/', `"${ROOT}/data/`)
         .replaceAll(
           "console.log(",

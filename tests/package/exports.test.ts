@@ -1,6 +1,7 @@
 /**
  * The package as consumers see it: `require("zarr-plan")` through Node's require(esm) (the
- * `default` export condition), the `zarr-plan/crud` and `zarr-plan/decode-worker` entries, and the tarball's files
+ * `default` export condition), the `zarr-plan/crud`, `zarr-plan/decode-worker` and `zarr-plan/serve`
+ * entries, and the tarball's files
  * (`npm pack --dry-run --ignore-scripts`: LICENSE in, no source maps, no install scripts).
  */
 import { execFile } from "node:child_process";
@@ -67,6 +68,16 @@ describe("package entry points", () => {
     const [resolved, same] = r.stdout.trim().split("\n");
     expect(resolved).toMatch(/\/dist\/hierarchy\/crud\/index\.js$/);
     expect(same).toBe(new Array(8).fill("true").join(" "));
+  });
+
+  it("zarr-plan/serve (Node only) exports createSliceHandler from the build", async () => {
+    const r = await run(process.execPath, [
+      "--input-type=module",
+      "-e",
+      'const s = await import("zarr-plan/serve"); console.log(import.meta.resolve("zarr-plan/serve"), typeof s.createSliceHandler, Object.keys(s.DEFAULT_SLICE_LIMITS).length > 0)',
+    ]);
+    expect(r.stderr).toBe("");
+    expect(r.stdout.trim()).toMatch(/\/dist\/serve\/index\.js function true$/);
   });
 
   it("package.json: no install scripts, LICENSE shipped, keywords", () => {

@@ -15,8 +15,8 @@ import {
   ZarrGroup,
   type ZarrNode,
 } from "../../index.js";
+import { bytesText } from "../../present/describe.js";
 import type { Io } from "../context.js";
-import { bytesText } from "../describe.js";
 import { CliError, UsageError } from "../errors.js";
 import { addSessionOptions, type SessionOptions, withSession } from "../session.js";
 import { nodePath, openNode } from "../store-from-arg.js";

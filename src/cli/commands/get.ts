@@ -7,8 +7,16 @@
 import { writeFile } from "node:fs/promises";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { type NDArray, shapeSize } from "../../index.js";
+import { bytesText, countText, dtypeLabel, shapeText } from "../../present/describe.js";
+import { coordsText, labelledCsv, labelledJson } from "../../present/output/labelled.js";
+import {
+  type JsonValue,
+  jsonLeaf,
+  type Nested,
+  nested,
+  stats,
+} from "../../present/output/values.js";
 import type { Io } from "../context.js";
-import { bytesText, countText, dtypeLabel, shapeText } from "../describe.js";
 import { UsageError } from "../errors.js";
 import { hasLabelOptions, type LabelOptions, labelledViewArg } from "../labels.js";
 import {
@@ -18,8 +26,6 @@ import {
   writeOutput,
   writerFor,
 } from "../output/index.js";
-import { coordsText, labelledCsv, labelledJson } from "../output/labelled.js";
-import { type JsonValue, jsonLeaf, type Nested, nested, stats } from "../output/values.js";
 import { readView } from "../progress.js";
 import {
   addSelectionOptions,

@@ -5,8 +5,7 @@
  * @module
  */
 import type { Command } from "commander";
-import { type AnyStore, ZarrArray, type ZarrGroup, ZarrPlanError } from "../../index.js";
-import type { Io } from "../context.js";
+import { ZarrArray, type ZarrGroup, ZarrPlanError } from "../../index.js";
 import {
   bytesText,
   chunkLevels,
@@ -17,62 +16,14 @@ import {
   gridText,
   scalarText,
   shapeText,
-} from "../describe.js";
-import { CliError } from "../errors.js";
+} from "../../present/describe.js";
+import { rawMetadata } from "../../present/metadata.js";
+import { alignRows } from "../../present/tree.js";
+import type { Io } from "../context.js";
 import { addSessionOptions, type SessionOptions, withSession } from "../session.js";
 import { openNode } from "../store-from-arg.js";
-import { alignRows } from "./tree.js";
 
 const ATTRIBUTE_WIDTH = 200;
-
-function keyOf(path: string, name: string): string {
-  return path === "" ? name : `${path}/${name}`;
-}
-
-async function readJson(
-  store: AnyStore,
-  key: string,
-  signal: AbortSignal,
-): Promise<Record<string, unknown> | undefined> {
-  const bytes = await store.get(key, { signal });
-  if (bytes === undefined) return undefined;
-  try {
-    return JSON.parse(new TextDecoder().decode(bytes)) as Record<string, unknown>;
-  } catch (e) {
-    throw new CliError(`"${key}" is not valid JSON (${e instanceof Error ? e.message : e})`);
-  }
-}
-
-/**
- * The raw metadata document of a node: `zarr.json` as stored (text), or for Zarr v2 `.zarray` /
- * `.zgroup` with `.zattrs` merged in as `attributes`.
- */
-async function rawMetadata(
-  store: AnyStore,
-  node: ZarrArray | ZarrGroup,
-  signal: AbortSignal,
-): Promise<string> {
-  if (node.zarrFormat === 3) {
-    const key = keyOf(node.path, "zarr.json");
-    const bytes = await store.get(key, { signal });
-    if (bytes === undefined) {
-      throw new CliError(`"${key}" is missing (the node is known from consolidated metadata only)`);
-    }
-    const text = new TextDecoder().decode(bytes);
-    return text.endsWith("\n") ? text : `${text}\n`;
-  }
-  const docKey = keyOf(node.path, node instanceof ZarrArray ? ".zarray" : ".zgroup");
-  const [doc, attrs] = await Promise.all([
-    readJson(store, docKey, signal),
-    readJson(store, keyOf(node.path, ".zattrs"), signal),
-  ]);
-  if (doc === undefined) {
-    throw new CliError(
-      `"${docKey}" is missing (the node is known from consolidated metadata only)`,
-    );
-  }
-  return `${JSON.stringify({ ...doc, attributes: attrs ?? {} }, null, 2)}\n`;
-}
 
 function attributeRows(attrs: Readonly<Record<string, unknown>>): string[][] {
   const entries = Object.entries(attrs);

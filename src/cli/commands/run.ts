@@ -18,12 +18,12 @@ import {
   type WriteResult,
   writePlanFromJSON,
 } from "../../index.js";
+import { bytesText, dtypeLabel, shapeText } from "../../present/describe.js";
+import { labelledJson } from "../../present/output/labelled.js";
+import { npyWriter } from "../../present/output/npy.js";
 import type { Io } from "../context.js";
-import { bytesText, dtypeLabel, shapeText } from "../describe.js";
 import { CliError } from "../errors.js";
 import { writeOutput } from "../output/index.js";
-import { labelledJson } from "../output/labelled.js";
-import { npyWriter } from "../output/npy.js";
 import { addSessionOptions, type SessionOptions, withSession } from "../session.js";
 import { storeFromArg } from "../store-from-arg.js";
 

@@ -4,31 +4,12 @@
  * @module
  */
 import type { Command } from "commander";
-import { type InvalidTreeMember, type TreeNode, ZarrArray, ZarrGroup } from "../../index.js";
+import { type TreeNode, ZarrArray, ZarrGroup } from "../../index.js";
+import { chunkLevels, codecSummary, dtypeLabel, shapeText } from "../../present/describe.js";
+import { alignRows, sortedEntries, treeJson } from "../../present/tree.js";
 import type { Io } from "../context.js";
-import { chunkLevels, codecSummary, dtypeLabel, shapeText } from "../describe.js";
 import { addSessionOptions, type SessionOptions, withSession } from "../session.js";
 import { openNode } from "../store-from-arg.js";
-
-/** JSON form of one node of the tree. */
-interface TreeJson {
-  name: string;
-  path: string;
-  /** `"invalid"`: a member that cannot be opened (unsupported data type or codec, bad metadata). */
-  kind: "group" | "array" | "invalid";
-  zarr_format?: 2 | 3;
-  /** Why an `"invalid"` member cannot be opened: the error code and message opening it raises. */
-  error?: { code: string; message: string };
-  consolidated?: boolean;
-  shape?: number[];
-  dtype?: string;
-  /** Read chunk shape: the inner chunk shape when sharded. */
-  chunks?: number[];
-  /** Shard shape, or null when not sharded. */
-  shards?: number[] | null;
-  codecs?: string;
-  children?: TreeJson[];
-}
 
 /** Array columns: dtype, shape, chunks, shards, codecs. */
 function arrayCells(a: ZarrArray): string[] {
@@ -71,74 +52,11 @@ function childRows(t: TreeNode): string[][] {
   return rows;
 }
 
-/** The children of a tree node and its members that cannot be opened, by name. */
-function sortedEntries(t: TreeNode): (TreeNode | InvalidTreeMember)[] {
-  return [...(t.children ?? []), ...(t.invalid ?? [])].sort((a, b) =>
-    a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
-  );
-}
-
 /** The tree as text: the root on the first line, the descendants in aligned columns below. */
 export function treeText(t: TreeNode, label: string): string[] {
   const n = t.node;
   const rootCells = n instanceof ZarrArray ? arrayCells(n) : groupCells(n, true);
   return [...alignRows([[label, ...rootCells]]), ...alignRows(childRows(t))];
-}
-
-/** Aligns cells in columns, two spaces apart; columns empty in every row are dropped. */
-export function alignRows(rows: readonly (readonly string[])[]): string[] {
-  const width = (cell: string) => [...cell].length;
-  const widths: number[] = [];
-  const used: boolean[] = [];
-  for (const r of rows) {
-    r.forEach((cell, i) => {
-      if (cell !== "") used[i] = true;
-      if (i < r.length - 1) widths[i] = Math.max(widths[i] ?? 0, width(cell));
-    });
-  }
-  return rows.map((r) => {
-    let line = "";
-    r.forEach((cell, i) => {
-      if (!used[i]) return;
-      line += i < r.length - 1 ? cell + " ".repeat((widths[i] ?? 0) - width(cell) + 2) : cell;
-    });
-    return line.trimEnd();
-  });
-}
-
-function treeJson(t: TreeNode): TreeJson {
-  const n = t.node;
-  if (n instanceof ZarrArray) {
-    const levels = chunkLevels(n);
-    return {
-      name: t.name,
-      path: t.path,
-      kind: "array",
-      zarr_format: n.zarrFormat,
-      shape: [...n.shape],
-      dtype: dtypeLabel(n.dtype),
-      chunks: [...levels[levels.length - 1]!],
-      shards: levels.length > 1 ? [...levels[0]!] : null,
-      codecs: codecSummary(n.metadata.codecs),
-    };
-  }
-  return {
-    name: t.name,
-    path: t.path,
-    kind: "group",
-    zarr_format: n.zarrFormat,
-    consolidated: n.isConsolidated,
-    children: sortedEntries(t).map((c) =>
-      "node" in c
-        ? treeJson(c)
-        : {
-            name: c.name,
-            path: c.path,
-            kind: "invalid" as const,
-            error: { code: c.error.code, message: c.error.message },
-          },
-    ),
-  };
 }
 
 export function treeCommand(cmd: Command, io: Io): void {

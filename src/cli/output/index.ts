@@ -5,14 +5,14 @@
 import { stat, writeFile } from "node:fs/promises";
 import { dirname, extname } from "node:path";
 import type { NDArray } from "../../index.js";
+import { csvWriter } from "../../present/output/csv.js";
+import { jsonWriter } from "../../present/output/json.js";
+import { npyWriter } from "../../present/output/npy.js";
+import { pngWriter } from "../../present/output/png.js";
+import type { OutputOptions, OutputWriter } from "../../present/output/types.js";
 import { CliError, UsageError } from "../errors.js";
-import { csvWriter } from "./csv.js";
-import { jsonWriter } from "./json.js";
-import { npyWriter } from "./npy.js";
-import { pngWriter } from "./png.js";
-import type { OutputOptions, OutputWriter } from "./types.js";
 
-export type { OutputOptions } from "./types.js";
+export type { OutputOptions } from "../../present/output/types.js";
 
 /** Every output format. */
 export const WRITERS: readonly OutputWriter[] = [npyWriter, jsonWriter, csvWriter, pngWriter];

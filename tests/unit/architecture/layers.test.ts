@@ -4,7 +4,7 @@
  * source file; nothing is executed. Run alone with `npx vitest run tests/unit/architecture`.
  *
  * Layers, lowest first (docs/architecture.md):
- * core ← store ← format ← index-space ← plan ← exec ← hierarchy ← index.ts ← cli
+ * core ← store ← format ← index-space ← plan ← exec ← hierarchy ← index.ts ← present ← serve ← cli
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
@@ -23,6 +23,8 @@ const LAYERS = [
   "exec",
   "hierarchy",
   "index.ts",
+  "present",
+  "serve",
   "cli",
 ] as const;
 

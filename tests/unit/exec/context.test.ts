@@ -200,6 +200,42 @@ describe("closing a Context", () => {
   });
 });
 
+describe("cache counters (context.caches.stats)", () => {
+  it("count hits and misses of each cache that is on, and nothing of the caches that are off", async () => {
+    const mem = new MemoryStore();
+    await iotaArray(mem, "u", { shape: [8, 8], chunks: [4, 4] });
+    await iotaArray(mem, "s", { shape: [8, 8], chunks: [2, 2], shards: [4, 4] });
+    const context = new Context({
+      cache: { metadataBytes: 1 << 20, chunkBytes: 1 << 20, shardIndexBytes: 1 << 20 },
+    });
+    for (let round = 0; round < 2; round++) {
+      for (const path of ["u", "s"]) {
+        const a = await openArray(mem, path, { context });
+        // maxGap 0: one inner chunk of the shard is read by range, after its index.
+        await plan({ x: a.lazy().get(slice(0, 2), slice(0, 2)) }, { context, maxGap: 0 }).read();
+      }
+    }
+    const { metadata, shardIndex, chunk } = context.caches.stats;
+    // Each array's zarr.json: missed once, then found.
+    expect(metadata.misses).toBeGreaterThanOrEqual(2);
+    expect(metadata.hits).toBeGreaterThanOrEqual(2);
+    // Unsharded "u": its chunk missed, then found; sharded "s": its shard index likewise.
+    expect(chunk).toEqual({ hits: 1, misses: 1 });
+    expect(shardIndex).toEqual({ hits: 1, misses: 1 });
+    context.close();
+
+    const off = new Context();
+    const a = await openArray(mem, "u", { context: off });
+    await a.lazy().read();
+    expect(off.caches.stats).toEqual({
+      metadata: { hits: 0, misses: 0 },
+      shardIndex: { hits: 0, misses: 0 },
+      chunk: { hits: 0, misses: 0 },
+    });
+    off.close();
+  });
+});
+
 describe("conditional writes go through the Context", () => {
   const b = (...v: number[]) => new Uint8Array(v);
 

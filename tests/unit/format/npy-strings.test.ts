@@ -4,10 +4,10 @@
  * and CSV leaves give strings as text.
  */
 import { describe, expect, it } from "vitest";
-import { jsonLeaf, textLeaf } from "../../../src/cli/output/values.js";
 import { dataType } from "../../../src/core/dtype.js";
 import type { NDArray } from "../../../src/core/ndarray.js";
 import { readNpy, writeNpy } from "../../../src/format/npy.js";
+import { jsonLeaf, textLeaf } from "../../../src/present/output/values.js";
 
 const strings: NDArray = {
   data: ["a", "", "日本🙂", "\u0000x"] as NDArray["data"],

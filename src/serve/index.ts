@@ -1,0 +1,16 @@
+/**
+ * `zarr-plan/serve` (Node only): the slice service as a `node:http` handler, for `zarr-plan serve`
+ * or any Node HTTP framework (Express, Fastify, Hono's node adapter: see docs/serve.md).
+ * @module
+ */
+
+export { ServiceError } from "./errors.js";
+export {
+  createSliceHandler,
+  DEFAULT_SLICE_CACHE,
+  type SliceHandler,
+  type SliceHandlerOptions,
+} from "./handler.js";
+export { DEFAULT_SLICE_LIMITS, type SliceLimits } from "./limits.js";
+export type { SliceStats } from "./stats.js";
+export type { DirectoryJson } from "./tree.js";

@@ -1,0 +1,103 @@
+/**
+ * Helpers of the slice service tests: a real listening server on port 0 around a handler, raw
+ * HTTP requests (paths sent as written, not normalized by a URL parser), and the CLI in process.
+ */
+import { createServer, request as httpRequest, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Io } from "../../src/cli/context.js";
+import { main } from "../../src/cli/program.js";
+import {
+  createSliceHandler,
+  type SliceHandler,
+  type SliceHandlerOptions,
+} from "../../src/serve/index.js";
+
+/** A listening service and its base URL. */
+export interface Running {
+  readonly handler: SliceHandler;
+  readonly server: Server;
+  readonly base: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/** Starts `createSliceHandler(options)` on 127.0.0.1, port 0. */
+export async function startService(options: SliceHandlerOptions): Promise<Running> {
+  const handler = createSliceHandler(options);
+  const server = createServer((req, res) => {
+    void handler(req, res);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    handler,
+    server,
+    port,
+    base: `http://127.0.0.1:${port}`,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      handler.close();
+    },
+  };
+}
+
+/** An answer read whole. */
+export interface Answer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+  json<T = unknown>(): T;
+}
+
+/** Sends `method path` (the raw path, as written) and reads the whole answer. */
+export function rawRequest(
+  port: number,
+  method: string,
+  path: string,
+  body?: string,
+  headers: Record<string, string> = {},
+): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      { host: "127.0.0.1", port, method, path, headers: { ...headers, connection: "close" } },
+      (res) => {
+        const parts: Buffer[] = [];
+        res.on("data", (c: Buffer) => parts.push(c));
+        res.on("end", () => {
+          const b = Buffer.concat(parts);
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: b,
+            json: <T>() => JSON.parse(b.toString("utf8")) as T,
+          });
+        });
+        res.on("error", reject);
+      },
+    );
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+/** Runs `zarr-plan ARGV` in process. */
+export async function cli(
+  argv: string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = "";
+  let stderr = "";
+  const io: Io = {
+    stdout: (s) => {
+      stdout += s;
+    },
+    stderr: (s) => {
+      stderr += s;
+    },
+    progress: undefined,
+    signal: new AbortController().signal,
+    env: {},
+  };
+  const code = await main(argv, io);
+  return { code, stdout, stderr };
+}
