@@ -248,7 +248,11 @@ export class StoreRequests {
       c,
       key,
       "getVersioned",
-      (signal) => c.getVersioned(key, { signal }),
+      (signal) =>
+        c.getVersioned(key, {
+          signal,
+          ...(options.maxBytes === undefined ? {} : { maxBytes: options.maxBytes }),
+        }),
       options,
     );
   }

@@ -52,11 +52,11 @@ async function readObject(
   const store = a.source.storage!.store;
   const signal = input.signal;
   if (input.conditional(a)) {
-    const { value, version } = await input.context.getVersioned(
-      store,
-      key,
-      signal ? { signal } : {},
-    );
+    // Bounded like a plain read: a stored object larger than its codecs can produce is refused.
+    const { value, version } = await input.context.getVersioned(store, key, {
+      ...(signal ? { signal } : {}),
+      ...(maxBytes === undefined ? {} : { maxBytes }),
+    });
     return { bytes: value, version };
   }
   const bytes = await input.context.fetch(store, key, undefined, {

@@ -212,4 +212,33 @@ describe("NumPy assignment rules", () => {
     expect(log.filter((e) => e.op === "set")).toHaveLength(4);
     expect(Array.from((await a.read()).data)).toEqual(Array.from({ length: 256 }, (_, i) => i));
   });
+
+  it("a stored object larger than its codecs can produce is refused before it is merged (read-modify-write)", async () => {
+    const { FileSystemStore } = await import("../../../src/store/fs.js");
+    const { mkdir, mkdtemp, writeFile, rm } = await import("node:fs/promises");
+    const { join } = await import("node:path");
+    const { tmpdir } = await import("node:os");
+    const root = await mkdtemp(join(tmpdir(), "zp-write-"));
+    try {
+      const store = new FileSystemStore(root);
+      const a = await createArray(store, "u", {
+        shape: [8],
+        chunks: [4],
+        dtype: "float32",
+        compressor: null,
+      });
+      // A 16-byte chunk can only be 16 bytes: a 1 MiB file at its key is hostile.
+      await mkdir(join(root, "u/c"), { recursive: true });
+      await writeFile(join(root, "u/c/0"), new Uint8Array(1 << 20));
+      const err = await a
+        .lazy()
+        .get(slice(0, 2))
+        .write(1)
+        .catch((e: unknown) => e);
+      expect(isZarrPlanError(err)).toBe(true);
+      expect(String(err)).toMatch(/u\/c\/0.*1048576 bytes, more than the limit of 16 bytes/);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
 });
