@@ -88,107 +88,129 @@ export function runCommand(cmd: Command, io: Io): void {
       "output directory (created when missing); needed when the plan reads",
     )
     .option("--json", "print the figures (requests, bytes, wall time, outputs) as JSON")
-    .action((planFile: string, opts: SessionOptions & { out?: string; json?: boolean }) =>
-      withSession(opts, io, async (session) => {
-        let json: unknown;
-        try {
-          json = JSON.parse(await readFile(planFile, "utf8"));
-        } catch (e) {
-          throw new CliError(
-            `cannot read plan "${planFile}": ${e instanceof Error ? e.message : e}`,
-            { cause: e },
-          );
-        }
-        const readNames = readNamesOf(json);
-        checkFileNames(readNames);
-        if (readNames.length > 0 && opts.out === undefined) {
-          throw new CliError("the plan reads: give an output directory with --out DIR");
-        }
-        const counters = new Map<string, CountingStore>();
-        const t0 = performance.now();
-        const fromOptions = {
-          signal: io.signal,
-          context: session.context,
-          openStore: async (location: string) => {
-            // A relative store path is relative to the plan file, not the current directory.
-            const raw = await storeFromArg(location, session, dirname(planFile));
-            const store = new CountingStore(raw);
-            session.label(store, location);
-            counters.set(location, store);
-            return store;
-          },
-        };
-        // A plan with sel ops runs in two stages; its results carry dims and coords (written beside).
-        const results: Record<string, NDArray> = {};
-        const labels: Record<string, LabelledResult> = {};
-        if (hasSelOps(json)) {
-          const plan = await labelledPlanFromJSON(json, fromOptions);
-          for (const [name, r] of Object.entries(await plan.read({ signal: io.signal }))) {
-            results[name] = r.array;
-            labels[name] = r;
-          }
-        } else if (readNames.length > 0) {
-          const plan = await planFromJSON(json, fromOptions);
-          Object.assign(results, await plan.read({ signal: io.signal }));
-        }
-        // Then the writes (after every read), values from .npy files beside the plan file.
-        const writePlan = await writePlanFromJSON(json, {
-          ...fromOptions,
-          loadNpy: async (path) => readNpy(await readFile(resolve(dirname(planFile), path))),
-        });
-        let written: WriteResult | undefined;
-        if (writePlan) written = await writePlan.write({ signal: io.signal });
-        const wallMs = performance.now() - t0;
-        if (opts.out !== undefined) await mkdir(opts.out, { recursive: true });
-        const outputs: {
-          name: string;
-          file: string;
-          shape: readonly number[];
-          dtype: string;
-          bytes: number;
-        }[] = [];
-        for (const [name, array] of Object.entries(results)) {
-          const file = join(opts.out!, fileName(name));
-          const bytes = await writeOutput(file, npyWriter, array, {});
-          outputs.push({ name, file, shape: array.shape, dtype: dtypeLabel(array.dtype), bytes });
-          const l = labels[name];
-          if (l) {
-            const doc = JSON.parse(labelledJson(l)) as Record<string, unknown>;
-            delete doc.data;
-            await writeFile(
-              `${file.replace(/\.npy$/, "")}.labels.json`,
-              `${JSON.stringify(doc)}\n`,
+    .option(
+      "--explain",
+      "print what the reads and writes would do (objects, requests, read-modify-writes) and stop: no chunk is read or written",
+    )
+    .action(
+      (
+        planFile: string,
+        opts: SessionOptions & { out?: string; json?: boolean; explain?: boolean },
+      ) =>
+        withSession(opts, io, async (session) => {
+          let json: unknown;
+          try {
+            json = JSON.parse(await readFile(planFile, "utf8"));
+          } catch (e) {
+            throw new CliError(
+              `cannot read plan "${planFile}": ${e instanceof Error ? e.message : e}`,
+              { cause: e },
             );
           }
-          if (!opts.json) {
+          const readNames = readNamesOf(json);
+          checkFileNames(readNames);
+          if (readNames.length > 0 && opts.out === undefined && !opts.explain) {
+            throw new CliError("the plan reads: give an output directory with --out DIR");
+          }
+          const counters = new Map<string, CountingStore>();
+          const t0 = performance.now();
+          const fromOptions = {
+            signal: io.signal,
+            context: session.context,
+            openStore: async (location: string) => {
+              // A relative store path is relative to the plan file, not the current directory.
+              const raw = await storeFromArg(location, session, dirname(planFile));
+              const store = new CountingStore(raw);
+              session.label(store, location);
+              counters.set(location, store);
+              return store;
+            },
+          };
+          if (opts.explain) {
+            // Metadata only: the plans are built (arrays opened) and explained, nothing else is read.
+            if (readNames.length > 0 && !hasSelOps(json)) {
+              io.stdout(`${(await planFromJSON(json, fromOptions)).explainText()}\n`);
+            } else if (readNames.length > 0) {
+              io.stdout(`${(await labelledPlanFromJSON(json, fromOptions)).explainText()}\n`);
+            }
+            const w = await writePlanFromJSON(json, {
+              ...fromOptions,
+              loadNpy: async (path) => readNpy(await readFile(resolve(dirname(planFile), path))),
+            });
+            if (w) io.stdout(`${w.explainText()}\n`);
+            return;
+          }
+          // A plan with sel ops runs in two stages; its results carry dims and coords (written beside).
+          const results: Record<string, NDArray> = {};
+          const labels: Record<string, LabelledResult> = {};
+          if (hasSelOps(json)) {
+            const plan = await labelledPlanFromJSON(json, fromOptions);
+            for (const [name, r] of Object.entries(await plan.read({ signal: io.signal }))) {
+              results[name] = r.array;
+              labels[name] = r;
+            }
+          } else if (readNames.length > 0) {
+            const plan = await planFromJSON(json, fromOptions);
+            Object.assign(results, await plan.read({ signal: io.signal }));
+          }
+          // Then the writes (after every read), values from .npy files beside the plan file.
+          const writePlan = await writePlanFromJSON(json, {
+            ...fromOptions,
+            loadNpy: async (path) => readNpy(await readFile(resolve(dirname(planFile), path))),
+          });
+          let written: WriteResult | undefined;
+          if (writePlan) written = await writePlan.write({ signal: io.signal });
+          const wallMs = performance.now() - t0;
+          if (opts.out !== undefined) await mkdir(opts.out, { recursive: true });
+          const outputs: {
+            name: string;
+            file: string;
+            shape: readonly number[];
+            dtype: string;
+            bytes: number;
+          }[] = [];
+          for (const [name, array] of Object.entries(results)) {
+            const file = join(opts.out!, fileName(name));
+            const bytes = await writeOutput(file, npyWriter, array, {});
+            outputs.push({ name, file, shape: array.shape, dtype: dtypeLabel(array.dtype), bytes });
+            const l = labels[name];
+            if (l) {
+              const doc = JSON.parse(labelledJson(l)) as Record<string, unknown>;
+              delete doc.data;
+              await writeFile(
+                `${file.replace(/\.npy$/, "")}.labels.json`,
+                `${JSON.stringify(doc)}\n`,
+              );
+            }
+            if (!opts.json) {
+              io.stdout(
+                `${name}: ${dtypeLabel(array.dtype)} ${shapeText(array.shape)} → ${file} (${bytesText(bytes)})\n`,
+              );
+            }
+          }
+          const stores = [...counters].map(([location, s]) => ({
+            store: location,
+            requests: s.requests,
+            rangeRequests: s.rangeRequests,
+            bytes: s.bytes,
+            maxInFlight: s.maxInFlight,
+          }));
+          const requests = stores.reduce((a, s) => a + s.requests, 0);
+          const bytes = stores.reduce((a, s) => a + s.bytes, 0);
+          if (opts.json) {
             io.stdout(
-              `${name}: ${dtypeLabel(array.dtype)} ${shapeText(array.shape)} → ${file} (${bytesText(bytes)})\n`,
+              `${JSON.stringify({ wallMs: Math.round(wallMs * 10) / 10, requests, bytes, stores, outputs, ...(written ? { written } : {}) }, null, 2)}\n`,
             );
-          }
-        }
-        const stores = [...counters].map(([location, s]) => ({
-          store: location,
-          requests: s.requests,
-          rangeRequests: s.rangeRequests,
-          bytes: s.bytes,
-          maxInFlight: s.maxInFlight,
-        }));
-        const requests = stores.reduce((a, s) => a + s.requests, 0);
-        const bytes = stores.reduce((a, s) => a + s.bytes, 0);
-        if (opts.json) {
-          io.stdout(
-            `${JSON.stringify({ wallMs: Math.round(wallMs * 10) / 10, requests, bytes, stores, outputs, ...(written ? { written } : {}) }, null, 2)}\n`,
-          );
-        } else {
-          if (written) {
+          } else {
+            if (written) {
+              io.stdout(
+                `writes: ${written.stored} objects stored, ${written.deleted} deleted, ${written.read} read first (${bytesText(written.bytesStored)} stored)\n`,
+              );
+            }
             io.stdout(
-              `writes: ${written.stored} objects stored, ${written.deleted} deleted, ${written.read} read first (${bytesText(written.bytesStored)} stored)\n`,
+              `${requests} requests, ${bytesText(bytes)} read, ${wallMs.toFixed(0)} ms (metadata included)\n`,
             );
           }
-          io.stdout(
-            `${requests} requests, ${bytesText(bytes)} read, ${wallMs.toFixed(0)} ms (metadata included)\n`,
-          );
-        }
-      }),
+        }),
     );
 }
