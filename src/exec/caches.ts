@@ -18,7 +18,11 @@ export interface CacheOptions {
   readonly metadataBytes?: number;
   /** Decoded shard indexes (16 bytes per inner chunk), bytes. Same staleness caveat. */
   readonly shardIndexBytes?: number;
-  /** Decoded chunks of unsharded arrays (their decoded size), bytes. Same staleness caveat. */
+  /**
+   * Decoded chunks, and decoded inner chunks of shards (their decoded size), bytes. Same
+   * staleness caveat. While it is on, a chunk being decoded for one read is awaited by the
+   * others that need it (decoded once however many concurrent plans ask for it).
+   */
   readonly chunkBytes?: number;
 }
 
@@ -77,6 +81,8 @@ export class ContextCaches {
   readonly #metadata: LRUCache<string, Uint8Array> | undefined;
   readonly #indexes: LRUCache<string, CachedIndex> | undefined;
   readonly #chunks: LRUCache<string, NDArray> | undefined;
+  /** Chunks being fetched and decoded right now, by cache key (only while the chunk cache is on). */
+  readonly #pending = new Map<string, Promise<NDArray | undefined>>();
 
   /** @throws RangeError for a negative or non-finite budget. */
   constructor(options: CacheOptions = {}) {
@@ -146,12 +152,49 @@ export class ContextCaches {
     this.#chunks?.set(this.#key(store, key), chunk);
   }
 
-  /** Drops what the caches hold of `key` of `store` (it is being written). */
+  /** The cached decoded inner chunk `index` of the shard `key` (read-only: never write into it). */
+  innerChunk(store: ReadableStore, key: string, index: number): NDArray | undefined {
+    return this.chunk(store, innerKey(key, index));
+  }
+
+  /** Keeps a decoded inner chunk (when the chunk cache is on); the caches own `chunk` from then on. */
+  keepInnerChunk(store: ReadableStore, key: string, index: number, chunk: NDArray): void {
+    this.keepChunk(store, innerKey(key, index), chunk);
+  }
+
+  /**
+   * The decode of chunk `key` (an inner chunk: `innerKey(shard, index)`) another read has in
+   * progress: resolves to the decoded chunk, `undefined` when it is not stored; rejects when that
+   * read failed (the caller then reads it itself).
+   */
+  pending(store: ReadableStore, key: string): Promise<NDArray | undefined> | undefined {
+    return this.#chunks ? this.#pending.get(this.#key(store, key)) : undefined;
+  }
+
+  /**
+   * Announces that chunk `key` is being fetched and decoded (while the chunk cache is on): other
+   * reads await `done` instead of decoding it again. It is forgotten when `done` settles.
+   */
+  track(store: ReadableStore, key: string, done: Promise<NDArray | undefined>): void {
+    if (!this.#chunks) return;
+    const k = this.#key(store, key);
+    this.#pending.set(k, done);
+    const drop = () => {
+      if (this.#pending.get(k) === done) this.#pending.delete(k);
+    };
+    done.then(drop, drop);
+  }
+
+  /** Drops what the caches hold of `key` of `store` (it is being written), inner chunks included. */
   forget(store: ReadableStore, key: string): void {
     const k = this.#key(store, key);
     this.#metadata?.delete(k);
     this.#indexes?.delete(k);
     this.#chunks?.delete(k);
+    if (this.#chunks) {
+      const prefix = `${k}${INNER}`;
+      for (const c of [...this.#chunks.keys()]) if (c.startsWith(prefix)) this.#chunks.delete(c);
+    }
   }
 
   /** Empties every cache. */
@@ -160,6 +203,14 @@ export class ContextCaches {
     this.#indexes?.clear();
     this.#chunks?.clear();
   }
+}
+
+/** Separates a shard key from an inner chunk index in cache keys (never in a store key). */
+const INNER = "\u0001";
+
+/** The cache key of inner chunk `index` of the shard `key`. */
+export function innerKey(key: string, index: number): string {
+  return `${key}${INNER}${index}`;
 }
 
 /**

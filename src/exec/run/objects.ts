@@ -15,6 +15,7 @@ import {
   type ShardIndexLike,
   shardReads,
 } from "../../plan/optimize.js";
+import { innerKey } from "../caches.js";
 import { raceAbort } from "../limiter.js";
 import type { Run } from "./run.js";
 import { settleAll } from "./settle.js";
@@ -80,16 +81,30 @@ async function readChunk(run: Run, obj: ObjectNeed): Promise<void> {
       );
     });
   }
-  // The cache keeps the chunk, so its body and decoded bytes are memory of their own (no reuse).
-  const bytes = await run.request(obj, undefined, 2);
-  if (bytes === undefined) {
-    for (const u of obj.uses) run.fill(u, obj, obj.coords);
-    return;
+  // Another read decoding this chunk right now: wait for it (read it here if that read fails).
+  const pending = ctx.caches.pending(store, obj.key);
+  if (pending) {
+    const chunk = await pending.catch(() => null);
+    if (chunk !== null) {
+      run.c.requestsTotal--; // counted before IO, not made
+      if (chunk === undefined) for (const u of obj.uses) run.fill(u, obj, obj.coords);
+      else for (const u of obj.uses) run.scatter(u, obj, obj.coords, chunk.data);
+      return;
+    }
   }
-  const decoded = await run.decode(() => ctx.decodePool.decode(a.pipeline!, bytes, obj.key));
-  const chunk = at ? padChunk(decoded, big) : decoded;
-  ctx.caches.keepChunk(store, obj.key, chunk);
-  for (const u of obj.uses) run.scatter(u, obj, obj.coords, chunk.data);
+  // The cache keeps the chunk, so its body and decoded bytes are memory of their own (no reuse).
+  const done = (async () => {
+    const bytes = await run.request(obj, undefined, 2);
+    if (bytes === undefined) return undefined;
+    const decoded = await run.decode(() => ctx.decodePool.decode(a.pipeline!, bytes, obj.key));
+    const chunk = at ? padChunk(decoded, big) : decoded;
+    ctx.caches.keepChunk(store, obj.key, chunk);
+    return chunk;
+  })();
+  ctx.caches.track(store, obj.key, done);
+  const chunk = await done;
+  if (chunk === undefined) for (const u of obj.uses) run.fill(u, obj, obj.coords);
+  else for (const u of obj.uses) run.scatter(u, obj, obj.coords, chunk.data);
 }
 
 /**
@@ -165,19 +180,142 @@ function fillInner(run: Run, obj: ObjectNeed, positions: readonly number[]): voi
   }
 }
 
-/** Decodes inner chunk `obj.inner[i]` from its stored bytes and scatters it to every use. */
-function decodeInner(run: Run, obj: ObjectNeed, i: number, bytes: Uint8Array): Promise<void> {
+/** Called with each inner chunk a shard read decodes (by its index in the shard), for readers waiting on it. */
+type OnDecoded = (index: number, chunk: NDArray) => void;
+
+/**
+ * Decodes inner chunk `obj.inner[i]` from its stored bytes and scatters it to every use. With the
+ * Context's chunk cache on, the decoded chunk is kept (and handed to `onDecoded`) instead of its
+ * memory being reused.
+ */
+function decodeInner(
+  run: Run,
+  obj: ObjectNeed,
+  i: number,
+  bytes: Uint8Array,
+  onDecoded?: OnDecoded,
+): Promise<void> {
   const sh = run.array(obj).sharding!;
   const need = obj.inner[i]!;
+  const ctx = run.context;
+  if (ctx.caches.cachesChunks) {
+    return run.decode(async () => {
+      const chunk = await ctx.decodePool.decode(sh.innerPipeline, bytes, obj.key);
+      ctx.caches.keepInnerChunk(run.store(obj), obj.key, need.index, chunk);
+      onDecoded?.(need.index, chunk);
+      for (const u of need.uses) run.scatter(u, obj, need.coords, chunk.data);
+    });
+  }
   return run.decode(() =>
-    run.context.decodePool.decodeWith(sh.innerPipeline, bytes, obj.key, (chunk) => {
+    ctx.decodePool.decodeWith(sh.innerPipeline, bytes, obj.key, (chunk) => {
       for (const u of need.uses) run.scatter(u, obj, need.coords, chunk.data);
     }),
   );
 }
 
+/**
+ * With the chunk cache on: scatters the needed inner chunks of `obj` that are cached, and collects
+ * those another read is decoding right now. Returns `obj` with only the inner chunks left to read,
+ * and the awaited ones (their positions in `obj.inner` and the decodes to wait for).
+ */
+function takeCachedInner(
+  run: Run,
+  obj: ObjectNeed,
+): { rest: ObjectNeed; joined: { i: number; done: Promise<NDArray | undefined> }[] } {
+  const caches = run.context.caches;
+  const store = run.store(obj);
+  const rest: ObjectNeed["inner"][number][] = [];
+  const joined: { i: number; done: Promise<NDArray | undefined> }[] = [];
+  obj.inner.forEach((need, i) => {
+    const hit = caches.innerChunk(store, obj.key, need.index);
+    if (hit) {
+      for (const u of need.uses) run.scatter(u, obj, need.coords, hit.data);
+      return;
+    }
+    const done = caches.pending(store, innerKey(obj.key, need.index));
+    if (done) joined.push({ i, done });
+    else rest.push(need);
+  });
+  return { rest: rest.length === obj.inner.length ? obj : { ...obj, inner: rest }, joined };
+}
+
+/**
+ * Announces the inner chunks of `obj` this read is about to fetch, so concurrent reads await them.
+ * @returns `onDecoded` (resolves each one as it is decoded) and `settle` (settles those left: not
+ *   stored, or the read failed), to call when the read of `obj` ends.
+ */
+function announceInner(
+  run: Run,
+  obj: ObjectNeed,
+): { onDecoded: OnDecoded; settle: (error?: unknown) => void } {
+  const caches = run.context.caches;
+  const store = run.store(obj);
+  const waiting = new Map<
+    number,
+    { resolve: (c: NDArray | undefined) => void; reject: (e: unknown) => void }
+  >();
+  for (const need of obj.inner) {
+    const done = new Promise<NDArray | undefined>((resolve, reject) => {
+      waiting.set(need.index, { resolve, reject });
+    });
+    done.catch(() => undefined); // observed here; joiners attach their own handlers
+    caches.track(store, innerKey(obj.key, need.index), done);
+  }
+  return {
+    onDecoded: (index, chunk) => {
+      waiting.get(index)?.resolve(chunk);
+      waiting.delete(index);
+    },
+    settle: (error) => {
+      for (const w of waiting.values()) {
+        if (error === undefined) w.resolve(undefined);
+        else w.reject(error);
+      }
+      waiting.clear();
+    },
+  };
+}
+
+/**
+ * Scatters an inner chunk another read decoded (fill value when it is not stored); when that read
+ * failed, reads the inner chunk here instead.
+ */
+async function joinInner(
+  run: Run,
+  obj: ObjectNeed,
+  i: number,
+  done: Promise<NDArray | undefined>,
+): Promise<void> {
+  const need = obj.inner[i]!;
+  let chunk: NDArray | undefined;
+  try {
+    chunk = await done;
+  } catch {
+    await readPartialShard(run, { ...obj, inner: [need] }, false);
+    return;
+  }
+  if (chunk === undefined) for (const u of need.uses) run.fill(u, obj, need.coords);
+  else for (const u of need.uses) run.scatter(u, obj, need.coords, chunk.data);
+}
+
 /** A shard read in one request: its index is sliced from the bytes, then each needed inner chunk decoded. */
 async function readWholeShard(run: Run, obj: ObjectNeed): Promise<void> {
+  if (run.context.caches.cachesChunks) {
+    // Every needed inner chunk cached or being decoded by another read: no request.
+    const { rest, joined } = takeCachedInner(run, obj);
+    if (rest.inner.length === 0) {
+      run.c.requestsTotal--; // counted before IO, not made
+      await Promise.all(joined.map((j) => joinInner(run, obj, j.i, j.done)));
+      return;
+    }
+    // Kept chunks own their memory: the body is not leased.
+    const bytes = await run.request(obj, undefined, 2);
+    await Promise.all([
+      decodeWholeShard(run, rest, bytes),
+      ...joined.map((j) => joinInner(run, obj, j.i, j.done)),
+    ]);
+    return;
+  }
   const bytes = await run.request(obj, undefined, 2, true);
   return withLeased(run, bytes, (b) => decodeWholeShard(run, obj, b));
 }
@@ -229,9 +367,17 @@ async function shardIndex(run: Run, obj: ObjectNeed): Promise<ShardIndexLike | n
 }
 
 /** A coalesced byte range of a shard: one request, then each inner chunk in it decoded. */
-async function readRange(run: Run, obj: ObjectNeed, f: Fetch): Promise<void> {
+async function readRange(
+  run: Run,
+  obj: ObjectNeed,
+  f: Fetch,
+  onDecoded?: OnDecoded,
+): Promise<void> {
   const range = f.range as { offset: number; length: number };
-  const bytes = await run.request(obj, range, 1, true);
+  // Kept chunks (the chunk cache) own their memory: the body is not leased then.
+  const leased = !run.context.caches.cachesChunks;
+  const bytes = await run.request(obj, range, 1, leased);
+  if (!leased) return decodeRange(run, obj, f, bytes, onDecoded);
   return withLeased(run, bytes, (b) => decodeRange(run, obj, f, b));
 }
 
@@ -240,6 +386,7 @@ async function decodeRange(
   obj: ObjectNeed,
   f: Fetch,
   bytes: Uint8Array | undefined,
+  onDecoded?: OnDecoded,
 ): Promise<void> {
   const range = f.range as { offset: number; length: number };
   if (bytes === undefined || bytes.length < range.length) {
@@ -262,23 +409,46 @@ async function decodeRange(
         obj,
         p.inner,
         bytes.subarray(p.offset - range.offset, p.offset - range.offset + p.length),
+        onDecoded,
       ),
     ),
   );
 }
 
-/** A shard read partially: its index, then the coalesced ranges of the inner chunks needed. */
-async function readPartialShard(run: Run, obj: ObjectNeed): Promise<void> {
+/**
+ * A shard read partially: its index, then the coalesced ranges of the inner chunks needed. With the
+ * Context's chunk cache on, cached inner chunks are not read, and those another read is decoding
+ * are awaited (`first`: the object as planned, whose requests are counted in the progress).
+ */
+async function readPartialShard(run: Run, obj: ObjectNeed, first = true): Promise<void> {
   const known = run.plan.indexes.has(obj.id);
   const index = await shardIndex(run, obj);
-  const sr = shardReads(obj, index, run.plan.policies[obj.store]!);
-  if (!known) {
+  const policy = run.plan.policies[obj.store]!;
+  const caching = run.context.caches.cachesChunks;
+  const { rest, joined } = caching ? takeCachedInner(run, obj) : { rest: obj, joined: [] };
+  const sr = shardReads(rest, index, policy);
+  if (first && !known) {
     run.c.requestsTotal += sr.fetches.length;
     run.c.bytesTotal += sr.fetched;
     run.c.pendingIndexes--;
+  } else if (first && rest !== obj) {
+    // Counted before IO for the whole object; fewer requests are made.
+    const planned = shardReads(obj, index, policy);
+    run.c.requestsTotal -= planned.fetches.length - sr.fetches.length;
+    run.c.bytesTotal -= planned.fetched - sr.fetched;
   }
-  fillInner(run, obj, sr.empty);
-  await Promise.all(sr.fetches.map((f) => readRange(run, obj, f)));
+  fillInner(run, rest, sr.empty);
+  const announced = caching && rest.inner.length > 0 ? announceInner(run, rest) : undefined;
+  try {
+    await Promise.all([
+      ...sr.fetches.map((f) => readRange(run, rest, f, announced?.onDecoded)),
+      ...joined.map((j) => joinInner(run, obj, j.i, j.done)),
+    ]);
+    announced?.settle();
+  } catch (e) {
+    announced?.settle(e);
+    throw e;
+  }
 }
 
 /** Counts the requests and bytes known before IO into the run's progress totals. */

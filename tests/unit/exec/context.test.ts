@@ -219,8 +219,9 @@ describe("cache counters (context.caches.stats)", () => {
     // Each array's zarr.json: missed once, then found.
     expect(metadata.misses).toBeGreaterThanOrEqual(2);
     expect(metadata.hits).toBeGreaterThanOrEqual(2);
-    // Unsharded "u": its chunk missed, then found; sharded "s": its shard index likewise.
-    expect(chunk).toEqual({ hits: 1, misses: 1 });
+    // Unsharded "u": its chunk missed, then found; sharded "s": its shard index likewise, and its
+    // inner chunk (the chunk cache keeps decoded inner chunks too).
+    expect(chunk).toEqual({ hits: 2, misses: 2 });
     expect(shardIndex).toEqual({ hits: 1, misses: 1 });
     context.close();
 
@@ -233,6 +234,44 @@ describe("cache counters (context.caches.stats)", () => {
       chunk: { hits: 0, misses: 0 },
     });
     off.close();
+  });
+});
+
+describe("decoded once: concurrent plans share inner chunks being decoded (chunk cache on)", () => {
+  it("ten concurrent reads of the same inner chunks: one range request and one decode each", async () => {
+    const mem = new MemoryStore();
+    await iotaArray(mem, "s", { shape: [8, 8], chunks: [2, 2], shards: [4, 4] });
+    const log: RequestLogEntry[] = [];
+    const context = new Context({
+      cache: { chunkBytes: 1 << 20, shardIndexBytes: 1 << 20 },
+      decodeWorkers: { workers: 0 },
+      onRequest: (e) => log.push(e),
+    });
+    const a = await openArray(mem, "s", { context });
+    const inner = a.pipeline.sharding!.innerPipeline;
+    const decode = inner.decode.bind(inner);
+    let decodes = 0;
+    inner.decode = (bytes, ctx) => {
+      decodes++;
+      return decode(bytes, ctx);
+    };
+    log.length = 0;
+    // Two inner chunks of shard 0/0, ten users at once (maxGap 0: one range per inner chunk).
+    const reads = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        plan({ x: a.lazy().get(slice(0, 2), slice(0, 4)) }, { context, maxGap: 0 }).read(),
+      ),
+    );
+    const want = await plan({ x: a.lazy().get(slice(0, 2), slice(0, 4)) }).read();
+    for (const r of reads) expect(r.x!.data).toEqual(want.x!.data);
+    const ranges = log.filter((e) => e.op === "getRange" && e.range && "offset" in e.range);
+    expect(decodes).toBe(2);
+    // The index (a suffix range) once, and each inner chunk's range once.
+    expect(ranges.map((e) => JSON.stringify(e.range)).sort()).toEqual(
+      [...new Set(ranges.map((e) => JSON.stringify(e.range)))].sort(),
+    );
+    expect(ranges.length).toBeLessThanOrEqual(2);
+    context.close();
   });
 });
 
