@@ -27,18 +27,9 @@ import { STORE_BRAND } from "../../src/store/brand.js";
 import { MemoryStore } from "../../src/store/memory.js";
 import type { ReadableStore, StoreRequestOptions } from "../../src/store/types.js";
 import { apiArgs, describeOp, seededPicker } from "./convert.js";
-import { type RefArray, RefIndexError, type RefOp, refApply, refIota } from "./numpy-ref.js";
-import {
-  chance,
-  type G,
-  genBools,
-  genChunks,
-  genItems,
-  genShape,
-  int,
-  oneOf,
-  SEED_ARB,
-} from "./selection-gen.js";
+import { type RefArray, RefIndexError, refApply, refIota } from "./numpy-ref.js";
+import { chance, type G, genChunks, genOp, genShape, int } from "./plan-gen.js";
+import { oneOf, SEED_ARB } from "./selection-gen.js";
 
 const NUM_RUNS = Number(process.env.FC_NUM_RUNS ?? 150);
 const SEED = process.env.FC_SEED === undefined ? undefined : Number(process.env.FC_SEED);
@@ -67,23 +58,6 @@ class PlainStore implements ReadableStore {
   listDir(prefix: string, o?: StoreRequestOptions) {
     return this.inner.listDir(prefix, o);
   }
-}
-
-function genOp(g: G, shape: readonly number[]): RefOp {
-  const op = oneOf(g, ["get", "get", "oindex", "vindex", "mask"] as const);
-  if (op === "mask") {
-    return {
-      op,
-      mask: {
-        shape: [...shape],
-        data: genBools(
-          g,
-          shape.reduce((p, s) => p * s, 1),
-        ),
-      },
-    };
-  }
-  return { op, items: genItems(g, shape, op) };
 }
 
 /** A value for a selection of `shape`: a scalar, an NDArray of that shape, or one that broadcasts. */
