@@ -48,11 +48,21 @@ const SIZE = SHAPE[0] * SHAPE[1];
 const initS = (i: number) => i + 0.5;
 const initC = (i: number) => 100 + i;
 
-function nd(dtype: "float32" | "int16" | "float64", shape: number[], f: (i: number) => number) {
+function nd<D extends "float32" | "int16" | "float64">(
+  dtype: D,
+  shape: number[],
+  f: (i: number) => number,
+): NDArray<D> {
   const n = shape.reduce((a, b) => a * b, 1);
-  const Ctor = { float32: Float32Array, int16: Int16Array, float64: Float64Array }[dtype];
+  const values = Array.from({ length: n }, (_, i) => f(i));
+  const data =
+    dtype === "float32"
+      ? Float32Array.from(values)
+      : dtype === "int16"
+        ? Int16Array.from(values)
+        : Float64Array.from(values);
   const strides = shape.map((_, k) => shape.slice(k + 1).reduce((a, b) => a * b, 1));
-  return { data: Ctor.from({ length: n }, (_, i) => f(i)), shape, strides, dtype: dataType(dtype) };
+  return { data, shape, strides, dtype: dataType(dtype) } as unknown as NDArray<D>;
 }
 
 let n = 0;

@@ -279,13 +279,13 @@ function applyRef(ref: number[], shape: readonly number[], dtype: Dtype, w: RefW
 function ndOf(dtype: Dtype, shape: number[], seed: number): NDArray {
   const dt = dataType(dtype as DataTypeName);
   const n = shape.reduce((a, b) => a * b, 1);
-  const Ctor = {
-    int16: Int16Array,
-    float32: Float32Array,
-    float64: Float64Array,
-    uint8: Uint8Array,
-  }[dtype];
-  const data = Ctor.from({ length: n }, (_, i) => pattern(dtype, seed, i));
+  const values = Array.from({ length: n }, (_, i) => pattern(dtype, seed, i));
+  const data = {
+    int16: () => Int16Array.from(values),
+    float32: () => Float32Array.from(values),
+    float64: () => Float64Array.from(values),
+    uint8: () => Uint8Array.from(values),
+  }[dtype]();
   return { data, shape, strides: cStrides(shape), dtype: dt } as NDArray;
 }
 
