@@ -186,8 +186,8 @@ describe("writePlanFromJSON", () => {
     );
     expect(failing).toBeInstanceOf(PlanFileError);
     expect(String(failing)).toMatch(/writes\[0\]\.value\.npy: cannot load "v\.npy": .*ENOENT/);
-    // A ZarrPlanError of the loader (e.g. a malformed .npy) passes through as it is.
-    const own = new ZarrPlanError("ERR_FORMAT", "v.npy: not an npy file");
+    // A ZarrPlanError of the loader (e.g. it was aborted) passes through as it is.
+    const own = new ZarrPlanError("ERR_ABORTED", "loading v.npy was aborted");
     expect(
       await rejection(() =>
         writePlanFromJSON(file, { context, openStore, loadNpy: () => Promise.reject(own) }),
