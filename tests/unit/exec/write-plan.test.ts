@@ -142,6 +142,12 @@ describe("write plans on sharded arrays", () => {
     });
     expect(w.explainText()).toContain("requests before writing: 2 whole-object reads");
   });
+
+  it('explain() names a store without a location by its class (regression: was "undefined s")', async () => {
+    const { a } = await sharded();
+    const e = planWrite([{ target: a.lazy().get(0, 0), value: 1 }]).explain();
+    expect(e.arrays[0]!.array).toBe("MemoryStore s");
+  });
 });
 
 describe("NumPy assignment rules", () => {
