@@ -191,6 +191,14 @@ describe("NumPy assignment rules", () => {
     expect(log).toHaveLength(0);
   });
 
+  it("a number written into a bool array is its truth value, NaN included (NumPy: a[0] = nan is True)", async () => {
+    const b = await createArray(new MemoryStore(), "b", { shape: [4], chunks: [4], dtype: "bool" });
+    await b.lazy().get(0).write(Number.NaN);
+    await b.lazy().get(1).write(0.5);
+    await b.lazy().get(2).write(-0);
+    expect(Array.from((await b.read()).data as Uint8Array)).toEqual([1, 1, 0, 0]);
+  });
+
   it("writes several arrays in one plan", async () => {
     const { a, context } = await sharded();
     const b = await createArray(new MemoryStore(), "b", {
