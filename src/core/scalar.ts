@@ -77,8 +77,10 @@ export function scalarLanes(dt: DataType, value: Scalar): Lane[] {
     ) {
       if (typeof v === "number" && !Number.isInteger(v)) bad();
       tmp[0] = BigInt(v);
-    } else if (dt.name === "bool") tmp[0] = v ? 1 : 0;
-    else {
+    } else if (dt.name === "bool") {
+      // Python's truth value: only zero is False (NaN is True, as `bool(float("nan"))`).
+      tmp[0] = v === 0 || v === 0n ? 0 : 1;
+    } else {
       const n = Number(v);
       // widened float16 (Float32Array storage): round as a float16 element would be
       tmp[0] =

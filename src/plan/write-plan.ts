@@ -30,7 +30,7 @@ import { assignedLanes } from "../core/scalar.js";
 import type { LazyArray } from "../index-space/lazy.js";
 import { isNDArray } from "../index-space/selection.js";
 import type { WritePlanOptions, WriteResult } from "../index-space/source.js";
-import { storeLocation } from "../store/location.js";
+import { storeLabel } from "../store/location.js";
 import { isWritable } from "../store/types.js";
 import { optimizeWrites, type WriteOptimized } from "./write-optimize.js";
 
@@ -59,7 +59,7 @@ export interface WriteEngine {
 
 /** One array of {@link WriteExplanation}. */
 export interface WriteArrayExplanation {
-  /** Store location and node path. */
+  /** The store (its location, else its class name, as `explain()` of reads names it) and node path. */
   readonly array: string;
   readonly kind: "chunks" | "shards";
   /** Objects (chunks or shards) written. */
@@ -220,7 +220,7 @@ export class WritePlan {
       );
       const cellBytes = shapeSize(a.gridChunkShape) * a.source.dtype.itemSize;
       return Object.freeze({
-        array: `${storeLocation(a.source.storage!.store)} ${a.source.path || "/"}`,
+        array: `${storeLabel(a.source.storage!.store)} ${a.source.path || "/"}`,
         kind: a.layout === "shards" ? ("shards" as const) : ("chunks" as const),
         objects: objs.length,
         full,

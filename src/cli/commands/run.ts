@@ -1,8 +1,9 @@
 /**
  * `zarr-plan run PLAN.json --out DIR [--json]`: executes a saved plan (`Plan.toJSON()`, see docs/plans.md),
  * writing each named result to `DIR/<name>.npy`, then applies the file's `writes` (values from
- * `.npy` files beside the plan, or scalars) as one write plan; `--json` prints the figures
- * (requests, bytes, wall time, objects written).
+ * `.npy` files beside the plan, or scalars) as one write plan — planned (values loaded and checked)
+ * before anything is read, run after the reads' files are written; `--json` prints the figures
+ * (requests, bytes, wall time, objects written). Reads and writes share one store per location.
  * @module
  */
 import { mkdir, readFile, writeFile } from "node:fs/promises";
@@ -112,20 +113,32 @@ export function runCommand(cmd: Command, io: Io): void {
           if (readNames.length > 0 && opts.out === undefined && !opts.explain) {
             throw new CliError("the plan reads: give an output directory with --out DIR");
           }
-          const counters = new Map<string, CountingStore>();
+          // One store per location for the reads and the writes (their requests counted together).
+          const counters = new Map<string, Promise<CountingStore>>();
           const t0 = performance.now();
           const fromOptions = {
             signal: io.signal,
             context: session.context,
-            openStore: async (location: string) => {
-              // A relative store path is relative to the plan file, not the current directory.
-              const raw = await storeFromArg(location, session, dirname(planFile));
-              const store = new CountingStore(raw);
-              session.label(store, location);
-              counters.set(location, store);
+            openStore: (location: string) => {
+              let store = counters.get(location);
+              if (!store) {
+                // A relative store path is relative to the plan file, not the current directory.
+                store = storeFromArg(location, session, dirname(planFile)).then((raw) => {
+                  const counting = new CountingStore(raw);
+                  session.label(counting, location);
+                  return counting;
+                });
+                counters.set(location, store);
+              }
               return store;
             },
           };
+          // The writes are planned first (arrays opened, .npy values beside the plan file loaded and
+          // checked), so a write that cannot be done fails before anything is read or written.
+          const writePlan = await writePlanFromJSON(json, {
+            ...fromOptions,
+            loadNpy: async (path) => readNpy(await readFile(resolve(dirname(planFile), path))),
+          });
           if (opts.explain) {
             // Metadata only: the plans are built (arrays opened) and explained, nothing else is read.
             if (readNames.length > 0 && !hasSelOps(json)) {
@@ -133,11 +146,7 @@ export function runCommand(cmd: Command, io: Io): void {
             } else if (readNames.length > 0) {
               io.stdout(`${(await labelledPlanFromJSON(json, fromOptions)).explainText()}\n`);
             }
-            const w = await writePlanFromJSON(json, {
-              ...fromOptions,
-              loadNpy: async (path) => readNpy(await readFile(resolve(dirname(planFile), path))),
-            });
-            if (w) io.stdout(`${w.explainText()}\n`);
+            if (writePlan) io.stdout(`${writePlan.explainText()}\n`);
             return;
           }
           // A plan with sel ops runs in two stages; its results carry dims and coords (written beside).
@@ -153,14 +162,7 @@ export function runCommand(cmd: Command, io: Io): void {
             const plan = await planFromJSON(json, fromOptions);
             Object.assign(results, await plan.read({ signal: io.signal }));
           }
-          // Then the writes (after every read), values from .npy files beside the plan file.
-          const writePlan = await writePlanFromJSON(json, {
-            ...fromOptions,
-            loadNpy: async (path) => readNpy(await readFile(resolve(dirname(planFile), path))),
-          });
-          let written: WriteResult | undefined;
-          if (writePlan) written = await writePlan.write({ signal: io.signal });
-          const wallMs = performance.now() - t0;
+          let wallMs = performance.now() - t0;
           if (opts.out !== undefined) await mkdir(opts.out, { recursive: true });
           const outputs: {
             name: string;
@@ -188,7 +190,17 @@ export function runCommand(cmd: Command, io: Io): void {
               );
             }
           }
-          const stores = [...counters].map(([location, s]) => ({
+          // Then the writes (after every read and its output file).
+          let written: WriteResult | undefined;
+          if (writePlan) {
+            const w0 = performance.now();
+            written = await writePlan.write({ signal: io.signal });
+            wallMs += performance.now() - w0;
+          }
+          const opened = await Promise.all(
+            [...counters].map(async ([location, s]) => [location, await s] as const),
+          );
+          const stores = opened.map(([location, s]) => ({
             store: location,
             requests: s.requests,
             rangeRequests: s.rangeRequests,

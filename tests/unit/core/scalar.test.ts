@@ -11,6 +11,11 @@ describe("scalarLanes", () => {
     expect(scalarLanes(dataType("uint64"), -1n)).toEqual([2n ** 64n - 1n]);
     expect(scalarLanes(dataType("float16"), 0.1)).toEqual([0.0999755859375]);
     expect(scalarLanes(dataType("bool"), 2)).toEqual([1]);
+    // Python's truth value (NumPy assigns it): NaN is True, only zeros are False.
+    expect(scalarLanes(dataType("bool"), Number.NaN)).toEqual([1]);
+    expect(scalarLanes(dataType("bool"), -0)).toEqual([0]);
+    expect(scalarLanes(dataType("bool"), 0n)).toEqual([0]);
+    expect(scalarLanes(dataType("bool"), -3n)).toEqual([1]);
     expect(scalarLanes(dataType("int32"), true)).toEqual([1]);
     expect(scalarLanes(dataType("complex64"), [0.1, 2])).toEqual([Math.fround(0.1), 2]);
     expect(scalarLanes(dataType("bytes", 2), Uint8Array.from([1, 2, 3]))).toEqual([1, 2]);

@@ -142,6 +142,12 @@ describe("write plans on sharded arrays", () => {
     });
     expect(w.explainText()).toContain("requests before writing: 2 whole-object reads");
   });
+
+  it('explain() names a store without a location by its class (regression: was "undefined s")', async () => {
+    const { a } = await sharded();
+    const e = planWrite([{ target: a.lazy().get(0, 0), value: 1 }]).explain();
+    expect(e.arrays[0]!.array).toBe("MemoryStore s");
+  });
 });
 
 describe("NumPy assignment rules", () => {
@@ -183,6 +189,14 @@ describe("NumPy assignment rules", () => {
     });
     await expect(async () => i8.lazy().write(300)).rejects.toMatchObject({ code: "ERR_VALUE" });
     expect(log).toHaveLength(0);
+  });
+
+  it("a number written into a bool array is its truth value, NaN included (NumPy: a[0] = nan is True)", async () => {
+    const b = await createArray(new MemoryStore(), "b", { shape: [4], chunks: [4], dtype: "bool" });
+    await b.lazy().get(0).write(Number.NaN);
+    await b.lazy().get(1).write(0.5);
+    await b.lazy().get(2).write(-0);
+    expect(Array.from((await b.read()).data as Uint8Array)).toEqual([1, 1, 0, 0]);
   });
 
   it("writes several arrays in one plan", async () => {

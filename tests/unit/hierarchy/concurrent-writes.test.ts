@@ -5,16 +5,15 @@
  * version it read, and FileSystemStore's per-key lock file makes compare + rename atomic across
  * processes, so after every round both halves hold their writer's values: no lost update.
  */
-import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { createInterface } from "node:readline";
 import { afterAll, describe, expect, it } from "vitest";
 import { Context } from "../../../src/exec/context.js";
 import { createArray } from "../../../src/hierarchy/index.js";
 import { FileSystemStore } from "../../../src/store/fs.js";
 import { writerValue } from "../../helpers/concurrent-writer.js";
+import { LineChild } from "../../helpers/line-child.js";
 
 const REPO = resolve(import.meta.dirname, "../../..");
 const SCRIPT = join(REPO, "tests/helpers/concurrent-writer.ts");
@@ -30,71 +29,9 @@ afterAll(async () => {
   await Promise.all(roots.map((root) => rm(root, { recursive: true, force: true })));
 });
 
-/** A writer process, driven a line at a time over stdin / stdout. */
-class Writer {
-  readonly #child: ChildProcessWithoutNullStreams;
-  readonly #lines: string[] = [];
-  #waiting: ((line: string | undefined) => void) | undefined;
-  #exited = false;
-  #stderr = "";
-
-  constructor(root: string, half: number) {
-    this.#child = spawn(
-      process.execPath,
-      ["--import", "tsx", SCRIPT, root, "a", String(half), String(READ_DELAY_MS)],
-      { cwd: REPO, stdio: ["pipe", "pipe", "pipe"] },
-    );
-    this.#child.stderr.on("data", (chunk: Buffer) => {
-      this.#stderr = (this.#stderr + chunk.toString()).slice(-4000);
-    });
-    createInterface({ input: this.#child.stdout }).on("line", (line) => this.#push(line));
-    this.#child.on("exit", () => {
-      this.#exited = true;
-      this.#push(undefined);
-    });
-  }
-
-  #push(line: string | undefined): void {
-    const waiting = this.#waiting;
-    if (waiting) {
-      this.#waiting = undefined;
-      waiting(line);
-    } else if (line !== undefined) this.#lines.push(line);
-  }
-
-  send(line: string): void {
-    this.#child.stdin.write(`${line}\n`);
-  }
-
-  /** The next line the writer prints. @throws when it exits or stays silent for `timeoutMs`. */
-  next(timeoutMs: number): Promise<string> {
-    const queued = this.#lines.shift();
-    if (queued !== undefined) return Promise.resolve(queued);
-    if (this.#exited) return Promise.reject(new Error(`writer exited: ${this.#stderr}`));
-    return new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#waiting = undefined;
-        reject(new Error(`writer silent for ${timeoutMs} ms: ${this.#stderr}`));
-      }, timeoutMs);
-      this.#waiting = (line) => {
-        clearTimeout(timer);
-        if (line === undefined) reject(new Error(`writer exited: ${this.#stderr}`));
-        else resolve(line);
-      };
-    });
-  }
-
-  /** Asks the writer to exit; kills it when it has not within 5 s. */
-  async stop(): Promise<void> {
-    if (this.#exited) return;
-    const exited = new Promise<void>((resolve) => this.#child.once("exit", () => resolve()));
-    this.send("exit");
-    this.#child.stdin.end();
-    const timer = setTimeout(() => this.#child.kill(), 5000);
-    await exited;
-    clearTimeout(timer);
-  }
-}
+/** A writer process of half `half` of the chunk. */
+const writer = (root: string, half: number) =>
+  new LineChild(REPO, SCRIPT, [root, "a", String(half), String(READ_DELAY_MS)]);
 
 describe("two processes writing halves of one chunk (FileSystemStore)", () => {
   it(`${ROUNDS} rounds of simultaneous writes lose no update`, async () => {
@@ -107,7 +44,7 @@ describe("two processes writing halves of one chunk (FileSystemStore)", () => {
       dtype: "int32",
       context,
     });
-    const writers = [new Writer(root, 0), new Writer(root, 1)];
+    const writers = [writer(root, 0), writer(root, 1)];
     const lostRounds: number[] = [];
     let conflicts = 0;
     try {
