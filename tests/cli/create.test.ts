@@ -8,30 +8,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { nodesOfSpec } from "../../src/cli/commands/create.js";
-import type { Io } from "../../src/cli/context.js";
-import { main } from "../../src/cli/program.js";
 import { FileSystemStore, openArray, openGroup } from "../../src/index.js";
+import { cli } from "../helpers/cli.js";
 
 const TMP = mkdtempSync(join(tmpdir(), "zarr-plan-create-"));
 afterAll(() => rmSync(TMP, { recursive: true, force: true }));
-
-async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const io: Io = {
-    stdout: (s) => {
-      stdout += s;
-    },
-    stderr: (s) => {
-      stderr += s;
-    },
-    progress: undefined,
-    signal: new AbortController().signal,
-    env: {},
-  };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
-}
 
 let n = 0;
 /** A fresh spec file with `json` and a store path next to it (not created). */

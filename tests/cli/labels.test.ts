@@ -7,8 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseIndexSelection, parseLabelSelection } from "../../src/cli/labels.js";
-import { main } from "../../src/cli/program.js";
 import { labelSlice, slice } from "../../src/index.js";
+import { cli } from "../helpers/cli.js";
 
 const ROOT = join(import.meta.dirname, "../..");
 const EGM96 = join(ROOT, "data/datasets/egm96.zarr");
@@ -17,19 +17,8 @@ const TMP = mkdtempSync(join(tmpdir(), "zarr-plan-labels-"));
 afterAll(() => rmSync(TMP, { recursive: true, force: true }));
 
 async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await main(argv, {
-    stdout: (t) => {
-      out += t;
-    },
-    stderr: (t) => {
-      err += t;
-    },
-    progress: undefined,
-    signal: new AbortController().signal,
-  });
-  return { code, out, err };
+  const r = await cli(argv);
+  return { code: r.code, out: r.stdout, err: r.stderr };
 }
 
 describe("cli labelled selections", () => {

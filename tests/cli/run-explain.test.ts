@@ -14,26 +14,15 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { main } from "../../src/cli/program.js";
+import { cli } from "../helpers/cli.js";
 
 const ROOT = join(import.meta.dirname, "../..");
 const TMP = mkdtempSync(join(tmpdir(), "zarr-plan-run-explain-"));
 afterAll(() => rmSync(TMP, { recursive: true, force: true }));
 
 async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await main(argv, {
-    stdout: (t) => {
-      out += t;
-    },
-    stderr: (t) => {
-      err += t;
-    },
-    progress: undefined,
-    signal: new AbortController().signal,
-  });
-  return { code, out, err };
+  const r = await cli(argv);
+  return { code: r.code, out: r.stdout, err: r.stderr };
 }
 
 /** Every file under `dir` with its size and modification time. */

@@ -9,8 +9,6 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import type { Io } from "../../src/cli/context.js";
-import { main } from "../../src/cli/program.js";
 import {
   createArray,
   dataType,
@@ -20,27 +18,10 @@ import {
   readNpy,
   writeNpy,
 } from "../../src/index.js";
+import { cli } from "../helpers/cli.js";
 
 const TMP = mkdtempSync(join(tmpdir(), "zarr-plan-run-writes-"));
 afterAll(() => rmSync(TMP, { recursive: true, force: true }));
-
-async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const io: Io = {
-    stdout: (s) => {
-      stdout += s;
-    },
-    stderr: (s) => {
-      stderr += s;
-    },
-    progress: undefined,
-    signal: new AbortController().signal,
-    env: {},
-  };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
-}
 
 const SHAPE = [6, 8] as const;
 const SIZE = SHAPE[0] * SHAPE[1];

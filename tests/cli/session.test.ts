@@ -7,10 +7,9 @@
 import { createServer } from "node:http";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Io } from "../../src/cli/context.js";
-import { main } from "../../src/cli/program.js";
 import { byteSize, parseHeader } from "../../src/cli/session.js";
 import { cloudUrl } from "../../src/cli/store-from-arg.js";
+import { cli } from "../helpers/cli.js";
 import { type StaticServer, startStaticServer } from "../helpers/static-server.js";
 
 const ROOT = join(import.meta.dirname, "../..");
@@ -20,24 +19,6 @@ interface Run {
   code: number;
   stdout: string;
   stderr: string;
-}
-
-async function cli(argv: string[], env: Record<string, string> = {}): Promise<Run> {
-  let stdout = "";
-  let stderr = "";
-  const io: Io = {
-    stdout: (s) => {
-      stdout += s;
-    },
-    stderr: (s) => {
-      stderr += s;
-    },
-    progress: undefined,
-    signal: new AbortController().signal,
-    env,
-  };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
 }
 
 /** The request log lines of a run's stderr. */

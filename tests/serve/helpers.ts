@@ -4,8 +4,6 @@
  */
 import { createServer, request as httpRequest, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Io } from "../../src/cli/context.js";
-import { main } from "../../src/cli/program.js";
 import {
   createSliceHandler,
   type SliceHandler,
@@ -82,22 +80,4 @@ export function rawRequest(
 }
 
 /** Runs `zarr-plan ARGV` in process. */
-export async function cli(
-  argv: string[],
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const io: Io = {
-    stdout: (s) => {
-      stdout += s;
-    },
-    stderr: (s) => {
-      stderr += s;
-    },
-    progress: undefined,
-    signal: new AbortController().signal,
-    env: {},
-  };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
-}
+export { cli } from "../helpers/cli.js";
