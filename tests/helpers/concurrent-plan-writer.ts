@@ -17,7 +17,6 @@
  * stored with `setIf`; the losers of a race find the shard changed and merge again.
  */
 import { createInterface } from "node:readline";
-import { setTimeout as sleep } from "node:timers/promises";
 import { dataType } from "../../src/core/dtype.js";
 import type { NDArray } from "../../src/core/ndarray.js";
 import { planWrite } from "../../src/exec/api.js";
@@ -25,8 +24,7 @@ import { Context } from "../../src/exec/context.js";
 import { openArray } from "../../src/hierarchy/index.js";
 import { slice } from "../../src/index-space/selection.js";
 import type { WriteEntry } from "../../src/plan/write-plan.js";
-import { FileSystemStore } from "../../src/store/fs.js";
-import type { StoreRequestOptions, VersionedValue } from "../../src/store/types.js";
+import { SlowReadStore } from "./slow-read-store.js";
 
 /** Shape of both arrays of the test. */
 export const PLAN_WRITER_SHAPE = [12, 18] as const;
@@ -61,21 +59,6 @@ function values(shape: number[], f: (i: number) => number): NDArray<"float64"> {
   const n = shape.reduce((a, b) => a * b, 1);
   const strides = shape.map((_, k) => shape.slice(k + 1).reduce((a, b) => a * b, 1));
   return { data: Float64Array.from({ length: n }, (_, i) => f(i)), shape, strides, dtype: f64 };
-}
-
-/** A FileSystemStore whose versioned reads take `delayMs` longer (widens the race window). */
-class SlowReadStore extends FileSystemStore {
-  constructor(
-    root: string,
-    private readonly delayMs: number,
-  ) {
-    super(root);
-  }
-  override async getVersioned(key: string, options?: StoreRequestOptions): Promise<VersionedValue> {
-    const got = await super.getVersioned(key, options);
-    await sleep(this.delayMs);
-    return got;
-  }
 }
 
 async function main(): Promise<void> {

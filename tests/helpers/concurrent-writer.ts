@@ -11,30 +11,13 @@
  * overlap (both read before either stores): without conditional writes every round loses one half.
  */
 import { createInterface } from "node:readline";
-import { setTimeout as sleep } from "node:timers/promises";
 import { Context } from "../../src/exec/context.js";
 import { openArray } from "../../src/hierarchy/index.js";
-import { FileSystemStore } from "../../src/store/fs.js";
-import type { StoreRequestOptions, VersionedValue } from "../../src/store/types.js";
+import { SlowReadStore } from "./slow-read-store.js";
 
 /** The value a writer stores at element `i` of its half in round `round` (distinct everywhere). */
 export function writerValue(half: number, round: number, i: number): number {
   return round * 100_000 + (half + 1) * 10_000 + i;
-}
-
-/** A FileSystemStore whose versioned reads take `delayMs` longer (widens the race window). */
-class SlowReadStore extends FileSystemStore {
-  constructor(
-    root: string,
-    private readonly delayMs: number,
-  ) {
-    super(root);
-  }
-  override async getVersioned(key: string, options?: StoreRequestOptions): Promise<VersionedValue> {
-    const got = await super.getVersioned(key, options);
-    await sleep(this.delayMs);
-    return got;
-  }
 }
 
 async function main(): Promise<void> {

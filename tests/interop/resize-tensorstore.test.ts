@@ -5,7 +5,7 @@
  * that reason otherwise (CI has no Python).
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -13,19 +13,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dataType } from "../../src/core/dtype.js";
 import { createArray, type ZarrArray } from "../../src/hierarchy/index.js";
 import { FileSystemStore } from "../../src/store/fs.js";
+import { hasTensorstore, PYTHON } from "../helpers/tensorstore-python.js";
 
-const PYTHON = process.env.ZARR_PLAN_PYTHON ?? "/tmp/pb-venv/bin/python";
 const SCRIPT = fileURLToPath(new URL("./read_tensorstore.py", import.meta.url));
-
-function hasTensorstore(): boolean {
-  if (!existsSync(PYTHON)) return false;
-  try {
-    execFileSync(PYTHON, ["-c", "import tensorstore, numpy"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const available = hasTensorstore();
 const int32 = dataType("int32");

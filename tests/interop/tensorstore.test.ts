@@ -6,7 +6,7 @@
  * with that reason otherwise (CI has no Python).
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -14,20 +14,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { toBytes } from "../../src/core/dtype.js";
 import { toCOrder } from "../../src/core/ndarray.js";
 import { FileSystemStore } from "../../src/store/fs.js";
+import { hasTensorstore, PYTHON } from "../helpers/tensorstore-python.js";
 import { writeCase, writeCases } from "../helpers/write-suite.js";
 
-const PYTHON = process.env.ZARR_PLAN_PYTHON ?? "/tmp/pb-venv/bin/python";
 const SCRIPT = fileURLToPath(new URL("./read_tensorstore.py", import.meta.url));
-
-function hasTensorstore(): boolean {
-  if (!existsSync(PYTHON)) return false;
-  try {
-    execFileSync(PYTHON, ["-c", "import tensorstore, numpy"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const available = hasTensorstore();
 const cases = writeCases();

@@ -37,21 +37,11 @@ import type { CreateArrayOptions } from "../../src/hierarchy/create.js";
 import { createArray, openArray, type ZarrArray } from "../../src/hierarchy/index.js";
 import type { LazyArray } from "../../src/index-space/lazy.js";
 import { FileSystemStore } from "../../src/store/fs.js";
+import { hasTensorstore, PYTHON } from "../helpers/tensorstore-python.js";
 import { apiArgs } from "../property/convert.js";
 import { type RefItem, type RefOp, refApply, refIota } from "../property/numpy-ref.js";
 
-const PYTHON = process.env.ZARR_PLAN_PYTHON ?? "/tmp/pb-venv/bin/python";
 const SCRIPT = fileURLToPath(new URL("./read_tensorstore.py", import.meta.url));
-
-function hasTensorstore(): boolean {
-  if (!existsSync(PYTHON)) return false;
-  try {
-    execFileSync(PYTHON, ["-c", "import tensorstore, numpy"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const available = hasTensorstore();
 
