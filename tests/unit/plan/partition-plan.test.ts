@@ -65,7 +65,9 @@ describe("plan.partition", () => {
     expect(new Set(all).size).toBe(all.length);
     expect(all.length).toBe(15);
     const expected = await p.read();
-    expect(Array.from(out.r!.data)).toEqual(Array.from(expected.r!.data));
+    expect(Array.from(out.r!.data as Int32Array)).toEqual(
+      Array.from(expected.r!.data as Int32Array),
+    );
     // Regions cover the output once, each partition a box of whole chunks.
     const cells = out.r!.shape[0]! * out.r!.shape[1]!;
     const sizes = parts.flatMap((x) => x.regions.map((r) => r.shape[0]! * r.shape[1]!));
@@ -112,8 +114,12 @@ describe("plan.partition", () => {
     const ranges = b.fetched.flat().filter((k) => k.includes("offset"));
     expect(new Set(ranges).size).toBe(ranges.length);
     const expected = await p.read();
-    expect(Array.from(a.out.r!.data)).toEqual(Array.from(expected.r!.data));
-    expect(Array.from(b.out.r!.data)).toEqual(Array.from(expected.r!.data));
+    expect(Array.from(a.out.r!.data as Int32Array)).toEqual(
+      Array.from(expected.r!.data as Int32Array),
+    );
+    expect(Array.from(b.out.r!.data as Int32Array)).toEqual(
+      Array.from(expected.r!.data as Int32Array),
+    );
   });
 
   it("0-d, empty and point reads; reads packed together; deterministic", async () => {
@@ -133,7 +139,9 @@ describe("plan.partition", () => {
     const expected = await p.read();
     for (const name of p.names) {
       expect(out[name]!.shape).toEqual(expected[name]!.shape);
-      expect(Array.from(out[name]!.data)).toEqual(Array.from(expected[name]!.data));
+      expect(Array.from(out[name]!.data as Int32Array)).toEqual(
+        Array.from(expected[name]!.data as Int32Array),
+      );
     }
     // At most `count` partitions, fewer when the plan has fewer chunks.
     expect(p.partition({ count: 100 }).length).toBeLessThanOrEqual(8);
