@@ -38,7 +38,7 @@ import { copyStrided, type NDArray, shapeSize, zeros } from "../core/ndarray.js"
 import { optionIssues } from "../format/metadata/issues.js";
 import type { LazyArray } from "../index-space/lazy.js";
 import { taskOutputBounds } from "../index-space/task-ops.js";
-import type { Optimized } from "./optimize-types.js";
+import type { Optimized, TaskUse } from "./optimize-types.js";
 import type { JsonItem, JsonOp, PlanFile, PlanFileRead } from "./plan-json.js";
 
 /** Options of `Plan.partition`. */
@@ -153,16 +153,16 @@ function unitsOf(
     maps: Map<string, Unit>[],
     read: number,
     key: string,
-    task: Parameters<typeof taskOutputBounds>[0],
+    b: { lo: number[]; hi: number[] } | undefined,
     costs: readonly [string, number][],
   ) => {
-    const shape = p.views[read]!.shape;
+    const nd = p.views[read]!.shape.length;
     const units = maps[read]!;
     let u = units.get(key);
     if (!u) {
       u = {
-        lo: shape.map(() => Number.POSITIVE_INFINITY),
-        hi: shape.map(() => Number.NEGATIVE_INFINITY),
+        lo: new Array<number>(nd).fill(Number.POSITIVE_INFINITY),
+        hi: new Array<number>(nd).fill(Number.NEGATIVE_INFINITY),
         tasks: 0,
         costs: new Map(),
       };
@@ -170,13 +170,13 @@ function unitsOf(
     }
     u.tasks++;
     for (const [k, v] of costs) u.costs.set(k, v);
-    const b = taskOutputBounds(task, shape);
     if (!b) return;
-    for (let d = 0; d < shape.length; d++) {
+    for (let d = 0; d < nd; d++) {
       if (b.lo[d]! < u.lo[d]!) u.lo[d] = b.lo[d]!;
       if (b.hi[d]! > u.hi[d]!) u.hi[d] = b.hi[d]!;
     }
   };
+  const bounds = (use: TaskUse) => taskOutputBounds(use.task, p.views[use.read]!.shape);
   for (const o of opt.objects) {
     const cell = opt.arrays[o.array]?.cellBytes ?? 0;
     if (o.kind === "shard") {
@@ -186,14 +186,17 @@ function unitsOf(
         if (index > 0) costs.push([`${o.id}:index`, index]);
         const key = `${o.id}:${inner.index}`;
         for (const use of inner.uses) {
-          add(fine, use.read, key, use.task, costs);
-          if (by === "shard") add(coarse, use.read, `${o.id}`, use.task, costs);
+          const b = bounds(use);
+          add(fine, use.read, key, b, costs);
+          if (by === "shard") add(coarse, use.read, `${o.id}`, b, costs);
         }
       }
     } else {
+      const costs: [string, number][] = [[`${o.id}`, cell]];
       for (const use of o.uses) {
-        add(fine, use.read, `${o.id}`, use.task, [[`${o.id}`, cell]]);
-        if (by === "shard") add(coarse, use.read, `${o.id}`, use.task, [[`${o.id}`, cell]]);
+        const b = bounds(use);
+        add(fine, use.read, `${o.id}`, b, costs);
+        if (by === "shard") add(coarse, use.read, `${o.id}`, b, costs);
       }
     }
   }
@@ -201,11 +204,6 @@ function unitsOf(
     maps.map((m) => [...m.values()].filter((u) => u.lo.every((l, d) => l <= u.hi[d]!)));
   const f = list(fine);
   return { coarse: by === "shard" ? list(coarse) : f, fine: f };
-}
-
-/** Whether `u` has an element in the box [start, stop). */
-function inside(u: Unit, start: readonly number[], stop: readonly number[]): boolean {
-  return u.lo.every((l, d) => l < stop[d]! && u.hi[d]! >= start[d]!);
 }
 
 function makeBox(
@@ -259,18 +257,31 @@ function bandsOf(box: Box, units: readonly Unit[]): Box[] {
     }
   }
   if (dim < 0) return [box];
+  // Each unit goes to the bands its rows (clipped to the box) fall in: one, unless cuts were
+  // placed between the inner chunks of a shard it stands for.
+  const a = box.start[dim]!;
+  const z = box.stop[dim]!;
+  const rowBand = new Int32Array(z - a);
+  starts.forEach((s, i) => {
+    rowBand.fill(i, s - a, (starts[i + 1] ?? z) - a);
+  });
+  const spread = (units: readonly Unit[]) => {
+    const out: Unit[][] = starts.map(() => []);
+    for (const u of units) {
+      const first = rowBand[Math.max(u.lo[dim]!, a) - a]!;
+      const last = rowBand[Math.min(u.hi[dim]!, z - 1) - a]!;
+      for (let k = first; k <= last; k++) out[k]!.push(u);
+    }
+    return out;
+  };
+  const coarse = spread(box.coarse);
+  const fine = box.fine === box.coarse ? coarse : spread(box.fine);
   return starts.map((s, i) => {
     const start = [...box.start];
     const stop = [...box.stop];
     start[dim] = s;
-    stop[dim] = starts[i + 1] ?? box.stop[dim]!;
-    return makeBox(
-      box.read,
-      start,
-      stop,
-      box.coarse.filter((u) => inside(u, start, stop)),
-      box.fine.filter((u) => inside(u, start, stop)),
-    );
+    stop[dim] = starts[i + 1] ?? z;
+    return makeBox(box.read, start, stop, coarse[i]!, fine[i]!);
   });
 }
 
