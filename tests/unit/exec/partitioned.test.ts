@@ -15,11 +15,13 @@ import type { NDArray } from "../../../src/core/ndarray.js";
 import { plan } from "../../../src/exec/api.js";
 import { runPartitioned } from "../../../src/exec/partitioned.js";
 import { statsOf } from "../../../src/exec/stats.js";
-import { openArray } from "../../../src/hierarchy/index.js";
+import { createArray, openArray } from "../../../src/hierarchy/index.js";
 import { slice } from "../../../src/index-space/selection.js";
+import { FetchStore } from "../../../src/store/fetch.js";
 import { FileSystemStore } from "../../../src/store/fs.js";
 import { MemoryStore } from "../../../src/store/memory.js";
 import { iotaArray } from "../../helpers/plan-arrays.js";
+import { startStaticServer } from "../../helpers/static-server.js";
 
 const FIX = join(import.meta.dirname, "../../../data/fixtures/v3/zarr-python");
 const CHUNKED = join(FIX, "zstd_float64.zarr"); // [20, 30], chunks [8, 7]
@@ -113,6 +115,22 @@ describe("runPartitioned", () => {
     }
   }, 60_000);
 
+  it("workers open FetchStore URLs themselves (a plan over HTTP)", async () => {
+    const server = await startStaticServer(FIX);
+    try {
+      const a = await openArray(new FetchStore(`${server.url}sharded_nested_float32.zarr`), "");
+      const b = await openArray(new FileSystemStore(CHUNKED), "");
+      const p = plan({ a: a.lazy().get(slice(2, 44)), b: b.lazy() });
+      const expected = await p.read();
+      const before = server.requests;
+      const got = await runPartitioned(p, { workers: 2, partition: { count: 3 } });
+      expect(server.requests).toBeGreaterThan(before);
+      for (const name of p.names) same(got[name], expected[name]);
+    } finally {
+      await server.close();
+    }
+  }, 60_000);
+
   it("aborting rejects with AbortError and terminates the workers", async () => {
     const p = await fixturePlan();
     const total = p.partition({ maxBytes: 500 }).length;
@@ -190,5 +208,16 @@ describe("runPartitioned", () => {
     await expect(runPartitioned(p, { reduce: { stats: true, axis: 5 } } as never)).rejects.toThrow(
       RangeError,
     );
+    // Statistics of strings: refused before any worker starts, naming the read.
+    const dir = mkdtempSync(join(tmpdir(), "zp-partitioned-"));
+    tmp.push(dir);
+    const strings = await createArray(new FileSystemStore(dir), "s", {
+      shape: [2],
+      chunks: [2],
+      dtype: "string",
+    });
+    await expect(
+      runPartitioned(plan({ names: strings.lazy() }), { reduce: { stats: true } }),
+    ).rejects.toThrow(/read "names" has dtype string/);
   });
 });
