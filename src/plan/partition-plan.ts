@@ -10,23 +10,26 @@
  * ```
  *
  * How a plan is cut: each read's output is cut into *bands* along one output dimension (the one
- * that gives the most bands; the first on ties). A cut goes between two rows only where no stored
- * object straddles it: the chunk tasks of one chunk — of one shard with `by: "shard"` (the
+ * that allows the most cuts; the first on ties). A cut goes between two rows only where no stored
+ * object straddles it: the chunk tasks of one chunk — of one whole shard with `by: "shard"` (the
  * default), of one inner chunk with `by: "chunk"` — have their output rows (for point sets: their
- * smallest and largest output row) on one side. Bands are then packed, in plan order (reads in
- * order, bands in order), into partitions up to `maxBytes` estimated fetched bytes and `maxTasks`
- * chunk tasks, or spread over `count` partitions. A partition holds, for each read it touches, one
- * box of consecutive bands: a sub-read named `"<read>@<k>"` made of the read's ops and one
- * `{"get": [...]}` op.
+ * smallest and largest output row) on one side. A band over `maxBytes` estimated fetched bytes or
+ * `maxTasks` chunk tasks is cut again the same way, along any dimension: between whole shards
+ * first, then between inner chunks; a box no cut can split stays whole, over the limit. Boxes are
+ * then packed, in plan order (reads in order, boxes in order), into partitions up to the limits, or
+ * with `count` spread over at most `count` partitions of about equal estimated bytes (whole shards
+ * first; cuts between inner chunks only when there would be fewer boxes than `count`). Each box,
+ * or run of adjacent boxes whose union is a box, is a sub-read named `"<read>@<k>"`: the read's ops
+ * and one `{"get": [...]}` op.
  *
  * What is guaranteed: the partitions' sub-reads tile every read's output exactly once, so their
- * outputs assemble into exactly what `plan.read()` returns. A stored object is fetched by one
- * partition only when a band boundary could be placed around it. It may be fetched by several
- * when it cannot: index arrays (vindex, oindex) that scatter one chunk's points over the output,
- * a band bigger than `maxBytes` / `maxTasks` on its own (cut into equal rows), a chunk read by two
- * reads that land in different partitions, and with `by: "chunk"` a shard whose inner chunks fall
- * in several bands (each partition then fetches only the inner chunks it needs, plus the shard
- * index).
+ * outputs assemble into exactly what `plan.read()` returns. Nothing is cut inside a chunk (or inner
+ * chunk), so within one read a chunk is fetched by one partition only; a shard by one partition
+ * only unless cuts fall between its inner chunks (`by: "chunk"`, or a shard over the limits on its
+ * own): each partition then fetches only the inner chunks it needs, plus the shard index. A chunk
+ * that two reads of the plan need may be fetched by two partitions. The price of never cutting a
+ * chunk: a band that no cut can split (a chunk bigger than `maxBytes`; the points of index arrays
+ * — vindex, oindex — that scatter one chunk over the whole output) stays in one partition.
  *
  * Byte estimates are the optimizer's upper bounds: `ArrayEntry.cellBytes` per chunk or per needed
  * inner chunk, plus the shard index of partially read shards.
@@ -43,13 +46,13 @@ import type { JsonItem, JsonOp, PlanFile, PlanFileRead } from "./plan-json.js";
 
 /** Options of `Plan.partition`. */
 export interface PartitionOptions {
-  /** Upper bound of estimated fetched bytes per partition (default 64 MiB; a band bigger on its own is cut into rows). */
+  /** Upper bound of estimated fetched bytes per partition (default 64 MiB; a box no cut can split may exceed it). */
   readonly maxBytes?: number;
-  /** Upper bound of chunk tasks per partition (default none; a band with more on its own is cut into rows). */
+  /** Upper bound of chunk tasks per partition (default none; a box no cut can split may exceed it). */
   readonly maxTasks?: number;
   /**
-   * At most this many partitions (fewer when the plan has fewer bands), of about equal estimated
-   * bytes. Overrides `maxBytes` and `maxTasks`.
+   * At most this many partitions (fewer when the plan cannot be cut that often), of about equal
+   * estimated bytes. Overrides `maxBytes` and `maxTasks`.
    */
   readonly count?: number;
   /**
