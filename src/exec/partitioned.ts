@@ -253,8 +253,11 @@ export async function runPartitioned(
   );
 }
 
-/** Runs every partition on `n` workers; the replies in partition order. */
-function runPool(
+/**
+ * Runs every partition on `n` workers started by `start`; the replies in partition order. Exported
+ * for tests (a fake `start`), not from the package.
+ */
+export function runPool(
   parts: readonly PlanPartition[],
   n: number,
   start: () => Worker,
