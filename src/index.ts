@@ -74,7 +74,7 @@ export {
   runningSum,
   type StatsOptions,
 } from "./exec/operators.js";
-export { assemblePartitionStats } from "./exec/partition-stats.js";
+export { assemblePartitionStats, PartitionStatsAssembler } from "./exec/partition-stats.js";
 export {
   type RunPartitionedOptions,
   type RunPartitionedStatsOptions,
@@ -228,6 +228,7 @@ export {
   type AssemblablePlan,
   assemblePartitions,
   DEFAULT_PARTITION_BYTES,
+  PartitionAssembler,
   type PartitionablePlan,
   type PartitionOptions,
   type PartitionRegion,

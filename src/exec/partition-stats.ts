@@ -33,52 +33,88 @@ export function assemblePartitionStats(
   }[],
   options: { readonly axis?: number } = {},
 ): Record<string, StatsState | AxisStatsState> {
-  const axis = options.axis;
-  const out: Record<string, StatsState | AxisStatsState> = {};
-  const filled = new Map<string, number>();
-  plan.names.forEach((name, i) => {
-    const shape = plan.views[i]!.shape;
-    if (axis !== undefined && !(Number.isInteger(axis) && axis >= 0 && axis < shape.length)) {
-      throw new RangeError(
-        `statistics axis ${String(axis)} is not a dimension of read "${name}" (shape [${shape}])`,
-      );
-    }
-    out[name] =
-      axis === undefined
-        ? stateOf(emptyAccumulator())
-        : emptyAxisStats(
-            axis,
-            shape.filter((_, d) => d !== axis),
-          );
-    filled.set(name, 0);
-  });
-  for (const { partition, stats } of results) {
+  const assembler = new PartitionStatsAssembler(plan, options);
+  for (const r of results) assembler.add(r.partition, r.stats);
+  return assembler.finish();
+}
+
+/**
+ * {@link assemblePartitionStats} one partition at a time (each merged in as it arrives, so that
+ * per-axis states of many partitions are never all held at once).
+ */
+export class PartitionStatsAssembler {
+  readonly #plan: AssemblablePlan;
+  readonly #axis: number | undefined;
+  readonly #out: Record<string, StatsState | AxisStatsState> = {};
+  readonly #filled = new Map<string, number>();
+
+  /** @throws RangeError when `options.axis` is not a dimension of every read. */
+  constructor(plan: AssemblablePlan, options: { readonly axis?: number } = {}) {
+    this.#plan = plan;
+    const axis = options.axis;
+    this.#axis = axis;
+    plan.names.forEach((name, i) => {
+      const shape = plan.views[i]!.shape;
+      if (axis !== undefined && !(Number.isInteger(axis) && axis >= 0 && axis < shape.length)) {
+        throw new RangeError(
+          `statistics axis ${String(axis)} is not a dimension of read "${name}" (shape [${shape}])`,
+        );
+      }
+      this.#out[name] =
+        axis === undefined
+          ? stateOf(emptyAccumulator())
+          : emptyAxisStats(
+              axis,
+              shape.filter((_, d) => d !== axis),
+            );
+      this.#filled.set(name, 0);
+    });
+  }
+
+  /**
+   * Merges the statistics of each sub-read of `partition` in.
+   * @throws ZarrPlanError `ERR_PLAN` / RangeError (see {@link assemblePartitionStats}).
+   */
+  add(
+    partition: PlanPartition,
+    stats: Readonly<Record<string, StatsState | AxisStatsState>>,
+  ): void {
+    const axis = this.#axis;
     for (const r of partition.regions) {
       const where = `partition ${partition.index}, read "${r.read}" (sub-read "${r.name}")`;
       const s = stats[r.name];
-      if (!filled.has(r.read))
+      if (!this.#filled.has(r.read)) {
         throw new ZarrPlanError("ERR_PLAN", `${where}: the plan has no such read`);
+      }
       if (!s) throw new ZarrPlanError("ERR_PLAN", `${where}: no statistics`);
-      out[r.read] =
+      this.#out[r.read] =
         axis === undefined
-          ? mergeStats(out[r.read] as StatsState, s as StatsState)
+          ? mergeStats(this.#out[r.read] as StatsState, s as StatsState)
           : mergeStats(
-              out[r.read] as AxisStatsState,
+              this.#out[r.read] as AxisStatsState,
               s as AxisStatsState,
               r.start.filter((_, d) => d !== axis),
             );
-      filled.set(r.read, filled.get(r.read)! + shapeSize(r.shape));
+      this.#filled.set(r.read, this.#filled.get(r.read)! + shapeSize(r.shape));
     }
   }
-  plan.names.forEach((name, i) => {
-    const want = shapeSize(plan.views[i]!.shape);
-    const got = filled.get(name)!;
-    if (got !== want) {
-      throw new ZarrPlanError(
-        "ERR_PLAN",
-        `read "${name}": the partitions given cover ${got} of its ${want} elements`,
-      );
-    }
-  });
-  return out;
+
+  /**
+   * Each read's statistics.
+   * @throws ZarrPlanError `ERR_PLAN` when the partitions added do not cover each read's output
+   * exactly once.
+   */
+  finish(): Record<string, StatsState | AxisStatsState> {
+    this.#plan.names.forEach((name, i) => {
+      const want = shapeSize(this.#plan.views[i]!.shape);
+      const got = this.#filled.get(name)!;
+      if (got !== want) {
+        throw new ZarrPlanError(
+          "ERR_PLAN",
+          `read "${name}": the partitions given cover ${got} of its ${want} elements`,
+        );
+      }
+    });
+    return this.#out;
+  }
 }

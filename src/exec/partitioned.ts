@@ -13,8 +13,10 @@
  * Workers open stores by their plan-file location, so the plan's stores must have one: paths
  * (`FileSystemStore`) and URLs (`FetchStore`). A `MemoryStore` cannot cross threads (the plan then
  * fails to partition with `ERR_PLAN_NOT_SERIALIZABLE`). Each worker posts its sub-reads' buffers
- * back (transferred, not copied) and this thread copies them into the outputs
- * (`assemblePartitions`): peak memory is the outputs plus the partitions in flight. With
+ * back (transferred, not copied) and this thread copies each into the outputs as it arrives
+ * (`PartitionAssembler`) and drops it: peak memory is the outputs plus the partitions in flight
+ * (a SharedArrayBuffer written by the workers would save that copy, at the price of shared
+ * mutable memory and of outputs that are not plain ArrayBuffers). With
  * `reduce`, workers post statistics only (a few numbers per read, or per output position along
  * an axis), so the values never cross threads. Node only: in other runtimes `runPartitioned`
  * rejects with `ERR_UNSUPPORTED`.
@@ -43,7 +45,7 @@ import {
 } from "../core/errors.js";
 import { cStrides, type NDArray } from "../core/ndarray.js";
 import {
-  assemblePartitions,
+  PartitionAssembler,
   type PartitionOptions,
   type PlanPartition,
 } from "../plan/partition-plan.js";
@@ -56,7 +58,7 @@ import type {
   PartitionRequest,
   PartitionWorkerError,
 } from "./partition-protocol.js";
-import { assemblePartitionStats } from "./partition-stats.js";
+import { PartitionStatsAssembler } from "./partition-stats.js";
 import { type AxisStatsState, realValues, type StatsState } from "./stats.js";
 
 /** Options of {@link runPartitioned}. */
@@ -224,38 +226,40 @@ export async function runPartitioned(
       cause: e,
     });
   }
-  const replies = await runPool(parts, n, start, options.reduce, signal, options.onProgress);
+  // Each answer is copied (or merged) in as it arrives and then dropped.
+  const progress = (partition: PlanPartition, done: number) =>
+    options.onProgress?.(done, parts.length, partition);
   if (!options.reduce) {
-    return assemblePartitions(
-      plan,
-      replies.map(({ partition, reply }) => ({
-        partition,
-        outputs: Object.fromEntries(
-          partition.regions.map((r) => {
-            const o = reply.outputs?.[r.name];
-            const view = plan.views[plan.names.indexOf(r.read)]!;
-            const a: NDArray | undefined = o && {
-              data: o.data as NDArray["data"],
-              shape: o.shape,
-              strides: cStrides(o.shape),
-              dtype: view.dtype,
-            };
-            return [r.name, a as NDArray];
-          }),
-        ),
-      })),
-    );
+    const values = new PartitionAssembler(plan);
+    await runPool(parts, n, start, undefined, signal, (partition, reply, done) => {
+      const outputs: Record<string, NDArray> = {};
+      for (const r of partition.regions) {
+        const o = reply.outputs?.[r.name];
+        if (!o) continue;
+        outputs[r.name] = {
+          data: o.data as NDArray["data"],
+          shape: o.shape,
+          strides: cStrides(o.shape),
+          dtype: plan.views[plan.names.indexOf(r.read)]!.dtype,
+        };
+      }
+      values.add(partition, outputs);
+      progress(partition, done);
+    });
+    return values.finish();
   }
-  return assemblePartitionStats(
-    plan,
-    replies.map(({ partition, reply }) => ({ partition, stats: reply.stats ?? {} })),
-    axis === undefined ? {} : { axis },
-  );
+  const stats = new PartitionStatsAssembler(plan, axis === undefined ? {} : { axis });
+  await runPool(parts, n, start, options.reduce, signal, (partition, reply, done) => {
+    stats.add(partition, reply.stats ?? {});
+    progress(partition, done);
+  });
+  return stats.finish();
 }
 
 /**
- * Runs every partition on `n` workers started by `start`; the replies in partition order. Exported
- * for tests (a fake `start`), not from the package.
+ * Runs every partition on `n` workers started by `start`, handing each successful reply to
+ * `onReply` as it arrives (in completion order; an exception there fails the run). Exported for
+ * tests (a fake `start`), not from the package.
  */
 export function runPool(
   parts: readonly PlanPartition[],
@@ -263,10 +267,9 @@ export function runPool(
   start: () => Worker,
   reduce: { readonly axis?: number } | undefined,
   signal: AbortSignal | undefined,
-  onProgress: RunPartitionedOptions["onProgress"],
-): Promise<{ partition: PlanPartition; reply: PartitionReply }[]> {
+  onReply?: (partition: PlanPartition, reply: PartitionReply, done: number) => void,
+): Promise<void> {
   return new Promise((resolve, reject) => {
-    const results: { partition: PlanPartition; reply: PartitionReply }[] = new Array(parts.length);
     const workers: Worker[] = [];
     let next = 0;
     let done = 0;
@@ -276,7 +279,7 @@ export function runPool(
       over = true;
       signal?.removeEventListener("abort", onAbort);
       for (const w of workers) void w.terminate();
-      if (e === undefined) resolve(results);
+      if (e === undefined) resolve();
       else reject(e);
     };
     const onAbort = () => finish(new AbortError("runPartitioned was aborted"));
@@ -321,10 +324,9 @@ export function runPool(
           finish(rebuildError(reply.error, where(reply.id)));
           return;
         }
-        results[reply.id] = { partition: parts[reply.id]!, reply };
         done++;
         try {
-          onProgress?.(done, parts.length, parts[reply.id]!);
+          onReply?.(parts[reply.id]!, reply, done);
         } catch (e) {
           finish(e);
           return;

@@ -500,18 +500,39 @@ export function assemblePartitions(
     readonly outputs: Readonly<Record<string, NDArray>>;
   }[],
 ): Record<string, NDArray> {
-  const out: Record<string, NDArray> = {};
-  const filled = new Map<string, number>();
-  plan.names.forEach((name, i) => {
-    const v = plan.views[i]!;
-    out[name] = zeros(v.dtype, v.shape);
-    filled.set(name, 0);
-  });
-  for (const { partition, outputs } of results) {
+  const assembler = new PartitionAssembler(plan);
+  for (const r of results) assembler.add(r.partition, r.outputs);
+  return assembler.finish();
+}
+
+/**
+ * {@link assemblePartitions} one partition at a time, so that each partition's outputs can be
+ * dropped once copied (what `runPartitioned` does as workers answer).
+ */
+export class PartitionAssembler {
+  readonly #plan: AssemblablePlan;
+  readonly #out: Record<string, NDArray> = {};
+  readonly #filled = new Map<string, number>();
+
+  /** Allocates every read's output (C order, zero-filled). */
+  constructor(plan: AssemblablePlan) {
+    this.#plan = plan;
+    plan.names.forEach((name, i) => {
+      const v = plan.views[i]!;
+      this.#out[name] = zeros(v.dtype, v.shape);
+      this.#filled.set(name, 0);
+    });
+  }
+
+  /**
+   * Copies each sub-read's output of `partition` into its region.
+   * @throws ZarrPlanError `ERR_PLAN` (see {@link assemblePartitions}).
+   */
+  add(partition: PlanPartition, outputs: Readonly<Record<string, NDArray>>): void {
     for (const region of partition.regions) {
-      const dst = out[region.read];
+      const dst = this.#out[region.read];
       const where = `partition ${partition.index}, read "${region.read}" (sub-read "${region.name}")`;
-      if (!dst || !filled.has(region.read)) {
+      if (!dst || !this.#filled.has(region.read)) {
         throw new ZarrPlanError("ERR_PLAN", `${where}: the plan has no such read`);
       }
       const src = outputs[region.name];
@@ -530,19 +551,27 @@ export function assemblePartitions(
         offset += s * dst.strides[d]!;
       });
       copyStrided(src, { ...dst, shape: region.shape, offset });
-      filled.set(region.read, filled.get(region.read)! + shapeSize(region.shape));
+      this.#filled.set(region.read, this.#filled.get(region.read)! + shapeSize(region.shape));
     }
   }
-  plan.names.forEach((name, i) => {
-    const want = shapeSize(plan.views[i]!.shape);
-    const got = filled.get(name)!;
-    // Zero-element reads have one region of no element each.
-    if (got !== want) {
-      throw new ZarrPlanError(
-        "ERR_PLAN",
-        `read "${name}": the partitions given fill ${got} of its ${want} elements`,
-      );
-    }
-  });
-  return out;
+
+  /**
+   * The outputs.
+   * @throws ZarrPlanError `ERR_PLAN` when the partitions added do not cover each read's output
+   * exactly once.
+   */
+  finish(): Record<string, NDArray> {
+    this.#plan.names.forEach((name, i) => {
+      const want = shapeSize(this.#plan.views[i]!.shape);
+      const got = this.#filled.get(name)!;
+      // Zero-element reads have one region of no element each.
+      if (got !== want) {
+        throw new ZarrPlanError(
+          "ERR_PLAN",
+          `read "${name}": the partitions given fill ${got} of its ${want} elements`,
+        );
+      }
+    });
+    return this.#out;
+  }
 }
