@@ -8,6 +8,7 @@
 import { describe, expect, it } from "vitest";
 import "../../../src/exec/execute.js";
 import { plan } from "../../../src/exec/api.js";
+import { Context } from "../../../src/exec/context.js";
 import { planFromJSON } from "../../../src/hierarchy/plan-file.js";
 import { LazyArray } from "../../../src/index-space/lazy.js";
 import { slice } from "../../../src/index-space/selection.js";
@@ -145,6 +146,46 @@ describe("plan.partition", () => {
     }
     // At most `count` partitions, fewer when the plan has fewer chunks.
     expect(p.partition({ count: 100 }).length).toBeLessThanOrEqual(8);
+  });
+
+  it("a plan over its limits is cut into boxes that fit, then partitioned", async () => {
+    const { store, chunked, sharded } = await setup();
+    const small = new Context({ limits: { maxOutputBytes: 1500, maxTasks: 4 } });
+    const views = {
+      c: chunked.lazy().get(slice(1, 39), slice(2, 30)),
+      s: sharded.lazy().get(slice(null, null, -1)),
+    };
+    const p = plan(views, { context: small });
+    expect(p.tooLarge?.code).toBe("ERR_TOO_LARGE");
+    for (const options of [{}, { count: 3 }, { maxBytes: 100, by: "chunk" as const }]) {
+      const parts = p.partition(options);
+      expect(parts.map((x) => x.index)).toEqual(parts.map((_, i) => i));
+      const results = [];
+      for (const partition of parts) {
+        // Each partition fits the limits of the Context that refused the whole plan.
+        const sub = await planFromJSON(JSON.stringify(partition.file), {
+          openStore: () => store,
+          context: small,
+        });
+        expect(sub.tooLarge).toBeUndefined();
+        results.push({ partition, outputs: await sub.read() });
+      }
+      const got = assemblePartitions(p, results);
+      const expected = await plan(views).read();
+      for (const name of ["c", "s"] as const) {
+        expect(got[name]!.shape).toEqual(expected[name]!.shape);
+        expect(Array.from(got[name]!.data as Int32Array)).toEqual(
+          Array.from(expected[name]!.data as Int32Array),
+        );
+      }
+    }
+    // A single element over the output limit cannot be cut.
+    const tiny = plan(
+      { one: chunked.lazy().get(0, 0) },
+      { context: new Context({ limits: { maxOutputBytes: 1, maxTasks: 4 } }) },
+    );
+    expect(() => tiny.partition()).toThrow(expect.objectContaining({ code: "ERR_TOO_LARGE" }));
+    small.close();
   });
 
   it("refuses invalid options, views without recorded ops and MemoryStore plans", async () => {
