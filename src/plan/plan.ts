@@ -526,7 +526,11 @@ function partitionTooLarge(p: Plan, options: PartitionOptions): PlanPartition[] 
   };
   p.names.forEach((name, i) => {
     const view = p.views[i]!;
-    cut(name, view, view.shape.map(() => 0));
+    cut(
+      name,
+      view,
+      view.shape.map(() => 0),
+    );
   });
   return out.map((part) => Object.freeze(part));
 }
