@@ -44,6 +44,7 @@ import {
   ZarrPlanError,
 } from "../core/errors.js";
 import { cStrides, type NDArray } from "../core/ndarray.js";
+import { DEFAULT_PLAN_LIMITS } from "../plan/limits.js";
 import {
   PartitionAssembler,
   type PartitionOptions,
@@ -172,7 +173,9 @@ function checkOptions(options: RunPartitionedOptions & { reduce?: unknown }): vo
  * fails with, rebuilt as its class (`CodecError` for a corrupt chunk, `StoreError`, …) with the
  * partition in its message; ZarrPlanError `ERR_WORKER` when a worker cannot start or exits
  * before answering; `ERR_UNSUPPORTED` outside Node; AbortError when `signal` aborts; RangeError
- * when `reduce.axis` is not a dimension of every read.
+ * when `reduce.axis` is not a dimension of every read; the plan's `tooLarge` error when, without
+ * `reduce`, its output is over its limit (a plan over the chunk-task limit only, or any plan with
+ * `reduce`, runs: each partition fits the limits).
  */
 export function runPartitioned(
   plan: Plan,
@@ -196,6 +199,11 @@ export async function runPartitioned(
   const signal = options.signal;
   if (signal?.aborted) throw new AbortError("runPartitioned was aborted before it started");
   const axis = options.reduce?.axis;
+  // Partitions of a plan over the output limit fit it one by one, but their assembly would not.
+  const limits = plan.engine.limits ?? DEFAULT_PLAN_LIMITS;
+  if (!options.reduce && plan.tooLarge && plan.size.outputBytes > limits.maxOutputBytes) {
+    throw plan.tooLarge;
+  }
   if (options.reduce) {
     // Statistics need real numbers: a TypeError now rather than from every worker.
     plan.views.forEach((v, i) => {

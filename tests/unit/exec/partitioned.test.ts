@@ -17,6 +17,7 @@ import "../../../src/exec/execute.js";
 import { CodecError, ZarrPlanError } from "../../../src/core/errors.js";
 import type { NDArray } from "../../../src/core/ndarray.js";
 import { plan } from "../../../src/exec/api.js";
+import { Context } from "../../../src/exec/context.js";
 import type { PartitionRequest } from "../../../src/exec/partition-protocol.js";
 import { runPartitioned, runPool } from "../../../src/exec/partitioned.js";
 import { statsOf } from "../../../src/exec/stats.js";
@@ -133,6 +134,25 @@ describe("runPartitioned", () => {
       for (const name of p.names) same(got[name], expected[name]);
     } finally {
       await server.close();
+    }
+  }, 60_000);
+
+  it("a plan over its limits: statistics run partition by partition, values over the output limit are refused", async () => {
+    const small = new Context({ limits: { maxOutputBytes: 2000, maxTasks: 3 } });
+    try {
+      const a = await openArray(new FileSystemStore(SHARDED), "", { context: small });
+      const p = plan({ a: a.lazy() }, { context: small });
+      expect(p.tooLarge?.code).toBe("ERR_TOO_LARGE");
+      await expect(runPartitioned(p, { workers: 2 })).rejects.toMatchObject({
+        code: "ERR_TOO_LARGE",
+      });
+      const stats = await runPartitioned(p, { workers: 2, reduce: { stats: true, axis: 1 } });
+      const direct = await plan({
+        a: (await openArray(new FileSystemStore(SHARDED), "")).lazy(),
+      }).read();
+      closeStats(stats.a, statsOf(direct.a!, { axis: 1 }));
+    } finally {
+      small.close();
     }
   }, 60_000);
 
