@@ -74,12 +74,28 @@ export {
   runningSum,
   type StatsOptions,
 } from "./exec/operators.js";
+export { assemblePartitionStats, PartitionStatsAssembler } from "./exec/partition-stats.js";
+export {
+  type RunPartitionedOptions,
+  type RunPartitionedStatsOptions,
+  runPartitioned,
+} from "./exec/partitioned.js";
 export {
   DEFAULT_RETRIES,
   DEFAULT_RETRY_BASE_MS,
   DEFAULT_RETRY_MAX_MS,
   type RequestLogEntry,
 } from "./exec/scheduler.js";
+export {
+  type AxisStatsState,
+  type AxisStatsSummary,
+  emptyAxisStats,
+  mergeStats,
+  type StatsState,
+  type StatsSummary,
+  statsOf,
+  summarizeStats,
+} from "./exec/stats.js";
 export {
   type ArrayToArrayCodec,
   type ArrayToBytesCodec,
@@ -208,6 +224,16 @@ export type {
   ObjectNeed,
   Optimized,
 } from "./plan/optimize.js";
+export {
+  type AssemblablePlan,
+  assemblePartitions,
+  DEFAULT_PARTITION_BYTES,
+  PartitionAssembler,
+  type PartitionablePlan,
+  type PartitionOptions,
+  type PartitionRegion,
+  type PlanPartition,
+} from "./plan/partition-plan.js";
 export {
   type DataTypeOf,
   type NamedReads,

@@ -23,6 +23,7 @@ import type { DataTypeName } from "../core/dtype.js";
 import { ZarrPlanError } from "../core/errors.js";
 import type { NDArray } from "../core/ndarray.js";
 import { LazyArray } from "../index-space/lazy.js";
+import { slice } from "../index-space/selection.js";
 import type { ReadOptions } from "../index-space/source.js";
 import { storeLocation } from "../store/location.js";
 import type { ReadableStore } from "../store/types.js";
@@ -43,6 +44,7 @@ import {
   readTaskBound,
 } from "./limits.js";
 import { type Optimized, optimize, type ShardIndexLike } from "./optimize.js";
+import { type PartitionOptions, type PlanPartition, partitionPlan } from "./partition-plan.js";
 import {
   checkExecutionOptions,
   checkPlanOptions,
@@ -378,6 +380,32 @@ export class Plan<R extends NamedReads = NamedReads> {
   }
 
   /**
+   * The plan cut into partitions: plan files of output boxes of its reads, for worker threads
+   * (`runPartitioned`), processes or machines, whose outputs `assemblePartitions` puts back
+   * together into exactly what {@link read} returns. Cuts go where no chunk (or shard, with `by:
+   * "shard"`, the default) straddles them; see `partition-plan.ts` for what is and is not fetched
+   * twice. Pure (no IO) and deterministic.
+   *
+   * ```ts
+   * const parts = p.partition({ maxBytes: 32 << 20 });   // or { count: 8 }
+   * parts[0].file;      // a plan file (JSON), the same stores as p.toJSON()
+   * parts[0].regions;   // [{ read, name, start, shape }]: where its outputs go
+   * ```
+   * A plan over its engine's limits ({@link tooLarge}) is first cut, read by read, into equal
+   * boxes along each read's longest dimension until each fits the limits (these first cuts are
+   * not aligned to chunks: a chunk they cross is fetched by the partitions on both sides), and
+   * each box is then partitioned as above; with `count`, each box gets its share of `count` (at
+   * least one partition).
+   * @throws OptionsError (`ERR_OPTIONS`) for invalid options; {@link tooLarge} when a read over
+   * the limits cannot be cut further (a 0-d read, a single element over the output limit);
+   * ZarrPlanError `ERR_PLAN_NOT_SERIALIZABLE` as {@link toJSON}.
+   */
+  partition(options: PartitionOptions = {}): PlanPartition[] {
+    if (!this.tooLarge) return partitionPlan(this, options);
+    return partitionTooLarge(this, options);
+  }
+
+  /**
    * Reads every view: `{ name: NDArray }` (C order, each view's shape and dtype). Each chunk,
    * shard and shard index is requested once; requests run concurrently under each store's limit.
    * @throws OptionsError (`ERR_OPTIONS`, before anything is read) for invalid options, naming
@@ -439,4 +467,70 @@ function opsOf(view: LazyArray, where: string): readonly LazyOp[] {
     );
   }
   return ops;
+}
+
+/**
+ * The partitions of a plan over its engine's limits: each read cut into equal boxes along its
+ * longest dimension (recursively) until each box's plan fits, each box partitioned, regions
+ * shifted back to the read's output.
+ */
+function partitionTooLarge(p: Plan, options: PartitionOptions): PlanPartition[] {
+  const limits = p.engine.limits ?? DEFAULT_PLAN_LIMITS;
+  const total = Math.max(1, p.size.outputBytes);
+  const out: PlanPartition[] = [];
+  const cut = (name: string, view: LazyArray, start: readonly number[]): void => {
+    const sub = new Plan([[name, view]], p.options, p.engine);
+    if (!sub.tooLarge) {
+      const share =
+        options.count === undefined
+          ? options
+          : {
+              ...options,
+              count: Math.max(1, Math.floor((options.count * sub.size.outputBytes) / total)),
+            };
+      for (const part of partitionPlan(sub, share)) {
+        out.push({
+          ...part,
+          index: out.length,
+          regions: Object.freeze(
+            part.regions.map((r) =>
+              Object.freeze({ ...r, start: Object.freeze(r.start.map((s, d) => s + start[d]!)) }),
+            ),
+          ),
+        });
+      }
+      return;
+    }
+    const shape = view.shape;
+    let dim = -1;
+    shape.forEach((n, d) => {
+      if (n > 1 && (dim < 0 || n > shape[dim]!)) dim = d;
+    });
+    if (dim < 0) throw sub.tooLarge;
+    const ratio = Math.max(
+      sub.size.outputBytes / limits.maxOutputBytes,
+      sub.size.tasksAtMost / limits.maxTasks,
+    );
+    const n = shape[dim]!;
+    const k = Math.min(n, Math.max(2, Math.ceil(ratio)));
+    for (let j = 0; j < k; j++) {
+      const a = Math.floor((n * j) / k);
+      const z = Math.floor((n * (j + 1)) / k);
+      const box = shape.map((_, d) => (d === dim ? slice(a, z) : slice(null)));
+      cut(
+        name,
+        view.get(...box),
+        start.map((s, d) => (d === dim ? s + a : s)),
+      );
+    }
+  };
+  p.names.forEach((name, i) => {
+    const view = p.views[i]!;
+    cut(
+      name,
+      view,
+      view.shape.map(() => 0),
+    );
+  });
+  return out.map((part) => Object.freeze(part));
 }
