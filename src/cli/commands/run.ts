@@ -2,12 +2,14 @@
  * `zarr-plan run PLAN.json --out DIR [--json]`: executes a saved plan (`Plan.toJSON()`, see docs/plans.md),
  * writing each named result to `DIR/<name>.npy`, then applies the file's `writes` (values from
  * `.npy` files beside the plan, or scalars) as one write plan; `--json` prints the figures
- * (requests, bytes, wall time, objects written).
+ * (requests, bytes, wall time, objects written). With `--queue redis://…` the reads run as partitions
+ * on BullMQ workers (`zarr-plan worker`, see `run-queue.ts`); the requests counted are then only the
+ * metadata read here.
  * @module
  */
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
-import type { Command } from "commander";
+import { type Command, InvalidArgumentError, Option } from "commander";
 import {
   CountingStore,
   type LabelledResult,
@@ -22,10 +24,17 @@ import { bytesText, dtypeLabel, shapeText } from "../../present/describe.js";
 import { labelledJson } from "../../present/output/labelled.js";
 import { npyWriter } from "../../present/output/npy.js";
 import type { Io } from "../context.js";
-import { CliError } from "../errors.js";
+import { CliError, UsageError } from "../errors.js";
 import { writeOutput } from "../output/index.js";
-import { addSessionOptions, type SessionOptions, withSession } from "../session.js";
+import {
+  addSessionOptions,
+  byteSize,
+  positiveInteger,
+  type SessionOptions,
+  withSession,
+} from "../session.js";
 import { storeFromArg } from "../store-from-arg.js";
+import { type QueueRunOptions, runPlanOnQueue } from "./run-queue.js";
 
 /** A result name as a file name (path separators replaced). */
 function fileName(name: string): string {
@@ -54,6 +63,15 @@ export function checkFileNames(names: readonly string[]): void {
   throw new CliError(
     `reads would be written to the same file: ${text} (rename them in the plan file so that each gives its own file name)`,
   );
+}
+
+/** Commander parser of an axis index (an integer ≥ 0). */
+function axisIndex(text: string): number {
+  const v = Number(text);
+  if (text.trim() === "" || !Number.isSafeInteger(v) || v < 0) {
+    throw new InvalidArgumentError(`expected an axis index >= 0, got ${JSON.stringify(text)}`);
+  }
+  return v;
 }
 
 /** The read names of a plan file's JSON, when it has a `reads` object (validated later). */
@@ -88,107 +106,171 @@ export function runCommand(cmd: Command, io: Io): void {
       "output directory (created when missing); needed when the plan reads",
     )
     .option("--json", "print the figures (requests, bytes, wall time, outputs) as JSON")
-    .action((planFile: string, opts: SessionOptions & { out?: string; json?: boolean }) =>
-      withSession(opts, io, async (session) => {
-        let json: unknown;
-        try {
-          json = JSON.parse(await readFile(planFile, "utf8"));
-        } catch (e) {
-          throw new CliError(
-            `cannot read plan "${planFile}": ${e instanceof Error ? e.message : e}`,
-            { cause: e },
-          );
-        }
-        const readNames = readNamesOf(json);
-        checkFileNames(readNames);
-        if (readNames.length > 0 && opts.out === undefined) {
-          throw new CliError("the plan reads: give an output directory with --out DIR");
-        }
-        const counters = new Map<string, CountingStore>();
-        const t0 = performance.now();
-        const fromOptions = {
-          signal: io.signal,
-          context: session.context,
-          openStore: async (location: string) => {
-            // A relative store path is relative to the plan file, not the current directory.
-            const raw = await storeFromArg(location, session, dirname(planFile));
-            const store = new CountingStore(raw);
-            session.label(store, location);
-            counters.set(location, store);
-            return store;
-          },
-        };
-        // A plan with sel ops runs in two stages; its results carry dims and coords (written beside).
-        const results: Record<string, NDArray> = {};
-        const labels: Record<string, LabelledResult> = {};
-        if (hasSelOps(json)) {
-          const plan = await labelledPlanFromJSON(json, fromOptions);
-          for (const [name, r] of Object.entries(await plan.read({ signal: io.signal }))) {
-            results[name] = r.array;
-            labels[name] = r;
-          }
-        } else if (readNames.length > 0) {
-          const plan = await planFromJSON(json, fromOptions);
-          Object.assign(results, await plan.read({ signal: io.signal }));
-        }
-        // Then the writes (after every read), values from .npy files beside the plan file.
-        const writePlan = await writePlanFromJSON(json, {
-          ...fromOptions,
-          loadNpy: async (path) => readNpy(await readFile(resolve(dirname(planFile), path))),
-        });
-        let written: WriteResult | undefined;
-        if (writePlan) written = await writePlan.write({ signal: io.signal });
-        const wallMs = performance.now() - t0;
-        if (opts.out !== undefined) await mkdir(opts.out, { recursive: true });
-        const outputs: {
-          name: string;
-          file: string;
-          shape: readonly number[];
-          dtype: string;
-          bytes: number;
-        }[] = [];
-        for (const [name, array] of Object.entries(results)) {
-          const file = join(opts.out!, fileName(name));
-          const bytes = await writeOutput(file, npyWriter, array, {});
-          outputs.push({ name, file, shape: array.shape, dtype: dtypeLabel(array.dtype), bytes });
-          const l = labels[name];
-          if (l) {
-            const doc = JSON.parse(labelledJson(l)) as Record<string, unknown>;
-            delete doc.data;
-            await writeFile(
-              `${file.replace(/\.npy$/, "")}.labels.json`,
-              `${JSON.stringify(doc)}\n`,
+    .option(
+      "--queue <url>",
+      "run the reads as partitions on BullMQ workers (zarr-plan worker): redis://HOST:PORT[/NAME]",
+    )
+    .addOption(
+      new Option(
+        "--partitions <n>",
+        "with --queue: cut the reads into about N partitions",
+      ).argParser(positiveInteger),
+    )
+    .addOption(
+      new Option(
+        "--max-bytes <bytes>",
+        "with --queue: at most this many fetched bytes per partition (e.g. 64MiB, the default)",
+      ).argParser(byteSize),
+    )
+    .option(
+      "--stats",
+      "with --queue: statistics of each read (merged over partitions) in DIR/<name>.stats.json instead of its values",
+    )
+    .addOption(
+      new Option(
+        "--axis <k>",
+        "with --stats: statistics per position along the other axes, reduced over axis K",
+      ).argParser(axisIndex),
+    )
+    .action(
+      (
+        planFile: string,
+        opts: SessionOptions & Partial<QueueRunOptions> & { out?: string; json?: boolean },
+      ) =>
+        withSession(opts, io, async (session) => {
+          let json: unknown;
+          try {
+            json = JSON.parse(await readFile(planFile, "utf8"));
+          } catch (e) {
+            throw new CliError(
+              `cannot read plan "${planFile}": ${e instanceof Error ? e.message : e}`,
+              { cause: e },
             );
           }
-          if (!opts.json) {
+          const readNames = readNamesOf(json);
+          checkFileNames(readNames);
+          if (readNames.length > 0 && opts.out === undefined) {
+            throw new CliError("the plan reads: give an output directory with --out DIR");
+          }
+          const counters = new Map<string, CountingStore>();
+          const t0 = performance.now();
+          const fromOptions = {
+            signal: io.signal,
+            context: session.context,
+            openStore: async (location: string) => {
+              // A relative store path is relative to the plan file, not the current directory.
+              const raw = await storeFromArg(location, session, dirname(planFile));
+              const store = new CountingStore(raw);
+              session.label(store, location);
+              counters.set(location, store);
+              return store;
+            },
+          };
+          // A plan with sel ops runs in two stages; its results carry dims and coords (written beside).
+          const results: Record<string, NDArray> = {};
+          const labels: Record<string, LabelledResult> = {};
+          const statsFiles: { name: string; file: string }[] = [];
+          if (opts.queue === undefined) {
+            for (const flag of ["partitions", "maxBytes", "stats", "axis"] as const) {
+              if (opts[flag] !== undefined)
+                throw new UsageError(`--${flag === "maxBytes" ? "max-bytes" : flag} needs --queue`);
+            }
+          }
+          if (opts.queue !== undefined && readNames.length > 0) {
+            if (hasSelOps(json)) {
+              throw new UsageError(
+                "--queue runs positional reads only: this plan has sel ops (run it without --queue)",
+              );
+            }
+            const run = await runPlanOnQueue(
+              json,
+              planFile,
+              { ...opts, queue: opts.queue },
+              io,
+              fromOptions,
+            );
+            if (run.outputs) Object.assign(results, run.outputs);
+            if (run.stats) {
+              await mkdir(opts.out!, { recursive: true });
+              for (const [name, state] of Object.entries(run.stats)) {
+                const file = join(opts.out!, fileName(name).replace(/\.npy$/, ".stats.json"));
+                await writeFile(file, `${JSON.stringify(state)}\n`);
+                statsFiles.push({ name, file });
+                if (!opts.json) io.stdout(`${name}: statistics → ${file}\n`);
+              }
+            }
+            const workers = new Set(run.partitions.map((p) => p.worker)).size;
+            io.stderr(
+              `${run.partitions.length} partitions on ${workers} worker(s), ${run.stalls} stalled, ${run.retries} retried\n`,
+            );
+          } else if (hasSelOps(json)) {
+            const plan = await labelledPlanFromJSON(json, fromOptions);
+            for (const [name, r] of Object.entries(await plan.read({ signal: io.signal }))) {
+              results[name] = r.array;
+              labels[name] = r;
+            }
+          } else if (readNames.length > 0) {
+            const plan = await planFromJSON(json, fromOptions);
+            Object.assign(results, await plan.read({ signal: io.signal }));
+          }
+          // Then the writes (after every read), values from .npy files beside the plan file.
+          const writePlan = await writePlanFromJSON(json, {
+            ...fromOptions,
+            loadNpy: async (path) => readNpy(await readFile(resolve(dirname(planFile), path))),
+          });
+          let written: WriteResult | undefined;
+          if (writePlan) written = await writePlan.write({ signal: io.signal });
+          const wallMs = performance.now() - t0;
+          if (opts.out !== undefined) await mkdir(opts.out, { recursive: true });
+          const outputs: {
+            name: string;
+            file: string;
+            shape: readonly number[];
+            dtype: string;
+            bytes: number;
+          }[] = [];
+          for (const [name, array] of Object.entries(results)) {
+            const file = join(opts.out!, fileName(name));
+            const bytes = await writeOutput(file, npyWriter, array, {});
+            outputs.push({ name, file, shape: array.shape, dtype: dtypeLabel(array.dtype), bytes });
+            const l = labels[name];
+            if (l) {
+              const doc = JSON.parse(labelledJson(l)) as Record<string, unknown>;
+              delete doc.data;
+              await writeFile(
+                `${file.replace(/\.npy$/, "")}.labels.json`,
+                `${JSON.stringify(doc)}\n`,
+              );
+            }
+            if (!opts.json) {
+              io.stdout(
+                `${name}: ${dtypeLabel(array.dtype)} ${shapeText(array.shape)} → ${file} (${bytesText(bytes)})\n`,
+              );
+            }
+          }
+          const stores = [...counters].map(([location, s]) => ({
+            store: location,
+            requests: s.requests,
+            rangeRequests: s.rangeRequests,
+            bytes: s.bytes,
+            maxInFlight: s.maxInFlight,
+          }));
+          const requests = stores.reduce((a, s) => a + s.requests, 0);
+          const bytes = stores.reduce((a, s) => a + s.bytes, 0);
+          if (opts.json) {
             io.stdout(
-              `${name}: ${dtypeLabel(array.dtype)} ${shapeText(array.shape)} → ${file} (${bytesText(bytes)})\n`,
+              `${JSON.stringify({ wallMs: Math.round(wallMs * 10) / 10, requests, bytes, stores, outputs, ...(statsFiles.length ? { stats: statsFiles } : {}), ...(written ? { written } : {}) }, null, 2)}\n`,
             );
-          }
-        }
-        const stores = [...counters].map(([location, s]) => ({
-          store: location,
-          requests: s.requests,
-          rangeRequests: s.rangeRequests,
-          bytes: s.bytes,
-          maxInFlight: s.maxInFlight,
-        }));
-        const requests = stores.reduce((a, s) => a + s.requests, 0);
-        const bytes = stores.reduce((a, s) => a + s.bytes, 0);
-        if (opts.json) {
-          io.stdout(
-            `${JSON.stringify({ wallMs: Math.round(wallMs * 10) / 10, requests, bytes, stores, outputs, ...(written ? { written } : {}) }, null, 2)}\n`,
-          );
-        } else {
-          if (written) {
+          } else {
+            if (written) {
+              io.stdout(
+                `writes: ${written.stored} objects stored, ${written.deleted} deleted, ${written.read} read first (${bytesText(written.bytesStored)} stored)\n`,
+              );
+            }
             io.stdout(
-              `writes: ${written.stored} objects stored, ${written.deleted} deleted, ${written.read} read first (${bytesText(written.bytesStored)} stored)\n`,
+              `${requests} requests, ${bytesText(bytes)} read, ${wallMs.toFixed(0)} ms (metadata included)\n`,
             );
           }
-          io.stdout(
-            `${requests} requests, ${bytesText(bytes)} read, ${wallMs.toFixed(0)} ms (metadata included)\n`,
-          );
-        }
-      }),
+        }),
     );
 }
