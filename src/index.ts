@@ -209,6 +209,15 @@ export type {
   Optimized,
 } from "./plan/optimize.js";
 export {
+  type AssemblablePlan,
+  assemblePartitions,
+  DEFAULT_PARTITION_BYTES,
+  type PartitionablePlan,
+  type PartitionOptions,
+  type PartitionRegion,
+  type PlanPartition,
+} from "./plan/partition-plan.js";
+export {
   type DataTypeOf,
   type NamedReads,
   Plan,

@@ -6,8 +6,9 @@
  */
 
 import type { Lane } from "../core/dtype.js";
-import { cStrides } from "../core/ndarray.js";
 import type { ChunkTask } from "../index-space/partition.js";
+
+export { taskRegion } from "../index-space/task-ops.js";
 
 /** Indexable entries of a TypedArray. */
 export type Entries = { [i: number]: Lane };
@@ -135,39 +136,4 @@ export function taskOutputOffsets(task: ChunkTask): Float64Array {
   };
   walk(0, task.outOffset);
   return out;
-}
-
-/**
- * The output box written by `task` (`start`, `shape` per output dimension), or `undefined` when its
- * elements are a point set (index arrays, masks). Each `range` factor steps along one output
- * dimension (the one whose C stride is its `outStride`; among dimensions longer than 1 C strides
- * are distinct).
- */
-export function taskRegion(
-  task: ChunkTask,
-  outShape: readonly number[],
-): { start: number[]; shape: number[] } | undefined {
-  const nd = outShape.length;
-  const strides = cStrides(outShape);
-  const start = new Array<number>(nd).fill(0);
-  const shape = new Array<number>(nd).fill(1);
-  for (const fac of task.factors) {
-    if (fac.kind !== "range") return undefined;
-    let dim = -1;
-    for (let d = 0; d < nd; d++) {
-      if (strides[d] === fac.outStride && outShape[d]! > 1 && shape[d] === 1) {
-        dim = d;
-        break;
-      }
-    }
-    if (dim < 0) return undefined;
-    shape[dim] = fac.count;
-  }
-  let r = task.outOffset;
-  for (let d = 0; d < nd; d++) {
-    const s = strides[d]!;
-    start[d] = Math.floor(r / s);
-    r -= start[d]! * s;
-  }
-  return { start, shape };
 }

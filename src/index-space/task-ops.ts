@@ -5,7 +5,7 @@
  * Pure, typed arrays only.
  * @module
  */
-import { shapeSize } from "../core/ndarray.js";
+import { cStrides, shapeSize } from "../core/ndarray.js";
 import type { ChunkTask } from "./partition.js";
 
 /**
@@ -86,4 +86,80 @@ export function coversChunk(
     });
   }
   return n === need;
+}
+
+/**
+ * The output box written by `task` (`start`, `shape` per output dimension), or `undefined` when its
+ * elements are a point set (index arrays, masks). Each `range` factor steps along one output
+ * dimension (the one whose C stride is its `outStride`; among dimensions longer than 1 C strides
+ * are distinct).
+ */
+export function taskRegion(
+  task: ChunkTask,
+  outShape: readonly number[],
+): { start: number[]; shape: number[] } | undefined {
+  const nd = outShape.length;
+  const strides = cStrides(outShape);
+  const start = new Array<number>(nd).fill(0);
+  const shape = new Array<number>(nd).fill(1);
+  for (const fac of task.factors) {
+    if (fac.kind !== "range") return undefined;
+    let dim = -1;
+    for (let d = 0; d < nd; d++) {
+      if (strides[d] === fac.outStride && outShape[d]! > 1 && shape[d] === 1) {
+        dim = d;
+        break;
+      }
+    }
+    if (dim < 0) return undefined;
+    shape[dim] = fac.count;
+  }
+  let r = task.outOffset;
+  for (let d = 0; d < nd; d++) {
+    const s = strides[d]!;
+    start[d] = Math.floor(r / s);
+    r -= start[d]! * s;
+  }
+  return { start, shape };
+}
+
+/**
+ * The smallest and largest output coordinate the elements of `task` have along each output
+ * dimension (`lo[d] ≤ hi[d]`, both included) for an output of `outShape`: from
+ * {@link taskRegion} when the task writes a box, else by walking its output offsets (point sets:
+ * index arrays, masks). A task with no element gives `undefined`.
+ */
+export function taskOutputBounds(
+  task: ChunkTask,
+  outShape: readonly number[],
+): { lo: number[]; hi: number[] } | undefined {
+  if (task.count === 0) return undefined;
+  const box = taskRegion(task, outShape);
+  if (box) return { lo: box.start, hi: box.start.map((s, d) => s + box.shape[d]! - 1) };
+  const nd = outShape.length;
+  const strides = cStrides(outShape);
+  const lo = new Array<number>(nd).fill(Number.POSITIVE_INFINITY);
+  const hi = new Array<number>(nd).fill(Number.NEGATIVE_INFINITY);
+  const f = task.factors;
+  const put = (o: number) => {
+    let r = o;
+    for (let d = 0; d < nd; d++) {
+      const c = Math.floor(r / strides[d]!);
+      r -= c * strides[d]!;
+      if (c < lo[d]!) lo[d] = c;
+      if (c > hi[d]!) hi[d] = c;
+    }
+  };
+  const walk = (level: number, o: number): void => {
+    if (level === f.length) {
+      put(o);
+      return;
+    }
+    const fac = f[level]!;
+    for (let i = 0; i < fac.count; i++) {
+      walk(level + 1, o + (fac.kind === "range" ? i * fac.outStride : fac.out[i]!));
+    }
+  };
+  walk(0, task.outOffset);
+  return { lo, hi };
 }

@@ -43,6 +43,7 @@ import {
   readTaskBound,
 } from "./limits.js";
 import { type Optimized, optimize, type ShardIndexLike } from "./optimize.js";
+import { type PartitionOptions, type PlanPartition, partitionPlan } from "./partition-plan.js";
 import {
   checkExecutionOptions,
   checkPlanOptions,
@@ -375,6 +376,25 @@ export class Plan<R extends NamedReads = NamedReads> {
     };
     if (Object.keys(this.options).length > 0) file.options = { ...this.options };
     return file;
+  }
+
+  /**
+   * The plan cut into partitions: plan files of output boxes of its reads, for worker threads
+   * (`runPartitioned`), processes or machines, whose outputs `assemblePartitions` puts back
+   * together into exactly what {@link read} returns. Cuts go where no chunk (or shard, with `by:
+   * "shard"`, the default) straddles them; see `partition-plan.ts` for what is and is not fetched
+   * twice. Pure (no IO) and deterministic.
+   *
+   * ```ts
+   * const parts = p.partition({ maxBytes: 32 << 20 });   // or { count: 8 }
+   * parts[0].file;      // a plan file (JSON), the same stores as p.toJSON()
+   * parts[0].regions;   // [{ read, name, start, shape }]: where its outputs go
+   * ```
+   * @throws OptionsError (`ERR_OPTIONS`) for invalid options; {@link tooLarge} when the plan is
+   * over its limits; ZarrPlanError `ERR_PLAN_NOT_SERIALIZABLE` as {@link toJSON}.
+   */
+  partition(options: PartitionOptions = {}): PlanPartition[] {
+    return partitionPlan(this, options);
   }
 
   /**
