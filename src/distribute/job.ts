@@ -3,15 +3,9 @@
  * partition's result (outputs as base64 `.npy`, or statistics states), and their checks.
  * @module
  */
-import {
-  type NDArray,
-  type PlanFile,
-  readNpy,
-  type StatsState,
-  writeNpy,
-  ZarrPlanError,
-} from "../index.js";
+import { type NDArray, type PlanFile, readNpy, writeNpy, ZarrPlanError } from "../index.js";
 import { QueueError } from "./errors.js";
+import type { AxisStatsState, StatsState } from "./stats-shim.js";
 
 /** What a partition job returns: its outputs, or statistics states of its outputs. */
 export type PartitionMode = "arrays" | "stats";
@@ -51,7 +45,7 @@ export interface PartitionJobResult {
   /** Arrays mode: each read of the partition file as base64 `.npy`. */
   readonly arrays?: Readonly<Record<string, string>>;
   /** Stats mode: `statsOf` of each read of the partition file. */
-  readonly stats?: Readonly<Record<string, StatsState | StatsState[]>>;
+  readonly stats?: Readonly<Record<string, StatsState | AxisStatsState>>;
 }
 
 /** Default cap of a partition's `.npy` results (64 MiB). */

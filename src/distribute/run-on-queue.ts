@@ -22,7 +22,6 @@ import {
   type PlanFile,
   type PlanPartition,
   planFromJSON,
-  type StatsState,
 } from "../index.js";
 import { PartitionError, parseFailure, QueueError } from "./errors.js";
 import {
@@ -36,6 +35,7 @@ import {
 import { READY_TIMEOUT_MS, readyWithin } from "./ready.js";
 import { quitAll, type RedisAddress, redisClient } from "./redis.js";
 import { mergePartitionStats } from "./stats.js";
+import type { AxisStatsState, StatsState } from "./stats-shim.js";
 
 /** Progress of a distributed run, as its jobs report it. */
 export interface QueueProgress {
@@ -104,7 +104,7 @@ export interface QueueRunResult {
   /** Arrays mode: every read of the plan, equal to `plan.read()`. */
   readonly outputs?: Record<string, NDArray>;
   /** Stats mode: each read's statistics state (per position of the other axes with `statsAxis`). */
-  readonly stats?: Record<string, StatsState | StatsState[]>;
+  readonly stats?: Record<string, StatsState | AxisStatsState>;
   readonly partitions: readonly PartitionReport[];
   /** Stalled jobs seen (a worker died mid-job) and retried attempts. */
   readonly stalls: number;
@@ -292,7 +292,7 @@ export async function runOnQueue(
     }));
     const wallMs = () => performance.now() - t0;
     if (mode === "stats") {
-      const stats = mergePartitionStats(ordered);
+      const stats = mergePartitionStats(plan, ordered, options.statsAxis);
       return { stats, partitions: reports, stalls, retries, wallMs: wallMs() };
     }
     const outputs = assemblePartitions(

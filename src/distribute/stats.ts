@@ -1,36 +1,59 @@
 /**
  * Statistics of a distributed run: the `statsOf` states of the partitions' sub-reads merged into
- * one state per read of the plan.
+ * one state per read of the plan (`mergeStats`, in any order; along an axis, each partition's
+ * state lands at its output region).
  * @module
  */
-import { mergeStats, type PlanPartition, type StatsState } from "../index.js";
+import type { Plan, PlanPartition } from "../index.js";
 import type { PartitionJobResult } from "./job.js";
+import { type AxisStatsState, emptyAxisStats, mergeStats, type StatsState } from "./stats-shim.js";
 
 /**
- * One state per read of the original plan, from the states of every partition's sub-reads: with
- * no axis, the states are merged (`mergeStats`, any order); per axis, states of the same position
- * are merged and positions a partition alone covers are placed by its region.
+ * One state per read of `plan`, from the states of every partition's sub-reads. With `axis`,
+ * the read's state is over the read's shape without that axis, and a sub-read's state is merged at
+ * its region's start (its region's other coordinates).
+ * @throws RangeError when a partition's state does not fit its region (a worker of another version).
  */
 export function mergePartitionStats(
+  plan: Plan,
   results: readonly { partition: PlanPartition; result: PartitionJobResult }[],
-): Record<string, StatsState | StatsState[]> {
-  const out: Record<string, StatsState | StatsState[]> = {};
+  axis: number | undefined,
+): Record<string, StatsState | AxisStatsState> {
+  const out: Record<string, StatsState | AxisStatsState> = {};
   for (const { partition, result } of results) {
     for (const region of partition.regions) {
       const s = result.stats?.[region.name];
       if (s === undefined) continue;
-      const prev = out[region.read];
-      out[region.read] = prev === undefined ? s : mergeOne(prev, s);
+      if (axis === undefined) {
+        const prev = out[region.read] as StatsState | undefined;
+        out[region.read] = prev === undefined ? s : mergeStats(prev, s as StatsState);
+        continue;
+      }
+      const shape = plan.reads[region.read]!.shape.filter((_, d) => d !== axis);
+      const prev = (out[region.read] as AxisStatsState | undefined) ?? emptyAxisStats(axis, shape);
+      const start = region.start.filter((_, d) => d !== axis);
+      out[region.read] = mergeStats(prev, s as AxisStatsState, start);
+    }
+  }
+  // Reads no partition covered (no elements): the empty statistics.
+  for (const name of plan.names) {
+    if (out[name] !== undefined) continue;
+    if (axis === undefined) {
+      out[name] = {
+        count: 0,
+        nanCount: 0,
+        posInfCount: 0,
+        negInfCount: 0,
+        sum: 0,
+        min: null,
+        max: null,
+      };
+    } else {
+      out[name] = emptyAxisStats(
+        axis,
+        plan.reads[name]!.shape.filter((_, d) => d !== axis),
+      );
     }
   }
   return out;
-}
-
-function mergeOne(
-  a: StatsState | StatsState[],
-  b: StatsState | StatsState[],
-): StatsState | StatsState[] {
-  if (Array.isArray(a) && Array.isArray(b)) return a.map((s, i) => mergeStats(s, b[i]!));
-  if (!Array.isArray(a) && !Array.isArray(b)) return mergeStats(a, b);
-  throw new TypeError("statistics states of one read differ in kind");
 }

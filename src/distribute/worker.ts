@@ -6,15 +6,7 @@
  */
 import { hostname } from "node:os";
 import { type ConnectionOptions, type Job, UnrecoverableError, Worker } from "bullmq";
-import {
-  type AnyStore,
-  Context,
-  type NDArray,
-  type PlanProgress,
-  planFromJSON,
-  type StatsState,
-  statsOf,
-} from "../index.js";
+import { type AnyStore, Context, type NDArray, type PlanProgress, planFromJSON } from "../index.js";
 import { failureText, isPermanent } from "./errors.js";
 import {
   checkJobData,
@@ -24,6 +16,7 @@ import {
   type RunJobData,
 } from "./job.js";
 import { quitAll, type RedisAddress, redisClient } from "./redis.js";
+import { type AxisStatsState, type StatsState, statsOf } from "./stats-shim.js";
 import { countingOpener, storeAtLocation } from "./stores.js";
 
 /** Result of a run's parent job. */
@@ -140,9 +133,9 @@ async function runPartition(
     requests: counted.requests,
   };
   if (data.mode === "stats") {
-    const stats: Record<string, StatsState | StatsState[]> = {};
+    const stats: Record<string, StatsState | AxisStatsState> = {};
     for (const [name, a] of Object.entries(outputs)) {
-      stats[name] = statsOf(a, data.statsAxis === undefined ? undefined : { axis: data.statsAxis });
+      stats[name] = statsOf(a, data.statsAxis === undefined ? {} : { axis: data.statsAxis });
     }
     return { ...base, stats, jobMs: performance.now() - t0 };
   }

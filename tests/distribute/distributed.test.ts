@@ -19,16 +19,16 @@ import {
   type QueueRunResult,
   runOnQueue,
 } from "../../src/distribute/index.js";
+import { type AxisStatsState, type StatsState, statsOf } from "../../src/distribute/stats-shim.js";
 import {
   Context,
   FileSystemStore,
+  plan as makePlan,
   type NDArray,
   openArray,
   type Plan,
-  plan as makePlan,
   readNpy,
-  type StatsState,
-  statsOf,
+  slice,
 } from "../../src/index.js";
 import { diffArrays } from "../helpers/compare.js";
 import { redisProblem, startRedis, type TestRedis } from "../helpers/redis.js";
@@ -42,9 +42,12 @@ const LOCK_ARGS = ["--lock-duration", "1000", "--stalled-interval", "500"];
 
 const client = hasRedisClient();
 const redis: TestRedis | undefined = client ? await startRedis() : undefined;
-const why = !client
-  ? "needs the ioredis package (npm install ioredis)"
-  : `needs redis-server: ${redisProblem}`;
+/** Why the tests skip, in their titles; empty when they run. */
+const why = redis
+  ? ""
+  : !client
+    ? " (needs the ioredis package: npm install ioredis)"
+    : ` (needs redis-server: ${redisProblem})`;
 
 const children: ChildProcess[] = [];
 const dirs: string[] = [];
@@ -99,7 +102,15 @@ async function stopAll(list: readonly ChildProcess[]): Promise<void> {
 /** A plan of reads over fixture arrays (absolute FileSystemStore locations). */
 async function fixturePlan(
   root: string,
-  reads: Record<string, { array: string; select?: (a: import("../../src/index.js").LazyArray) => import("../../src/index.js").LazyArray }>,
+  reads: Record<
+    string,
+    {
+      array: string;
+      select?: (
+        a: import("../../src/index.js").LazyArray,
+      ) => import("../../src/index.js").LazyArray;
+    }
+  >,
 ): Promise<Plan> {
   const views: Record<string, import("../../src/index.js").LazyArray> = {};
   for (const [name, r] of Object.entries(reads)) {
@@ -123,7 +134,7 @@ afterAll(async () => {
   await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
 }, 30_000);
 
-describe.skipIf(!redis)(`distributed runs on 3 worker processes (${why})`, () => {
+describe.skipIf(!redis)(`distributed runs on 3 worker processes${why}`, () => {
   const queue = "exact";
   beforeAll(async () => {
     await Promise.all([startWorker(queue), startWorker(queue), startWorker(queue)]);
@@ -132,9 +143,15 @@ describe.skipIf(!redis)(`distributed runs on 3 worker processes (${why})`, () =>
   it("chunked and sharded reads come back exactly as plan.read() gives them", async () => {
     const plan = await fixturePlan(FIXTURES, {
       gzip: { array: "gzip_int32.zarr" },
-      sharded: { array: "sharded_index_end_int32.zarr", select: (v) => v.get([3, 37], [1, 49, 2]) },
+      sharded: {
+        array: "sharded_index_end_int32.zarr",
+        select: (v) => v.get(slice(3, 37), slice(1, 49, 2)),
+      },
       nan: { array: "sharded_partial_nan_float64.zarr" },
-      cube: { array: "sharded_3d_transpose_int16.zarr", select: (v) => v.get(null, [2, 11], null) },
+      cube: {
+        array: "sharded_3d_transpose_int16.zarr",
+        select: (v) => v.get(slice(), slice(2, 11), slice()),
+      },
     });
     const expected = await plan.read();
     const run = await runOnQueue(plan, {
@@ -150,7 +167,7 @@ describe.skipIf(!redis)(`distributed runs on 3 worker processes (${why})`, () =>
 
   it("a plan file (JSON) with chunk-boundary partitions gives the same outputs", async () => {
     const plan = await fixturePlan(FIXTURES, {
-      blosc: { array: "blosc_zstd_bitshuffle_float32.zarr", select: (v) => v.get([1, 19], null) },
+      blosc: { array: "blosc_zstd_bitshuffle_float32.zarr", select: (v) => v.get(slice(1, 19)) },
     });
     const run = await runOnQueue(JSON.parse(JSON.stringify(plan.toJSON())), {
       connection: { host: redis!.host, port: redis!.port },
@@ -161,33 +178,34 @@ describe.skipIf(!redis)(`distributed runs on 3 worker processes (${why})`, () =>
     expectSame(run.outputs!, await plan.read());
   }, 60_000);
 
-  it("stats mode equals the statistics of the local read", async () => {
+  it("stats mode equals the statistics of the local read, whole and per axis", async () => {
     const plan = await fixturePlan(FIXTURES, {
       ints: { array: "gzip_int32.zarr" },
       nan: { array: "sharded_partial_nan_float64.zarr" },
     });
     const local = await plan.read();
-    const run = await runOnQueue(plan, {
-      connection: { host: redis!.host, port: redis!.port },
+    const connection = { host: redis!.host, port: redis!.port };
+    const whole = await runOnQueue(plan, {
+      connection,
       queue,
       partition: { count: 3 },
       mode: "stats",
     });
     for (const name of ["ints", "nan"]) {
-      const expected = statsOf(local[name]!) as StatsState;
-      expectStatsClose(run.stats![name] as StatsState, expected);
+      expectStatsClose(whole.stats![name]!, statsOf(local[name]!));
     }
-    const perAxis = await runOnQueue(plan, {
-      connection: { host: redis!.host, port: redis!.port },
-      queue,
-      partition: { count: 3 },
-      mode: "stats",
-      statsAxis: 0,
-    });
-    const expectedAxis = statsOf(local.ints!, { axis: 0 }) as StatsState[];
-    const got = perAxis.stats!.ints as StatsState[];
-    expect(got.length).toBe(expectedAxis.length);
-    got.forEach((s, i) => expectStatsClose(s, expectedAxis[i]!));
+    for (const axis of [0, 1]) {
+      const run = await runOnQueue(plan, {
+        connection,
+        queue,
+        partition: { count: 3 },
+        mode: "stats",
+        statsAxis: axis,
+      });
+      for (const name of ["ints", "nan"]) {
+        expectStatsClose(run.stats![name]!, statsOf(local[name]!, { axis }));
+      }
+    }
   }, 60_000);
 
   it("a partition that fails for good fails the run with its typed error", async () => {
@@ -220,13 +238,25 @@ describe.skipIf(!redis)(`distributed runs on 3 worker processes (${why})`, () =>
     const out = await mkdtemp(join(tmpdir(), "zarr-plan-dist-out-"));
     dirs.push(out);
     const plan = await fixturePlan(FIXTURES, {
-      g: { array: "gzip_int32.zarr", select: (v) => v.get([2, 18], [3, 29]) },
+      g: { array: "gzip_int32.zarr", select: (v) => v.get(slice(2, 18), slice(3, 29)) },
     });
     const planFile = join(out, "plan.json");
     await writeFile(planFile, JSON.stringify(plan.toJSON()));
     const child = spawn(
       process.execPath,
-      ["--import", "tsx", MAIN, "run", planFile, "--out", join(out, "r"), "--queue", redis!.url(queue), "--partitions", "2"],
+      [
+        "--import",
+        "tsx",
+        MAIN,
+        "run",
+        planFile,
+        "--out",
+        join(out, "r"),
+        "--queue",
+        redis!.url(queue),
+        "--partitions",
+        "2",
+      ],
       { cwd: REPO, stdio: ["ignore", "pipe", "pipe"] },
     );
     let stderr = "";
@@ -241,17 +271,27 @@ describe.skipIf(!redis)(`distributed runs on 3 worker processes (${why})`, () =>
   }, 60_000);
 });
 
-function expectStatsClose(actual: StatsState, expected: StatsState): void {
-  const a = actual as unknown as Record<string, number>;
-  const e = expected as unknown as Record<string, number>;
+/** Same statistics: counts and min / max exactly, sums up to float64 rounding (relative 1e-12: another grouping). */
+function expectStatsClose(
+  actual: StatsState | AxisStatsState,
+  expected: StatsState | AxisStatsState,
+): void {
+  const a = actual as unknown as Record<string, unknown>;
+  const e = expected as unknown as Record<string, unknown>;
   expect(Object.keys(a).sort()).toEqual(Object.keys(e).sort());
   for (const k of Object.keys(e)) {
-    if (Number.isNaN(e[k]!)) expect(a[k], k).toBeNaN();
-    else expect(a[k], k).toBeCloseTo(e[k]!, 6);
+    if (k === "sum") {
+      const as = [a.sum].flat() as number[];
+      const es = [e.sum].flat() as number[];
+      expect(as.length).toBe(es.length);
+      as.forEach((x, i) => {
+        expect(Math.abs(x - es[i]!)).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(es[i]!)));
+      });
+    } else expect(a[k], k).toEqual(e[k]);
   }
 }
 
-describe.skipIf(!redis)(`a worker killed mid-partition (${why})`, () => {
+describe.skipIf(!redis)(`a worker killed mid-partition${why}`, () => {
   it("has its job retried by another worker; the output is still exact", async () => {
     const queue = "kill";
     const slow = spawn(

@@ -11,6 +11,11 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import {
+  type AxisStatsSummary,
+  type StatsSummary,
+  summarizeStats,
+} from "../../distribute/stats-shim.js";
+import {
   CountingStore,
   type LabelledResult,
   labelledPlanFromJSON,
@@ -193,10 +198,37 @@ export function runCommand(cmd: Command, io: Io): void {
             if (run.stats) {
               await mkdir(opts.out!, { recursive: true });
               for (const [name, state] of Object.entries(run.stats)) {
-                const file = join(opts.out!, fileName(name).replace(/\.npy$/, ".stats.json"));
-                await writeFile(file, `${JSON.stringify(state)}\n`);
-                statsFiles.push({ name, file });
-                if (!opts.json) io.stdout(`${name}: statistics → ${file}\n`);
+                const base = join(opts.out!, fileName(name).replace(/\.npy$/, ""));
+                const summary = summarizeStats(state);
+                if ("axis" in state) {
+                  // Per position: the state, and the mean as an array of the other axes' shape.
+                  await writeFile(`${base}.stats.json`, `${JSON.stringify(state)}\n`);
+                  await writeOutput(
+                    `${base}.mean.npy`,
+                    npyWriter,
+                    (summary as AxisStatsSummary).mean,
+                    {},
+                  );
+                  statsFiles.push(
+                    { name, file: `${base}.stats.json` },
+                    { name, file: `${base}.mean.npy` },
+                  );
+                  if (!opts.json) {
+                    io.stdout(
+                      `${name}: statistics along axis ${state.axis} → ${base}.stats.json, mean ${shapeText(state.shape)} → ${base}.mean.npy\n`,
+                    );
+                  }
+                } else {
+                  const s = summary as StatsSummary;
+                  const doc = { ...state, mean: Number.isFinite(s.mean) ? s.mean : String(s.mean) };
+                  await writeFile(`${base}.stats.json`, `${JSON.stringify(doc)}\n`);
+                  statsFiles.push({ name, file: `${base}.stats.json` });
+                  if (!opts.json) {
+                    io.stdout(
+                      `${name}: count ${state.count}, mean ${s.mean}, min ${s.min}, max ${s.max} → ${base}.stats.json\n`,
+                    );
+                  }
+                }
               }
             }
             const workers = new Set(run.partitions.map((p) => p.worker)).size;
