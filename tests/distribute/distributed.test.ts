@@ -291,6 +291,20 @@ function expectStatsClose(
   }
 }
 
+describe.skipIf(!redis)(`zarr-plan worker and signals${why}`, () => {
+  it("stops cleanly on SIGTERM: closes the BullMQ worker and exits 0", async () => {
+    const worker = await startWorker("sigterm");
+    let stderr = "";
+    worker.stderr!.on("data", (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const exited = new Promise<number | null>((r) => worker.once("exit", (code) => r(code)));
+    worker.kill("SIGTERM");
+    expect(await exited, stderr).toBe(0);
+    expect(stderr).toContain("stopped");
+  }, 30_000);
+});
+
 describe.skipIf(!redis)(`a worker killed mid-partition${why}`, () => {
   it("has its job retried by another worker; the output is still exact", async () => {
     const queue = "kill";

@@ -120,6 +120,9 @@ export function workerCommand(cmd: Command, io: Io): void {
         worker.on("failed", (job, e) => {
           io.stderr(`job ${job?.id ?? "?"}: failed: ${e.message}\n`);
         });
+        // Listen for SIGTERM before saying we are ready: a signal right after the line must not
+        // find the default action (exit at once) in place.
+        const stop = stopped(io.signal);
         try {
           await readyWithin(worker, READY_TIMEOUT_MS, opts.queue);
         } catch (e) {
@@ -129,7 +132,7 @@ export function workerCommand(cmd: Command, io: Io): void {
         io.stderr(
           `worker ${name} on queue "${address.queue}" at ${address.connection.host}:${address.connection.port}, concurrency ${opts.concurrency}\n`,
         );
-        await stopped(io.signal);
+        await stop;
         io.stderr("stopping: finishing the jobs in hand\n");
         await worker.close();
         io.stderr("stopped\n");
