@@ -81,6 +81,16 @@ export {
   type RequestLogEntry,
 } from "./exec/scheduler.js";
 export {
+  type AxisStatsState,
+  type AxisStatsSummary,
+  emptyAxisStats,
+  mergeStats,
+  type StatsState,
+  type StatsSummary,
+  statsOf,
+  summarizeStats,
+} from "./exec/stats.js";
+export {
   type ArrayToArrayCodec,
   type ArrayToBytesCodec,
   type BytesToBytesCodec,

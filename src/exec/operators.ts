@@ -17,6 +17,14 @@ import { map } from "rxjs/internal/operators/map";
 import { scan } from "rxjs/internal/operators/scan";
 import type { NDArray } from "../core/ndarray.js";
 import type { ChunkEvent, PlanProgress } from "../plan/events.js";
+import {
+  emptyAccumulator,
+  foldValue,
+  realValues,
+  type StatsAccumulator,
+  stateOf,
+  summarizeStats,
+} from "./stats.js";
 
 /** Running statistics of the values read so far (NaN-skipping, like NumPy's `nan*` functions). */
 export interface RunningStats {
@@ -43,58 +51,18 @@ export interface StatsOptions {
 }
 
 interface Acc {
-  count: number;
-  nanCount: number;
-  sum: number;
-  min: number;
-  max: number;
+  readonly stats: StatsAccumulator;
   events: number;
   progress: PlanProgress | undefined;
 }
 
-function numericValues(values: NDArray, e: ChunkEvent): ArrayLike<number | bigint> {
-  const dt = values.dtype;
-  if (
-    dt.lanes !== 1 ||
-    dt.name === "bytes" ||
-    dt.name === "raw" ||
-    dt.name === "string" ||
-    dt.name === "variable_length_bytes"
-  ) {
-    throw new TypeError(
-      `running statistics need real numbers; read "${e.read}" has dtype ${dt.name}`,
-    );
-  }
-  return values.data as unknown as ArrayLike<number | bigint>;
-}
-
 function fold(acc: Acc, e: ChunkEvent): Acc {
-  const v = numericValues(e.values, e);
-  let { count, nanCount, sum, min, max } = acc;
-  if (e.filled && v.length > 0) {
-    // Every value is the fill value.
-    const x = Number(v[0]!);
-    if (Number.isNaN(x)) nanCount += v.length;
-    else {
-      count += v.length;
-      sum += x * v.length;
-      if (x < min) min = x;
-      if (x > max) max = x;
-    }
-  } else {
-    for (let i = 0; i < v.length; i++) {
-      const x = Number(v[i]!);
-      if (Number.isNaN(x)) {
-        nanCount++;
-        continue;
-      }
-      count++;
-      sum += x;
-      if (x < min) min = x;
-      if (x > max) max = x;
-    }
-  }
-  return { count, nanCount, sum, min, max, events: acc.events + 1, progress: e.progress };
+  const v = realValues(e.values, `read "${e.read}"`);
+  const stats = { ...acc.stats };
+  // A filled task: every value is the fill value.
+  if (e.filled && v.length > 0) foldValue(stats, Number(v[0]!), v.length);
+  else for (let i = 0; i < v.length; i++) foldValue(stats, Number(v[i]!));
+  return { stats, events: acc.events + 1, progress: e.progress };
 }
 
 /**
@@ -105,15 +73,7 @@ function fold(acc: Acc, e: ChunkEvent): Acc {
 export function runningStats(
   options: StatsOptions = {},
 ): OperatorFunction<ChunkEvent, RunningStats> {
-  const seed: Acc = {
-    count: 0,
-    nanCount: 0,
-    sum: 0,
-    min: Number.POSITIVE_INFINITY,
-    max: Number.NEGATIVE_INFINITY,
-    events: 0,
-    progress: undefined,
-  };
+  const seed: Acc = { stats: emptyAccumulator(), events: 0, progress: undefined };
   return (source) =>
     source.pipe(
       filter((e) => options.read === undefined || e.read === options.read),
@@ -121,12 +81,7 @@ export function runningStats(
       map(
         (a): RunningStats =>
           Object.freeze({
-            count: a.count,
-            nanCount: a.nanCount,
-            sum: a.sum,
-            min: a.min,
-            max: a.max,
-            mean: a.count === 0 ? Number.NaN : a.sum / a.count,
+            ...summarizeStats(stateOf(a.stats)),
             events: a.events,
             progress: a.progress!,
           }),
