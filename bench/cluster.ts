@@ -22,8 +22,15 @@ import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { hasRedisClient, type QueueRunResult, runOnQueue } from "../src/distribute/index.js";
-import { type AxisStatsState, summarizeStats } from "../src/distribute/stats-shim.js";
-import { Context, FileSystemStore, openArray, plan, slice } from "../src/index.js";
+import {
+  type AxisStatsState,
+  Context,
+  FileSystemStore,
+  openArray,
+  plan,
+  slice,
+  summarizeStats,
+} from "../src/index.js";
 import { redisProblem, redisServerPath, startRedis } from "../tests/helpers/redis.js";
 
 const ROOT = resolve(fileURLToPath(new URL("..", import.meta.url)));

@@ -3,9 +3,17 @@
  * partition's result (outputs as base64 `.npy`, or statistics states), and their checks.
  * @module
  */
-import { type NDArray, type PlanFile, readNpy, writeNpy, ZarrPlanError } from "../index.js";
+
+import {
+  type AxisStatsState,
+  type NDArray,
+  type PlanFile,
+  readNpy,
+  type StatsState,
+  writeNpy,
+  ZarrPlanError,
+} from "../index.js";
 import { QueueError } from "./errors.js";
-import type { AxisStatsState, StatsState } from "./stats-shim.js";
 
 /** What a partition job returns: its outputs, or statistics states of its outputs. */
 export type PartitionMode = "arrays" | "stats";

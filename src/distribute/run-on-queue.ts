@@ -14,6 +14,7 @@ import {
 import {
   AbortError,
   type AnyStore,
+  type AxisStatsState,
   assemblePartitions,
   type Context,
   type NDArray,
@@ -22,6 +23,7 @@ import {
   type PlanFile,
   type PlanPartition,
   planFromJSON,
+  type StatsState,
 } from "../index.js";
 import { PartitionError, parseFailure, QueueError } from "./errors.js";
 import {
@@ -35,7 +37,6 @@ import {
 import { READY_TIMEOUT_MS, readyWithin } from "./ready.js";
 import { quitAll, type RedisAddress, redisClient } from "./redis.js";
 import { mergePartitionStats } from "./stats.js";
-import type { AxisStatsState, StatsState } from "./stats-shim.js";
 
 /** Progress of a distributed run, as its jobs report it. */
 export interface QueueProgress {

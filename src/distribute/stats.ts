@@ -4,9 +4,15 @@
  * state lands at its output region).
  * @module
  */
-import type { Plan, PlanPartition } from "../index.js";
+import {
+  type AxisStatsState,
+  emptyAxisStats,
+  mergeStats,
+  type Plan,
+  type PlanPartition,
+  type StatsState,
+} from "../index.js";
 import type { PartitionJobResult } from "./job.js";
-import { type AxisStatsState, emptyAxisStats, mergeStats, type StatsState } from "./stats-shim.js";
 
 /**
  * One state per read of `plan`, from the states of every partition's sub-reads. With `axis`,

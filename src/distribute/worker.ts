@@ -6,7 +6,16 @@
  */
 import { hostname } from "node:os";
 import { type ConnectionOptions, type Job, UnrecoverableError, Worker } from "bullmq";
-import { type AnyStore, Context, type NDArray, type PlanProgress, planFromJSON } from "../index.js";
+import {
+  type AnyStore,
+  type AxisStatsState,
+  Context,
+  type NDArray,
+  type PlanProgress,
+  planFromJSON,
+  type StatsState,
+  statsOf,
+} from "../index.js";
 import { failureText, isPermanent } from "./errors.js";
 import {
   checkJobData,
@@ -16,7 +25,6 @@ import {
   type RunJobData,
 } from "./job.js";
 import { quitAll, type RedisAddress, redisClient } from "./redis.js";
-import { type AxisStatsState, type StatsState, statsOf } from "./stats-shim.js";
 import { countingOpener, storeAtLocation } from "./stores.js";
 
 /** Result of a run's parent job. */

@@ -19,8 +19,8 @@ import {
   type QueueRunResult,
   runOnQueue,
 } from "../../src/distribute/index.js";
-import { type AxisStatsState, type StatsState, statsOf } from "../../src/distribute/stats-shim.js";
 import {
+  type AxisStatsState,
   Context,
   FileSystemStore,
   plan as makePlan,
@@ -28,7 +28,9 @@ import {
   openArray,
   type Plan,
   readNpy,
+  type StatsState,
   slice,
+  statsOf,
 } from "../../src/index.js";
 import { diffArrays } from "../helpers/compare.js";
 import { redisProblem, startRedis, type TestRedis } from "../helpers/redis.js";

@@ -12,16 +12,14 @@ import { dirname, join, resolve } from "node:path";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import {
   type AxisStatsSummary,
-  type StatsSummary,
-  summarizeStats,
-} from "../../distribute/stats-shim.js";
-import {
   CountingStore,
   type LabelledResult,
   labelledPlanFromJSON,
   type NDArray,
   planFromJSON,
   readNpy,
+  type StatsSummary,
+  summarizeStats,
   type WriteResult,
   writePlanFromJSON,
 } from "../../index.js";
