@@ -157,6 +157,7 @@ export async function runOnQueue(
   let stalls = 0;
   let retries = 0;
   let parent: Job | undefined;
+  let unlisten = () => {};
   const tasksTotal = parts.reduce((a, p) => a + p.tasks, 0);
   const report = () =>
     options.onProgress?.({
@@ -188,7 +189,6 @@ export async function runOnQueue(
         stalls++;
         report();
       });
-      events.on("retries-exhausted", () => undefined);
       events.on("failed", ({ jobId, failedReason }) => {
         const p = byJob.get(jobId);
         if (!p) return;
@@ -250,13 +250,18 @@ export async function runOnQueue(
       if (!signal) return;
       const onAbort = () => reject(new AbortError("distributed run aborted"));
       if (signal.aborted) onAbort();
-      else signal.addEventListener("abort", onAbort, { once: true });
+      else {
+        signal.addEventListener("abort", onAbort, { once: true });
+        unlisten = () => signal.removeEventListener("abort", onAbort);
+      }
     });
     aborted.catch(() => undefined);
     const done = parent.waitUntilFinished(events).then(
       () => undefined,
       () => findFailure(queue, byJob),
     );
+    // Whichever of done / failed / aborted settles first decides; the others are observed here.
+    done.catch(() => undefined);
     await Promise.race([done, failed, aborted]);
     const values = await parent.getChildrenValues<PartitionJobResult>();
     const results = new Map<string, PartitionJobResult>();
@@ -308,6 +313,7 @@ export async function runOnQueue(
     );
     return { outputs, partitions: reports, stalls, retries, wallMs: wallMs() };
   } finally {
+    unlisten();
     // The run's jobs go (results included); jobs still running are locked and stay until done.
     if (parent) await parent.remove({ removeChildren: true }).catch(() => undefined);
     await closeAll([events, flows, queue]);

@@ -31,6 +31,7 @@ import {
   type StatsState,
   slice,
   statsOf,
+  summarizeStats,
 } from "../../src/index.js";
 import { diffArrays } from "../helpers/compare.js";
 import { redisProblem, startRedis, type TestRedis } from "../helpers/redis.js";
@@ -85,6 +86,20 @@ function waitForLine(
     });
     child.once("exit", onExit);
   });
+}
+
+/** Runs `zarr-plan ARGS` in a process of its own: exit code and stderr. */
+async function runCli(args: string[]): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, ["--import", "tsx", MAIN, ...args], {
+    cwd: REPO,
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let stderr = "";
+  child.stderr!.on("data", (d: Buffer) => {
+    stderr += d.toString();
+  });
+  const code = await new Promise<number | null>((r) => child.once("exit", r));
+  return { code, stderr };
 }
 
 /** Stops worker processes with SIGTERM (they finish their jobs) and waits for them. */
@@ -236,7 +251,7 @@ describe.skipIf(!redis)(`distributed runs on 3 worker processes${why}`, () => {
     expect((error as PartitionError).message).toMatch(/^partition \d+/);
   }, 60_000);
 
-  it("zarr-plan run --queue writes the same .npy files as a local run", async () => {
+  it("zarr-plan run --queue writes the same .npy files as a local run, and --stats --axis", async () => {
     const out = await mkdtemp(join(tmpdir(), "zarr-plan-dist-out-"));
     dirs.push(out);
     const plan = await fixturePlan(FIXTURES, {
@@ -244,32 +259,45 @@ describe.skipIf(!redis)(`distributed runs on 3 worker processes${why}`, () => {
     });
     const planFile = join(out, "plan.json");
     await writeFile(planFile, JSON.stringify(plan.toJSON()));
-    const child = spawn(
-      process.execPath,
-      [
-        "--import",
-        "tsx",
-        MAIN,
-        "run",
-        planFile,
-        "--out",
-        join(out, "r"),
-        "--queue",
-        redis!.url(queue),
-        "--partitions",
-        "2",
-      ],
-      { cwd: REPO, stdio: ["ignore", "pipe", "pipe"] },
-    );
-    let stderr = "";
-    child.stderr!.on("data", (d: Buffer) => {
-      stderr += d.toString();
-    });
-    const code = await new Promise<number | null>((r) => child.once("exit", r));
-    expect(code, stderr).toBe(0);
-    expect(stderr).toMatch(/partitions \d+\/\d+/);
+    const url = redis!.url(queue);
+    const r = await runCli([
+      "run",
+      planFile,
+      "--out",
+      join(out, "r"),
+      "--queue",
+      url,
+      "--partitions",
+      "2",
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/partitions \d+\/\d+/);
+    const local = await plan.read();
     const got = readNpy(new Uint8Array(await readFile(join(out, "r", "g.npy"))));
-    expect(diffArrays(got, (await plan.read()).g!)).toBeUndefined();
+    expect(diffArrays(got, local.g!)).toBeUndefined();
+    // --stats --axis 0: the statistics along axis 0, and their mean as .npy.
+    const s = await runCli([
+      "run",
+      planFile,
+      "--out",
+      join(out, "s"),
+      "--queue",
+      url,
+      "--partitions",
+      "3",
+      "--stats",
+      "--axis",
+      "0",
+    ]);
+    expect(s.code, s.stderr).toBe(0);
+    const expected = statsOf(local.g!, { axis: 0 });
+    expectStatsClose(JSON.parse(await readFile(join(out, "s", "g.stats.json"), "utf8")), expected);
+    const mean = readNpy(new Uint8Array(await readFile(join(out, "s", "g.mean.npy"))));
+    const want = summarizeStats(expected).mean;
+    expect(mean.shape).toEqual(want.shape);
+    (mean.data as Float64Array).forEach((m, k) => {
+      expect(Math.abs(m - want.data[k]!)).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(m)));
+    });
   }, 60_000);
 });
 
