@@ -10,6 +10,7 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { type Command, InvalidArgumentError, Option } from "commander";
+import type { QueueRunResult } from "../../distribute/index.js";
 import {
   type AxisStatsSummary,
   CountingStore,
@@ -173,6 +174,7 @@ export function runCommand(cmd: Command, io: Io): void {
           const results: Record<string, NDArray> = {};
           const labels: Record<string, LabelledResult> = {};
           const statsFiles: { name: string; file: string }[] = [];
+          let queued: Pick<QueueRunResult, "partitions" | "stalls" | "retries"> | undefined;
           if (opts.queue === undefined) {
             for (const flag of ["partitions", "maxBytes", "stats", "axis"] as const) {
               if (opts[flag] !== undefined)
@@ -229,6 +231,7 @@ export function runCommand(cmd: Command, io: Io): void {
                 }
               }
             }
+            queued = { partitions: run.partitions, stalls: run.stalls, retries: run.retries };
             const workers = new Set(run.partitions.map((p) => p.worker)).size;
             io.stderr(
               `${run.partitions.length} partitions on ${workers} worker(s), ${run.stalls} stalled, ${run.retries} retried\n`,
@@ -289,7 +292,7 @@ export function runCommand(cmd: Command, io: Io): void {
           const bytes = stores.reduce((a, s) => a + s.bytes, 0);
           if (opts.json) {
             io.stdout(
-              `${JSON.stringify({ wallMs: Math.round(wallMs * 10) / 10, requests, bytes, stores, outputs, ...(statsFiles.length ? { stats: statsFiles } : {}), ...(written ? { written } : {}) }, null, 2)}\n`,
+              `${JSON.stringify({ wallMs: Math.round(wallMs * 10) / 10, requests, bytes, stores, outputs, ...(statsFiles.length ? { stats: statsFiles } : {}), ...(queued ? { queue: queued } : {}), ...(written ? { written } : {}) }, null, 2)}\n`,
             );
           } else {
             if (written) {
