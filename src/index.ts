@@ -75,6 +75,11 @@ export {
   type StatsOptions,
 } from "./exec/operators.js";
 export {
+  type RunPartitionedOptions,
+  type RunPartitionedStatsOptions,
+  runPartitioned,
+} from "./exec/partitioned.js";
+export {
   DEFAULT_RETRIES,
   DEFAULT_RETRY_BASE_MS,
   DEFAULT_RETRY_MAX_MS,

@@ -38,6 +38,7 @@ export const ZARR_PLAN_ERROR_CODES = Object.freeze([
   "ERR_PLAN_FILE",
   "ERR_PLAN_NOT_SERIALIZABLE",
   "ERR_PLAN_DONE",
+  "ERR_WORKER",
   "ERR_TOO_LARGE",
   "ERR_CONTEXT_CLOSED",
   // Hostile-input validation (wt-valid):

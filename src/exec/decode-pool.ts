@@ -33,6 +33,7 @@ import type {
   WorkerReply,
   WorkerRequest,
 } from "./decode-protocol.js";
+import { isNode, nodeWorkerStarter } from "./node-worker.js";
 
 /** Options of the decode worker pool ({@link configureDecodeWorkers}). */
 export interface DecodeWorkerOptions {
@@ -143,41 +144,15 @@ function cpuCount(): number {
   return Math.max(1, nav?.hardwareConcurrency ?? 4);
 }
 
-function isNode(): boolean {
-  const p = (globalThis as { process?: { versions?: { node?: string } } }).process;
-  return typeof p?.versions?.node === "string";
-}
-
 /**
  * Starts one Node worker thread. Run from the TypeScript sources (vitest, tsx), the worker
  * registers tsx's loader before importing `decode-worker.ts` (Node 20 does not pass
  * `--import tsx` on to workers); without tsx there are no workers.
  */
 async function nodeSpawner(): Promise<{ spawn: Spawn; cpus: number }> {
-  const wtName = "node:worker_threads";
-  const wt = (await import(/* @vite-ignore */ wtName)) as typeof import("node:worker_threads");
   const osName = "node:os";
   const os = (await import(/* @vite-ignore */ osName)) as typeof import("node:os");
-  const fromSource = import.meta.url.endsWith(".ts");
-  let start: () => InstanceType<typeof wt.Worker>;
-  if (fromSource) {
-    const modName = "node:module";
-    const { createRequire } = (await import(
-      /* @vite-ignore */ modName
-    )) as typeof import("node:module");
-    // The ESM build of tsx's API (require.resolve gives the CommonJS one, which fails on import).
-    const tsx = pathToHref(createRequire(import.meta.url).resolve("tsx/esm/api")).replace(
-      /\.cjs$/,
-      ".mjs",
-    );
-    const entry = new URL(/* @vite-ignore */ "./decode-worker.ts", import.meta.url).href;
-    const code = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
-    start = () => new wt.Worker(code, { eval: true, execArgv: [] });
-  } else {
-    const url = new URL("./decode-worker.js", import.meta.url);
-    // No inherited loaders (`--import tsx` …): the built worker is plain JavaScript.
-    start = () => new wt.Worker(url, { execArgv: [] });
-  }
+  const start = await nodeWorkerStarter("./decode-worker", import.meta.url);
   const spawn: Spawn = (onMessage, onFail) => {
     const w = start();
     w.on("message", onMessage);
@@ -195,10 +170,6 @@ async function nodeSpawner(): Promise<{ spawn: Spawn; cpus: number }> {
     };
   };
   return { spawn, cpus: os.availableParallelism() };
-}
-
-function pathToHref(path: string): string {
-  return new URL(`file://${path.startsWith("/") ? "" : "/"}${path.replace(/\\/g, "/")}`).href;
 }
 
 /** Starts one browser module worker (the `new Worker(new URL(…), …)` form bundlers rewrite). */

@@ -276,7 +276,8 @@ function bandsOf(box: Box, units: readonly Unit[]): Box[] {
 
 /**
  * The boxes of one read, in order: its output cut into bands, and every band over a limit cut
- * again (across whole shards first, then across inner chunks) until it fits or no cut is left.
+ * again (across whole shards first, then, with `fineCuts`, across inner chunks) until it fits or
+ * no cut is left.
  */
 function boxesOf(
   read: number,
@@ -285,6 +286,7 @@ function boxesOf(
   fine: readonly Unit[],
   maxBytes: number,
   maxTasks: number,
+  fineCuts: boolean,
 ): Box[] {
   const whole = makeBox(
     read,
@@ -295,15 +297,15 @@ function boxesOf(
   );
   if (shape.length === 0 || shapeSize(shape) === 0) return [whole];
   const over = (b: Box) => b.bytes > maxBytes || b.tasks > maxTasks;
-  const split = (box: Box, top: boolean): Box[] => {
+  const split = (box: Box): Box[] => {
     let bands = bandsOf(box, box.coarse);
-    if (bands.length === 1 && box.fine !== box.coarse && (top || over(box))) {
+    if (bands.length === 1 && fineCuts && box.fine !== box.coarse && over(box)) {
       bands = bandsOf(box, box.fine);
     }
     if (bands.length === 1) return bands;
-    return bands.flatMap((b) => (over(b) ? split(b, false) : [b]));
+    return bands.flatMap((b) => (over(b) ? split(b) : [b]));
   };
-  return split(whole, true);
+  return split(whole);
 }
 
 /** Whether boxes `a` and `b` of one read are adjacent along one dimension and equal along the others (their union is a box). */
@@ -401,11 +403,13 @@ export function partitionPlan(
     maxBytes = Math.max(1, Math.ceil(all.bytes / count));
     maxTasks = Math.max(1, Math.ceil(all.tasks / count));
   }
-  const boxes: Box[] = [];
-  p.names.forEach((_, r) => {
-    const shape = p.views[r]!.shape;
-    boxes.push(...boxesOf(r, shape, units.coarse[r]!, units.fine[r]!, maxBytes, maxTasks));
-  });
+  const cut = (fineCuts: boolean) =>
+    p.names.flatMap((_, r) =>
+      boxesOf(r, p.views[r]!.shape, units.coarse[r]!, units.fine[r]!, maxBytes, maxTasks, fineCuts),
+    );
+  // With `count`, whole shards first: inner-chunk cuts only when there are too few boxes.
+  let boxes = cut(count === undefined);
+  if (count !== undefined && boxes.length < count) boxes = cut(true);
   const pieces = p.names.map(() => 0);
   return pack(boxes, count, maxBytes, maxTasks).map((group, index) => {
     const reads: Record<string, PlanFileRead> = {};

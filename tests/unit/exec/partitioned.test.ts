@@ -1,0 +1,194 @@
+/**
+ * `runPartitioned` on worker threads over fixtures on disk (FileSystemStore): chunked and sharded
+ * arrays, several reads, 1–3 workers, equal to `plan.read()`; statistics equal to those of
+ * `plan.read()`'s outputs (whole and along an axis); abort terminates the run; a truncated shard
+ * fails with the partition's `CodecError`/`StoreError`-family typed error; a `MemoryStore` plan is
+ * refused before any worker starts.
+ */
+import { cpSync, mkdtempSync, readdirSync, rmSync, statSync, truncateSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import "../../../src/exec/execute.js";
+import { ZarrPlanError } from "../../../src/core/errors.js";
+import type { NDArray } from "../../../src/core/ndarray.js";
+import { plan } from "../../../src/exec/api.js";
+import { runPartitioned } from "../../../src/exec/partitioned.js";
+import { statsOf } from "../../../src/exec/stats.js";
+import { openArray } from "../../../src/hierarchy/index.js";
+import { slice } from "../../../src/index-space/selection.js";
+import { FileSystemStore } from "../../../src/store/fs.js";
+import { MemoryStore } from "../../../src/store/memory.js";
+import { iotaArray } from "../../helpers/plan-arrays.js";
+
+const FIX = join(import.meta.dirname, "../../../data/fixtures/v3/zarr-python");
+const CHUNKED = join(FIX, "zstd_float64.zarr"); // [20, 30], chunks [8, 7]
+const SHARDED = join(FIX, "sharded_nested_float32.zarr"); // [48, 40], shards [24, 20], inner [12, 10]
+const SHARDED_3D = join(FIX, "sharded_3d_transpose_int16.zarr"); // [10, 12, 14]
+
+const tmp: string[] = [];
+afterAll(() => {
+  for (const d of tmp) rmSync(d, { recursive: true, force: true });
+});
+
+function same(a: NDArray | undefined, b: NDArray | undefined): void {
+  expect(a).toBeDefined();
+  expect(a!.shape).toEqual(b!.shape);
+  expect(a!.dtype.name).toBe(b!.dtype.name);
+  expect(Array.from(a!.data as ArrayLike<number>)).toEqual(
+    Array.from(b!.data as ArrayLike<number>),
+  );
+}
+
+/** Equal statistics, sums up to float64 rounding (partitions add in another order). */
+function closeStats(a: unknown, b: unknown): void {
+  const { sum: sa, ...ra } = a as { sum: number | number[] };
+  const { sum: sb, ...rb } = b as { sum: number | number[] };
+  expect(ra).toEqual(rb);
+  const x = [sa].flat();
+  const y = [sb].flat();
+  expect(x.length).toBe(y.length);
+  x.forEach((v, i) => {
+    expect(Math.abs(v - y[i]!)).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(y[i]!)));
+  });
+}
+
+async function fixturePlan(root = SHARDED) {
+  const sharded = await openArray(new FileSystemStore(root), "");
+  const chunked = await openArray(new FileSystemStore(CHUNKED), "");
+  const cube = await openArray(new FileSystemStore(SHARDED_3D), "");
+  return plan({
+    all: sharded.lazy(),
+    tile: sharded.lazy().get(slice(5, 47), slice(3, 38, 2)),
+    chunked: chunked.lazy().get(slice(null, null, -1), slice(2, 29)),
+    pts: chunked.lazy().vindex([0, 19, 7, 8], [0, 29, 6, 7]),
+    cube: cube.lazy(),
+  });
+}
+
+describe("runPartitioned", () => {
+  it.each([1, 2, 3])(
+    "equals plan.read() with %i worker(s)",
+    async (workers) => {
+      const p = await fixturePlan();
+      const expected = await p.read();
+      const got = await runPartitioned(p, { workers, partition: { maxBytes: 4000 } });
+      expect(p.partition({ maxBytes: 4000 }).length).toBeGreaterThan(workers);
+      for (const name of p.names) same(got[name], expected[name]);
+    },
+    60_000,
+  );
+
+  it("default partitions (count 4 × workers), by inner chunk", async () => {
+    const p = await fixturePlan();
+    const expected = await p.read();
+    const a = await runPartitioned(p, { workers: 2 });
+    const b = await runPartitioned(p, { workers: 2, partition: { count: 5, by: "chunk" } });
+    for (const name of p.names) {
+      same(a[name], expected[name]);
+      same(b[name], expected[name]);
+    }
+  }, 60_000);
+
+  it("reduces to statistics, whole and along an axis", async () => {
+    const sharded = await openArray(new FileSystemStore(SHARDED), "");
+    const chunked = await openArray(new FileSystemStore(CHUNKED), "");
+    const p = plan({ s: sharded.lazy(), c: chunked.lazy().get(slice(1, 20), slice(0, 30, 3)) });
+    const out = await p.read();
+    const whole = await runPartitioned(p, {
+      workers: 2,
+      partition: { maxBytes: 3000 },
+      reduce: { stats: true },
+    });
+    closeStats(whole.s, statsOf(out.s!));
+    closeStats(whole.c, statsOf(out.c!));
+    for (const axis of [0, 1]) {
+      const along = await runPartitioned(p, {
+        workers: 3,
+        partition: { maxBytes: 3000 },
+        reduce: { stats: true, axis },
+      });
+      closeStats(along.s, statsOf(out.s!, { axis }));
+      closeStats(along.c, statsOf(out.c!, { axis }));
+    }
+  }, 60_000);
+
+  it("aborting rejects with AbortError and terminates the workers", async () => {
+    const p = await fixturePlan();
+    const total = p.partition({ maxBytes: 500 }).length;
+    expect(total).toBeGreaterThan(4);
+    // Aborted while workers are running (after the first partition is done).
+    const ac = new AbortController();
+    let seen = 0;
+    const run = runPartitioned(p, {
+      workers: 2,
+      partition: { maxBytes: 500 },
+      signal: ac.signal,
+      onProgress: (done, all) => {
+        seen = done;
+        expect(all).toBe(total);
+        ac.abort();
+      },
+    });
+    await expect(run).rejects.toMatchObject({ code: "ERR_ABORTED" });
+    expect(seen).toBe(1);
+    // Aborted before it starts.
+    const early = new AbortController();
+    const run2 = runPartitioned(p, { workers: 2, signal: early.signal });
+    early.abort();
+    await expect(run2).rejects.toMatchObject({ code: "ERR_ABORTED" });
+    const before = new AbortController();
+    before.abort();
+    await expect(runPartitioned(p, { signal: before.signal })).rejects.toMatchObject({
+      code: "ERR_ABORTED",
+    });
+  }, 60_000);
+
+  it("a truncated shard fails the run with the partition's typed error", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "zp-partitioned-"));
+    tmp.push(dir);
+    const root = join(dir, "a.zarr");
+    cpSync(SHARDED, root, { recursive: true });
+    // Truncate every shard to a few bytes: its index cannot be read.
+    const shards: string[] = [];
+    const walk = (d: string) => {
+      for (const f of readdirSync(d)) {
+        const path = join(d, f);
+        if (statSync(path).isDirectory()) walk(path);
+        else if (!f.endsWith(".json")) shards.push(path);
+      }
+    };
+    walk(join(root, "c"));
+    expect(shards.length).toBeGreaterThan(0);
+    truncateSync(shards[shards.length - 1]!, 10);
+    const a = await openArray(new FileSystemStore(root), "");
+    const p = plan({ a: a.lazy() });
+    const direct = await p.read().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(direct).toBeInstanceOf(ZarrPlanError);
+    const err = await runPartitioned(p, { workers: 2, partition: { count: 4 } }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(ZarrPlanError);
+    expect(err).toBeInstanceOf((direct as object).constructor);
+    expect((err as ZarrPlanError).code).toBe((direct as ZarrPlanError).code);
+    expect((err as Error).message).toMatch(/^partition \d+ of \d+ \(a@\d+\): /);
+    expect((err as Error).message).toContain((direct as Error).message);
+  }, 60_000);
+
+  it("refuses plans over a MemoryStore and invalid options before starting workers", async () => {
+    const mem = new MemoryStore();
+    const arr = await iotaArray(mem, "x", { shape: [4, 4], chunks: [2, 2] });
+    await expect(runPartitioned(plan({ x: arr.lazy() }))).rejects.toMatchObject({
+      code: "ERR_PLAN_NOT_SERIALIZABLE",
+    });
+    const p = await fixturePlan();
+    await expect(runPartitioned(p, { workers: 0 })).rejects.toMatchObject({ code: "ERR_OPTIONS" });
+    await expect(runPartitioned(p, { reduce: { stats: true, axis: 5 } } as never)).rejects.toThrow(
+      RangeError,
+    );
+  });
+});
