@@ -28,7 +28,10 @@ export interface PartitionJobData {
   readonly mode: PartitionMode;
   /** Stats mode: the axis the statistics are per (`statsOf(…, { axis })`); none: over all. */
   readonly statsAxis?: number;
-  /** Largest `.npy` bytes of all outputs of the job together (arrays mode). */
+  /**
+   * Largest result of the job: `.npy` bytes of all outputs together (arrays mode), 56 bytes per
+   * position of the statistics (stats mode). A worker applies its own ceiling too.
+   */
   readonly maxResultBytes: number;
 }
 
@@ -82,6 +85,31 @@ export function encodeArrays(
     out[name] = Buffer.from(writeNpy(a)).toString("base64");
   }
   return out;
+}
+
+/** Bytes a statistics state of `positions` positions is counted as (7 float64 fields each). */
+const STATS_BYTES_PER_POSITION = 56;
+
+/**
+ * Checks that statistics states fit the result limit: 56 bytes per position (one for whole
+ * statistics).
+ * @throws ZarrPlanError (`ERR_TOO_LARGE`) naming the partition, the size and the limit.
+ */
+export function checkStatsSize(
+  stats: Readonly<Record<string, StatsState | AxisStatsState>>,
+  maxBytes: number,
+  partition: number,
+): void {
+  let total = 0;
+  for (const s of Object.values(stats)) {
+    total += STATS_BYTES_PER_POSITION * ("axis" in s ? s.count.length : 1);
+  }
+  if (total > maxBytes) {
+    throw new ZarrPlanError(
+      "ERR_TOO_LARGE",
+      `partition ${partition}: its statistics are about ${total} bytes, over the ${maxBytes}-byte result limit of a job (results travel through Redis): reduce over more axes, or raise maxResultBytes`,
+    );
+  }
 }
 
 /** An array of {@link encodeArrays}. @throws as `readNpy` for bytes that are not a `.npy` file. */

@@ -19,6 +19,8 @@ import {
 import { failureText, isPermanent } from "./errors.js";
 import {
   checkJobData,
+  checkStatsSize,
+  DEFAULT_MAX_RESULT_BYTES,
   encodeArrays,
   type PartitionJobData,
   type PartitionJobResult,
@@ -73,6 +75,11 @@ export interface PartitionWorkerOptions {
   readonly stalledIntervalMs?: number;
   /** Stalls a job may survive before it fails (default 2). */
   readonly maxStalledCount?: number;
+  /**
+   * Ceiling of a job's result in bytes, whatever the job asks (job data is written by anyone who
+   * can write to the queue): default 4 × 64 MiB.
+   */
+  readonly maxResultBytes?: number;
   /** Called before each partition is read (logging; tests slow a worker down here). */
   readonly beforePartition?: (start: PartitionStart) => void | Promise<void>;
 }
@@ -91,6 +98,7 @@ async function runPartition(
   context: Context,
   openStore: (location: string) => AnyStore | Promise<AnyStore>,
   signal: AbortSignal | undefined,
+  ceiling: number,
 ): Promise<PartitionJobResult> {
   const t0 = performance.now();
   const stores = countingOpener(openStore);
@@ -131,6 +139,7 @@ async function runPartition(
     for (const n of plan.names) outputs[n] ??= all[n]!;
   }
   const readMs = performance.now() - tRead;
+  const maxResultBytes = Math.min(data.maxResultBytes, ceiling);
   const counted = stores.counted();
   const base = {
     partition: data.partition,
@@ -145,9 +154,10 @@ async function runPartition(
     for (const [name, a] of Object.entries(outputs)) {
       stats[name] = statsOf(a, data.statsAxis === undefined ? {} : { axis: data.statsAxis });
     }
+    checkStatsSize(stats, maxResultBytes, data.partition);
     return { ...base, stats, jobMs: performance.now() - t0 };
   }
-  const arrays = encodeArrays(outputs, data.maxResultBytes, data.partition);
+  const arrays = encodeArrays(outputs, maxResultBytes, data.partition);
   return { ...base, arrays, jobMs: performance.now() - t0 };
 }
 
@@ -176,6 +186,8 @@ export function createPartitionWorker(options: PartitionWorkerOptions): Partitio
   positive("lockDurationMs", options.lockDurationMs);
   positive("stalledIntervalMs", options.stalledIntervalMs);
   positive("maxStalledCount", options.maxStalledCount);
+  positive("maxResultBytes", options.maxResultBytes);
+  const ceiling = options.maxResultBytes ?? 4 * DEFAULT_MAX_RESULT_BYTES;
   const name = options.name ?? `${hostname()}:${process.pid}`;
   const context = options.context ?? new Context();
   const openStore = options.openStore ?? storeAtLocation;
@@ -199,6 +211,7 @@ export function createPartitionWorker(options: PartitionWorkerOptions): Partitio
         context,
         openStore,
         signal,
+        ceiling,
       );
     } catch (e) {
       const text = failureText(e);

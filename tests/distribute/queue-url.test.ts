@@ -11,8 +11,13 @@ import {
   parseQueueUrl,
   QueueError,
 } from "../../src/distribute/index.js";
-import { checkJobData, decodeArray, encodeArrays } from "../../src/distribute/job.js";
-import { AbortError, dataType, StoreError, ZarrPlanError } from "../../src/index.js";
+import {
+  checkJobData,
+  checkStatsSize,
+  decodeArray,
+  encodeArrays,
+} from "../../src/distribute/job.js";
+import { AbortError, dataType, StoreError, statsOf, ZarrPlanError } from "../../src/index.js";
 
 const float64 = dataType("float64");
 const int32 = dataType("int32");
@@ -122,6 +127,18 @@ describe("job data and results", () => {
       expect.objectContaining({
         code: "ERR_TOO_LARGE",
         message: expect.stringContaining("write plan"),
+      }),
+    );
+  });
+
+  it("bounds statistics results: 56 bytes per position", () => {
+    const a = { dtype: int32, shape: [4, 10], strides: [10, 1], data: new Int32Array(40) };
+    const stats = { a: statsOf(a as never, { axis: 0 }) };
+    expect(() => checkStatsSize(stats, 560, 0)).not.toThrow();
+    expect(() => checkStatsSize(stats, 559, 1)).toThrow(
+      expect.objectContaining({
+        code: "ERR_TOO_LARGE",
+        message: expect.stringContaining("partition 1"),
       }),
     );
   });
