@@ -74,6 +74,7 @@ export {
   runningSum,
   type StatsOptions,
 } from "./exec/operators.js";
+export { assemblePartitionStats } from "./exec/partition-stats.js";
 export {
   type RunPartitionedOptions,
   type RunPartitionedStatsOptions,

@@ -56,13 +56,8 @@ import type {
   PartitionRequest,
   PartitionWorkerError,
 } from "./partition-protocol.js";
-import {
-  type AxisStatsState,
-  emptyAxisStats,
-  mergeStats,
-  type StatsState,
-  statsOf,
-} from "./stats.js";
+import { assemblePartitionStats } from "./partition-stats.js";
+import { type AxisStatsState, realValues, type StatsState } from "./stats.js";
 
 /** Options of {@link runPartitioned}. */
 export interface RunPartitionedOptions {
@@ -199,6 +194,12 @@ export async function runPartitioned(
   const signal = options.signal;
   if (signal?.aborted) throw new AbortError("runPartitioned was aborted before it started");
   const axis = options.reduce?.axis;
+  if (options.reduce) {
+    // Statistics need real numbers: a TypeError now rather than from every worker.
+    plan.views.forEach((v, i) => {
+      realValues({ dtype: v.dtype, data: undefined }, `read "${plan.names[i]}"`);
+    });
+  }
   if (axis !== undefined) {
     plan.names.forEach((name, i) => {
       const nd = plan.views[i]!.shape.length;
@@ -245,55 +246,18 @@ export async function runPartitioned(
       })),
     );
   }
-  return mergeReplies(plan, replies, axis);
+  return assemblePartitionStats(
+    plan,
+    replies.map(({ partition, reply }) => ({ partition, stats: reply.stats ?? {} })),
+    axis === undefined ? {} : { axis },
+  );
 }
 
-/** Each read's statistics: the partitions' merged (along an axis: each at its region). */
-function mergeReplies(
-  plan: Plan,
-  replies: readonly { partition: PlanPartition; reply: PartitionReply }[],
-  axis: number | undefined,
-): Record<string, StatsState | AxisStatsState> {
-  const out: Record<string, StatsState | AxisStatsState> = {};
-  plan.names.forEach((name, i) => {
-    const shape = plan.views[i]!.shape;
-    out[name] =
-      axis === undefined
-        ? statsOf({ ...zeroSized(), dtype: plan.views[i]!.dtype })
-        : emptyAxisStats(
-            axis,
-            shape.filter((_, d) => d !== axis),
-          );
-  });
-  for (const { partition, reply } of replies) {
-    for (const r of partition.regions) {
-      const s = reply.stats?.[r.name];
-      if (!s) {
-        throw new ZarrPlanError(
-          "ERR_WORKER",
-          `partition ${partition.index}: no statistics for sub-read "${r.name}"`,
-        );
-      }
-      out[r.read] =
-        axis === undefined
-          ? mergeStats(out[r.read] as StatsState, s as StatsState)
-          : mergeStats(
-              out[r.read] as AxisStatsState,
-              s as AxisStatsState,
-              r.start.filter((_, d) => d !== axis),
-            );
-    }
-  }
-  return out;
-}
-
-/** An empty 1-d array's fields (for the empty statistics of any real dtype). */
-function zeroSized(): Omit<NDArray, "dtype"> {
-  return { data: new Float64Array(0), shape: [0], strides: [1] };
-}
-
-/** Runs every partition on `n` workers; the replies in partition order. */
-function runPool(
+/**
+ * Runs every partition on `n` workers started by `start`; the replies in partition order. Exported
+ * for tests (a fake `start`), not from the package.
+ */
+export function runPool(
   parts: readonly PlanPartition[],
   n: number,
   start: () => Worker,

@@ -328,7 +328,14 @@ export function mergeStats(
       `mergeStats: statistics along axis ${bb.axis} of shape [${bb.shape}] at [${at}] do not fit those along axis ${a.axis} of shape [${a.shape}]`,
     );
   }
-  const states = a.count.map((_, i) => stateAt(a, i));
+  // Field by field on copies of a's lists (no object per position).
+  const count = [...a.count];
+  const nanCount = [...a.nanCount];
+  const posInfCount = [...a.posInfCount];
+  const negInfCount = [...a.negInfCount];
+  const sum = [...a.sum];
+  const min = [...a.min];
+  const max = [...a.max];
   const nd = a.shape.length;
   const idx = new Array<number>(nd).fill(0);
   const m = shapeSize(bb.shape);
@@ -338,11 +345,29 @@ export function mergeStats(
       idx[d] = rem % bb.shape[d]!;
       rem = Math.floor(rem / bb.shape[d]!);
     }
-    let flat = 0;
-    for (let d = 0; d < nd; d++) flat = flat * a.shape[d]! + at[d]! + idx[d]!;
-    states[flat] = mergeOne(states[flat]!, stateAt(bb, k));
+    let f = 0;
+    for (let d = 0; d < nd; d++) f = f * a.shape[d]! + at[d]! + idx[d]!;
+    count[f]! += bb.count[k]!;
+    nanCount[f]! += bb.nanCount[k]!;
+    posInfCount[f]! += bb.posInfCount[k]!;
+    negInfCount[f]! += bb.negInfCount[k]!;
+    sum[f]! += bb.sum[k]!;
+    const lo = bb.min[k]!;
+    const hi = bb.max[k]!;
+    if (lo !== null && (min[f] === null || lo < min[f]!)) min[f] = lo;
+    if (hi !== null && (max[f] === null || hi > max[f]!)) max[f] = hi;
   }
-  return axisStateOf(a.axis, a.shape, states);
+  return {
+    axis: a.axis,
+    shape: [...a.shape],
+    count,
+    nanCount,
+    posInfCount,
+    negInfCount,
+    sum,
+    min,
+    max,
+  };
 }
 
 /**

@@ -10,23 +10,26 @@
  * ```
  *
  * How a plan is cut: each read's output is cut into *bands* along one output dimension (the one
- * that gives the most bands; the first on ties). A cut goes between two rows only where no stored
- * object straddles it: the chunk tasks of one chunk — of one shard with `by: "shard"` (the
+ * that allows the most cuts; the first on ties). A cut goes between two rows only where no stored
+ * object straddles it: the chunk tasks of one chunk — of one whole shard with `by: "shard"` (the
  * default), of one inner chunk with `by: "chunk"` — have their output rows (for point sets: their
- * smallest and largest output row) on one side. Bands are then packed, in plan order (reads in
- * order, bands in order), into partitions up to `maxBytes` estimated fetched bytes and `maxTasks`
- * chunk tasks, or spread over `count` partitions. A partition holds, for each read it touches, one
- * box of consecutive bands: a sub-read named `"<read>@<k>"` made of the read's ops and one
- * `{"get": [...]}` op.
+ * smallest and largest output row) on one side. A band over `maxBytes` estimated fetched bytes or
+ * `maxTasks` chunk tasks is cut again the same way, along any dimension: between whole shards
+ * first, then between inner chunks; a box no cut can split stays whole, over the limit. Boxes are
+ * then packed, in plan order (reads in order, boxes in order), into partitions up to the limits, or
+ * with `count` spread over at most `count` partitions of about equal estimated bytes (whole shards
+ * first; cuts between inner chunks only when there would be fewer boxes than `count`). Each box,
+ * or run of adjacent boxes whose union is a box, is a sub-read named `"<read>@<k>"`: the read's ops
+ * and one `{"get": [...]}` op.
  *
  * What is guaranteed: the partitions' sub-reads tile every read's output exactly once, so their
- * outputs assemble into exactly what `plan.read()` returns. A stored object is fetched by one
- * partition only when a band boundary could be placed around it. It may be fetched by several
- * when it cannot: index arrays (vindex, oindex) that scatter one chunk's points over the output,
- * a band bigger than `maxBytes` / `maxTasks` on its own (cut into equal rows), a chunk read by two
- * reads that land in different partitions, and with `by: "chunk"` a shard whose inner chunks fall
- * in several bands (each partition then fetches only the inner chunks it needs, plus the shard
- * index).
+ * outputs assemble into exactly what `plan.read()` returns. Nothing is cut inside a chunk (or inner
+ * chunk), so within one read a chunk is fetched by one partition only; a shard by one partition
+ * only unless cuts fall between its inner chunks (`by: "chunk"`, or a shard over the limits on its
+ * own): each partition then fetches only the inner chunks it needs, plus the shard index. A chunk
+ * that two reads of the plan need may be fetched by two partitions. The price of never cutting a
+ * chunk: a band that no cut can split (a chunk bigger than `maxBytes`; the points of index arrays
+ * — vindex, oindex — that scatter one chunk over the whole output) stays in one partition.
  *
  * Byte estimates are the optimizer's upper bounds: `ArrayEntry.cellBytes` per chunk or per needed
  * inner chunk, plus the shard index of partially read shards.
@@ -38,18 +41,18 @@ import { copyStrided, type NDArray, shapeSize, zeros } from "../core/ndarray.js"
 import { optionIssues } from "../format/metadata/issues.js";
 import type { LazyArray } from "../index-space/lazy.js";
 import { taskOutputBounds } from "../index-space/task-ops.js";
-import type { Optimized } from "./optimize-types.js";
+import type { Optimized, TaskUse } from "./optimize-types.js";
 import type { JsonItem, JsonOp, PlanFile, PlanFileRead } from "./plan-json.js";
 
 /** Options of `Plan.partition`. */
 export interface PartitionOptions {
-  /** Upper bound of estimated fetched bytes per partition (default 64 MiB; a band bigger on its own is cut into rows). */
+  /** Upper bound of estimated fetched bytes per partition (default 64 MiB; a box no cut can split may exceed it). */
   readonly maxBytes?: number;
-  /** Upper bound of chunk tasks per partition (default none; a band with more on its own is cut into rows). */
+  /** Upper bound of chunk tasks per partition (default none; a box no cut can split may exceed it). */
   readonly maxTasks?: number;
   /**
-   * At most this many partitions (fewer when the plan has fewer bands), of about equal estimated
-   * bytes. Overrides `maxBytes` and `maxTasks`.
+   * At most this many partitions (fewer when the plan cannot be cut that often), of about equal
+   * estimated bytes. Overrides `maxBytes` and `maxTasks`.
    */
   readonly count?: number;
   /**
@@ -153,16 +156,16 @@ function unitsOf(
     maps: Map<string, Unit>[],
     read: number,
     key: string,
-    task: Parameters<typeof taskOutputBounds>[0],
+    b: { lo: number[]; hi: number[] } | undefined,
     costs: readonly [string, number][],
   ) => {
-    const shape = p.views[read]!.shape;
+    const nd = p.views[read]!.shape.length;
     const units = maps[read]!;
     let u = units.get(key);
     if (!u) {
       u = {
-        lo: shape.map(() => Number.POSITIVE_INFINITY),
-        hi: shape.map(() => Number.NEGATIVE_INFINITY),
+        lo: new Array<number>(nd).fill(Number.POSITIVE_INFINITY),
+        hi: new Array<number>(nd).fill(Number.NEGATIVE_INFINITY),
         tasks: 0,
         costs: new Map(),
       };
@@ -170,13 +173,13 @@ function unitsOf(
     }
     u.tasks++;
     for (const [k, v] of costs) u.costs.set(k, v);
-    const b = taskOutputBounds(task, shape);
     if (!b) return;
-    for (let d = 0; d < shape.length; d++) {
+    for (let d = 0; d < nd; d++) {
       if (b.lo[d]! < u.lo[d]!) u.lo[d] = b.lo[d]!;
       if (b.hi[d]! > u.hi[d]!) u.hi[d] = b.hi[d]!;
     }
   };
+  const bounds = (use: TaskUse) => taskOutputBounds(use.task, p.views[use.read]!.shape);
   for (const o of opt.objects) {
     const cell = opt.arrays[o.array]?.cellBytes ?? 0;
     if (o.kind === "shard") {
@@ -186,14 +189,17 @@ function unitsOf(
         if (index > 0) costs.push([`${o.id}:index`, index]);
         const key = `${o.id}:${inner.index}`;
         for (const use of inner.uses) {
-          add(fine, use.read, key, use.task, costs);
-          if (by === "shard") add(coarse, use.read, `${o.id}`, use.task, costs);
+          const b = bounds(use);
+          add(fine, use.read, key, b, costs);
+          if (by === "shard") add(coarse, use.read, `${o.id}`, b, costs);
         }
       }
     } else {
+      const costs: [string, number][] = [[`${o.id}`, cell]];
       for (const use of o.uses) {
-        add(fine, use.read, `${o.id}`, use.task, [[`${o.id}`, cell]]);
-        if (by === "shard") add(coarse, use.read, `${o.id}`, use.task, [[`${o.id}`, cell]]);
+        const b = bounds(use);
+        add(fine, use.read, `${o.id}`, b, costs);
+        if (by === "shard") add(coarse, use.read, `${o.id}`, b, costs);
       }
     }
   }
@@ -201,11 +207,6 @@ function unitsOf(
     maps.map((m) => [...m.values()].filter((u) => u.lo.every((l, d) => l <= u.hi[d]!)));
   const f = list(fine);
   return { coarse: by === "shard" ? list(coarse) : f, fine: f };
-}
-
-/** Whether `u` has an element in the box [start, stop). */
-function inside(u: Unit, start: readonly number[], stop: readonly number[]): boolean {
-  return u.lo.every((l, d) => l < stop[d]! && u.hi[d]! >= start[d]!);
 }
 
 function makeBox(
@@ -259,18 +260,31 @@ function bandsOf(box: Box, units: readonly Unit[]): Box[] {
     }
   }
   if (dim < 0) return [box];
+  // Each unit goes to the bands its rows (clipped to the box) fall in: one, unless cuts were
+  // placed between the inner chunks of a shard it stands for.
+  const a = box.start[dim]!;
+  const z = box.stop[dim]!;
+  const rowBand = new Int32Array(z - a);
+  starts.forEach((s, i) => {
+    rowBand.fill(i, s - a, (starts[i + 1] ?? z) - a);
+  });
+  const spread = (units: readonly Unit[]) => {
+    const out: Unit[][] = starts.map(() => []);
+    for (const u of units) {
+      const first = rowBand[Math.max(u.lo[dim]!, a) - a]!;
+      const last = rowBand[Math.min(u.hi[dim]!, z - 1) - a]!;
+      for (let k = first; k <= last; k++) out[k]!.push(u);
+    }
+    return out;
+  };
+  const coarse = spread(box.coarse);
+  const fine = box.fine === box.coarse ? coarse : spread(box.fine);
   return starts.map((s, i) => {
     const start = [...box.start];
     const stop = [...box.stop];
     start[dim] = s;
-    stop[dim] = starts[i + 1] ?? box.stop[dim]!;
-    return makeBox(
-      box.read,
-      start,
-      stop,
-      box.coarse.filter((u) => inside(u, start, stop)),
-      box.fine.filter((u) => inside(u, start, stop)),
-    );
+    stop[dim] = starts[i + 1] ?? z;
+    return makeBox(box.read, start, stop, coarse[i]!, fine[i]!);
   });
 }
 

@@ -5,7 +5,9 @@
  * partition's plan file must be valid, run through `planFromJSON` and assemble
  * (`assemblePartitions`, in any order) into exactly what `plan.read()` returns; the regions of
  * each read must tile its output exactly once; partitioning twice must give the same JSON; with
- * `count` there are at most `count` partitions.
+ * `count` there are at most `count` partitions; a chunk of a one-read unsharded plan is fetched by
+ * one partition only; the sub-reads' statistics (`statsOf`, whole or along an axis) assemble
+ * (`assemblePartitionStats`) into those of `plan.read()`'s outputs.
  *
  * Run count: FC_NUM_RUNS (default 150). Replay: FC_SEED=<seed> FC_PATH=<path>.
  */
@@ -15,6 +17,8 @@ import "../../src/exec/execute.js";
 import { ZarrPlanError } from "../../src/core/errors.js";
 import type { NDArray } from "../../src/core/ndarray.js";
 import { plan } from "../../src/exec/api.js";
+import { assemblePartitionStats } from "../../src/exec/partition-stats.js";
+import { statsOf } from "../../src/exec/stats.js";
 import { openArray, type ZarrArray } from "../../src/hierarchy/index.js";
 import { planFromJSON } from "../../src/hierarchy/plan-file.js";
 import type { LazyArray } from "../../src/index-space/lazy.js";
@@ -183,6 +187,31 @@ async function runCase(g: G, log: string[]): Promise<void> {
   for (const name of p.names) {
     const why = sameArray(got[name], expected[name]);
     if (why) fail(`read ${name} (${parts.length} partitions): ${why}`);
+  }
+  // Statistics of the sub-reads assemble into those of the reads (values are integers or the
+  // fill value -1: sums exact in any order), whole and along an axis every read has.
+  const minNd = Math.min(...p.views.map((v) => v.shape.length));
+  const axis = minNd > 0 && chance(g, 2) ? int(g, 0, minNd - 1) : undefined;
+  const stats = assemblePartitionStats(
+    p,
+    results.map(({ partition, outputs }) => ({
+      partition,
+      stats: Object.fromEntries(
+        Object.entries(outputs).map(([k, a]) => [
+          k,
+          statsOf(a, axis === undefined ? {} : { axis }),
+        ]),
+      ),
+    })),
+    axis === undefined ? {} : { axis },
+  );
+  for (const name of p.names) {
+    const want = statsOf(expected[name]!, axis === undefined ? {} : { axis });
+    if (JSON.stringify(stats[name]) !== JSON.stringify(want)) {
+      fail(
+        `stats of ${name} (axis ${axis}): ${JSON.stringify(stats[name])} != ${JSON.stringify(want)}`,
+      );
+    }
   }
 }
 

@@ -3,23 +3,30 @@
  * arrays, several reads, 1–3 workers, equal to `plan.read()`; statistics equal to those of
  * `plan.read()`'s outputs (whole and along an axis); abort terminates the run; a truncated shard
  * fails with the partition's `CodecError`/`StoreError`-family typed error; a `MemoryStore` plan is
- * refused before any worker starts.
+ * refused before any worker starts. The pool with fake workers: a worker that exits mid-partition
+ * fails the run with `ERR_WORKER`; a worker's error comes back as its class, code and fields.
  */
+
+import { EventEmitter } from "node:events";
 import { cpSync, mkdtempSync, readdirSync, rmSync, statSync, truncateSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Worker } from "node:worker_threads";
 import { afterAll, describe, expect, it } from "vitest";
 import "../../../src/exec/execute.js";
-import { ZarrPlanError } from "../../../src/core/errors.js";
+import { CodecError, ZarrPlanError } from "../../../src/core/errors.js";
 import type { NDArray } from "../../../src/core/ndarray.js";
 import { plan } from "../../../src/exec/api.js";
-import { runPartitioned } from "../../../src/exec/partitioned.js";
+import type { PartitionRequest } from "../../../src/exec/partition-protocol.js";
+import { runPartitioned, runPool } from "../../../src/exec/partitioned.js";
 import { statsOf } from "../../../src/exec/stats.js";
-import { openArray } from "../../../src/hierarchy/index.js";
+import { createArray, openArray } from "../../../src/hierarchy/index.js";
 import { slice } from "../../../src/index-space/selection.js";
+import { FetchStore } from "../../../src/store/fetch.js";
 import { FileSystemStore } from "../../../src/store/fs.js";
 import { MemoryStore } from "../../../src/store/memory.js";
 import { iotaArray } from "../../helpers/plan-arrays.js";
+import { startStaticServer } from "../../helpers/static-server.js";
 
 const FIX = join(import.meta.dirname, "../../../data/fixtures/v3/zarr-python");
 const CHUNKED = join(FIX, "zstd_float64.zarr"); // [20, 30], chunks [8, 7]
@@ -113,6 +120,22 @@ describe("runPartitioned", () => {
     }
   }, 60_000);
 
+  it("workers open FetchStore URLs themselves (a plan over HTTP)", async () => {
+    const server = await startStaticServer(FIX);
+    try {
+      const a = await openArray(new FetchStore(`${server.url}sharded_nested_float32.zarr`), "");
+      const b = await openArray(new FileSystemStore(CHUNKED), "");
+      const p = plan({ a: a.lazy().get(slice(2, 44)), b: b.lazy() });
+      const expected = await p.read();
+      const before = server.requests;
+      const got = await runPartitioned(p, { workers: 2, partition: { count: 3 } });
+      expect(server.requests).toBeGreaterThan(before);
+      for (const name of p.names) same(got[name], expected[name]);
+    } finally {
+      await server.close();
+    }
+  }, 60_000);
+
   it("aborting rejects with AbortError and terminates the workers", async () => {
     const p = await fixturePlan();
     const total = p.partition({ maxBytes: 500 }).length;
@@ -190,5 +213,89 @@ describe("runPartitioned", () => {
     await expect(runPartitioned(p, { reduce: { stats: true, axis: 5 } } as never)).rejects.toThrow(
       RangeError,
     );
+    // Statistics of strings: refused before any worker starts, naming the read.
+    const dir = mkdtempSync(join(tmpdir(), "zp-partitioned-"));
+    tmp.push(dir);
+    const strings = await createArray(new FileSystemStore(dir), "s", {
+      shape: [2],
+      chunks: [2],
+      dtype: "string",
+    });
+    await expect(
+      runPartitioned(plan({ names: strings.lazy() }), { reduce: { stats: true } }),
+    ).rejects.toThrow(/read "names" has dtype string/);
+  });
+});
+
+describe("runPool (the worker pool of runPartitioned, with fake workers)", () => {
+  /** A fake worker: answers each request through `answer`, asynchronously. */
+  class FakeWorker extends EventEmitter {
+    terminated = false;
+    constructor(readonly answer: (w: FakeWorker, req: PartitionRequest) => void) {
+      super();
+    }
+    postMessage(req: PartitionRequest): void {
+      queueMicrotask(() => this.answer(this, req));
+    }
+    terminate(): Promise<number> {
+      this.terminated = true;
+      queueMicrotask(() => this.emit("exit", 1));
+      return Promise.resolve(1);
+    }
+  }
+
+  async function parts() {
+    const p = await fixturePlan();
+    return p.partition({ maxBytes: 2000 });
+  }
+
+  it("a worker that exits before answering fails the run with ERR_WORKER naming the partition", async () => {
+    const ps = await parts();
+    const workers: FakeWorker[] = [];
+    const start = () => {
+      const w = new FakeWorker((self, req) =>
+        req.id === 2 ? self.emit("exit", 137) : self.emit("message", { id: req.id, stats: {} }),
+      );
+      workers.push(w);
+      return w as unknown as Worker;
+    };
+    const err = await runPool(ps, 2, start, {}, undefined, undefined).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(ZarrPlanError);
+    expect((err as ZarrPlanError).code).toBe("ERR_WORKER");
+    expect((err as Error).message).toMatch(
+      /^partition 2 of \d+ \(.*\): worker exited with code 137/,
+    );
+    expect(workers.every((w) => w.terminated)).toBe(true);
+  });
+
+  it("a worker's error comes back as its class, code and fields", async () => {
+    const ps = await parts();
+    const start = () =>
+      new FakeWorker((self, req) =>
+        self.emit("message", {
+          id: req.id,
+          error: {
+            name: "CodecError",
+            code: "ERR_CODEC",
+            message: 'zstd codec failed on "c/0/0": truncated',
+            fields: { key: "c/0/0", codec: "zstd" },
+          },
+        }),
+      ) as unknown as Worker;
+    const err = await runPool(ps, 1, start, undefined, undefined, undefined).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(CodecError);
+    expect(err).toMatchObject({
+      code: "ERR_CODEC",
+      key: "c/0/0",
+      codec: "zstd",
+      name: "CodecError",
+    });
+    expect((err as Error).message).toMatch(/^partition 0 of \d+ \(.*\): zstd codec failed/);
   });
 });
