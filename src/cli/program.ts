@@ -11,6 +11,7 @@ import { infoCommand } from "./commands/info.js";
 import { runCommand } from "./commands/run.js";
 import { serveCommand } from "./commands/serve.js";
 import { treeCommand } from "./commands/tree.js";
+import { workerCommand } from "./commands/worker.js";
 import type { Io } from "./context.js";
 import { exitCodeOf, oneLine, reportError } from "./errors.js";
 import { version } from "./version.js";
@@ -27,6 +28,8 @@ Examples:
   zarr-plan get data/datasets/egm96.zarr lat --oindex '[0, 360, 720]'
   zarr-plan create spec.json out.zarr --consolidate
   zarr-plan serve data/datasets --port 8080
+  zarr-plan worker --queue redis://127.0.0.1:6379
+  zarr-plan run plan.json --out results --queue redis://127.0.0.1:6379 --partitions 8
 
 STORE is a directory or an http(s):// URL (create: a directory); PATH is a node inside it (default: the root).
 Selections use NumPy syntax (integers, start:stop:step, ..., None, [index, lists], [True, False]).`;
@@ -57,6 +60,7 @@ function buildProgram(io: Io): Command {
   createCommand(program.command("create"), io);
   copyCommand(program.command("copy"), io);
   serveCommand(program.command("serve"), io);
+  workerCommand(program.command("worker"), io);
   return program;
 }
 

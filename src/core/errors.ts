@@ -54,6 +54,8 @@ export const ZARR_PLAN_ERROR_CODES = Object.freeze([
   "ERR_REQUEST",
   "ERR_BUSY",
   "ERR_TIMEOUT",
+  // Plan partitions on BullMQ workers (zarr-plan/distribute):
+  "ERR_QUEUE",
 ] as const);
 
 /** A stable machine-readable error code: one of {@link ZARR_PLAN_ERROR_CODES}. */

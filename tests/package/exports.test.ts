@@ -1,7 +1,7 @@
 /**
  * The package as consumers see it: `require("zarr-plan")` through Node's require(esm) (the
  * `default` export condition), the `zarr-plan/crud`, `zarr-plan/decode-worker` and `zarr-plan/serve`
- * entries, and the tarball's files
+ * entries, `zarr-plan/distribute`, and the tarball's files
  * (`npm pack --dry-run --ignore-scripts`: LICENSE in, no source maps, no install scripts).
  */
 import { execFile } from "node:child_process";
@@ -78,6 +78,16 @@ describe("package entry points", () => {
     ]);
     expect(r.stderr).toBe("");
     expect(r.stdout.trim()).toMatch(/\/dist\/serve\/index\.js function true$/);
+  });
+
+  it("zarr-plan/distribute (Node only) exports the BullMQ runner from the build", async () => {
+    const r = await run(process.execPath, [
+      "--input-type=module",
+      "-e",
+      'const d = await import("zarr-plan/distribute"); console.log(import.meta.resolve("zarr-plan/distribute"), typeof d.createPartitionWorker, typeof d.runOnQueue, d.parseQueueUrl("redis://127.0.0.1:6379").queue)',
+    ]);
+    expect(r.stderr).toBe("");
+    expect(r.stdout.trim()).toMatch(/\/dist\/distribute\/index\.js function function zarr-plan$/);
   });
 
   it("package.json: no install scripts, LICENSE shipped, keywords", () => {

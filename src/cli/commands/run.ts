@@ -1,21 +1,28 @@
 /**
  * `zarr-plan run PLAN.json --out DIR [--json]`: executes a saved plan (`Plan.toJSON()`, see docs/plans.md),
  * writing each named result to `DIR/<name>.npy`, then applies the file's `writes` (values from
- * `.npy` files beside the plan, or scalars) as one write plan — planned (values loaded and checked)
- * before anything is read, run after the reads' files are written; `--json` prints the figures
- * (requests, bytes, wall time, objects written). Reads and writes share one store per location.
+ * `.npy` files beside the plan, or scalars) as one write plan; `--json` prints the figures
+ * (requests, bytes, wall time, objects written). With `--queue redis://…` the reads run as partitions
+ * on BullMQ workers (`zarr-plan worker`, see `run-queue.ts`); the requests counted are then only the
+ * metadata read here. The writes are planned (values loaded and checked) before anything is read and
+ * run after the reads' files are written; reads and writes share one store per location.
+ * `--explain` prints what the reads and writes would do and stops.
  * @module
  */
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
-import type { Command } from "commander";
+import { type Command, InvalidArgumentError, Option } from "commander";
+import type { QueueRunResult } from "../../distribute/index.js";
 import {
+  type AxisStatsSummary,
   CountingStore,
   type LabelledResult,
   labelledPlanFromJSON,
   type NDArray,
   planFromJSON,
   readNpy,
+  type StatsSummary,
+  summarizeStats,
   type WriteResult,
   writePlanFromJSON,
 } from "../../index.js";
@@ -23,10 +30,17 @@ import { bytesText, dtypeLabel, shapeText } from "../../present/describe.js";
 import { labelledJson } from "../../present/output/labelled.js";
 import { npyWriter } from "../../present/output/npy.js";
 import type { Io } from "../context.js";
-import { CliError } from "../errors.js";
+import { CliError, UsageError } from "../errors.js";
 import { writeOutput } from "../output/index.js";
-import { addSessionOptions, type SessionOptions, withSession } from "../session.js";
+import {
+  addSessionOptions,
+  byteSize,
+  positiveInteger,
+  type SessionOptions,
+  withSession,
+} from "../session.js";
 import { storeFromArg } from "../store-from-arg.js";
+import { type QueueRunOptions, runPlanOnQueue } from "./run-queue.js";
 
 /** A result name as a file name (path separators replaced). */
 function fileName(name: string): string {
@@ -55,6 +69,15 @@ export function checkFileNames(names: readonly string[]): void {
   throw new CliError(
     `reads would be written to the same file: ${text} (rename them in the plan file so that each gives its own file name)`,
   );
+}
+
+/** Commander parser of an axis index (an integer ≥ 0). */
+function axisIndex(text: string): number {
+  const v = Number(text);
+  if (text.trim() === "" || !Number.isSafeInteger(v) || v < 0) {
+    throw new InvalidArgumentError(`expected an axis index >= 0, got ${JSON.stringify(text)}`);
+  }
+  return v;
 }
 
 /** The read names of a plan file's JSON, when it has a `reads` object (validated later). */
@@ -93,10 +116,37 @@ export function runCommand(cmd: Command, io: Io): void {
       "--explain",
       "print what the reads and writes would do (objects, requests, read-modify-writes) and stop: no chunk is read or written",
     )
+    .option(
+      "--queue <url>",
+      "run the reads as partitions on BullMQ workers (zarr-plan worker): redis://HOST:PORT[/NAME]",
+    )
+    .addOption(
+      new Option(
+        "--partitions <n>",
+        "with --queue: cut the reads into about N partitions",
+      ).argParser(positiveInteger),
+    )
+    .addOption(
+      new Option(
+        "--max-bytes <bytes>",
+        "with --queue: at most this many fetched bytes per partition (e.g. 64MiB, the default)",
+      ).argParser(byteSize),
+    )
+    .option(
+      "--stats",
+      "with --queue: statistics of each read (merged over partitions) in DIR/<name>.stats.json instead of its values",
+    )
+    .addOption(
+      new Option(
+        "--axis <k>",
+        "with --stats: statistics per position along the other axes, reduced over axis K",
+      ).argParser(axisIndex),
+    )
     .action(
       (
         planFile: string,
-        opts: SessionOptions & { out?: string; json?: boolean; explain?: boolean },
+        opts: SessionOptions &
+          Partial<QueueRunOptions> & { out?: string; json?: boolean; explain?: boolean },
       ) =>
         withSession(opts, io, async (session) => {
           let json: unknown;
@@ -152,7 +202,70 @@ export function runCommand(cmd: Command, io: Io): void {
           // A plan with sel ops runs in two stages; its results carry dims and coords (written beside).
           const results: Record<string, NDArray> = {};
           const labels: Record<string, LabelledResult> = {};
-          if (hasSelOps(json)) {
+          const statsFiles: { name: string; file: string }[] = [];
+          let queued: Pick<QueueRunResult, "partitions" | "stalls" | "retries"> | undefined;
+          if (opts.queue === undefined) {
+            for (const flag of ["partitions", "maxBytes", "stats", "axis"] as const) {
+              if (opts[flag] !== undefined)
+                throw new UsageError(`--${flag === "maxBytes" ? "max-bytes" : flag} needs --queue`);
+            }
+          }
+          if (opts.queue !== undefined && readNames.length > 0) {
+            if (hasSelOps(json)) {
+              throw new UsageError(
+                "--queue runs positional reads only: this plan has sel ops (run it without --queue)",
+              );
+            }
+            const run = await runPlanOnQueue(
+              json,
+              planFile,
+              { ...opts, queue: opts.queue },
+              io,
+              fromOptions,
+            );
+            if (run.outputs) Object.assign(results, run.outputs);
+            if (run.stats) {
+              await mkdir(opts.out!, { recursive: true });
+              for (const [name, state] of Object.entries(run.stats)) {
+                const base = join(opts.out!, fileName(name).replace(/\.npy$/, ""));
+                const summary = summarizeStats(state);
+                if ("axis" in state) {
+                  // Per position: the state, and the mean as an array of the other axes' shape.
+                  await writeFile(`${base}.stats.json`, `${JSON.stringify(state)}\n`);
+                  await writeOutput(
+                    `${base}.mean.npy`,
+                    npyWriter,
+                    (summary as AxisStatsSummary).mean,
+                    {},
+                  );
+                  statsFiles.push(
+                    { name, file: `${base}.stats.json` },
+                    { name, file: `${base}.mean.npy` },
+                  );
+                  if (!opts.json) {
+                    io.stdout(
+                      `${name}: statistics along axis ${state.axis} → ${base}.stats.json, mean ${shapeText(state.shape)} → ${base}.mean.npy\n`,
+                    );
+                  }
+                } else {
+                  const s = summary as StatsSummary;
+                  const doc = { ...state, mean: Number.isFinite(s.mean) ? s.mean : String(s.mean) };
+                  await writeFile(`${base}.stats.json`, `${JSON.stringify(doc)}\n`);
+                  statsFiles.push({ name, file: `${base}.stats.json` });
+                  if (!opts.json) {
+                    io.stdout(
+                      `${name}: count ${state.count}, mean ${s.mean}, min ${s.min}, max ${s.max} → ${base}.stats.json\n`,
+                    );
+                  }
+                }
+              }
+            }
+            queued = { partitions: run.partitions, stalls: run.stalls, retries: run.retries };
+            const workers = new Set(run.partitions.map((p) => p.worker)).size;
+            io.stderr(
+              `${run.partitions.length} partitions on ${workers} worker(s), ${run.stalls} stalled, ${run.retries} retried\n`,
+            );
+          } else if (hasSelOps(json)) {
             const plan = await labelledPlanFromJSON(json, fromOptions);
             for (const [name, r] of Object.entries(await plan.read({ signal: io.signal }))) {
               results[name] = r.array;
@@ -211,7 +324,7 @@ export function runCommand(cmd: Command, io: Io): void {
           const bytes = stores.reduce((a, s) => a + s.bytes, 0);
           if (opts.json) {
             io.stdout(
-              `${JSON.stringify({ wallMs: Math.round(wallMs * 10) / 10, requests, bytes, stores, outputs, ...(written ? { written } : {}) }, null, 2)}\n`,
+              `${JSON.stringify({ wallMs: Math.round(wallMs * 10) / 10, requests, bytes, stores, outputs, ...(statsFiles.length ? { stats: statsFiles } : {}), ...(queued ? { queue: queued } : {}), ...(written ? { written } : {}) }, null, 2)}\n`,
             );
           } else {
             if (written) {

@@ -4,7 +4,7 @@
  * source file; nothing is executed. Run alone with `npx vitest run tests/unit/architecture`.
  *
  * Layers, lowest first (docs/architecture.md):
- * core ← store ← format ← index-space ← plan ← exec ← hierarchy ← index.ts ← present ← serve ← cli
+ * core ← store ← format ← index-space ← plan ← exec ← hierarchy ← index.ts ← present ← serve ← distribute ← cli
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
@@ -25,6 +25,7 @@ const LAYERS = [
   "index.ts",
   "present",
   "serve",
+  "distribute",
   "cli",
 ] as const;
 
