@@ -18,6 +18,7 @@
  *   --duration 10          seconds per level and service
  *   --latency-ms 20        the file server's latency
  *   --peer-bench DIR       the peer benchmark (default bench/.peer-bench, else /tmp/peer-bench)
+ *   --cpu-prof DIR         write a CPU profile of each service process to DIR (node --cpu-prof)
  * Results are printed and written to bench/results/serve-<date>.md.
  * @module
  */
@@ -39,6 +40,9 @@ function option(name: string, fallback: string): string {
 const LEVELS = option("--levels", "1,16,64,256").split(",").map(Number);
 const DURATION = Number(option("--duration", "10"));
 const LATENCY_MS = Number(option("--latency-ms", "20"));
+const CPU_PROF = args.includes("--cpu-prof")
+  ? resolve(option("--cpu-prof", "bench/.profiles"))
+  : undefined;
 const PEER_BENCH = resolve(
   option(
     "--peer-bench",
@@ -151,7 +155,15 @@ const services: { name: string; child: ChildProcess; url: string }[] = [];
 for (const name of ["zarr-plan", "baseline"]) {
   const s = await start(
     process.execPath,
-    ["--import", "tsx", join(ROOT, "bench/serve-child.ts"), name, storeUrl],
+    [
+      // One file per thread (tsx runs its loader on a thread of its own).
+      ...(CPU_PROF ? ["--cpu-prof", "--cpu-prof-dir", join(CPU_PROF, name)] : []),
+      "--import",
+      "tsx",
+      join(ROOT, "bench/serve-child.ts"),
+      name,
+      storeUrl,
+    ],
     /listening on (http:\/\/\S+)/,
   );
   services.push({ name, child: s.child, url: s.match[1]! });
