@@ -7,6 +7,7 @@
 import {
   type AxisStatsState,
   type NDArray,
+  type PartitionRegion,
   type PlanFile,
   readNpy,
   type StatsState,
@@ -16,7 +17,7 @@ import {
 import { QueueError } from "./errors.js";
 
 /** What a partition job returns: its outputs, or statistics states of its outputs. */
-export type PartitionMode = "arrays" | "stats";
+export type PartitionMode = "arrays" | "stats" | "store";
 
 /** Data of one partition job. */
 export interface PartitionJobData {
@@ -33,6 +34,16 @@ export interface PartitionJobData {
    * position of the statistics (stats mode). A worker applies its own ceiling too.
    */
   readonly maxResultBytes: number;
+  /**
+   * Store mode: the destination the worker writes this partition's outputs into with a write plan
+   * (store location; destination array path of each read of the original plan), and where each of
+   * the partition's sub-reads goes in its read's output.
+   */
+  readonly target?: {
+    readonly store: string;
+    readonly arrays: Readonly<Record<string, string>>;
+    readonly regions: readonly PartitionRegion[];
+  };
 }
 
 /** Data of a run's parent job: done once every partition job is. */
@@ -55,6 +66,8 @@ export interface PartitionJobResult {
   readonly requests: number;
   /** Arrays mode: each read of the partition file as base64 `.npy`. */
   readonly arrays?: Readonly<Record<string, string>>;
+  /** Store mode: objects (chunks or shards) this partition stored or deleted in the destination. */
+  readonly stored?: number;
   /** Stats mode: `statsOf` of each read of the partition file. */
   readonly stats?: Readonly<Record<string, StatsState | AxisStatsState>>;
 }
@@ -142,7 +155,21 @@ export function checkJobData(data: unknown, jobId: string): PartitionJobData | R
   if (d.kind !== "partition") return bad(`kind ${JSON.stringify(d.kind)}`);
   if (typeof d.file !== "object" || d.file === null) bad("no plan file");
   if (!Number.isSafeInteger(d.partition) || (d.partition as number) < 0) bad("bad partition index");
-  if (d.mode !== "arrays" && d.mode !== "stats") bad(`mode ${JSON.stringify(d.mode)}`);
+  if (d.mode !== "arrays" && d.mode !== "stats" && d.mode !== "store") {
+    bad(`mode ${JSON.stringify(d.mode)}`);
+  }
+  const t = (d as { target?: { store?: unknown; arrays?: unknown; regions?: unknown } }).target;
+  if (
+    d.mode === "store" &&
+    (typeof t !== "object" ||
+      t === null ||
+      typeof t.store !== "string" ||
+      typeof t.arrays !== "object" ||
+      t.arrays === null ||
+      !Array.isArray(t.regions))
+  ) {
+    bad("store mode without a target (store, arrays, regions)");
+  }
   if (
     d.statsAxis !== undefined &&
     (!Number.isSafeInteger(d.statsAxis) || (d.statsAxis as number) < 0)

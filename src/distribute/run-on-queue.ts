@@ -17,6 +17,7 @@ import {
   type AxisStatsState,
   assemblePartitions,
   type Context,
+  createArray,
   type NDArray,
   type PartitionOptions,
   Plan,
@@ -37,6 +38,7 @@ import {
 import { READY_TIMEOUT_MS, readyWithin } from "./ready.js";
 import { quitAll, type RedisAddress, redisClient } from "./redis.js";
 import { mergePartitionStats } from "./stats.js";
+import { storeAtLocation } from "./stores.js";
 
 /** Progress of a distributed run, as its jobs report it. */
 export interface QueueProgress {
@@ -61,6 +63,19 @@ export interface RunOnQueueOptions {
   readonly partition?: PartitionOptions;
   /** `"arrays"` (default): the outputs; `"stats"`: statistics states merged over partitions. */
   readonly mode?: PartitionMode;
+  /**
+   * Store mode (`mode: "store"`): the Zarr store (a location every worker can open: an absolute path
+   * or a URL) each read's output is written to, as the array `path/<read name>` (`/` in a name
+   * becomes `_`), created here first (the read's shape and data type, the source's fill value,
+   * `chunks` or the source's chunk shape clipped to the output; `overwrite` replaces existing
+   * arrays). Workers write their partitions with write plans; nothing but figures goes through Redis.
+   */
+  readonly output?: {
+    readonly store: string;
+    readonly path?: string;
+    readonly chunks?: readonly number[];
+    readonly overwrite?: boolean;
+  };
   /** Stats mode: the statistics are per this axis of each read's output (`statsOf`'s `axis`). */
   readonly statsAxis?: number;
   /** Attempts per partition job (default 3), with exponential backoff from `backoffMs` (default 500). */
@@ -104,6 +119,8 @@ export interface PartitionReport {
 export interface QueueRunResult {
   /** Arrays mode: every read of the plan, equal to `plan.read()`. */
   readonly outputs?: Record<string, NDArray>;
+  /** Store mode: the destination array path of each read (in `output.store`). */
+  readonly written?: Readonly<Record<string, string>>;
   /** Stats mode: each read's statistics state (per position of the other axes with `statsAxis`). */
   readonly stats?: Record<string, StatsState | AxisStatsState>;
   readonly partitions: readonly PartitionReport[];
@@ -145,6 +162,7 @@ export async function runOnQueue(
           ...(options.signal ? { signal: options.signal } : {}),
         });
   const parts = plan.partition(options.partition);
+  const target = mode === "store" ? await createDestination(plan, options) : undefined;
   const { connection, queue: queueName } = options;
   const clients = [redisClient(connection), redisClient(connection), redisClient(connection)];
   const [c0, c1, c2] = clients.map((c) => c as unknown as ConnectionOptions);
@@ -218,6 +236,7 @@ export async function runOnQueue(
         mode,
         ...(options.statsAxis === undefined ? {} : { statsAxis: options.statsAxis }),
         maxResultBytes,
+        ...(target ? { target: { ...target, regions: p.regions } } : {}),
       };
       return {
         name: `partition-${p.index}`,
@@ -297,6 +316,8 @@ export async function runOnQueue(
       result: results.get(jobId)!,
     }));
     const wallMs = () => performance.now() - t0;
+    if (target)
+      return { written: target.arrays, partitions: reports, stalls, retries, wallMs: wallMs() };
     if (mode === "stats") {
       const stats = mergePartitionStats(plan, ordered, options.statsAxis);
       return { stats, partitions: reports, stalls, retries, wallMs: wallMs() };
@@ -319,6 +340,42 @@ export async function runOnQueue(
     await closeAll([events, flows, queue]);
     await quitAll(clients);
   }
+}
+
+/**
+ * Store mode: creates each read's destination array in `options.output.store` (see
+ * {@link RunOnQueueOptions.output}).
+ * @throws QueueError without `output`; errors of `createArray` (an existing node without `overwrite`).
+ */
+async function createDestination(
+  plan: Plan,
+  options: RunOnQueueOptions,
+): Promise<{ store: string; arrays: Record<string, string> }> {
+  const out = options.output;
+  if (!out)
+    throw new QueueError("store mode needs output: { store } (a location every worker can open)");
+  const store = await (options.openStore ?? storeAtLocation)(out.store);
+  const arrays: Record<string, string> = {};
+  for (const [name, view] of Object.entries(plan.reads)) {
+    const leaf = name.replace(/[\\/]/g, "_");
+    const path = out.path ? `${out.path.replace(/\/+$/, "")}/${leaf}` : leaf;
+    const src = view.source.chunkShape;
+    const chunks =
+      out.chunks ??
+      view.shape.map((s, d) =>
+        Math.max(1, Math.min(s, src.length === view.shape.length ? src[d]! : 256)),
+      );
+    await createArray(store, path, {
+      shape: [...view.shape],
+      dtype: view.dtype.name,
+      chunks: [...chunks],
+      fillValue: view.source.fillValue,
+      ...(out.overwrite ? { overwrite: true } : {}),
+      ...(options.context ? { context: options.context } : {}),
+    });
+    arrays[name] = path;
+  }
+  return { store: out.store, arrays };
 }
 
 /** The {@link PartitionError} of a child job that failed for good. */

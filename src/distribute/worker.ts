@@ -11,12 +11,16 @@ import {
   type AxisStatsState,
   Context,
   type NDArray,
+  openArray,
   type PlanProgress,
   planFromJSON,
+  planWrite,
   type StatsState,
+  slice,
   statsOf,
+  type ZarrArray,
 } from "../index.js";
-import { failureText, isPermanent } from "./errors.js";
+import { failureText, isPermanent, QueueError } from "./errors.js";
 import {
   checkJobData,
   checkStatsSize,
@@ -157,8 +161,50 @@ async function runPartition(
     checkStatsSize(stats, maxResultBytes, data.partition);
     return { ...base, stats, jobMs: performance.now() - t0 };
   }
+  if (data.mode === "store") {
+    const stored = await storeOutputs(data, outputs, context, openStore, signal);
+    return { ...base, stored, jobMs: performance.now() - t0 };
+  }
   const arrays = encodeArrays(outputs, maxResultBytes, data.partition);
   return { ...base, arrays, jobMs: performance.now() - t0 };
+}
+
+/**
+ * Store mode: writes each sub-read's output at its region of its destination array, as one write
+ * plan (conditional read-modify-writes where a destination object is shared with another partition).
+ * @returns objects stored or deleted.
+ */
+async function storeOutputs(
+  data: PartitionJobData,
+  outputs: Readonly<Record<string, NDArray>>,
+  context: Context,
+  openStore: (location: string) => AnyStore | Promise<AnyStore>,
+  signal: AbortSignal | undefined,
+): Promise<number> {
+  const target = data.target!;
+  const store = await openStore(target.store);
+  const opened = new Map<string, Promise<ZarrArray>>();
+  const entries = await Promise.all(
+    target.regions.map(async (r) => {
+      const path = target.arrays[r.read];
+      if (path === undefined) {
+        throw new QueueError(
+          `partition ${data.partition}: no destination array for read "${r.read}"`,
+        );
+      }
+      let a = opened.get(path);
+      if (!a) {
+        a = openArray(store, path, { context, ...(signal ? { signal } : {}) });
+        opened.set(path, a);
+      }
+      const dst = await a;
+      const box = r.start.map((s, d) => slice(s, s + r.shape[d]!));
+      return { target: dst.lazy().get(...box), value: outputs[r.name]! };
+    }),
+  );
+  const w = planWrite(entries, { context });
+  const r = await w.write(signal ? { signal } : {});
+  return r.stored + r.deleted;
 }
 
 /**

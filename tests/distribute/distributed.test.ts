@@ -182,6 +182,41 @@ describe.skipIf(!redis)(`distributed runs on 3 worker processes${why}`, () => {
     for (const p of run.partitions) expect(p.worker).not.toBe("");
   }, 60_000);
 
+  it("store mode: workers write their partitions into a Zarr store (nothing but figures through Redis)", async () => {
+    const plan = await fixturePlan(FIXTURES, {
+      gzip: { array: "gzip_int32.zarr" },
+      sharded: {
+        array: "sharded_index_end_int32.zarr",
+        select: (v) => v.get(slice(3, 37), slice(1, 49, 2)),
+      },
+      points: { array: "gzip_int32.zarr", select: (v) => v.vindex([0, 5, 9, 5], [1, 2, 3, 2]) },
+    });
+    const expected = await plan.read();
+    const out = await mkdtemp(join(tmpdir(), "zarr-plan-dist-out-"));
+    dirs.push(out);
+    const run = await runOnQueue(plan, {
+      connection: { host: redis!.host, port: redis!.port },
+      queue,
+      mode: "store",
+      // Small destination chunks: partitions share some, so their writes are read-modify-writes.
+      output: { store: out, path: "results" },
+      partition: { count: 4 },
+    });
+    expect(run.outputs).toBeUndefined();
+    expect(run.written).toEqual({
+      gzip: "results/gzip",
+      sharded: "results/sharded",
+      points: "results/points",
+    });
+    expect(run.partitions.length).toBeGreaterThan(1);
+    const dst = new FileSystemStore(out);
+    const got: Record<string, NDArray> = {};
+    for (const [name, path] of Object.entries(run.written!)) {
+      got[name] = await (await openArray(dst, path, { context })).read();
+    }
+    expectSame(got, expected);
+  }, 60_000);
+
   it("a plan file (JSON) with chunk-boundary partitions gives the same outputs", async () => {
     const plan = await fixturePlan(FIXTURES, {
       blosc: { array: "blosc_zstd_bitshuffle_float32.zarr", select: (v) => v.get(slice(1, 19)) },
@@ -298,6 +333,22 @@ describe.skipIf(!redis)(`distributed runs on 3 worker processes${why}`, () => {
     (mean.data as Float64Array).forEach((m, k) => {
       expect(Math.abs(m - want.data[k]!)).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(m)));
     });
+    // --out-store: the workers write the read into a Zarr store; no --out needed.
+    const w = await runCli([
+      "run",
+      planFile,
+      "--queue",
+      url,
+      "--partitions",
+      "2",
+      "--out-store",
+      join(out, "w.zarr"),
+    ]);
+    expect(w.code, w.stderr).toBe(0);
+    const stored = await (
+      await openArray(new FileSystemStore(join(out, "w.zarr")), "g", { context })
+    ).read();
+    expect(diffArrays(stored, local.g!)).toBeUndefined();
   }, 60_000);
 });
 

@@ -4,6 +4,7 @@
  * with `--stats`, the statistics of each read (merged over partitions) instead.
  * @module
  */
+import { mkdir } from "node:fs/promises";
 import { isAbsolute, resolve } from "node:path";
 import {
   parseQueueUrl,
@@ -23,6 +24,8 @@ export interface QueueRunOptions {
   maxBytes?: number;
   stats?: boolean;
   axis?: number;
+  /** Workers write each read into this Zarr store (a local directory) instead of returning it. */
+  outStore?: string;
 }
 
 /** True for a location that names the same store on every machine: a URL or an absolute path. */
@@ -95,12 +98,19 @@ export async function runPlanOnQueue(
     throw e;
   }
   if (opts.axis !== undefined && !opts.stats) throw new UsageError("--axis needs --stats");
+  if (opts.outStore !== undefined && opts.stats) {
+    throw new UsageError("--out-store writes values: it does not go with --stats");
+  }
+  if (opts.outStore !== undefined) await mkdir(resolve(opts.outStore), { recursive: true });
   const file = withAbsoluteStores(json, resolve(planFile, "..")) as PlanFile;
   return runOnQueue(file, {
     connection: address.connection,
     queue: address.queue,
     partition: partitionOptionsOf(opts),
-    mode: opts.stats ? "stats" : "arrays",
+    mode: opts.outStore !== undefined ? "store" : opts.stats ? "stats" : "arrays",
+    ...(opts.outStore !== undefined
+      ? { output: { store: resolve(opts.outStore), overwrite: true } }
+      : {}),
     ...(opts.axis === undefined ? {} : { statsAxis: opts.axis }),
     signal: io.signal,
     onProgress: progressReporter(io),

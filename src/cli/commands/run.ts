@@ -133,6 +133,10 @@ export function runCommand(cmd: Command, io: Io): void {
       ).argParser(byteSize),
     )
     .option(
+      "--out-store <dir>",
+      "with --queue: the workers write each read as the array <name> of this Zarr store (a directory every worker sees) instead of sending it back",
+    )
+    .option(
       "--stats",
       "with --queue: statistics of each read (merged over partitions) in DIR/<name>.stats.json instead of its values",
     )
@@ -160,7 +164,12 @@ export function runCommand(cmd: Command, io: Io): void {
           }
           const readNames = readNamesOf(json);
           checkFileNames(readNames);
-          if (readNames.length > 0 && opts.out === undefined && !opts.explain) {
+          if (
+            readNames.length > 0 &&
+            opts.out === undefined &&
+            opts.outStore === undefined &&
+            !opts.explain
+          ) {
             throw new CliError("the plan reads: give an output directory with --out DIR");
           }
           // One store per location for the reads and the writes (their requests counted together).
@@ -203,11 +212,14 @@ export function runCommand(cmd: Command, io: Io): void {
           const results: Record<string, NDArray> = {};
           const labels: Record<string, LabelledResult> = {};
           const statsFiles: { name: string; file: string }[] = [];
+          const storedArrays: { name: string; store: string; path: string }[] = [];
           let queued: Pick<QueueRunResult, "partitions" | "stalls" | "retries"> | undefined;
           if (opts.queue === undefined) {
-            for (const flag of ["partitions", "maxBytes", "stats", "axis"] as const) {
+            for (const flag of ["partitions", "maxBytes", "stats", "axis", "outStore"] as const) {
               if (opts[flag] !== undefined)
-                throw new UsageError(`--${flag === "maxBytes" ? "max-bytes" : flag} needs --queue`);
+                throw new UsageError(
+                  `--${flag === "maxBytes" ? "max-bytes" : flag === "outStore" ? "out-store" : flag} needs --queue`,
+                );
             }
           }
           if (opts.queue !== undefined && readNames.length > 0) {
@@ -224,6 +236,10 @@ export function runCommand(cmd: Command, io: Io): void {
               fromOptions,
             );
             if (run.outputs) Object.assign(results, run.outputs);
+            for (const [name, path] of Object.entries(run.written ?? {})) {
+              storedArrays.push({ name, store: opts.outStore!, path });
+              if (!opts.json) io.stdout(`${name} → array "${path}" of ${opts.outStore}\n`);
+            }
             if (run.stats) {
               await mkdir(opts.out!, { recursive: true });
               for (const [name, state] of Object.entries(run.stats)) {
@@ -324,7 +340,7 @@ export function runCommand(cmd: Command, io: Io): void {
           const bytes = stores.reduce((a, s) => a + s.bytes, 0);
           if (opts.json) {
             io.stdout(
-              `${JSON.stringify({ wallMs: Math.round(wallMs * 10) / 10, requests, bytes, stores, outputs, ...(statsFiles.length ? { stats: statsFiles } : {}), ...(queued ? { queue: queued } : {}), ...(written ? { written } : {}) }, null, 2)}\n`,
+              `${JSON.stringify({ wallMs: Math.round(wallMs * 10) / 10, requests, bytes, stores, outputs, ...(statsFiles.length ? { stats: statsFiles } : {}), ...(storedArrays.length ? { arrays: storedArrays } : {}), ...(queued ? { queue: queued } : {}), ...(written ? { written } : {}) }, null, 2)}\n`,
             );
           } else {
             if (written) {
