@@ -22,22 +22,16 @@ import {
   foldValue,
   realValues,
   type StatsAccumulator,
+  type StatsSummary,
   stateOf,
   summarizeStats,
 } from "./stats.js";
 
-/** Running statistics of the values read so far (NaN-skipping, like NumPy's `nan*` functions). */
-export interface RunningStats {
-  /** Non-NaN values seen. */
-  readonly count: number;
-  /** NaN values seen (skipped by the other fields). */
-  readonly nanCount: number;
-  readonly sum: number;
-  /** `Infinity` / `-Infinity` while `count` is 0. */
-  readonly min: number;
-  readonly max: number;
-  /** `sum / count` (NaN while `count` is 0). */
-  readonly mean: number;
+/**
+ * Running statistics of the values read so far (NaN-skipping, like NumPy's `nan*` functions): the
+ * fields of a `StatsSummary` (non-NaN count, NaN count, sum, min, max, mean), and how far the plan is.
+ */
+export interface RunningStats extends StatsSummary {
   /** Tasks folded in so far. */
   readonly events: number;
   /** Progress of the plan at the last event. */

@@ -5,7 +5,7 @@
  */
 import { ZarrPlanError } from "../core/errors.js";
 import { shapeSize } from "../core/ndarray.js";
-import type { AssemblablePlan, PlanPartition } from "../plan/partition-plan.js";
+import { type AssemblablePlan, checkCovered, type PlanPartition } from "../plan/partition-plan.js";
 import {
   type AxisStatsState,
   emptyAccumulator,
@@ -105,16 +105,7 @@ export class PartitionStatsAssembler {
    * exactly once.
    */
   finish(): Record<string, StatsState | AxisStatsState> {
-    this.#plan.names.forEach((name, i) => {
-      const want = shapeSize(this.#plan.views[i]!.shape);
-      const got = this.#filled.get(name)!;
-      if (got !== want) {
-        throw new ZarrPlanError(
-          "ERR_PLAN",
-          `read "${name}": the partitions given cover ${got} of its ${want} elements`,
-        );
-      }
-    });
+    checkCovered(this.#plan, this.#filled);
     return this.#out;
   }
 }

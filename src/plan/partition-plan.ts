@@ -485,6 +485,24 @@ export interface AssemblablePlan {
 }
 
 /**
+ * Checks that the partitions added to an assembler covered each read's output exactly: `filled`
+ * counts the elements added per read (regions never overlap, so a full count is exact coverage).
+ * @throws ZarrPlanError `ERR_PLAN` naming the read and the counts.
+ */
+export function checkCovered(plan: AssemblablePlan, filled: ReadonlyMap<string, number>): void {
+  plan.names.forEach((name, i) => {
+    const want = shapeSize(plan.views[i]!.shape);
+    const got = filled.get(name)!;
+    if (got !== want) {
+      throw new ZarrPlanError(
+        "ERR_PLAN",
+        `read "${name}": the partitions given cover ${got} of its ${want} elements`,
+      );
+    }
+  });
+}
+
+/**
  * The outputs of a plan from those of its partitions: each sub-read's output copied into its
  * region of its read's output (C order, each view's shape and dtype). Pure. With the results of
  * every partition `plan.partition()` returned, equal to what `plan.read()` returns; the order of
@@ -561,17 +579,7 @@ export class PartitionAssembler {
    * exactly once.
    */
   finish(): Record<string, NDArray> {
-    this.#plan.names.forEach((name, i) => {
-      const want = shapeSize(this.#plan.views[i]!.shape);
-      const got = this.#filled.get(name)!;
-      // Zero-element reads have one region of no element each.
-      if (got !== want) {
-        throw new ZarrPlanError(
-          "ERR_PLAN",
-          `read "${name}": the partitions given fill ${got} of its ${want} elements`,
-        );
-      }
-    });
+    checkCovered(this.#plan, this.#filled);
     return this.#out;
   }
 }

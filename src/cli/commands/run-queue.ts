@@ -28,6 +28,19 @@ export interface QueueRunOptions {
   outStore?: string;
 }
 
+/**
+ * The connection and queue name of a `--queue redis://HOST:PORT[/NAME]` argument.
+ * @throws UsageError for a malformed URL.
+ */
+export function queueAddress(url: string): ReturnType<typeof parseQueueUrl> {
+  try {
+    return parseQueueUrl(url);
+  } catch (e) {
+    if (e instanceof QueueError) throw new UsageError(e.message);
+    throw e;
+  }
+}
+
 /** True for a location that names the same store on every machine: a URL or an absolute path. */
 function portable(location: string): boolean {
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(location) || isAbsolute(location);
@@ -90,13 +103,7 @@ export async function runPlanOnQueue(
   io: Io,
   open: { context: Context; openStore: (location: string) => Promise<AnyStore> },
 ): Promise<QueueRunResult> {
-  let address: ReturnType<typeof parseQueueUrl>;
-  try {
-    address = parseQueueUrl(opts.queue);
-  } catch (e) {
-    if (e instanceof QueueError) throw new UsageError(e.message);
-    throw e;
-  }
+  const address = queueAddress(opts.queue);
   if (opts.axis !== undefined && !opts.stats) throw new UsageError("--axis needs --stats");
   if (opts.outStore !== undefined && opts.stats) {
     throw new UsageError("--out-store writes values: it does not go with --stats");

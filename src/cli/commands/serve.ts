@@ -18,6 +18,7 @@ import {
   positiveInteger,
   type SessionOptions,
 } from "../session.js";
+import { stopped } from "../stopped.js";
 import { storeFromArg } from "../store-from-arg.js";
 
 /** Options of `serve`. */
@@ -66,20 +67,6 @@ function cacheOf(mb: number) {
     shardIndexBytes: Math.floor((total * 3) / 16),
     metadataBytes: Math.floor(total / 16),
   };
-}
-
-/** Resolves when `signal` aborts or the process gets SIGTERM. */
-function stopped(signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      signal.removeEventListener("abort", done);
-      process.off("SIGTERM", done);
-      resolve();
-    };
-    if (signal.aborted) return done();
-    signal.addEventListener("abort", done, { once: true });
-    process.once("SIGTERM", done);
-  });
 }
 
 export function serveCommand(cmd: Command, io: Io): void {

@@ -6,21 +6,17 @@
  */
 import { hostname } from "node:os";
 import { type Command, InvalidArgumentError, Option } from "commander";
-import {
-  parseQueueUrl,
-  QueueError,
-  READY_TIMEOUT_MS,
-  readyWithin,
-} from "../../distribute/index.js";
+import { READY_TIMEOUT_MS, readyWithin } from "../../distribute/index.js";
 import { createPartitionWorker } from "../../distribute/worker.js";
 import type { Io } from "../context.js";
-import { UsageError } from "../errors.js";
 import {
   addSessionOptions,
   positiveInteger,
   type SessionOptions,
   withSession,
 } from "../session.js";
+import { stopped } from "../stopped.js";
+import { queueAddress } from "./run-queue.js";
 
 /** Options of `worker`. */
 interface WorkerOptions extends SessionOptions {
@@ -37,20 +33,6 @@ function milliseconds(text: string): number {
     throw new InvalidArgumentError(`expected milliseconds >= 100, got ${JSON.stringify(text)}`);
   }
   return v;
-}
-
-/** Resolves when `signal` aborts or the process gets SIGTERM. */
-function stopped(signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      signal.removeEventListener("abort", done);
-      process.off("SIGTERM", done);
-      resolve();
-    };
-    if (signal.aborted) return done();
-    signal.addEventListener("abort", done, { once: true });
-    process.once("SIGTERM", done);
-  });
 }
 
 export function workerCommand(cmd: Command, io: Io): void {
@@ -78,13 +60,7 @@ export function workerCommand(cmd: Command, io: Io): void {
     )
     .action((opts: WorkerOptions & { concurrency: number }) =>
       withSession({ ...opts, concurrency: undefined }, io, async (session) => {
-        let address: ReturnType<typeof parseQueueUrl>;
-        try {
-          address = parseQueueUrl(opts.queue);
-        } catch (e) {
-          if (e instanceof QueueError) throw new UsageError(e.message);
-          throw e;
-        }
+        const address = queueAddress(opts.queue);
         const name = `${hostname()}:${process.pid}`;
         const worker = createPartitionWorker({
           name,

@@ -211,7 +211,7 @@ describe("plan.partition", () => {
     const parts = p.partition({ count: 2 });
     expect(parts.length).toBe(2);
     const full = await p.read();
-    expect(() => assemblePartitions(p, [])).toThrow(/fill 0 of its 1200 elements/);
+    expect(() => assemblePartitions(p, [])).toThrow(/cover 0 of its 1200 elements/);
     expect(() => assemblePartitions(p, [{ partition: parts[0]!, outputs: {} }])).toThrow(
       /no output/,
     );
