@@ -1,49 +1,50 @@
 /**
  * One service of `npm run bench:serve` in a process of its own (so its memory and event loop are
- * its own): `tsx bench/serve-child.ts zarr-plan|baseline FILE_SERVER_URL` prints
- * `listening on http://127.0.0.1:PORT`. Besides the service's routes it answers `GET /__bench`
- * (peak RSS, event-loop delay p50/p99 since the last reset, from its own
- * `monitorEventLoopDelay`, the same measure for both services) and `POST /__bench/reset`.
+ * its own): `tsx bench/serve-child.ts zarr-plan|zarr-plan-inline|baseline FILE_SERVER_URL` prints
+ * `listening on http://127.0.0.1:PORT`. `zarr-plan` is the service as `zarr-plan serve` runs it
+ * (`createThreadedSliceHandler`: the engine on a thread of its own), `zarr-plan-inline` the same
+ * routes with the engine on the HTTP thread (`createSliceHandler`). Besides the service's routes it
+ * answers `GET /__bench` (peak RSS, delay p50/p99 of the event loop answering HTTP since the last
+ * reset, the same measure for every service) and `POST /__bench/reset`.
  * @module
  */
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { monitorEventLoopDelay } from "node:perf_hooks";
 import { FetchStore } from "../src/index.js";
-import { createSliceHandler } from "../src/serve/index.js";
+import { createSliceHandler, createThreadedSliceHandler } from "../src/serve/index.js";
+import { loopDelayOf, monitorLoopDelay } from "../src/serve/stats.js";
 import { createBaselineHandler } from "./serve-baseline.js";
 
 const [kind, fileServer] = process.argv.slice(2);
-if ((kind !== "zarr-plan" && kind !== "baseline") || !fileServer) {
-  throw new Error("usage: tsx bench/serve-child.ts zarr-plan|baseline FILE_SERVER_URL");
+const KINDS = ["zarr-plan", "zarr-plan-inline", "baseline"];
+if (!KINDS.includes(kind ?? "") || !fileServer) {
+  throw new Error(`usage: tsx bench/serve-child.ts ${KINDS.join("|")} FILE_SERVER_URL`);
 }
 
+// Load, not limits, is measured: let every user in.
+const limits = { maxConcurrentPlans: 256, maxQueue: 4096 };
 const handler =
   kind === "zarr-plan"
-    ? createSliceHandler({
-        store: new FetchStore(`${fileServer}/`),
-        // Load, not limits, is measured: let every user in.
-        limits: { maxConcurrentPlans: 256, maxQueue: 4096 },
-      })
-    : createBaselineHandler(fileServer);
+    ? createThreadedSliceHandler({ root: `${fileServer}/`, limits })
+    : kind === "zarr-plan-inline"
+      ? createSliceHandler({ store: new FetchStore(`${fileServer}/`), limits })
+      : createBaselineHandler(fileServer);
+if ("ready" in handler) await handler.ready;
 
-let loop = monitorEventLoopDelay({ resolution: 10 });
-loop.enable();
+let loop = monitorLoopDelay();
 
 const server = createServer((req, res) => {
   if (req.url === "/__bench") {
-    const ms = (ns: number) => Math.round(ns / 1e4) / 100;
     const body = JSON.stringify({
       peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
-      eventLoopDelayMs: { p50: ms(loop.percentile(50)), p99: ms(loop.percentile(99)) },
+      eventLoopDelayMs: loopDelayOf(loop),
     });
     res.writeHead(200, { "content-type": "application/json" }).end(body);
     return;
   }
   if (req.url === "/__bench/reset") {
     loop.disable();
-    loop = monitorEventLoopDelay({ resolution: 10 });
-    loop.enable();
+    loop = monitorLoopDelay();
     res.writeHead(204).end();
     return;
   }

@@ -4,7 +4,10 @@
  * as `npm run bench:peers`; data in `bench/.peer-bench/data`: chunked.zarr and sharded.zarr, 8192²
  * float32, zstd) and two services over it, each in a process of its own (bench/serve-child.ts):
  *
- * - zarr-plan: `createSliceHandler` over a `FetchStore` of the file server, one shared Context;
+ * - zarr-plan: the service as `zarr-plan serve` runs it (`createThreadedSliceHandler` over the file
+ *   server's URL: one shared Context on an engine thread, HTTP answered on the main thread);
+ * - zarr-plan-inline: the same routes with the engine on the HTTP thread (`createSliceHandler`
+ *   over a `FetchStore`), to show what the engine thread's event loop goes through;
  * - baseline (bench/serve-baseline.ts): zarrita.js, open per request, `zarr.get`, no shared cache.
  *
  * At each level (1, 16, 64, 256 concurrent users by default) autocannon drives each service in
@@ -15,6 +18,7 @@
  *
  * Options:
  *   --levels 1,16,64,256   concurrent users per level
+ *   --services zarr-plan,zarr-plan-inline,baseline   which services (default all three)
  *   --duration 10          seconds per level and service
  *   --latency-ms 20        the file server's latency
  *   --peer-bench DIR       the peer benchmark (default bench/.peer-bench, else /tmp/peer-bench)
@@ -38,6 +42,7 @@ function option(name: string, fallback: string): string {
 }
 
 const LEVELS = option("--levels", "1,16,64,256").split(",").map(Number);
+const SERVICES = option("--services", "zarr-plan,zarr-plan-inline,baseline").split(",");
 const DURATION = Number(option("--duration", "10"));
 const LATENCY_MS = Number(option("--latency-ms", "20"));
 const CPU_PROF = args.includes("--cpu-prof")
@@ -152,7 +157,7 @@ const fileServer = await start(
 );
 const storeUrl = `http://127.0.0.1:${fileServer.match[1]}`;
 const services: { name: string; child: ChildProcess; url: string }[] = [];
-for (const name of ["zarr-plan", "baseline"]) {
+for (const name of SERVICES) {
   const s = await start(
     process.execPath,
     [
@@ -175,8 +180,9 @@ try {
     for (const s of services) {
       await fetch(`${storeUrl}/__reset`, { method: "POST" });
       await fetch(`${s.url}/__bench/reset`, { method: "POST" });
-      const before =
-        s.name === "zarr-plan" ? await json<ServeStats>(`${s.url}/v1/stats`) : undefined;
+      const before = s.name.startsWith("zarr-plan")
+        ? await json<ServeStats>(`${s.url}/v1/stats`)
+        : undefined;
       const result = await autocannon({
         url: s.url,
         connections: users,
@@ -223,7 +229,7 @@ const lines = [
   `File server latency ${LATENCY_MS} ms; ${DURATION} s per level and service; users ask random ${TILE}² tiles and random ${POINTS}-point vindex reads (half each) of ${ARRAYS.join(" and ")} (${SIZE}² float32, zstd).`,
   `Load average before: ${loadBefore.map((v) => v.toFixed(2)).join(", ")}; after: ${loadAfter.map((v) => v.toFixed(2)).join(", ")}.`,
   "",
-  "| users | service | req/s | p50 ms | p99 ms | errors | non-2xx | event-loop p99 ms | store requests / request | cache hits metadata / shard index / chunk | in-flight joins | peak RSS MB |",
+  "| users | service | req/s | p50 ms | p99 ms | errors | non-2xx | HTTP event-loop delay p99 ms | store requests / request | cache hits metadata / shard index / chunk | in-flight joins | peak RSS MB |",
   "|---:|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|",
   ...rows.map(
     (r) =>

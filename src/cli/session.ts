@@ -128,6 +128,10 @@ export function addSessionOptions(cmd: Command, planning: boolean): Command {
 export interface Session {
   readonly context: Context;
   readonly headers: Readonly<Record<string, string>>;
+  /** The store settings of `--max-gap` / `--max-size` / `--concurrency` (those given). */
+  readonly storeSettings: Partial<StoreSettings>;
+  /** Whether store requests are logged to stderr (`--log requests`, `ZARR_PLAN_LOG=requests`). */
+  readonly logRequests: boolean;
   /** Names `store` in the request log (its STORE argument). */
   label(store: object, text: string): void;
   /** Closes the Context (requests, workers). */
@@ -198,6 +202,8 @@ export function openSession(
   return {
     context,
     headers,
+    storeSettings: store,
+    logRequests,
     label: (s, text) => names.set(s, text),
     close: () => context.close(),
   };

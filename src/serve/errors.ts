@@ -7,11 +7,12 @@ import { ZarrPlanError, type ZarrPlanErrorCode } from "../index.js";
 import { UsageError } from "../present/errors.js";
 
 /** Codes the service raises itself. */
-type ServiceCode = "ERR_REQUEST" | "ERR_BUSY" | "ERR_TIMEOUT";
+type ServiceCode = "ERR_REQUEST" | "ERR_BUSY" | "ERR_TIMEOUT" | "ERR_WORKER";
 
 /**
  * An error of the slice service with its HTTP status: `ERR_REQUEST` (400, 404, 405, 413), `ERR_BUSY`
- * (503, with `retryAfterSeconds`) or `ERR_TIMEOUT` (504).
+ * (503, with `retryAfterSeconds`), `ERR_TIMEOUT` (504) or `ERR_WORKER` (500: the engine thread of a
+ * threaded service is not running).
  */
 export class ServiceError extends ZarrPlanError {
   readonly status: number;

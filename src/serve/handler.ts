@@ -7,7 +7,6 @@
  * @module
  */
 import { setMaxListeners } from "node:events";
-import type { IncomingMessage, ServerResponse } from "node:http";
 import {
   type AnyStore,
   type CacheOptions,
@@ -22,7 +21,7 @@ import { CORS_HEADERS, sendError } from "./http.js";
 import { type SliceLimits, sliceLimits } from "./limits.js";
 import { planRoute, readRoute } from "./plan-routes.js";
 import { dataRoute, explainRoute, infoRoute, pageRoute, statsRoute, treeRoute } from "./routes.js";
-import type { Call, Service } from "./service.js";
+import type { Call, ServeRequest, ServeResponse, Service } from "./service.js";
 import { type SliceStats, StatsRecorder } from "./stats.js";
 
 /** Cache budgets of the Context a handler makes when none is given: 16 MiB, 64 MiB, 256 MiB. */
@@ -55,7 +54,7 @@ export interface SliceHandlerOptions {
 /** A `node:http` request handler with its Context, counters and `close()`. */
 export interface SliceHandler {
   /** Answers one request; never rejects (errors become JSON answers). */
-  (req: IncomingMessage, res: ServerResponse): Promise<void>;
+  (req: ServeRequest, res: ServeResponse): Promise<void>;
   /** The store served. */
   readonly store: AnyStore;
   /** The Context every request reads through. */
@@ -150,7 +149,7 @@ export function createSliceHandler(options: SliceHandlerOptions): SliceHandler {
   const stats = new StatsRecorder(context, store, gate);
   const svc: Service = { store, context, limits, gate, stats, page: options.page ?? true };
 
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+  const handle = async (req: ServeRequest, res: ServeResponse): Promise<void> => {
     // Aborted when the client leaves or the request runs over its time.
     const controller = new AbortController();
     const signal = controller.signal;

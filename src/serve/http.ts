@@ -3,10 +3,11 @@
  * bodies, errors as `{ "error": message, "code": "ERR_…" }`, request bodies up to a byte limit.
  * @module
  */
-import type { IncomingMessage, ServerResponse } from "node:http";
+
 import type { NDArray } from "../index.js";
 import { dtypeLabel } from "../present/describe.js";
 import { badRequest, type HttpError } from "./errors.js";
+import type { ServeRequest, ServeResponse } from "./service.js";
 
 /** Headers a page on another origin may read. */
 const EXPOSED = "x-zarr-shape, x-zarr-dtype, x-zarr-vmin, x-zarr-vmax, retry-after";
@@ -22,7 +23,7 @@ export const CORS_HEADERS: Readonly<Record<string, string>> = Object.freeze({
 
 /** Sends `body` with `status`, CORS and `headers`; nothing when the client has left. */
 export function send(
-  res: ServerResponse,
+  res: ServeResponse,
   status: number,
   contentType: string,
   body: Uint8Array | string,
@@ -42,7 +43,7 @@ export function send(
 
 /** Sends `value` as JSON. */
 export function sendJson(
-  res: ServerResponse,
+  res: ServeResponse,
   status: number,
   value: unknown,
   headers: Readonly<Record<string, string>> = {},
@@ -51,7 +52,7 @@ export function sendJson(
 }
 
 /** Sends an error answer. */
-export function sendError(res: ServerResponse, e: HttpError): void {
+export function sendError(res: ServeResponse, e: HttpError): void {
   sendJson(res, e.status, { error: e.message, code: e.code }, e.headers);
 }
 
@@ -60,7 +61,7 @@ export function sendError(res: ServerResponse, e: HttpError): void {
  * @throws ServiceError `ERR_REQUEST` (413) when it is longer; the request's own errors.
  */
 export async function readBody(
-  req: IncomingMessage,
+  req: ServeRequest,
   maxBytes: number,
   signal: AbortSignal,
 ): Promise<Uint8Array> {
@@ -85,7 +86,7 @@ export async function readBody(
  * @throws ServiceError `ERR_REQUEST`: 413 over the limit, 400 when it is not JSON.
  */
 export async function readJson(
-  req: IncomingMessage,
+  req: ServeRequest,
   maxBytes: number,
   signal: AbortSignal,
 ): Promise<unknown> {

@@ -12,5 +12,11 @@ export {
   type SliceHandlerOptions,
 } from "./handler.js";
 export { DEFAULT_SLICE_LIMITS, type SliceLimits } from "./limits.js";
-export type { SliceStats } from "./stats.js";
+export type { LoopDelay, SliceStats } from "./stats.js";
+export {
+  createThreadedSliceHandler,
+  type ThreadedSliceHandler,
+  type ThreadedSliceHandlerOptions,
+} from "./thread/front.js";
+export type { EngineSpec, RelayedRequestLog } from "./thread/protocol.js";
 export type { DirectoryJson } from "./tree.js";

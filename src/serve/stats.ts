@@ -29,10 +29,46 @@ export interface SliceStats {
   cache: CacheStats;
   /** Plans running, waiting, and refused with 503. */
   plans: { running: number; queued: number; rejected: number };
-  /** Event-loop delay since start, ms (`monitorEventLoopDelay`, 10 ms resolution). */
-  eventLoopDelayMs: { p50: number; p99: number; max: number };
+  /**
+   * Delay of the event loop answering HTTP since start, ms: how late a timer due every
+   * {@link LOOP_RESOLUTION_MS} ms ran (`perf_hooks.monitorEventLoopDelay`, whose samples are the
+   * whole interval between two runs, so the resolution is taken off each percentile).
+   */
+  eventLoopDelayMs: LoopDelay;
+  /**
+   * With the engine on a thread of its own (`createThreadedSliceHandler`, `zarr-plan serve`): the
+   * same delay of the engine thread's event loop, where store requests, planning and assembly run.
+   */
+  engineLoopDelayMs?: LoopDelay;
   /** Resident set size and V8 heap in use, bytes. */
   memory: { rss: number; heapUsed: number };
+}
+
+/** Percentiles of an event loop's delay, ms. */
+export interface LoopDelay {
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+/** The interval of the event-loop delay monitors, ms. */
+export const LOOP_RESOLUTION_MS = 5;
+
+/** Starts a monitor of this thread's event-loop delay (read it with {@link loopDelayOf}). */
+export function monitorLoopDelay(): IntervalHistogram {
+  const h = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
+  h.enable();
+  return h;
+}
+
+/**
+ * The delay percentiles of `h`, ms (0.01 ms steps): each sample is the time between two runs of a
+ * timer due every {@link LOOP_RESOLUTION_MS} ms, so the resolution is taken off (at least 0).
+ */
+export function loopDelayOf(h: IntervalHistogram): LoopDelay {
+  if (h.count === 0) return { p50: 0, p99: 0, max: 0 };
+  const ms = (ns: number) => Math.max(0, Math.round((ns / 1e6 - LOOP_RESOLUTION_MS) * 100) / 100);
+  return { p50: ms(h.percentile(50)), p99: ms(h.percentile(99)), max: ms(h.max) };
 }
 
 /** Counters of one handler. */
@@ -51,8 +87,7 @@ export class StatsRecorder {
     readonly store: ReadableStore,
     readonly gate: Gate,
   ) {
-    this.#histogram = monitorEventLoopDelay({ resolution: 10 });
-    this.#histogram.enable();
+    this.#histogram = monitorLoopDelay();
     this.#unsubscribe = context.onRequest((e: RequestLogEntry) => {
       if (!READ_OPS.has(e.op)) return;
       this.#storeRequests++;
@@ -68,8 +103,6 @@ export class StatsRecorder {
 
   /** The counters now. */
   snapshot(): SliceStats {
-    const h = this.#histogram;
-    const ms = (ns: number) => Math.round(ns / 1e4) / 100;
     const caches = this.context.caches.stats;
     const mem = process.memoryUsage();
     return {
@@ -88,11 +121,7 @@ export class StatsRecorder {
         chunk: { ...caches.chunk },
       },
       plans: { running: this.gate.active, queued: this.gate.queued, rejected: this.gate.rejected },
-      eventLoopDelayMs: {
-        p50: h.count === 0 ? 0 : ms(h.percentile(50)),
-        p99: h.count === 0 ? 0 : ms(h.percentile(99)),
-        max: h.count === 0 ? 0 : ms(h.max),
-      },
+      eventLoopDelayMs: loopDelayOf(this.#histogram),
       memory: { rss: mem.rss, heapUsed: mem.heapUsed },
     };
   }

@@ -27,6 +27,8 @@ export interface StaticServer {
   faults: number;
   rangeRequests: number;
   bytesSent: number;
+  /** Every request as `"<path> <Range header or ->"`, in arrival order. */
+  readonly log: readonly string[];
   close(): Promise<void>;
 }
 
@@ -40,9 +42,11 @@ export async function startStaticServer(
 ): Promise<StaticServer> {
   const state = { requests: 0, rangeRequests: 0, bytesSent: 0, faults: 0 };
   const attempts = new Map<string, number>();
+  const log: string[] = [];
   const server: Server = createServer(async (req, res) => {
     state.requests++;
     const path = normalize(decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname));
+    log.push(`${path} ${req.headers.range ?? "-"}`);
     if (opts.fault) {
       const id = `${path} ${req.headers.range ?? ""}`;
       const n = (attempts.get(id) ?? 0) + 1;
@@ -122,6 +126,7 @@ export async function startStaticServer(
     get bytesSent() {
       return state.bytesSent;
     },
+    log,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -41,6 +41,7 @@ async function serve(argv: string[]) {
     stop: () => controller.abort(new Error("interrupted")),
     exit,
     out: () => stdout,
+    err: () => stderr,
   };
 }
 
@@ -72,6 +73,34 @@ describe("zarr-plan serve", () => {
     expect(r.stderr).toMatch(
       /^error: --root: no Zarr array or group at the root of store ".*datasets"/,
     );
+  });
+
+  it("--log requests prints the engine thread's store requests; --no-engine-thread answers the same", async () => {
+    const path = "/v1/data/egm96.zarr/geoid?select=0:2,0:3&format=json";
+    const threaded = await serve([DATA, "--port", "0", "--log", "requests"]);
+    const a = await fetch(`${threaded.base}${path}`);
+    expect(a.status).toBe(200);
+    const body = await a.text();
+    const stats = (await (await fetch(`${threaded.base}/v1/stats`)).json()) as {
+      storeRequests: number;
+      engineLoopDelayMs?: unknown;
+    };
+    expect(stats.engineLoopDelayMs).toBeDefined();
+    threaded.stop();
+    expect(await threaded.exit).toBe(0);
+    const lines = threaded
+      .err()
+      .split("\n")
+      .filter((l) => l.startsWith("request "));
+    expect(lines.length).toBe(stats.storeRequests);
+    expect(lines.some((l) => l.includes("egm96.zarr/geoid/zarr.json"))).toBe(true);
+    const inline = await serve([DATA, "--port", "0", "--no-engine-thread"]);
+    const b = await fetch(`${inline.base}${path}`);
+    expect(await b.text()).toBe(body);
+    const inlineStats = (await (await fetch(`${inline.base}/v1/stats`)).json()) as object;
+    expect("engineLoopDelayMs" in inlineStats).toBe(false);
+    inline.stop();
+    expect(await inline.exit).toBe(0);
   });
 
   it("bad flags are usage errors (exit code 2)", async () => {

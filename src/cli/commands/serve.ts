@@ -4,10 +4,10 @@
  * `node:http`, until Ctrl-C or SIGTERM. Prints `listening on http://HOST:PORT`.
  * @module
  */
-import { createServer } from "node:http";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type Command, InvalidArgumentError, Option } from "commander";
-import { NodeNotFoundError, open } from "../../index.js";
+import { FetchStore, type FileSystemStore, NodeNotFoundError, open } from "../../index.js";
 import { DEFAULT_SLICE_LIMITS, type SliceLimits } from "../../serve/limits.js";
 import type { Io } from "../context.js";
 import { CliError } from "../errors.js";
@@ -16,6 +16,8 @@ import {
   byteSize,
   openSession,
   positiveInteger,
+  requestLine,
+  type Session,
   type SessionOptions,
 } from "../session.js";
 import { stopped } from "../stopped.js";
@@ -33,6 +35,7 @@ interface ServeOptions extends SessionOptions {
   maxConcurrent?: number;
   maxQueue?: number;
   page: boolean;
+  engineThread: boolean;
 }
 
 /** Default `--cache-mb`. */
@@ -67,6 +70,45 @@ function cacheOf(mb: number) {
     shardIndexBytes: Math.floor((total * 3) / 16),
     metadataBytes: Math.floor(total / 16),
   };
+}
+
+/** The service's handler: its engine on a thread of its own unless `--no-engine-thread`. */
+async function handlerOf(
+  storeArg: string,
+  store: FileSystemStore | FetchStore,
+  session: Session,
+  opts: ServeOptions,
+  limits: Partial<SliceLimits>,
+  io: Io,
+): Promise<{
+  (req: IncomingMessage, res: ServerResponse): Promise<void>;
+  close(): void | Promise<void>;
+}> {
+  // Loaded when serving (start-up of other commands does not pay for it).
+  if (!opts.engineThread) {
+    const { createSliceHandler } = await import("../../serve/handler.js");
+    return createSliceHandler({ store, context: session.context, limits, page: opts.page });
+  }
+  const { createThreadedSliceHandler } = await import("../../serve/thread/front.js");
+  const handler = createThreadedSliceHandler({
+    root: store instanceof FetchStore ? store.url.href : store.root,
+    headers: session.headers,
+    // A public S3 bucket without list permission answers 403 for a key that does not exist.
+    ...(/^s3:/i.test(storeArg) ? { missingStatuses: [403, 404] } : {}),
+    storeSettings: session.storeSettings,
+    cache: cacheOf(opts.cacheMb),
+    limits,
+    page: opts.page,
+    logRequests: session.logRequests,
+    onRequest: (e) => io.stderr(requestLine({ ...e, store }, storeArg)),
+  });
+  try {
+    await handler.ready;
+  } catch (e) {
+    await handler.close();
+    throw new CliError(`cannot serve "${storeArg}": ${(e as Error).message}`, { cause: e });
+  }
+  return handler;
 }
 
 export function serveCommand(cmd: Command, io: Io): void {
@@ -121,7 +163,11 @@ export function serveCommand(cmd: Command, io: Io): void {
         count,
       ),
     )
-    .option("--no-page", "do not serve the browser page at /");
+    .option("--no-page", "do not serve the browser page at /")
+    .option(
+      "--no-engine-thread",
+      "run the engine (store requests, planning, assembly) on the thread answering HTTP instead of a thread of its own",
+    );
   addSessionOptions(cmd, true).action(async (storeArg: string, opts: ServeOptions) => {
     const limits: Partial<SliceLimits> = {
       ...(opts.maxOutput === undefined ? {} : { maxOutputBytes: opts.maxOutput }),
@@ -149,14 +195,7 @@ export function serveCommand(cmd: Command, io: Io): void {
           );
         }
       }
-      // Loaded when serving (start-up of other commands does not pay for it).
-      const { createSliceHandler } = await import("../../serve/handler.js");
-      const handler = createSliceHandler({
-        store,
-        context: session.context,
-        limits,
-        page: opts.page,
-      });
+      const handler = await handlerOf(storeArg, store, session, opts, limits, io);
       const server = createServer((req, res) => {
         void handler(req, res);
       });
@@ -174,7 +213,7 @@ export function serveCommand(cmd: Command, io: Io): void {
       await stopped(io.signal);
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      handler.close();
+      await handler.close();
       io.stderr("stopped\n");
     } finally {
       session.close();
