@@ -1,9 +1,10 @@
 /**
  * One service of `npm run bench:serve` in a process of its own (so its memory and event loop are
- * its own): `tsx bench/serve-child.ts zarr-plan|zarr-plan-inline|baseline FILE_SERVER_URL` prints
+ * its own): `tsx bench/serve-child.ts zarr-plan|zarr-plan-limited|zarr-plan-inline|baseline FILE_SERVER_URL` prints
  * `listening on http://127.0.0.1:PORT`. `zarr-plan` is the service as `zarr-plan serve` runs it
- * (`createThreadedSliceHandler`: the engine on a thread of its own), `zarr-plan-inline` the same
- * routes with the engine on the HTTP thread (`createSliceHandler`). Besides the service's routes it
+ * (`createThreadedSliceHandler`: the engine on a thread of its own) letting every user in,
+ * `zarr-plan-limited` the same with 16 plans running and 32 waiting at most (beyond: 503),
+ * `zarr-plan-inline` the same routes with the engine on the HTTP thread (`createSliceHandler`). Besides the service's routes it
  * answers `GET /__bench` (peak RSS, delay p50/p99 of the event loop answering HTTP since the last
  * reset, the same measure for every service) and `POST /__bench/reset`.
  * @module
@@ -16,15 +17,18 @@ import { loopDelayOf, monitorLoopDelay } from "../src/serve/stats.js";
 import { createBaselineHandler } from "./serve-baseline.js";
 
 const [kind, fileServer] = process.argv.slice(2);
-const KINDS = ["zarr-plan", "zarr-plan-inline", "baseline"];
+const KINDS = ["zarr-plan", "zarr-plan-limited", "zarr-plan-inline", "baseline"];
 if (!KINDS.includes(kind ?? "") || !fileServer) {
   throw new Error(`usage: tsx bench/serve-child.ts ${KINDS.join("|")} FILE_SERVER_URL`);
 }
 
-// Load, not limits, is measured: let every user in.
-const limits = { maxConcurrentPlans: 256, maxQueue: 4096 };
+// Load, not limits, is measured: let every user in; `zarr-plan-limited` shows saturation (503s).
+const limits =
+  kind === "zarr-plan-limited"
+    ? { maxConcurrentPlans: 16, maxQueue: 32 }
+    : { maxConcurrentPlans: 256, maxQueue: 4096 };
 const handler =
-  kind === "zarr-plan"
+  kind === "zarr-plan" || kind === "zarr-plan-limited"
     ? createThreadedSliceHandler({ root: `${fileServer}/`, limits })
     : kind === "zarr-plan-inline"
       ? createSliceHandler({ store: new FetchStore(`${fileServer}/`), limits })

@@ -6,6 +6,8 @@
  *
  * - zarr-plan: the service as `zarr-plan serve` runs it (`createThreadedSliceHandler` over the file
  *   server's URL: one shared Context on an engine thread, HTTP answered on the main thread);
+ * - zarr-plan-limited: the same with at most 16 plans running and 32 waiting (then 503 with
+ *   `Retry-After`), to show saturation;
  * - zarr-plan-inline: the same routes with the engine on the HTTP thread (`createSliceHandler`
  *   over a `FetchStore`), to show what the engine thread's event loop goes through;
  * - baseline (bench/serve-baseline.ts): zarrita.js, open per request, `zarr.get`, no shared cache.
@@ -18,7 +20,7 @@
  *
  * Options:
  *   --levels 1,16,64,256   concurrent users per level
- *   --services zarr-plan,zarr-plan-inline,baseline   which services (default all three)
+ *   --services zarr-plan,zarr-plan-limited,zarr-plan-inline,baseline   which (default all four)
  *   --duration 10          seconds per level and service
  *   --latency-ms 20        the file server's latency
  *   --peer-bench DIR       the peer benchmark (default bench/.peer-bench, else /tmp/peer-bench)
@@ -42,7 +44,10 @@ function option(name: string, fallback: string): string {
 }
 
 const LEVELS = option("--levels", "1,16,64,256").split(",").map(Number);
-const SERVICES = option("--services", "zarr-plan,zarr-plan-inline,baseline").split(",");
+const SERVICES = option(
+  "--services",
+  "zarr-plan,zarr-plan-limited,zarr-plan-inline,baseline",
+).split(",");
 const DURATION = Number(option("--duration", "10"));
 const LATENCY_MS = Number(option("--latency-ms", "20"));
 const CPU_PROF = args.includes("--cpu-prof")
@@ -129,6 +134,7 @@ interface Row {
   users: number;
   service: string;
   reqPerSec: number;
+  okPerSec: number;
   p50: number;
   p99: number;
   errors: number;
@@ -200,6 +206,7 @@ try {
         users,
         service: s.name,
         reqPerSec: result.requests.average,
+        okPerSec: result["2xx"] / DURATION,
         p50: result.latency.p50,
         p99: result.latency.p99,
         errors: result.errors,
@@ -229,11 +236,11 @@ const lines = [
   `File server latency ${LATENCY_MS} ms; ${DURATION} s per level and service; users ask random ${TILE}² tiles and random ${POINTS}-point vindex reads (half each) of ${ARRAYS.join(" and ")} (${SIZE}² float32, zstd).`,
   `Load average before: ${loadBefore.map((v) => v.toFixed(2)).join(", ")}; after: ${loadAfter.map((v) => v.toFixed(2)).join(", ")}.`,
   "",
-  "| users | service | req/s | p50 ms | p99 ms | errors | non-2xx | HTTP event-loop delay p99 ms | store requests / request | cache hits metadata / shard index / chunk | in-flight joins | peak RSS MB |",
-  "|---:|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|",
+  "| users | service | req/s | 2xx/s | p50 ms | p99 ms | errors | non-2xx | HTTP event-loop delay p99 ms | store requests / request | cache hits metadata / shard index / chunk | in-flight joins | peak RSS MB |",
+  "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|",
   ...rows.map(
     (r) =>
-      `| ${r.users} | ${r.service} | ${f1(r.reqPerSec)} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.non2xx} | ${f1(r.loopP99)} | ${f1(r.storePerRequest)} | ${r.caches} | ${r.joins} | ${r.peakRssMB} |`,
+      `| ${r.users} | ${r.service} | ${f1(r.reqPerSec)} | ${f1(r.okPerSec)} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.non2xx} | ${f1(r.loopP99)} | ${f1(r.storePerRequest)} | ${r.caches} | ${r.joins} | ${r.peakRssMB} |`,
   ),
   "",
 ];

@@ -238,6 +238,31 @@ describe("store requests of the engine", () => {
     svc = undefined;
   });
 
+  it("saturated: 503 ERR_BUSY with Retry-After from the HTTP thread; /v1/stats still answers", async () => {
+    files = await startStaticServer(dir, { latencyMs: 300 });
+    svc = await startThreaded({
+      root: files.url,
+      limits: { maxConcurrentPlans: 1, maxQueue: 0, retryAfterSeconds: 3 },
+    });
+    const running = svc;
+    await running.handler.ready;
+    const first = rawRequest(running.port, "GET", "/v1/data/u?select=0:10,0:10");
+    await until(() => files.log.length > 0);
+    const busy = await rawRequest(running.port, "GET", "/v1/data/u?select=0:5,0:5");
+    expect(busy.status).toBe(503);
+    expect(busy.headers["retry-after"]).toBe("3");
+    expect(busy.json()).toMatchObject({ code: "ERR_BUSY" });
+    const stats = await rawRequest(running.port, "GET", "/v1/stats");
+    expect(stats.status).toBe(200);
+    expect(stats.json()).toMatchObject({ plans: { rejected: 1 } });
+    expect((await first).status).toBe(200);
+    const after = await running.handler.stats();
+    expect(after.requests.byStatus).toMatchObject({ "200": 2, "503": 1 });
+    await running.close();
+    await files.close();
+    svc = undefined;
+  });
+
   for (const name of ["u", "s"]) {
     it(`two users asking the same tile at once (${name === "u" ? "unsharded" : "sharded"}): one store request per key and byte range`, async () => {
       files = await startStaticServer(dir, { latencyMs: 40 });

@@ -10,7 +10,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { IntervalHistogram } from "node:perf_hooks";
 import type { Worker } from "node:worker_threads";
 import { nodeWorkerStarter } from "../../exec/node-worker.js";
-import { ServiceError } from "../errors.js";
+import { httpErrorOf, ServiceError } from "../errors.js";
 import { CORS_HEADERS, sendError, sendJson } from "../http.js";
 import { type SliceLimits, sliceLimits } from "../limits.js";
 import { loopDelayOf, monitorLoopDelay, type SliceStats } from "../stats.js";
@@ -77,7 +77,9 @@ function engineError(message: string): ServiceError {
  * answers and errors as {@link createSliceHandler}, see docs/serve.md) with the engine on a worker
  * thread: store requests, planning, decoding hand-off, assembly and encoding never run on the
  * event loop answering HTTP. The store is named by `root` (a directory or an `http(s)://` URL
- * prefix) so the engine can open it on its own thread. If the engine thread dies, the requests it
+ * prefix) so the engine can open it on its own thread. With `maxConcurrentPlans + maxQueue` requests
+ * already in the engine's hands, this thread answers 503 (`ERR_BUSY`, `Retry-After`) itself, so a
+ * flood the engine would refuse anyway costs it nothing. If the engine thread dies, the requests it
  * held get a 500 (`ERR_WORKER`) and the next request starts a new one (with empty caches).
  *
  * ```ts
@@ -99,6 +101,10 @@ export function createThreadedSliceHandler(
   const answeredHere = new Map<number, number>();
   let nextId = 1;
   let closed = false;
+  let rejectedHere = 0;
+  // Requests relayed and not answered beyond which this thread answers 503 itself: a flood of
+  // requests the engine would refuse anyway must not take the engine's time from those it runs.
+  const admitted = limits.maxConcurrentPlans + limits.maxQueue;
   let engine: Engine | undefined;
 
   const startEngine = (): Engine => {
@@ -191,7 +197,7 @@ export function createThreadedSliceHandler(
 
   const answer = (res: ServerResponse, e: ServiceError) => {
     answeredHere.set(e.status, (answeredHere.get(e.status) ?? 0) + 1);
-    sendError(res, { status: e.status, code: e.code, message: e.message, headers: {} });
+    sendError(res, httpErrorOf(e));
   };
 
   const post = (e: Engine, m: ToEngine) => e.worker.postMessage(m, transfers(m));
@@ -223,6 +229,7 @@ export function createThreadedSliceHandler(
         total: s.requests.total + extra,
         byStatus: Object.fromEntries(Object.entries(byStatus).sort((a, b) => +a[0] - +b[0])),
       },
+      plans: { ...s.plans, rejected: s.plans.rejected + rejectedHere },
       eventLoopDelayMs: loopDelayOf(loop),
       engineLoopDelayMs: s.eventLoopDelayMs,
     };
@@ -231,6 +238,15 @@ export function createThreadedSliceHandler(
   const relay = async (e: Engine, req: IncomingMessage, res: ServerResponse): Promise<void> => {
     await e.ready;
     if (e.stopped) throw engineError("the engine thread stopped");
+    if (e.open.size >= admitted) {
+      rejectedHere++;
+      throw new ServiceError(
+        "ERR_BUSY",
+        503,
+        `the service is busy: ${e.open.size} requests in hand (maxConcurrentPlans ${limits.maxConcurrentPlans} + maxQueue ${limits.maxQueue}); retry after ${limits.retryAfterSeconds} s`,
+        { retryAfterSeconds: limits.retryAfterSeconds },
+      );
+    }
     const id = nextId++;
     const hasBody = req.method === "POST";
     await new Promise<void>((done) => {
