@@ -247,6 +247,8 @@ export function createThreadedSliceHandler(
         { retryAfterSeconds: limits.retryAfterSeconds },
       );
     }
+    // The client left while the engine was starting: nothing to relay.
+    if (res.destroyed || res.writableEnded) return;
     const id = nextId++;
     const hasBody = req.method === "POST";
     await new Promise<void>((done) => {
