@@ -33,7 +33,7 @@ import type { RangeQuery, ReadableStore, StoreRequestOptions } from "./types.js"
  *   holds fields only `fetch` understands, such as undici's `dispatcher`), else `"fetch"`;
  * - `"fetch"`: the WHATWG `fetch` (the `fetch` option, else the global one);
  * - `"node"`: `node:http` / `node:https` with keep-alive agents of the store's own (Node only).
- *   About half the CPU time per request of Node's `fetch` (undici), which goes through web
+ *   Less than half the CPU time per request of Node's `fetch` (undici), which goes through web
  *   streams and `Request`/`Response` objects; bodies are copied from the socket's chunks straight
  *   into the value's buffer. TLS uses Node's default CAs, like `fetch`; HTTP proxies are not
  *   used, as by Node's `fetch` (environment variables such as `HTTPS_PROXY` are ignored: pass a
@@ -200,8 +200,9 @@ export class FetchStore implements ReadableStore {
    * `Content-Length` fails before reading, a body without one is cancelled at the limit.
    * @throws AuthorizationError on 401/403; StoreError on any other non-2xx status, a network
    * failure, a body longer or shorter than its `Content-Length` (transient), or a value larger
-   * than the limit (not transient, naming key, size and limit); RangeError for an invalid
-   * `maxBytes`; AbortError when `options.signal` aborts.
+   * than the limit (not transient, naming key, size and limit), or, with the `"node"` transport,
+   * a `Content-Encoding` other than gzip, deflate and br (not transient); RangeError for an
+   * invalid `maxBytes`; AbortError when `options.signal` aborts.
    */
   async get(key: string, options?: StoreRequestOptions): Promise<Uint8Array | undefined> {
     const signal = options?.signal;
@@ -262,7 +263,8 @@ export class FetchStore implements ReadableStore {
    *   non-transient `StoreError`).
    * - `416` (RFC 9110 §15.5.17): the range lies past the end: an empty array.
    * @throws RangeError for an invalid range or `maxBytes`; `AuthorizationError`, `StoreError`,
-   * `AbortError` as {@link FetchStore.get}.
+   * `AbortError` as {@link FetchStore.get}; with the `"node"` transport, a non-transient
+   * `StoreError` for a 2xx answer with a `Content-Encoding` (a coded body cannot be sliced).
    */
   async getRange(
     key: string,

@@ -41,7 +41,7 @@ const seen: Seen[] = [];
  * Routes (first path segment): `enc/<coding>/k` DATA in that content coding (200, any Range
  * ignored), `enc206/gzip/k` a gzip body as a 206 answer, `bomb/k` {@link BOMB}, `chunked/k`
  * DATA without Content-Length, `chunkcut/k` half of it then the connection closes, `huge/k` a
- * 1 GiB body (of 7s) ignoring Range, written only as fast as it is read, `stall/k`
+ * 1 GiB body (of 7s) ignoring Range, written only as fast as it is read, `hang/k` no answer, `stall/k`
  * headers and half of DATA then nothing, anything else {@link serveFiles} (`ok/k`, 404s).
  */
 function handler(req: IncomingMessage, res: ServerResponse): void {
@@ -104,6 +104,8 @@ function handler(req: IncomingMessage, res: ServerResponse): void {
       pump();
       return;
     }
+    case "hang":
+      return; // never answers
     case "stall":
       res.writeHead(200, { "Content-Length": DATA.length });
       res.write(DATA.subarray(0, DATA.length >> 1));
@@ -174,18 +176,24 @@ describe.each(TRANSPORTS)("FetchStore (%s transport)", (transport) => {
     expect(error).toMatchObject({ name: "StoreError", key: "k", transient: true });
   });
 
-  it("abort while reading a body → AbortError naming the key, and its connection closes", async () => {
-    const controller = new AbortController();
-    const pending = storeOn(transport, "stall").get("k", { signal: controller.signal });
-    for (let i = 0; i < 500 && seen.at(-1)?.path !== "/stall/k"; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-    controller.abort();
-    const error = await rejection(pending);
-    expect(error).toBeInstanceOf(AbortError);
-    expect(error.key).toBe("k");
-    expect(await closed(seen.at(-1))).toBe(true);
-  });
+  it.each([
+    ["hang", "the answer"],
+    ["stall", "a body"],
+  ])(
+    "abort while waiting for %s (%s) → AbortError naming the key; the connection closes",
+    async (mode) => {
+      const controller = new AbortController();
+      const pending = storeOn(transport, mode).get("k", { signal: controller.signal });
+      for (let i = 0; i < 500 && seen.at(-1)?.path !== `/${mode}/k`; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      controller.abort();
+      const error = await rejection(pending);
+      expect(error).toBeInstanceOf(AbortError);
+      expect(error.key).toBe("k");
+      expect(await closed(seen.at(-1))).toBe(true);
+    },
+  );
 });
 
 describe("FetchStore node transport", () => {
@@ -248,6 +256,32 @@ describe("FetchStore node transport", () => {
     const all = seen.slice(from).map((s) => s.port);
     expect(all).toHaveLength(8);
     expect(new Set(all)).toEqual(first);
+  });
+
+  it("a request failing on a reused connection the server had closed is sent once more", async () => {
+    // Each connection answers its first request and resets on the second: a stale keep-alive socket.
+    const served = new Map<unknown, number>();
+    const ports: number[] = [];
+    const flaky = await startRawServer((req, res) => {
+      ports.push(req.socket.remotePort ?? -1);
+      const n = (served.get(req.socket) ?? 0) + 1;
+      served.set(req.socket, n);
+      if (n > 1) req.socket.destroy();
+      else files(req, res);
+    });
+    try {
+      const store = new FetchStore(`${flaky.url}ok/`, { transport: "node" });
+      expectData(await store.get("k"));
+      expectData(await store.get("k"));
+      expect(ports).toHaveLength(3);
+      expect(ports[1]).toBe(ports[0]);
+      expect(ports[2]).not.toBe(ports[0]);
+      // The next read meets the same on the second connection: again one resend, on a third.
+      expect(await store.getRange("k", { offset: 0, length: 3 })).toEqual(DATA.slice(0, 3));
+      expect(ports).toHaveLength(5);
+    } finally {
+      await flaky.close();
+    }
   });
 
   it("chooses the transport: auto is node unless a fetch (or a fetch-only requestInit) is given", async () => {
