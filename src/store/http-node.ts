@@ -114,6 +114,7 @@ function send(
       if (getMaxListeners(signal) === defaultMaxListeners) setMaxListeners(10_000, signal);
       signal.addEventListener("abort", onAbort, { once: true });
       req.once("close", () => signal.removeEventListener("abort", onAbort));
+      if (signal.aborted) onAbort(); // aborted between two hops of a redirect chain
     }
     req.on("error", (error: NodeJS.ErrnoException) => {
       if (answered) return; // the body reports it
