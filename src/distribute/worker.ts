@@ -20,6 +20,7 @@ import {
   statsOf,
   type ZarrArray,
 } from "../index.js";
+import { reusingUrlStores } from "../store/location.js";
 import { failureText, isPermanent, QueueError } from "./errors.js";
 import {
   checkJobData,
@@ -62,7 +63,7 @@ export interface PartitionWorkerOptions {
   readonly concurrency?: number;
   /** Context the partitions are read in (default: one of the worker's own, closed with it). */
   readonly context?: Context;
-  /** Opens a store named by a partition's plan file (default {@link storeAtLocation}). */
+  /** Opens a store named by a partition's plan file (default {@link storeAtLocation}, one store per URL for the worker's life). */
   readonly openStore?: (location: string) => AnyStore | Promise<AnyStore>;
   /** Worker name in jobs' `processedBy` and results (default `HOST:PID`). */
   readonly name?: string;
@@ -236,7 +237,8 @@ export function createPartitionWorker(options: PartitionWorkerOptions): Partitio
   const ceiling = options.maxResultBytes ?? 4 * DEFAULT_MAX_RESULT_BYTES;
   const name = options.name ?? `${hostname()}:${process.pid}`;
   const context = options.context ?? new Context();
-  const openStore = options.openStore ?? storeAtLocation;
+  // One FetchStore per URL for the worker's life: its keep-alive connections serve every job.
+  const openStore = options.openStore ?? reusingUrlStores(storeAtLocation);
   const processor = async (
     job: Job<PartitionJobData | RunJobData>,
     _token?: string,

@@ -14,6 +14,8 @@ import type {
   PartitionWorkerError,
 } from "../exec/partition-protocol.js";
 import { type AxisStatsState, type StatsState, statsOf } from "../exec/stats.js";
+import { openStoreAt, reusingUrlStores } from "../store/location.js";
+import type { AnyStore } from "../store/types.js";
 import { planFromJSON } from "./plan-file.js";
 
 function errorData(e: unknown): PartitionWorkerError {
@@ -40,12 +42,13 @@ function errorData(e: unknown): PartitionWorkerError {
 
 async function run(
   context: Context,
+  openStore: (location: string) => Promise<AnyStore>,
   req: PartitionRequest,
 ): Promise<{
   reply: PartitionReply;
   transfer: ArrayBuffer[];
 }> {
-  const plan = await planFromJSON(req.file, { context });
+  const plan = await planFromJSON(req.file, { context, openStore });
   const out = await plan.read();
   if (req.reduce) {
     const stats: Record<string, StatsState | AxisStatsState> = {};
@@ -72,8 +75,10 @@ function start(): void {
     const port = wt.parentPort;
     if (!port) return;
     const context = new Context({ decodeWorkers: { workers: 0 } });
+    // One FetchStore per URL for the worker's life: its connections serve every partition.
+    const openStore = reusingUrlStores(openStoreAt);
     port.on("message", (req: PartitionRequest) => {
-      run(context, req).then(
+      run(context, openStore, req).then(
         ({ reply, transfer }) => port.postMessage(reply, transfer),
         (e: unknown) => port.postMessage({ id: req.id, error: errorData(e) }),
       );

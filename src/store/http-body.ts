@@ -5,6 +5,8 @@
  * @module
  */
 
+import type { BodyChunks } from "./http-transport.js";
+
 /** Result of {@link readSpan}. */
 export interface SpanRead {
   /** The bytes kept. */
@@ -16,12 +18,12 @@ export interface SpanRead {
 }
 
 /**
- * Reads `body` into one buffer of `length` bytes (from `allocate` when given), stopping (and
+ * Reads `body` (chunk by chunk, each copied once) into one buffer of `length` bytes (from `allocate` when given), stopping (and
  * cancelling the body) at the first byte past `length`, which throws `longer()`.
  * @returns the bytes read: `length` of them, or fewer when the body ended early.
  */
 export async function readExactly(
-  body: ReadableStream<Uint8Array> | null,
+  body: BodyChunks | null,
   length: number,
   longer: () => Error,
   allocate?: (length: number) => Promise<Uint8Array>,
@@ -54,7 +56,7 @@ export async function readExactly(
  * Memory: the kept bytes plus one chunk.
  */
 export async function readSpan(
-  body: ReadableStream<Uint8Array> | null,
+  body: BodyChunks | null,
   limits: {
     from?: number;
     to?: number;
@@ -102,16 +104,15 @@ export async function readSpan(
  * A `null` body is empty. Read errors (network failures, aborts) are thrown as they are.
  */
 async function pump(
-  body: ReadableStream<Uint8Array> | null,
+  body: BodyChunks | null,
   onChunk: (chunk: Uint8Array) => boolean,
 ): Promise<boolean> {
   if (body === null) return true;
-  const reader = body.getReader();
   for (;;) {
-    const { done, value } = await reader.read();
-    if (done) return true;
-    if (value.length > 0 && !onChunk(value)) {
-      await reader.cancel().catch(() => undefined);
+    const read = await body.read();
+    if (read.done) return true;
+    if (read.value.length > 0 && !onChunk(read.value)) {
+      await body.cancel().catch(() => undefined);
       return false;
     }
   }

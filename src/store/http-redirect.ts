@@ -5,6 +5,7 @@
  */
 
 import { StoreError } from "../core/errors.js";
+import type { HttpAnswer, HttpTransport } from "./http-transport.js";
 
 /** Redirect statuses followed (RFC 9110 §15.4.2-15.4.9): 301, 302, 303, 307, 308. */
 const REDIRECT_STATUSES: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
@@ -21,14 +22,16 @@ export const MAX_REDIRECTS = 20;
  */
 export type CrossOriginRedirectPolicy = "drop-headers" | "refuse" | "keep-headers";
 
-/** One request to send through {@link fetchFollowingRedirects}. */
+/** One request to send through {@link sendFollowingRedirects}. */
 export interface RedirectingRequest {
   /** The store key (for messages). */
   key: string;
   /** The first URL. */
   url: URL;
-  /** `RequestInit` of every hop, without `headers` and `redirect`. */
-  init: RequestInit;
+  /** The abort signal of every hop. */
+  signal: AbortSignal | undefined;
+  /** Whether a content-coded body may be decoded (see `HttpRequest.decode`). */
+  decode: boolean;
   /** Every header of the first hop (user headers and `Range`). */
   headers: Headers;
   /** The `Range` header value, kept on cross-origin hops. */
@@ -44,7 +47,7 @@ export interface RedirectingRequest {
 }
 
 /**
- * Sends `GET` requests with `redirect: "manual"` and follows redirects itself: at most
+ * Sends `GET` requests through `transport` with `redirect: "manual"` and follows redirects itself: at most
  * {@link MAX_REDIRECTS} hops of 301/302/303/307/308 with a `Location` (resolved against the URL
  * that answered), to `http:` or `https:` URLs only. Same-origin hops keep every header;
  * cross-origin hops follow `policy`.
@@ -59,11 +62,11 @@ export interface RedirectingRequest {
  * @throws StoreError (not transient) for a redirect loop, more than {@link MAX_REDIRECTS} hops,
  * an invalid or non-HTTP `Location`, a refused cross-origin redirect or a refused redirect.
  */
-export async function fetchFollowingRedirects(
-  fetchFn: typeof fetch,
+export async function sendFollowingRedirects(
+  transport: HttpTransport,
   request: RedirectingRequest,
-): Promise<{ response: Response; url: URL }> {
-  const { key, range, policy, platform } = request;
+): Promise<{ response: HttpAnswer; url: URL }> {
+  const { key, range, policy, platform, signal, decode } = request;
   let url = request.url;
   let headers = request.headers;
   const seen = new Set([url.href]);
@@ -73,9 +76,9 @@ export async function fetchFollowingRedirects(
         ? "error"
         : "follow"
       : "manual";
-    const response = await fetchFn(url, { ...request.init, headers, redirect: mode });
-    if (response.type === "opaqueredirect") {
-      discardBody(response);
+    const response = await transport.send({ url, headers, signal, redirect: mode, decode });
+    if (response.opaqueRedirect) {
+      response.discard();
       platform.follows = true;
       if (request.refuseAll || policy === "refuse") {
         throw new StoreError(
@@ -84,7 +87,7 @@ export async function fetchFollowingRedirects(
         );
       }
       return {
-        response: await fetchFn(url, { ...request.init, headers, redirect: "follow" }),
+        response: await transport.send({ url, headers, signal, redirect: "follow", decode }),
         url,
       };
     }
@@ -92,7 +95,7 @@ export async function fetchFollowingRedirects(
       ? response.headers.get("location")
       : null;
     if (location === null) return { response, url };
-    discardBody(response);
+    response.discard();
     const status = response.status;
     const fail = (detail: string) =>
       new StoreError(`HTTP ${status} redirect for "${key}" (${shown(url)}) ${detail}`, {
@@ -132,11 +135,6 @@ function refusal(request: RedirectingRequest): string {
   return request.refuseAll
     ? 'requestInit.redirect is "error"'
     : 'FetchStore option crossOriginRedirects: "refuse"';
-}
-
-/** Releases the connection of an answer whose body is not needed. */
-function discardBody(response: Response): void {
-  response.body?.cancel().catch(() => undefined);
 }
 
 /** A URL for messages, without query string (it may hold credentials). */

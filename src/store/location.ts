@@ -42,6 +42,20 @@ function isUrl(location: string): boolean {
 }
 
 /**
+ * `open`, keeping the store it gives for each http(s) location for the life of the returned
+ * opener (object state, not module state), so one `FetchStore`'s keep-alive connections serve
+ * every plan file that names the location; any other location is opened anew each time.
+ */
+export function reusingUrlStores<S>(open: (location: string) => S): (location: string) => S {
+  const stores = new Map<string, S>();
+  return (location) => {
+    if (!isUrl(location)) return open(location);
+    if (!stores.has(location)) stores.set(location, open(location));
+    return stores.get(location) as S;
+  };
+}
+
+/**
  * The store a plan-file location names: an http(s) URL → `FetchStore`, anything else → a
  * `FileSystemStore` rooted there (Node only). Loaded on demand so browser bundles that never open
  * a path do not pull in `node:fs`.

@@ -7,7 +7,7 @@
 import type { ServerResponse } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { StoreError } from "../../../src/core/errors.js";
-import { FetchStore } from "../../../src/store/fetch.js";
+import { FetchStore, type FetchStoreOptions } from "../../../src/store/fetch.js";
 import { startRawServer, type TestServer } from "./http-server.js";
 
 const KiB = 1024;
@@ -48,6 +48,16 @@ function streamLazily(res: ServerResponse, total: number, state: Sent): void {
   };
   pump();
 }
+
+/** Both transports of FetchStore run every test with a real server. */
+const TRANSPORTS = ["fetch", "node"] as const;
+type Transport = (typeof TRANSPORTS)[number];
+
+/** A FetchStore on `transport`, unless the options inject a `fetch` (then the fetch transport). */
+const opener =
+  (transport: Transport) =>
+  (url: string, options: FetchStoreOptions = {}): FetchStore =>
+    new FetchStore(url, options.fetch === undefined ? { transport, ...options } : options);
 
 let server: TestServer;
 beforeAll(async () => {
@@ -97,9 +107,11 @@ async function rejection(promise: Promise<unknown>): Promise<StoreError> {
   );
 }
 
-describe("FetchStore bounds the bodies it reads", () => {
+describe.each(TRANSPORTS)("FetchStore bounds the bodies it reads (%s transport)", (transport) => {
+  const open = opener(transport);
+
   it("a 206 whose body runs past its Content-Range fails fast with a transient StoreError", async () => {
-    const store = new FetchStore(`${server.url}long206/`);
+    const store = open(`${server.url}long206/`);
     const before = process.memoryUsage().arrayBuffers;
     const started = performance.now();
     const error = await rejection(store.getRange("a", { offset: 0, length: 4 * KiB }));
@@ -115,7 +127,7 @@ describe("FetchStore bounds the bodies it reads", () => {
   });
 
   it("a 200 with a 3 GiB chunked body answering a 4 KiB getRange is cancelled early", async () => {
-    const store = new FetchStore(`${server.url}huge200/`);
+    const store = open(`${server.url}huge200/`);
     const before = process.memoryUsage().arrayBuffers;
     const bytes = await store.getRange("b", { offset: 0, length: 4 * KiB });
     expect(bytes).toEqual(new Uint8Array(4 * KiB).fill(7));
@@ -133,20 +145,20 @@ describe("FetchStore bounds the bodies it reads", () => {
   });
 
   it("a suffix answered by a 200 without Content-Length keeps the tail, within the cap", async () => {
-    const store = new FetchStore(`${server.url}nocl200/`);
+    const store = open(`${server.url}nocl200/`);
     expect(await store.getRange("d", { suffixLength: 7 })).toEqual(DATA.slice(93));
     expect(await store.getRange("d", { suffixLength: 500 })).toEqual(DATA);
     const capped = await rejection(store.getRange("d", { suffixLength: 7 }, { maxBytes: 50 }));
     expect(capped).toMatchObject({ name: "StoreError", key: "d", transient: false });
     expect(capped.message).toContain("larger than the limit of 50 bytes (maxBytes)");
 
-    const small = new FetchStore(`${server.url}nocl200/`, { maxObjectBytes: 60 });
+    const small = open(`${server.url}nocl200/`, { maxObjectBytes: 60 });
     const storeWide = await rejection(small.getRange("d", { suffixLength: 7 }));
     expect(storeWide.message).toContain("limit of 60 bytes (FetchStore option maxObjectBytes)");
   });
 
   it("an offset range answered by a 200 with a 3 GiB Content-Length stops early", async () => {
-    const store = new FetchStore(`${server.url}hugecl200/`);
+    const store = open(`${server.url}hugecl200/`);
     expect(await store.getRange("e", { offset: 1, length: 3 })).toEqual(new Uint8Array(3).fill(7));
     const state = await closedConnection("e");
     expect(state.cutShort).toBe(true);
@@ -154,53 +166,58 @@ describe("FetchStore bounds the bodies it reads", () => {
   });
 });
 
-describe("FetchStore get with maxBytes / maxObjectBytes", () => {
-  it("a Content-Length over maxBytes fails before reading, naming key, size and limit", async () => {
-    const store = new FetchStore(server.url);
-    expect(await store.get("ok/a", { maxBytes: 100 })).toEqual(DATA);
-    const error = await rejection(store.get("ok/a", { maxBytes: 99 }));
-    expect(error).toBeInstanceOf(StoreError);
-    expect(error).toMatchObject({ code: "ERR_STORE", key: "ok/a", transient: false });
-    expect(error.message).toContain('"ok/a"');
-    expect(error.message).toContain("100 bytes, more than the limit of 99 bytes (maxBytes)");
-  });
+describe.each(TRANSPORTS)(
+  "FetchStore get with maxBytes / maxObjectBytes (%s transport)",
+  (transport) => {
+    const open = opener(transport);
 
-  it("a body without Content-Length is cancelled at maxBytes", async () => {
-    const store = new FetchStore(server.url);
-    expect(await store.get("nocl200/f", { maxBytes: 100 })).toEqual(DATA);
-    const small = await rejection(store.get("nocl200/f", { maxBytes: 99 }));
-    expect(small).toMatchObject({ name: "StoreError", key: "nocl200/f", transient: false });
-    expect(small.message).toContain("larger than the limit of 99 bytes (maxBytes)");
+    it("a Content-Length over maxBytes fails before reading, naming key, size and limit", async () => {
+      const store = open(server.url);
+      expect(await store.get("ok/a", { maxBytes: 100 })).toEqual(DATA);
+      const error = await rejection(store.get("ok/a", { maxBytes: 99 }));
+      expect(error).toBeInstanceOf(StoreError);
+      expect(error).toMatchObject({ code: "ERR_STORE", key: "ok/a", transient: false });
+      expect(error.message).toContain('"ok/a"');
+      expect(error.message).toContain("100 bytes, more than the limit of 99 bytes (maxBytes)");
+    });
 
-    const error = await rejection(store.get("huge200/g", { maxBytes: MiB }));
-    expect(error).toMatchObject({ name: "StoreError", transient: false });
-    expect(error.message).toContain(`limit of ${MiB} bytes`);
-    const state = await closedConnection("g");
-    expect(state.cutShort).toBe(true);
-    expect(state.bytes).toBeLessThan(64 * MiB);
-  });
+    it("a body without Content-Length is cancelled at maxBytes", async () => {
+      const store = open(server.url);
+      expect(await store.get("nocl200/f", { maxBytes: 100 })).toEqual(DATA);
+      const small = await rejection(store.get("nocl200/f", { maxBytes: 99 }));
+      expect(small).toMatchObject({ name: "StoreError", key: "nocl200/f", transient: false });
+      expect(small.message).toContain("larger than the limit of 99 bytes (maxBytes)");
 
-  it("the store-wide maxObjectBytes (default 2 GiB) caps a get without maxBytes", async () => {
-    const store = new FetchStore(server.url);
-    const error = await rejection(store.get("hugecl200/h"));
-    expect(error).toMatchObject({ name: "StoreError", key: "hugecl200/h", transient: false });
-    expect(error.message).toContain(
-      `${3 * GiB} bytes, more than the limit of ${2 * GiB} bytes (FetchStore option maxObjectBytes)`,
-    );
-    const state = await closedConnection("h");
-    expect(state.cutShort).toBe(true);
+      const error = await rejection(store.get("huge200/g", { maxBytes: MiB }));
+      expect(error).toMatchObject({ name: "StoreError", transient: false });
+      expect(error.message).toContain(`limit of ${MiB} bytes`);
+      const state = await closedConnection("g");
+      expect(state.cutShort).toBe(true);
+      expect(state.bytes).toBeLessThan(64 * MiB);
+    });
 
-    const tiny = new FetchStore(server.url, { maxObjectBytes: 10 });
-    expect((await rejection(tiny.get("ok/i"))).message).toContain("limit of 10 bytes");
-    expect(await tiny.get("ok/i", { maxBytes: 1000 })).toEqual(DATA); // the caller's limit wins
-  });
+    it("the store-wide maxObjectBytes (default 2 GiB) caps a get without maxBytes", async () => {
+      const store = open(server.url);
+      const error = await rejection(store.get("hugecl200/h"));
+      expect(error).toMatchObject({ name: "StoreError", key: "hugecl200/h", transient: false });
+      expect(error.message).toContain(
+        `${3 * GiB} bytes, more than the limit of ${2 * GiB} bytes (FetchStore option maxObjectBytes)`,
+      );
+      const state = await closedConnection("h");
+      expect(state.cutShort).toBe(true);
 
-  it("rejects invalid limits with a RangeError", async () => {
-    const store = new FetchStore(server.url);
-    await expect(store.get("ok/a", { maxBytes: -1 })).rejects.toThrow(RangeError);
-    await expect(store.getRange("ok/a", { suffixLength: 1 }, { maxBytes: 1.5 })).rejects.toThrow(
-      RangeError,
-    );
-    expect(() => new FetchStore(server.url, { maxObjectBytes: Number.NaN })).toThrow(RangeError);
-  });
-});
+      const tiny = open(server.url, { maxObjectBytes: 10 });
+      expect((await rejection(tiny.get("ok/i"))).message).toContain("limit of 10 bytes");
+      expect(await tiny.get("ok/i", { maxBytes: 1000 })).toEqual(DATA); // the caller's limit wins
+    });
+
+    it("rejects invalid limits with a RangeError", async () => {
+      const store = open(server.url);
+      await expect(store.get("ok/a", { maxBytes: -1 })).rejects.toThrow(RangeError);
+      await expect(store.getRange("ok/a", { suffixLength: 1 }, { maxBytes: 1.5 })).rejects.toThrow(
+        RangeError,
+      );
+      expect(() => open(server.url, { maxObjectBytes: Number.NaN })).toThrow(RangeError);
+    });
+  },
+);

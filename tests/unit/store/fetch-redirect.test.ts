@@ -66,6 +66,16 @@ function router(other: () => string): (req: IncomingMessage, res: ServerResponse
   };
 }
 
+/** Both transports of FetchStore run every test with a real server. */
+const TRANSPORTS = ["fetch", "node"] as const;
+type Transport = (typeof TRANSPORTS)[number];
+
+/** A FetchStore on `transport`, unless the options inject a `fetch` (then the fetch transport). */
+const opener =
+  (transport: Transport) =>
+  (url: string, options: FetchStoreOptions = {}): FetchStore =>
+    new FetchStore(url, options.fetch === undefined ? { transport, ...options } : options);
+
 let a: TestServer;
 let b: TestServer;
 beforeAll(async () => {
@@ -93,13 +103,15 @@ const credentialsOf = (request: RecordedRequest | undefined) => ({
 const WITH = { apiKey: "key-123", authorization: "Bearer secret", base: "base" };
 const WITHOUT = { apiKey: undefined, authorization: undefined, base: undefined };
 
-describe("FetchStore redirects", () => {
+describe.each(TRANSPORTS)("FetchStore redirects (%s transport)", (transport) => {
+  const open = opener(transport);
+
   it("the two servers are different origins", () => {
     expect(new URL(a.url).origin).not.toBe(new URL(b.url).origin);
   });
 
   it("same-origin redirects keep every header; relative Locations are resolved", async () => {
-    const store = new FetchStore(`${a.url}rel/`, CREDENTIALS);
+    const store = open(`${a.url}rel/`, CREDENTIALS);
     const count = a.requests.length;
     expect(await store.get("zarr.json")).toEqual(FILES.get("zarr.json"));
     expect(a.requests.slice(count).map((r) => r.url)).toEqual(["/rel/zarr.json", "/ok/zarr.json"]);
@@ -109,7 +121,7 @@ describe("FetchStore redirects", () => {
   it.each([301, 302, 303, 307, 308])(
     "a cross-origin %i drops the user's headers and keeps Range",
     async (code) => {
-      const store = new FetchStore(`${a.url}to-other/${code}/`, CREDENTIALS);
+      const store = open(`${a.url}to-other/${code}/`, CREDENTIALS);
       const countB = b.requests.length;
       expect(await store.get("a/c/0/0")).toEqual(DATA);
       expect(credentialsOf(a.requests.at(-1))).toEqual(WITH);
@@ -126,7 +138,7 @@ describe("FetchStore redirects", () => {
   );
 
   it("headers stay dropped when the chain comes back to the first origin", async () => {
-    const store = new FetchStore(`${a.url}to-other-back/`, CREDENTIALS);
+    const store = open(`${a.url}to-other-back/`, CREDENTIALS);
     const countA = a.requests.length;
     expect(await store.get("a/c/0/0")).toEqual(DATA);
     const seenByA = a.requests.slice(countA);
@@ -136,7 +148,7 @@ describe("FetchStore redirects", () => {
   });
 
   it('crossOriginRedirects: "refuse" → StoreError naming both origins, nothing sent', async () => {
-    const store = new FetchStore(`${a.url}to-other/302/`, {
+    const store = open(`${a.url}to-other/302/`, {
       ...CREDENTIALS,
       crossOriginRedirects: "refuse",
     });
@@ -149,12 +161,12 @@ describe("FetchStore redirects", () => {
     expect(error.message).toContain("refuse");
     expect(b.requests.length).toBe(countB);
     // same-origin redirects are still followed
-    const same = new FetchStore(`${a.url}rel/`, { crossOriginRedirects: "refuse" });
+    const same = open(`${a.url}rel/`, { crossOriginRedirects: "refuse" });
     expect(await same.get("zarr.json")).toEqual(FILES.get("zarr.json"));
   });
 
   it('crossOriginRedirects: "keep-headers" sends every header to the other origin', async () => {
-    const store = new FetchStore(`${a.url}to-other/307/`, {
+    const store = open(`${a.url}to-other/307/`, {
       ...CREDENTIALS,
       crossOriginRedirects: "keep-headers",
     });
@@ -163,7 +175,7 @@ describe("FetchStore redirects", () => {
   });
 
   it("follows 20 redirects; 21 or a loop → non-transient StoreError", async () => {
-    const store = new FetchStore(a.url);
+    const store = open(a.url);
     expect(await store.get("chain/20/a/c/0/0")).toEqual(DATA);
     const count = a.requests.length;
     const tooMany = await rejection(store.get("chain/21/a/c/0/0"));
@@ -181,24 +193,23 @@ describe("FetchStore redirects", () => {
   });
 
   it("a redirect without Location, to a non-HTTP URL, or with redirect: 'error' → StoreError", async () => {
-    const noLocation = await rejection(new FetchStore(`${a.url}nolocation/`).get("k"));
+    const noLocation = await rejection(open(`${a.url}nolocation/`).get("k"));
     expect(noLocation).toMatchObject({ name: "StoreError", status: 302, transient: false });
-    const ftp = await rejection(new FetchStore(`${a.url}ftp/`).get("k"));
+    const ftp = await rejection(open(`${a.url}ftp/`).get("k"));
     expect(ftp).toMatchObject({ name: "StoreError", status: 302, transient: false });
     expect(ftp.message).toContain("ftp:");
     const refused = await rejection(
-      new FetchStore(`${a.url}rel/`, { requestInit: { redirect: "error" } }).get("zarr.json"),
+      open(`${a.url}rel/`, { requestInit: { redirect: "error" } }).get("zarr.json"),
     );
     expect(refused).toMatchObject({ name: "StoreError", transient: false });
     expect(refused.message).toContain('redirect is "error"');
   });
 
   it("rejects an unknown crossOriginRedirects value", () => {
-    expect(
-      () =>
-        new FetchStore(a.url, {
-          crossOriginRedirects: "follow" as FetchStoreOptions["crossOriginRedirects"],
-        }),
+    expect(() =>
+      open(a.url, {
+        crossOriginRedirects: "follow" as FetchStoreOptions["crossOriginRedirects"],
+      }),
     ).toThrow(RangeError);
   });
 });

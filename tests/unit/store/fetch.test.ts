@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AbortError, AuthorizationError, StoreError } from "../../../src/core/errors.js";
-import { FetchStore } from "../../../src/store/fetch.js";
+import { FetchStore, type FetchStoreOptions } from "../../../src/store/fetch.js";
 import { isListable, isWritable } from "../../../src/store/types.js";
 import { startServer, type TestServer } from "./http-server.js";
 
@@ -20,8 +20,15 @@ afterAll(async () => {
   await server.close();
 });
 
-const storeFor = (mode: string, options?: ConstructorParameters<typeof FetchStore>[1]) =>
-  new FetchStore(`${server.url}${mode}/`, options);
+/** Both transports of FetchStore run every test with a real server. */
+const TRANSPORTS = ["fetch", "node"] as const;
+type Transport = (typeof TRANSPORTS)[number];
+
+/** A FetchStore on `transport`, unless the options inject a `fetch` (then the fetch transport). */
+const opener =
+  (transport: Transport) =>
+  (url: string, options: FetchStoreOptions = {}): FetchStore =>
+    new FetchStore(url, options.fetch === undefined ? { transport, ...options } : options);
 
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
   return promise.then(
@@ -32,7 +39,11 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
   );
 }
 
-describe("FetchStore against a correct server", () => {
+describe.each(TRANSPORTS)("FetchStore against a correct server (%s transport)", (transport) => {
+  const open = opener(transport);
+  const storeFor = (mode: string, options?: FetchStoreOptions) =>
+    open(`${server.url}${mode}/`, options);
+
   it("gets whole values and undefined for missing keys", async () => {
     const store = storeFor("ok");
     expect(await store.get("a/c/0/0")).toEqual(DATA);
@@ -48,7 +59,7 @@ describe("FetchStore against a correct server", () => {
   });
 
   it("adds the trailing slash to the base URL and keeps its query string", async () => {
-    const store = new FetchStore(`${server.url}ok?token=abc`);
+    const store = open(`${server.url}ok?token=abc`);
     expect(store.url.href).toBe(`${server.url}ok/?token=abc`);
     expect(store.resolve("a/c/0/0").href).toBe(`${server.url}ok/a/c/0/0?token=abc`);
     expect(await store.get("a/c/0/0")).toEqual(DATA);
@@ -103,7 +114,11 @@ describe("FetchStore against a correct server", () => {
   });
 });
 
-describe("FetchStore against a misbehaving server", () => {
+describe.each(TRANSPORTS)("FetchStore against a misbehaving server (%s transport)", (transport) => {
+  const open = opener(transport);
+  const storeFor = (mode: string, options?: FetchStoreOptions) =>
+    open(`${server.url}${mode}/`, options);
+
   it("slices a 200 answer to a range request", async () => {
     const store = storeFor("full200");
     expect(await store.getRange("a/c/0/0", { offset: 10, length: 5 })).toEqual(DATA.slice(10, 15));
@@ -155,7 +170,7 @@ describe("FetchStore against a misbehaving server", () => {
   it.each([401, 403])(
     "status %i → AuthorizationError naming key and URL without query",
     async (code) => {
-      const store = new FetchStore(`${server.url}status/${code}/?token=secret`);
+      const store = open(`${server.url}status/${code}/?token=secret`);
       for (const call of [
         () => store.get("a/c/0/0"),
         () => store.getRange("a/c/0/0", { offset: 1, length: 2 }),
@@ -273,12 +288,16 @@ describe("FetchStore against a misbehaving server", () => {
     const other = await startServer(FILES);
     const url = other.url;
     await other.close();
-    const error = await rejection(new FetchStore(url).get("zarr.json"));
+    const error = await rejection(open(url).get("zarr.json"));
     expect(error).toMatchObject({ name: "StoreError", transient: true });
   });
 });
 
-describe("FetchStore options", () => {
+describe.each(TRANSPORTS)("FetchStore options (%s transport)", (transport) => {
+  const open = opener(transport);
+  const storeFor = (mode: string, options?: FetchStoreOptions) =>
+    open(`${server.url}${mode}/`, options);
+
   it("uses the custom fetch for every request and passes the signal", async () => {
     const seen: Array<{ url: string; signal: AbortSignal | null | undefined }> = [];
     const store = storeFor("ok", {

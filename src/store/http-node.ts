@@ -1,0 +1,287 @@
+/**
+ * The Node transport of `FetchStore`: `GET` requests through `node:http` / `node:https` with
+ * keep-alive agents owned by one transport (so by one store), and bodies handed out as the
+ * socket's own chunks, without web streams. `node:*` modules are imported on demand under
+ * variable names, so browser bundles never see them (this module is never used there).
+ * @module
+ */
+import type * as Http from "node:http";
+import type * as Https from "node:https";
+import type { Readable } from "node:stream";
+import type * as Zlib from "node:zlib";
+import type {
+  BodyChunks,
+  ChunkRead,
+  HttpAnswer,
+  HttpRequest,
+  HttpTransport,
+} from "./http-transport.js";
+
+/** Whether this runtime is Node (`process.versions.node`). */
+export function isNodeRuntime(): boolean {
+  const p = (globalThis as { process?: { versions?: { node?: string } } }).process;
+  return typeof p?.versions?.node === "string";
+}
+
+/** A body shorter than this (bytes, by its `Content-Length`) is drained when discarded, keeping the connection. */
+const DRAIN_BYTES = 64 * 1024;
+
+/** Chunks buffered ahead of the reader before the source is paused. */
+const AHEAD = 16;
+
+/** Idle keep-alive connections are closed after this long (ms), or 1 s before the server's `Keep-Alive: timeout`. */
+const IDLE_MS = 30_000;
+
+/** A request whose connection sends nothing for this long (ms) fails (undici's default for `fetch`). */
+const INACTIVITY_MS = 300_000;
+
+/** Errors of a request sent on a reused keep-alive socket that the server had just closed. */
+const STALE_SOCKET_CODES: ReadonlySet<string> = new Set(["ECONNRESET", "EPIPE", "ECONNABORTED"]);
+
+/** The part of `node:events` used here. */
+interface Events {
+  defaultMaxListeners: number;
+  getMaxListeners(target: EventTarget): number;
+  setMaxListeners(n: number, ...targets: EventTarget[]): void;
+}
+
+interface NodeModules {
+  events: Events;
+  http: typeof Http;
+  https: typeof Https;
+  zlib: typeof Zlib;
+}
+
+/**
+ * A transport over `node:http` / `node:https`: one keep-alive `Agent` per protocol, created
+ * here (idle sockets are unref'd by Node's agent, so they never keep the process alive). Sends no
+ * `Accept-Encoding`; a content-coded whole-object answer (`decode`) in gzip, deflate or br is
+ * decoded with `node:zlib`, any other (or a coded answer to a range request) is left encoded and
+ * reported in `undecoded`. A request failing on a reused keep-alive socket before any answer
+ * (the server closed it meanwhile) is sent once more on a new one (`GET` is idempotent).
+ */
+export async function nodeTransport(): Promise<HttpTransport> {
+  const names = ["node:events", "node:http", "node:https", "node:zlib"];
+  const [events, http, https, zlib] = (await Promise.all(
+    names.map((name) => import(/* @vite-ignore */ name)),
+  )) as [Events, typeof Http, typeof Https, typeof Zlib];
+  const modules: NodeModules = { events, http, https, zlib };
+  const agents = {
+    http: new http.Agent({ keepAlive: true, timeout: IDLE_MS }),
+    https: new https.Agent({ keepAlive: true, timeout: IDLE_MS }),
+  };
+  return {
+    kind: "node",
+    send: (request) => send(modules, agents, request, true),
+  };
+}
+
+function send(
+  modules: NodeModules,
+  agents: { http: Http.Agent; https: Https.Agent },
+  request: HttpRequest,
+  mayRetry: boolean,
+): Promise<HttpAnswer> {
+  const { url, signal } = request;
+  const headers: Record<string, string> = { accept: "*/*", "user-agent": "node" };
+  request.headers.forEach((value, name) => {
+    headers[name] = value;
+  });
+  const secure = url.protocol === "https:";
+  return new Promise<HttpAnswer>((resolve, reject) => {
+    const options: Http.RequestOptions = {
+      method: "GET",
+      headers,
+      agent: secure ? agents.https : agents.http,
+    };
+    const req = secure ? modules.https.request(url, options) : modules.http.request(url, options);
+    let answered = false;
+    req.setTimeout(INACTIVITY_MS, () => {
+      const error: NodeJS.ErrnoException = new Error(
+        `No data from the server for ${INACTIVITY_MS / 1000} s`,
+      );
+      error.code = "ETIMEDOUT";
+      req.destroy(error);
+    });
+    const onAbort = () => {
+      const error = new Error("The request was aborted");
+      error.name = "AbortError";
+      req.destroy(error);
+    };
+    if (signal !== undefined) {
+      // One listener per request in flight: lift Node's leak warning (10) as undici's fetch does.
+      const { getMaxListeners, setMaxListeners, defaultMaxListeners } = modules.events;
+      if (getMaxListeners(signal) === defaultMaxListeners) setMaxListeners(10_000, signal);
+      signal.addEventListener("abort", onAbort, { once: true });
+      req.once("close", () => signal.removeEventListener("abort", onAbort));
+      if (signal.aborted) onAbort(); // aborted between two hops of a redirect chain
+    }
+    req.on("error", (error: NodeJS.ErrnoException) => {
+      if (answered) return; // the body reports it
+      if (
+        mayRetry &&
+        req.reusedSocket &&
+        !signal?.aborted &&
+        error.code !== undefined &&
+        STALE_SOCKET_CODES.has(error.code)
+      ) {
+        send(modules, agents, request, false).then(resolve, reject);
+        return;
+      }
+      reject(error);
+    });
+    req.on("response", (res) => {
+      answered = true;
+      resolve(answer(modules, req, res, request.decode));
+    });
+    req.end();
+  });
+}
+
+/** The {@link HttpAnswer} of `res`, its body decoded when allowed and possible. */
+function answer(
+  modules: NodeModules,
+  req: Http.ClientRequest,
+  res: Http.IncomingMessage,
+  decode: boolean,
+): HttpAnswer {
+  const coding = (header(res, "content-encoding") ?? "identity").trim().toLowerCase();
+  let source: Readable = res;
+  let undecoded: string | undefined;
+  if (coding !== "identity" && coding !== "") {
+    const decoder = decode ? decoderFor(modules.zlib, coding) : undefined;
+    if (decoder === undefined) {
+      undecoded = coding;
+    } else {
+      res.on("error", (error) => decoder.destroy(error));
+      source = res.pipe(decoder);
+    }
+  }
+  const body = new NodeBody(source, () => {
+    // A body received whole is only dropped: its connection serves the next request.
+    if (source === res && res.complete) return false;
+    req.destroy();
+    if (source !== res) source.destroy();
+    return true;
+  });
+  return {
+    status: res.statusCode ?? 0,
+    statusText: res.statusMessage ?? "",
+    headers: { get: (name) => header(res, name) },
+    body,
+    opaqueRedirect: false,
+    undecoded,
+    discard() {
+      const length = Number(header(res, "content-length") ?? Number.NaN);
+      if (source === res && (res.complete || length <= DRAIN_BYTES)) body.drain();
+      else void body.cancel();
+    },
+  };
+}
+
+/** A decoder for the content coding `coding` (RFC 9110 §8.4.1), `undefined` when unsupported. */
+function decoderFor(
+  zlib: typeof Zlib,
+  coding: string,
+): Zlib.Gunzip | Zlib.Inflate | Zlib.BrotliDecompress | undefined {
+  switch (coding) {
+    case "gzip":
+    case "x-gzip":
+      return zlib.createGunzip();
+    case "deflate":
+      return zlib.createInflate();
+    case "br":
+      return zlib.createBrotliDecompress();
+    default:
+      return undefined;
+  }
+}
+
+/** A response header as one string (repeated headers joined by `, `); `null` when absent. */
+function header(res: Http.IncomingMessage, name: string): string | null {
+  const value = res.headers[name.toLowerCase()];
+  if (value === undefined) return null;
+  return Array.isArray(value) ? value.join(", ") : value;
+}
+
+/**
+ * The chunks of a Node readable (a response, or its decoder) through `read()`: flowing mode, a
+ * few chunks buffered ahead at most (then paused), an error or a close before the end rejecting
+ * the pending and later reads. `cancel` calls `close`, which closes the connection (true) or
+ * leaves a body received whole to be drained (false).
+ */
+class NodeBody implements BodyChunks {
+  readonly #source: Readable;
+  readonly #close: () => boolean;
+  readonly #queue: Uint8Array[] = [];
+  #ended = false;
+  #failure: unknown;
+  #waiter: { resolve: (read: ChunkRead) => void; reject: (error: unknown) => void } | undefined;
+
+  constructor(source: Readable, close: () => boolean) {
+    this.#source = source;
+    this.#close = close;
+    source.on("data", (chunk: Uint8Array) => {
+      const waiter = this.#waiter;
+      if (waiter !== undefined) {
+        this.#waiter = undefined;
+        waiter.resolve({ done: false, value: chunk });
+        return;
+      }
+      this.#queue.push(chunk);
+      if (this.#queue.length >= AHEAD) source.pause();
+    });
+    source.on("end", () => {
+      this.#ended = true;
+      this.#settle();
+    });
+    source.on("error", (error) => this.#fail(error));
+    source.on("close", () => {
+      if (!this.#ended) this.#fail(new Error("The connection closed before the end of the body"));
+    });
+  }
+
+  read(): Promise<ChunkRead> {
+    const chunk = this.#queue.shift();
+    if (chunk !== undefined) {
+      if (this.#queue.length === 0 && this.#source.isPaused()) this.#source.resume();
+      return Promise.resolve({ done: false, value: chunk });
+    }
+    if (this.#failure !== undefined) return Promise.reject(this.#failure);
+    if (this.#ended) return Promise.resolve({ done: true });
+    return new Promise((resolve, reject) => {
+      this.#waiter = { resolve, reject };
+    });
+  }
+
+  cancel(): Promise<void> {
+    this.#queue.length = 0;
+    if (!this.#ended && this.#failure === undefined) {
+      this.#failure = new Error("The body was cancelled");
+      if (!this.#close()) this.drain();
+    }
+    return Promise.resolve();
+  }
+
+  /** Reads the rest of the body and drops it (the connection then serves the next request). */
+  drain(): void {
+    this.#queue.length = 0;
+    this.#source.removeAllListeners("data");
+    this.#source.on("data", () => undefined);
+    this.#source.resume();
+  }
+
+  #fail(error: unknown): void {
+    if (this.#ended || this.#failure !== undefined) return;
+    this.#failure = error;
+    this.#settle();
+  }
+
+  #settle(): void {
+    const waiter = this.#waiter;
+    if (waiter === undefined) return;
+    this.#waiter = undefined;
+    if (this.#failure !== undefined) waiter.reject(this.#failure);
+    else waiter.resolve({ done: true });
+  }
+}
