@@ -8,6 +8,7 @@ import type { ServerResponse } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { StoreError } from "../../../src/core/errors.js";
 import { FetchStore, type FetchStoreOptions } from "../../../src/store/fetch.js";
+import { opener, TRANSPORTS } from "../../helpers/fetch-transports.js";
 import { startRawServer, type TestServer } from "./http-server.js";
 
 const KiB = 1024;
@@ -48,16 +49,6 @@ function streamLazily(res: ServerResponse, total: number, state: Sent): void {
   };
   pump();
 }
-
-/** Both transports of FetchStore run every test with a real server. */
-const TRANSPORTS = ["fetch", "node"] as const;
-type Transport = (typeof TRANSPORTS)[number];
-
-/** A FetchStore on `transport`, unless the options inject a `fetch` (then the fetch transport). */
-const opener =
-  (transport: Transport) =>
-  (url: string, options: FetchStoreOptions = {}): FetchStore =>
-    new FetchStore(url, options.fetch === undefined ? { transport, ...options } : options);
 
 let server: TestServer;
 beforeAll(async () => {

@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { StoreError } from "../../../src/core/errors.js";
 import { FetchStore, type FetchStoreOptions } from "../../../src/store/fetch.js";
+import { opener, TRANSPORTS } from "../../helpers/fetch-transports.js";
 import {
   type RecordedRequest,
   serveFiles,
@@ -65,16 +66,6 @@ function router(other: () => string): (req: IncomingMessage, res: ServerResponse
     }
   };
 }
-
-/** Both transports of FetchStore run every test with a real server. */
-const TRANSPORTS = ["fetch", "node"] as const;
-type Transport = (typeof TRANSPORTS)[number];
-
-/** A FetchStore on `transport`, unless the options inject a `fetch` (then the fetch transport). */
-const opener =
-  (transport: Transport) =>
-  (url: string, options: FetchStoreOptions = {}): FetchStore =>
-    new FetchStore(url, options.fetch === undefined ? { transport, ...options } : options);
 
 let a: TestServer;
 let b: TestServer;

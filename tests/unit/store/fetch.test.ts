@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AbortError, AuthorizationError, StoreError } from "../../../src/core/errors.js";
 import { FetchStore, type FetchStoreOptions } from "../../../src/store/fetch.js";
 import { isListable, isWritable } from "../../../src/store/types.js";
+import { opener, TRANSPORTS } from "../../helpers/fetch-transports.js";
 import { startServer, type TestServer } from "./http-server.js";
 
 const DATA = new Uint8Array(100).map((_, i) => i);
@@ -19,16 +20,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await server.close();
 });
-
-/** Both transports of FetchStore run every test with a real server. */
-const TRANSPORTS = ["fetch", "node"] as const;
-type Transport = (typeof TRANSPORTS)[number];
-
-/** A FetchStore on `transport`, unless the options inject a `fetch` (then the fetch transport). */
-const opener =
-  (transport: Transport) =>
-  (url: string, options: FetchStoreOptions = {}): FetchStore =>
-    new FetchStore(url, options.fetch === undefined ? { transport, ...options } : options);
 
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
   return promise.then(
