@@ -6,8 +6,11 @@ import { createServer, request as httpRequest, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import {
   createSliceHandler,
+  createThreadedSliceHandler,
   type SliceHandler,
   type SliceHandlerOptions,
+  type ThreadedSliceHandler,
+  type ThreadedSliceHandlerOptions,
 } from "../../src/serve/index.js";
 
 /** A listening service and its base URL. */
@@ -36,6 +39,39 @@ export async function startService(options: SliceHandlerOptions): Promise<Runnin
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       handler.close();
+    },
+  };
+}
+
+/** A listening threaded service (engine on a thread of its own, as `zarr-plan serve` runs). */
+export interface RunningThreaded {
+  readonly handler: ThreadedSliceHandler;
+  readonly base: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts `createThreadedSliceHandler(options)` on 127.0.0.1, port 0 (requests wait for its engine;
+ * `handler.ready` says when it started, or why not).
+ */
+export async function startThreadedService(
+  options: ThreadedSliceHandlerOptions,
+): Promise<RunningThreaded> {
+  const handler = createThreadedSliceHandler(options);
+  const server = createServer((req, res) => {
+    void handler(req, res);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    handler,
+    port,
+    base: `http://127.0.0.1:${port}`,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await handler.close();
     },
   };
 }

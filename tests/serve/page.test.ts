@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { decode } from "fast-png";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cli, type Running, startService } from "./helpers.js";
+import { cli, type RunningThreaded, startThreadedService } from "./helpers.js";
 
 const DATA = join(import.meta.dirname, "../../data/datasets");
 const CHROMIUM = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"].find(
@@ -38,11 +38,12 @@ function pixels(bytes: Uint8Array): {
 describe.skipIf(!CHROMIUM)(
   "the page of zarr-plan serve (headless Chromium; skipped without Chromium)",
   () => {
-    let svc: Running;
+    // The service as `zarr-plan serve` runs it: the engine on a thread of its own.
+    let svc: RunningThreaded;
     let browser: Browser;
     let page: Page;
     beforeAll(async () => {
-      svc = await startService({ root: DATA });
+      svc = await startThreadedService({ root: DATA });
       browser = await chromium.launch({
         executablePath: CHROMIUM!,
         args: [

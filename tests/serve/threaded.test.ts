@@ -6,45 +6,23 @@
  * an engine that cannot start answers 500 ERR_WORKER; close() stops it. Counts, no timings.
  */
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer, request as httpRequest } from "node:http";
-import type { AddressInfo } from "node:net";
+import { request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FileSystemStore } from "../../src/index.js";
-import {
-  createThreadedSliceHandler,
-  type SliceStats,
-  type ThreadedSliceHandler,
-  type ThreadedSliceHandlerOptions,
-} from "../../src/serve/index.js";
+import type { SliceStats } from "../../src/serve/index.js";
 import { iotaArray } from "../helpers/plan-arrays.js";
 import { type StaticServer, startStaticServer } from "../helpers/static-server.js";
-import { type Running, rawRequest, startService } from "./helpers.js";
+import {
+  type Running,
+  type RunningThreaded,
+  rawRequest,
+  startService,
+  startThreadedService,
+} from "./helpers.js";
 
 const DATA = join(import.meta.dirname, "../../data/datasets");
-
-/** A threaded service listening on 127.0.0.1, port 0. */
-interface Threaded {
-  readonly handler: ThreadedSliceHandler;
-  readonly port: number;
-  close(): Promise<void>;
-}
-
-async function startThreaded(options: ThreadedSliceHandlerOptions): Promise<Threaded> {
-  const handler = createThreadedSliceHandler(options);
-  const server = createServer((req, res) => void handler(req, res));
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    handler,
-    port: (server.address() as AddressInfo).port,
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await handler.close();
-    },
-  };
-}
 
 /** Resolves once `cond()` holds (polled every 5 ms; the test's own timeout bounds it). */
 async function until(cond: () => boolean | Promise<boolean>): Promise<void> {
@@ -52,11 +30,11 @@ async function until(cond: () => boolean | Promise<boolean>): Promise<void> {
 }
 
 describe("every route answers as the single-thread handler", () => {
-  let threaded: Threaded;
+  let threaded: RunningThreaded;
   let inline: Running;
   beforeAll(async () => {
     const limits = { maxOutputBytes: 1 << 20, maxBodyBytes: 4096 };
-    threaded = await startThreaded({ root: DATA, limits });
+    threaded = await startThreadedService({ root: DATA, limits });
     await threaded.handler.ready;
     inline = await startService({ root: DATA, limits });
   });
@@ -196,7 +174,7 @@ describe("every route answers as the single-thread handler", () => {
 describe("store requests of the engine", () => {
   let dir: string;
   let files: StaticServer;
-  let svc: Threaded | undefined;
+  let svc: RunningThreaded | undefined;
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "zarr-plan-threaded-"));
     const fs = new FileSystemStore(dir);
@@ -212,7 +190,7 @@ describe("store requests of the engine", () => {
 
   it("a client that disconnects mid-read aborts them, and no new ones start", async () => {
     files = await startStaticServer(dir, { latencyMs: 300 });
-    svc = await startThreaded({ root: files.url, storeSettings: { concurrency: 16 } });
+    svc = await startThreadedService({ root: files.url, storeSettings: { concurrency: 16 } });
     const running = svc;
     await running.handler.ready;
     const chunkRequests = () => files.log.filter((l) => /\/big\/c\//.test(l)).length;
@@ -240,7 +218,7 @@ describe("store requests of the engine", () => {
 
   it("saturated: 503 ERR_BUSY with Retry-After from the HTTP thread; /v1/stats still answers", async () => {
     files = await startStaticServer(dir, { latencyMs: 300 });
-    svc = await startThreaded({
+    svc = await startThreadedService({
       root: files.url,
       limits: { maxConcurrentPlans: 1, maxQueue: 0, retryAfterSeconds: 3 },
     });
@@ -266,7 +244,7 @@ describe("store requests of the engine", () => {
   for (const name of ["u", "s"]) {
     it(`two users asking the same tile at once (${name === "u" ? "unsharded" : "sharded"}): one store request per key and byte range`, async () => {
       files = await startStaticServer(dir, { latencyMs: 40 });
-      svc = await startThreaded({ root: files.url });
+      svc = await startThreadedService({ root: files.url });
       await svc.handler.ready;
       const path = `/v1/data/${name}?select=100:356,60:316`;
       const [a, b] = await Promise.all([
@@ -289,7 +267,7 @@ describe("store requests of the engine", () => {
 
 describe("the engine thread's life", () => {
   it("an engine that cannot start: ready rejects, requests answer 500 ERR_WORKER", async () => {
-    const svc = await startThreaded({ root: "http://[not-a-host/" });
+    const svc = await startThreadedService({ root: "http://[not-a-host/" });
     await expect(svc.handler.ready).rejects.toMatchObject({ code: "ERR_WORKER" });
     const r = await rawRequest(svc.port, "GET", "/v1/info/x");
     expect(r.status).toBe(500);
@@ -299,7 +277,7 @@ describe("the engine thread's life", () => {
   });
 
   it("close() stops the engine; later requests answer 500", async () => {
-    const svc = await startThreaded({ root: DATA });
+    const svc = await startThreadedService({ root: DATA });
     await svc.handler.ready;
     expect((await rawRequest(svc.port, "GET", "/v1/info/egm96.zarr/geoid")).status).toBe(200);
     await svc.handler.close();

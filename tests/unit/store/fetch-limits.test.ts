@@ -7,7 +7,6 @@
 import type { ServerResponse } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { StoreError } from "../../../src/core/errors.js";
-import { FetchStore, type FetchStoreOptions } from "../../../src/store/fetch.js";
 import { opener, TRANSPORTS } from "../../helpers/fetch-transports.js";
 import { startRawServer, type TestServer } from "./http-server.js";
 

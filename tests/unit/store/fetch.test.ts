@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AbortError, AuthorizationError, StoreError } from "../../../src/core/errors.js";
-import { FetchStore, type FetchStoreOptions } from "../../../src/store/fetch.js";
+import type { FetchStoreOptions } from "../../../src/store/fetch.js";
 import { isListable, isWritable } from "../../../src/store/types.js";
 import { opener, TRANSPORTS } from "../../helpers/fetch-transports.js";
 import { startServer, type TestServer } from "./http-server.js";
