@@ -37,6 +37,27 @@ export class Gate {
   }
 
   /**
+   * Refuses at once, before any work is done for a request, when a plan could get neither a slot
+   * nor a place in the queue now (so a flood costs the service only this check).
+   * @throws ServiceError `ERR_BUSY` (503) as {@link enter} would.
+   */
+  refuseIfFull(): void {
+    if (this.#active >= this.maxConcurrent && this.#queue.length >= this.maxQueue) {
+      throw this.#busy();
+    }
+  }
+
+  #busy(): ServiceError {
+    this.rejected++;
+    return new ServiceError(
+      "ERR_BUSY",
+      503,
+      `the service is busy: ${this.#active} reads running and ${this.#queue.length} waiting (maxConcurrentPlans ${this.maxConcurrent}, maxQueue ${this.maxQueue}); retry after ${this.retryAfterSeconds} s`,
+      { retryAfterSeconds: this.retryAfterSeconds },
+    );
+  }
+
+  /**
    * Waits for a slot; returns its release (call it once). A waiter whose `signal` fires leaves the
    * queue and rejects with the signal's reason.
    * @throws ServiceError `ERR_BUSY` (503) when every slot is taken and the queue is full.
@@ -47,15 +68,7 @@ export class Gate {
       this.#active++;
       return this.#release();
     }
-    if (this.#queue.length >= this.maxQueue) {
-      this.rejected++;
-      throw new ServiceError(
-        "ERR_BUSY",
-        503,
-        `the service is busy: ${this.#active} reads running and ${this.#queue.length} waiting (maxConcurrentPlans ${this.maxConcurrent}, maxQueue ${this.maxQueue}); retry after ${this.retryAfterSeconds} s`,
-        { retryAfterSeconds: this.retryAfterSeconds },
-      );
-    }
+    if (this.#queue.length >= this.maxQueue) throw this.#busy();
     await new Promise<void>((resolve, reject) => {
       const waiter: Waiter = {
         resolve: () => {

@@ -70,6 +70,7 @@ function planOf(svc: Service, json: unknown, signal: AbortSignal) {
 /** `POST /v1/read` with `{"array": PATH, "ops": [...]}` (one read of a plan file) → `.npy`. */
 export async function readRoute(svc: Service, call: Call): Promise<void> {
   checkParams(call.query, [], "POST /v1/read");
+  svc.gate.refuseIfFull();
   const body = await readJson(call.req, svc.limits.maxBodyBytes, call.signal);
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
     throw badRequest('the body must be one read of a plan file: {"array": PATH, "ops": [...]}');
@@ -99,6 +100,7 @@ function planEntry(a: NDArray): { shape: number[]; dtype: string; data: string }
  */
 export async function planRoute(svc: Service, call: Call): Promise<void> {
   checkParams(call.query, ["stream"], "POST /v1/plan");
+  svc.gate.refuseIfFull();
   const ndjson =
     flagParam(call.query, "stream") ||
     (call.req.headers.accept ?? "").includes("application/x-ndjson");

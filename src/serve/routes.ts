@@ -126,6 +126,7 @@ export async function dataRoute(svc: Service, call: Call): Promise<void> {
   if (vmin !== undefined && vmax !== undefined && !(vmax > vmin)) {
     throw badRequest(`vmax (${vmax}) must be greater than vmin (${vmin})`);
   }
+  svc.gate.refuseIfFull();
   const { view } = await viewOf(svc, call);
   if (format === "png") pngWriter.check(view);
   const bytes = view.size * view.dtype.itemSize;
