@@ -8,6 +8,7 @@
 
 import { type DataTypeName, dataType } from "../core/dtype.js";
 import { ChecksumError, CodecError } from "../core/errors.js";
+import { isNode } from "../core/runtime.js";
 import { decodeBytesStage } from "../format/codecs/ceiling.js";
 import { encodeBytesStage } from "../format/codecs/encode-stage.js";
 import { createCodec } from "../format/codecs/registry.js";
@@ -115,8 +116,7 @@ async function handle(req: WorkerRequest, port: Port): Promise<void> {
   port.post({ id: req.id, key: req.key, bytes: owned, input: req.input, out: req.out }, transfer);
 }
 
-const proc = (globalThis as { process?: { versions?: { node?: string } } }).process;
-if (typeof proc?.versions?.node === "string") {
+if (isNode()) {
   // No top-level await: bundlers build browser workers in formats without it (Vite: "iife").
   // Messages sent before the listener is attached wait in the port.
   const name = "node:worker_threads";

@@ -6,11 +6,7 @@
  */
 import type { Worker } from "node:worker_threads";
 
-/** Whether this runtime is Node (`process.versions.node`). */
-export function isNode(): boolean {
-  const p = (globalThis as { process?: { versions?: { node?: string } } }).process;
-  return typeof p?.versions?.node === "string";
-}
+export { isNode } from "../core/runtime.js";
 
 function pathToHref(path: string): string {
   return new URL(`file://${path.startsWith("/") ? "" : "/"}${path.replace(/\\/g, "/")}`).href;

@@ -17,11 +17,8 @@ import type {
   HttpTransport,
 } from "./http-transport.js";
 
-/** Whether this runtime is Node (`process.versions.node`). */
-export function isNodeRuntime(): boolean {
-  const p = (globalThis as { process?: { versions?: { node?: string } } }).process;
-  return typeof p?.versions?.node === "string";
-}
+/** Whether this runtime is Node (the browser build of this module answers false). */
+export { isNode as isNodeRuntime } from "../core/runtime.js";
 
 /** A body shorter than this (bytes, by its `Content-Length`) is drained when discarded, keeping the connection. */
 const DRAIN_BYTES = 64 * 1024;

@@ -2,7 +2,13 @@
  * Helpers of the slice service tests: a real listening server on port 0 around a handler, raw
  * HTTP requests (paths sent as written, not normalized by a URL parser), and the CLI in process.
  */
-import { createServer, request as httpRequest, type Server } from "node:http";
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from "node:http";
 import type { AddressInfo } from "node:net";
 import {
   createSliceHandler,
@@ -22,22 +28,35 @@ export interface Running {
   close(): Promise<void>;
 }
 
-/** Starts `createSliceHandler(options)` on 127.0.0.1, port 0. */
-export async function startService(options: SliceHandlerOptions): Promise<Running> {
-  const handler = createSliceHandler(options);
+/** Serves `handler` on 127.0.0.1, port 0; `stop` closes every connection and the server. */
+async function listen(
+  handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
+): Promise<{ server: Server; port: number; base: string; stop(): Promise<void> }> {
   const server = createServer((req, res) => {
     void handler(req, res);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const port = (server.address() as AddressInfo).port;
   return {
-    handler,
     server,
     port,
     base: `http://127.0.0.1:${port}`,
-    close: async () => {
+    stop: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** Starts `createSliceHandler(options)` on 127.0.0.1, port 0. */
+export async function startService(options: SliceHandlerOptions): Promise<Running> {
+  const handler = createSliceHandler(options);
+  const { stop, ...at } = await listen(handler);
+  return {
+    handler,
+    ...at,
+    close: async () => {
+      await stop();
       handler.close();
     },
   };
@@ -59,18 +78,12 @@ export async function startThreadedService(
   options: ThreadedSliceHandlerOptions,
 ): Promise<RunningThreaded> {
   const handler = createThreadedSliceHandler(options);
-  const server = createServer((req, res) => {
-    void handler(req, res);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as AddressInfo).port;
+  const { stop, server: _server, ...at } = await listen(handler);
   return {
     handler,
-    port,
-    base: `http://127.0.0.1:${port}`,
+    ...at,
     close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await stop();
       await handler.close();
     },
   };
