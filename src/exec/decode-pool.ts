@@ -215,6 +215,7 @@ export class DecodePool {
   #nextId = 1;
   #next = 0;
   #offloaded = 0;
+  readonly #stageKeys = new WeakMap<BytesStage, string>();
   #encodesOffloaded = 0;
   #buffers = new BufferCache();
   /** Decodes waiting for a worker with room ({@link WORKER_QUEUE_DEPTH}), first come first served. */
@@ -418,7 +419,7 @@ export class DecodePool {
           : undefined;
       const msg: DecodeRequest = {
         op: "decode",
-        ...stageFields(this.#nextId++, key, stage, input, bytes.length),
+        ...stageFields(this.#nextId++, key, stage, this.#stageKey(stage), input, bytes.length),
         maxDecodedBytes: stage.maxDecodedBytes,
         ...(out ? { out } : {}),
       };
@@ -447,11 +448,25 @@ export class DecodePool {
       }
       const msg: EncodeRequest = {
         op: "encode",
-        ...stageFields(this.#nextId++, key, stage, input, raw.length),
+        ...stageFields(this.#nextId++, key, stage, this.#stageKey(stage), input, raw.length),
       };
       const recycleInput = !transfer || input.byteLength === stage.decodedSize;
       return { msg, transfer: [input], recycleInput };
     });
+  }
+
+  /**
+   * The key workers cache `stage`'s rebuilt codecs by: its codecs, data type and chunk shape as
+   * JSON, made once per stage (not per chunk).
+   */
+  #stageKey(stage: BytesStage): string {
+    let k = this.#stageKeys.get(stage);
+    if (k === undefined) {
+      const dt = stage.spec.dataType;
+      k = JSON.stringify([stage.codecs, dt.name, dt.itemSize, stage.spec.shape]);
+      this.#stageKeys.set(stage, k);
+    }
+    return k;
   }
 
   /**
@@ -596,12 +611,14 @@ function stageFields(
   id: number,
   key: string,
   stage: BytesStage,
+  stageKey: string,
   input: ArrayBuffer,
   length: number,
 ) {
   return {
     id,
     key,
+    stageKey,
     codecs: stage.codecs,
     dataType: stage.spec.dataType.name,
     itemSize: stage.spec.dataType.itemSize,

@@ -12,6 +12,8 @@ interface StageRequest {
   readonly id: number;
   /** Store key of the chunk (named by errors). */
   readonly key: string;
+  /** Identifies the codecs, data type and shape below: the worker caches the rebuilt codecs by it. */
+  readonly stageKey: string;
   /** The bytes→bytes codecs in metadata (encoding) order. */
   readonly codecs: readonly CodecSpec[];
   /** Data type name, item size (bytes) and shape of the spec the codecs were built for. */

@@ -22,7 +22,7 @@ interface Port {
 const stages = new Map<string, readonly BytesToBytesCodec[]>();
 
 function stageOf(req: WorkerRequest): readonly BytesToBytesCodec[] {
-  const id = JSON.stringify([req.codecs, req.dataType, req.itemSize, req.shape]);
+  const id = req.stageKey;
   let codecs = stages.get(id);
   if (!codecs) {
     const dt =
