@@ -1,17 +1,3 @@
-/**
- * Property test: `plan.partition()` over real Zarr arrays (MemoryStore behind an address, chunked
- * or sharded, compressed or not, a missing chunk sometimes) with 1–3 reads of random selection
- * chains (slices, integers, newaxis, index arrays, masks, vindex) and random options. Every
- * partition's plan file must be valid, run through `planFromJSON` and assemble
- * (`assemblePartitions`, in any order) into exactly what `plan.read()` returns; the regions of
- * each read must tile its output exactly once; partitioning twice must give the same JSON; with
- * `count` there are at most `count` partitions; a chunk of a one-read unsharded plan is fetched by
- * one partition only; the sub-reads' statistics (`statsOf`, whole or along an axis) assemble
- * (`assemblePartitionStats`) into those of `plan.read()`'s outputs.
- *
- * Run count: FC_NUM_RUNS (default 150). Replay: FC_SEED=<seed> FC_PATH=<path>.
- */
-import fc from "fast-check";
 import { describe, it } from "vitest";
 import "../../src/exec/execute.js";
 import { ZarrPlanError } from "../../src/core/errors.js";
@@ -29,13 +15,18 @@ import { MemoryStore } from "../../src/store/memory.js";
 import { iotaArray } from "../helpers/plan-arrays.js";
 import { applyOp, describeOp, seededPicker } from "./convert.js";
 import { type RefArray, RefIndexError, refApply, refIota } from "./numpy-ref.js";
-import { chance, type G, genChunks, genOp, genShape, int } from "./plan-gen.js";
+import {
+  assertLoggedCases,
+  chance,
+  type G,
+  genChunks,
+  genOp,
+  genShape,
+  int,
+  Mismatch,
+} from "./plan-gen.js";
 
 const NUM_RUNS = Number(process.env.FC_NUM_RUNS ?? 150);
-const SEED = process.env.FC_SEED === undefined ? undefined : Number(process.env.FC_SEED);
-const PATH = process.env.FC_PATH;
-
-class Mismatch extends Error {}
 
 async function makeArray(
   g: G,
@@ -219,20 +210,7 @@ describe("plan partitions vs plan.read()", () => {
   it(
     `random plans, random partition options (${NUM_RUNS} runs)`,
     async () => {
-      const property = fc.asyncProperty(fc.gen(), async (g) => {
-        const log: string[] = [];
-        try {
-          await runCase(g, log);
-        } catch (e) {
-          if (e instanceof Mismatch) throw e;
-          throw new Mismatch(`${log.join(" | ")}: ${String(e)}`, { cause: e });
-        }
-      });
-      await fc.assert(property, {
-        numRuns: NUM_RUNS,
-        ...(SEED === undefined ? {} : { seed: SEED }),
-        ...(PATH === undefined ? {} : { path: PATH }),
-      });
+      await assertLoggedCases(NUM_RUNS, runCase);
     },
     Math.max(60_000, NUM_RUNS * 100),
   );

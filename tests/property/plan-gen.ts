@@ -2,6 +2,7 @@
  * Selection ops for plan property tests, from the shared generators of `selection-gen.ts`
  * (without lazy-selection's deliberately invalid selections).
  */
+import fc from "fast-check";
 import type { RefOp } from "./numpy-ref.js";
 import { type G, genBools, genItems, oneOf } from "./selection-gen.js";
 
@@ -23,4 +24,33 @@ export function genOp(g: G, shape: readonly number[]): RefOp {
     };
   }
   return { op, items: genItems(g, shape, op) };
+}
+
+/** A property's own failure (its message carries the log of the case); other errors are wrapped in one. */
+export class Mismatch extends Error {}
+
+/**
+ * Runs `runCase` as a fast-check property over `numRuns` generated cases; a failure is a
+ * {@link Mismatch} whose message is the case's log. Replay with FC_SEED=<seed> FC_PATH=<path>.
+ */
+export async function assertLoggedCases(
+  numRuns: number,
+  runCase: (g: G, log: string[]) => Promise<void>,
+): Promise<void> {
+  const seed = process.env.FC_SEED === undefined ? undefined : Number(process.env.FC_SEED);
+  const path = process.env.FC_PATH;
+  const property = fc.asyncProperty(fc.gen(), async (g) => {
+    const log: string[] = [];
+    try {
+      await runCase(g, log);
+    } catch (e) {
+      if (e instanceof Mismatch) throw e;
+      throw new Mismatch(`${log.join(" | ")}: ${String(e)}`, { cause: e });
+    }
+  });
+  await fc.assert(property, {
+    numRuns,
+    ...(seed === undefined ? {} : { seed }),
+    ...(path === undefined ? {} : { path }),
+  });
 }

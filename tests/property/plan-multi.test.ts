@@ -1,15 +1,3 @@
-/**
- * Property test: multi-array plans over real Zarr arrays (MemoryStore, createArray; sharded or not,
- * index at the start or end, missing chunks and shards, empty inner chunks) with 1–4 reads of
- * random selection chains. `plan.read()`, the assembly of `plan.stream()` events and the read of a
- * resolved plan must equal the step-by-step reference model (numpy-ref.ts); every request must be
- * distinct (each chunk, shard and shard index read once per plan) and there is never more than one
- * request per needed inner chunk. A third of the plans are also saved to JSON, loaded back with
- * `Plan.fromJSON` and read again.
- *
- * Run count: FC_NUM_RUNS (default 300, about 5 s). Replay: FC_SEED=<seed> FC_PATH=<path>.
- */
-import fc from "fast-check";
 import { lastValueFrom, toArray } from "rxjs";
 import { describe, it } from "vitest";
 import { ZarrPlanError } from "../../src/core/errors.js";
@@ -25,14 +13,19 @@ import { MemoryStore } from "../../src/store/memory.js";
 import { iotaArray } from "../helpers/plan-arrays.js";
 import { applyOp, describeOp, seededPicker } from "./convert.js";
 import { type RefArray, RefIndexError, refApply, refIota } from "./numpy-ref.js";
-import { chance, type G, genChunks, genOp, genShape, int } from "./plan-gen.js";
+import {
+  assertLoggedCases,
+  chance,
+  type G,
+  genChunks,
+  genOp,
+  genShape,
+  int,
+  Mismatch,
+} from "./plan-gen.js";
 
 const NUM_RUNS = Number(process.env.FC_NUM_RUNS ?? 300);
-const SEED = process.env.FC_SEED === undefined ? undefined : Number(process.env.FC_SEED);
-const PATH = process.env.FC_PATH;
 const FILL = -1;
-
-class Mismatch extends Error {}
 
 interface TestArray {
   array: ZarrArray;
@@ -248,20 +241,7 @@ describe("multi-array plans vs the reference model", () => {
   it(
     `random plans over 1-3 arrays, 1-4 reads (${NUM_RUNS} runs)`,
     async () => {
-      const property = fc.asyncProperty(fc.gen(), async (g) => {
-        const log: string[] = [];
-        try {
-          await runCase(g, log);
-        } catch (e) {
-          if (e instanceof Mismatch) throw e;
-          throw new Mismatch(`${log.join(" | ")}: ${String(e)}`, { cause: e });
-        }
-      });
-      await fc.assert(property, {
-        numRuns: NUM_RUNS,
-        ...(SEED === undefined ? {} : { seed: SEED }),
-        ...(PATH === undefined ? {} : { path: PATH }),
-      });
+      await assertLoggedCases(NUM_RUNS, runCase);
     },
     Math.max(60_000, NUM_RUNS * 50),
   );

@@ -5,10 +5,8 @@
  * fixtures written by zarr-python and tensorstore; listChildren on fixture hierarchies.
  */
 import { readFileSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { dataType } from "../../../src/core/dtype.js";
 import { IndexError } from "../../../src/core/errors.js";
 import { cStrides, type NDArray } from "../../../src/core/ndarray.js";
@@ -27,24 +25,12 @@ import type { SelectionItem } from "../../../src/index-space/selection.js";
 import { ellipsis, newaxis, slice } from "../../../src/index-space/selection.js";
 import { FileSystemStore } from "../../../src/store/fs.js";
 import { MemoryStore } from "../../../src/store/memory.js";
-import type { Store } from "../../../src/store/types.js";
 import { diffArrays } from "../../helpers/compare.js";
+import { writableStores } from "../../helpers/writable-stores.js";
 
 const FIXTURES = join(import.meta.dirname, "../../../data/fixtures");
 
-let tmp = "";
-beforeAll(async () => {
-  tmp = await mkdtemp(join(tmpdir(), "zp-crud-chunks-"));
-});
-afterAll(async () => {
-  await rm(tmp, { recursive: true, force: true });
-});
-
-let dirs = 0;
-const STORES: [string, () => Store][] = [
-  ["MemoryStore", () => new MemoryStore()],
-  ["FileSystemStore", () => new FileSystemStore(join(tmp, `s${dirs++}`))],
-];
+const STORES = writableStores("zp-crud-chunks-");
 
 /** An int32 NDArray of `shape` with values `start, start + 1, …`. */
 function i32(shape: number[], start = 1): NDArray<"int32"> {

@@ -1,12 +1,4 @@
-/**
- * The functional node API (`zarr-plan/crud`): createNode from metadata models and raw v2/v3
- * documents, readMetadata, listChildren, deleteNode, on MemoryStore and FileSystemStore; refusal
- * of an existing node; validation before anything is written; the object API writing through it.
- */
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { dataType } from "../../../src/core/dtype.js";
 import {
   MetadataError,
@@ -27,23 +19,10 @@ import {
   writeChunk,
 } from "../../../src/hierarchy/crud/index.js";
 import { createArray, createGroup, openArray, openGroup } from "../../../src/hierarchy/index.js";
-import { FileSystemStore } from "../../../src/store/fs.js";
 import { MemoryStore } from "../../../src/store/memory.js";
-import type { Store } from "../../../src/store/types.js";
+import { writableStores } from "../../helpers/writable-stores.js";
 
-let tmp = "";
-beforeAll(async () => {
-  tmp = await mkdtemp(join(tmpdir(), "zp-crud-nodes-"));
-});
-afterAll(async () => {
-  await rm(tmp, { recursive: true, force: true });
-});
-
-let dirs = 0;
-const STORES: [string, () => Store][] = [
-  ["MemoryStore", () => new MemoryStore()],
-  ["FileSystemStore", () => new FileSystemStore(join(tmp, `s${dirs++}`))],
-];
+const STORES = writableStores("zp-crud-nodes-");
 
 /** A float32 chunk of `shape` with values `start, start + 1, …`. */
 function f32(shape: number[], start = 1): NDArray {
