@@ -48,8 +48,23 @@ export interface EncodeRequest extends StageRequest {
   readonly out?: undefined;
 }
 
+/**
+ * Allocate `bytes` of zeroed memory and write to every 4 KiB page of it, then send it back
+ * (transferred): an output buffer whose pages are already present, so that the calling thread
+ * does not pay a page fault per 4 KiB on first touch while it scatters chunks into it.
+ */
+export interface AllocateRequest {
+  readonly op: "allocate";
+  readonly id: number;
+  /** Bytes to allocate (checked by the pool: a non-negative safe integer). */
+  readonly bytes: number;
+}
+
+/** A request that runs the bytes→bytes stage of one chunk. */
+export type StageWorkerRequest = DecodeRequest | EncodeRequest;
+
 /** A request to a worker. */
-export type WorkerRequest = DecodeRequest | EncodeRequest;
+export type WorkerRequest = StageWorkerRequest | AllocateRequest;
 
 /** Why a worker did not decode or encode a chunk. */
 export interface WorkerError {
@@ -70,8 +85,8 @@ export interface WorkerReply {
   readonly key: string;
   readonly bytes?: Uint8Array;
   readonly error?: WorkerError;
-  /** The request's `input`, for reuse. */
-  readonly input: ArrayBuffer;
+  /** The request's `input`, for reuse (absent on an allocate's reply). */
+  readonly input?: ArrayBuffer;
   /** The request's `out` when the result is not in it. */
   readonly out?: ArrayBuffer;
 }

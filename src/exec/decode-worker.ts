@@ -13,7 +13,13 @@ import { decodeBytesStage } from "../format/codecs/ceiling.js";
 import { encodeBytesStage } from "../format/codecs/encode-stage.js";
 import { createCodec } from "../format/codecs/registry.js";
 import type { BytesToBytesCodec } from "../format/codecs/types.js";
-import type { WorkerError, WorkerReply, WorkerRequest } from "./decode-protocol.js";
+import type {
+  AllocateRequest,
+  StageWorkerRequest,
+  WorkerError,
+  WorkerReply,
+  WorkerRequest,
+} from "./decode-protocol.js";
 
 interface Port {
   post(reply: WorkerReply, transfer: ArrayBuffer[]): void;
@@ -21,7 +27,7 @@ interface Port {
 
 const stages = new Map<string, readonly BytesToBytesCodec[]>();
 
-function stageOf(req: WorkerRequest): readonly BytesToBytesCodec[] {
+function stageOf(req: StageWorkerRequest): readonly BytesToBytesCodec[] {
   const id = req.stageKey;
   let codecs = stages.get(id);
   if (!codecs) {
@@ -48,7 +54,29 @@ function ownMessage(e: CodecError, key: string): string {
   return e.message.startsWith(prefix) ? e.message.slice(prefix.length) : e.message;
 }
 
+/** Bytes between two writes that make every page of a new buffer present (4 KiB pages). */
+const PAGE_BYTES = 4096;
+
+/** Zeroed memory of `req.bytes` bytes with every page written once, transferred back. */
+function allocateTouched(req: AllocateRequest, port: Port): void {
+  let buffer: ArrayBuffer;
+  try {
+    buffer = new ArrayBuffer(req.bytes);
+  } catch (e) {
+    // Out of memory here: the pool allocates on the calling thread, which reports it.
+    port.post({ id: req.id, key: "", error: { kind: "setup", codec: "", message: String(e) } }, []);
+    return;
+  }
+  const u8 = new Uint8Array(buffer);
+  for (let i = 0; i < u8.length; i += PAGE_BYTES) u8[i] = 0;
+  port.post({ id: req.id, key: "", bytes: u8 }, [buffer]);
+}
+
 async function handle(req: WorkerRequest, port: Port): Promise<void> {
+  if (req.op === "allocate") {
+    allocateTouched(req, port);
+    return;
+  }
   const back = (error: WorkerError) => {
     const transfer = req.out ? [req.input, req.out] : [req.input];
     port.post({ id: req.id, key: req.key, error, input: req.input, out: req.out }, transfer);

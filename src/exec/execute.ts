@@ -51,7 +51,10 @@ export async function execute(
   try {
     if (scope.aborted) throw abortOfPlan(plan, scope);
     const run = new Run(context, plan, options, scope, emit, true);
-    await raceAbort(readObjects(run), scope).catch((e: unknown) => {
+    await raceAbort(
+      readObjects(run).then(() => run.outputsReady()),
+      scope,
+    ).catch((e: unknown) => {
       throw e instanceof AbortError && e.key === undefined ? abortOfPlan(plan, scope) : e;
     });
     const out: Record<string, NDArray> = {};

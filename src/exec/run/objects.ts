@@ -169,6 +169,8 @@ async function readSourceChunk(run: Run, obj: ObjectNeed): Promise<void> {
   const own = grid ? grid.chunkShapeAt(obj.coords) : src.chunkShape;
   const checked = checkedSourceChunk(src.path, obj.coords, own, src.dtype.lanes, chunk);
   const c = grid ? padChunk(checked, src.chunkShape) : checked;
+  // The source may reuse its chunk's memory once called again: scatter it now, not later.
+  await run.outputsReady();
   for (const u of obj.uses) run.scatter(u, obj, obj.coords, c.data);
 }
 

@@ -7,9 +7,11 @@
 import {
   allocate,
   type DataType,
+  isObjectData,
   type Lane,
   type Scalar,
   type TypedArray,
+  viewAs,
 } from "../../core/dtype.js";
 import { ZarrPlanError } from "../../core/errors.js";
 import { cStrides, type NDArray, shapeSize } from "../../core/ndarray.js";
@@ -70,6 +72,25 @@ function allocateOutput(dtype: DataType, shape: readonly number[], read: string)
   }
 }
 
+/**
+ * Outputs of at least this many bytes (and at most {@link OUTPUT_ON_WORKER_MAX_BYTES}) are
+ * allocated on a decode worker, which writes to every page once ({@link DecodePool.allocate}):
+ * 2 MiB.
+ */
+export const OUTPUT_ON_WORKER_MIN_BYTES = 2 * 1024 * 1024;
+/** Larger outputs are allocated on the calling thread, which reports a refusal at once: 1 GiB. */
+const OUTPUT_ON_WORKER_MAX_BYTES = 2 ** 30;
+
+/**
+ * The bytes of memory an output of `size` elements of `dt` takes, when it can be a view of one
+ * ArrayBuffer with the stored layout (not JS arrays, not widened float16/bfloat16); else
+ * `undefined`.
+ */
+function viewableBytes(dt: DataType, size: number): number | undefined {
+  if (isObjectData(dt) || dt.widened) return undefined;
+  return size * dt.lanes * dt.diskEntrySize;
+}
+
 /** One execution of a plan. */
 export class Run {
   readonly context: RunResources;
@@ -86,6 +107,12 @@ export class Run {
   readonly c: Counters;
   /** Shard indexes fetched by this execution, by object id. */
   readonly indexes = new Map<number, ShardIndexLike | null>();
+  /** Set while outputs are being allocated on a worker; settles (never rejects) when they are. */
+  #allocating: Promise<void> | undefined;
+  /** Why allocating the outputs failed (on the calling thread, after a worker could not). */
+  #allocationError: unknown;
+  /** Fills and scatters of data that stays valid, asked for before the outputs existed. */
+  #deferred: (() => void)[] = [];
 
   constructor(
     context: RunResources,
@@ -109,16 +136,47 @@ export class Run {
     this.emit = emit;
     const opt = plan.optimized;
     if (allocateOutputs) {
+      const onWorkers: Promise<void>[] = [];
       plan.views.forEach((v, i) => {
         const shape = [...v.shape];
-        this.outputs.push({
-          data: allocateOutput(v.dtype, shape, plan.names[i]!),
-          shape,
-          strides: cStrides(shape),
-          dtype: v.dtype,
-        });
+        const strides = cStrides(shape);
+        const bytes = viewableBytes(v.dtype, shapeSize(shape));
+        const pool = context.decodePool;
+        if (
+          bytes !== undefined &&
+          bytes >= OUTPUT_ON_WORKER_MIN_BYTES &&
+          bytes <= OUTPUT_ON_WORKER_MAX_BYTES &&
+          pool.workers > 0
+        ) {
+          // A placeholder until the worker's memory arrives (nothing reads it before: scatters
+          // and fills wait for #allocating).
+          this.outputs.push({ data: allocate(v.dtype, 0), shape, strides, dtype: v.dtype });
+          onWorkers.push(
+            pool
+              .allocate(bytes)
+              .catch(() => undefined)
+              .then((buffer) => {
+                const data = buffer
+                  ? viewAs(v.dtype, new Uint8Array(buffer))
+                  : allocateOutput(v.dtype, shape, plan.names[i]!);
+                this.outputs[i] = { data, shape, strides, dtype: v.dtype };
+              }),
+          );
+        } else {
+          const data = allocateOutput(v.dtype, shape, plan.names[i]!);
+          this.outputs.push({ data, shape, strides, dtype: v.dtype });
+        }
         this.remaining.push(opt.readTasks[i]!);
       });
+      if (onWorkers.length > 0) {
+        this.#allocating = Promise.all(onWorkers).then(
+          () => this.#flushDeferred(),
+          (e: unknown) => {
+            this.#allocationError = e;
+            this.#deferred.length = 0;
+          },
+        );
+      }
     }
     let tasks = 0;
     for (const n of opt.readTasks) tasks += n;
@@ -219,8 +277,37 @@ export class Run {
     }
   }
 
-  /** Runs `fn` under the decode limit. */
+  /**
+   * Resolves when every output exists (at once, unless large outputs are being allocated on a
+   * worker); rejects with the allocation's error (`ERR_PLAN`) or the first error of a fill or
+   * scatter that waited for them.
+   */
+  async outputsReady(): Promise<void> {
+    if (this.#allocating) await this.#allocating;
+    if (this.#allocationError !== undefined) throw this.#allocationError;
+  }
+
+  #flushDeferred(): void {
+    this.#allocating = undefined;
+    for (const op of this.#deferred.splice(0)) {
+      try {
+        op();
+      } catch (e) {
+        this.#allocationError = e;
+        this.#deferred.length = 0;
+        return;
+      }
+    }
+  }
+
+  /**
+   * Runs `fn` under the decode limit, once the outputs exist (`fn` scatters into them: a decode
+   * hands out reused memory that is valid only while it runs).
+   */
   decode<T>(fn: () => Promise<T> | T): Promise<T> {
+    if (this.#allocating) {
+      return this.outputsReady().then(() => this.decoder.run(fn, 1, this.signal));
+    }
     return this.decoder.run(fn, 1, this.signal);
   }
 
@@ -248,6 +335,10 @@ export class Run {
   /** Writes the fill value of its read into the output elements of task `use`. */
   fill(use: TaskUse, obj: ObjectNeed, chunk: readonly number[]): void {
     if (this.signal.aborted) throw abortErrorOf(this.signal, obj.key);
+    if (this.#allocating) {
+      this.#deferred.push(() => this.fill(use, obj, chunk));
+      return;
+    }
     const r = use.read;
     let f = this.fills[r];
     if (!f) {
@@ -259,9 +350,17 @@ export class Run {
     this.#done(use, obj, chunk, true);
   }
 
-  /** Scatters the decoded chunk `data` (C order) into the output elements of task `use`. */
+  /**
+   * Scatters the decoded chunk `data` (C order) into the output elements of task `use`. Before the
+   * outputs exist (only outside {@link decode}, whose memory is reused), `data` must stay
+   * unchanged until they do (cached chunks, a source's chunks).
+   */
   scatter(use: TaskUse, obj: ObjectNeed, chunk: readonly number[], data: NDArray["data"]): void {
     if (this.signal.aborted) throw abortErrorOf(this.signal, obj.key);
+    if (this.#allocating) {
+      this.#deferred.push(() => this.scatter(use, obj, chunk, data));
+      return;
+    }
     const out = this.outputs[use.read]!;
     scatterTask(
       use.task,

@@ -1,0 +1,187 @@
+/**
+ * Large outputs are allocated on a decode worker, which writes to every page once, while the
+ * calling thread makes the requests (`DecodePool.allocate`, `Run`): the same values as outputs
+ * allocated on the calling thread, for scatters, fills of missing chunks, cached chunks and chunk
+ * events, and aborts while the memory is on its way.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { dataType } from "../../../src/core/dtype.js";
+import { AbortError } from "../../../src/core/errors.js";
+import { cStrides, type NDArray } from "../../../src/core/ndarray.js";
+import { Context } from "../../../src/exec/context.js";
+import { DecodePool } from "../../../src/exec/decode-pool.js";
+import { OUTPUT_ON_WORKER_MIN_BYTES } from "../../../src/exec/run/run.js";
+import { createArray, openArray } from "../../../src/hierarchy/index.js";
+import { plan } from "../../../src/index.js";
+import { slice } from "../../../src/index-space/selection.js";
+import { MemoryStore } from "../../../src/store/memory.js";
+import { diffArrays } from "../../helpers/compare.js";
+
+const f32 = dataType("float32");
+/** 1024 × 1024 float32: 4 MiB, above the threshold. */
+const N = 1024;
+const value = (i: number) => (i % 9973) * 0.5 - 7;
+
+function full(): NDArray<"float32"> {
+  const shape = [N, N];
+  return {
+    data: Float32Array.from({ length: N * N }, (_, i) => value(i)),
+    shape,
+    strides: cStrides(shape),
+    dtype: f32,
+  };
+}
+
+const contexts: Context[] = [];
+afterAll(() => {
+  for (const c of contexts) c.close();
+});
+
+function context(workers: number, chunkBytes = 0): Context {
+  const c = new Context({
+    decodeWorkers: { workers, minBytes: 0 },
+    ...(chunkBytes > 0 ? { cache: { chunkBytes } } : {}),
+  });
+  contexts.push(c);
+  return c;
+}
+
+/** Stores holding "a": N × N float32 in 256² chunks (in 512² shards when sharded), written or not. */
+const stores = new Map<string, MemoryStore>();
+
+beforeAll(async () => {
+  const writer = context(0);
+  for (const sharded of [false, true]) {
+    for (const write of [false, true]) {
+      const store = new MemoryStore();
+      const a = await createArray(store, "a", {
+        shape: [N, N],
+        chunks: [256, 256],
+        ...(sharded ? { shards: [512, 512] } : {}),
+        dtype: "float32",
+        fillValue: 2.5,
+        context: writer,
+      });
+      if (write) await a.lazy().write(full());
+      stores.set(`${sharded}/${write}`, store);
+    }
+  }
+});
+
+/** The array, opened in `ctx`. */
+function written(ctx: Context, sharded: boolean, write = true) {
+  return openArray(stores.get(`${sharded}/${write}`)!, "a", { context: ctx });
+}
+
+describe("DecodePool.allocate", () => {
+  const pool = new DecodePool({ workers: 1, minBytes: 1024 });
+  afterAll(() => pool.close());
+
+  it("returns zeroed memory of the size asked for, and counts it", async () => {
+    const before = pool.allocated;
+    const b = await pool.allocate(3 * 1024 * 1024 + 5);
+    expect(b?.byteLength).toBe(3 * 1024 * 1024 + 5);
+    const u8 = new Uint8Array(b!);
+    expect(u8.every((x) => x === 0)).toBe(true);
+    expect(pool.allocated).toBe(before + 1);
+  });
+
+  it("answers undefined below minBytes or without workers, and refuses a bad size", async () => {
+    expect(await pool.allocate(100)).toBeUndefined();
+    const none = new DecodePool({ workers: 0 });
+    expect(await none.allocate(1 << 22)).toBeUndefined();
+    expect(none.allocated).toBe(0);
+    await expect(pool.allocate(-1)).rejects.toThrow(RangeError);
+    await expect(pool.allocate(1.5)).rejects.toThrow(/non-negative safe integer/);
+  });
+});
+
+describe("outputs allocated on a worker", () => {
+  for (const sharded of [false, true]) {
+    it(`${sharded ? "sharded" : "chunked"}: the same values as on the calling thread`, async () => {
+      expect(N * N * 4).toBeGreaterThanOrEqual(OUTPUT_ON_WORKER_MIN_BYTES);
+      const withWorkers = context(2);
+      const a = await written(withWorkers, sharded);
+      const before = withWorkers.decodePool.allocated;
+      const got = await a.lazy().read();
+      expect(withWorkers.decodePool.allocated).toBe(before + 1);
+      expect((got.data as Float32Array).buffer.byteLength).toBe(N * N * 4);
+      expect(diffArrays(got, full())).toBeUndefined();
+      // A part of it, not aligned to chunks: a 600 × 1000 output (2.3 MiB).
+      const part = await a.lazy().get(slice(100, 700), slice(3, 1003)).read();
+      expect(withWorkers.decodePool.allocated).toBe(before + 2);
+      const inline = context(0);
+      const b = await written(inline, sharded);
+      const ref = await b.lazy().get(slice(100, 700), slice(3, 1003)).read();
+      expect(inline.decodePool.allocated).toBe(0);
+      expect(part.shape).toEqual([600, 1000]);
+      expect(diffArrays(part, ref)).toBeUndefined();
+    });
+  }
+
+  it("small outputs stay on the calling thread", async () => {
+    const ctx = context(2);
+    const a = await written(ctx, true);
+    const before = ctx.decodePool.allocated;
+    const got = await a.lazy().get(slice(0, 512), slice(0, 512)).read(); // 1 MiB
+    expect(ctx.decodePool.allocated).toBe(before);
+    expect(got.data[513]).toBe(value(N + 1));
+  });
+
+  it("missing chunks are filled once the memory arrives", async () => {
+    for (const sharded of [false, true]) {
+      const ctx = context(2);
+      const a = await written(ctx, sharded, false);
+      const before = ctx.decodePool.allocated;
+      const got = await a.lazy().read();
+      expect(ctx.decodePool.allocated).toBe(before + 1);
+      expect(got.data.length).toBe(N * N);
+      expect((got.data as Float32Array).every((x) => x === 2.5)).toBe(true);
+    }
+  });
+
+  it("chunks from the chunk cache are scattered once the memory arrives", async () => {
+    const ctx = context(2, 64 * 1024 * 1024);
+    const a = await written(ctx, false);
+    const first = await a.lazy().read();
+    const before = ctx.decodePool.allocated;
+    const again = await a.lazy().read();
+    expect(ctx.decodePool.allocated).toBe(before + 1);
+    expect(diffArrays(first, full())).toBeUndefined();
+    expect(diffArrays(again, full())).toBeUndefined();
+  });
+
+  it("chunk events carry the output the read resolves with", async () => {
+    const ctx = context(2);
+    const a = await written(ctx, true);
+    const outputs = new Set<unknown>();
+    const events: number[] = [];
+    const p = plan({ x: a.lazy() }, { context: ctx });
+    const done = new Promise<void>((resolve, reject) => {
+      p.stream().subscribe({
+        next: (e) => {
+          outputs.add(e.output);
+          events.push(e.task.count);
+        },
+        error: reject,
+        complete: () => resolve(),
+      });
+    });
+    await done;
+    expect(outputs.size).toBe(1);
+    const [out] = [...outputs] as NDArray[];
+    expect(diffArrays(out!, full())).toBeUndefined();
+    expect(events.reduce((s, n) => s + n, 0)).toBe(N * N);
+  });
+
+  it("an abort while the memory is on its way rejects with AbortError", async () => {
+    const ctx = context(2);
+    const a = await written(ctx, true);
+    const controller = new AbortController();
+    const pending = a.lazy().read({ signal: controller.signal });
+    controller.abort(new Error("stop"));
+    await expect(pending).rejects.toBeInstanceOf(AbortError);
+    // The Context goes on reading.
+    expect(diffArrays(await a.lazy().read(), full())).toBeUndefined();
+  });
+});
