@@ -25,6 +25,26 @@ interface Port {
   post(reply: WorkerReply, transfer: ArrayBuffer[]): void;
 }
 
+/**
+ * Runs a message's requests one after the other and answers them with one message: the replies
+ * in order, with every buffer they transfer.
+ */
+async function handleBatch(
+  reqs: readonly WorkerRequest[],
+  send: (replies: WorkerReply[], transfer: ArrayBuffer[]) => void,
+): Promise<void> {
+  const replies: WorkerReply[] = [];
+  const transfer: ArrayBuffer[] = [];
+  const port: Port = {
+    post: (r, t) => {
+      replies.push(r);
+      for (const b of t) transfer.push(b);
+    },
+  };
+  for (const req of reqs) await handle(req, port);
+  send(replies, transfer);
+}
+
 const stages = new Map<string, readonly BytesToBytesCodec[]>();
 
 function stageOf(req: StageWorkerRequest): readonly BytesToBytesCodec[] {
@@ -151,8 +171,8 @@ if (isNode()) {
   const listen = (wt: typeof import("node:worker_threads")) => {
     const parentPort = wt.parentPort;
     if (!parentPort) return;
-    const port: Port = { post: (r, t) => parentPort.postMessage(r, t) };
-    parentPort.on("message", (req: WorkerRequest) => void handle(req, port));
+    const send = (r: WorkerReply[], t: ArrayBuffer[]) => parentPort.postMessage(r, t);
+    parentPort.on("message", (reqs: WorkerRequest[]) => void handleBatch(reqs, send));
   };
   import(/* @vite-ignore */ name).then(
     (wt: typeof import("node:worker_threads")) => listen(wt),
@@ -163,9 +183,9 @@ if (isNode()) {
   );
 } else {
   const self = globalThis as unknown as {
-    postMessage(r: WorkerReply, t: ArrayBuffer[]): void;
-    onmessage: ((e: MessageEvent<WorkerRequest>) => void) | null;
+    postMessage(r: WorkerReply[], t: ArrayBuffer[]): void;
+    onmessage: ((e: MessageEvent<WorkerRequest[]>) => void) | null;
   };
-  const port: Port = { post: (r, t) => self.postMessage(r, t) };
-  self.onmessage = (e) => void handle(e.data, port);
+  const send = (r: WorkerReply[], t: ArrayBuffer[]) => self.postMessage(r, t);
+  self.onmessage = (e) => void handleBatch(e.data, send);
 }

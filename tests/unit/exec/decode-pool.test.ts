@@ -87,6 +87,44 @@ describe("DecodePool", () => {
     ).rejects.toThrow("from use");
   });
 
+  it("chunks sent while a worker's messages are out go together, each answered on its own", async () => {
+    const one = new DecodePool({ workers: 1, minBytes: 0 });
+    try {
+      const p = createCodecPipeline(
+        [{ name: "bytes", configuration: { endian: "little" } }, ...CHAINS.zstd!],
+        spec,
+        "zarr.json",
+      );
+      const seeds = Array.from({ length: 30 }, (_, i) => i);
+      const encoded = await Promise.all(seeds.map((s) => p.encode(chunk(s), { key })));
+      // One corrupt chunk in the middle of a batch fails alone.
+      const bad = encoded[13]!.slice();
+      bad[40] = bad[40]! ^ 0xff;
+      encoded[13] = bad;
+      const got = await Promise.allSettled(
+        encoded.map((e) =>
+          one.decodeWith(p, e, key, (c) => Array.from(c.data as Float32Array).slice(0, 50)),
+        ),
+      );
+      for (const s of seeds) {
+        const r = got[s]!;
+        if (s === 13) expect(r.status === "rejected" && r.reason).toBeInstanceOf(CodecError);
+        else {
+          expect(r.status).toBe("fulfilled");
+          if (r.status === "fulfilled") {
+            expect(r.value).toEqual(Array.from(chunk(s).data).slice(0, 50));
+          }
+        }
+      }
+      expect(one.offloaded).toBe(29);
+      // Two single-chunk messages first, then batches of what waited meanwhile.
+      expect(one.messages).toBeGreaterThanOrEqual(3);
+      expect(one.messages).toBeLessThan(30);
+    } finally {
+      one.close();
+    }
+  });
+
   it("corrupt data raises the same CodecError (key, codec, message) as on the calling thread", async () => {
     const p = createCodecPipeline([{ name: "bytes" }, ...CHAINS.zstd!], spec, "zarr.json");
     const bad = (await p.encode(chunk(9), { key })).slice();
