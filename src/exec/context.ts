@@ -54,16 +54,17 @@ export {
 export type { ContextFetchOptions } from "./store-requests.js";
 
 /**
- * Default limit of decodes in progress in one Context: twice the number of logical CPUs
- * (`navigator.hardwareConcurrency`, 4 when unknown), at least 4. Decompression runs on the decode
- * workers, so two chunks per worker keep each busy while the other's result is scattered; the
- * limit also bounds the decoded chunks held at once.
+ * Default limit of decodes in progress in one Context: four times the number of logical CPUs
+ * (`navigator.hardwareConcurrency`, 2 when unknown, as in Node 20), at least 8. Decompression runs
+ * on the decode workers (one per CPU); a few chunks per worker let each one's next chunks travel
+ * with its current ones (`DecodePool` batches them into one message) while its results are
+ * scattered. The limit also bounds the decoded chunks held at once.
  */
 export const DEFAULT_DECODE_CONCURRENCY = Math.max(
-  4,
-  2 *
+  8,
+  4 *
     ((globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator
-      ?.hardwareConcurrency ?? 4),
+      ?.hardwareConcurrency ?? 2),
 );
 
 /** Default `readChunk` calls in flight per source (array sources without a store). */
