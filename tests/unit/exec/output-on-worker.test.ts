@@ -5,12 +5,13 @@
  * events, and aborts while the memory is on its way.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dataType } from "../../../src/core/dtype.js";
+import { allocate, dataType } from "../../../src/core/dtype.js";
 import { AbortError } from "../../../src/core/errors.js";
 import { cStrides, type NDArray } from "../../../src/core/ndarray.js";
 import { Context } from "../../../src/exec/context.js";
 import { DecodePool } from "../../../src/exec/decode-pool.js";
 import { OUTPUT_ON_WORKER_MIN_BYTES } from "../../../src/exec/run/run.js";
+import type { Entries } from "../../../src/exec/scatter.js";
 import { createArray, openArray } from "../../../src/hierarchy/index.js";
 import { plan } from "../../../src/index.js";
 import { slice } from "../../../src/index-space/selection.js";
@@ -116,6 +117,32 @@ describe("outputs allocated on a worker", () => {
       expect(inline.decodePool.allocated).toBe(0);
       expect(part.shape).toEqual([600, 1000]);
       expect(diffArrays(part, ref)).toBeUndefined();
+    });
+  }
+
+  for (const name of ["int16", "complex64", "uint64"] as const) {
+    it(`${name}: the worker's memory is viewed as the data type's array`, async () => {
+      const dt = dataType(name);
+      const shape = [1024, 1024];
+      const n = shape[0]! * shape[1]!;
+      const data = allocate(dt, n);
+      for (let i = 0; i < data.length; i++) {
+        (data as unknown as Entries)[i] = name === "uint64" ? BigInt(i) * 3n : (i % 97) - 40;
+      }
+      const expected: NDArray = { data, shape, strides: cStrides(shape), dtype: dt };
+      const writer = context(0);
+      const store = new MemoryStore();
+      await (
+        await createArray(store, "t", { shape, chunks: [512, 512], dtype: name, context: writer })
+      )
+        .lazy()
+        .write(expected as NDArray<typeof name>);
+      const ctx = context(2);
+      const got = await (await openArray(store, "t", { context: ctx })).lazy().read();
+      expect(ctx.decodePool.allocated).toBe(1);
+      expect(got.data.constructor).toBe(data.constructor);
+      expect(got.data.length).toBe(data.length);
+      expect(diffArrays(got, expected)).toBeUndefined();
     });
   }
 
