@@ -44,6 +44,8 @@ import {
   genItems,
   genShape,
   int,
+  loggedProperty,
+  Mismatch,
   oneOf,
   SEED_ARB,
 } from "./selection-gen.js";
@@ -113,8 +115,6 @@ function genOp(g: G, shape: readonly number[]): RefOp {
   return { op, items: invalid ? corrupt(g, shape, items) : items };
 }
 
-class Mismatch extends Error {}
-
 function chunkIdsOf(
   positions: readonly number[],
   shape: readonly number[],
@@ -151,15 +151,7 @@ describe("lazy selections vs the NumPy reference model", () => {
     `random chains of 1-4 selections (${NUM_RUNS} runs)`,
     async () => {
       // Shrinking fc.gen values is long-tailed: cap it (the first shrunk cases are already small).
-      const property = fc.asyncProperty(fc.limitShrink(fc.gen(), 2000), async (g) => {
-        const log: string[] = [];
-        try {
-          await runChain(g, log);
-        } catch (e) {
-          if (e instanceof Mismatch) throw e;
-          throw new Mismatch(`${log.join(" → ")}: ${String(e)}`, { cause: e });
-        }
-      });
+      const property = loggedProperty(runChain, { separator: " → ", maxShrinks: 2000 });
       const details = await fc.check(property, {
         numRuns: NUM_RUNS,
         ...(SEED === undefined ? {} : { seed: SEED }),

@@ -4,9 +4,9 @@
  */
 import fc from "fast-check";
 import type { RefOp } from "./numpy-ref.js";
-import { type G, genBools, genItems, oneOf } from "./selection-gen.js";
+import { type G, genBools, genItems, loggedProperty, oneOf } from "./selection-gen.js";
 
-export { chance, type G, genChunks, genShape, int } from "./selection-gen.js";
+export { chance, type G, genChunks, genShape, int, Mismatch } from "./selection-gen.js";
 
 /** One selection op for a view of `shape` (may still be invalid, e.g. non-broadcasting arrays). */
 export function genOp(g: G, shape: readonly number[]): RefOp {
@@ -26,9 +26,6 @@ export function genOp(g: G, shape: readonly number[]): RefOp {
   return { op, items: genItems(g, shape, op) };
 }
 
-/** A property's own failure (its message carries the log of the case); other errors are wrapped in one. */
-export class Mismatch extends Error {}
-
 /**
  * Runs `runCase` as a fast-check property over `numRuns` generated cases; a failure is a
  * {@link Mismatch} whose message is the case's log. Replay with FC_SEED=<seed> FC_PATH=<path>.
@@ -39,16 +36,7 @@ export async function assertLoggedCases(
 ): Promise<void> {
   const seed = process.env.FC_SEED === undefined ? undefined : Number(process.env.FC_SEED);
   const path = process.env.FC_PATH;
-  const property = fc.asyncProperty(fc.gen(), async (g) => {
-    const log: string[] = [];
-    try {
-      await runCase(g, log);
-    } catch (e) {
-      if (e instanceof Mismatch) throw e;
-      throw new Mismatch(`${log.join(" | ")}: ${String(e)}`, { cause: e });
-    }
-  });
-  await fc.assert(property, {
+  await fc.assert(loggedProperty(runCase), {
     numRuns,
     ...(seed === undefined ? {} : { seed }),
     ...(path === undefined ? {} : { path }),

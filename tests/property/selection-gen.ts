@@ -144,3 +144,29 @@ export function genItems(
   for (let k = 0; k < newaxes; k++) items.splice(int(g, 0, items.length), 0, { kind: "newaxis" });
   return items;
 }
+
+/** A property's own failure (its message carries the log of the case); other errors are wrapped in one. */
+export class Mismatch extends Error {}
+
+/**
+ * A fast-check property over generated cases whose failures carry the case's log: `runCase`
+ * describes the case into `log`; an error that is not a {@link Mismatch} is wrapped in one whose
+ * message is the log joined by `separator` and the error. `maxShrinks` caps shrinking.
+ */
+export function loggedProperty(
+  runCase: (g: G, log: string[]) => Promise<void>,
+  options: { separator?: string; maxShrinks?: number } = {},
+) {
+  const gen =
+    options.maxShrinks === undefined ? fc.gen() : fc.limitShrink(fc.gen(), options.maxShrinks);
+  const separator = options.separator ?? " | ";
+  return fc.asyncProperty(gen, async (g) => {
+    const log: string[] = [];
+    try {
+      await runCase(g, log);
+    } catch (e) {
+      if (e instanceof Mismatch) throw e;
+      throw new Mismatch(`${log.join(separator)}: ${String(e)}`, { cause: e });
+    }
+  });
+}
