@@ -429,6 +429,8 @@ export class DecodePool {
    * scatters. `undefined` when no worker can take it (none configured or started, `bytes` below
    * {@link minBytes}, the worker lost, out of memory there): allocate on the calling thread then.
    * @param bytes size in bytes (a non-negative safe integer).
+   * @returns the memory (an `ArrayBuffer` of exactly `bytes` bytes, zeroed), or `undefined`.
+   * @throws RangeError when `bytes` is not a non-negative safe integer.
    */
   async allocate(bytes: number): Promise<ArrayBuffer | undefined> {
     if (!(Number.isSafeInteger(bytes) && bytes >= 0)) {
