@@ -4,7 +4,10 @@
  * would be, in headless Chromium, against the peer benchmark's latency server and data
  * (`bench/.peer-bench/`, made by `npm run bench:peers`). The page (`bench/browser/page.ts`)
  * alternates the clients within every repetition, checksums every result against the expected
- * value, and the runner prints medians and ratios per latency with the load average.
+ * value, and the runner prints medians and ratios per latency with the load average. The network
+ * floor is the time of zarr-plan's requests (same URLs and byte ranges) all issued at once with
+ * plain `fetch`, every body read, nothing decoded: no client making those requests can be faster
+ * in that browser, so `floor / zarrita` is the best ratio reachable there.
  *
  * Options:
  *   --workloads W1x,W2,W4   workloads (default W1x,W2,W4)
@@ -178,6 +181,7 @@ try {
         error?: string;
         workers: number;
         results: Record<string, Record<string, { ms: number[]; correct: boolean }>>;
+        floors: Record<string, number[]>;
       };
       await page.close();
       if (!result.ok) throw new Error(result.error);
@@ -185,15 +189,16 @@ try {
         `\n### Chromium, latency ${latency} ms (median ms of ${values.reps}; zarr-plan decode workers: ${result.workers})\n`,
       );
       lines.push(
-        "| workload | zarr-plan | zarrita-tuned | zarr-plan / zarrita |",
-        "|---|---:|---:|---:|",
+        "| workload | zarr-plan | zarrita-tuned | zarr-plan / zarrita | network floor | floor / zarrita |",
+        "|---|---:|---:|---:|---:|---:|",
       );
       for (const [id, r] of Object.entries(result.results)) {
         const a = median(r["zarr-plan"]!.ms);
         const b = median(r["zarrita-tuned"]!.ms);
         const ok = (x: { correct: boolean }) => (x.correct ? "" : " ✗ wrong");
+        const floor = median(result.floors[id]!);
         lines.push(
-          `| ${id} | ${a.toFixed(0)}${ok(r["zarr-plan"]!)} | ${b.toFixed(0)}${ok(r["zarrita-tuned"]!)} | ${(a / b).toFixed(2)} |`,
+          `| ${id} | ${a.toFixed(0)}${ok(r["zarr-plan"]!)} | ${b.toFixed(0)}${ok(r["zarrita-tuned"]!)} | ${(a / b).toFixed(2)} | ${floor.toFixed(0)} | ${(floor / b).toFixed(2)} |`,
         );
       }
     } finally {

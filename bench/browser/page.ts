@@ -2,7 +2,9 @@
  * The browser page of `bench/browser-peers.ts`: runs peer-benchmark workloads with zarr-plan and
  * zarrita.js (tuned as in the peer benchmark: range coalescing, suffix requests, `open.v3`) against
  * the latency server that serves this page, checksums every result (the peer benchmark's
- * `sum_k bits(x_k)·(k+1) mod 2^32`) and writes the timings as JSON into `<pre id="result">`.
+ * `sum_k bits(x_k)·(k+1) mod 2^32`), measures the network floor (zarr-plan's requests replayed
+ * at once with plain `fetch`, nothing decoded) and writes the timings as JSON into
+ * `<pre id="result">`.
  */
 import * as zp from "zarr-plan";
 import * as zarr from "zarrita";
@@ -46,8 +48,19 @@ function cOrder(data: Float32Array, shape: number[], stride: number[], offset = 
   return res;
 }
 
+/** The requests (URL and `Range`) of the latest zarr-plan run, for {@link fetchFloor}. */
+let recorded: { url: string; range: string | null }[] = [];
+
+/** The global `fetch`, recording each request's URL and `Range` header into `recorded`. */
+const recordingFetch: typeof fetch = (input, init) => {
+  const request = new Request(input, init);
+  recorded.push({ url: request.url, range: request.headers.get("Range") });
+  return fetch(request);
+};
+
 async function zarrPlanRun(w: Workload, url: string): Promise<Float32Array> {
-  const arr = await zp.openArray(new zp.FetchStore(url));
+  recorded = [];
+  const arr = await zp.openArray(new zp.FetchStore(url, { fetch: recordingFetch }));
   const lazy = arr.lazy();
   let view: zp.LazyArray;
   if (w.op === "slice")
@@ -56,6 +69,21 @@ async function zarrPlanRun(w: Workload, url: string): Promise<Float32Array> {
   else view = lazy.vindex(w.rows!, w.cols!);
   const r = await view.read();
   return cOrder(r.data as Float32Array, [...r.shape], [...r.strides], r.offset ?? 0);
+}
+
+/**
+ * The network floor: the requests of the latest zarr-plan run, all issued at once, every body read
+ * into memory, nothing decoded. No client that makes these requests in this browser can be faster.
+ */
+async function fetchFloor(): Promise<number> {
+  const t0 = performance.now();
+  await Promise.all(
+    recorded.map(async ({ url, range }) => {
+      const res = await fetch(url, range === null ? {} : { headers: { Range: range } });
+      await res.arrayBuffer();
+    }),
+  );
+  return performance.now() - t0;
 }
 
 async function zarritaRun(w: Workload, url: string): Promise<Float32Array> {
@@ -90,6 +118,7 @@ try {
     workloads: Workload[];
   };
   const results: Record<string, Record<string, { ms: number[]; correct: boolean }>> = {};
+  const floors: Record<string, number[]> = {};
   for (const id of ids) {
     const w = resolved.workloads.find((x) => x.id === id)!;
     const url = new URL(`/${resolved.datasets[w.dataset]!.path}/`, location.href).href;
@@ -110,11 +139,14 @@ try {
         if (c.hash !== w.expected.hash || c.count !== w.expected.count) r.correct = false;
         if (rep >= 0) r.ms.push(ms);
       }
+      const floor = await fetchFloor();
+      if (rep >= 0) floors[id] = [...(floors[id] ?? []), floor];
     }
   }
   out.textContent = JSON.stringify({
     ok: true,
     results,
+    floors,
     workers: zp.defaultContext().decodePool.workers,
   });
 } catch (e) {
