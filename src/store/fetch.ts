@@ -14,7 +14,6 @@ import {
 import { isAbortLike } from "./abort.js";
 import { STORE_BRAND } from "./brand.js";
 import { readExactly, readSpan } from "./http-body.js";
-import type { HttpConnections } from "./http-connections.js";
 import { isNodeRuntime, nodeTransport } from "./http-node.js";
 import { checkNotSatisfiable, checkPartialContent, rangeHeader } from "./http-range.js";
 import {
@@ -208,7 +207,7 @@ export class FetchStore implements ReadableStore {
   async get(key: string, options?: StoreRequestOptions): Promise<Uint8Array | undefined> {
     const signal = options?.signal;
     assertByteLimit(options?.maxBytes, "maxBytes");
-    const { response, url } = await this.#request(key, undefined, signal, options?.connections);
+    const { response, url } = await this.#request(key, undefined, signal);
     if (this.#missing.has(response.status)) return discard(response);
     if (!isOk(response) || response.status === 206) throw statusError(response, key, url);
     if (response.undecoded !== undefined) {
@@ -280,12 +279,7 @@ export class FetchStore implements ReadableStore {
       throwIfAborted(signal, key);
       return new Uint8Array(0);
     }
-    const { response, url } = await this.#request(
-      key,
-      rangeHeader(range),
-      signal,
-      options?.connections,
-    );
+    const { response, url } = await this.#request(key, rangeHeader(range), signal);
     const contentRange = response.headers.get("Content-Range");
     if (this.#missing.has(response.status)) return discard(response);
     if (response.undecoded !== undefined && isOk(response)) {
@@ -354,7 +348,6 @@ export class FetchStore implements ReadableStore {
     key: string,
     range: string | undefined,
     signal: AbortSignal | undefined,
-    connections: HttpConnections | undefined,
   ): Promise<{ response: HttpAnswer; url: URL }> {
     const url = this.resolve(key);
     throwIfAborted(signal, key);
@@ -367,7 +360,6 @@ export class FetchStore implements ReadableStore {
         url,
         signal: effectiveSignal,
         decode: range === undefined,
-        connections,
         headers: this.#requestHeaders(range),
         range,
         policy: this.#redirects,

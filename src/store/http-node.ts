@@ -1,7 +1,6 @@
 /**
  * The Node transport of `FetchStore`: `GET` requests through `node:http` / `node:https` with
- * keep-alive agents owned by one transport (so by one store) or shared by stores through
- * `HttpConnections`, and bodies handed out as the
+ * keep-alive agents owned by one transport (so by one store), and bodies handed out as the
  * socket's own chunks, without web streams. `node:*` modules are imported on demand under
  * variable names, so browser bundles never see them (this module is never used there).
  * @module
@@ -10,7 +9,6 @@ import type * as Http from "node:http";
 import type * as Https from "node:https";
 import type { Readable } from "node:stream";
 import type * as Zlib from "node:zlib";
-import type { ConnectionPools } from "./http-connections.js";
 import type {
   BodyChunks,
   ChunkRead,
@@ -53,9 +51,7 @@ interface NodeModules {
 
 /**
  * A transport over `node:http` / `node:https`: one keep-alive `Agent` per protocol, created
- * here on first use, or kept in the request's `connections` when it has them (shared by every
- * store given the same `HttpConnections`); idle sockets are unref'd by Node's agent, so they never
- * keep the process alive. Sends no
+ * here (idle sockets are unref'd by Node's agent, so they never keep the process alive). Sends no
  * `Accept-Encoding`; a content-coded whole-object answer (`decode`) in gzip, deflate or br is
  * decoded with `node:zlib`, any other (or a coded answer to a range request) is left encoded and
  * reported in `undecoded`. A request failing on a reused keep-alive socket before any answer
@@ -67,41 +63,19 @@ export async function nodeTransport(): Promise<HttpTransport> {
     names.map((name) => import(/* @vite-ignore */ name)),
   )) as [Events, typeof Http, typeof Https, typeof Zlib];
   const modules: NodeModules = { events, http, https, zlib };
-  let own: Agents | undefined;
-  const agentsOf = (request: HttpRequest): Agents => {
-    const shared = request.connections?.pools(() => newAgents(modules));
-    if (shared) return shared;
-    own ??= newAgents(modules);
-    return own;
+  const agents = {
+    http: new http.Agent({ keepAlive: true, timeout: IDLE_MS }),
+    https: new https.Agent({ keepAlive: true, timeout: IDLE_MS }),
   };
   return {
     kind: "node",
-    send: (request) => send(modules, agentsOf(request), request, true),
-  };
-}
-
-/** The keep-alive agents of one transport, or of connections shared by stores (`HttpConnections`). */
-interface Agents extends ConnectionPools {
-  http: Http.Agent;
-  https: Https.Agent;
-}
-
-function newAgents(modules: NodeModules): Agents {
-  const http = new modules.http.Agent({ keepAlive: true, timeout: IDLE_MS });
-  const https = new modules.https.Agent({ keepAlive: true, timeout: IDLE_MS });
-  return {
-    http,
-    https,
-    close: () => {
-      http.destroy();
-      https.destroy();
-    },
+    send: (request) => send(modules, agents, request, true),
   };
 }
 
 function send(
   modules: NodeModules,
-  agents: Agents,
+  agents: { http: Http.Agent; https: Https.Agent },
   request: HttpRequest,
   mayRetry: boolean,
 ): Promise<HttpAnswer> {

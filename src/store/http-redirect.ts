@@ -5,7 +5,6 @@
  */
 
 import { StoreError } from "../core/errors.js";
-import type { HttpConnections } from "./http-connections.js";
 import type { HttpAnswer, HttpTransport } from "./http-transport.js";
 
 /** Redirect statuses followed (RFC 9110 §15.4.2-15.4.9): 301, 302, 303, 307, 308. */
@@ -33,8 +32,6 @@ export interface RedirectingRequest {
   signal: AbortSignal | undefined;
   /** Whether a content-coded body may be decoded (see `HttpRequest.decode`). */
   decode: boolean;
-  /** Connections shared with other stores (see `HttpRequest.connections`). */
-  connections?: HttpConnections | undefined;
   /** Every header of the first hop (user headers and `Range`). */
   headers: Headers;
   /** The `Range` header value, kept on cross-origin hops. */
@@ -69,7 +66,7 @@ export async function sendFollowingRedirects(
   transport: HttpTransport,
   request: RedirectingRequest,
 ): Promise<{ response: HttpAnswer; url: URL }> {
-  const { key, range, policy, platform, signal, decode, connections } = request;
+  const { key, range, policy, platform, signal, decode } = request;
   let url = request.url;
   let headers = request.headers;
   const seen = new Set([url.href]);
@@ -79,14 +76,7 @@ export async function sendFollowingRedirects(
         ? "error"
         : "follow"
       : "manual";
-    const response = await transport.send({
-      url,
-      headers,
-      signal,
-      redirect: mode,
-      decode,
-      connections,
-    });
+    const response = await transport.send({ url, headers, signal, redirect: mode, decode });
     if (response.opaqueRedirect) {
       response.discard();
       platform.follows = true;

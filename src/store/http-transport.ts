@@ -5,7 +5,6 @@
  * only sends one request and hands the body out chunk by chunk.
  * @module
  */
-import type { HttpConnections } from "./http-connections.js";
 
 /** One read of a {@link BodyChunks}: a chunk, or the end of the body. */
 export type ChunkRead =
@@ -50,8 +49,6 @@ export interface HttpRequest {
   redirect: RequestRedirect;
   /** Whether a content-coded body may be decoded (whole-object reads only). */
   decode: boolean;
-  /** Connections shared with other stores (see `StoreRequestOptions.connections`). */
-  connections?: HttpConnections | undefined;
 }
 
 /** Sends `GET` requests. */

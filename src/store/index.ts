@@ -10,7 +10,6 @@ export { isZarrPlanStore, STORE_BRAND } from "./brand.js";
 export { CountingStore, type RequestRecord } from "./counting.js";
 export { FetchStore, type FetchStoreOptions, type FetchStoreTransport } from "./fetch.js";
 export { FileSystemStore, type FileSystemStoreOptions } from "./fs.js";
-export { type ConnectionPools, HttpConnections } from "./http-connections.js";
 export type { CrossOriginRedirectPolicy } from "./http-redirect.js";
 export { assertKey } from "./keys.js";
 export { MemoryStore, type MemoryStoreInit } from "./memory.js";

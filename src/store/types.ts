@@ -5,7 +5,6 @@
  * Follows the abstract store interface of the Zarr v3 core specification (section "Storage").
  * @module
  */
-import type { HttpConnections } from "./http-connections.js";
 
 /** A byte range of a value: `length` bytes from `offset`, or the last `suffixLength` bytes. Units: bytes. */
 export type RangeQuery = { offset: number; length: number } | { suffixLength: number };
@@ -32,12 +31,6 @@ export interface StoreRequestOptions {
    * stores may ignore it. Rejects (e.g. `AbortError`) make the request fail.
    */
   allocate?: (length: number) => Promise<Uint8Array>;
-  /**
-   * Keep-alive connections to use and keep (`FetchStore` in Node): stores given the same object
-   * share connections instead of each opening its own. Given by the Context with every request
-   * it makes; stores that make no connections ignore it.
-   */
-  connections?: HttpConnections;
 }
 
 /** Result of {@link ListableStore.listDir}: direct children of a prefix. */

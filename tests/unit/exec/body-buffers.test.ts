@@ -1,8 +1,7 @@
 /**
  * The Context's body memory: the byte budget (waiting, one oversized body alone, abort while
  * waiting), reuse only of memory every holder gave back as reusable, and reads over HTTP that
- * reuse bodies with exact values and unchanged request counts, including after a failed decode;
- * and fresh stores read through one Context sharing its keep-alive connections.
+ * reuse bodies with exact values and unchanged request counts, including after a failed decode.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
@@ -165,26 +164,6 @@ describe("reads over HTTP into reused body memory", () => {
     expect(counts[0]).toBe(counts[1]);
     expect(context.bodyBuffers.reused).toBeGreaterThan(0);
     context.close();
-  });
-
-  it("fresh FetchStores read through one Context share its connections", async () => {
-    const context = new Context({ decodeWorkers: { workers: 0 } });
-    const before = server.connections;
-    for (let i = 0; i < 3; i++) {
-      // A new store for every read, as a service or a benchmark opening arrays anew.
-      const s = await openArray(new FetchStore(server.url), "s", { context });
-      const got = await s.lazy().get(slice(10, 20), slice(40, 50)).read();
-      expect(Array.from(got.data as Int32Array)).toEqual(Array.from(expected(10, 20, 40, 50)));
-    }
-    expect(server.connections - before).toBe(1);
-    // Another Context: connections of its own.
-    const other = new Context({ decodeWorkers: { workers: 0 } });
-    await openArray(new FetchStore(server.url), "s", { context: other });
-    expect(server.connections - before).toBe(2);
-    // Closed, the Context's connections are closed with it.
-    context.close();
-    other.close();
-    expect(context.connections.closed).toBe(true);
   });
 
   it("after a failed decode the body is given back (budget) but its memory is not reused", async () => {
