@@ -8,7 +8,9 @@ import { afterAll, describe, expect, it } from "vitest";
 import { dataType } from "../../../src/core/dtype.js";
 import { ChecksumError, CodecError } from "../../../src/core/errors.js";
 import { Context } from "../../../src/exec/context.js";
+import { handleBatch } from "../../../src/exec/decode-handler.js";
 import { DecodePool } from "../../../src/exec/decode-pool.js";
+import type { WorkerReply, WorkerRequest } from "../../../src/exec/decode-protocol.js";
 import { createCodecPipeline, registerCodec } from "../../../src/format/codecs/index.js";
 import type { BytesToBytesCodec } from "../../../src/format/codecs/types.js";
 import type { CodecSpec } from "../../../src/format/model.js";
@@ -123,6 +125,45 @@ describe("DecodePool", () => {
     } finally {
       one.close();
     }
+  });
+
+  it("a worker whose answer cannot be sent answers every request of the batch with a setup error", async () => {
+    const p = createCodecPipeline(
+      [{ name: "bytes", configuration: { endian: "little" } }, ...CHAINS.zstd!],
+      spec,
+      "zarr.json",
+    );
+    const encoded = await p.encode(chunk(1), { key });
+    const input = new ArrayBuffer(encoded.length);
+    new Uint8Array(input).set(encoded);
+    const stage = p.bytesStage!;
+    const reqs: WorkerRequest[] = [
+      {
+        op: "decode",
+        id: 7,
+        key,
+        stageKey: "s",
+        codecs: stage.codecs,
+        dataType: "float32",
+        itemSize: 4,
+        shape: [64, 64],
+        input,
+        length: encoded.length,
+        maxDecodedBytes: stage.maxDecodedBytes,
+      },
+      { op: "allocate", id: 8, bytes: 4096 },
+    ];
+    const sent: WorkerReply[][] = [];
+    await handleBatch(reqs, (replies, transfer) => {
+      if (transfer.length > 0) throw new Error("DataCloneError (simulated)");
+      sent.push(replies);
+    });
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.map((r) => [r.id, r.key, r.error?.kind, r.bytes])).toEqual([
+      [7, key, "setup", undefined],
+      [8, "", "setup", undefined],
+    ]);
+    expect(sent[0]![0]!.error!.message).toContain("DataCloneError (simulated)");
   });
 
   it("corrupt data raises the same CodecError (key, codec, message) as on the calling thread", async () => {
