@@ -88,7 +88,7 @@ const OUTPUT_ON_WORKER_MAX_BYTES = 2 ** 30;
  */
 function viewableBytes(dt: DataType, size: number): number | undefined {
   if (isObjectData(dt) || dt.widened) return undefined;
-  return size * dt.lanes * dt.diskEntrySize;
+  return size * dt.itemSize;
 }
 
 /** One execution of a plan. */
