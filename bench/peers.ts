@@ -15,13 +15,31 @@
  *                      $PYTHON); without one, leave `tensorstore` out of `--clients` and compare
  *                      with the TensorStore figures in the peer benchmark's `results/`
  *   --no-rss           skip the memory measurement
+ *   --data-dir DIR     keep the generated data in DIR (e.g. /dev/shm/peer-bench-data, a tmpfs)
+ *                      and link `bench/.peer-bench/data` to it; an existing `data/` directory
+ *                      is moved there. The latency server reads every request from its files:
+ *                      where the kernel pages out cold page cache (DAMON reclaim, seen on VMs of
+ *                      this kind as kdamond with the `pageout` action and up to a third of CPU
+ *                      time in I/O wait during a run), a tmpfs keeps them in memory for every
+ *                      client alike.
  *
  * Example: `npm run bench:peers -- --python /tmp/pb-venv/bin/python \
  *   --clients zarr-plan,zarrita-tuned,tensorstore --latencies 20,0`
  * @module
  */
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, readFileSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+} from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -50,6 +68,7 @@ function run(cmd: string, argv: string[], cwd: string, env: NodeJS.ProcessEnv = 
 const source = resolve(take("--peer-bench") ?? join(ROOT, "..", "shared", "peer-bench"));
 const python = take("--python") ?? process.env.PYTHON;
 const skipRss = flag("--no-rss");
+const dataDir = take("--data-dir");
 const work = join(ROOT, "bench", ".peer-bench");
 
 if (!existsSync(join(source, "run.mjs"))) {
@@ -60,6 +79,7 @@ if (!existsSync(join(work, "run.mjs"))) {
   // The shared copy is read-only; the working copy must be writable (data/, results/).
   run("chmod", ["-R", "u+w", work], ROOT);
 }
+if (dataDir !== undefined) linkData(join(work, "data"), resolve(dataDir));
 if (!existsSync(join(work, "node_modules"))) run("npm", ["ci"], work);
 run("npm", ["run", "build"], ROOT);
 
@@ -93,4 +113,30 @@ if (!skipRss) {
     `;
     run(process.execPath, ["--input-type=module", "-e", script], ROOT);
   }
+}
+
+/**
+ * Makes `link` (the peer benchmark's `data/`) a symbolic link to `target`, moving the files of an
+ * existing `data/` directory there first (a copy where they are on another file system).
+ */
+function linkData(link: string, target: string): void {
+  mkdirSync(target, { recursive: true });
+  const stat = existsSync(link) ? lstatSync(link) : undefined;
+  if (stat?.isSymbolicLink()) {
+    if (realpathSync(link) === realpathSync(target)) return;
+    rmSync(link);
+  } else if (stat?.isDirectory()) {
+    for (const name of readdirSync(link)) {
+      const from = join(link, name);
+      const to = join(target, name);
+      try {
+        renameSync(from, to);
+      } catch {
+        cpSync(from, to, { recursive: true });
+        rmSync(from, { recursive: true, force: true });
+      }
+    }
+    rmSync(link, { recursive: true, force: true });
+  }
+  symlinkSync(target, link, "dir");
 }
