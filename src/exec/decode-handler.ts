@@ -1,8 +1,9 @@
 /**
  * What a decode worker does with one message (`decode-worker.ts` is the entry point that receives
- * them): rebuilds the bytes→bytes codecs a request names (cached by their JSON form), decodes the
- * stored bytes (`op: "decode"`) or encodes the array→bytes codec's output (`op: "encode"`) with
- * them, allocates page-touched memory (`op: "allocate"`), and answers the whole batch at once.
+ * them, through one {@link batchHandler}): rebuilds the bytes→bytes codecs a request names (kept
+ * by the request's `stageKey`), decodes the stored bytes (`op: "decode"`) or encodes the
+ * array→bytes codec's output (`op: "encode"`) with them, allocates page-touched memory
+ * (`op: "allocate"`), and answers the whole batch at once.
  * @module
  */
 
@@ -24,39 +25,50 @@ interface Port {
   post(reply: WorkerReply, transfer: ArrayBuffer[]): void;
 }
 
+/** Sends one answer: the replies of a batch, and the buffers they transfer. */
+export type SendReplies = (replies: WorkerReply[], transfer: ArrayBuffer[]) => void;
+
 /**
- * Runs a message's requests one after the other and answers them with one message: the replies
- * in order, with every buffer they transfer. Should that fail (a reply that cannot be sent), every
- * request is answered with a `setup` error instead, without buffers, so the pool runs them on the
- * calling thread rather than waiting for answers that never come.
+ * The message handler of one decode worker: it keeps the codecs it rebuilt, by the request's
+ * `stageKey`, for as long as it lives (one per worker, made by its entry point).
+ *
+ * The handler runs a message's requests one after the other and answers them with one message:
+ * the replies in order, with every buffer they transfer. Should that fail (a reply that cannot be
+ * sent), every request is answered with a `setup` error instead, without buffers, so the pool runs
+ * them on the calling thread rather than waiting for answers that never come.
  */
-export async function handleBatch(
+export function batchHandler(): (
   reqs: readonly WorkerRequest[],
-  send: (replies: WorkerReply[], transfer: ArrayBuffer[]) => void,
-): Promise<void> {
-  const replies: WorkerReply[] = [];
-  const transfer: ArrayBuffer[] = [];
-  const port: Port = {
-    post: (r, t) => {
-      replies.push(r);
-      for (const b of t) transfer.push(b);
-    },
+  send: SendReplies,
+) => Promise<void> {
+  const stages = new Map<string, readonly BytesToBytesCodec[]>();
+  return async (reqs, send) => {
+    const replies: WorkerReply[] = [];
+    const transfer: ArrayBuffer[] = [];
+    const port: Port = {
+      post: (r, t) => {
+        replies.push(r);
+        for (const b of t) transfer.push(b);
+      },
+    };
+    try {
+      for (const req of reqs) await handle(req, port, stages);
+      send(replies, transfer);
+    } catch (e) {
+      const error: WorkerError = { kind: "setup", codec: "", message: String(e) };
+      send(
+        reqs.map((r) => ({ id: r.id, key: r.op === "allocate" ? "" : r.key, error })),
+        [],
+      );
+    }
   };
-  try {
-    for (const req of reqs) await handle(req, port);
-    send(replies, transfer);
-  } catch (e) {
-    const error: WorkerError = { kind: "setup", codec: "", message: String(e) };
-    send(
-      reqs.map((r) => ({ id: r.id, key: r.op === "allocate" ? "" : r.key, error })),
-      [],
-    );
-  }
 }
 
-const stages = new Map<string, readonly BytesToBytesCodec[]>();
-
-function stageOf(req: StageWorkerRequest): readonly BytesToBytesCodec[] {
+/** The codecs of `req`'s stage: from `stages`, or rebuilt and kept there. */
+function stageOf(
+  req: StageWorkerRequest,
+  stages: Map<string, readonly BytesToBytesCodec[]>,
+): readonly BytesToBytesCodec[] {
   const id = req.stageKey;
   let codecs = stages.get(id);
   if (!codecs) {
@@ -101,7 +113,11 @@ function allocateTouched(req: AllocateRequest, port: Port): void {
   port.post({ id: req.id, key: "", bytes: u8 }, [buffer]);
 }
 
-async function handle(req: WorkerRequest, port: Port): Promise<void> {
+async function handle(
+  req: WorkerRequest,
+  port: Port,
+  stages: Map<string, readonly BytesToBytesCodec[]>,
+): Promise<void> {
   if (req.op === "allocate") {
     allocateTouched(req, port);
     return;
@@ -112,7 +128,7 @@ async function handle(req: WorkerRequest, port: Port): Promise<void> {
   };
   let codecs: readonly BytesToBytesCodec[];
   try {
-    codecs = stageOf(req);
+    codecs = stageOf(req, stages);
   } catch (e) {
     back({ kind: "setup", codec: "", message: String(e) });
     return;

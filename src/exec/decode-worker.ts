@@ -1,13 +1,15 @@
 /**
  * Entry point of a decode worker (`decode-pool.ts`): answers each message, a batch of requests,
- * with `handleBatch` (`decode-handler.ts`). Runs under `node:worker_threads` or as a module Web
- * Worker.
+ * with this worker's one `batchHandler` (`decode-handler.ts`), which keeps the codecs it rebuilt.
+ * Runs under `node:worker_threads` or as a module Web Worker.
  * @module
  */
 
 import { isNode } from "../core/runtime.js";
-import { handleBatch } from "./decode-handler.js";
+import { batchHandler } from "./decode-handler.js";
 import type { WorkerReply, WorkerRequest } from "./decode-protocol.js";
+
+const handleBatch = batchHandler();
 
 if (isNode()) {
   // No top-level await: bundlers build browser workers in formats without it (Vite: "iife").

@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { dataType } from "../../../src/core/dtype.js";
 import { ChecksumError, CodecError } from "../../../src/core/errors.js";
 import { Context } from "../../../src/exec/context.js";
-import { handleBatch } from "../../../src/exec/decode-handler.js";
+import { batchHandler } from "../../../src/exec/decode-handler.js";
 import { DecodePool } from "../../../src/exec/decode-pool.js";
 import type { WorkerReply, WorkerRequest } from "../../../src/exec/decode-protocol.js";
 import { createCodecPipeline, registerCodec } from "../../../src/format/codecs/index.js";
@@ -154,7 +154,7 @@ describe("DecodePool", () => {
       { op: "allocate", id: 8, bytes: 4096 },
     ];
     const sent: WorkerReply[][] = [];
-    await handleBatch(reqs, (replies, transfer) => {
+    await batchHandler()(reqs, (replies, transfer) => {
       if (transfer.length > 0) throw new Error("DataCloneError (simulated)");
       sent.push(replies);
     });
