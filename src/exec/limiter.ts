@@ -53,6 +53,42 @@ export class AbortScope implements Cancel {
   }
 }
 
+/**
+ * A {@link Cancel} that is its own source: `abort(reason)` calls the registered callbacks once.
+ * Plain callbacks instead of an `AbortController` and its event listeners, for the per-request
+ * bookkeeping of a store scheduler (an `AbortSignal` is made only for the store call itself).
+ */
+export class Cancellation implements Cancel {
+  #aborted = false;
+  #reason: unknown;
+  #callbacks: Set<() => void> | undefined;
+
+  get aborted(): boolean {
+    return this.#aborted;
+  }
+
+  get reason(): unknown {
+    return this.#reason;
+  }
+
+  onAbort(cb: () => void): () => void {
+    if (this.#aborted) return () => {};
+    const callbacks = (this.#callbacks ??= new Set());
+    callbacks.add(cb);
+    return () => callbacks.delete(cb);
+  }
+
+  /** Aborts with `reason` (the first call only) and calls the callbacks registered. */
+  abort(reason: unknown): void {
+    if (this.#aborted) return;
+    this.#aborted = true;
+    this.#reason = reason;
+    const callbacks = this.#callbacks;
+    this.#callbacks = undefined;
+    if (callbacks) for (const cb of [...callbacks]) cb();
+  }
+}
+
 /** A {@link Cancel} over `signal` (one listener per registration; for few waiters). */
 export function scopeOf(signal: AbortSignal): Cancel {
   return {

@@ -15,7 +15,7 @@ import type { RetryOptions } from "../plan/plan-json.js";
 import type { StoreSettings } from "../plan/store-settings.js";
 import type { ReadableStore } from "../store/types.js";
 import type { BodyBuffers } from "./body-buffers.js";
-import { abortErrorOf, type Cancel, Limiter, linkedController, scopeOf, sleep } from "./limiter.js";
+import { abortErrorOf, type Cancel, Cancellation, Limiter, scopeOf, sleep } from "./limiter.js";
 
 /** Default retries after the first attempt. */
 export const DEFAULT_RETRIES = 3;
@@ -70,7 +70,8 @@ export class RequestFailure extends Error {
 
 interface Shared {
   readonly promise: Promise<Uint8Array | undefined>;
-  readonly controller: AbortController;
+  /** Aborts the request (when its last caller left). */
+  readonly cancel: Cancellation;
   refs: number;
 }
 
@@ -196,7 +197,7 @@ export class StoreScheduler {
     let shared = this.#inflight.get(id);
     if (shared) this.stats.joined++;
     else {
-      const controller = new AbortController();
+      const cancel = new Cancellation();
       const store = this.store;
       const max = options.maxBytes;
       const promise = this.#run<Uint8Array | undefined>(
@@ -223,9 +224,9 @@ export class StoreScheduler {
         },
         options.priority ?? 1,
         options.retry,
-        controller.signal,
+        cancel,
       );
-      const s: Shared = { promise, controller, refs: 0 };
+      const s: Shared = { promise, cancel, refs: 0 };
       shared = s;
       this.#inflight.set(id, s);
       const done = () => {
@@ -250,7 +251,7 @@ export class StoreScheduler {
         reject(abortErrorOf(signal, key));
         if (--s.refs === 0) {
           if (this.#inflight.get(id) === s) this.#inflight.delete(id);
-          s.controller.abort(new AbortError("Aborted: no caller wants this request any more", key));
+          s.cancel.abort(new AbortError("Aborted: no caller wants this request any more", key));
         }
       });
       s.promise.then(
@@ -286,14 +287,14 @@ export class StoreScheduler {
   ): Promise<T> {
     const { signal } = options;
     if (signal?.aborted) return Promise.reject(abortErrorOf(signal, what.key));
-    const controller = new AbortController();
-    const unregister = signal?.onAbort(() => controller.abort(signal.reason));
+    const cancel = new Cancellation();
+    const unregister = signal?.onAbort(() => cancel.abort(signal.reason));
     const done = this.#run(
       { key: what.key, range: undefined, op: what.op },
       call,
       options.priority ?? 1,
       options.retry,
-      controller.signal,
+      cancel,
     );
     return done.finally(() => unregister?.());
   }
@@ -308,10 +309,9 @@ export class StoreScheduler {
     call: (signal: AbortSignal) => Promise<T>,
     priority: number,
     retry: RetryPolicy,
-    signal: AbortSignal,
+    cancel: Cancel,
   ): Promise<T> {
     const { key } = what;
-    const cancel = scopeOf(signal);
     const deadline = performance.now() + retry.maxTotalMs;
     const budgetError = () =>
       new StoreError(`Request for "${key}" ran out of its ${retry.maxTotalMs} ms retry budget`, {
@@ -339,7 +339,7 @@ export class StoreScheduler {
         const value = await this.#call(
           key,
           call,
-          signal,
+          cancel,
           byBudget ? left : retry.timeoutMs,
           byBudget ? budget : undefined,
         );
@@ -347,11 +347,11 @@ export class StoreScheduler {
         return value;
       } catch (e) {
         error = e;
-        this.#log(what, attempt, started, undefined, signal.aborted ? "aborted" : "error", e);
+        this.#log(what, attempt, started, undefined, cancel.aborted ? "aborted" : "error", e);
       } finally {
         release();
       }
-      if (signal.aborted) throw abortErrorOf(signal, key);
+      if (cancel.aborted) throw abortErrorOf(cancel, key);
       // Out of budget after earlier failures: report the store's last failure, not the clock.
       if (error === budgetHit && lastStoreError !== undefined) {
         throw new RequestFailure(lastStoreError, attempt + 1);
@@ -407,30 +407,37 @@ export class StoreScheduler {
     log(entry);
   }
 
-  /** One store call; settles when the store does, or at once on abort or timeout (stores that ignore signals cannot hold a slot). */
+  /**
+   * One store call; settles when the store does, or at once on abort or timeout (stores that
+   * ignore signals cannot hold a slot). The store gets an `AbortSignal` of its own, aborted by
+   * `cancel` or by the timeout.
+   */
   #call<T>(
     key: string,
     call: (signal: AbortSignal) => Promise<T>,
-    signal: AbortSignal,
+    cancel: Cancel,
     timeoutMs: number | undefined,
     timeoutError?: () => StoreError,
   ): Promise<T> {
-    const { controller, dispose } = linkedController(signal);
-    const s = controller.signal;
+    const controller = new AbortController();
+    if (cancel.aborted) {
+      controller.abort(cancel.reason);
+      return Promise.reject(abortErrorOf(cancel, key));
+    }
     return new Promise<T>((resolve, reject) => {
       let timer: ReturnType<typeof setTimeout> | undefined;
       let settled = false;
       const finish = () => {
         settled = true;
         if (timer !== undefined) clearTimeout(timer);
-        s.removeEventListener("abort", onAbort);
-        dispose();
+        unregister();
       };
-      const onAbort = () => {
+      const unregister = cancel.onAbort(() => {
         if (settled) return;
         finish();
-        reject(abortErrorOf(s, key));
-      };
+        controller.abort(cancel.reason);
+        reject(abortErrorOf(cancel, key));
+      });
       if (timeoutMs !== undefined) {
         timer = setTimeout(() => {
           if (settled) return;
@@ -445,10 +452,9 @@ export class StoreScheduler {
           );
         }, timeoutMs);
       }
-      s.addEventListener("abort", onAbort, { once: true });
       let p: Promise<T>;
       try {
-        p = call(s);
+        p = call(controller.signal);
       } catch (e) {
         p = Promise.reject(e);
       }

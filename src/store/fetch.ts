@@ -14,6 +14,7 @@ import {
 import { isAbortLike } from "./abort.js";
 import { STORE_BRAND } from "./brand.js";
 import { readExactly, readSpan } from "./http-body.js";
+import { type HeaderRecord, headerRecord } from "./http-headers.js";
 import { isNodeRuntime, nodeTransport } from "./http-node.js";
 import { checkNotSatisfiable, checkPartialContent, rangeHeader } from "./http-range.js";
 import {
@@ -146,6 +147,8 @@ export class FetchStore implements ReadableStore {
   #transport: HttpTransport | undefined;
   #loading: Promise<HttpTransport> | undefined;
   readonly #headers: HeadersInit | (() => HeadersInit) | undefined;
+  /** `requestInit.headers` as a record, made at the first request. */
+  #baseHeaders: HeaderRecord | undefined;
   readonly #init: RequestInit;
   readonly #missing: ReadonlySet<number>;
   readonly #redirects: CrossOriginRedirectPolicy;
@@ -386,14 +389,12 @@ export class FetchStore implements ReadableStore {
     return this.#loading;
   }
 
-  /** `requestInit.headers`, then `options.headers`, then `Range`. */
-  #requestHeaders(range: string | undefined): Headers {
-    const headers = new Headers(this.#init.headers);
+  /** `requestInit.headers`, then `options.headers`, then `Range` (lower-case names). */
+  #requestHeaders(range: string | undefined): HeaderRecord {
+    this.#baseHeaders ??= headerRecord(this.#init.headers ?? undefined);
     const extra = typeof this.#headers === "function" ? this.#headers() : this.#headers;
-    new Headers(extra).forEach((value, name) => {
-      headers.set(name, value);
-    });
-    if (range !== undefined) headers.set("Range", range);
+    const headers = headerRecord(this.#baseHeaders, extra);
+    if (range !== undefined) headers.range = range;
     return headers;
   }
 }

@@ -80,10 +80,11 @@ function send(
   mayRetry: boolean,
 ): Promise<HttpAnswer> {
   const { url, signal } = request;
-  const headers: Record<string, string> = { accept: "*/*", "user-agent": "node" };
-  request.headers.forEach((value, name) => {
-    headers[name] = value;
-  });
+  const headers: Record<string, string> = {
+    accept: "*/*",
+    "user-agent": "node",
+    ...request.headers,
+  };
   const secure = url.protocol === "https:";
   return new Promise<HttpAnswer>((resolve, reject) => {
     const options: Http.RequestOptions = {

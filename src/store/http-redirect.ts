@@ -5,6 +5,7 @@
  */
 
 import { StoreError } from "../core/errors.js";
+import type { HeaderRecord } from "./http-headers.js";
 import type { HttpAnswer, HttpTransport } from "./http-transport.js";
 
 /** Redirect statuses followed (RFC 9110 §15.4.2-15.4.9): 301, 302, 303, 307, 308. */
@@ -32,8 +33,8 @@ export interface RedirectingRequest {
   signal: AbortSignal | undefined;
   /** Whether a content-coded body may be decoded (see `HttpRequest.decode`). */
   decode: boolean;
-  /** Every header of the first hop (user headers and `Range`). */
-  headers: Headers;
+  /** Every header of the first hop (user headers and `Range`), lower-case names. */
+  headers: HeaderRecord;
   /** The `Range` header value, kept on cross-origin hops. */
   range: string | undefined;
   policy: CrossOriginRedirectPolicy;
@@ -122,8 +123,7 @@ export async function sendFollowingRedirects(
         );
       }
       if (policy === "drop-headers") {
-        headers = new Headers();
-        if (range !== undefined) headers.set("Range", range);
+        headers = range === undefined ? {} : { range };
       }
     }
     seen.add(next.href);

@@ -6,6 +6,8 @@
  * @module
  */
 
+import type { HeaderRecord } from "./http-headers.js";
+
 /** One read of a {@link BodyChunks}: a chunk, or the end of the body. */
 export type ChunkRead =
   | { done: true; value?: Uint8Array | undefined }
@@ -43,7 +45,8 @@ export interface HttpAnswer {
 /** One `GET` request. */
 export interface HttpRequest {
   url: URL;
-  headers: Headers;
+  /** Request headers, lower-case names. */
+  headers: HeaderRecord;
   signal: AbortSignal | undefined;
   /** The `fetch` redirect mode (`node:http` never follows redirects, like `"manual"`). */
   redirect: RequestRedirect;
