@@ -73,7 +73,8 @@ export class Cancellation implements Cancel {
 
   onAbort(cb: () => void): () => void {
     if (this.#aborted) return () => {};
-    const callbacks = (this.#callbacks ??= new Set());
+    this.#callbacks ??= new Set();
+    const callbacks = this.#callbacks;
     callbacks.add(cb);
     return () => callbacks.delete(cb);
   }

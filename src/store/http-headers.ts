@@ -49,7 +49,9 @@ export function addHeaders(into: Record<string, string>, init: HeadersInit | und
   }
   const headersLike = init as { forEach?: unknown };
   if (typeof headersLike.forEach === "function") {
-    (init as Headers).forEach((value, name) => add(name, value));
+    (init as Headers).forEach((value, name) => {
+      add(name, value);
+    });
     return;
   }
   for (const [name, value] of Object.entries(init as Record<string, string>)) add(name, value);

@@ -107,6 +107,35 @@ describe("the Context's codec pipeline cache", () => {
     context.close();
   });
 
+  it("codec configurations differing only in -0 / 0 get their own pipelines; equal ones in another member order decode alike", async () => {
+    const context = new Context();
+    const withConfig = (configuration: Record<string, unknown>): ArrayMetadata => ({
+      ...model(0),
+      codecs: [{ name: "bytes", configuration }],
+    });
+    const a = new ZarrArray(new MemoryStore(), "a", withConfig({ endian: "little" }), context);
+    const b = new ZarrArray(new MemoryStore(), "b", withConfig({ endian: "little" }), context);
+    expect(b.pipeline).toBe(a.pipeline);
+    // Not exact as JSON (-0 would print as 0): keyed by its canonical text instead.
+    const m = withConfig({ endian: "little" });
+    const negZero = { ...m, fillValue: -0 };
+    const c = new ZarrArray(new MemoryStore(), "c", negZero, context);
+    expect(c.pipeline).not.toBe(a.pipeline);
+    const d = new ZarrArray(new MemoryStore(), "d", { ...m, fillValue: -0 }, context);
+    expect(d.pipeline).toBe(c.pipeline);
+    const reordered = new ZarrArray(
+      new MemoryStore(),
+      "e",
+      { ...model(0), codecs: [{ configuration: { endian: "little" }, name: "bytes" }] },
+      context,
+    );
+    const chunk = f64([1, 2, 3, 4]);
+    const at = { key: "a/c/0" };
+    const bytes = await a.pipeline.encode(chunk, at);
+    expect(await reordered.pipeline.decode(bytes, at)).toEqual(await a.pipeline.decode(bytes, at));
+    context.close();
+  });
+
   it("is bounded: past pipelineCacheEntries the least recently used pipeline is dropped", () => {
     const context = new Context({ pipelineCacheEntries: 2 });
     const store = new MemoryStore();
