@@ -73,13 +73,14 @@ export async function readSpan(
   let kept = 0;
   let total = 0;
   let over = false;
-  const ended = await pump(body, (chunk) => {
+  const ended = await pump(body, (chunk, ephemeral) => {
     const start = total;
     total += chunk.length;
     const lo = Math.max(from - start, 0);
     const hi = Math.min(to - start, chunk.length);
     if (hi > lo) {
-      chunks.push(lo === 0 && hi === chunk.length ? chunk : chunk.subarray(lo, hi));
+      const part = lo === 0 && hi === chunk.length ? chunk : chunk.subarray(lo, hi);
+      chunks.push(ephemeral ? part.slice() : part);
       kept += hi - lo;
       while (chunks.length > 1 && kept - chunks[0]!.length >= tail) kept -= chunks.shift()!.length;
     }
@@ -101,17 +102,23 @@ export async function readSpan(
 /**
  * Feeds the chunks of `body` to `onChunk` until the body ends (returns true) or `onChunk`
  * returns false: the body is then cancelled (releasing the connection) and the result is false.
+ * `ephemeral` chunks are views valid only during the call (`BodyChunks.each`): copy what is kept.
  * A `null` body is empty. Read errors (network failures, aborts) are thrown as they are.
  */
 async function pump(
   body: BodyChunks | null,
-  onChunk: (chunk: Uint8Array) => boolean,
+  onChunk: (chunk: Uint8Array, ephemeral: boolean) => boolean,
 ): Promise<boolean> {
   if (body === null) return true;
+  if (body.each) {
+    const ended = await body.each((chunk) => chunk.length === 0 || onChunk(chunk, true));
+    if (!ended) await body.cancel().catch(() => undefined);
+    return ended;
+  }
   for (;;) {
     const read = await body.read();
     if (read.done) return true;
-    if (read.value.length > 0 && !onChunk(read.value)) {
+    if (read.value.length > 0 && !onChunk(read.value, false)) {
       await body.cancel().catch(() => undefined);
       return false;
     }

@@ -16,6 +16,7 @@ import type {
   HttpRequest,
   HttpTransport,
 } from "./http-transport.js";
+import { type Wire, wireTransport } from "./http-wire.js";
 
 /** Whether this runtime is Node (the browser build of this module answers false). */
 export { isNode as isNodeRuntime } from "../core/runtime.js";
@@ -67,9 +68,60 @@ export async function nodeTransport(): Promise<HttpTransport> {
     http: new http.Agent({ keepAlive: true, timeout: IDLE_MS }),
     https: new https.Agent({ keepAlive: true, timeout: IDLE_MS }),
   };
+  const wire = await wireTransport();
   return {
     kind: "node",
-    send: (request) => send(modules, agents, request, true),
+    send: (request) =>
+      wire !== undefined && request.url.protocol === "http:"
+        ? sendOnWire(modules, wire, request)
+        : send(modules, agents, request, true),
+  };
+}
+
+/** The request headers sent by this transport (user headers last). */
+function requestHeaders(request: HttpRequest): Record<string, string> {
+  return { accept: "*/*", "user-agent": "node", ...request.headers };
+}
+
+/**
+ * Sends `request` (an `http:` URL) through `wire`; a content-coded answer is decoded with
+ * `node:zlib` when allowed and possible, else left encoded and reported in `undecoded`.
+ */
+async function sendOnWire(
+  modules: NodeModules,
+  wire: Wire,
+  request: HttpRequest,
+): Promise<HttpAnswer> {
+  const answer = await wire.send(request, requestHeaders(request));
+  const coding = (answer.headers.get("content-encoding") ?? "identity").trim().toLowerCase();
+  if (coding === "identity" || coding === "") return answer;
+  const decoder = request.decode ? decoderFor(modules.zlib, coding) : undefined;
+  if (decoder === undefined) return { ...answer, undecoded: coding };
+  const coded = answer.body;
+  const feed = async () => {
+    if (coded !== null) {
+      for (;;) {
+        const read = await coded.read();
+        if (read.done) break;
+        if (!decoder.write(read.value)) {
+          await new Promise<void>((resolve) => decoder.once("drain", () => resolve()));
+        }
+      }
+    }
+    decoder.end();
+  };
+  feed().catch((error: unknown) => decoder.destroy(error as Error));
+  const body = new NodeBody(decoder, () => {
+    void coded?.cancel();
+    decoder.destroy();
+    return true;
+  });
+  return {
+    ...answer,
+    body,
+    discard() {
+      void body.cancel();
+    },
   };
 }
 
@@ -80,11 +132,7 @@ function send(
   mayRetry: boolean,
 ): Promise<HttpAnswer> {
   const { url, signal } = request;
-  const headers: Record<string, string> = {
-    accept: "*/*",
-    "user-agent": "node",
-    ...request.headers,
-  };
+  const headers = requestHeaders(request);
   const secure = url.protocol === "https:";
   return new Promise<HttpAnswer>((resolve, reject) => {
     const options: Http.RequestOptions = {

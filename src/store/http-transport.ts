@@ -21,6 +21,13 @@ export type ChunkRead =
 export interface BodyChunks {
   read(): Promise<ChunkRead>;
   cancel(): Promise<void>;
+  /**
+   * Optional, instead of `read()`: calls `onChunk` with each piece of the body as it arrives, a
+   * view valid only during the call (it is the connection's reused read buffer), until the body
+   * ends (resolves true) or `onChunk` returns false (resolves false; the caller then cancels).
+   * Rejects as `read()` would.
+   */
+  each?(onChunk: (chunk: Uint8Array) => boolean): Promise<boolean>;
 }
 
 /** The answer to one request. */

@@ -1,0 +1,523 @@
+/**
+ * The plain-`http:` path of `FetchStore`'s Node transport: `GET` requests written on keep-alive
+ * `net` sockets that read into one reused 64 KiB buffer each (`onread`), response headers parsed
+ * by Node's own HTTP parser (llhttp, `HTTPParser` of `node:_http_common`), and a body framed by
+ * `Content-Length` handed to its reader straight from that buffer ({@link BodyChunks.each}).
+ *
+ * Why: Node's HTTP client allocates a new buffer for every socket read and copies every body piece
+ * into another new one; on machines where the first touch of a page is dear, receiving is then most
+ * of a read's time (docs/performance.md). Here a body costs one copy, into memory its reader owns.
+ *
+ * Anything else (a body without `Content-Length`, chunked or content-coded, `https:`, a runtime
+ * without `HTTPParser`) is left to the `node:http` transport: {@link wireTransport} returns
+ * `undefined` when it cannot serve, and `send` hands such answers' framing to llhttp, copying.
+ * @module
+ */
+import type * as Net from "node:net";
+import type { BodyChunks, ChunkRead, HttpAnswer, HttpRequest } from "./http-transport.js";
+
+/** Bytes read from a socket at a time (one reused buffer per connection). */
+const READ_BYTES = 64 * 1024;
+
+/** A body shorter than this (bytes left) is drained when discarded, keeping the connection. */
+const DRAIN_BYTES = 64 * 1024;
+
+/** Chunks queued for a `read()` reader before the socket is paused. */
+const AHEAD = 16;
+
+/** Idle keep-alive connections are closed after this long (ms). */
+const IDLE_MS = 30_000;
+
+/** A request whose connection sends nothing for this long (ms) fails. */
+const INACTIVITY_MS = 300_000;
+
+/** The callbacks and methods of Node's `HTTPParser` used here. */
+interface Parser {
+  initialize(type: number, resource: object, maxHeaderSize: number, lenient: number): void;
+  execute(data: Uint8Array): number | Error;
+  finish(): number | Error | undefined;
+  close(): void;
+  [key: number]: unknown;
+}
+
+interface ParserClass {
+  new (): Parser;
+  readonly RESPONSE: number;
+  readonly kOnHeadersComplete: number;
+  readonly kOnBody: number;
+  readonly kOnMessageComplete: number;
+}
+
+interface WireModules {
+  net: typeof Net;
+  Parser: ParserClass;
+}
+
+/** One answer's parsed head. */
+interface Head {
+  status: number;
+  statusText: string;
+  headers: Map<string, string>;
+  keepAlive: boolean;
+}
+
+/** A GET sender over pooled keep-alive connections to `http:` origins. */
+export interface Wire {
+  send(request: HttpRequest, headers: Record<string, string>): Promise<HttpAnswer>;
+}
+
+/**
+ * The wire sender, or `undefined` where Node's `HTTPParser` is not available (then every request
+ * goes through `node:http`).
+ */
+export async function wireTransport(): Promise<Wire | undefined> {
+  const names = ["node:net", "node:_http_common"];
+  let modules: WireModules;
+  try {
+    const [net, common] = (await Promise.all(
+      names.map((name) => import(/* @vite-ignore */ name)),
+    )) as [typeof Net, { HTTPParser?: ParserClass }];
+    const Parser = common.HTTPParser;
+    if (typeof Parser !== "function" || typeof Parser.kOnHeadersComplete !== "number") {
+      return undefined;
+    }
+    modules = { net, Parser };
+  } catch {
+    return undefined;
+  }
+  const idle = new Map<string, Connection[]>();
+  return {
+    send: (request, headers) => sendOn(modules, idle, request, headers, true),
+  };
+}
+
+function sendOn(
+  modules: WireModules,
+  idle: Map<string, Connection[]>,
+  request: HttpRequest,
+  headers: Record<string, string>,
+  mayRetry: boolean,
+): Promise<HttpAnswer> {
+  const { url, signal } = request;
+  const origin = `${url.hostname}:${url.port || "80"}`;
+  const pool = idle.get(origin);
+  let conn = pool?.pop();
+  const reused = conn !== undefined;
+  conn ??= new Connection(modules, url, () => {
+    const list = idle.get(origin) ?? [];
+    idle.set(origin, list);
+    return list;
+  });
+  let text = `GET ${url.pathname}${url.search} HTTP/1.1\r\nhost: ${url.host}\r\n`;
+  for (const name of Object.keys(headers)) text += `${name}: ${headers[name]}\r\n`;
+  text += "\r\n";
+  const sent = conn.exchange(text, signal);
+  if (!reused || !mayRetry) return sent;
+  // A kept-alive connection the server closed meanwhile fails before any answer: once more, anew.
+  return sent.catch((error: unknown) => {
+    if (signal?.aborted || !(error instanceof StaleConnectionError)) throw error;
+    return sendOn(modules, idle, request, headers, false);
+  });
+}
+
+/** A reused connection that closed before answering (the request is sent again on a new one). */
+class StaleConnectionError extends Error {
+  readonly code = "ECONNRESET";
+}
+
+/** The body reader of the answer in progress on a connection. */
+class WireBody implements BodyChunks {
+  readonly #conn: Connection;
+  /** Bytes of the body still to come (`Content-Length` framing), or -1 (framed by the parser). */
+  remaining: number;
+  readonly #queue: Uint8Array[] = [];
+  ended = false;
+  failure: unknown;
+  #waiter: { resolve: (read: ChunkRead) => void; reject: (e: unknown) => void } | undefined;
+  #sink:
+    | {
+        onChunk: (chunk: Uint8Array) => boolean;
+        resolve: (ended: boolean) => void;
+        reject: (e: unknown) => void;
+      }
+    | undefined;
+  #cancelled = false;
+
+  constructor(conn: Connection, remaining: number) {
+    this.#conn = conn;
+    this.remaining = remaining;
+  }
+
+  /** Bytes of the body from the socket (a view valid only during this call). */
+  deliver(view: Uint8Array): void {
+    if (this.#cancelled || view.length === 0) return;
+    const sink = this.#sink;
+    if (sink) {
+      if (!sink.onChunk(view)) {
+        this.#sink = undefined;
+        this.#cancelled = true;
+        sink.resolve(false);
+      }
+      return;
+    }
+    const copy = view.slice();
+    const waiter = this.#waiter;
+    if (waiter) {
+      this.#waiter = undefined;
+      waiter.resolve({ done: false, value: copy });
+      return;
+    }
+    this.#queue.push(copy);
+    if (this.#queue.length >= AHEAD) this.#conn.pause();
+  }
+
+  end(): void {
+    if (this.ended || this.failure !== undefined) return;
+    this.ended = true;
+    this.#settle();
+  }
+
+  fail(error: unknown): void {
+    if (this.ended || this.failure !== undefined) return;
+    this.failure = error;
+    this.#settle();
+  }
+
+  read(): Promise<ChunkRead> {
+    const chunk = this.#queue.shift();
+    if (chunk !== undefined) {
+      if (this.#queue.length === 0) this.#conn.resume();
+      return Promise.resolve({ done: false, value: chunk });
+    }
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    if (this.ended || this.#cancelled) return Promise.resolve({ done: true });
+    return new Promise((resolve, reject) => {
+      this.#waiter = { resolve, reject };
+    });
+  }
+
+  each(onChunk: (chunk: Uint8Array) => boolean): Promise<boolean> {
+    while (this.#queue.length > 0) {
+      if (!onChunk(this.#queue.shift() as Uint8Array)) {
+        this.#cancelled = true;
+        return Promise.resolve(false);
+      }
+    }
+    this.#conn.resume();
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    if (this.ended) return Promise.resolve(true);
+    return new Promise((resolve, reject) => {
+      this.#sink = { onChunk, resolve, reject };
+    });
+  }
+
+  cancel(): Promise<void> {
+    this.#queue.length = 0;
+    if (!this.ended && this.failure === undefined) {
+      this.#cancelled = true;
+      this.#conn.release(false);
+    }
+    return Promise.resolve();
+  }
+
+  /** Drops the rest of the body; the connection serves the next request once it has ended. */
+  drain(): void {
+    this.#queue.length = 0;
+    this.#cancelled = true;
+    this.#conn.resume();
+  }
+
+  #settle(): void {
+    const waiter = this.#waiter;
+    this.#waiter = undefined;
+    const sink = this.#sink;
+    this.#sink = undefined;
+    if (this.failure !== undefined) {
+      waiter?.reject(this.failure);
+      sink?.reject(this.failure);
+    } else {
+      waiter?.resolve({ done: true });
+      sink?.resolve(true);
+    }
+  }
+}
+
+/** One keep-alive connection: one exchange at a time, its socket reading into one buffer. */
+class Connection {
+  readonly #socket: Net.Socket;
+  readonly #parser: Parser;
+  readonly #responseType: number;
+  readonly #pool: () => Connection[];
+  #head: Head | undefined;
+  #body: WireBody | undefined;
+  /** The body in progress is framed by `Content-Length` and read past the parser. */
+  #raw = false;
+  /** The parser saw the end of the answer in progress (parser-framed bodies). */
+  #messageDone = false;
+  #answer: { resolve: (a: HttpAnswer) => void; reject: (e: unknown) => void } | undefined;
+  #signal: AbortSignal | undefined;
+  #onAbort: (() => void) | undefined;
+  #gotBytes = false;
+  #usedBefore = false;
+  #closed = false;
+  #paused = false;
+
+  constructor(modules: WireModules, url: URL, pool: () => Connection[]) {
+    this.#pool = pool;
+    const { Parser } = modules;
+    this.#responseType = Parser.RESPONSE;
+    const parser = new Parser();
+    this.#parser = parser;
+    parser.initialize(Parser.RESPONSE, {}, 0, 0);
+    parser[Parser.kOnHeadersComplete] = (
+      versionMajor: number,
+      versionMinor: number,
+      raw: string[],
+      _method: unknown,
+      _url: unknown,
+      status: number,
+      statusText: string,
+      _upgrade: boolean,
+      keepAlive: boolean,
+    ) => this.#onHead(versionMajor, versionMinor, raw, status, statusText, keepAlive);
+    parser[Parser.kOnBody] = (chunk: Uint8Array) => this.#body?.deliver(chunk);
+    parser[Parser.kOnMessageComplete] = () => {
+      this.#messageDone = true;
+    };
+    const buffer = new Uint8Array(READ_BYTES);
+    this.#socket = modules.net.connect({
+      host: url.hostname,
+      port: Number(url.port || 80),
+      onread: {
+        buffer,
+        callback: (n: number, buf: Uint8Array) => this.#onData(buf.subarray(0, n)),
+      },
+    });
+    this.#socket.setNoDelay(true);
+    this.#socket.on("error", (error) => this.#fail(error));
+    this.#socket.on("close", () => {
+      this.#closed = true;
+      this.#fail(new Error("The connection closed before the end of the body"));
+      this.#removeFromPool();
+      try {
+        this.#parser.close();
+      } catch {
+        // already freed
+      }
+    });
+    this.#socket.on("end", () => {
+      // A body framed by the connection's end (no Content-Length, not chunked).
+      const body = this.#body;
+      if (body && !this.#raw) {
+        this.#parser.finish();
+        if (this.#messageDone) this.#finishBody(body, false);
+      }
+    });
+    this.#socket.on("timeout", () => {
+      if (this.#answer || this.#body) {
+        const error: NodeJS.ErrnoException = new Error(
+          `No data from the server for ${INACTIVITY_MS / 1000} s`,
+        );
+        error.code = "ETIMEDOUT";
+        this.#socket.destroy(error);
+      } else {
+        this.#socket.destroy();
+      }
+    });
+  }
+
+  /** Sends one request (the head's text) and resolves with its answer once its head is in. */
+  exchange(text: string, signal: AbortSignal | undefined): Promise<HttpAnswer> {
+    this.#socket.ref();
+    this.#socket.setTimeout(INACTIVITY_MS);
+    this.#gotBytes = false;
+    return new Promise<HttpAnswer>((resolve, reject) => {
+      this.#answer = { resolve, reject };
+      if (signal) {
+        this.#signal = signal;
+        this.#onAbort = () => {
+          const error = new Error("The request was aborted");
+          error.name = "AbortError";
+          this.#socket.destroy(error);
+        };
+        if (signal.aborted) {
+          this.#onAbort();
+          return;
+        }
+        signal.addEventListener("abort", this.#onAbort, { once: true });
+      }
+      this.#socket.write(text);
+    });
+  }
+
+  pause(): void {
+    if (!this.#paused) {
+      this.#paused = true;
+      this.#socket.pause();
+    }
+  }
+
+  resume(): void {
+    if (this.#paused) {
+      this.#paused = false;
+      this.#socket.resume();
+    }
+  }
+
+  /**
+   * Ends the exchange in progress: the connection goes back to the pool when `reusable` (its
+   * answer ended and the server keeps it alive), else it is closed.
+   */
+  release(reusable: boolean): void {
+    if (this.#signal && this.#onAbort) this.#signal.removeEventListener("abort", this.#onAbort);
+    this.#signal = undefined;
+    this.#onAbort = undefined;
+    this.#body = undefined;
+    this.#head = undefined;
+    this.#answer = undefined;
+    this.#raw = false;
+    this.#messageDone = false;
+    if (!reusable || this.#closed) {
+      this.#closed = true;
+      this.#socket.destroy();
+      return;
+    }
+    this.#parser.initialize(this.#responseType, {}, 0, 0);
+    this.#usedBefore = true;
+    this.resume();
+    this.#socket.setTimeout(IDLE_MS);
+    this.#socket.unref();
+    this.#pool().push(this);
+  }
+
+  #onHead(
+    versionMajor: number,
+    versionMinor: number,
+    raw: string[],
+    status: number,
+    statusText: string,
+    keepAlive: boolean,
+  ): number {
+    const headers = new Map<string, string>();
+    for (let i = 0; i + 1 < raw.length; i += 2) {
+      const name = (raw[i] as string).toLowerCase();
+      const value = raw[i + 1] as string;
+      const had = headers.get(name);
+      headers.set(name, had === undefined ? value : `${had}, ${value}`);
+    }
+    const head: Head = {
+      status,
+      statusText,
+      headers,
+      keepAlive: keepAlive && versionMajor === 1 && versionMinor >= 1,
+    };
+    this.#head = head;
+    const length = plainLength(headers);
+    const body = new WireBody(this, length ?? -1);
+    this.#body = body;
+    const answer = this.#answer;
+    this.#answer = undefined;
+    answer?.resolve(this.#answerOf(head, body));
+    // Stop llhttp at the end of the head when the body is framed by Content-Length alone: its
+    // bytes are then taken from the read buffer as they are (2: as for an upgrade).
+    return length !== undefined ? 2 : 0;
+  }
+
+  #onData(data: Uint8Array): boolean {
+    this.#gotBytes = true;
+    const body = this.#body;
+    if (body && this.#raw) {
+      this.#takeBody(body, data);
+      return !this.#paused;
+    }
+    if (!this.#answer && !body) {
+      // Bytes while idle: nothing is expected; this connection is not reused.
+      this.#closed = true;
+      this.#socket.destroy();
+      return false;
+    }
+    const result = this.#parser.execute(data);
+    if (result instanceof Error) {
+      this.#socket.destroy(result);
+      return false;
+    }
+    const started = this.#body;
+    if (started && started !== body && started.remaining >= 0) {
+      // The parser stopped at the end of the head (see #onHead): the rest is body.
+      this.#raw = true;
+      const consumed = typeof result === "number" ? result : data.length;
+      this.#takeBody(started, data.subarray(consumed));
+    } else if (this.#messageDone && started) {
+      this.#finishBody(started, true);
+    }
+    return !this.#paused;
+  }
+
+  /** Hands `view` to the raw body, up to its end; bytes past it close the connection. */
+  #takeBody(body: WireBody, view: Uint8Array): void {
+    const n = Math.min(view.length, body.remaining);
+    if (n > 0) {
+      body.remaining -= n;
+      body.deliver(n === view.length ? view : view.subarray(0, n));
+    }
+    if (body.remaining === 0) this.#finishBody(body, n === view.length);
+  }
+
+  #finishBody(body: WireBody, clean: boolean): void {
+    body.end();
+    this.release(clean && (this.#head?.keepAlive ?? false));
+  }
+
+  #answerOf(head: Head, body: WireBody): HttpAnswer {
+    return {
+      status: head.status,
+      statusText: head.statusText,
+      headers: { get: (name) => head.headers.get(name.toLowerCase()) ?? null },
+      body,
+      opaqueRedirect: false,
+      undecoded: undefined,
+      discard: () => {
+        if (body.ended) return;
+        if (body.remaining >= 0 && body.remaining <= DRAIN_BYTES) body.drain();
+        else void body.cancel();
+      },
+    };
+  }
+
+  #fail(error: unknown): void {
+    const answer = this.#answer;
+    const body = this.#body;
+    if (!answer && !body) {
+      this.#removeFromPool();
+      return;
+    }
+    this.#answer = undefined;
+    answer?.reject(
+      this.#usedBefore && !this.#gotBytes ? new StaleConnectionError(String(error)) : error,
+    );
+    body?.fail(error);
+    this.release(false);
+  }
+
+  #removeFromPool(): void {
+    const list = this.#pool();
+    const i = list.indexOf(this);
+    if (i >= 0) list.splice(i, 1);
+  }
+}
+
+/**
+ * The body length when it is framed by `Content-Length` alone (no `Transfer-Encoding`, no
+ * content coding), else `undefined`.
+ */
+function plainLength(headers: Map<string, string>): number | undefined {
+  if (headers.has("transfer-encoding")) return undefined;
+  const coding = headers.get("content-encoding");
+  if (coding !== undefined && coding.trim().toLowerCase() !== "identity" && coding.trim() !== "") {
+    return undefined;
+  }
+  const value = headers.get("content-length");
+  if (value === undefined || !/^\d+$/.test(value.trim())) return undefined;
+  const n = Number(value.trim());
+  return Number.isSafeInteger(n) ? n : undefined;
+}

@@ -1,0 +1,240 @@
+/**
+ * The `http:` path of FetchStore's Node transport (`http-wire.ts`: keep-alive sockets reading into
+ * one reused buffer, heads parsed by Node's llhttp, `Content-Length` bodies copied straight from
+ * the read buffer) against a raw TCP server that writes exact bytes: answers split anywhere,
+ * chunked and connection-framed bodies, truncated bodies, stale keep-alive connections,
+ * `Connection: close`, bytes past a body, aborts and over-long heads.
+ */
+
+import type { AddressInfo } from "node:net";
+import { createServer, type Server, type Socket } from "node:net";
+import { afterEach, describe, expect, it } from "vitest";
+import { StoreError } from "../../../src/core/errors.js";
+import { FetchStore } from "../../../src/store/fetch.js";
+
+const DATA = Uint8Array.from({ length: 300_000 }, (_, i) => (i * 31) % 251);
+
+/** Heads of the requests received, as sent. */
+const heads: string[] = [];
+
+/** What the server does with one request on one connection (its index on the connection, the path). */
+type Answer = (socket: Socket, path: string, nth: number) => void;
+
+interface RawServer {
+  url: string;
+  /** Connections accepted so far. */
+  connections: () => number;
+  server: Server;
+}
+
+const servers: { server: Server; sockets: Set<Socket> }[] = [];
+afterEach(async () => {
+  for (const { server, sockets } of servers.splice(0)) {
+    for (const socket of sockets) socket.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+});
+
+async function rawServer(answer: Answer): Promise<RawServer> {
+  let connections = 0;
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    connections++;
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+    socket.on("error", () => undefined);
+    let nth = 0;
+    let pending = "";
+    socket.on("data", (d: Buffer) => {
+      pending += d.toString("latin1");
+      for (;;) {
+        const end = pending.indexOf("\r\n\r\n");
+        if (end < 0) return;
+        const head = pending.slice(0, end);
+        heads.push(head);
+        pending = pending.slice(end + 4);
+        const path = head.split(" ")[1] ?? "/";
+        answer(socket, path, nth++);
+      }
+    });
+  });
+  servers.push({ server, sockets });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}/`, connections: () => connections, server };
+}
+
+function head(status: number, headers: Record<string, string | number>): Buffer {
+  let text = `HTTP/1.1 ${status} X\r\n`;
+  for (const [k, v] of Object.entries(headers)) text += `${k}: ${v}\r\n`;
+  return Buffer.from(`${text}\r\n`, "latin1");
+}
+
+/** Writes `bytes` in pieces of `size` bytes, one per event-loop turn. */
+function dribble(socket: Socket, bytes: Uint8Array, size: number, then?: () => void): void {
+  let at = 0;
+  const step = () => {
+    if (socket.destroyed) return;
+    if (at >= bytes.length) {
+      then?.();
+      return;
+    }
+    socket.write(bytes.subarray(at, at + size));
+    at += size;
+    setImmediate(step);
+  };
+  step();
+}
+
+function store(url: string): FetchStore {
+  return new FetchStore(url, { transport: "node" });
+}
+
+describe("FetchStore's Node transport on http: (raw sockets, llhttp heads)", () => {
+  it("reads answers split at every few bytes, head and body alike, and reuses the connection", async () => {
+    const s = await rawServer((socket) => {
+      dribble(
+        socket,
+        Buffer.concat([head(200, { "Content-Length": 1000 }), DATA.subarray(0, 1000)]),
+        7,
+      );
+    });
+    const st = store(s.url);
+    expect(await st.get("a")).toEqual(DATA.subarray(0, 1000));
+    expect(await st.get("b")).toEqual(DATA.subarray(0, 1000));
+    expect(s.connections()).toBe(1);
+    // Written by http-wire.ts (node:http would send "Host:" and "Connection: keep-alive").
+    expect(heads.at(-1)).toMatch(/^GET \/b HTTP\/1\.1\r\nhost: 127\.0\.0\.1:\d+\r\n/);
+  });
+
+  it("reads a large body arriving with its head in one write, and a zero-length body", async () => {
+    const s = await rawServer((socket, path) => {
+      const body = path === "/empty" ? new Uint8Array(0) : DATA;
+      socket.write(Buffer.concat([head(200, { "Content-Length": body.length }), body]));
+    });
+    const st = store(s.url);
+    // (compared as buffers: a deep equality of 300,000 elements takes a second)
+    expect(Buffer.from((await st.get("big")) ?? []).equals(DATA)).toBe(true);
+    expect(await st.get("empty")).toEqual(new Uint8Array(0));
+    // A 200 (whole body) to a range request: the store takes the range out of it.
+    expect(await st.getRange("big", { offset: 5, length: 10 })).toEqual(DATA.subarray(5, 15));
+    expect(s.connections()).toBe(1);
+  });
+
+  it("reads chunked and connection-framed bodies (framed by llhttp)", async () => {
+    const s = await rawServer((socket, path) => {
+      if (path === "/chunked") {
+        const body = DATA.subarray(0, 5000);
+        socket.write(head(200, { "Transfer-Encoding": "chunked" }));
+        socket.write(`${(3000).toString(16)}\r\n`);
+        socket.write(body.subarray(0, 3000));
+        socket.write(`\r\n${(2000).toString(16)}\r\n`);
+        socket.write(body.subarray(3000));
+        socket.write("\r\n0\r\n\r\n");
+      } else {
+        socket.write(head(200, { Connection: "close" }));
+        dribble(socket, DATA.subarray(0, 4000), 1500, () => socket.end());
+      }
+    });
+    const st = store(s.url);
+    expect(await st.get("chunked")).toEqual(DATA.subarray(0, 5000));
+    expect(await st.get("until-close")).toEqual(DATA.subarray(0, 4000));
+    expect(await st.get("chunked")).toEqual(DATA.subarray(0, 5000));
+  });
+
+  it("a body cut short by the server is an error (transient), never short bytes", async () => {
+    const s = await rawServer((socket) => {
+      socket.write(Buffer.concat([head(200, { "Content-Length": 1000 }), DATA.subarray(0, 400)]));
+      setImmediate(() => socket.destroy());
+    });
+    const error = await store(s.url)
+      .get("a")
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StoreError);
+    expect((error as StoreError).transient).toBe(true);
+  });
+
+  it("sends a request again on a new connection when a kept-alive one was closed meanwhile", async () => {
+    const s = await rawServer((socket) => {
+      socket.write(Buffer.concat([head(200, { "Content-Length": 10 }), DATA.subarray(0, 10)]));
+      // Close the idle connection right after the answer, as a server's keep-alive timeout would.
+      setTimeout(() => socket.destroy(), 5);
+    });
+    const st = store(s.url);
+    expect(await st.get("a")).toEqual(DATA.subarray(0, 10));
+    await new Promise((r) => setTimeout(r, 30));
+    expect(await st.get("b")).toEqual(DATA.subarray(0, 10));
+    expect(s.connections()).toBe(2);
+  });
+
+  it("Connection: close, HTTP/1.0 and bytes past a body end a connection's reuse", async () => {
+    const s = await rawServer((socket, path) => {
+      const body = DATA.subarray(0, 20);
+      if (path === "/close") {
+        socket.write(
+          Buffer.concat([head(200, { "Content-Length": 20, Connection: "close" }), body]),
+        );
+      } else if (path === "/old") {
+        socket.write(Buffer.from("HTTP/1.0 200 OK\r\nContent-Length: 20\r\n\r\n", "latin1"));
+        socket.write(body);
+      } else {
+        socket.write(
+          Buffer.concat([head(200, { "Content-Length": 20 }), body, Buffer.from("junk")]),
+        );
+      }
+    });
+    const st = store(s.url);
+    for (const path of ["close", "old", "extra", "close"]) {
+      expect(await st.get(path)).toEqual(DATA.subarray(0, 20));
+    }
+    expect(s.connections()).toBe(4);
+  });
+
+  it("a 404 with a body is a missing key, and the connection serves the next request", async () => {
+    const s = await rawServer((socket, path) => {
+      if (path === "/missing")
+        socket.write(Buffer.concat([head(404, { "Content-Length": 9 }), Buffer.from("not found")]));
+      else socket.write(Buffer.concat([head(200, { "Content-Length": 5 }), DATA.subarray(0, 5)]));
+    });
+    const st = store(s.url);
+    expect(await st.get("missing")).toBeUndefined();
+    expect(await st.get("there")).toEqual(DATA.subarray(0, 5));
+    expect(s.connections()).toBe(1);
+  });
+
+  it("an abort in the middle of a body rejects at once and closes the connection", async () => {
+    let closed = false;
+    const s = await rawServer((socket) => {
+      socket.on("close", () => {
+        closed = true;
+      });
+      socket.write(
+        Buffer.concat([head(200, { "Content-Length": DATA.length }), DATA.subarray(0, 1000)]),
+      );
+    });
+    const controller = new AbortController();
+    const read = store(s.url).get("a", { signal: controller.signal });
+    await new Promise((r) => setTimeout(r, 20));
+    controller.abort();
+    await expect(read).rejects.toMatchObject({ name: "AbortError" });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(closed).toBe(true);
+  });
+
+  it("an endless head fails (llhttp's header size bound) instead of growing", async () => {
+    const s = await rawServer((socket) => {
+      socket.write("HTTP/1.1 200 OK\r\n");
+      const line = Buffer.from(`X-Pad: ${"a".repeat(1000)}\r\n`, "latin1");
+      let n = 0;
+      const more = () => {
+        if (socket.destroyed || n++ > 200) return;
+        socket.write(line, () => setImmediate(more));
+      };
+      more();
+    });
+    const error = await store(s.url)
+      .get("a")
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StoreError);
+  });
+});
