@@ -33,10 +33,12 @@ import type { RangeQuery, ReadableStore, StoreRequestOptions } from "./types.js"
  * - `"auto"` (default): `"node"` in Node unless the `fetch` option is given (or `requestInit`
  *   holds fields only `fetch` understands, such as undici's `dispatcher`), else `"fetch"`;
  * - `"fetch"`: the WHATWG `fetch` (the `fetch` option, else the global one);
- * - `"node"`: `node:http` / `node:https` with keep-alive agents of the store's own (Node only).
- *   Less than half the CPU time per request of Node's `fetch` (undici), which goes through web
- *   streams and `Request`/`Response` objects; bodies are copied from the socket's chunks straight
- *   into the value's buffer. TLS uses Node's default CAs, like `fetch`; HTTP proxies are not
+ * - `"node"`: keep-alive connections of the store's own (`node:net` / `node:tls`; Node only), each
+ *   reading into one reused buffer, response heads parsed by Node's HTTP parser (llhttp), bodies
+ *   copied once into the value's buffer; `node:http` / `node:https` where Node's `HTTPParser` is
+ *   not available. Less than half the CPU time per request of Node's `fetch` (undici), which goes
+ *   through web streams and `Request`/`Response` objects, and a third of `node:http`'s per byte
+ *   received (docs/stores.md). TLS uses Node's default CAs, like `fetch`; HTTP proxies are not
  *   used, as by Node's `fetch` (environment variables such as `HTTPS_PROXY` are ignored: pass a
  *   `fetch` that goes through a proxy instead). It sends no `Accept-Encoding`; a server that
  *   still answers a whole-object `get` with `Content-Encoding` gzip, deflate or br is decoded
@@ -121,8 +123,8 @@ const NODE_INIT_FIELDS: ReadonlySet<string> = new Set([
  * Redirects (RFC 9110 §15.4) are followed by the store itself, at most 20 hops; a redirect to
  * another origin does not carry the user's headers unless `crossOriginRedirects` says so.
  *
- * In Node requests go through `node:http` / `node:https` with keep-alive connections of the
- * store's own, in browsers (or with the `fetch` option) through `fetch`: see `transport`.
+ * In Node requests go through keep-alive connections of the store's own, in browsers (or with the
+ * `fetch` option) through `fetch`: see `transport`.
  *
  * HTTP has no standard listing and no standard writes, so this store has neither `set`/`delete`
  * nor `list`/`listDir`: open groups through consolidated metadata or by known paths.

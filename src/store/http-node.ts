@@ -1,8 +1,10 @@
 /**
- * The Node transport of `FetchStore`: `GET` requests through `node:http` / `node:https` with
- * keep-alive agents owned by one transport (so by one store), and bodies handed out as the
- * socket's own chunks, without web streams. `node:*` modules are imported on demand under
- * variable names, so browser bundles never see them (this module is never used there).
+ * The Node transport of `FetchStore`: requests on the store's own keep-alive sockets through
+ * `http-wire.ts` (one reused read buffer per socket, heads parsed by Node's llhttp, bodies copied
+ * once), content-coded answers decoded with `node:zlib`; where Node's `HTTPParser` is not
+ * available, `node:http` / `node:https` with keep-alive agents owned by the transport. Bodies are
+ * handed out without web streams. `node:*` modules are imported on demand under variable names, so
+ * browser bundles never see them (this module is never used there).
  * @module
  */
 import type * as Http from "node:http";
@@ -72,7 +74,7 @@ export async function nodeTransport(): Promise<HttpTransport> {
   return {
     kind: "node",
     send: (request) =>
-      wire !== undefined && request.url.protocol === "http:"
+      wire !== undefined && (request.url.protocol === "http:" || request.url.protocol === "https:")
         ? sendOnWire(modules, wire, request)
         : send(modules, agents, request, true),
   };

@@ -1,19 +1,20 @@
 /**
- * The plain-`http:` path of `FetchStore`'s Node transport: `GET` requests written on keep-alive
- * `net` sockets that read into one reused 64 KiB buffer each (`onread`), response headers parsed
- * by Node's own HTTP parser (llhttp, `HTTPParser` of `node:_http_common`), and a body framed by
- * `Content-Length` handed to its reader straight from that buffer ({@link BodyChunks.each}).
+ * `FetchStore`'s Node transport proper: `GET` requests written on keep-alive sockets (`node:net`,
+ * or `node:tls` for `https:`) that read into one reused 64 KiB buffer each (`onread`), response
+ * heads parsed by Node's own HTTP parser (llhttp, `HTTPParser` of `node:_http_common`), and a body
+ * framed by `Content-Length` handed to its reader straight from that buffer
+ * ({@link BodyChunks.each}).
  *
  * Why: Node's HTTP client allocates a new buffer for every socket read and copies every body piece
- * into another new one; on machines where the first touch of a page is dear, receiving is then most
- * of a read's time (docs/performance.md). Here a body costs one copy, into memory its reader owns.
- *
- * Anything else (a body without `Content-Length`, chunked or content-coded, `https:`, a runtime
- * without `HTTPParser`) is left to the `node:http` transport: {@link wireTransport} returns
- * `undefined` when it cannot serve, and `send` hands such answers' framing to llhttp, copying.
+ * into another new one; on machines where the first touch of a page is dear, receiving was then
+ * most of a read's time (docs/performance.md). Here a body costs one copy, into memory its reader
+ * owns. Chunked and connection-framed bodies are framed by llhttp (copying each piece, as Node's
+ * client does); content codings are decoded by the caller (`http-node.ts`). A runtime without
+ * `HTTPParser` gets `undefined` from {@link wireTransport}, and `node:http` / `node:https` serve.
  * @module
  */
 import type * as Net from "node:net";
+import type * as Tls from "node:tls";
 import type { BodyChunks, ChunkRead, HttpAnswer, HttpRequest } from "./http-transport.js";
 
 /** Bytes read from a socket at a time (one reused buffer per connection). */
@@ -50,6 +51,7 @@ interface ParserClass {
 
 interface WireModules {
   net: typeof Net;
+  tls: typeof Tls;
   Parser: ParserClass;
 }
 
@@ -71,17 +73,17 @@ export interface Wire {
  * goes through `node:http`).
  */
 export async function wireTransport(): Promise<Wire | undefined> {
-  const names = ["node:net", "node:_http_common"];
+  const names = ["node:net", "node:tls", "node:_http_common"];
   let modules: WireModules;
   try {
-    const [net, common] = (await Promise.all(
+    const [net, tls, common] = (await Promise.all(
       names.map((name) => import(/* @vite-ignore */ name)),
-    )) as [typeof Net, { HTTPParser?: ParserClass }];
+    )) as [typeof Net, typeof Tls, { HTTPParser?: ParserClass }];
     const Parser = common.HTTPParser;
     if (typeof Parser !== "function" || typeof Parser.kOnHeadersComplete !== "number") {
       return undefined;
     }
-    modules = { net, Parser };
+    modules = { net, tls, Parser };
   } catch {
     return undefined;
   }
@@ -99,7 +101,7 @@ function sendOn(
   mayRetry: boolean,
 ): Promise<HttpAnswer> {
   const { url, signal } = request;
-  const origin = `${url.hostname}:${url.port || "80"}`;
+  const origin = `${url.protocol}//${url.host}`;
   const pool = idle.get(origin);
   let conn = pool?.pop();
   const reused = conn !== undefined;
@@ -284,15 +286,24 @@ class Connection {
     parser[Parser.kOnMessageComplete] = () => {
       this.#messageDone = true;
     };
-    const buffer = new Uint8Array(READ_BYTES);
-    this.#socket = modules.net.connect({
-      host: url.hostname,
-      port: Number(url.port || 80),
-      onread: {
-        buffer,
-        callback: (n: number, buf: Uint8Array) => this.#onData(buf.subarray(0, n)),
-      },
-    });
+    const onread = {
+      buffer: new Uint8Array(READ_BYTES),
+      callback: (n: number, buf: Uint8Array) => this.#onData(buf.subarray(0, n)),
+    };
+    // URL.hostname keeps an IPv6 address's brackets; sockets and TLS want it bare.
+    const host = url.hostname.replace(/^\[(.*)\]$/, "$1");
+    this.#socket =
+      url.protocol === "https:"
+        ? modules.tls.connect({
+            host,
+            port: Number(url.port || 443),
+            // Server name indication and the certificate's name: the host, unless an IP address.
+            ...(modules.net.isIP(host) === 0 ? { servername: host } : {}),
+            ALPNProtocols: ["http/1.1"],
+            // `onread` is a `tls.connect` option since Node 15.1 / 14.17 (missing from its types).
+            ...({ onread } as Tls.ConnectionOptions),
+          })
+        : modules.net.connect({ host, port: Number(url.port || 80), onread });
     this.#socket.setNoDelay(true);
     this.#socket.on("error", (error) => this.#fail(error));
     this.#socket.on("close", () => {
@@ -369,6 +380,7 @@ class Connection {
    * answer ended and the server keeps it alive), else it is closed.
    */
   release(reusable: boolean): void {
+    const idleMs = keptAliveMs(this.#head?.headers.get("keep-alive"));
     if (this.#signal && this.#onAbort) this.#signal.removeEventListener("abort", this.#onAbort);
     this.#signal = undefined;
     this.#onAbort = undefined;
@@ -377,7 +389,7 @@ class Connection {
     this.#answer = undefined;
     this.#raw = false;
     this.#messageDone = false;
-    if (!reusable || this.#closed) {
+    if (!reusable || this.#closed || idleMs <= 0) {
       this.#closed = true;
       this.#socket.destroy();
       return;
@@ -385,7 +397,7 @@ class Connection {
     this.#parser.initialize(this.#responseType, {}, 0, 0);
     this.#usedBefore = true;
     this.resume();
-    this.#socket.setTimeout(IDLE_MS);
+    this.#socket.setTimeout(idleMs);
     this.#socket.unref();
     this.#pool().push(this);
   }
@@ -504,6 +516,16 @@ class Connection {
     const i = list.indexOf(this);
     if (i >= 0) list.splice(i, 1);
   }
+}
+
+/**
+ * How long (ms) an idle connection is kept: {@link IDLE_MS}, or 1 s less than the server's
+ * `Keep-Alive: timeout=N` when that is shorter (0: not kept), as Node's agent does.
+ */
+function keptAliveMs(keepAlive: string | undefined): number {
+  const m = keepAlive === undefined ? null : /(?:^|[,\s])timeout=(\d+)/i.exec(keepAlive);
+  if (m === null) return IDLE_MS;
+  return Math.min(IDLE_MS, (Number(m[1]) - 1) * 1000);
 }
 
 /**

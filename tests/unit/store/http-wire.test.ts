@@ -6,8 +6,12 @@
  * `Connection: close`, bytes past a body, aborts and over-long heads.
  */
 
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { createServer, type Server, type Socket } from "node:net";
+import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { StoreError } from "../../../src/core/errors.js";
 import { FetchStore } from "../../../src/store/fetch.js";
@@ -236,5 +240,106 @@ describe("FetchStore's Node transport on http: (raw sockets, llhttp heads)", () 
       .get("a")
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StoreError);
+  });
+
+  describe("https:", () => {
+    const tlsDir = new URL("../../fixtures/tls/", import.meta.url);
+    const key = readFileSync(new URL("key.pem", tlsDir));
+    const cert = readFileSync(new URL("cert.pem", tlsDir));
+
+    /** The first header name of each request, as sent (http-wire.ts writes `host`, node:https `Host`). */
+    const firstHeaderNames: string[] = [];
+
+    async function httpsServer(): Promise<{
+      url: string;
+      connections: () => number;
+      close: () => void;
+    }> {
+      let connections = 0;
+      const server = createHttpsServer({ key, cert }, (req, res) => {
+        firstHeaderNames.push(req.rawHeaders[0] ?? "");
+        const range = /bytes=(\d+)-(\d+)/.exec(req.headers.range ?? "");
+        if (range) {
+          const [from, to] = [Number(range[1]), Number(range[2])];
+          res.writeHead(206, {
+            "Content-Length": to - from + 1,
+            "Content-Range": `bytes ${from}-${to}/${DATA.length}`,
+          });
+          res.end(DATA.subarray(from, to + 1));
+        } else {
+          res.writeHead(200, { "Content-Length": DATA.length });
+          res.end(DATA);
+        }
+      });
+      server.on("secureConnection", () => connections++);
+      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+      const { port } = server.address() as AddressInfo;
+      return {
+        url: `https://localhost:${port}/`,
+        connections: () => connections,
+        close: () => {
+          server.closeAllConnections();
+          server.close();
+        },
+      };
+    }
+
+    it("reads over TLS on kept-alive connections, with the server's name checked", {
+      timeout: 20_000,
+    }, async () => {
+      const s = await httpsServer();
+      try {
+        const module = fileURLToPath(new URL("../../../src/store/fetch.ts", import.meta.url));
+        const code = `import { FetchStore } from ${JSON.stringify(module)};
+const store = new FetchStore(${JSON.stringify(s.url)}, { transport: "node" });
+const a = await store.get("k");
+const b = await store.getRange("k", { offset: 1000, length: 5 });
+console.log(a.length, a[299999], b.join(","));`;
+        const child = spawn(
+          process.execPath,
+          ["--import", "tsx", "--input-type=module", "-e", code],
+          {
+            stdio: ["ignore", "pipe", "pipe"],
+            env: {
+              ...process.env,
+              NODE_EXTRA_CA_CERTS: fileURLToPath(new URL("cert.pem", tlsDir)),
+            },
+          },
+        );
+        let out = "";
+        let err = "";
+        child.stdout.on("data", (d: Buffer) => {
+          out += d.toString();
+        });
+        child.stderr.on("data", (d: Buffer) => {
+          err += d.toString();
+        });
+        const exitCode = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+        expect(err).toBe("");
+        expect(exitCode).toBe(0);
+        expect(out.trim()).toBe(
+          `${DATA.length} ${DATA[299_999]} ${Array.from(DATA.subarray(1000, 1005)).join(",")}`,
+        );
+        expect(s.connections()).toBe(1);
+        expect(firstHeaderNames.slice(-2)).toEqual(["host", "host"]);
+      } finally {
+        s.close();
+      }
+    });
+
+    it("refuses a certificate the process does not trust (an error, not a hang)", async () => {
+      const s = await httpsServer();
+      try {
+        const error = await new FetchStore(s.url, { transport: "node" })
+          .get("k")
+          .catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(StoreError);
+        expect(String((error as Error).message) + String((error as Error).cause)).toMatch(
+          /certificate/i,
+        );
+      } finally {
+        s.close();
+      }
+    });
   });
 });
