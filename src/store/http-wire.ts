@@ -155,7 +155,18 @@ class WireBody implements BodyChunks {
     if (this.#cancelled || view.length === 0) return;
     const sink = this.#sink;
     if (sink) {
-      if (!sink.onChunk(view)) {
+      let more: boolean;
+      try {
+        more = sink.onChunk(view);
+      } catch (error) {
+        // The reader failed (it runs inside the socket's read callback): it gets the error.
+        this.#sink = undefined;
+        this.#cancelled = true;
+        sink.reject(error);
+        this.#conn.release(false);
+        return;
+      }
+      if (!more) {
         this.#sink = undefined;
         this.#cancelled = true;
         sink.resolve(false);
@@ -256,6 +267,8 @@ class Connection {
   #raw = false;
   /** The parser saw the end of the answer in progress (parser-framed bodies). */
   #messageDone = false;
+  /** The head being parsed is an interim answer (1xx, such as 103 Early Hints): skipped. */
+  #interim = false;
   #answer: { resolve: (a: HttpAnswer) => void; reject: (e: unknown) => void } | undefined;
   #signal: AbortSignal | undefined;
   #onAbort: (() => void) | undefined;
@@ -284,11 +297,20 @@ class Connection {
     ) => this.#onHead(versionMajor, versionMinor, raw, status, statusText, keepAlive);
     parser[Parser.kOnBody] = (chunk: Uint8Array) => this.#body?.deliver(chunk);
     parser[Parser.kOnMessageComplete] = () => {
-      this.#messageDone = true;
+      if (this.#interim) this.#interim = false;
+      else this.#messageDone = true;
     };
     const onread = {
       buffer: new Uint8Array(READ_BYTES),
-      callback: (n: number, buf: Uint8Array) => this.#onData(buf.subarray(0, n)),
+      callback: (n: number, buf: Uint8Array) => {
+        try {
+          return this.#onData(buf.subarray(0, n));
+        } catch (error) {
+          // Never out of the socket's callback (it would be an uncaught exception).
+          this.#socket.destroy(error as Error);
+          return false;
+        }
+      },
     };
     // URL.hostname keeps an IPv6 address's brackets; sockets and TLS want it bare.
     const host = url.hostname.replace(/^\[(.*)\]$/, "$1");
@@ -389,6 +411,7 @@ class Connection {
     this.#answer = undefined;
     this.#raw = false;
     this.#messageDone = false;
+    this.#interim = false;
     if (!reusable || this.#closed || idleMs <= 0) {
       this.#closed = true;
       this.#socket.destroy();
@@ -410,6 +433,11 @@ class Connection {
     statusText: string,
     keepAlive: boolean,
   ): number {
+    if (status >= 100 && status < 200 && status !== 101) {
+      // An interim answer (RFC 9110 §15.2): the final one follows on the same connection.
+      this.#interim = true;
+      return 0;
+    }
     const headers = new Map<string, string>();
     for (let i = 0; i + 1 < raw.length; i += 2) {
       const name = (raw[i] as string).toLowerCase();

@@ -146,6 +146,26 @@ describe("FetchStore's Node transport on http: (raw sockets, llhttp heads)", () 
     expect(await st.get("chunked")).toEqual(DATA.subarray(0, 5000));
   });
 
+  it("skips interim answers (103 Early Hints, 100 Continue) before the final one", async () => {
+    const s = await rawServer((socket, path) => {
+      socket.write("HTTP/1.1 103 Early Hints\r\nLink: </x>; rel=preload\r\n\r\n");
+      socket.write("HTTP/1.1 100 Continue\r\n\r\n");
+      if (path === "/chunked") {
+        socket.write(head(200, { "Transfer-Encoding": "chunked" }));
+        socket.write("5\r\n");
+        socket.write(DATA.subarray(0, 5));
+        socket.write("\r\n0\r\n\r\n");
+      } else {
+        socket.write(Buffer.concat([head(200, { "Content-Length": 5 }), DATA.subarray(0, 5)]));
+      }
+    });
+    const st = store(s.url);
+    expect(await st.get("a")).toEqual(DATA.subarray(0, 5));
+    expect(await st.get("chunked")).toEqual(DATA.subarray(0, 5));
+    expect(await st.get("a")).toEqual(DATA.subarray(0, 5));
+    expect(s.connections()).toBe(1);
+  });
+
   it("a body cut short by the server is an error (transient), never short bytes", async () => {
     const s = await rawServer((socket) => {
       socket.write(Buffer.concat([head(200, { "Content-Length": 1000 }), DATA.subarray(0, 400)]));
