@@ -110,7 +110,10 @@ function sendOn(
     idle.set(origin, list);
     return list;
   });
-  let text = `GET ${url.pathname}${url.search} HTTP/1.1\r\nhost: ${url.host}\r\n`;
+  // Header names and values were checked (http-headers.ts): no line breaks. A `host` given by the
+  // caller replaces the URL's, as with node:http.
+  let text = `GET ${url.pathname}${url.search} HTTP/1.1\r\n`;
+  if (headers.host === undefined) text += `host: ${url.host}\r\n`;
   for (const name of Object.keys(headers)) text += `${name}: ${headers[name]}\r\n`;
   text += "\r\n";
   const sent = conn.exchange(text, signal);

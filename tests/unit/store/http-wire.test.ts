@@ -146,6 +146,16 @@ describe("FetchStore's Node transport on http: (raw sockets, llhttp heads)", () 
     expect(await st.get("chunked")).toEqual(DATA.subarray(0, 5000));
   });
 
+  it("a Host header given by the caller replaces the URL's (sent once)", async () => {
+    const s = await rawServer((socket) => {
+      socket.write(Buffer.concat([head(200, { "Content-Length": 3 }), DATA.subarray(0, 3)]));
+    });
+    const st = new FetchStore(s.url, { transport: "node", headers: { Host: "data.example" } });
+    expect(await st.get("a")).toEqual(DATA.subarray(0, 3));
+    const hosts = (heads.at(-1) ?? "").split("\r\n").filter((l) => /^host:/i.test(l));
+    expect(hosts).toEqual(["host: data.example"]);
+  });
+
   it("skips interim answers (103 Early Hints, 100 Continue) before the final one", async () => {
     const s = await rawServer((socket, path) => {
       socket.write("HTTP/1.1 103 Early Hints\r\nLink: </x>; rel=preload\r\n\r\n");
