@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import type { GroupMetadata, NodeMetadata } from "../model.js";
+import { guarded, isJsonObject } from "./issues.js";
 
 /**
  * Array shape: non-negative safe integers whose product (the number of elements) is a safe
@@ -24,6 +25,26 @@ export const CHUNK_SHAPE = z.array(z.int().positive());
 
 /** User attributes: any JSON object. */
 export const ATTRIBUTES = z.record(z.string(), z.unknown());
+
+/** Whether `v` is an array of safe integers ≥ `min`. */
+function isIntArray(v: unknown, min: number): v is number[] {
+  if (!Array.isArray(v)) return false;
+  for (const n of v) if (!Number.isSafeInteger(n) || (n as number) < min) return false;
+  return true;
+}
+
+/** {@link SHAPE} with its common valid case checked without zod. */
+export const SHAPE_FIELD = guarded(
+  SHAPE,
+  (v) =>
+    isIntArray(v, 0) && (v.includes(0) || v.reduce((p, n) => p * n, 1) <= Number.MAX_SAFE_INTEGER),
+);
+
+/** {@link CHUNK_SHAPE} with its common valid case checked without zod. */
+export const CHUNK_SHAPE_FIELD = guarded(CHUNK_SHAPE, (v) => isIntArray(v, 1));
+
+/** {@link ATTRIBUTES} with its common valid case checked without zod. */
+export const ATTRIBUTES_FIELD = guarded(ATTRIBUTES, isJsonObject);
 
 /**
  * Why `name` cannot be the path of a descendant in consolidated metadata, or `undefined` when it

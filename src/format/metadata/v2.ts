@@ -19,11 +19,11 @@ import type {
   NodeMetadata,
 } from "../model.js";
 import {
-  CHUNK_SHAPE,
+  CHUNK_SHAPE_FIELD,
   flattenConsolidated,
   memberPathIssue,
   nestConsolidated,
-  SHAPE,
+  SHAPE_FIELD,
 } from "./common.js";
 import { encodeFillValueV2, parseFillValueV2, zeroFill } from "./fill-value.js";
 import { formatPath, IssueList, isJsonObject } from "./issues.js";
@@ -122,8 +122,8 @@ export function parseV2Array(
   else if (obj.zarr_format !== 2) {
     issues.add(["zarr_format"], `expected 2, got ${JSON.stringify(obj.zarr_format)}`);
   }
-  const shape = issues.field(obj, "shape", SHAPE, true);
-  const chunks = issues.field(obj, "chunks", CHUNK_SHAPE, true);
+  const shape = issues.field(obj, "shape", SHAPE_FIELD, true);
+  const chunks = issues.field(obj, "chunks", CHUNK_SHAPE_FIELD, true);
   const ndim = Array.isArray(obj.shape) ? obj.shape.length : undefined;
   if (ndim !== undefined && chunks && ndim !== chunks.length) {
     issues.add(["chunks"], `has ${chunks.length} entries but shape has ${ndim} dimensions`);

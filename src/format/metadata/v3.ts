@@ -25,15 +25,16 @@ import type {
 } from "../model.js";
 import { type RectilinearChunkGrid, rectilinearGrid } from "../rectilinear-grid.js";
 import {
-  ATTRIBUTES,
+  ATTRIBUTES_FIELD,
   CHUNK_SHAPE,
+  CHUNK_SHAPE_FIELD,
   flattenConsolidated,
   memberPathIssue,
   nestConsolidated,
-  SHAPE,
+  SHAPE_FIELD,
 } from "./common.js";
 import { encodeFillValueV3, parseFillValueV3 } from "./fill-value.js";
-import { formatPath, IssueList, isJsonObject, type JsonObject } from "./issues.js";
+import { formatPath, guarded, IssueList, isJsonObject, type JsonObject } from "./issues.js";
 import { decodeJsonObject } from "./json.js";
 
 /** Data type names of the Zarr v3 core specification ("Data types") that zarr-plan supports. */
@@ -58,19 +59,48 @@ const ARRAY_KEYS = new Set([
 
 const GROUP_KEYS = new Set(["zarr_format", "node_type", "attributes", "consolidated_metadata"]);
 
-const CODEC_OBJECT = z.looseObject({
-  name: z.string().min(1),
-  configuration: z.record(z.string(), z.unknown()).optional(),
-  must_understand: z.boolean().optional(),
-});
+// Schemas are built once: zod compiles each schema object on its first parse. Those of fields
+// every array has are guarded: their common valid case is checked without zod (see `guarded`).
+const CODEC_OBJECT = guarded(
+  z.looseObject({
+    name: z.string().min(1),
+    configuration: z.record(z.string(), z.unknown()).optional(),
+    must_understand: z.boolean().optional(),
+  }),
+  (v) =>
+    isJsonObject(v) &&
+    typeof v.name === "string" &&
+    v.name.length > 0 &&
+    (v.configuration === undefined || isJsonObject(v.configuration)) &&
+    (v.must_understand === undefined || typeof v.must_understand === "boolean"),
+);
 
-const SEPARATOR_CONFIG = z.looseObject({ separator: z.enum(["/", "."]).optional() });
+const SEPARATOR_CONFIG = guarded(
+  z.looseObject({ separator: z.enum(["/", "."]).optional() }),
+  (v) =>
+    isJsonObject(v) && (v.separator === undefined || v.separator === "/" || v.separator === "."),
+);
 
-const DIMENSION_NAMES = z.array(z.string().nullable());
-// Schemas are built once: zod compiles each schema object on its first parse.
-const STRING = z.string();
-const REGULAR_GRID_CONFIG = z.looseObject({ chunk_shape: CHUNK_SHAPE });
-const NODE_TYPE = z.enum(["array", "group"]);
+const DIMENSION_NAMES = guarded(
+  z.array(z.string().nullable()),
+  (v) => Array.isArray(v) && v.every((n) => n === null || typeof n === "string"),
+);
+const STRING = guarded(z.string(), (v) => typeof v === "string");
+const REGULAR_GRID_CONFIG = guarded(
+  z.looseObject({ chunk_shape: CHUNK_SHAPE }),
+  (v) => isJsonObject(v) && CHUNK_SHAPE_FIELD.accepts(v.chunk_shape),
+);
+const NODE_TYPE = guarded(z.enum(["array", "group"]), (v) => v === "array" || v === "group");
+
+/** The guarded schemas of this module, for the property test that checks each guard against zod. */
+export const GUARDED_V3_FIELDS = {
+  CODEC_OBJECT,
+  SEPARATOR_CONFIG,
+  DIMENSION_NAMES,
+  STRING,
+  REGULAR_GRID_CONFIG,
+  NODE_TYPE,
+} as const;
 
 /** Whether `v` is an extension object that readers may ignore (`"must_understand": false`). */
 function ignorable(v: unknown): boolean {
@@ -349,7 +379,7 @@ function throwIssues(key: string, issues: IssueList, unsupported: string | undef
 }
 
 function parseArray(obj: JsonObject, key: string, issues: IssueList): ArrayMetadata {
-  const shape = issues.field(obj, "shape", SHAPE, true);
+  const shape = issues.field(obj, "shape", SHAPE_FIELD, true);
   // Length checks against the shape still apply when some shape entries are invalid.
   const ndim = Array.isArray(obj.shape) ? obj.shape.length : undefined;
   const { dataType: dt, unsupported } = parseDataType(obj, issues);
@@ -379,7 +409,7 @@ function parseArray(obj: JsonObject, key: string, issues: IssueList): ArrayMetad
     );
   }
 
-  const attributes = issues.field(obj, "attributes", ATTRIBUTES, false) ?? {};
+  const attributes = issues.field(obj, "attributes", ATTRIBUTES_FIELD, false) ?? {};
 
   if (Object.hasOwn(obj, "storage_transformers")) {
     const st = obj.storage_transformers;
@@ -428,7 +458,7 @@ const CONSOLIDATED = z.looseObject({
 });
 
 function parseGroup(obj: JsonObject, key: string, issues: IssueList): GroupMetadata {
-  const attributes = issues.field(obj, "attributes", ATTRIBUTES, false) ?? {};
+  const attributes = issues.field(obj, "attributes", ATTRIBUTES_FIELD, false) ?? {};
   let children: Record<string, unknown> | undefined;
   const cm = obj.consolidated_metadata;
   if (cm !== undefined && cm !== null) {
