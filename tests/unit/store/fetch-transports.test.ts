@@ -4,7 +4,6 @@
  * reuse (counted by the server, per client port), aborts closing their connection, the choice of
  * transport, and a process with idle keep-alive connections still exiting.
  */
-import { spawn } from "node:child_process";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
@@ -12,6 +11,7 @@ import { brotliCompressSync, deflateSync, gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AbortError, type StoreError } from "../../../src/core/errors.js";
 import { FetchStore, type FetchStoreOptions } from "../../../src/store/fetch.js";
+import { runModule } from "../../helpers/run-module.js";
 import { serveFiles, startRawServer, type TestServer } from "./http-server.js";
 
 const TRANSPORTS = ["fetch", "node"] as const;
@@ -325,20 +325,7 @@ const b = await store.getRange("k", { offset: 1, length: 2 }, { signal: new Abor
 // The Node transport needs none of the bundled undici (Headers, fetch): loading it costs ~10 MB.
 const undici = process.moduleLoadList.some((m) => m.includes("deps/undici"));
 console.log(a.length, b.join(","), undici);`;
-      const child = spawn(
-        process.execPath,
-        ["--import", "tsx", "--input-type=module", "-e", code],
-        { stdio: ["ignore", "pipe", "pipe"] },
-      );
-      let out = "";
-      let err = "";
-      child.stdout.on("data", (d: Buffer) => {
-        out += d.toString();
-      });
-      child.stderr.on("data", (d: Buffer) => {
-        err += d.toString();
-      });
-      const exitCode = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+      const { out, err, exitCode } = await runModule(code);
       expect(err).toBe("");
       expect(exitCode).toBe(0);
       expect(out.trim()).toBe(`${DATA.length} ${DATA[1]},${DATA[2]} false`);

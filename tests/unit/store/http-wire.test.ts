@@ -6,7 +6,6 @@
  * `Connection: close`, bytes past a body, aborts and over-long heads.
  */
 
-import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
@@ -15,6 +14,7 @@ import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { StoreError } from "../../../src/core/errors.js";
 import { FetchStore } from "../../../src/store/fetch.js";
+import { runModule } from "../../helpers/run-module.js";
 
 const DATA = Uint8Array.from({ length: 300_000 }, (_, i) => (i * 31) % 251);
 
@@ -325,26 +325,9 @@ const store = new FetchStore(${JSON.stringify(s.url)}, { transport: "node" });
 const a = await store.get("k");
 const b = await store.getRange("k", { offset: 1000, length: 5 });
 console.log(a.length, a[299999], b.join(","));`;
-        const child = spawn(
-          process.execPath,
-          ["--import", "tsx", "--input-type=module", "-e", code],
-          {
-            stdio: ["ignore", "pipe", "pipe"],
-            env: {
-              ...process.env,
-              NODE_EXTRA_CA_CERTS: fileURLToPath(new URL("cert.pem", tlsDir)),
-            },
-          },
-        );
-        let out = "";
-        let err = "";
-        child.stdout.on("data", (d: Buffer) => {
-          out += d.toString();
+        const { out, err, exitCode } = await runModule(code, {
+          NODE_EXTRA_CA_CERTS: fileURLToPath(new URL("cert.pem", tlsDir)),
         });
-        child.stderr.on("data", (d: Buffer) => {
-          err += d.toString();
-        });
-        const exitCode = await new Promise<number | null>((resolve) => child.on("exit", resolve));
         expect(err).toBe("");
         expect(exitCode).toBe(0);
         expect(out.trim()).toBe(
