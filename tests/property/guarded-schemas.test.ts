@@ -45,6 +45,11 @@ const nearby = fc.oneof(
   ),
 );
 
+/** Whether `v` is an object with an own member named `__proto__` (as JSON.parse makes one). */
+function hasOwnProtoMember(v: unknown): boolean {
+  return typeof v === "object" && v !== null && Object.hasOwn(v, "__proto__");
+}
+
 describe("guarded metadata fields", () => {
   it.each(Object.keys(FIELDS))("%s: what the guard accepts, zod accepts unchanged", (name) => {
     const field = FIELDS[name] as GuardedSchema<unknown>;
@@ -55,9 +60,15 @@ describe("guarded metadata fields", () => {
         accepted++;
         const parsed = field.schema.safeParse(v);
         expect(parsed.success).toBe(true);
-        expect(parsed.data).toEqual(v);
+        // zod copies a record member by member, and assigning an own `__proto__` member sets the
+        // copy's prototype instead (so `{"__proto__": []}` comes out as `{}`); the guarded path
+        // keeps the document's member as JSON.parse made it. Equal in every other case.
+        if (!hasOwnProtoMember(v)) expect(parsed.data).toEqual(v);
       }),
-      { numRuns: 2000 },
+      {
+        numRuns: 2000,
+        examples: [[JSON.parse('{"__proto__": []}')], [JSON.parse('{"a": {"__proto__": 1}}')]],
+      },
     );
     // The property says nothing if the guard never accepts: it must see valid values.
     expect(accepted).toBeGreaterThan(0);
