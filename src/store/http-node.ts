@@ -11,29 +11,21 @@ import type * as Http from "node:http";
 import type * as Https from "node:https";
 import type { Readable } from "node:stream";
 import type * as Zlib from "node:zlib";
-import type {
-  BodyChunks,
-  ChunkRead,
-  HttpAnswer,
-  HttpRequest,
-  HttpTransport,
+import {
+  AHEAD,
+  type BodyChunks,
+  type ChunkRead,
+  DRAIN_BYTES,
+  type HttpAnswer,
+  type HttpRequest,
+  type HttpTransport,
+  IDLE_MS,
+  INACTIVITY_MS,
 } from "./http-transport.js";
 import { type Wire, wireTransport } from "./http-wire.js";
 
 /** Whether this runtime is Node (the browser build of this module answers false). */
 export { isNode as isNodeRuntime } from "../core/runtime.js";
-
-/** A body shorter than this (bytes, by its `Content-Length`) is drained when discarded, keeping the connection. */
-const DRAIN_BYTES = 64 * 1024;
-
-/** Chunks buffered ahead of the reader before the source is paused. */
-const AHEAD = 16;
-
-/** Idle keep-alive connections are closed after this long (ms), or 1 s before the server's `Keep-Alive: timeout`. */
-const IDLE_MS = 30_000;
-
-/** A request whose connection sends nothing for this long (ms) fails (undici's default for `fetch`). */
-const INACTIVITY_MS = 300_000;
 
 /** Errors of a request sent on a reused keep-alive socket that the server had just closed. */
 const STALE_SOCKET_CODES: ReadonlySet<string> = new Set(["ECONNRESET", "EPIPE", "ECONNABORTED"]);
@@ -86,7 +78,7 @@ function requestHeaders(request: HttpRequest): Record<string, string> {
 }
 
 /**
- * Sends `request` (an `http:` URL) through `wire`; a content-coded answer is decoded with
+ * Sends `request` (an `http:` or `https:` URL) through `wire`; a content-coded answer is decoded with
  * `node:zlib` when allowed and possible, else left encoded and reported in `undecoded`.
  */
 async function sendOnWire(
@@ -105,12 +97,22 @@ async function sendOnWire(
       for (;;) {
         const read = await coded.read();
         if (read.done) break;
+        if (decoder.destroyed) return; // the reader cancelled
         if (!decoder.write(read.value)) {
-          await new Promise<void>((resolve) => decoder.once("drain", () => resolve()));
+          // Until the decoder wants more, or is destroyed (then the loop ends above).
+          await new Promise<void>((resolve) => {
+            const go = () => {
+              decoder.off("drain", go);
+              decoder.off("close", go);
+              resolve();
+            };
+            decoder.on("drain", go);
+            decoder.on("close", go);
+          });
         }
       }
     }
-    decoder.end();
+    if (!decoder.destroyed) decoder.end();
   };
   feed().catch((error: unknown) => decoder.destroy(error as Error));
   const body = new NodeBody(decoder, () => {

@@ -8,6 +8,18 @@
 
 import type { HeaderRecord } from "./http-headers.js";
 
+/** A body with at most this many bytes left (by its `Content-Length`) is drained when discarded, keeping the connection. */
+export const DRAIN_BYTES = 64 * 1024;
+
+/** Chunks buffered ahead of a `read()` reader before the source is paused. */
+export const AHEAD = 16;
+
+/** Idle keep-alive connections are closed after this long (ms), or 1 s before the server's `Keep-Alive: timeout`. */
+export const IDLE_MS = 30_000;
+
+/** A request whose connection sends nothing for this long (ms) fails (undici's default for `fetch`). */
+export const INACTIVITY_MS = 300_000;
+
 /** One read of a {@link BodyChunks}: a chunk, or the end of the body. */
 export type ChunkRead =
   | { done: true; value?: Uint8Array | undefined }

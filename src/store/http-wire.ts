@@ -15,22 +15,19 @@
  */
 import type * as Net from "node:net";
 import type * as Tls from "node:tls";
-import type { BodyChunks, ChunkRead, HttpAnswer, HttpRequest } from "./http-transport.js";
+import {
+  AHEAD,
+  type BodyChunks,
+  type ChunkRead,
+  DRAIN_BYTES,
+  type HttpAnswer,
+  type HttpRequest,
+  IDLE_MS,
+  INACTIVITY_MS,
+} from "./http-transport.js";
 
 /** Bytes read from a socket at a time (one reused buffer per connection). */
 const READ_BYTES = 64 * 1024;
-
-/** A body shorter than this (bytes left) is drained when discarded, keeping the connection. */
-const DRAIN_BYTES = 64 * 1024;
-
-/** Chunks queued for a `read()` reader before the socket is paused. */
-const AHEAD = 16;
-
-/** Idle keep-alive connections are closed after this long (ms). */
-const IDLE_MS = 30_000;
-
-/** A request whose connection sends nothing for this long (ms) fails. */
-const INACTIVITY_MS = 300_000;
 
 /** The callbacks and methods of Node's `HTTPParser` used here. */
 interface Parser {
@@ -184,7 +181,7 @@ class WireBody implements BodyChunks {
       return;
     }
     this.#queue.push(copy);
-    if (this.#queue.length >= AHEAD) this.#conn.pause();
+    if (this.#queue.length >= AHEAD) this.#conn.pause(this);
   }
 
   end(): void {
@@ -202,7 +199,7 @@ class WireBody implements BodyChunks {
   read(): Promise<ChunkRead> {
     const chunk = this.#queue.shift();
     if (chunk !== undefined) {
-      if (this.#queue.length === 0) this.#conn.resume();
+      if (this.#queue.length === 0) this.#conn.resume(this);
       return Promise.resolve({ done: false, value: chunk });
     }
     if (this.failure !== undefined) return Promise.reject(this.failure);
@@ -214,12 +211,19 @@ class WireBody implements BodyChunks {
 
   each(onChunk: (chunk: Uint8Array) => boolean): Promise<boolean> {
     while (this.#queue.length > 0) {
-      if (!onChunk(this.#queue.shift() as Uint8Array)) {
+      let more: boolean;
+      try {
+        more = onChunk(this.#queue.shift() as Uint8Array);
+      } catch (error) {
+        void this.cancel();
+        return Promise.reject(error);
+      }
+      if (!more) {
         this.#cancelled = true;
         return Promise.resolve(false);
       }
     }
-    this.#conn.resume();
+    this.#conn.resume(this);
     if (this.failure !== undefined) return Promise.reject(this.failure);
     if (this.ended) return Promise.resolve(true);
     return new Promise((resolve, reject) => {
@@ -240,7 +244,7 @@ class WireBody implements BodyChunks {
   drain(): void {
     this.#queue.length = 0;
     this.#cancelled = true;
-    this.#conn.resume();
+    this.#conn.resume(this);
   }
 
   #settle(): void {
@@ -386,15 +390,17 @@ class Connection {
     });
   }
 
-  pause(): void {
-    if (!this.#paused) {
+  /** Stops reading while `body` (the answer in progress) has chunks queued. */
+  pause(body: WireBody): void {
+    if (body === this.#body && !this.#paused) {
       this.#paused = true;
       this.#socket.pause();
     }
   }
 
-  resume(): void {
-    if (this.#paused) {
+  /** Reads again for `body`; a body whose exchange is over no longer moves the connection. */
+  resume(body: WireBody): void {
+    if (body === this.#body && this.#paused) {
       this.#paused = false;
       this.#socket.resume();
     }
@@ -422,7 +428,10 @@ class Connection {
     }
     this.#parser.initialize(this.#responseType, {}, 0, 0);
     this.#usedBefore = true;
-    this.resume();
+    if (this.#paused) {
+      this.#paused = false;
+      this.#socket.resume();
+    }
     this.#socket.setTimeout(idleMs);
     this.#socket.unref();
     this.#pool().push(this);
