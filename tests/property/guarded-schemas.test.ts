@@ -24,8 +24,11 @@ const int = fc.oneof(
   fc.integer({ min: -3, max: 1000 }),
   fc.constantFrom(0, -0, 1.5, Number.MAX_SAFE_INTEGER, 2 ** 53, Number.NaN, 2 ** 40),
 );
+/** Objects that are not plain (zod's record refuses them; a guard must too). */
+const notPlain = fc.constantFrom<unknown>(new Date(0), new Map(), Object.create([]) as object);
 const nearby = fc.oneof(
   fc.jsonValue(),
+  notPlain,
   fc.array(int, { maxLength: 5 }),
   fc.array(fc.oneof(fc.string(), fc.constant(null), int), { maxLength: 4 }),
   fc.constantFrom("array", "group", "/", ".", "", "x"),
@@ -33,6 +36,7 @@ const nearby = fc.oneof(
     {
       name: fc.oneof(fc.string(), int, fc.constant(null)),
       configuration: fc.oneof(
+        notPlain,
         fc.dictionary(fc.string(), fc.jsonValue()),
         fc.array(int),
         fc.constant(null),

@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import type { GroupMetadata, NodeMetadata } from "../model.js";
-import { guarded, isJsonObject } from "./issues.js";
+import { guarded, isPlainObject } from "./issues.js";
 
 /**
  * Array shape: non-negative safe integers whose product (the number of elements) is a safe
@@ -44,7 +44,7 @@ export const SHAPE_FIELD = guarded(
 export const CHUNK_SHAPE_FIELD = guarded(CHUNK_SHAPE, (v) => isIntArray(v, 1));
 
 /** {@link ATTRIBUTES} with its common valid case checked without zod. */
-export const ATTRIBUTES_FIELD = guarded(ATTRIBUTES, isJsonObject);
+export const ATTRIBUTES_FIELD = guarded(ATTRIBUTES, isPlainObject);
 
 /**
  * Why `name` cannot be the path of a descendant in consolidated metadata, or `undefined` when it

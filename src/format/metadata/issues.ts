@@ -49,6 +49,16 @@ export function guarded<T>(
 /** A JSON object as produced by `JSON.parse`. */
 export type JsonObject = Record<string, unknown>;
 
+/**
+ * Whether `v` is a plain object (prototype `Object.prototype` or `null`), as `JSON.parse` makes
+ * and as zod's `z.record` requires.
+ */
+export function isPlainObject(v: unknown): v is JsonObject {
+  if (typeof v !== "object" || v === null) return false;
+  const proto: unknown = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
 /** Whether `v` is a plain JSON object (not `null`, not an array, not a typed array). */
 export function isJsonObject(v: unknown): v is JsonObject {
   return typeof v === "object" && v !== null && !Array.isArray(v) && !ArrayBuffer.isView(v);

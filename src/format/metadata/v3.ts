@@ -34,7 +34,14 @@ import {
   SHAPE_FIELD,
 } from "./common.js";
 import { encodeFillValueV3, parseFillValueV3 } from "./fill-value.js";
-import { formatPath, guarded, IssueList, isJsonObject, type JsonObject } from "./issues.js";
+import {
+  formatPath,
+  guarded,
+  IssueList,
+  isJsonObject,
+  isPlainObject,
+  type JsonObject,
+} from "./issues.js";
 import { decodeJsonObject } from "./json.js";
 
 /** Data type names of the Zarr v3 core specification ("Data types") that zarr-plan supports. */
@@ -68,17 +75,17 @@ const CODEC_OBJECT = guarded(
     must_understand: z.boolean().optional(),
   }),
   (v) =>
-    isJsonObject(v) &&
+    isPlainObject(v) &&
     typeof v.name === "string" &&
     v.name.length > 0 &&
-    (v.configuration === undefined || isJsonObject(v.configuration)) &&
+    (v.configuration === undefined || isPlainObject(v.configuration)) &&
     (v.must_understand === undefined || typeof v.must_understand === "boolean"),
 );
 
 const SEPARATOR_CONFIG = guarded(
   z.looseObject({ separator: z.enum(["/", "."]).optional() }),
   (v) =>
-    isJsonObject(v) && (v.separator === undefined || v.separator === "/" || v.separator === "."),
+    isPlainObject(v) && (v.separator === undefined || v.separator === "/" || v.separator === "."),
 );
 
 const DIMENSION_NAMES = guarded(
@@ -88,7 +95,7 @@ const DIMENSION_NAMES = guarded(
 const STRING = guarded(z.string(), (v) => typeof v === "string");
 const REGULAR_GRID_CONFIG = guarded(
   z.looseObject({ chunk_shape: CHUNK_SHAPE }),
-  (v) => isJsonObject(v) && CHUNK_SHAPE_FIELD.accepts(v.chunk_shape),
+  (v) => isPlainObject(v) && CHUNK_SHAPE_FIELD.accepts(v.chunk_shape),
 );
 const NODE_TYPE = guarded(z.enum(["array", "group"]), (v) => v === "array" || v === "group");
 
