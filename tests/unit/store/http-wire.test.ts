@@ -14,6 +14,7 @@ import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { StoreError } from "../../../src/core/errors.js";
 import { FetchStore } from "../../../src/store/fetch.js";
+import { wireTransport } from "../../../src/store/http-wire.js";
 import { runModule } from "../../helpers/run-module.js";
 
 const DATA = Uint8Array.from({ length: 300_000 }, (_, i) => (i * 31) % 251);
@@ -144,6 +145,73 @@ describe("FetchStore's Node transport on http: (raw sockets, llhttp heads)", () 
     expect(await st.get("chunked")).toEqual(DATA.subarray(0, 5000));
     expect(await st.get("until-close")).toEqual(DATA.subarray(0, 4000));
     expect(await st.get("chunked")).toEqual(DATA.subarray(0, 5000));
+  });
+
+  it("connections sharing one read buffer keep their bodies apart (interleaved, every framing)", async () => {
+    // Each key's body is a different slice of DATA; its answer is written in small pieces, one per
+    // event-loop turn, so the reads of all connections interleave in the shared read buffer.
+    const bodyOf = (path: string): Uint8Array => {
+      const k = Number(path.slice(2));
+      return DATA.subarray(k * 997, k * 997 + 20_000 + k * 1_013);
+    };
+    const s = await rawServer((socket, path) => {
+      const body = bodyOf(path);
+      const framing = Number(path.slice(2)) % 3;
+      if (framing === 0) {
+        dribble(socket, Buffer.concat([head(200, { "Content-Length": body.length }), body]), 1_400);
+      } else if (framing === 1) {
+        let text = Buffer.concat([head(200, { "Transfer-Encoding": "chunked" })]);
+        for (let at = 0; at < body.length; at += 4_000) {
+          const piece = body.subarray(at, at + 4_000);
+          text = Buffer.concat([text, Buffer.from(`${piece.length.toString(16)}\r\n`), piece]);
+          text = Buffer.concat([text, Buffer.from("\r\n")]);
+        }
+        dribble(socket, Buffer.concat([text, Buffer.from("0\r\n\r\n")]), 1_100);
+      } else {
+        socket.write(head(200, { Connection: "close" }));
+        dribble(socket, body, 900, () => socket.end());
+      }
+    });
+    // Through the transport itself, so that half the bodies are read only after every answer has
+    // arrived (their pieces wait as copies), the other half as they come (views of the buffer).
+    const wire = await wireTransport();
+    if (wire === undefined) throw new Error("HTTPParser is missing in this Node");
+    const keys = Array.from({ length: 24 }, (_, k) => k);
+    const answers = await Promise.all(
+      keys.map((k) =>
+        wire.send(
+          {
+            url: new URL(`k${k}`, s.url),
+            headers: {},
+            signal: undefined,
+            redirect: "manual",
+            decode: false,
+          },
+          {},
+        ),
+      ),
+    );
+    const collect = async (k: number): Promise<Buffer> => {
+      const body = answers[k]?.body;
+      if (!body) throw new Error(`no body for k${k}`);
+      const parts: Buffer[] = [];
+      if (k % 2 === 0 && body.each) {
+        await body.each((view) => {
+          parts.push(Buffer.from(view));
+          return true;
+        });
+      } else {
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        for (let r = await body.read(); !r.done; r = await body.read())
+          parts.push(Buffer.from(r.value));
+      }
+      return Buffer.concat(parts);
+    };
+    const bodies = await Promise.all(keys.map(collect));
+    expect(s.connections()).toBe(24);
+    bodies.forEach((got, k) => {
+      expect(got.equals(bodyOf(`/k${k}`)), `body of k${k}`).toBe(true);
+    });
   });
 
   it("a Host header given by the caller replaces the URL's (sent once)", async () => {
