@@ -9,7 +9,7 @@
  *
  * Data (generated once into a temp directory): `s`, 4096² uint16, shards 1024² of inner chunks 64²
  * (8 KiB each, uncompressed: 16 shards × 256 inner chunks), and `c`, 512 chunks of 16 KiB.
- * Workloads: C = every chunk of `c` (512 GETs) at concurrency 4…128; P2000 / P200 = 2,000 / 200
+ * Workloads: C = every chunk of `c` (512 GETs) at concurrency 4…256; P2000 / P200 = 2,000 / 200
  * random points of `s` (vindex) and R = a 700² region at [100, 300] of `s`, at several gaps/caps.
  * @module
  */
@@ -168,7 +168,7 @@ async function main(): Promise<void> {
     };
 
     if (ONLY.has("C")) console.log("\nC: 512 GETs of 16 KiB (every chunk of c), by concurrency");
-    for (const conc of ONLY.has("C") ? [4, 8, 16, 32, 64, 128] : []) {
+    for (const conc of ONLY.has("C") ? [4, 8, 16, 32, 64, 128, 256] : []) {
       await time(`concurrency ${conc}`, async (store) => {
         configureStore(store, { concurrency: conc });
         const a = await openArray(store, "c");

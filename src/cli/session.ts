@@ -108,7 +108,7 @@ export function addSessionOptions(cmd: Command, planning: boolean): Command {
     .addOption(
       new Option(
         "--max-gap <bytes>",
-        "coalesce byte ranges of one object at most this far apart (e.g. 64k; default: the store cost model, 62,500 bytes)",
+        "coalesce byte ranges of one object at most this far apart (e.g. 64k; default: the store cost model, 31,250 bytes)",
       ).argParser(byteSize),
     )
     .addOption(
@@ -118,7 +118,7 @@ export function addSessionOptions(cmd: Command, planning: boolean): Command {
       ).argParser(byteSize),
     )
     .addOption(
-      new Option("--concurrency <n>", "requests in flight per store (default 64)").argParser(
+      new Option("--concurrency <n>", "requests in flight per store (default 128)").argParser(
         positiveInteger,
       ),
     );

@@ -33,8 +33,8 @@ export interface CoalescePolicy {
 }
 
 /**
- * Default largest gap bridged, in bytes: 62,500, what a Context's store cost model gives with
- * its defaults (`costModelGap`: 200 MB/s × 20 ms ÷ 64 requests in flight; see
+ * Default largest gap bridged, in bytes: 31,250, what a Context's store cost model gives with
+ * its defaults (`costModelGap`: 200 MB/s × 20 ms ÷ 128 requests in flight; see
  * `store-settings.ts`). Stores derive their own gap from their latency, bandwidth and concurrency
  * unless `maxGap` is set.
  *
@@ -43,7 +43,7 @@ export interface CoalescePolicy {
  * reads for 200 random points (the peer benchmark's W3s: 40.8 vs 25.5 MB) without saving a round
  * trip. The cost model merges a gap only when reading it is cheaper than a request slot.
  */
-export const DEFAULT_MAX_GAP = 62_500;
+export const DEFAULT_MAX_GAP = 31_250;
 
 /**
  * Default largest merged request, in bytes: 8 MiB (AWS's "typical sizes for byte-range requests

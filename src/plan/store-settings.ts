@@ -6,19 +6,21 @@
 import { type CoalescePolicy, checkPolicy, DEFAULT_MAX_SIZE } from "./coalesce.js";
 
 /**
- * Default limit of requests in flight per store, shared by all plans reading it: 64.
+ * Default limit of requests in flight per store, shared by all plans reading it: 128.
  *
  * Measured by `bench/plan-defaults.ts` (loopback HTTP server, 20 ms before the first byte of every
- * request, 100 MB/s per connection, FetchStore, 512 GETs of 16 KiB, median of 5, 2 cores):
- * 4 in flight → 3.12 s, 8 → 1.81 s, 16 → 1.04 s, 32 → 0.66 s, 64 → 0.52 s, 128 → 0.59 s. Time
- * halves with each doubling up to 32 (latency-bound) and still drops at 64; beyond, client and
- * server CPU dominate. In the peer benchmark (2026-12-02), opening 100 arrays by name at 20 ms
- * took four waves of requests at 32 (124 ms, TensorStore with its default 32: 112 ms, zarrita.js
- * without a limit: 75 ms). 64 is far below S3's 5,500 GET/s per prefix; browsers queue requests
- * beyond their per-host connection cap themselves (6 for HTTP/1.1; HTTP/2 multiplexes ~100
- * streams), and the executor's priorities (shard indexes first) still hold.
+ * request, 100 MB/s per connection, FetchStore on its own Node connections, 512 GETs of 16 KiB,
+ * median of 5, 2 cores, 2026-12-03): 4 in flight → 2.86 s, 8 → 1.47 s, 16 → 0.78 s, 32 → 0.43 s,
+ * 64 → 0.26 s, 128 → 0.18 s, 256 → 0.16 s. Time halves with each doubling up to 64
+ * (latency-bound); beyond, client and server CPU dominate. In the peer benchmark, opening 100
+ * arrays by name at 20 ms takes two waves of requests at 64 and one at 128 (alternating runs of
+ * its client: medians 97–107 ms against 80–87 ms; TensorStore's default is 32, zarrita.js has no
+ * limit). 128 is far below S3's 5,500 GET/s per prefix; browsers queue requests beyond their
+ * per-host connection cap themselves (6 for HTTP/1.1; HTTP/2 multiplexes ~100 streams), the body
+ * budget of the Context still bounds the bytes in flight, and the executor's priorities (shard
+ * indexes first) still hold.
  */
-export const DEFAULT_STORE_CONCURRENCY = 64;
+export const DEFAULT_STORE_CONCURRENCY = 128;
 
 /** Default time to the first byte of a request, ms, in the coalescing cost model: 20. */
 export const DEFAULT_STORE_LATENCY_MS = 20;
@@ -35,7 +37,7 @@ export interface StoreSettings extends CoalescePolicy {
   readonly concurrency: number;
   /**
    * Coalescing gap, bytes. Unless set, derived from the cost model ({@link costModelGap}):
-   * `bandwidthMBps × latencyMs ÷ concurrency` (62,500 bytes with the defaults).
+   * `bandwidthMBps × latencyMs ÷ concurrency` (31,250 bytes with the defaults).
    */
   readonly maxGap: number;
   /** Coalescing cap, bytes (default `DEFAULT_MAX_SIZE`, 8 MiB). */
@@ -72,7 +74,7 @@ export function roundTripBytes(
 }
 
 /**
- * The defaults: 64 requests in flight, 20 ms latency and 200 MB/s, so a 62,500-byte gap by the
+ * The defaults: 128 requests in flight, 20 ms latency and 200 MB/s, so a 31,250-byte gap by the
  * cost model, and an 8 MiB cap.
  */
 export const DEFAULT_STORE_SETTINGS: StoreSettings = Object.freeze({

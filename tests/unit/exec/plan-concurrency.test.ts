@@ -26,10 +26,10 @@ async function many(chunks: number, latencyMs = 5, context?: Context) {
 
 describe("concurrency", () => {
   it(`default: ${DEFAULT_STORE_CONCURRENCY} requests in flight per store`, async () => {
-    const { c, a } = await many(100);
+    const { c, a } = await many(200);
     expect(defaultContext().storeSettings(c).concurrency).toBe(DEFAULT_STORE_CONCURRENCY);
     await plan({ a: a.lazy() }).read();
-    expect(c.requests).toBe(100);
+    expect(c.requests).toBe(200);
     expect(c.maxInFlight).toBe(DEFAULT_STORE_CONCURRENCY);
   });
 

@@ -1,5 +1,6 @@
 /** explain(): the structured object and the text table, before IO and once shard indexes are known. */
 import { describe, expect, it } from "vitest";
+import { DEFAULT_STORE_CONCURRENCY } from "../../../src/plan/store-settings.js";
 import "../../../src/exec/execute.js";
 import { dataType } from "../../../src/core/dtype.js";
 import { lazy, plan } from "../../../src/exec/api.js";
@@ -68,7 +69,7 @@ describe("explain()", () => {
       {
         id: 0,
         label: "CountingStore(MemoryStore)",
-        concurrency: 64,
+        concurrency: DEFAULT_STORE_CONCURRENCY,
         maxGap: 0,
         maxSize: 8 * 1024 * 1024,
         gapFrom: "set",

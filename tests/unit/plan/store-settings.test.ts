@@ -12,7 +12,8 @@ describe("the coalescing cost model", () => {
     expect(costModelGap(20, 200, 64)).toBe(62_500);
     expect(costModelGap(100, 100, 16)).toBe(625_000);
     expect(costModelGap(0, 200, 32)).toBe(0);
-    expect(DEFAULT_STORE_SETTINGS.maxGap).toBe(costModelGap(20, 200, 64));
+    expect(costModelGap(20, 200, 128)).toBe(31_250);
+    expect(DEFAULT_STORE_SETTINGS.maxGap).toBe(costModelGap(20, 200, 128));
     expect(DEFAULT_STORE_SETTINGS.gapFrom).toBe("cost");
   });
 
