@@ -89,6 +89,18 @@ const MIN_INPUT_BUFFER = 64 * 1024;
 const MAX_IDLE_BUFFER_BYTES = 64 * 1024 * 1024;
 
 /**
+ * Largest output for which the pool keeps one spare of the same size ready ({@link
+ * DecodePool.allocate}): 64 MiB, the bound of the idle buffers above.
+ */
+export const SPARE_OUTPUT_MAX_BYTES = 64 * 1024 * 1024;
+
+/** How long the workers must have been idle before a spare output is prepared, ms: 1. */
+const SPARE_IDLE_MS = 1;
+
+/** How long an unused spare output is kept, ms: 2,000 (then it is left to the collector). */
+export const SPARE_KEEP_MS = 2_000;
+
+/**
  * Idle ArrayBuffers by exact size, reused for the bytes sent to workers and the decoded bytes
  * they send back: allocating (and later collecting) hundreds of MB of fresh buffers per read
  * made garbage collection the calling thread's largest cost.
@@ -233,6 +245,17 @@ export class DecodePool {
   readonly #stageKeys = new WeakMap<BytesStage, string>();
   #encodesOffloaded = 0;
   #allocated = 0;
+  #sparesTaken = 0;
+  /**
+   * The spare output memory: one buffer of the size the last {@link allocate} asked for, its
+   * pages written on a worker while the workers were idle (`ready` settles when it is).
+   */
+  #spare: { bytes: number; ready: Promise<ArrayBuffer | undefined> } | undefined;
+  /** The size a spare is wanted for, and the timer that prepares it or drops it. */
+  #spareWanted = 0;
+  #spareTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Reads running ({@link hold}): no spare is prepared while one is. */
+  #holds = 0;
   #messages = 0;
   #buffers = new BufferCache();
   /** Decodes waiting for a worker with room ({@link WORKER_QUEUE_DEPTH}), first come first served. */
@@ -275,9 +298,22 @@ export class DecodePool {
     return this.#allocated;
   }
 
+  /** Outputs {@link allocate} answered with the spare prepared while the workers were idle. */
+  get sparesTaken(): number {
+    return this.#sparesTaken;
+  }
+
   /** Smallest stored chunk sent to a worker, in bytes (for an encode: its unencoded bytes). */
   get minBytes(): number {
     return this.#minBytes;
+  }
+
+  /** Forgets the spare output and its timer. */
+  #dropSpare(): void {
+    if (this.#spareTimer !== undefined) clearTimeout(this.#spareTimer);
+    this.#spareTimer = undefined;
+    this.#spare = undefined;
+    this.#spareWanted = 0;
   }
 
   /** Changes the options; lowering `workers` stops the extra workers. */
@@ -428,6 +464,12 @@ export class DecodePool {
    * worker, while the calling thread makes requests, instead of on the calling thread while it
    * scatters. `undefined` when no worker can take it (none configured or started, `bytes` below
    * {@link minBytes}, the worker lost, out of memory there): allocate on the calling thread then.
+   *
+   * After each call for at most {@link SPARE_OUTPUT_MAX_BYTES}, the pool prepares one more buffer
+   * of the same size once its workers have been idle for a few ms, and answers the next call of
+   * that size with it ({@link sparesTaken}); an unused spare is dropped after
+   * {@link SPARE_KEEP_MS} ms. Repeated reads of one shape then find their output's pages written
+   * already, as a C++ reader finds them in the memory `malloc` got back from the last one.
    * @param bytes size in bytes (a non-negative safe integer).
    * @returns the memory (an `ArrayBuffer` of exactly `bytes` bytes, zeroed), or `undefined`.
    * @throws RangeError when `bytes` is not a non-negative safe integer.
@@ -437,14 +479,85 @@ export class DecodePool {
       throw new RangeError(`allocate: bytes must be a non-negative safe integer, got ${bytes}`);
     }
     if (this.#failed || this.#workers === 0 || bytes < this.#minBytes) return undefined;
+    const spare = this.#spare;
+    let buffer: ArrayBuffer | undefined;
+    if (spare?.bytes === bytes) {
+      this.#spare = undefined;
+      buffer = await spare.ready;
+      if (buffer?.byteLength === bytes) this.#sparesTaken++;
+      else buffer = undefined;
+    }
+    buffer ??= await this.#allocateOnWorker(bytes);
+    if (buffer === undefined) return undefined;
+    this.#allocated++;
+    this.#wantSpare(bytes);
+    return buffer;
+  }
+
+  async #allocateOnWorker(bytes: number): Promise<ArrayBuffer | undefined> {
     const u8 = await this.#send(() => ({
       msg: { op: "allocate", id: this.#nextId++, bytes },
       transfer: [],
       recycleInput: false,
     }));
-    if (u8?.byteLength !== bytes) return undefined;
-    this.#allocated++;
-    return u8.buffer as ArrayBuffer;
+    return u8?.byteLength === bytes ? (u8.buffer as ArrayBuffer) : undefined;
+  }
+
+  /** Asks for a spare of `bytes` bytes (see {@link allocate}), replacing one of another size. */
+  #wantSpare(bytes: number): void {
+    if (bytes > SPARE_OUTPUT_MAX_BYTES) return;
+    if (this.#spare && this.#spare.bytes !== bytes) this.#spare = undefined;
+    this.#spareWanted = bytes;
+    if (this.#spare === undefined && this.#holds === 0) this.#spareAfter(SPARE_IDLE_MS);
+  }
+
+  /**
+   * Marks a read as running until the returned function is called: the spare output (see
+   * {@link allocate}) is prepared only between reads, never while one waits for its data and
+   * would find a worker busy writing pages.
+   */
+  hold(): () => void {
+    this.#holds++;
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
+      this.#holds--;
+      if (this.#holds === 0 && this.#spareWanted > 0 && this.#spare === undefined) {
+        this.#spareAfter(SPARE_IDLE_MS);
+      }
+    };
+  }
+
+  /** Runs the spare's timer step after `ms`: prepare once the workers are idle, or drop it. */
+  #spareAfter(ms: number): void {
+    if (this.#spareTimer !== undefined) clearTimeout(this.#spareTimer);
+    const timer = setTimeout(() => {
+      this.#spareTimer = undefined;
+      this.#spareStep();
+    }, ms);
+    // Never what keeps a Node process alive (browsers have no unref).
+    (timer as { unref?: () => void }).unref?.();
+    this.#spareTimer = timer;
+  }
+
+  #spareStep(): void {
+    if (this.#spare !== undefined) {
+      // Prepared and not taken within SPARE_KEEP_MS: let it go.
+      this.#spare = undefined;
+      return;
+    }
+    const bytes = this.#spareWanted;
+    // While reads run, their end (hold) starts this again.
+    if (bytes === 0 || this.#failed || this.#slots.length === 0 || this.#holds > 0) return;
+    const busy = this.#waiting.length > 0 || this.#slots.some((s) => s.pending.size > 0);
+    if (busy) {
+      this.#spareAfter(SPARE_IDLE_MS);
+      return;
+    }
+    const ready = this.#allocateOnWorker(bytes).catch(() => undefined);
+    this.#spare = { bytes, ready };
+    this.#spareAfter(SPARE_KEEP_MS);
   }
 
   /**
@@ -452,6 +565,7 @@ export class DecodePool {
    * decode or encode starts new ones.
    */
   close(): void {
+    this.#dropSpare();
     for (const s of this.#slots.splice(0)) this.#retire(s);
     this.#buffers.clear();
   }

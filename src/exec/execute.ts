@@ -48,6 +48,8 @@ export async function execute(
 ): Promise<Record<string, NDArray>> {
   const { controller, dispose } = linkedController(options.signal);
   const scope = new AbortScope(controller.signal);
+  // No spare output is prepared on the decode workers while this read runs (DecodePool.hold).
+  const release = context.decodePool.hold();
   try {
     if (scope.aborted) throw abortOfPlan(plan, scope);
     const run = new Run(context, plan, options, scope, emit, true);
@@ -67,6 +69,7 @@ export async function execute(
     controller.abort(finishedError("execution"));
     scope.dispose();
     dispose();
+    release();
   }
 }
 

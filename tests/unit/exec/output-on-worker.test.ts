@@ -9,7 +9,7 @@ import { allocate, dataType } from "../../../src/core/dtype.js";
 import { AbortError } from "../../../src/core/errors.js";
 import { cStrides, type NDArray } from "../../../src/core/ndarray.js";
 import { Context } from "../../../src/exec/context.js";
-import { DecodePool } from "../../../src/exec/decode-pool.js";
+import { DecodePool, SPARE_KEEP_MS } from "../../../src/exec/decode-pool.js";
 import { OUTPUT_ON_WORKER_MIN_BYTES } from "../../../src/exec/run/run.js";
 import type { Entries } from "../../../src/exec/scatter.js";
 import { createArray, openArray } from "../../../src/hierarchy/index.js";
@@ -94,6 +94,77 @@ describe("DecodePool.allocate", () => {
     expect(none.allocated).toBe(0);
     await expect(pool.allocate(-1)).rejects.toThrow(RangeError);
     await expect(pool.allocate(1.5)).rejects.toThrow(/non-negative safe integer/);
+  });
+});
+
+/** Resolves after `ms`. */
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe("the spare output prepared between reads", () => {
+  const MiB = 1024 * 1024;
+
+  it("answers the next allocation of the same size, a different buffer, zeroed", async () => {
+    const pool = new DecodePool({ workers: 1, minBytes: 1024 });
+    try {
+      const first = await pool.allocate(3 * MiB);
+      expect(pool.sparesTaken).toBe(0);
+      const messages = pool.messages;
+      await pause(100);
+      // One allocation sent while idle: the spare.
+      expect(pool.messages).toBe(messages + 1);
+      new Uint8Array(first!).fill(7);
+      const second = await pool.allocate(3 * MiB);
+      expect(pool.sparesTaken).toBe(1);
+      expect(pool.allocated).toBe(2);
+      expect(second === first).toBe(false);
+      expect(new Uint8Array(second!).every((x) => x === 0)).toBe(true);
+      expect(new Uint8Array(first!).every((x) => x === 7)).toBe(true);
+      // Another size: not the spare (prepared anew for 3 MiB after `second`), a new buffer.
+      await pause(100);
+      const other = await pool.allocate(2 * MiB);
+      expect(other?.byteLength).toBe(2 * MiB);
+      expect(pool.sparesTaken).toBe(1);
+    } finally {
+      pool.close();
+    }
+  });
+
+  it("is not prepared while a read holds the pool, and is dropped when unused", async () => {
+    const pool = new DecodePool({ workers: 1, minBytes: 1024 });
+    try {
+      const release = pool.hold();
+      await pool.allocate(3 * MiB);
+      const messages = pool.messages;
+      await pause(60);
+      expect(pool.messages).toBe(messages);
+      release();
+      release(); // a second call changes nothing
+      await pause(60);
+      expect(pool.messages).toBe(messages + 1);
+      // Not taken within SPARE_KEEP_MS: forgotten, and the next allocation is a new one.
+      await pause(SPARE_KEEP_MS + 100);
+      await pool.allocate(3 * MiB);
+      expect(pool.sparesTaken).toBe(0);
+      expect(pool.messages).toBe(messages + 2);
+    } finally {
+      pool.close();
+    }
+  });
+
+  it("repeated reads of one shape take it, with the same values", async () => {
+    const ctx = context(2);
+    const a = await written(ctx, true);
+    const first = await a.lazy().read();
+    await pause(100);
+    const second = await a.lazy().read();
+    expect(ctx.decodePool.sparesTaken).toBe(1);
+    // (not `.not.toBe`: it compares a million elements deeply to word its message)
+    const f32s = (x: NDArray) => x.data as Float32Array;
+    expect(f32s(second).buffer === f32s(first).buffer).toBe(false);
+    expect(diffArrays(first, full())).toBeUndefined();
+    const bytes = (x: NDArray) =>
+      Buffer.from(f32s(x).buffer, f32s(x).byteOffset, f32s(x).byteLength);
+    expect(bytes(second).equals(bytes(first))).toBe(true);
   });
 });
 
