@@ -45,9 +45,9 @@ interface NodeModules {
 }
 
 /**
- * A transport over `node:http` / `node:https`: one keep-alive `Agent` per protocol, created
- * here (idle sockets are unref'd by Node's agent, so they never keep the process alive). Sends no
- * `Accept-Encoding`; a content-coded whole-object answer (`decode`) in gzip, deflate or br is
+ * A transport over `node:http` / `node:https`: one keep-alive `Agent` per protocol, created on
+ * first use (idle sockets are unref'd by Node's agent, so they never keep the process alive), for
+ * what the wire transport (`http-wire.ts`) does not serve. Sends no `Accept-Encoding`; a content-coded whole-object answer (`decode`) in gzip, deflate or br is
  * decoded with `node:zlib`, any other (or a coded answer to a range request) is left encoded and
  * reported in `undecoded`. A request failing on a reused keep-alive socket before any answer
  * (the server closed it meanwhile) is sent once more on a new one (`GET` is idempotent).
@@ -58,17 +58,24 @@ export async function nodeTransport(): Promise<HttpTransport> {
     names.map((name) => import(/* @vite-ignore */ name)),
   )) as [Events, typeof Http, typeof Https, typeof Zlib];
   const modules: NodeModules = { events, http, https, zlib };
-  const agents = {
-    http: new http.Agent({ keepAlive: true, timeout: IDLE_MS }),
-    https: new https.Agent({ keepAlive: true, timeout: IDLE_MS }),
-  };
+  // Made on first use: with the wire transport they serve nothing.
+  let agents: { http: Http.Agent; https: Https.Agent } | undefined;
   const wire = await wireTransport();
   return {
     kind: "node",
-    send: (request) =>
-      wire !== undefined && (request.url.protocol === "http:" || request.url.protocol === "https:")
-        ? sendOnWire(modules, wire, request)
-        : send(modules, agents, request, true),
+    send: (request) => {
+      if (
+        wire !== undefined &&
+        (request.url.protocol === "http:" || request.url.protocol === "https:")
+      ) {
+        return sendOnWire(modules, wire, request);
+      }
+      agents ??= {
+        http: new http.Agent({ keepAlive: true, timeout: IDLE_MS }),
+        https: new https.Agent({ keepAlive: true, timeout: IDLE_MS }),
+      };
+      return send(modules, agents, request, true);
+    },
   };
 }
 
@@ -92,6 +99,13 @@ async function sendOnWire(
   const decoder = request.decode ? decoderFor(modules.zlib, coding) : undefined;
   if (decoder === undefined) return { ...answer, undecoded: coding };
   const coded = answer.body;
+  // Once the decoder is gone (cancelled by its reader, failed on corrupt data) before all the
+  // coded body was fed to it, the rest of the body is not wanted: its connection closes (a body
+  // left unread would hold it open, and the server sending).
+  let fedAll = false;
+  decoder.once("close", () => {
+    if (!fedAll) void coded?.cancel();
+  });
   const feed = async () => {
     if (coded !== null) {
       for (;;) {
@@ -112,6 +126,7 @@ async function sendOnWire(
         }
       }
     }
+    fedAll = true;
     if (!decoder.destroyed) decoder.end();
   };
   feed().catch((error: unknown) => decoder.destroy(error as Error));

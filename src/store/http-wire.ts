@@ -244,6 +244,13 @@ class WireBody implements BodyChunks {
     if (!this.ended && this.failure === undefined) {
       this.#cancelled = true;
       this.#conn.release(false);
+      // A read or `each` still waiting ends here (as a reader's cancel of a web stream does).
+      const waiter = this.#waiter;
+      const sink = this.#sink;
+      this.#waiter = undefined;
+      this.#sink = undefined;
+      waiter?.resolve({ done: true });
+      sink?.resolve(false);
     }
     return Promise.resolve();
   }

@@ -19,6 +19,10 @@ type Transport = (typeof TRANSPORTS)[number];
 
 const DATA = new Uint8Array(200_000).map((_, i) => (i * 7919) % 251);
 const MiB = 1024 * 1024;
+/** 1 MiB of bytes gzip cannot shrink, as one gzip member (about as large). */
+const NOISY = gzipSync(
+  Uint8Array.from({ length: 1024 * 1024 }, (_, i) => (Math.imul(i, 2654435761) >>> 13) & 255),
+);
 /** 16 MiB of zeros, gzip-compressed to a few KiB. */
 const BOMB = gzipSync(new Uint8Array(16 * MiB));
 const ENCODED: Record<string, Uint8Array> = {
@@ -42,7 +46,9 @@ const seen: Seen[] = [];
  * ignored), `enc206/gzip/k` a gzip body as a 206 answer, `bomb/k` {@link BOMB}, `chunked/k`
  * DATA without Content-Length, `chunkcut/k` half of it then the connection closes, `huge/k` a
  * 1 GiB body (of 7s) ignoring Range, written only as fast as it is read, `hang/k` no answer, `stall/k`
- * headers and half of DATA then nothing, anything else {@link serveFiles} (`ok/k`, 404s).
+ * headers and half of DATA then nothing, `noisy/k` 256 gzip members of {@link NOISY} written lazily,
+ * `corrupt/k` one such member then 255 MiB that is not gzip, written lazily,
+ * anything else {@link serveFiles} (`ok/k`, 404s).
  */
 function handler(req: IncomingMessage, res: ServerResponse): void {
   const path = new URL(req.url ?? "/", "http://localhost").pathname;
@@ -77,6 +83,23 @@ function handler(req: IncomingMessage, res: ServerResponse): void {
     case "bomb":
       res.writeHead(200, { "Content-Encoding": "gzip", "Content-Length": BOMB.length }).end(BOMB);
       return;
+    case "noisy": {
+      // 256 gzip members of NOISY (256 MiB decoded), written only as fast as they are read
+      res.writeHead(200, { "Content-Encoding": "gzip", "Content-Length": 256 * NOISY.length });
+      let sent = 0;
+      const pump = () => {
+        while (!res.destroyed && sent < 256) {
+          sent++;
+          if (!res.write(NOISY)) {
+            res.once("drain", pump);
+            return;
+          }
+        }
+        if (!res.destroyed) res.end();
+      };
+      pump();
+      return;
+    }
     case "chunked":
       res.writeHead(200);
       res.write(DATA.subarray(0, 1000));
@@ -102,6 +125,28 @@ function handler(req: IncomingMessage, res: ServerResponse): void {
         if (!res.destroyed) res.end();
       };
       pump();
+      return;
+    }
+    case "corrupt": {
+      // One good gzip member, then 255 MiB that is not gzip, written only as fast as it is read
+      res.writeHead(200, {
+        "Content-Encoding": "gzip",
+        "Content-Length": NOISY.length + 255 * MiB,
+      });
+      res.write(NOISY);
+      const junk = Buffer.alloc(MiB, 0x5a);
+      let sent = 0;
+      const more = () => {
+        while (!res.destroyed && sent < 255) {
+          sent++;
+          if (!res.write(junk)) {
+            res.once("drain", more);
+            return;
+          }
+        }
+        if (!res.destroyed) res.end();
+      };
+      more();
       return;
     }
     case "hang":
@@ -165,6 +210,24 @@ describe.each(TRANSPORTS)("FetchStore (%s transport)", (transport) => {
     const storeWide = storeOn(transport, "bomb", { maxObjectBytes: 1000 });
     const capped = await rejection(storeWide.get("k"));
     expect(capped.message).toContain("limit of 1000 bytes (FetchStore option maxObjectBytes)");
+  });
+
+  it("a large content-coded body stopped at maxBytes closes its connection; the store goes on", async () => {
+    const store = storeOn(transport, "noisy");
+    for (let round = 0; round < 2; round++) {
+      const error = await rejection(store.get("k", { maxBytes: 3 * 1024 * 1024 }));
+      expect(error.name).toBe("StoreError");
+      expect(error.transient).toBe(false);
+      expect(error.message).toMatch(/maxBytes/);
+      // The rest of the 256 MiB was not sent: the connection was closed under it.
+      expect(await closed(seen.findLast((r) => r.path === "/noisy/k"))).toBe(true);
+    }
+  });
+
+  it("a content-coded body that turns corrupt is a StoreError; its connection closes", async () => {
+    const error = await rejection(storeOn(transport, "corrupt").get("k"));
+    expect(error.name).toBe("StoreError");
+    expect(await closed(seen.findLast((r) => r.path === "/corrupt/k"))).toBe(true);
   });
 
   it("reads a body without Content-Length whole; cut short it is a transient StoreError", async () => {

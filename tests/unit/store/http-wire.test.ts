@@ -323,6 +323,56 @@ describe("FetchStore's Node transport on http: (raw sockets, llhttp heads)", () 
     expect(closed).toBe(true);
   });
 
+  it("a body reader that throws inside the socket's callback gets the error; the connection closes", async () => {
+    let closed = 0;
+    const s = await rawServer((socket, path) => {
+      socket.on("close", () => {
+        closed++;
+      });
+      if (path === "/after") {
+        socket.write(Buffer.concat([head(200, { "Content-Length": 10 }), DATA.subarray(0, 10)]));
+        return;
+      }
+      // The head at once; the body a little later, so that it reaches the reader from the
+      // socket's read callback (not from the queue of pieces that came with the head).
+      socket.write(head(200, { "Content-Length": DATA.length }));
+      setTimeout(() => dribble(socket, DATA, 16_384), 20);
+    });
+    const wire = await wireTransport();
+    if (wire === undefined) throw new Error("HTTPParser is missing in this Node");
+    const request = (name: string) =>
+      wire.send(
+        {
+          url: new URL(name, s.url),
+          headers: {},
+          signal: undefined,
+          redirect: "manual",
+          decode: false,
+        },
+        {},
+      );
+    const answer = await request("a");
+    const body = answer.body;
+    if (!body?.each) throw new Error("the wire body has no each()");
+    let pieces = 0;
+    const boom = new Error("the reader failed");
+    const reading = body.each(() => {
+      pieces++;
+      if (pieces === 2) throw boom;
+      return true;
+    });
+    await expect(reading).rejects.toBe(boom);
+    expect(pieces).toBe(2);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(closed).toBe(1);
+    // The transport goes on: the next request gets a new connection and its whole body.
+    const next = await request("after");
+    const parts: Uint8Array[] = [];
+    for (let r = await next.body!.read(); !r.done; r = await next.body!.read()) parts.push(r.value);
+    expect(Buffer.concat(parts).equals(DATA.subarray(0, 10))).toBe(true);
+    expect(s.connections()).toBe(2);
+  });
+
   it("an endless head fails (llhttp's header size bound) instead of growing", async () => {
     const s = await rawServer((socket) => {
       socket.write("HTTP/1.1 200 OK\r\n");
