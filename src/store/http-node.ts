@@ -49,8 +49,9 @@ interface NodeModules {
  * first use (idle sockets are unref'd by Node's agent, so they never keep the process alive), for
  * what the wire transport (`http-wire.ts`) does not serve. Sends no `Accept-Encoding`; a
  * content-coded whole-object answer (`decode`) in gzip, deflate or br is decoded with `node:zlib`,
- * any other (or a coded answer to a range request) is left encoded and reported in `undecoded`. A request failing on a reused keep-alive socket before any answer
- * (the server closed it meanwhile) is sent once more on a new one (`GET` is idempotent).
+ * any other (or a coded answer to a range request) is left encoded and reported in `undecoded`.
+ * A request failing on a reused keep-alive socket before any answer (the server closed it
+ * meanwhile) is sent once more on a new one (`GET` is idempotent).
  */
 export async function nodeTransport(): Promise<HttpTransport> {
   const names = ["node:events", "node:http", "node:https", "node:zlib"];
