@@ -83,23 +83,11 @@ function handler(req: IncomingMessage, res: ServerResponse): void {
     case "bomb":
       res.writeHead(200, { "Content-Encoding": "gzip", "Content-Length": BOMB.length }).end(BOMB);
       return;
-    case "noisy": {
+    case "noisy":
       // 256 gzip members of NOISY (256 MiB decoded), written only as fast as they are read
       res.writeHead(200, { "Content-Encoding": "gzip", "Content-Length": 256 * NOISY.length });
-      let sent = 0;
-      const pump = () => {
-        while (!res.destroyed && sent < 256) {
-          sent++;
-          if (!res.write(NOISY)) {
-            res.once("drain", pump);
-            return;
-          }
-        }
-        if (!res.destroyed) res.end();
-      };
-      pump();
+      writeLazily(res, NOISY, 256);
       return;
-    }
     case "chunked":
       res.writeHead(200);
       res.write(DATA.subarray(0, 1000));
@@ -109,46 +97,20 @@ function handler(req: IncomingMessage, res: ServerResponse): void {
       res.writeHead(200);
       res.write(DATA.subarray(0, DATA.length >> 1), () => res.destroy());
       return;
-    case "huge": {
+    case "huge":
       // 1 GiB announced, written lazily in 64 KiB chunks until the client goes away
       res.writeHead(200, { "Content-Length": 1024 * MiB });
-      const chunk = Buffer.alloc(64 * 1024, 7);
-      let sent = 0;
-      const pump = () => {
-        while (!res.destroyed && sent < 1024 * MiB) {
-          sent += chunk.length;
-          if (!res.write(chunk)) {
-            res.once("drain", pump);
-            return;
-          }
-        }
-        if (!res.destroyed) res.end();
-      };
-      pump();
+      writeLazily(res, Buffer.alloc(64 * 1024, 7), 1024 * 16);
       return;
-    }
-    case "corrupt": {
+    case "corrupt":
       // One good gzip member, then 255 MiB that is not gzip, written only as fast as it is read
       res.writeHead(200, {
         "Content-Encoding": "gzip",
         "Content-Length": NOISY.length + 255 * MiB,
       });
       res.write(NOISY);
-      const junk = Buffer.alloc(MiB, 0x5a);
-      let sent = 0;
-      const more = () => {
-        while (!res.destroyed && sent < 255) {
-          sent++;
-          if (!res.write(junk)) {
-            res.once("drain", more);
-            return;
-          }
-        }
-        if (!res.destroyed) res.end();
-      };
-      more();
+      writeLazily(res, Buffer.alloc(MiB, 0x5a), 255);
       return;
-    }
     case "hang":
       return; // never answers
     case "stall":
@@ -160,6 +122,22 @@ function handler(req: IncomingMessage, res: ServerResponse): void {
   }
 }
 const files = serveFiles(new Map([["k", DATA]]));
+
+/** Writes `piece` `times` times, each only once the client has read the ones before, then ends. */
+function writeLazily(res: ServerResponse, piece: Uint8Array, times: number): void {
+  let sent = 0;
+  const pump = () => {
+    while (!res.destroyed && sent < times) {
+      sent++;
+      if (!res.write(piece)) {
+        res.once("drain", pump);
+        return;
+      }
+    }
+    if (!res.destroyed) res.end();
+  };
+  pump();
+}
 
 let server: TestServer;
 beforeAll(async () => {
