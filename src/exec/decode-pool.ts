@@ -97,6 +97,12 @@ export const SPARE_OUTPUT_MAX_BYTES = 64 * 1024 * 1024;
 /** How long the workers must have been idle before a spare output is prepared, ms: 1. */
 const SPARE_IDLE_MS = 1;
 
+/**
+ * How often a spare output waiting for busy workers (encodes, decodes outside reads) looks again,
+ * ms: 10.
+ */
+const SPARE_RETRY_MS = 10;
+
 /** How long an unused spare output is kept, ms: 2,000 (then it is left to the collector). */
 export const SPARE_KEEP_MS = 2_000;
 
@@ -552,7 +558,7 @@ export class DecodePool {
     if (bytes === 0 || this.#failed || this.#slots.length === 0 || this.#holds > 0) return;
     const busy = this.#waiting.length > 0 || this.#slots.some((s) => s.pending.size > 0);
     if (busy) {
-      this.#spareAfter(SPARE_IDLE_MS);
+      this.#spareAfter(SPARE_RETRY_MS);
       return;
     }
     const ready = this.#allocateOnWorker(bytes).catch(() => undefined);
