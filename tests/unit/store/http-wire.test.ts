@@ -214,6 +214,47 @@ describe("FetchStore's Node transport on http: (raw sockets, llhttp heads)", () 
     });
   });
 
+  it("pieces a late reader takes with read() stay its own (their memory is never reused)", async () => {
+    // The body arrives in small pieces while nobody reads: they wait as copies in the transport's
+    // piece buffers. Half of them go to a reader that reads later and keeps what it is given
+    // (read()), the others to one that copies (each(), whose views are only valid in the call).
+    const s = await rawServer((socket) => {
+      dribble(socket, Buffer.concat([head(200, { "Content-Length": DATA.length }), DATA]), 1_000);
+    });
+    const wire = await wireTransport();
+    if (wire === undefined) throw new Error("HTTPParser is missing in this Node");
+    const send = (name: string) =>
+      wire.send(
+        {
+          url: new URL(name, s.url),
+          headers: {},
+          signal: undefined,
+          redirect: "manual",
+          decode: false,
+        },
+        {},
+      );
+    const [kept, copied] = await Promise.all([send("kept"), send("copied")]);
+    await new Promise((r) => setTimeout(r, 30));
+    const keep = async () => {
+      const parts: Uint8Array[] = [];
+      for (let r = await kept.body!.read(); !r.done; r = await kept.body!.read())
+        parts.push(r.value);
+      return Buffer.concat(parts);
+    };
+    const copy = async () => {
+      const parts: Buffer[] = [];
+      await copied.body!.each!((view) => {
+        parts.push(Buffer.from(view));
+        return true;
+      });
+      return Buffer.concat(parts);
+    };
+    const [a, b] = await Promise.all([keep(), copy()]);
+    expect(a.equals(DATA)).toBe(true);
+    expect(b.equals(DATA)).toBe(true);
+  });
+
   it("a Host header given by the caller replaces the URL's (sent once)", async () => {
     const s = await rawServer((socket) => {
       socket.write(Buffer.concat([head(200, { "Content-Length": 3 }), DATA.subarray(0, 3)]));
