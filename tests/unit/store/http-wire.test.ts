@@ -14,6 +14,7 @@ import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { StoreError } from "../../../src/core/errors.js";
 import { FetchStore } from "../../../src/store/fetch.js";
+import type { HttpAnswer } from "../../../src/store/http-transport.js";
 import { wireTransport } from "../../../src/store/http-wire.js";
 import { runModule } from "../../helpers/run-module.js";
 
@@ -95,6 +96,23 @@ function store(url: string): FetchStore {
   return new FetchStore(url, { transport: "node" });
 }
 
+/** A GET sender straight on the wire transport (no store): `send(name)` asks for `name` under `base`. */
+async function wireSender(base: string): Promise<(name: string) => Promise<HttpAnswer>> {
+  const wire = await wireTransport();
+  if (wire === undefined) throw new Error("HTTPParser is missing in this Node");
+  return (name) =>
+    wire.send(
+      {
+        url: new URL(name, base),
+        headers: {},
+        signal: undefined,
+        redirect: "manual",
+        decode: false,
+      },
+      {},
+    );
+}
+
 describe("FetchStore's Node transport on http: (raw sockets, llhttp heads)", () => {
   it("reads answers split at every few bytes, head and body alike, and reuses the connection", async () => {
     const s = await rawServer((socket) => {
@@ -174,23 +192,9 @@ describe("FetchStore's Node transport on http: (raw sockets, llhttp heads)", () 
     });
     // Through the transport itself, so that half the bodies are read only after every answer has
     // arrived (their pieces wait as copies), the other half as they come (views of the buffer).
-    const wire = await wireTransport();
-    if (wire === undefined) throw new Error("HTTPParser is missing in this Node");
+    const send = await wireSender(s.url);
     const keys = Array.from({ length: 24 }, (_, k) => k);
-    const answers = await Promise.all(
-      keys.map((k) =>
-        wire.send(
-          {
-            url: new URL(`k${k}`, s.url),
-            headers: {},
-            signal: undefined,
-            redirect: "manual",
-            decode: false,
-          },
-          {},
-        ),
-      ),
-    );
+    const answers = await Promise.all(keys.map((k) => send(`k${k}`)));
     const collect = async (k: number): Promise<Buffer> => {
       const body = answers[k]?.body;
       if (!body) throw new Error(`no body for k${k}`);
@@ -221,19 +225,7 @@ describe("FetchStore's Node transport on http: (raw sockets, llhttp heads)", () 
     const s = await rawServer((socket) => {
       dribble(socket, Buffer.concat([head(200, { "Content-Length": DATA.length }), DATA]), 1_000);
     });
-    const wire = await wireTransport();
-    if (wire === undefined) throw new Error("HTTPParser is missing in this Node");
-    const send = (name: string) =>
-      wire.send(
-        {
-          url: new URL(name, s.url),
-          headers: {},
-          signal: undefined,
-          redirect: "manual",
-          decode: false,
-        },
-        {},
-      );
+    const send = await wireSender(s.url);
     const [kept, copied] = await Promise.all([send("kept"), send("copied")]);
     await new Promise((r) => setTimeout(r, 30));
     const keep = async () => {
@@ -379,19 +371,7 @@ describe("FetchStore's Node transport on http: (raw sockets, llhttp heads)", () 
       socket.write(head(200, { "Content-Length": DATA.length }));
       setTimeout(() => dribble(socket, DATA, 16_384), 20);
     });
-    const wire = await wireTransport();
-    if (wire === undefined) throw new Error("HTTPParser is missing in this Node");
-    const request = (name: string) =>
-      wire.send(
-        {
-          url: new URL(name, s.url),
-          headers: {},
-          signal: undefined,
-          redirect: "manual",
-          decode: false,
-        },
-        {},
-      );
+    const request = await wireSender(s.url);
     const answer = await request("a");
     const body = answer.body;
     if (!body?.each) throw new Error("the wire body has no each()");
