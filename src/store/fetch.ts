@@ -33,8 +33,8 @@ import type { RangeQuery, ReadableStore, StoreRequestOptions } from "./types.js"
  * - `"auto"` (default): `"node"` in Node unless the `fetch` option is given (or `requestInit`
  *   holds fields only `fetch` understands, such as undici's `dispatcher`), else `"fetch"`;
  * - `"fetch"`: the WHATWG `fetch` (the `fetch` option, else the global one);
- * - `"node"`: keep-alive connections of the store's own (`node:net` / `node:tls`; Node only), each
- *   reading into one reused buffer, response heads parsed by Node's HTTP parser (llhttp), bodies
+ * - `"node"`: keep-alive connections of the store's own (`node:net` / `node:tls`; Node only), all
+ *   reading into one buffer they share, response heads parsed by Node's HTTP parser (llhttp), bodies
  *   copied once into the value's buffer; `node:http` / `node:https` where Node's `HTTPParser` is
  *   not available. Less than half the CPU time per request of Node's `fetch` (undici), which goes
  *   through web streams and `Request`/`Response` objects, and a third of `node:http`'s per byte

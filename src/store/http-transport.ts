@@ -35,7 +35,7 @@ export interface BodyChunks {
   cancel(): Promise<void>;
   /**
    * Optional, instead of `read()`: calls `onChunk` with each piece of the body as it arrives, a
-   * view valid only during the call (it is the connection's reused read buffer), until the body
+   * view valid only during the call (it is memory the transport reuses), until the body
    * ends (resolves true) or `onChunk` returns false (resolves false; the caller then cancels).
    * Rejects as `read()` would.
    */
