@@ -6,8 +6,11 @@
  *
  * It copies the peer benchmark to `bench/.peer-bench/` (once; its 2.4 GB of data are generated
  * there on the first run), installs its JavaScript peers (`npm ci`), builds this checkout, runs
- * `run.mjs` with the options given after `--`, and then measures zarr-plan's peak resident memory
- * on W2 in a process of its own (one cold repetition). Results: `bench/.peer-bench/results/`.
+ * `run.mjs` with the options given after `--`, then measures the network floor of the same
+ * workloads at the same latencies (`network-floor.ts`: zarr-plan's requests replayed with nothing
+ * decoded, added to the run's report beside zarrita.js's times), and then zarr-plan's peak
+ * resident memory on W2 in a process of its own (one cold repetition). Results:
+ * `bench/.peer-bench/results/`.
  *
  * Options (everything else goes to the peer benchmark's `run.mjs`):
  *   --peer-bench DIR   where the shared peer benchmark is (default ../shared/peer-bench)
@@ -15,6 +18,7 @@
  *                      $PYTHON); without one, leave `tensorstore` out of `--clients` and compare
  *                      with the TensorStore figures in the peer benchmark's `results/`
  *   --no-rss           skip the memory measurement
+ *   --no-floor         skip the network floor
  *   --data-dir DIR     keep the generated data in DIR (e.g. /dev/shm/peer-bench-data, a tmpfs)
  *                      and link `bench/.peer-bench/data` to it; an existing `data/` directory
  *                      is moved there. The latency server reads every request from its files:
@@ -42,6 +46,7 @@ import {
 } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { floorForRun } from "./network-floor.js";
 
 const ROOT = resolve(fileURLToPath(new URL("..", import.meta.url)));
 const args = process.argv.slice(2);
@@ -68,6 +73,7 @@ function run(cmd: string, argv: string[], cwd: string, env: NodeJS.ProcessEnv = 
 const source = resolve(take("--peer-bench") ?? join(ROOT, "..", "shared", "peer-bench"));
 const python = take("--python") ?? process.env.PYTHON;
 const skipRss = flag("--no-rss");
+const skipFloor = flag("--no-floor");
 const dataDir = take("--data-dir");
 const work = join(ROOT, "bench", ".peer-bench");
 
@@ -86,6 +92,22 @@ run("npm", ["run", "build"], ROOT);
 const dist = join(ROOT, "dist", "index.js");
 const env = { ...process.env, ZARR_PLAN_DIST: dist, ...(python ? { PYTHON: python } : {}) };
 run(process.execPath, ["run.mjs", ...args], work, env);
+
+if (!skipFloor) {
+  // The options run.mjs was given that the floor shares (run.mjs's defaults otherwise).
+  const arg = (name: string) => {
+    const i = args.indexOf(name);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
+  const workloads = arg("--workloads");
+  const tag = arg("--tag");
+  await floorForRun({
+    peerBench: work,
+    latencies: (arg("--latencies") ?? "20,0").split(",").map(Number),
+    ...(workloads ? { workloads: workloads.split(",") } : {}),
+    ...(tag ? { tag } : {}),
+  });
+}
 
 if (!skipRss) {
   // Peak RSS of one cold W2 read (every 8th row and column of the 8192² sharded array) in a
