@@ -56,6 +56,8 @@ class Pipeline implements CodecPipeline {
   private readonly ceilings: readonly (number | undefined)[];
   /** Upper bound of the encoded size in bytes ({@link maxEncodedSize}). */
   private readonly maxEncoded: number | undefined;
+  /** {@link bytesStage} once made (`null`: not yet). */
+  private stage: BytesStage | undefined | null = null;
 
   constructor(
     spec: ChunkSpec,
@@ -80,14 +82,20 @@ class Pipeline implements CodecPipeline {
     this.maxEncoded = bounds.encodedBound;
   }
 
+  /** Made on first use and kept (the pipeline never changes): one object per pipeline. */
   get bytesStage(): BytesStage | undefined {
-    if (this.bytesToBytes.length === 0) return undefined;
-    return {
-      codecs: this.bytesToBytes.map((c) => c.toJSON()),
-      spec: this.a2bSpec,
-      decodedSize: this.arrayToBytes.encodedSize?.(this.a2bSpec),
-      maxDecodedBytes: this.ceilings,
-    };
+    if (this.stage === null) {
+      this.stage =
+        this.bytesToBytes.length === 0
+          ? undefined
+          : Object.freeze({
+              codecs: this.bytesToBytes.map((c) => c.toJSON()),
+              spec: this.a2bSpec,
+              decodedSize: this.arrayToBytes.encodedSize?.(this.a2bSpec),
+              maxDecodedBytes: this.ceilings,
+            });
+    }
+    return this.stage;
   }
 
   async decode(bytes: Uint8Array, ctx: CodecContext): Promise<NDArray> {

@@ -320,3 +320,28 @@ describe("encode in two halves (encodeArray, encodeBytes)", () => {
     });
   }
 });
+
+describe("bytesStage", () => {
+  it("is made once per pipeline: the same frozen object each time (decode workers cache by it)", () => {
+    const p = createCodecPipeline(
+      [
+        { name: "bytes", configuration: { endian: "little" } },
+        { name: "gzip", configuration: { level: 1 } },
+      ],
+      spec,
+      "zarr.json",
+    );
+    const stage = p.bytesStage;
+    expect(stage?.codecs).toEqual([{ name: "gzip", configuration: { level: 1 } }]);
+    expect(stage?.decodedSize).toBe(3 * 4 * 2);
+    expect(p.bytesStage).toBe(stage);
+    expect(Object.isFrozen(stage)).toBe(true);
+    const plain = createCodecPipeline(
+      [{ name: "bytes", configuration: { endian: "little" } }],
+      spec,
+      "zarr.json",
+    );
+    expect(plain.bytesStage).toBeUndefined();
+    expect(plain.bytesStage).toBeUndefined();
+  });
+});
