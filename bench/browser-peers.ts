@@ -1,21 +1,3 @@
-/**
- * The peer benchmark's workloads in a browser (`npm run bench:browser -- [options]`): zarr-plan
- * (decoding on module Web Workers) and zarrita.js tuned, bundled by esbuild as a user's page
- * would be, in headless Chromium, against the peer benchmark's latency server and data
- * (`bench/.peer-bench/`, made by `npm run bench:peers`). The page (`bench/browser/page.ts`)
- * alternates the clients within every repetition, checksums every result against the expected
- * value, and the runner prints medians and ratios per latency with the load average. The network
- * floor is the time of zarr-plan's requests (same URLs and byte ranges) all issued at once with
- * plain `fetch`, every body read, nothing decoded: no client making those requests can be faster
- * in that browser, so `floor / zarrita` is the best ratio reachable there.
- *
- * Options:
- *   --workloads W1x,W2,W4   workloads (default W1x,W2,W4)
- *   --latencies 20,0        first-byte latencies, ms (default 20,0)
- *   --reps 5                repetitions after one warm-up (default 5)
- * @module
- */
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { createServer, request } from "node:http";
@@ -25,6 +7,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { build } from "esbuild";
 import { chromium } from "playwright-core";
+import { startPeerServer } from "./peer-server.js";
 
 const ROOT = resolve(fileURLToPath(new URL("..", import.meta.url)));
 const PEER = join(ROOT, "bench", ".peer-bench");
@@ -76,31 +59,6 @@ await writeFile(
   join(www, "index.html"),
   '<!doctype html><meta charset="utf-8"><pre id="result">pending</pre><script type="module" src="main.js"></script>\n',
 );
-
-/** Starts the peer benchmark's server at `latencyMs`; resolves with its port and a stop function. */
-function startServer(latencyMs: number): Promise<{ port: number; stop: () => void }> {
-  const child = spawn(
-    process.execPath,
-    [
-      join(PEER, "server.mjs"),
-      "--root",
-      DATA,
-      "--port",
-      "0",
-      "--latency-ms",
-      String(latencyMs),
-      "--exit-on-stdin-close",
-    ],
-    { stdio: ["pipe", "pipe", "inherit"] },
-  );
-  return new Promise((res, rej) => {
-    child.on("error", rej);
-    child.stdout.on("data", (d: Buffer) => {
-      const m = /"port":(\d+)/.exec(String(d));
-      if (m) res({ port: Number(m[1]), stop: () => child.stdin.end() });
-    });
-  });
-}
 
 const TYPES: Record<string, string> = { ".html": "text/html", ".js": "text/javascript" };
 
@@ -164,7 +122,7 @@ const browser = await chromium.launch({
 const lines: string[] = [];
 try {
   for (const latency of values.latencies!.split(",").map(Number)) {
-    const server = await startServer(latency);
+    const server = await startPeerServer(PEER, latency);
     const front = await startFront(server.port);
     try {
       const page = await browser.newPage();

@@ -21,13 +21,14 @@
  * build (`npm run build`).
  * @module
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { Agent, request } from "node:http";
 import { loadavg } from "node:os";
 import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { startPeerServer } from "./peer-server.js";
 
 const ROOT = resolve(fileURLToPath(new URL("..", import.meta.url)));
 
@@ -197,35 +198,6 @@ interface Resolved {
   workloads: { id: string; dataset: string; op: string }[];
 }
 
-/** Starts the peer benchmark's latency server; resolves with its base URL and process. */
-async function startServer(
-  work: string,
-  latencyMs: number,
-): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(
-    process.execPath,
-    [
-      join(work, "server.mjs"),
-      "--root",
-      join(work, "data"),
-      "--port",
-      "0",
-      "--latency-ms",
-      String(latencyMs),
-      "--exit-on-stdin-close",
-    ],
-    { stdio: ["pipe", "pipe", "inherit"] },
-  );
-  const url = await new Promise<string>((done, fail) => {
-    child.stdout!.on("data", (d: Buffer) => {
-      const m = /"port":(\d+)/.exec(String(d));
-      if (m) done(`http://127.0.0.1:${m[1]}/`);
-    });
-    child.once("exit", (code) => fail(new Error(`latency server exited with code ${code}`)));
-  });
-  return { url, child };
-}
-
 async function control(url: string, path: string, method = "GET"): Promise<unknown> {
   const res = await fetch(new URL(path, url), { method });
   if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status}`);
@@ -278,7 +250,8 @@ export async function networkFloor(options: FloorOptions): Promise<FloorRow[]> {
   const zp = (await import(pathToFileURL(join(ROOT, "dist", "index.js")).href)) as ZarrPlanModule;
   const rows: FloorRow[] = [];
   for (const latencyMs of options.latencies) {
-    const { url, child } = await startServer(work, latencyMs);
+    const server = await startPeerServer(work, latencyMs);
+    const url = server.url;
     try {
       for (const id of ids) {
         const w = resolved.workloads.find((x) => x.id === id);
@@ -336,7 +309,7 @@ export async function networkFloor(options: FloorOptions): Promise<FloorRow[]> {
         );
       }
     } finally {
-      child.stdin!.end();
+      server.stop();
     }
   }
   return rows;
