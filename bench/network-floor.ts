@@ -22,7 +22,7 @@
  * @module
  */
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { Agent, request } from "node:http";
 import { loadavg } from "node:os";
 import { join, resolve } from "node:path";
@@ -60,7 +60,7 @@ export interface FloorOptions {
   readonly latencies: readonly number[];
   /** Workload ids (default: every workload of `resolved.json`); variants (`W3:x`) are skipped. */
   readonly workloads?: readonly string[];
-  /** Timed repetitions after one warm-up (default 5). */
+  /** Timed repetitions of each client, after {@link WARMUP} untimed ones (default 5). */
   readonly reps?: number;
 }
 
@@ -118,7 +118,7 @@ export function stagesOf(
   return { metadata, objects };
 }
 
-/** Sends one logged request and reads its whole body; resolves with the body's length. */
+/** Sends one logged request, reads its whole body and resolves with its length in bytes. */
 type Replay = (r: LoggedRequest) => Promise<number>;
 
 /** A replayer on plain `node:http` with a fresh keep-alive agent, and its cleanup. */
@@ -144,6 +144,7 @@ function fetchStore(zp: ZarrPlanModule, base: URL): { send: Replay; close: () =>
   const store = new zp.FetchStore(base.href);
   const send: Replay = async (r) => {
     const key = decodeURIComponent(r[0].slice(1));
+    if (r[4] !== "GET") throw new Error(`${key}: ${r[4]} is not replayed through FetchStore`);
     const body =
       r[3] === 206
         ? await store.getRange(key, { offset: r[1], length: r[2] - r[1] })
@@ -226,13 +227,14 @@ function recordOnce(work: string, url: string, workload: string): Promise<void> 
       env: { ...process.env, ZARR_PLAN_DIST: join(ROOT, "dist", "index.js") },
     },
   );
-  return new Promise((done, fail) =>
+  return new Promise((done, fail) => {
+    child.once("error", fail);
     child.once("exit", (code) =>
       code === 0
         ? done()
         : fail(new Error(`zarr-plan client exited with code ${code} on ${workload}`)),
-    ),
-  );
+    );
+  });
 }
 
 const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -370,8 +372,9 @@ export function zarritaMedians(resultFile: string): Map<string, number> {
 }
 
 /**
- * Measures the floor and writes `floor-<tag>.json` into the peer benchmark's results; when that
- * run's `peers-*-<tag>.json` exists, appends the floor beside zarrita.js's medians to its `.md`.
+ * Measures the floor and writes `floor-<tag>.json` into the peer benchmark's results; when a
+ * `peers-<date>-<tag>.json` exists (the newest, for the run's own date), appends the floor beside
+ * zarrita.js's medians to its `.md`.
  */
 export async function floorForRun(
   options: FloorOptions & { readonly tag?: string },
@@ -384,12 +387,20 @@ export async function floorForRun(
     join(results, `floor${stem}.json`),
     JSON.stringify({ loadavgAfter: loadavg(), rows }, null, 1),
   );
-  const date = new Date().toISOString().slice(0, 10);
-  const peers = join(results, `peers-${date}${stem}.json`);
-  const zarrita = existsSync(peers) ? zarritaMedians(peers) : new Map<string, number>();
+  // The run's report: the newest `peers-<date><stem>.json` (its date is the run's start).
+  const peers = readdirSync(results)
+    .filter(
+      (f) =>
+        f.startsWith("peers-") &&
+        f.endsWith(`${stem}.json`) &&
+        (stem || /^peers-\d{4}-\d{2}-\d{2}\.json$/.test(f)),
+    )
+    .map((f) => join(results, f))
+    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
+  const zarrita = peers ? zarritaMedians(peers) : new Map<string, number>();
   const md = floorMarkdown(rows, zarrita);
-  const report = peers.replace(/\.json$/, ".md");
-  if (existsSync(report))
+  const report = peers?.replace(/\.json$/, ".md");
+  if (report && existsSync(report))
     writeFileSync(report, `${readFileSync(report, "utf8").trimEnd()}\n\n${md}`);
   process.stdout.write(`${md}\n`);
 }
