@@ -1,3 +1,20 @@
+/**
+ * The peer benchmark's workloads in a browser (`npm run bench:browser -- [options]`): zarr-plan
+ * (decoding on module Web Workers) and zarrita.js tuned, bundled by esbuild as a user's page
+ * would be, in headless Chromium, against the peer benchmark's latency server and data
+ * (`bench/.peer-bench/`, made by `npm run bench:peers`). The page (`bench/browser/page.ts`)
+ * alternates the clients within every repetition, checksums every result against the expected
+ * value, and the runner prints medians and ratios per latency with the load average. The network
+ * floor is the time of zarr-plan's requests (same URLs and byte ranges) all issued at once with
+ * plain `fetch`, every body read, nothing decoded: no client making those requests can be faster
+ * in that browser, so `floor / zarrita` is the best ratio reachable there.
+ *
+ * Options:
+ *   --workloads W1x,W2,W4   workloads (default W1x,W2,W4)
+ *   --latencies 20,0        first-byte latencies, ms (default 20,0)
+ *   --reps 5                repetitions after one warm-up (default 5)
+ * @module
+ */
 import { existsSync } from "node:fs";
 import { mkdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { createServer, request } from "node:http";
