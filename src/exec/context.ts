@@ -4,14 +4,15 @@
  * the in-flight table that lets concurrent plans share one request for the same key and byte
  * range) and its settings (request limit, coalescing policy) — see {@link StoreRequests}, which
  * this extends. Shared by all stores: the decode worker pool, the decode limit, optional
- * byte-budgeted caches (metadata documents, shard indexes, decoded chunks), the plan limits and the
+ * byte-budgeted caches (metadata documents, shard indexes, decoded chunks), the keep-alive HTTP
+ * connections of `FetchStore`s in Node ({@link StoreRequests.connections}), the plan limits and the
  * request log.
  *
  * A default Context is made on first use ({@link defaultContext}); a service, a worker or a test
  * makes its own with `new Context({...})` and passes it to `openArray(store, path, { context })`,
  * `openGroup`, `createArray`, `plan(reads, { context })` or `lazy(source, context)`. Two Contexts
- * share nothing: separate limits, caches, codec pipelines and workers. `close()` ends a Context's
- * workers and aborts its requests. Writes encode chunks through {@link Context.encode}, on the same
+ * share nothing: separate limits, caches, codec pipelines, workers and connections. `close()` ends
+ * a Context's workers and aborts its requests. Writes encode chunks through {@link Context.encode}, on the same
  * workers.
  * @module
  */
@@ -284,7 +285,8 @@ export class Context
 
   /**
    * Closes the Context: aborts every request and execution in progress (they reject with
-   * `AbortError`), stops the decode workers and empties the caches. Later reads through it fail
+   * `AbortError`), stops the decode workers, empties the caches and closes the keep-alive
+   * connections (idle ones at once, others as their answers end). Later reads through it fail
    * with `ZarrPlanError` `ERR_CONTEXT_CLOSED`. Idempotent.
    */
   close(): void {

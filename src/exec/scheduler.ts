@@ -13,7 +13,8 @@ import { AbortError, StoreError } from "../core/errors.js";
 import type { FetchRange } from "../plan/optimize.js";
 import type { RetryOptions } from "../plan/plan-json.js";
 import type { StoreSettings } from "../plan/store-settings.js";
-import type { ReadableStore } from "../store/types.js";
+import type { HttpConnections } from "../store/http-connections.js";
+import type { ReadableStore, StoreRequestOptions } from "../store/types.js";
 import type { BodyBuffers } from "./body-buffers.js";
 import { abortErrorOf, type Cancel, Cancellation, Limiter, scopeOf, sleep } from "./limiter.js";
 
@@ -143,6 +144,8 @@ interface SchedulerHooks {
   settings(): StoreSettings;
   /** Called after every attempt. */
   log?(entry: RequestLogEntry): void;
+  /** Keep-alive connections shared with the Context's other stores, passed with every read. */
+  connections?: HttpConnections;
 }
 
 /** The scheduler of one store in one Context (`Context.scheduler(store)`). */
@@ -200,6 +203,13 @@ export class StoreScheduler {
       const cancel = new Cancellation();
       const store = this.store;
       const max = options.maxBytes;
+      const connections = this.#hooks.connections;
+      const call = (o: StoreRequestOptions) => {
+        if (connections) o.connections = connections;
+        if (range) return store.getRange(key, range, o);
+        if (max !== undefined) o.maxBytes = max;
+        return store.get(key, o);
+      };
       const promise = this.#run<Uint8Array | undefined>(
         {
           key,
@@ -208,19 +218,8 @@ export class StoreScheduler {
           ...(options.reads ? { reads: options.reads } : {}),
         },
         (signal) => {
-          if (!buffers) {
-            return range
-              ? store.getRange(key, range, { signal })
-              : store.get(key, max === undefined ? { signal } : { signal, maxBytes: max });
-          }
-          return leasedCall(buffers, signal, (allocate) =>
-            range
-              ? store.getRange(key, range, { signal, allocate })
-              : store.get(
-                  key,
-                  max === undefined ? { signal, allocate } : { signal, maxBytes: max, allocate },
-                ),
-          );
+          if (!buffers) return call({ signal });
+          return leasedCall(buffers, signal, (allocate) => call({ signal, allocate }));
         },
         options.priority ?? 1,
         options.retry,

@@ -15,6 +15,7 @@ import {
   type StoreSettings,
 } from "../plan/store-settings.js";
 import { STORE_BRAND } from "../store/brand.js";
+import { HttpConnections } from "../store/http-connections.js";
 import {
   type AnyStore,
   type ConditionalStore,
@@ -67,6 +68,12 @@ export interface ContextFetchOptions {
 export class StoreRequests {
   /** The caches (metadata documents, shard indexes, decoded chunks; off unless given budgets). */
   readonly caches: ContextCaches;
+  /**
+   * Keep-alive HTTP connections shared by every store read through this Context (passed with each
+   * read as `StoreRequestOptions.connections`): a new `FetchStore` for a server the Context has
+   * read from reuses its open connections. Closed with the Context.
+   */
+  readonly connections = new HttpConnections();
   readonly #defaults: StoreSettings;
   readonly #settings = new WeakMap<object, StoreSettings>();
   readonly #schedulers = new WeakMap<object, StoreScheduler>();
@@ -105,11 +112,12 @@ export class StoreRequests {
     return this.#closer.signal;
   }
 
-  /** Aborts every request in progress and refuses new ones; empties the caches. */
+  /** Aborts every request in progress and refuses new ones; empties the caches; closes the connections. */
   protected closeRequests(): void {
     if (this.closed) return;
     this.#closer.abort(closedError());
     this.caches.clear();
+    this.connections.close();
     this.#listeners.clear();
   }
 
@@ -140,6 +148,7 @@ export class StoreRequests {
       s = new StoreScheduler(store, {
         settings: () => this.storeSettings(store),
         log: (entry) => this.#log(entry),
+        connections: this.connections,
       });
       this.#schedulers.set(store, s);
     }

@@ -14,6 +14,7 @@ import {
 import { isAbortLike } from "./abort.js";
 import { STORE_BRAND } from "./brand.js";
 import { readExactly, readSpan } from "./http-body.js";
+import { type HttpConnections, sharedTransport } from "./http-connections.js";
 import { type HeaderRecord, headerRecord } from "./http-headers.js";
 import { isNodeRuntime, nodeTransport } from "./http-node.js";
 import { checkNotSatisfiable, checkPartialContent, rangeHeader } from "./http-range.js";
@@ -33,8 +34,9 @@ import type { RangeQuery, ReadableStore, StoreRequestOptions } from "./types.js"
  * - `"auto"` (default): `"node"` in Node unless the `fetch` option is given (or `requestInit`
  *   holds fields only `fetch` understands, such as undici's `dispatcher`), else `"fetch"`;
  * - `"fetch"`: the WHATWG `fetch` (the `fetch` option, else the global one);
- * - `"node"`: keep-alive connections of the store's own (`node:net` / `node:tls`; Node only), all
- *   reading into one buffer they share, response heads parsed by Node's HTTP parser (llhttp), bodies
+ * - `"node"`: keep-alive connections (`node:net` / `node:tls`; Node only) of the store's own, or
+ *   of the `Context` reading through it (every store read through one Context shares them, see
+ *   `StoreRequestOptions.connections`), all reading into one buffer they share, response heads parsed by Node's HTTP parser (llhttp), bodies
  *   copied once into the value's buffer; `node:http` / `node:https` where Node's `HTTPParser` is
  *   not available. Less than half the CPU time per request of Node's `fetch` (undici), which goes
  *   through web streams and `Request`/`Response` objects, and a third of `node:http`'s per byte
@@ -123,8 +125,9 @@ const NODE_INIT_FIELDS: ReadonlySet<string> = new Set([
  * Redirects (RFC 9110 §15.4) are followed by the store itself, at most 20 hops; a redirect to
  * another origin does not carry the user's headers unless `crossOriginRedirects` says so.
  *
- * In Node requests go through keep-alive connections of the store's own, in browsers (or with the
- * `fetch` option) through `fetch`: see `transport`.
+ * In Node requests go through keep-alive connections (those of the Context that reads through
+ * the store, else the store's own), in browsers (or with the `fetch` option) through `fetch`: see
+ * `transport`.
  *
  * HTTP has no standard listing and no standard writes, so this store has neither `set`/`delete`
  * nor `list`/`listDir`: open groups through consolidated metadata or by known paths.
@@ -212,7 +215,7 @@ export class FetchStore implements ReadableStore {
   async get(key: string, options?: StoreRequestOptions): Promise<Uint8Array | undefined> {
     const signal = options?.signal;
     assertByteLimit(options?.maxBytes, "maxBytes");
-    const { response, url } = await this.#request(key, undefined, signal);
+    const { response, url } = await this.#request(key, undefined, signal, options?.connections);
     if (this.#missing.has(response.status)) return discard(response);
     if (!isOk(response) || response.status === 206) throw statusError(response, key, url);
     if (response.undecoded !== undefined) {
@@ -284,7 +287,12 @@ export class FetchStore implements ReadableStore {
       throwIfAborted(signal, key);
       return new Uint8Array(0);
     }
-    const { response, url } = await this.#request(key, rangeHeader(range), signal);
+    const { response, url } = await this.#request(
+      key,
+      rangeHeader(range),
+      signal,
+      options?.connections,
+    );
     const contentRange = response.headers.get("Content-Range");
     if (this.#missing.has(response.status)) return discard(response);
     if (response.undecoded !== undefined && isOk(response)) {
@@ -353,13 +361,19 @@ export class FetchStore implements ReadableStore {
     key: string,
     range: string | undefined,
     signal: AbortSignal | undefined,
+    connections: HttpConnections | undefined,
   ): Promise<{ response: HttpAnswer; url: URL }> {
     const url = this.resolve(key);
     throwIfAborted(signal, key);
     const effectiveSignal = signal ?? this.#init.signal ?? undefined;
     const redirect = this.#init.redirect;
     try {
-      const transport = this.#transport ?? (await this.#createTransport());
+      // The "node" transport keeps its connections in the caller's `connections` when given.
+      const shared =
+        this.#transportKind === "node" && connections !== undefined
+          ? sharedTransport(connections, nodeTransport)
+          : undefined;
+      const transport = (await shared) ?? this.#transport ?? (await this.#createTransport());
       return await sendFollowingRedirects(transport, {
         key,
         url,

@@ -62,8 +62,16 @@ export async function nodeTransport(): Promise<HttpTransport> {
   // Made on first use: with the wire transport they serve nothing.
   let agents: { http: Http.Agent; https: Https.Agent } | undefined;
   const wire = await wireTransport();
+  let closed = false;
   return {
     kind: "node",
+    close: () => {
+      closed = true;
+      wire?.close();
+      agents?.http.destroy();
+      agents?.https.destroy();
+      agents = undefined;
+    },
     send: (request) => {
       if (
         wire !== undefined &&
@@ -71,9 +79,10 @@ export async function nodeTransport(): Promise<HttpTransport> {
       ) {
         return sendOnWire(modules, wire, request);
       }
+      // Once closed, nothing is kept: agents without keep-alive.
       agents ??= {
-        http: new http.Agent({ keepAlive: true, timeout: IDLE_MS }),
-        https: new https.Agent({ keepAlive: true, timeout: IDLE_MS }),
+        http: new http.Agent({ keepAlive: !closed, timeout: IDLE_MS }),
+        https: new https.Agent({ keepAlive: !closed, timeout: IDLE_MS }),
       };
       return send(modules, agents, request, true);
     },

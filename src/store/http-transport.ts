@@ -78,6 +78,12 @@ export interface HttpTransport {
   /** `"fetch"` or `"node"`. */
   readonly kind: "fetch" | "node";
   /**
+   * Closes the keep-alive connections the transport keeps (`"node"`): idle ones at once, busy ones
+   * when their answer ends; requests sent later still work, on connections not kept. `fetch`
+   * pools its connections itself and has none.
+   */
+  close?(): void;
+  /**
    * Sends `request`; resolves when the status and headers arrived. Network failures and aborts
    * reject with the platform's error (the store maps them).
    */

@@ -79,9 +79,20 @@ interface Head {
   keepAlive: boolean;
 }
 
-/** A GET sender over pooled keep-alive connections to `http:` origins. */
+/** A GET sender over pooled keep-alive connections to `http:` and `https:` origins. */
 export interface Wire {
   send(request: HttpRequest, headers: Record<string, string>): Promise<HttpAnswer>;
+  /**
+   * Closes the idle connections at once, and each busy one when its answer ends; later requests
+   * open connections that are closed after their answer (nothing is kept any more).
+   */
+  close(): void;
+}
+
+/** The idle connections of a {@link Wire}, per origin; `closed` once the wire is closed. */
+interface Pools {
+  readonly idle: Map<string, Connection[]>;
+  closed: boolean;
 }
 
 /**
@@ -103,27 +114,33 @@ export async function wireTransport(): Promise<Wire | undefined> {
   } catch {
     return undefined;
   }
-  const idle = new Map<string, Connection[]>();
+  const pools: Pools = { idle: new Map(), closed: false };
   return {
-    send: (request, headers) => sendOn(modules, idle, request, headers, true),
+    send: (request, headers) => sendOn(modules, pools, request, headers, true),
+    close: () => {
+      pools.closed = true;
+      for (const list of pools.idle.values()) for (const conn of list.splice(0)) conn.close();
+      pools.idle.clear();
+    },
   };
 }
 
 function sendOn(
   modules: WireModules,
-  idle: Map<string, Connection[]>,
+  pools: Pools,
   request: HttpRequest,
   headers: Record<string, string>,
   mayRetry: boolean,
 ): Promise<HttpAnswer> {
   const { url, signal } = request;
   const origin = `${url.protocol}//${url.host}`;
-  const pool = idle.get(origin);
-  let conn = pool?.pop();
+  let conn = pools.idle.get(origin)?.pop();
   const reused = conn !== undefined;
   conn ??= new Connection(modules, url, () => {
-    const list = idle.get(origin) ?? [];
-    idle.set(origin, list);
+    // Closed: no list, the connection is not kept.
+    if (pools.closed) return undefined;
+    const list = pools.idle.get(origin) ?? [];
+    pools.idle.set(origin, list);
     return list;
   });
   // Header names and values were checked (http-headers.ts): no line breaks. A `host` given by the
@@ -137,7 +154,7 @@ function sendOn(
   // A kept-alive connection the server closed meanwhile fails before any answer: once more, anew.
   return sent.catch((error: unknown) => {
     if (signal?.aborted || !(error instanceof StaleConnectionError)) throw error;
-    return sendOn(modules, idle, request, headers, false);
+    return sendOn(modules, pools, request, headers, false);
   });
 }
 
@@ -325,7 +342,8 @@ class Connection {
   readonly #socket: Net.Socket;
   readonly #parser: Parser;
   readonly #responseType: number;
-  readonly #pool: () => Connection[];
+  /** The idle list of this connection's origin; `undefined` once the wire is closed. */
+  readonly #pool: () => Connection[] | undefined;
   readonly #pieces: Uint8Array[];
   #head: Head | undefined;
   #body: WireBody | undefined;
@@ -343,7 +361,7 @@ class Connection {
   #closed = false;
   #paused = false;
 
-  constructor(modules: WireModules, url: URL, pool: () => Connection[]) {
+  constructor(modules: WireModules, url: URL, pool: () => Connection[] | undefined) {
     this.#pool = pool;
     this.#pieces = modules.pieces;
     const { Parser } = modules;
@@ -481,7 +499,8 @@ class Connection {
     this.#raw = false;
     this.#messageDone = false;
     this.#interim = false;
-    if (!reusable || this.#closed || idleMs <= 0) {
+    const pool = this.#pool();
+    if (!reusable || this.#closed || idleMs <= 0 || pool === undefined) {
       this.#closed = true;
       this.#socket.destroy();
       return;
@@ -494,7 +513,13 @@ class Connection {
     }
     this.#socket.setTimeout(idleMs);
     this.#socket.unref();
-    this.#pool().push(this);
+    pool.push(this);
+  }
+
+  /** Closes an idle connection (its wire is closing). */
+  close(): void {
+    this.#closed = true;
+    this.#socket.destroy();
   }
 
   #onHead(
@@ -613,8 +638,8 @@ class Connection {
 
   #removeFromPool(): void {
     const list = this.#pool();
-    const i = list.indexOf(this);
-    if (i >= 0) list.splice(i, 1);
+    const i = list === undefined ? -1 : list.indexOf(this);
+    if (i >= 0) list?.splice(i, 1);
   }
 }
 

@@ -10,6 +10,7 @@ export { isZarrPlanStore, STORE_BRAND } from "./brand.js";
 export { CountingStore, type RequestRecord } from "./counting.js";
 export { FetchStore, type FetchStoreOptions, type FetchStoreTransport } from "./fetch.js";
 export { FileSystemStore, type FileSystemStoreOptions } from "./fs.js";
+export { HttpConnections } from "./http-connections.js";
 export type { CrossOriginRedirectPolicy } from "./http-redirect.js";
 export { assertKey } from "./keys.js";
 export { MemoryStore, type MemoryStoreInit } from "./memory.js";

@@ -5,6 +5,7 @@
  * Follows the abstract store interface of the Zarr v3 core specification (section "Storage").
  * @module
  */
+import type { HttpConnections } from "./http-connections.js";
 
 /** A byte range of a value: `length` bytes from `offset`, or the last `suffixLength` bytes. Units: bytes. */
 export type RangeQuery = { offset: number; length: number } | { suffixLength: number };
@@ -31,6 +32,12 @@ export interface StoreRequestOptions {
    * stores may ignore it. Rejects (e.g. `AbortError`) make the request fail.
    */
   allocate?: (length: number) => Promise<Uint8Array>;
+  /**
+   * Keep-alive connections to send the request on and keep (`FetchStore`'s `"node"` transport):
+   * stores given the same object share connections instead of each opening its own. The Context
+   * passes its own with every request it makes; stores that open no connections ignore it.
+   */
+  connections?: HttpConnections;
 }
 
 /** Result of {@link ListableStore.listDir}: direct children of a prefix. */

@@ -27,6 +27,10 @@ export interface StaticServer {
   faults: number;
   rangeRequests: number;
   bytesSent: number;
+  /** TCP connections accepted so far. */
+  readonly connections: number;
+  /** TCP connections open now. */
+  readonly openConnections: number;
   /** Every request as `"<path> <Range header or ->"`, in arrival order. */
   readonly log: readonly string[];
   close(): Promise<void>;
@@ -40,7 +44,14 @@ export async function startStaticServer(
     fault?: (path: string, range: string | undefined, attempt: number) => InjectedFault | undefined;
   } = {},
 ): Promise<StaticServer> {
-  const state = { requests: 0, rangeRequests: 0, bytesSent: 0, faults: 0 };
+  const state = {
+    requests: 0,
+    rangeRequests: 0,
+    bytesSent: 0,
+    faults: 0,
+    connections: 0,
+    openConnections: 0,
+  };
   const attempts = new Map<string, number>();
   const log: string[] = [];
   const server: Server = createServer(async (req, res) => {
@@ -109,6 +120,11 @@ export async function startStaticServer(
     });
     res.end(body);
   });
+  server.on("connection", (socket) => {
+    state.connections++;
+    state.openConnections++;
+    socket.on("close", () => state.openConnections--);
+  });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const addr = server.address();
   if (addr === null || typeof addr === "string") throw new Error("no address");
@@ -125,6 +141,12 @@ export async function startStaticServer(
     },
     get bytesSent() {
       return state.bytesSent;
+    },
+    get connections() {
+      return state.connections;
+    },
+    get openConnections() {
+      return state.openConnections;
     },
     log,
     close: () =>

@@ -1,0 +1,64 @@
+/**
+ * Keep-alive HTTP connections shared by the stores given the same {@link HttpConnections}: a
+ * `Context` owns one and passes it with every request it makes (`StoreRequestOptions.connections`),
+ * so a new `FetchStore` for a server the Context has read from sends its first request on an open
+ * connection, as `fetch`'s global pool and TensorStore's shared HTTP transport do.
+ * @module
+ */
+import type { HttpTransport } from "./http-transport.js";
+
+/**
+ * The transport kept in `connections`, made by `make` on first use; `undefined` once they are
+ * closed (the store then uses a transport of its own). For stores (`FetchStore`), not exported
+ * from the package.
+ */
+export let sharedTransport: (
+  connections: HttpConnections,
+  make: () => Promise<HttpTransport>,
+) => Promise<HttpTransport> | undefined;
+
+/**
+ * Connections to share between stores. `FetchStore`'s `"node"` transport keeps its connections
+ * here when a request carries this object, instead of in the store: one pool per origin
+ * (`protocol://host:port`); requests are still limited per store by the Context. A connection
+ * carries no state from one request to the next (headers, such as credentials, go with each
+ * request), and TLS uses Node's default CAs for every store. The `"fetch"` transport (browsers,
+ * or a `fetch` given to the store) pools connections itself and ignores it. Made empty; the
+ * connections are opened on first use.
+ *
+ * A `Context` has its own (closed with it); pass one as `{ connections }` to share connections
+ * between stores called directly.
+ */
+export class HttpConnections {
+  #transport: Promise<HttpTransport> | undefined;
+  #closed = false;
+
+  static {
+    sharedTransport = (connections, make) => {
+      if (connections.#closed) return undefined;
+      connections.#transport ??= make();
+      return connections.#transport;
+    };
+  }
+
+  /** Whether {@link close} was called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * Closes the shared connections: idle ones at once, busy ones when their answer ends (requests
+   * in flight finish). Stores given this object afterwards use connections of their own.
+   */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    const made = this.#transport;
+    this.#transport = undefined;
+    // A transport that failed to load has nothing to close.
+    made?.then(
+      (t) => t.close?.(),
+      () => undefined,
+    );
+  }
+}
