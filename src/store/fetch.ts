@@ -36,9 +36,9 @@ import type { RangeQuery, ReadableStore, StoreRequestOptions } from "./types.js"
  * - `"fetch"`: the WHATWG `fetch` (the `fetch` option, else the global one);
  * - `"node"`: keep-alive connections (`node:net` / `node:tls`; Node only) of the store's own, or
  *   of the `Context` reading through it (every store read through one Context shares them, see
- *   `StoreRequestOptions.connections`), all reading into one buffer they share, response heads parsed by Node's HTTP parser (llhttp), bodies
- *   copied once into the value's buffer; `node:http` / `node:https` where Node's `HTTPParser` is
- *   not available. Less than half the CPU time per request of Node's `fetch` (undici), which goes
+ *   `StoreRequestOptions.connections`), all reading into one buffer they share, response heads
+ *   parsed by Node's HTTP parser (llhttp), bodies copied once into the value's buffer;
+ *   `node:http` / `node:https` where Node's `HTTPParser` is not available. Less than half the CPU time per request of Node's `fetch` (undici), which goes
  *   through web streams and `Request`/`Response` objects, and a third of `node:http`'s per byte
  *   received (docs/stores.md). TLS uses Node's default CAs, like `fetch`; HTTP proxies are not
  *   used, as by Node's `fetch` (environment variables such as `HTTPS_PROXY` are ignored: pass a
