@@ -25,6 +25,7 @@ import { parseArgs } from "node:util";
 import { build } from "esbuild";
 import { chromium } from "playwright-core";
 import { startPeerServer } from "./peer-server.js";
+import { median } from "./stats.js";
 
 const ROOT = resolve(fileURLToPath(new URL("..", import.meta.url)));
 const PEER = join(ROOT, "bench", ".peer-bench");
@@ -120,7 +121,6 @@ function startFront(port: number): Promise<{ port: number; stop: () => void }> {
   );
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const before = loadavg()
   .map((x) => x.toFixed(2))
   .join(", ");

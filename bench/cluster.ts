@@ -32,6 +32,7 @@ import {
   summarizeStats,
 } from "../src/index.js";
 import { redisProblem, redisServerPath, startRedis } from "../tests/helpers/redis.js";
+import { median } from "./stats.js";
 
 const ROOT = resolve(fileURLToPath(new URL("..", import.meta.url)));
 const args = process.argv.slice(2);
@@ -120,10 +121,6 @@ async function stopWorkers(): Promise<void> {
 
 const mib = (b: number) => `${(b / 1024 ** 2).toFixed(1)} MiB`;
 const ms = (v: number) => `${Math.round(v)} ms`;
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? 0 : s[Math.floor((s.length - 1) / 2)]!;
-};
 
 function report(n: number, run: QueueRunResult): void {
   const parts = run.partitions;

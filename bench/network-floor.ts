@@ -31,6 +31,7 @@ import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { startPeerServer } from "./peer-server.js";
+import { median } from "./stats.js";
 
 const ROOT = resolve(fileURLToPath(new URL("..", import.meta.url)));
 
@@ -239,8 +240,6 @@ function recordOnce(work: string, url: string, workload: string): Promise<void> 
     );
   });
 }
-
-const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** Measures the floor of every workload at every latency (see the module doc). */
 export async function networkFloor(options: FloorOptions): Promise<FloorRow[]> {

@@ -29,6 +29,7 @@ import {
   plan,
   slice,
 } from "../src/index.js";
+import { median } from "./stats.js";
 
 const { values: args } = parseArgs({
   options: {
@@ -108,8 +109,6 @@ function rng(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
   };
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "zarr-plan-defaults-"));

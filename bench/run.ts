@@ -33,6 +33,7 @@ import { CLIENT_NAMES, type ClientName, client } from "./clients.js";
 import { type DatasetSpec, datasetDir, ensureDatasets, type SizeName, SPECS } from "./datasets.js";
 import { type ServerCounters, startServer } from "./server.js";
 import { inProcess, type RemoteServer, startServerProcess } from "./server-process.js";
+import { median } from "./stats.js";
 import { type RunContext, type RunOutput, WORKLOADS, type Workload } from "./workloads.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -186,12 +187,6 @@ function parseOptions(argv: string[]): Options {
         ? Math.round(num(values["decode-workers"], "decode-workers"))
         : undefined,
   };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 function message(e: unknown): string {

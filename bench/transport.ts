@@ -17,6 +17,7 @@ import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { FetchStore } from "../src/index.js";
+import { median } from "./stats.js";
 
 const { values } = parseArgs({
   options: {
@@ -89,7 +90,6 @@ async function main(): Promise<void> {
   } finally {
     child.kill();
   }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1] ?? Number.NaN;
   const f = median(results.fetch ?? []);
   const n = median(results.node ?? []);
   console.log(
