@@ -112,7 +112,10 @@ export class StoreRequests {
     return this.#closer.signal;
   }
 
-  /** Aborts every request in progress and refuses new ones; empties the caches; closes the connections. */
+  /**
+   * Aborts every request in progress and refuses new ones; empties the caches; closes the
+   * connections.
+   */
   protected closeRequests(): void {
     if (this.closed) return;
     this.#closer.abort(closedError());

@@ -210,7 +210,8 @@ export class FetchStore implements ReadableStore {
    * failure, a body longer or shorter than its `Content-Length` (transient), or a value larger
    * than the limit (not transient, naming key, size and limit), or, with the `"node"` transport,
    * a `Content-Encoding` other than gzip, deflate and br (not transient); RangeError for an
-   * invalid `maxBytes`; AbortError when `options.signal` aborts.
+   * invalid `maxBytes`; AbortError when `options.signal` aborts; TypeError when
+   * `options.connections` is not an `HttpConnections`.
    */
   async get(key: string, options?: StoreRequestOptions): Promise<Uint8Array | undefined> {
     const signal = options?.signal;
@@ -271,7 +272,7 @@ export class FetchStore implements ReadableStore {
    *   non-transient `StoreError`).
    * - `416` (RFC 9110 §15.5.17): the range lies past the end: an empty array.
    * @throws RangeError for an invalid range or `maxBytes`; `AuthorizationError`, `StoreError`,
-   * `AbortError` as {@link FetchStore.get}; with the `"node"` transport, a non-transient
+   * `AbortError`, `TypeError` as {@link FetchStore.get}; with the `"node"` transport, a non-transient
    * `StoreError` for a 2xx answer with a `Content-Encoding` (a coded body cannot be sliced).
    */
   async getRange(
@@ -367,12 +368,13 @@ export class FetchStore implements ReadableStore {
     throwIfAborted(signal, key);
     const effectiveSignal = signal ?? this.#init.signal ?? undefined;
     const redirect = this.#init.redirect;
+    // The "node" transport keeps its connections in the caller's `connections` when given (a
+    // wrong object is a TypeError of the caller's, not a network error).
+    const shared =
+      this.#transportKind === "node" && connections !== undefined
+        ? sharedTransport(connections, nodeTransport)
+        : undefined;
     try {
-      // The "node" transport keeps its connections in the caller's `connections` when given.
-      const shared =
-        this.#transportKind === "node" && connections !== undefined
-          ? sharedTransport(connections, nodeTransport)
-          : undefined;
       const transport = (await shared) ?? this.#transport ?? (await this.#createTransport());
       return await sendFollowingRedirects(transport, {
         key,

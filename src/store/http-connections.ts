@@ -27,7 +27,10 @@ export let sharedTransport: (
  * connections are opened on first use.
  *
  * A `Context` has its own (closed with it); pass one as `{ connections }` to share connections
- * between stores called directly.
+ * between stores called directly. Persistent connections as in RFC 9112 §9.3: one request at a
+ * time per connection, kept open between requests until idle for 30 s (or the server's
+ * `Keep-Alive: timeout`, less 1 s). A store given anything else as `connections` throws a
+ * `TypeError` naming what it got.
  */
 export class HttpConnections {
   #transport: Promise<HttpTransport> | undefined;
@@ -35,6 +38,11 @@ export class HttpConnections {
 
   static {
     sharedTransport = (connections, make) => {
+      if (typeof connections !== "object" || connections === null || !(#closed in connections)) {
+        throw new TypeError(
+          `StoreRequestOptions.connections must be an HttpConnections, got ${describe(connections)}`,
+        );
+      }
       if (connections.#closed) return undefined;
       connections.#transport ??= make();
       return connections.#transport;
@@ -61,4 +69,12 @@ export class HttpConnections {
       () => undefined,
     );
   }
+}
+
+/** What a value is, for the error of a wrong `connections` option. */
+function describe(v: unknown): string {
+  if (v === null) return "null";
+  if (typeof v !== "object") return typeof v;
+  const name = (v as { constructor?: { name?: unknown } }).constructor?.name;
+  return typeof name === "string" && name !== "" ? `an instance of ${name}` : "an object";
 }

@@ -120,6 +120,24 @@ describe("keep-alive connections shared through HttpConnections", () => {
     expect(server.connections - before).toBe(4);
   });
 
+  it("anything else given as connections is a TypeError naming it, and nothing is sent", async () => {
+    const before = server.requests;
+    const wrong = { close() {} } as unknown as HttpConnections;
+    await expect(
+      new FetchStore(server.url).get("s/zarr.json", { connections: wrong }),
+    ).rejects.toThrow(/connections must be an HttpConnections, got an instance of Object/);
+    await expect(
+      new FetchStore(server.url).getRange(
+        "s/zarr.json",
+        { offset: 0, length: 4 },
+        {
+          connections: null as unknown as HttpConnections,
+        },
+      ),
+    ).rejects.toThrow(/connections must be an HttpConnections, got null/);
+    expect(server.requests).toBe(before);
+  });
+
   it("a busy shared connection closes when its answer ends, not before", async () => {
     const slow = await startStaticServer(dir, { latencyMs: 40 });
     try {
