@@ -43,6 +43,12 @@ interface Lease {
   reusable: boolean;
 }
 
+/** An idle buffer and when it became idle (a counter: larger is newer). */
+interface Idle {
+  readonly buffer: ArrayBuffer;
+  readonly since: number;
+}
+
 interface Waiter {
   readonly bytes: number;
   grant: (() => void) | undefined;
@@ -60,8 +66,14 @@ export class BodyBuffers {
   readonly maxBytesInFlight: number;
   readonly maxIdleBytes: number;
   #inFlight = 0;
-  #idle: ArrayBuffer[] = [];
+  /**
+   * Idle buffers in ascending order of size: a body finds the smallest that fits by binary search
+   * (a read of a few hundred byte ranges made a linear scan per body the calling thread's largest
+   * cost after the copies).
+   */
+  #idle: Idle[] = [];
   #idleBytes = 0;
+  #idleSeq = 0;
   #leases = new WeakMap<ArrayBuffer, Lease>();
   #waiting: Waiter[] = [];
   /** Buffers handed out that came from the idle list (for tests and statistics). */
@@ -147,28 +159,45 @@ export class BodyBuffers {
 
   /** The smallest idle buffer holding `length` bytes without wasting more than a quarter. */
   #pick(length: number): ArrayBuffer | undefined {
-    let best: ArrayBuffer | undefined;
-    for (const b of this.#idle) {
-      if (b.byteLength >= length && b.byteLength <= length * 1.25 + 65536) {
-        if (!best || b.byteLength < best.byteLength) best = b;
-      }
+    const i = this.#firstAtLeast(length);
+    const b = this.#idle[i]?.buffer;
+    return b !== undefined && b.byteLength <= length * 1.25 + 65536 ? b : undefined;
+  }
+
+  /** Index of the first idle buffer of at least `bytes` bytes (`#idle.length` when none). */
+  #firstAtLeast(bytes: number): number {
+    let lo = 0;
+    let hi = this.#idle.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.#idle[mid]!.buffer.byteLength < bytes) lo = mid + 1;
+      else hi = mid;
     }
-    return best;
+    return lo;
   }
 
   #removeIdle(b: ArrayBuffer): void {
-    const i = this.#idle.indexOf(b);
-    if (i < 0) return;
-    this.#idle.splice(i, 1);
-    this.#idleBytes -= b.byteLength;
+    for (let i = this.#firstAtLeast(b.byteLength); i < this.#idle.length; i++) {
+      const entry = this.#idle[i]!;
+      if (entry.buffer.byteLength !== b.byteLength) return;
+      if (entry.buffer === b) {
+        this.#idle.splice(i, 1);
+        this.#idleBytes -= b.byteLength;
+        return;
+      }
+    }
   }
 
   #keepIdle(b: ArrayBuffer): void {
-    // Newest first out when over the cap: drop the oldest idle buffers.
-    this.#idle.push(b);
+    this.#idle.splice(this.#firstAtLeast(b.byteLength), 0, { buffer: b, since: this.#idleSeq++ });
     this.#idleBytes += b.byteLength;
+    // Over the cap: drop the oldest idle buffers (newest kept).
     while (this.#idleBytes > this.maxIdleBytes && this.#idle.length > 0) {
-      this.#idleBytes -= this.#idle.shift()!.byteLength;
+      let oldest = 0;
+      for (let i = 1; i < this.#idle.length; i++) {
+        if (this.#idle[i]!.since < this.#idle[oldest]!.since) oldest = i;
+      }
+      this.#idleBytes -= this.#idle.splice(oldest, 1)[0]!.buffer.byteLength;
     }
   }
 

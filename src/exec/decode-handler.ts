@@ -144,7 +144,9 @@ async function handle(
             codecs,
             req.maxDecodedBytes ?? [],
             input,
-            { key: req.key },
+            req.out && req.decodedPrefix !== undefined
+              ? { key: req.key, decodedPrefix: req.decodedPrefix }
+              : { key: req.key },
             req.out ? new Uint8Array(req.out) : undefined,
           );
   } catch (e) {

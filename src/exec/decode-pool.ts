@@ -370,6 +370,10 @@ export class DecodePool {
   /**
    * Like {@link decode}, but hands the chunk to `use` and then reuses its memory: `use` must not
    * keep the chunk (or views of it) after it returns; copy what it needs (as scattering does).
+   * @param decodedPrefix when `use` reads only the first `decodedPrefix` bytes of the bytes→bytes
+   *   stage's result (the array→bytes codec's input; see `run/prefix.ts`): a worker may
+   *   decode just those (`CodecContext.decodedPrefix`), and the chunk's other elements then hold
+   *   whatever the reused memory held. Ignored when the chunk is decoded on the calling thread.
    * @returns what `use` returns.
    * @throws CodecError / ChecksumError naming `key` and the codec; whatever `use` throws.
    */
@@ -378,10 +382,11 @@ export class DecodePool {
     bytes: Uint8Array,
     key: string,
     use: (chunk: NDArray) => T,
+    decodedPrefix?: number,
   ): Promise<T> {
     const ctx = { key };
     if (!this.offloads(pipeline, bytes.length)) return use(await pipeline.decode(bytes, ctx));
-    const raw = await this.#decodeStage(pipeline.bytesStage!, bytes, key, true);
+    const raw = await this.#decodeStage(pipeline.bytesStage!, bytes, key, true, decodedPrefix);
     if (raw === undefined) return use(await pipeline.decode(bytes, ctx));
     this.#offloaded++;
     try {
@@ -585,6 +590,7 @@ export class DecodePool {
     bytes: Uint8Array,
     key: string,
     recycled: boolean,
+    decodedPrefix?: number,
   ): Promise<Uint8Array | undefined> {
     return this.#send(() => {
       const input = this.#buffers.take(inputSize(bytes.length));
@@ -598,6 +604,9 @@ export class DecodePool {
         ...stageFields(this.#nextId++, key, stage, this.#stageKey(stage), input, bytes.length),
         maxDecodedBytes: stage.maxDecodedBytes,
         ...(out ? { out } : {}),
+        ...(out && decodedPrefix !== undefined && decodedPrefix < out.byteLength
+          ? { decodedPrefix }
+          : {}),
       };
       return { msg, transfer: out ? [input, out] : [input], recycleInput: true };
     });

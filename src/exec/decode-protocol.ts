@@ -36,6 +36,11 @@ export interface DecodeRequest extends StageRequest {
    * would.
    */
   readonly maxDecodedBytes: readonly (number | undefined)[];
+  /**
+   * With `out`: the caller reads only the first `decodedPrefix` bytes of the result
+   * (`CodecContext.decodedPrefix`); the rest of `out` may keep what it held.
+   */
+  readonly decodedPrefix?: number;
 }
 
 /**

@@ -55,6 +55,27 @@ export interface ChunkTask {
   readonly count: number;
 }
 
+/**
+ * The largest element offset (C order over the full chunk shape, in elements) that `task` reads
+ * from its chunk: every element it copies lies in `[0, lastChunkElement(task)]`, so a decoder
+ * that can stop early needs only the first `lastChunkElement(task) + 1` elements of the chunk.
+ * O(points) for index-array factors, O(1) per range factor; -1 for a task that reads nothing.
+ */
+export function lastChunkElement(task: ChunkTask): number {
+  if (task.count === 0) return -1;
+  let last = task.chunkOffset;
+  for (const f of task.factors) {
+    if (f.kind === "range") {
+      last += Math.max(0, (f.count - 1) * f.chunkStride);
+    } else {
+      let most = f.chunk[0]!;
+      for (let k = 1; k < f.count; k++) if (f.chunk[k]! > most) most = f.chunk[k]!;
+      last += most;
+    }
+  }
+  return last;
+}
+
 /** The result of {@link partition}. */
 export interface Partition {
   /** Shape of the output (the view). */

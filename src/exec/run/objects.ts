@@ -17,6 +17,7 @@ import {
 } from "../../plan/optimize.js";
 import { innerKey } from "../caches.js";
 import { raceAbort } from "../limiter.js";
+import { decodedPrefixOf } from "./prefix.js";
 import type { Run } from "./run.js";
 import { settleAll } from "./settle.js";
 
@@ -73,11 +74,19 @@ async function readChunk(run: Run, obj: ObjectNeed): Promise<void> {
         for (const u of obj.uses) run.fill(u, obj, obj.coords);
         return;
       }
+      // A rectilinear grid's tasks count offsets in the largest chunk shape: no prefix there.
+      const prefix = at ? undefined : decodedPrefixOf(a.pipeline!, obj.uses);
       await run.decode(() =>
-        ctx.decodePool.decodeWith(a.pipeline!, bytes, obj.key, (chunk) => {
-          const c = at ? padChunk(chunk, big) : chunk;
-          for (const u of obj.uses) run.scatter(u, obj, obj.coords, c.data);
-        }),
+        ctx.decodePool.decodeWith(
+          a.pipeline!,
+          bytes,
+          obj.key,
+          (chunk) => {
+            const c = at ? padChunk(chunk, big) : chunk;
+            for (const u of obj.uses) run.scatter(u, obj, obj.coords, c.data);
+          },
+          prefix,
+        ),
       );
     });
   }
@@ -209,9 +218,15 @@ function decodeInner(
     });
   }
   return run.decode(() =>
-    ctx.decodePool.decodeWith(sh.innerPipeline, bytes, obj.key, (chunk) => {
-      for (const u of need.uses) run.scatter(u, obj, need.coords, chunk.data);
-    }),
+    ctx.decodePool.decodeWith(
+      sh.innerPipeline,
+      bytes,
+      obj.key,
+      (chunk) => {
+        for (const u of need.uses) run.scatter(u, obj, need.coords, chunk.data);
+      },
+      decodedPrefixOf(sh.innerPipeline, need.uses),
+    ),
   );
 }
 

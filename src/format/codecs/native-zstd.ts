@@ -22,6 +22,24 @@ export interface NativeZstd {
    * returns the frame's length.
    */
   compress(dst: Uint8Array, src: Uint8Array, level: number): number;
+  /**
+   * A decoder of frame prefixes with a decompression context of its own (`ZSTD_DCtx`, reused by
+   * every call): `decode(dst, src)` streams the zstd frame at the start of `src`
+   * (`ZSTD_decompressStream`) until `dst` is full or the frame ends, then abandons the frame
+   * (`ZSTD_DCtx_reset`, session only), and returns the bytes written. libzstd decodes whole
+   * blocks (at most 128 KiB each, RFC 8878 §3.1.1.2.4), so the work stops at the end of the block
+   * that completes `dst`; blocks after it are neither decoded nor checked, nor is the frame's
+   * content checksum.
+   * Absent when the installed binding has no `DCtx`.
+   * @throws Error with libzstd's message for corrupt data within the blocks decoded.
+   */
+  prefixDecoder?(): (dst: Uint8Array, src: Uint8Array) => number;
+}
+
+/** The part of `zstd-napi`'s `DCtx` (`binding.d.ts`) a prefix decoder uses. */
+interface NativeDCtx {
+  decompressStream(dst: Uint8Array, src: Uint8Array): [number, number, number];
+  reset(directive: number): void;
 }
 
 function load(): NativeZstd | undefined {
@@ -29,12 +47,41 @@ function load(): NativeZstd | undefined {
     const binding = createRequire(import.meta.url)("zstd-napi/binding") as {
       decompress(dst: Uint8Array, src: Uint8Array): number;
       compress(dst: Uint8Array, src: Uint8Array, level: number): number;
+      DCtx: new () => NativeDCtx;
+      ResetDirective: { sessionOnly: number };
     };
     if (typeof binding.decompress !== "function" || typeof binding.compress !== "function") return;
-    return { decompress: binding.decompress, compress: binding.compress };
+    const { DCtx, ResetDirective } = binding;
+    const base = { decompress: binding.decompress, compress: binding.compress };
+    if (typeof DCtx !== "function" || typeof ResetDirective?.sessionOnly !== "number") return base;
+    return {
+      ...base,
+      prefixDecoder: () => {
+        const dctx = new DCtx();
+        return (dst, src) => decodePrefix(dctx, ResetDirective.sessionOnly, dst, src);
+      },
+    };
   } catch {
     return undefined;
   }
+}
+
+/** See {@link NativeZstd.prefixDecoder}. */
+function decodePrefix(dctx: NativeDCtx, reset: number, dst: Uint8Array, src: Uint8Array): number {
+  let written = 0;
+  let read = 0;
+  try {
+    while (written < dst.length) {
+      const [left, w, r] = dctx.decompressStream(dst.subarray(written), src.subarray(read));
+      written += w;
+      read += r;
+      // The frame ended (0), or no progress: nothing more to write.
+      if (left === 0 || (w === 0 && r === 0)) break;
+    }
+  } finally {
+    dctx.reset(reset);
+  }
+  return written;
 }
 
 /** libzstd through Node-API, or `undefined` when the optional binding is not installed. */

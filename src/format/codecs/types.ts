@@ -48,6 +48,15 @@ export interface CodecContext {
    */
   readonly maxDecodedBytes?: number | undefined;
   /**
+   * How many leading bytes of a decode's result the caller reads, when it reads fewer than all
+   * (a sparse selection needs only the elements up to its last one in C order). Given to
+   * {@link BytesToBytesCodec.decodeInto} only: a codec that can stop early may then write just
+   * the first `decodedPrefix` bytes (or more) of `out`, decoding no further than the input needed
+   * for them, and leave the rest of `out` as it was (`zstd` with the native binding). Absent:
+   * the whole result. Every other call ignores it.
+   */
+  readonly decodedPrefix?: number | undefined;
+  /**
    * Encodes one inner chunk of a shard (`chunk`: a view of the shard, shape = the inner chunk
    * shape; `key`: the shard's key) with the inner pipeline `pipeline`, in place of
    * `pipeline.encode(chunk, ctx)`; it must give the same bytes and errors. The sharding codec

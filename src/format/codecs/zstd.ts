@@ -19,7 +19,7 @@ import { CodecError } from "../../core/errors.js";
 import type { CodecSpec } from "../model.js";
 import { ceilingOf, compressedBound, DecodedSizeError } from "./ceiling.js";
 import { xxh64Low32 } from "./checksums.js";
-import { nativeZstd } from "./native-zstd.js";
+import { type NativeZstd, nativeZstd } from "./native-zstd.js";
 import type { BytesToBytesCodec, CodecContext } from "./types.js";
 import { ConfigReader, readU32LE, toCodecError, writeU32LE } from "./util.js";
 import { zstdSizedDecoder, zstdWasm } from "./wasm.js";
@@ -224,6 +224,34 @@ export function zstdDecompressInto(bytes: Uint8Array, out: Uint8Array): boolean 
 }
 
 /**
+ * Decodes the first `prefix` bytes of one zstd frame that declares exactly `out.length` bytes of
+ * content into `out` (the rest of `out` is left as it was), with a native prefix decoder
+ * ({@link NativeZstd.prefixDecoder}): libzstd stops after the block that completes the prefix.
+ * A frame with a content checksum is not decoded in part (the checksum covers all of it).
+ * @returns true when `out`'s first `prefix` bytes now hold the decoded bytes; false when this
+ *   path does not apply (no prefix decoder, `prefix` not below `out.length`, a frame declaring
+ *   another or no size or carrying a checksum, data ending or corrupt within the prefix): decode
+ *   the whole frame then ({@link zstdDecompressInto} or {@link zstdDecompress}), which reports any
+ *   error.
+ */
+export function zstdDecompressPrefixInto(
+  bytes: Uint8Array,
+  out: Uint8Array,
+  prefix: number,
+  decode: ((dst: Uint8Array, src: Uint8Array) => number) | undefined,
+): boolean {
+  if (!decode || !(prefix > 0 && prefix < out.length)) return false;
+  // Content_Checksum_flag: bit 2 of the Frame_Header_Descriptor (RFC 8878 §3.1.1.1.1).
+  if (bytes.length < 5 || (bytes[4]! & 0x04) !== 0) return false;
+  if (zstdFrameContentSize(bytes) !== out.length) return false;
+  try {
+    return decode(out.subarray(0, prefix), bytes) === prefix;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * {@link zstdDecompress} of anything but one frame declaring its size, under the ceiling
  * `maxBytes`: one libzstd call (`ZSTD_decompress`, which handles frames without a content size,
  * several frames and skippable frames) into a buffer of at most the ceiling. numcodecs.js is
@@ -271,6 +299,8 @@ class ZstdCodec implements BytesToBytesCodec {
   readonly name: string;
   readonly level: number;
   readonly checksum: boolean;
+  /** This codec's native prefix decoder (its own `ZSTD_DCtx`), made on first use. */
+  #prefixDecoder: ReturnType<NonNullable<NativeZstd["prefixDecoder"]>> | undefined;
 
   constructor(level: number, checksum: boolean, name = "zstd") {
     this.level = level;
@@ -311,8 +341,15 @@ class ZstdCodec implements BytesToBytesCodec {
   /**
    * Decodes a frame declaring exactly `out.length` bytes straight into `out`
    * ({@link zstdDecompressInto}); false when that path does not apply (then use {@link decode}).
+   * With `ctx.decodedPrefix` below `out.length`, only that many bytes when the frame allows
+   * ({@link zstdDecompressPrefixInto}, through this codec's own native prefix decoder).
    */
-  async decodeInto(bytes: Uint8Array, out: Uint8Array, _ctx: CodecContext): Promise<boolean> {
+  async decodeInto(bytes: Uint8Array, out: Uint8Array, ctx: CodecContext): Promise<boolean> {
+    const prefix = ctx.decodedPrefix;
+    if (prefix !== undefined && prefix < out.length && nativeZstd?.prefixDecoder) {
+      this.#prefixDecoder ??= nativeZstd.prefixDecoder();
+      if (zstdDecompressPrefixInto(bytes, out, prefix, this.#prefixDecoder)) return true;
+    }
     return zstdDecompressInto(bytes, out);
   }
 

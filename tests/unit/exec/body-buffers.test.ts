@@ -88,6 +88,40 @@ describe("BodyBuffers", () => {
     expect(b.idleBytes).toBeGreaterThan(0);
   });
 
+  it("answers each body with the smallest idle buffer that fits, and drops the oldest over the cap", async () => {
+    const KiB = 1024;
+    const b = new BodyBuffers({ maxBytesInFlight: 64 * MiB, maxIdleBytes: 64 * MiB });
+    // Given back in an order unrelated to size.
+    const sizes = [300, 100, 500, 200, 400, 100].map((k) => k * KiB);
+    const taken = await Promise.all(sizes.map((n) => b.take(n)));
+    for (const x of taken) b.give(x, true);
+    const capacity = (x: Uint8Array) => (x.buffer as ArrayBuffer).byteLength;
+    // 150 KiB: the 200 KiB buffer (the 100 KiB ones are too small; 300 KiB wastes more).
+    const a = await b.take(150 * KiB);
+    expect(capacity(a)).toBe(capacity(taken[3]!));
+    // 100 KiB twice: both 100 KiB buffers, then nothing within a quarter of 100 KiB + 64 KiB.
+    const c = await b.take(100 * KiB);
+    const d = await b.take(100 * KiB);
+    expect(new Set([c.buffer, d.buffer])).toEqual(new Set([taken[1]!.buffer, taken[5]!.buffer]));
+    const e = await b.take(100 * KiB);
+    expect([taken[0], taken[2], taken[4]].map((t) => t!.buffer)).not.toContain(e.buffer);
+    expect(b.reused).toBe(3);
+    for (const x of [a, c, d, e]) b.give(x, false);
+
+    // The cap drops the buffers that became idle first, whatever their size.
+    const small = new BodyBuffers({ maxBytesInFlight: 64 * MiB, maxIdleBytes: 5 * MiB });
+    const [first, second, third] = await Promise.all([
+      small.take(2 * MiB),
+      small.take(1 * MiB),
+      small.take(3 * MiB),
+    ]);
+    small.give(first!, true);
+    small.give(second!, true);
+    small.give(third!, true);
+    expect(small.idleBytes).toBe(capacity(second!) + capacity(third!));
+    expect((await small.take(2 * MiB)).buffer).not.toBe(first!.buffer);
+  });
+
   it("a wait aborted leaves the queue with AbortError and lets the next body in", async () => {
     const b = new BodyBuffers({ maxBytesInFlight: 2 * MiB });
     const x = await b.take(2 * MiB);

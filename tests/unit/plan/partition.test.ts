@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { lazy } from "../../../src/exec/api.js";
 import {
   type ChunkTask,
+  lastChunkElement,
   type Partition,
   partition,
   resolve,
@@ -46,7 +47,8 @@ function elements(task: ChunkTask): [number, number][] {
 
 /**
  * The oracle: every output element is written exactly once, from the source coordinate the
- * transform gives it; tasks are distinct chunks in storage order; no task is empty.
+ * transform gives it; tasks are distinct chunks in storage order; no task is empty; each task's
+ * `lastChunkElement` is the largest chunk offset it reads.
  */
 function checkPartition(t: IndexTransform, chunks: readonly number[]): Partition {
   const p = partition(t, chunks);
@@ -58,6 +60,8 @@ function checkPartition(t: IndexTransform, chunks: readonly number[]): Partition
   for (const task of p.tasks) {
     expect(task.count).toBeGreaterThan(0);
     const els = elements(task);
+    // The last chunk element read (what a prefix decode needs) is the largest one enumerated.
+    expect(lastChunkElement(task)).toBe(els.reduce((m, [c]) => Math.max(m, c), -1));
     expect(els.length).toBe(task.count);
     for (const [c, o] of els) {
       seen[o]!++;

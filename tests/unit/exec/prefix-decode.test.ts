@@ -1,0 +1,199 @@
+/**
+ * Sparse reads decode only the prefix of a zstd chunk they need (`run/prefix.ts`,
+ * `CodecContext.decodedPrefix`): on decode workers, with the native binding, a read whose last
+ * element in a chunk lies in its first zstd block decodes that block only. The values are those of
+ * the whole decode for points, orthogonal selections and slices (negative steps too), in chunks
+ * and in inner chunks of shards, little- and big-endian, with and without the content checksum;
+ * a chunk damaged after the blocks a read needs is read by that read and refused by one that needs
+ * the damaged block.
+ */
+import fc from "fast-check";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { dataType } from "../../../src/core/dtype.js";
+import { CodecError } from "../../../src/core/errors.js";
+import { Context } from "../../../src/exec/context.js";
+import { decodedPrefixOf } from "../../../src/exec/run/prefix.js";
+import { createCodecPipeline } from "../../../src/format/codecs/index.js";
+import { nativeZstd } from "../../../src/format/codecs/native-zstd.js";
+import type { CodecSpec } from "../../../src/format/model.js";
+import { createArray, openArray } from "../../../src/hierarchy/index.js";
+import { slice } from "../../../src/index-space/selection.js";
+import { MemoryStore } from "../../../src/store/memory.js";
+
+/** 512 × 512 float32 in 256 × 256 chunks: 256 KiB decoded, two zstd blocks of 128 KiB each. */
+const N = 512;
+const C = 256;
+/** Incompressible enough that each block is a real compressed block (not RLE). */
+const value = (i: number) => ((i * 2654435761) >>> 7) / 1024;
+const reference = Float32Array.from({ length: N * N }, (_, i) => value(i));
+
+const zstd = (checksum: boolean): CodecSpec => ({
+  name: "zstd",
+  configuration: { level: 1, checksum },
+});
+const bytes = (endian: "little" | "big"): CodecSpec => ({
+  name: "bytes",
+  configuration: { endian },
+});
+
+interface Variant {
+  readonly name: string;
+  readonly chunks: number[];
+  readonly codecs: CodecSpec[];
+}
+
+const VARIANTS: Variant[] = [
+  { name: "chunks, little-endian", chunks: [C, C], codecs: [bytes("little"), zstd(false)] },
+  { name: "chunks, big-endian", chunks: [C, C], codecs: [bytes("big"), zstd(false)] },
+  { name: "chunks, content checksum", chunks: [C, C], codecs: [bytes("little"), zstd(true)] },
+  {
+    name: "inner chunks of 512² shards",
+    chunks: [N, N],
+    codecs: [
+      {
+        name: "sharding_indexed",
+        configuration: {
+          chunk_shape: [C, C],
+          codecs: [bytes("little"), zstd(false)],
+          index_codecs: [bytes("little"), { name: "crc32c" }],
+        },
+      },
+    ],
+  },
+];
+
+const contexts: Context[] = [];
+afterAll(() => {
+  for (const c of contexts) c.close();
+});
+function context(workers: number): Context {
+  const c = new Context({ decodeWorkers: { workers, minBytes: 0 } });
+  contexts.push(c);
+  return c;
+}
+
+const stores = new Map<string, MemoryStore>();
+beforeAll(async () => {
+  for (const v of VARIANTS) {
+    const store = new MemoryStore();
+    const a = await createArray(store, "a", {
+      shape: [N, N],
+      chunks: v.chunks,
+      dtype: "float32",
+      fillValue: 0,
+      codecs: v.codecs,
+      context: context(0),
+    });
+    await a.lazy().write({ data: reference, shape: [N, N], strides: [N, 1], dtype: a.dtype });
+    stores.set(v.name, store);
+  }
+});
+
+const coord = fc.integer({ min: 0, max: N - 1 });
+
+describe("decodedPrefixOf", () => {
+  const f32 = dataType("float32");
+  const spec = { shape: [C, C], dataType: f32, fillValue: 0 };
+  const task = (last: number) => ({
+    read: 0,
+    task: { coords: [0, 0], chunkOffset: last, outOffset: 0, factors: [], count: 1 },
+  });
+
+  it("is the bytes up to the last element read, only where elements are stored in C order", () => {
+    const plain = createCodecPipeline([bytes("little"), zstd(false)], spec, "zarr.json");
+    expect(decodedPrefixOf(plain, [task(10), task(3)])).toBe(11 * 4);
+    // The last element of the chunk: the whole chunk.
+    expect(decodedPrefixOf(plain, [task(C * C - 1)])).toBeUndefined();
+    // transpose moves elements; no bytes→bytes codec decodes nothing.
+    const transposed = createCodecPipeline(
+      [{ name: "transpose", configuration: { order: [1, 0] } }, bytes("little"), zstd(false)],
+      spec,
+      "zarr.json",
+    );
+    expect(decodedPrefixOf(transposed, [task(10)])).toBeUndefined();
+    const raw = createCodecPipeline([bytes("little")], spec, "zarr.json");
+    expect(decodedPrefixOf(raw, [task(10)])).toBeUndefined();
+  });
+});
+
+describe.skipIf(nativeZstd?.prefixDecoder === undefined)(
+  "prefix decoding on workers (skipped: the optional zstd-napi binding is not installed here)",
+  () => {
+    const workers = context(2);
+
+    for (const v of VARIANTS) {
+      it(`${v.name}: points, orthogonal selections and slices equal the reference`, async () => {
+        const a = await openArray(stores.get(v.name)!, "a", { context: workers });
+        await fc.assert(
+          fc.asyncProperty(
+            fc.array(fc.tuple(coord, coord), { minLength: 1, maxLength: 12 }),
+            fc.uniqueArray(coord, { minLength: 1, maxLength: 6 }),
+            fc.uniqueArray(coord, { minLength: 1, maxLength: 6 }),
+            fc.integer({ min: 0, max: C - 1 }),
+            fc.integer({ min: 1, max: 40 }),
+            async (points, rows, cols, row, n) => {
+              const p = await a
+                .lazy()
+                .vindex(
+                  points.map(([r]) => r),
+                  points.map(([, c]) => c),
+                )
+                .read();
+              expect([...p.data]).toEqual(points.map(([r, c]) => reference[r * N + c]));
+              rows.sort((x, y) => x - y);
+              const o = await a.lazy().oindex(rows, cols).read();
+              expect([...o.data]).toEqual(
+                rows.flatMap((r) => cols.map((c) => reference[r * N + c])),
+              );
+              // The first rows of chunks, and a negative step across the chunk boundary.
+              const s = await a
+                .lazy()
+                .get(slice(row, row + n > N ? N : row + n), slice(C + 10, C - 10, -3))
+                .read();
+              const want: number[] = [];
+              for (let r = row; r < Math.min(row + n, N); r++)
+                for (let c = C + 10; c > C - 10; c -= 3) want.push(reference[r * N + c]!);
+              expect([...s.data]).toEqual(want);
+            },
+          ),
+          { numRuns: 25 },
+        );
+      });
+    }
+
+    it("a chunk cut short after its first block: a read of the first block succeeds, one of the last fails", async () => {
+      const store = new MemoryStore();
+      const a = await createArray(store, "a", {
+        shape: [N, N],
+        chunks: [C, C],
+        dtype: "float32",
+        fillValue: 0,
+        codecs: [bytes("little"), zstd(false)],
+        context: context(0),
+      });
+      await a.lazy().write({ data: reference, shape: [N, N], strides: [N, 1], dtype: a.dtype });
+      const stored = (await store.get("a/c/0/0"))!;
+      await store.set("a/c/0/0", stored.slice(0, stored.length - 200));
+      const b = await openArray(store, "a", { context: workers });
+      // Element (1, 2) lies in the first 128 KiB block: decoded from it alone.
+      const first = await b.lazy().vindex([1], [2]).read();
+      expect(first.data[0]).toBe(reference[1 * N + 2]);
+      // Element (255, 255) needs the cut block: CodecError naming the chunk, no value.
+      const err = await b
+        .lazy()
+        .vindex([C - 1], [C - 1])
+        .read()
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(CodecError);
+      expect((err as CodecError).key).toBe("a/c/0/0");
+      // Decoding on the calling thread decodes whole chunks: the cut is found by both reads.
+      const here = await openArray(store, "a", { context: context(0) });
+      const whole = await here
+        .lazy()
+        .vindex([1], [2])
+        .read()
+        .catch((e: unknown) => e);
+      expect(whole).toBeInstanceOf(CodecError);
+    });
+  },
+);
