@@ -170,13 +170,20 @@ function crossIssues(o: ArrayOptions): OptionIssue[] {
       }
     }
   }
+  if (o.shards && o.codecs?.some((c) => c.name === "sharding_indexed")) {
+    add(
+      "shards",
+      "not with a sharding_indexed codec in codecs (shards wraps codecs in one: give the inner chunks' codecs, or leave shards out)",
+      o.shards,
+    );
+  }
   if (o.shards && o.chunks && o.shards.length === ndim && o.chunks.length === ndim) {
     o.shards.forEach((s, i) => {
       if (s % o.chunks![i]! !== 0) {
         add(`shards[${i}]`, `expected a multiple of chunks[${i}] (${o.chunks![i]})`, s);
       }
     });
-  } else if (o.shards && !o.chunks && !o.codecs && o.shards.length === ndim) {
+  } else if (o.shards && !o.chunks && o.shards.length === ndim) {
     // Without chunks the inner chunk is the whole shape (at least 1 per dimension).
     o.shards.forEach((s, i) => {
       const c = Math.max(1, o.shape[i]!);

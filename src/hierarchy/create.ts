@@ -91,7 +91,11 @@ export interface CreateArrayOptions<N extends DataTypeName = DataTypeName> {
    * configuration: { cname: "lz4", clevel: 5, shuffle: 1 } }` (name without `numcodecs.`), or `null`.
    */
   compressor?: CodecSpec | null;
-  /** v3: the whole codec pipeline, overriding `compressor`, `endian` and `shards`. */
+  /**
+   * v3: the codec pipeline, overriding `compressor` and `endian`: of every chunk, or with
+   * `shards`, of every inner chunk (the sharding codec, with a `bytes` + `crc32c` index at
+   * `indexLocation`, wraps them). A `sharding_indexed` codec here goes without `shards`.
+   */
   codecs?: readonly CodecSpec[];
   /** v2: numcodecs filters, e.g. `[{ name: "delta", configuration: { dtype: "<i4" } }]`. */
   filters?: readonly CodecSpec[];
@@ -147,7 +151,8 @@ export async function createGroup(
  * metadata field, as when reading it.
  * @throws OptionsError (`ERR_OPTIONS`, listing every offending option with its value): `shape`
  *   not a list of non-negative integers, `chunks` / `shards` not positive integers of the shape's
- *   rank, `shards` not multiples of `chunks`, an unknown `dtype`, `zarrFormat` not 2 or 3, a fill
+ *   rank, `shards` not multiples of `chunks`, `shards` with a `sharding_indexed` codec in
+ *   `codecs`, an unknown `dtype`, `zarrFormat` not 2 or 3, a fill
  *   value that is not of the data type, v2-only options with v3 and v3-only options with v2, an
  *   unknown option, …; InvalidPathError (`ERR_PATH`) for a path with a `.` or `..` segment;
  *   MetadataError / UnknownCodecError for a codec the metadata parser rejects; ZarrPlanError
@@ -195,13 +200,17 @@ export function arrayMetadataOf(p: string, options: CreateArrayOptions): ArrayMe
   let meta: ArrayMetadata;
   if (zarrFormat === 3) {
     let codecs: CodecSpec[];
-    if (options.codecs) codecs = [...options.codecs];
+    if (options.codecs && !options.shards) codecs = [...options.codecs];
     else {
       const compressor =
         options.compressor === undefined
           ? { name: "zstd", configuration: { level: 0, checksum: false } }
           : options.compressor;
-      const inner: CodecSpec[] = [bytesCodec, ...(compressor ? [compressor] : [])];
+      // With shards, `codecs` are the inner chunks' codecs (as zarr-python 3's create_array
+      // puts its serializer and compressors inside the sharding codec).
+      const inner: CodecSpec[] = options.codecs
+        ? [...options.codecs]
+        : [bytesCodec, ...(compressor ? [compressor] : [])];
       codecs = options.shards
         ? [
             {
@@ -224,7 +233,7 @@ export function arrayMetadataOf(p: string, options: CreateArrayOptions): ArrayMe
       zarrFormat: 3,
       shape: [...options.shape],
       dataType: dt,
-      chunkShape: options.shards && !options.codecs ? [...options.shards] : chunks,
+      chunkShape: options.shards ? [...options.shards] : chunks,
       ...(chunkGrid ? { chunkGrid } : {}),
       fillValue,
       codecs,

@@ -131,6 +131,60 @@ describe("v3 round trips", () => {
     await arr.write(value);
     expect(diffArrays(await (await openArray(store, "n")).read(), value)).toBeUndefined();
   });
+
+  it("shards with codecs: the codecs are the inner chunks' (not dropped); with a sharding codec, refused", async () => {
+    const store = new MemoryStore();
+    const value = sample("int32", [12, 8]);
+    const inner = [
+      { name: "transpose", configuration: { order: [1, 0] } },
+      { name: "bytes", configuration: { endian: "big" } },
+      { name: "gzip", configuration: { level: 1 } },
+    ];
+    const arr = await createArray(store, "s", {
+      shape: [12, 8],
+      dtype: "int32",
+      chunks: [3, 4],
+      shards: [6, 8],
+      codecs: inner,
+      indexLocation: "start",
+    });
+    expect(arr.chunks).toEqual([3, 4]);
+    expect(arr.shards).toEqual([6, 8]);
+    const meta = JSON.parse(new TextDecoder().decode((await store.get("s/zarr.json"))!));
+    expect(meta.chunk_grid.configuration.chunk_shape).toEqual([6, 8]);
+    expect(meta.codecs).toHaveLength(1);
+    expect(meta.codecs[0].name).toBe("sharding_indexed");
+    expect(meta.codecs[0].configuration.chunk_shape).toEqual([3, 4]);
+    expect(meta.codecs[0].configuration.index_location).toBe("start");
+    expect(meta.codecs[0].configuration.codecs.map((c: { name: string }) => c.name)).toEqual([
+      "transpose",
+      "bytes",
+      "gzip",
+    ]);
+    await arr.write(value);
+    expect(diffArrays(await (await openArray(store, "s")).read(), value)).toBeUndefined();
+    // Two shards stored, not 8 chunks.
+    expect((await store.list()).filter((k) => k.startsWith("s/c/")).sort()).toEqual([
+      "s/c/0/0",
+      "s/c/1/0",
+    ]);
+
+    const refused = await createArray(store, "t", {
+      shape: [12, 8],
+      dtype: "int32",
+      chunks: [6, 8],
+      shards: [6, 8],
+      codecs: [
+        {
+          name: "sharding_indexed",
+          configuration: { chunk_shape: [3, 4], codecs: [{ name: "bytes" }] },
+        },
+      ],
+    }).catch((e: unknown) => e);
+    expect((refused as { code?: string }).code).toBe("ERR_OPTIONS");
+    expect(String(refused)).toContain("shards");
+    expect(await store.get("t/zarr.json")).toBeUndefined();
+  });
 });
 
 const V2_COMPRESSORS: Record<
