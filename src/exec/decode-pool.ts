@@ -24,6 +24,7 @@
 import { AbortError, ChecksumError, CodecError } from "../core/errors.js";
 import type { NDArray } from "../core/ndarray.js";
 import { BUILTIN_CODECS } from "../format/codecs/builtins.js";
+import { decodeBytesStage } from "../format/codecs/ceiling.js";
 import type { BytesStage, CodecPipeline } from "../format/codecs/pipeline.js";
 import { getCodecFactory } from "../format/codecs/registry.js";
 import type {
@@ -371,9 +372,9 @@ export class DecodePool {
    * Like {@link decode}, but hands the chunk to `use` and then reuses its memory: `use` must not
    * keep the chunk (or views of it) after it returns; copy what it needs (as scattering does).
    * @param decodedPrefix when `use` reads only the first `decodedPrefix` bytes of the bytes→bytes
-   *   stage's result (the array→bytes codec's input; see `run/prefix.ts`): a worker may
-   *   decode just those (`CodecContext.decodedPrefix`), and the chunk's other elements then hold
-   *   whatever the reused memory held. Ignored when the chunk is decoded on the calling thread.
+   *   stage's result (the array→bytes codec's input; see `run/prefix.ts`): the first codec may
+   *   decode just those (`CodecContext.decodedPrefix`), on a worker or here alike, and the chunk's
+   *   other elements then hold whatever the memory held.
    * @returns what `use` returns.
    * @throws CodecError / ChecksumError naming `key` and the codec; whatever `use` throws.
    */
@@ -385,9 +386,11 @@ export class DecodePool {
     decodedPrefix?: number,
   ): Promise<T> {
     const ctx = { key };
-    if (!this.offloads(pipeline, bytes.length)) return use(await pipeline.decode(bytes, ctx));
+    if (!this.offloads(pipeline, bytes.length)) {
+      return use(await decodeHere(pipeline, bytes, key, decodedPrefix));
+    }
     const raw = await this.#decodeStage(pipeline.bytesStage!, bytes, key, true, decodedPrefix);
-    if (raw === undefined) return use(await pipeline.decode(bytes, ctx));
+    if (raw === undefined) return use(await decodeHere(pipeline, bytes, key, decodedPrefix));
     this.#offloaded++;
     try {
       return use(await pipeline.decodeArray(raw, ctx));
@@ -818,6 +821,37 @@ function encodeAborted(signal: AbortSignal, key: string): AbortError {
 }
 
 /** The fields of a request every operation has. */
+/**
+ * `pipeline.decode` on the calling thread; with `decodedPrefix` below the stage's decoded size,
+ * into new memory of that size through the first codec's `decodeInto` with the prefix (what a
+ * worker does with the same request), so a read gets the same values and errors either way.
+ */
+async function decodeHere(
+  pipeline: CodecPipeline,
+  bytes: Uint8Array,
+  key: string,
+  decodedPrefix: number | undefined,
+): Promise<NDArray> {
+  const stage = pipeline.bytesStage;
+  const size = stage?.decodedSize;
+  if (
+    stage === undefined ||
+    size === undefined ||
+    decodedPrefix === undefined ||
+    decodedPrefix >= size
+  ) {
+    return pipeline.decode(bytes, { key });
+  }
+  const raw = await decodeBytesStage(
+    pipeline.bytesToBytes,
+    stage.maxDecodedBytes,
+    bytes,
+    { key, decodedPrefix },
+    new Uint8Array(size),
+  );
+  return pipeline.decodeArray(raw, { key });
+}
+
 function stageFields(
   id: number,
   key: string,

@@ -5,7 +5,7 @@
  * the whole decode for points, orthogonal selections and slices (negative steps too), in chunks
  * and in inner chunks of shards, little- and big-endian, with and without the content checksum;
  * a chunk damaged after the blocks a read needs is read by that read and refused by one that needs
- * the damaged block.
+ * the damaged block, on workers and on the calling thread alike.
  */
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -121,45 +121,50 @@ describe.skipIf(nativeZstd?.prefixDecoder === undefined)(
   () => {
     const workers = context(2);
 
-    for (const v of VARIANTS) {
-      it(`${v.name}: points, orthogonal selections and slices equal the reference`, async () => {
-        const a = await openArray(stores.get(v.name)!, "a", { context: workers });
-        await fc.assert(
-          fc.asyncProperty(
-            fc.array(fc.tuple(coord, coord), { minLength: 1, maxLength: 12 }),
-            fc.uniqueArray(coord, { minLength: 1, maxLength: 6 }),
-            fc.uniqueArray(coord, { minLength: 1, maxLength: 6 }),
-            fc.integer({ min: 0, max: C - 1 }),
-            fc.integer({ min: 1, max: 40 }),
-            async (points, rows, cols, row, n) => {
-              const p = await a
-                .lazy()
-                .vindex(
-                  points.map(([r]) => r),
-                  points.map(([, c]) => c),
-                )
-                .read();
-              expect([...p.data]).toEqual(points.map(([r, c]) => reference[r * N + c]));
-              rows.sort((x, y) => x - y);
-              const o = await a.lazy().oindex(rows, cols).read();
-              expect([...o.data]).toEqual(
-                rows.flatMap((r) => cols.map((c) => reference[r * N + c])),
-              );
-              // The first rows of chunks, and a negative step across the chunk boundary.
-              const s = await a
-                .lazy()
-                .get(slice(row, row + n > N ? N : row + n), slice(C + 10, C - 10, -3))
-                .read();
-              const want: number[] = [];
-              for (let r = row; r < Math.min(row + n, N); r++)
-                for (let c = C + 10; c > C - 10; c -= 3) want.push(reference[r * N + c]!);
-              expect([...s.data]).toEqual(want);
-            },
-          ),
-          { numRuns: 25 },
-        );
-      });
-    }
+    const here = context(0);
+    for (const [where, ctx] of [
+      ["on workers", workers],
+      ["on the calling thread", here],
+    ] as const)
+      for (const v of VARIANTS) {
+        it(`${v.name}, ${where}: points, orthogonal selections and slices equal the reference`, async () => {
+          const a = await openArray(stores.get(v.name)!, "a", { context: ctx });
+          await fc.assert(
+            fc.asyncProperty(
+              fc.array(fc.tuple(coord, coord), { minLength: 1, maxLength: 12 }),
+              fc.uniqueArray(coord, { minLength: 1, maxLength: 6 }),
+              fc.uniqueArray(coord, { minLength: 1, maxLength: 6 }),
+              fc.integer({ min: 0, max: C - 1 }),
+              fc.integer({ min: 1, max: 40 }),
+              async (points, rows, cols, row, n) => {
+                const p = await a
+                  .lazy()
+                  .vindex(
+                    points.map(([r]) => r),
+                    points.map(([, c]) => c),
+                  )
+                  .read();
+                expect([...p.data]).toEqual(points.map(([r, c]) => reference[r * N + c]));
+                rows.sort((x, y) => x - y);
+                const o = await a.lazy().oindex(rows, cols).read();
+                expect([...o.data]).toEqual(
+                  rows.flatMap((r) => cols.map((c) => reference[r * N + c])),
+                );
+                // The first rows of chunks, and a negative step across the chunk boundary.
+                const s = await a
+                  .lazy()
+                  .get(slice(row, row + n > N ? N : row + n), slice(C + 10, C - 10, -3))
+                  .read();
+                const want: number[] = [];
+                for (let r = row; r < Math.min(row + n, N); r++)
+                  for (let c = C + 10; c > C - 10; c -= 3) want.push(reference[r * N + c]!);
+                expect([...s.data]).toEqual(want);
+              },
+            ),
+            { numRuns: 25 },
+          );
+        });
+      }
 
     it("a chunk cut short after its first block: a read of the first block succeeds, one of the last fails", async () => {
       const store = new MemoryStore();
@@ -186,11 +191,20 @@ describe.skipIf(nativeZstd?.prefixDecoder === undefined)(
         .catch((e: unknown) => e);
       expect(err).toBeInstanceOf(CodecError);
       expect((err as CodecError).key).toBe("a/c/0/0");
-      // Decoding on the calling thread decodes whole chunks: the cut is found by both reads.
+      // Decoding on the calling thread does the same: same value, same error.
       const here = await openArray(store, "a", { context: context(0) });
-      const whole = await here
+      expect((await here.lazy().vindex([1], [2]).read()).data[0]).toBe(reference[1 * N + 2]);
+      const there = await here
         .lazy()
-        .vindex([1], [2])
+        .vindex([C - 1], [C - 1])
+        .read()
+        .catch((e: unknown) => e);
+      expect(there).toBeInstanceOf(CodecError);
+      expect((there as CodecError).key).toBe("a/c/0/0");
+      // A read of the whole chunk (its last element included) decodes it whole: refused.
+      const whole = await b
+        .lazy()
+        .get(slice(0, C), slice(0, C))
         .read()
         .catch((e: unknown) => e);
       expect(whole).toBeInstanceOf(CodecError);
