@@ -30,7 +30,8 @@ export type SendReplies = (replies: WorkerReply[], transfer: ArrayBuffer[]) => v
 
 /**
  * The message handler of one decode worker: it keeps the codecs it rebuilt, by the request's
- * `stageKey`, for as long as it lives (one per worker, made by its entry point).
+ * `stageKey` (at most {@link MAX_WORKER_STAGES} of them), for as long as it lives (one per worker,
+ * made by its entry point).
  *
  * The handler runs a message's requests one after the other and answers them with one message:
  * the replies in order, with every buffer they transfer. Should that fail (a reply that cannot be
@@ -64,14 +65,26 @@ export function batchHandler(): (
   };
 }
 
-/** The codecs of `req`'s stage: from `stages`, or rebuilt and kept there. */
+/**
+ * Most stages (distinct codecs, data type and chunk shape) a worker keeps rebuilt: 64, least
+ * recently used dropped first. A codec may hold native memory of its own (a zstd codec that
+ * decoded a prefix keeps its `ZSTD_DCtx`, about 180 KiB), so a long-lived worker reading many
+ * kinds of arrays must not keep them all.
+ */
+export const MAX_WORKER_STAGES = 64;
+
+/** The codecs of `req`'s stage: from `stages` (most recently used), or rebuilt and kept there. */
 function stageOf(
   req: StageWorkerRequest,
   stages: Map<string, readonly BytesToBytesCodec[]>,
 ): readonly BytesToBytesCodec[] {
   const id = req.stageKey;
   let codecs = stages.get(id);
-  if (!codecs) {
+  if (codecs) {
+    // Most recently used last: the first entry is the one to drop.
+    stages.delete(id);
+    stages.set(id, codecs);
+  } else {
     const dt =
       req.dataType === "bytes" || req.dataType === "raw"
         ? dataType(req.dataType, req.itemSize)
@@ -85,6 +98,7 @@ function stageOf(
       return codec;
     });
     stages.set(id, codecs);
+    if (stages.size > MAX_WORKER_STAGES) stages.delete(stages.keys().next().value!);
   }
   return codecs;
 }

@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { dataType } from "../../../src/core/dtype.js";
 import { ChecksumError, CodecError } from "../../../src/core/errors.js";
 import { Context } from "../../../src/exec/context.js";
-import { batchHandler } from "../../../src/exec/decode-handler.js";
+import { batchHandler, MAX_WORKER_STAGES } from "../../../src/exec/decode-handler.js";
 import { DecodePool } from "../../../src/exec/decode-pool.js";
 import type { WorkerReply, WorkerRequest } from "../../../src/exec/decode-protocol.js";
 import { createCodecPipeline, registerCodec } from "../../../src/format/codecs/index.js";
@@ -164,6 +164,55 @@ describe("DecodePool", () => {
       [8, "", "setup", undefined],
     ]);
     expect(sent[0]![0]!.error!.message).toContain("DataCloneError (simulated)");
+  });
+
+  it("a worker keeps at most MAX_WORKER_STAGES stages, dropping the least recently used", async () => {
+    const p = createCodecPipeline(
+      [{ name: "bytes", configuration: { endian: "little" } }, ...CHAINS.zstd!],
+      spec,
+      "zarr.json",
+    );
+    const encoded = await p.encode(chunk(2), { key });
+    const stage = p.bytesStage!;
+    const handle = batchHandler();
+    /** Decodes with the stage kept as `stageKey`, rebuilt from `codecs` when not kept. */
+    const decodeAs = async (stageKey: string, codecs: readonly CodecSpec[]) => {
+      const input = new ArrayBuffer(encoded.length);
+      new Uint8Array(input).set(encoded);
+      let reply: WorkerReply | undefined;
+      await handle(
+        [
+          {
+            op: "decode",
+            id: 1,
+            key,
+            stageKey,
+            codecs,
+            dataType: "float32",
+            itemSize: 4,
+            shape: [64, 64],
+            input,
+            length: encoded.length,
+            maxDecodedBytes: stage.maxDecodedBytes,
+          },
+        ],
+        (replies) => {
+          reply = replies[0];
+        },
+      );
+      return reply!.error?.kind ?? "ok";
+    };
+    const broken: CodecSpec[] = [{ name: "no-such-codec" }];
+    expect(await decodeAs("first", stage.codecs)).toBe("ok");
+    expect(await decodeAs("second", stage.codecs)).toBe("ok");
+    // Kept: the stage key alone finds them, whatever codecs come with it.
+    expect(await decodeAs("first", broken)).toBe("ok");
+    for (let i = 0; i < MAX_WORKER_STAGES - 1; i++) {
+      expect(await decodeAs(`other ${i}`, stage.codecs)).toBe("ok");
+    }
+    // "second" was the least recently used ("first" was used after it): dropped, so rebuilt.
+    expect(await decodeAs("second", broken)).toBe("setup");
+    expect(await decodeAs("first", broken)).toBe("ok");
   });
 
   it("corrupt data raises the same CodecError (key, codec, message) as on the calling thread", async () => {
