@@ -599,7 +599,7 @@ export class DecodePool {
       const input = this.#buffers.take(inputSize(bytes.length));
       new Uint8Array(input).set(bytes);
       const out =
-        recycled && stage.decodedSize !== undefined && stage.decodedSize > 0
+        recycled && preallocatable(stage.decodedSize, bytes.length)
           ? this.#buffers.take(stage.decodedSize)
           : undefined;
       const msg: DecodeRequest = {
@@ -820,7 +820,28 @@ function encodeAborted(signal: AbortSignal, key: string): AbortError {
   return new AbortError(`Aborted while encoding "${key}"`, key, { cause: reason });
 }
 
-/** The fields of a request every operation has. */
+/** Largest decode output made before decoding (bytes): 64 MiB, the bound of the idle buffers. */
+const MAX_PREALLOCATED_BYTES = 64 * 1024 * 1024;
+/** Most decoded bytes per stored byte an output is made for before decoding, plus 1 MiB. */
+const MAX_PREALLOCATED_RATIO = 1024;
+
+/**
+ * Whether memory of the stage's decoded size `size` (from the array's metadata) may be made
+ * before decoding `stored` bytes into it: at most {@link MAX_PREALLOCATED_BYTES}, and at most
+ * {@link MAX_PREALLOCATED_RATIO} times the stored bytes plus 1 MiB. Metadata declaring an absurd
+ * chunk cannot then make a read allocate more than a small multiple of what it received; such a
+ * chunk (or a legitimately larger or more compressible one) decodes into memory the size its
+ * codecs declare, under their ceilings, as it would without this path.
+ */
+function preallocatable(size: number | undefined, stored: number): size is number {
+  return (
+    size !== undefined &&
+    size > 0 &&
+    size <= MAX_PREALLOCATED_BYTES &&
+    size <= stored * MAX_PREALLOCATED_RATIO + 1024 * 1024
+  );
+}
+
 /**
  * `pipeline.decode` on the calling thread; with `decodedPrefix` below the stage's decoded size,
  * into new memory of that size through the first codec's `decodeInto` with the prefix (what a
@@ -836,7 +857,7 @@ async function decodeHere(
   const size = stage?.decodedSize;
   if (
     stage === undefined ||
-    size === undefined ||
+    !preallocatable(size, bytes.length) ||
     decodedPrefix === undefined ||
     decodedPrefix >= size
   ) {
@@ -852,6 +873,7 @@ async function decodeHere(
   return pipeline.decodeArray(raw, { key });
 }
 
+/** The fields of a request every operation has. */
 function stageFields(
   id: number,
   key: string,

@@ -79,7 +79,38 @@ function bloscHeader(
  *   decode to its size; DecodedSizeError (`decodes to more than the expected N bytes (header
  *   declares nbytes M)`) when nbytes exceeds `maxBytes`.
  */
-export async function bloscDecompress(src: Uint8Array, maxBytes?: number): Promise<Uint8Array> {
+export function bloscDecompress(src: Uint8Array, maxBytes?: number): Promise<Uint8Array> {
+  return decodeFrame(src, maxBytes, undefined, undefined);
+}
+
+/**
+ * {@link bloscDecompress} straight into `out`, when the frame's header declares exactly
+ * `out.length` bytes (nbytes); with `prefix`, only the blocks holding its first `prefix` bytes
+ * (blosc decodes block by block, `blocksize` bytes each, so the work stops after block
+ * `⌈prefix / blocksize⌉ − 1`; the blocks after it are neither decoded nor checked, and the rest of
+ * `out` is left as it was).
+ * @returns false, having written nothing, when the header does not declare `out.length` bytes
+ *   (decode with {@link bloscDecompress} then, which reports why); true when `out` (or its
+ *   prefix) holds the decoded bytes.
+ * @throws Error as {@link bloscDecompress} for a frame that is truncated or corrupt within the
+ *   part decoded.
+ */
+export async function bloscDecompressInto(
+  src: Uint8Array,
+  out: Uint8Array,
+  prefix?: number,
+): Promise<boolean> {
+  if (bloscHeader(src)?.nbytes !== out.length || out.length === 0) return false;
+  await decodeFrame(src, out.length, out, prefix);
+  return true;
+}
+
+async function decodeFrame(
+  src: Uint8Array,
+  maxBytes: number | undefined,
+  into: Uint8Array | undefined,
+  prefix: number | undefined,
+): Promise<Uint8Array> {
   const h = bloscHeader(src);
   if (!h)
     throw new Error(`${src.length} bytes is shorter than the 16-byte blosc header (truncated)`);
@@ -106,7 +137,9 @@ export async function bloscDecompress(src: Uint8Array, maxBytes?: number): Promi
   if (flags & FLAG_MEMCPYED) {
     if (cbytes < HEADER + nbytes)
       throw new Error(`stored blosc frame holds ${cbytes - HEADER} of ${nbytes} bytes (truncated)`);
-    return src.slice(HEADER, HEADER + nbytes);
+    if (!into) return src.slice(HEADER, HEADER + nbytes);
+    into.set(src.subarray(HEADER, HEADER + Math.min(nbytes, prefix ?? nbytes)));
+    return into;
   }
   if (typesize === 0 || blocksize === 0)
     throw new Error("corrupt blosc header (typesize or blocksize 0)");
@@ -121,12 +154,15 @@ export async function bloscDecompress(src: Uint8Array, maxBytes?: number): Promi
   const bstartsEnd = HEADER + 4 * nblocks;
   if (bstartsEnd > cbytes)
     throw new Error(`blosc block table needs ${bstartsEnd} bytes, frame has ${cbytes} (truncated)`);
-  const out = new Uint8Array(nbytes);
+  const out = into ?? new Uint8Array(nbytes);
+  // Blocks holding the first `prefix` bytes (all of them without one).
+  const needed =
+    prefix === undefined ? nblocks : Math.min(nblocks, Math.max(1, Math.ceil(prefix / blocksize)));
   const doShuffle = (flags & FLAG_SHUFFLE) !== 0 && typesize > 1;
   const doBitshuffle = (flags & FLAG_BITSHUFFLE) !== 0;
   const dontSplit = (flags & FLAG_DONT_SPLIT) !== 0;
   const tmp = doShuffle || doBitshuffle ? new Uint8Array(Math.min(blocksize, nbytes)) : undefined;
-  for (let j = 0; j < nblocks; j++) {
+  for (let j = 0; j < needed; j++) {
     const isLeftover = j === nblocks - 1 && leftover > 0;
     const bsize = isLeftover ? leftover : blocksize;
     const filter = doShuffle || (doBitshuffle && bsize >= typesize);

@@ -13,6 +13,7 @@ import {
   type BloscShuffle,
   bloscCompress,
   bloscDecompress,
+  bloscDecompressInto,
 } from "./blosc-frame.js";
 import { ceilingOf, compressedBound, DecodedSizeError } from "./ceiling.js";
 import type { BytesToBytesCodec, ChunkSpec, CodecContext } from "./types.js";
@@ -65,6 +66,26 @@ class BloscCodec implements BytesToBytesCodec {
     } catch (e) {
       const m = e instanceof Error ? e.message : String(e);
       throw new CodecError(e instanceof DecodedSizeError ? m : `corrupt blosc data: ${m}`, {
+        key: ctx.key,
+        codec: this.name,
+        cause: e,
+      });
+    }
+  }
+
+  /**
+   * Decodes a frame declaring exactly `out.length` bytes straight into `out`; with
+   * `ctx.decodedPrefix`, only the blocks holding that many leading bytes
+   * ({@link bloscDecompressInto}). False when the frame declares another size (then use
+   * {@link decode}, which says why).
+   * @throws CodecError as {@link decode} for a frame truncated or corrupt within the part decoded.
+   */
+  async decodeInto(bytes: Uint8Array, out: Uint8Array, ctx: CodecContext): Promise<boolean> {
+    try {
+      return await bloscDecompressInto(bytes, out, ctx.decodedPrefix);
+    } catch (e) {
+      const m = e instanceof Error ? e.message : String(e);
+      throw new CodecError(`corrupt blosc data: ${m}`, {
         key: ctx.key,
         codec: this.name,
         cause: e,

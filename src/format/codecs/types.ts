@@ -52,8 +52,8 @@ export interface CodecContext {
    * (a sparse selection needs only the elements up to its last one in C order). Given to
    * {@link BytesToBytesCodec.decodeInto} only: a codec that can stop early may then write just
    * the first `decodedPrefix` bytes (or more) of `out`, decoding no further than the input needed
-   * for them, and leave the rest of `out` as it was (`zstd` with the native binding). Absent:
-   * the whole result. Every other call ignores it.
+   * for them, and leave the rest of `out` as it was (`zstd` with the native binding, `blosc`).
+   * Absent: the whole result. Every other call ignores it.
    */
   readonly decodedPrefix?: number | undefined;
   /**
@@ -138,9 +138,10 @@ export interface BytesToBytesCodec extends CodecBase {
   decode(bytes: Uint8Array, ctx: CodecContext): Promise<Uint8Array>;
   /**
    * Optional fast path: decodes `bytes` straight into `out` when they decode to exactly
-   * `out.length` bytes and the codec can write into a given buffer (native zstd). Resolves to
-   * false, having written nothing that matters, when the path does not apply; the caller then
-   * calls {@link decode}, which reports any error.
+   * `out.length` bytes and the codec can write into a given buffer (native zstd, blosc); with
+   * `ctx.decodedPrefix`, possibly only that many leading bytes. Resolves to false, having written
+   * nothing that matters, when the path does not apply; the caller then calls {@link decode},
+   * which reports any error. May instead throw the CodecError {@link decode} would throw.
    */
   decodeInto?(bytes: Uint8Array, out: Uint8Array, ctx: CodecContext): Promise<boolean>;
   /**

@@ -10,6 +10,7 @@ import Blosc from "numcodecs/blosc";
 import { describe, expect, it } from "vitest";
 import { dataType } from "../../../src/core/dtype.js";
 import { CodecError } from "../../../src/core/errors.js";
+import { bloscDecompressInto } from "../../../src/format/codecs/blosc-frame.js";
 import {
   type BloscCname,
   type BloscShuffle,
@@ -89,6 +90,41 @@ describe("blosc frames we write are read by c-blosc", () => {
       });
       expect(sameBytes(await cBloscDecode(frame), src)).toBe(true);
       expect(sameBytes(await bloscDecompress(frame), src)).toBe(true);
+    }
+  });
+
+  it("decoding into a buffer, and only the blocks holding a prefix, gives the full decode's bytes", async () => {
+    const src = data(300_000 + 12, 4);
+    for (const cname of ["blosclz", "lz4", "zlib", "zstd"] as const) {
+      for (const shuffle of SHUFFLES) {
+        for (const clevel of [0, 5]) {
+          const frame = await bloscCompress(src, {
+            cname,
+            clevel,
+            shuffle,
+            typesize: 4,
+            blocksize: 16384,
+          });
+          // The block size the frame was written with (the header's blocksize).
+          const bs = new DataView(frame.buffer, frame.byteOffset).getUint32(8, true);
+          if (clevel > 0) expect(bs).toBeLessThan(src.length); // several blocks
+          const whole = new Uint8Array(src.length);
+          expect(await bloscDecompressInto(frame, whole)).toBe(true);
+          expect(sameBytes(whole, src)).toBe(true);
+          for (const prefix of [1, bs - 1, bs, bs + 1, 100_000, src.length - 1]) {
+            const out = new Uint8Array(src.length).fill(0xee);
+            expect(await bloscDecompressInto(frame, out, prefix)).toBe(true);
+            expect(sameBytes(out.subarray(0, prefix), src.subarray(0, prefix))).toBe(true);
+            // Compressed frames stop after the block holding the prefix.
+            const end = Math.ceil(prefix / bs) * bs;
+            if (clevel > 0 && end < src.length) expect(out[end]).toBe(0xee);
+          }
+          // Another declared size: not this path, nothing written.
+          const other = new Uint8Array(src.length + 1).fill(0xee);
+          expect(await bloscDecompressInto(frame, other, 10)).toBe(false);
+          expect(other[0]).toBe(0xee);
+        }
+      }
     }
   });
 

@@ -1,11 +1,11 @@
 /**
- * Sparse reads decode only the prefix of a zstd chunk they need (`run/prefix.ts`,
- * `CodecContext.decodedPrefix`): on decode workers, with the native binding, a read whose last
- * element in a chunk lies in its first zstd block decodes that block only. The values are those of
- * the whole decode for points, orthogonal selections and slices (negative steps too), in chunks
- * and in inner chunks of shards, little- and big-endian, with and without the content checksum;
- * a chunk damaged after the blocks a read needs is read by that read and refused by one that needs
- * the damaged block, on workers and on the calling thread alike.
+ * Sparse reads decode only the prefix of a chunk they need (`run/prefix.ts`,
+ * `CodecContext.decodedPrefix`): a read whose last element in a chunk (C order) lies in its first
+ * zstd blocks (native binding) or blosc blocks (everywhere) decodes those blocks only, on decode
+ * workers and on the calling thread alike. The values are those of the whole decode for points,
+ * orthogonal selections and slices (negative steps too), in chunks and in inner chunks of shards,
+ * little- and big-endian, with and without the zstd content checksum; a chunk damaged after the
+ * blocks a read needs is read by that read and refused by one that needs the damaged block.
  */
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -36,18 +36,43 @@ const bytes = (endian: "little" | "big"): CodecSpec => ({
   configuration: { endian },
 });
 
+/** blosc with 16 KiB blocks (16 per chunk) and byte shuffle. */
+const blosc: CodecSpec = {
+  name: "blosc",
+  configuration: { cname: "zstd", clevel: 1, shuffle: "shuffle", typesize: 4, blocksize: 16384 },
+};
+
 interface Variant {
   readonly name: string;
   readonly chunks: number[];
   readonly codecs: CodecSpec[];
+  /** Decodes a prefix only with the native zstd binding (blosc does everywhere). */
+  readonly native?: boolean;
 }
 
 const VARIANTS: Variant[] = [
-  { name: "chunks, little-endian", chunks: [C, C], codecs: [bytes("little"), zstd(false)] },
-  { name: "chunks, big-endian", chunks: [C, C], codecs: [bytes("big"), zstd(false)] },
-  { name: "chunks, content checksum", chunks: [C, C], codecs: [bytes("little"), zstd(true)] },
   {
-    name: "inner chunks of 512² shards",
+    name: "zstd chunks, little-endian",
+    chunks: [C, C],
+    codecs: [bytes("little"), zstd(false)],
+    native: true,
+  },
+  {
+    name: "zstd chunks, big-endian",
+    chunks: [C, C],
+    codecs: [bytes("big"), zstd(false)],
+    native: true,
+  },
+  {
+    name: "zstd chunks, content checksum",
+    chunks: [C, C],
+    codecs: [bytes("little"), zstd(true)],
+    native: true,
+  },
+  { name: "blosc chunks", chunks: [C, C], codecs: [bytes("little"), blosc] },
+  {
+    name: "zstd inner chunks of 512² shards",
+    native: true,
     chunks: [N, N],
     codecs: [
       {
@@ -91,6 +116,38 @@ beforeAll(async () => {
 
 const coord = fc.integer({ min: 0, max: N - 1 });
 
+describe("memory made before decoding", () => {
+  it("a chunk its metadata declares absurdly large is a CodecError, on workers and here, for sparse and whole reads", async () => {
+    // What the fuzzer found: chunks [90, 2^50] float32 (4·10^17 bytes) in the metadata, a stored
+    // chunk of 90 × 180 float32. Nothing may be allocated at the metadata's word.
+    const spec = { shape: [90, 2 ** 50], dataType: dataType("float32"), fillValue: 0 };
+    const p = createCodecPipeline([bytes("little"), zstd(false)], spec, "zarr.json");
+    const small = createCodecPipeline(
+      [bytes("little"), zstd(false)],
+      { shape: [90, 180], dataType: dataType("float32"), fillValue: 0 },
+      "zarr.json",
+    );
+    const stored = await small.encode(
+      {
+        data: Float32Array.from({ length: 90 * 180 }, (_, i) => value(i)),
+        shape: [90, 180],
+        strides: [180, 1],
+        dtype: dataType("float32"),
+      },
+      { key: "c/0/0" },
+    );
+    for (const ctx of [context(1), context(0)]) {
+      for (const prefix of [400, undefined]) {
+        const err = await ctx.decodePool
+          .decodeWith(p, stored, "c/0/0", (c) => c.data[0], prefix)
+          .catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(CodecError);
+        expect((err as CodecError).key).toBe("c/0/0");
+      }
+    }
+  });
+});
+
 describe("decodedPrefixOf", () => {
   const f32 = dataType("float32");
   const spec = { shape: [C, C], dataType: f32, fillValue: 0 };
@@ -116,18 +173,23 @@ describe("decodedPrefixOf", () => {
   });
 });
 
-describe.skipIf(nativeZstd?.prefixDecoder === undefined)(
-  "prefix decoding on workers (skipped: the optional zstd-napi binding is not installed here)",
-  () => {
-    const workers = context(2);
+/** zstd decodes a prefix only through the optional native binding. */
+const noNative = nativeZstd?.prefixDecoder === undefined;
+const SKIP_NATIVE = " (skipped: the optional zstd-napi binding is not installed here)";
 
-    const here = context(0);
-    for (const [where, ctx] of [
-      ["on workers", workers],
-      ["on the calling thread", here],
-    ] as const)
-      for (const v of VARIANTS) {
-        it(`${v.name}, ${where}: points, orthogonal selections and slices equal the reference`, async () => {
+describe("sparse reads decode a prefix", () => {
+  const workers = context(2);
+
+  const here = context(0);
+  for (const [where, ctx] of [
+    ["on workers", workers],
+    ["on the calling thread", here],
+  ] as const)
+    for (const v of VARIANTS) {
+      const skip = v.native === true && noNative;
+      it.skipIf(skip)(
+        `${v.name}, ${where}: points, orthogonal selections and slices equal the reference${skip ? SKIP_NATIVE : ""}`,
+        async () => {
           const a = await openArray(stores.get(v.name)!, "a", { context: ctx });
           await fc.assert(
             fc.asyncProperty(
@@ -163,10 +225,44 @@ describe.skipIf(nativeZstd?.prefixDecoder === undefined)(
             ),
             { numRuns: 25 },
           );
-        });
-      }
+        },
+      );
+    }
 
-    it("a chunk cut short after its first block: a read of the first block succeeds, one of the last fails", async () => {
+  it("blosc: a chunk whose last block is damaged serves reads of its first blocks and refuses reads of the last", async () => {
+    const store = new MemoryStore();
+    const a = await createArray(store, "a", {
+      shape: [N, N],
+      chunks: [C, C],
+      dtype: "float32",
+      fillValue: 0,
+      codecs: [bytes("little"), blosc],
+      context: context(0),
+    });
+    await a.lazy().write({ data: reference, shape: [N, N], strides: [N, 1], dtype: a.dtype });
+    const stored = (await store.get("a/c/0/0"))!.slice();
+    // The block table (after the 16-byte header): the last block's start points past the frame.
+    const view = new DataView(stored.buffer);
+    const blocks = (C * C * 4) / 16384;
+    view.setInt32(16 + 4 * (blocks - 1), stored.length + 1000, true);
+    await store.set("a/c/0/0", stored);
+    for (const ctx of [workers, here]) {
+      const b = await openArray(store, "a", { context: ctx });
+      expect((await b.lazy().vindex([3], [7]).read()).data[0]).toBe(reference[3 * N + 7]);
+      const err = await b
+        .lazy()
+        .vindex([C - 1], [C - 1])
+        .read()
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(CodecError);
+      expect((err as CodecError).key).toBe("a/c/0/0");
+      expect(String(err)).toContain("block table");
+    }
+  });
+
+  it.skipIf(noNative)(
+    `zstd: a chunk cut short after its first block: a read of the first block succeeds, one of the last fails${noNative ? SKIP_NATIVE : ""}`,
+    async () => {
       const store = new MemoryStore();
       const a = await createArray(store, "a", {
         shape: [N, N],
@@ -208,6 +304,6 @@ describe.skipIf(nativeZstd?.prefixDecoder === undefined)(
         .read()
         .catch((e: unknown) => e);
       expect(whole).toBeInstanceOf(CodecError);
-    });
-  },
-);
+    },
+  );
+});
