@@ -41,6 +41,41 @@ const CHAINS: Record<string, CodecSpec[]> = {
 };
 
 const pool = new DecodePool({ workers: 2, minBytes: 0 });
+
+/** A zstd pipeline for `spec` and one chunk it encoded. */
+async function zstdChunk(seed: number) {
+  const p = createCodecPipeline(
+    [{ name: "bytes", configuration: { endian: "little" } }, ...CHAINS.zstd!],
+    spec,
+    "zarr.json",
+  );
+  return { p, encoded: await p.encode(chunk(seed), { key }), stage: p.bytesStage! };
+}
+
+/** A worker's decode request for `encoded` (copied into a buffer of its own) by `stageKey`. */
+function decodeRequest(
+  id: number,
+  stageKey: string,
+  codecs: readonly CodecSpec[],
+  encoded: Uint8Array,
+  maxDecodedBytes: readonly (number | undefined)[],
+): WorkerRequest {
+  const input = new ArrayBuffer(encoded.length);
+  new Uint8Array(input).set(encoded);
+  return {
+    op: "decode",
+    id,
+    key,
+    stageKey,
+    codecs,
+    dataType: "float32",
+    itemSize: 4,
+    shape: [64, 64],
+    input,
+    length: encoded.length,
+    maxDecodedBytes,
+  };
+}
 afterAll(() => pool.close());
 
 describe("DecodePool", () => {
@@ -128,29 +163,9 @@ describe("DecodePool", () => {
   });
 
   it("a worker whose answer cannot be sent answers every request of the batch with a setup error", async () => {
-    const p = createCodecPipeline(
-      [{ name: "bytes", configuration: { endian: "little" } }, ...CHAINS.zstd!],
-      spec,
-      "zarr.json",
-    );
-    const encoded = await p.encode(chunk(1), { key });
-    const input = new ArrayBuffer(encoded.length);
-    new Uint8Array(input).set(encoded);
-    const stage = p.bytesStage!;
+    const { encoded, stage } = await zstdChunk(1);
     const reqs: WorkerRequest[] = [
-      {
-        op: "decode",
-        id: 7,
-        key,
-        stageKey: "s",
-        codecs: stage.codecs,
-        dataType: "float32",
-        itemSize: 4,
-        shape: [64, 64],
-        input,
-        length: encoded.length,
-        maxDecodedBytes: stage.maxDecodedBytes,
-      },
+      decodeRequest(7, "s", stage.codecs, encoded, stage.maxDecodedBytes),
       { op: "allocate", id: 8, bytes: 4096 },
     ];
     const sent: WorkerReply[][] = [];
@@ -167,35 +182,13 @@ describe("DecodePool", () => {
   });
 
   it("a worker keeps at most MAX_WORKER_STAGES stages, dropping the least recently used", async () => {
-    const p = createCodecPipeline(
-      [{ name: "bytes", configuration: { endian: "little" } }, ...CHAINS.zstd!],
-      spec,
-      "zarr.json",
-    );
-    const encoded = await p.encode(chunk(2), { key });
-    const stage = p.bytesStage!;
+    const { encoded, stage } = await zstdChunk(2);
     const handle = batchHandler();
     /** Decodes with the stage kept as `stageKey`, rebuilt from `codecs` when not kept. */
     const decodeAs = async (stageKey: string, codecs: readonly CodecSpec[]) => {
-      const input = new ArrayBuffer(encoded.length);
-      new Uint8Array(input).set(encoded);
       let reply: WorkerReply | undefined;
       await handle(
-        [
-          {
-            op: "decode",
-            id: 1,
-            key,
-            stageKey,
-            codecs,
-            dataType: "float32",
-            itemSize: 4,
-            shape: [64, 64],
-            input,
-            length: encoded.length,
-            maxDecodedBytes: stage.maxDecodedBytes,
-          },
-        ],
+        [decodeRequest(1, stageKey, codecs, encoded, stage.maxDecodedBytes)],
         (replies) => {
           reply = replies[0];
         },

@@ -97,21 +97,48 @@ function context(workers: number): Context {
   return c;
 }
 
+/** A store holding "a": the reference array written with `codecs` in chunks of `chunks`. */
+async function written(codecs: CodecSpec[], chunks = [C, C]): Promise<MemoryStore> {
+  const store = new MemoryStore();
+  const a = await createArray(store, "a", {
+    shape: [N, N],
+    chunks,
+    dtype: "float32",
+    fillValue: 0,
+    codecs,
+    context: context(0),
+  });
+  await a.lazy().write({ data: reference, shape: [N, N], strides: [N, 1], dtype: a.dtype });
+  return store;
+}
+
+/**
+ * With chunk `a/c/0/0` of `store` damaged after its first block: in every context, a point in
+ * that block reads its value and the chunk's last element is a CodecError naming the chunk (whose
+ * text contains `says`, when given).
+ */
+async function servedThenRefused(
+  store: MemoryStore,
+  contexts: readonly Context[],
+  says?: string,
+): Promise<void> {
+  for (const ctx of contexts) {
+    const b = await openArray(store, "a", { context: ctx });
+    expect((await b.lazy().vindex([3], [7]).read()).data[0]).toBe(reference[3 * N + 7]);
+    const err = await b
+      .lazy()
+      .vindex([C - 1], [C - 1])
+      .read()
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CodecError);
+    expect((err as CodecError).key).toBe("a/c/0/0");
+    if (says !== undefined) expect(String(err)).toContain(says);
+  }
+}
+
 const stores = new Map<string, MemoryStore>();
 beforeAll(async () => {
-  for (const v of VARIANTS) {
-    const store = new MemoryStore();
-    const a = await createArray(store, "a", {
-      shape: [N, N],
-      chunks: v.chunks,
-      dtype: "float32",
-      fillValue: 0,
-      codecs: v.codecs,
-      context: context(0),
-    });
-    await a.lazy().write({ data: reference, shape: [N, N], strides: [N, 1], dtype: a.dtype });
-    stores.set(v.name, store);
-  }
+  for (const v of VARIANTS) stores.set(v.name, await written(v.codecs, v.chunks));
 });
 
 const coord = fc.integer({ min: 0, max: N - 1 });
@@ -230,73 +257,24 @@ describe("sparse reads decode a prefix", () => {
     }
 
   it("blosc: a chunk whose last block is damaged serves reads of its first blocks and refuses reads of the last", async () => {
-    const store = new MemoryStore();
-    const a = await createArray(store, "a", {
-      shape: [N, N],
-      chunks: [C, C],
-      dtype: "float32",
-      fillValue: 0,
-      codecs: [bytes("little"), blosc],
-      context: context(0),
-    });
-    await a.lazy().write({ data: reference, shape: [N, N], strides: [N, 1], dtype: a.dtype });
+    const store = await written([bytes("little"), blosc]);
     const stored = (await store.get("a/c/0/0"))!.slice();
     // The block table (after the 16-byte header): the last block's start points past the frame.
-    const view = new DataView(stored.buffer);
     const blocks = (C * C * 4) / 16384;
-    view.setInt32(16 + 4 * (blocks - 1), stored.length + 1000, true);
+    new DataView(stored.buffer).setInt32(16 + 4 * (blocks - 1), stored.length + 1000, true);
     await store.set("a/c/0/0", stored);
-    for (const ctx of [workers, here]) {
-      const b = await openArray(store, "a", { context: ctx });
-      expect((await b.lazy().vindex([3], [7]).read()).data[0]).toBe(reference[3 * N + 7]);
-      const err = await b
-        .lazy()
-        .vindex([C - 1], [C - 1])
-        .read()
-        .catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(CodecError);
-      expect((err as CodecError).key).toBe("a/c/0/0");
-      expect(String(err)).toContain("block table");
-    }
+    await servedThenRefused(store, [workers, here], "block table");
   });
 
   it.skipIf(noNative)(
     `zstd: a chunk cut short after its first block: a read of the first block succeeds, one of the last fails${noNative ? SKIP_NATIVE : ""}`,
     async () => {
-      const store = new MemoryStore();
-      const a = await createArray(store, "a", {
-        shape: [N, N],
-        chunks: [C, C],
-        dtype: "float32",
-        fillValue: 0,
-        codecs: [bytes("little"), zstd(false)],
-        context: context(0),
-      });
-      await a.lazy().write({ data: reference, shape: [N, N], strides: [N, 1], dtype: a.dtype });
+      const store = await written([bytes("little"), zstd(false)]);
       const stored = (await store.get("a/c/0/0"))!;
       await store.set("a/c/0/0", stored.slice(0, stored.length - 200));
+      // (3, 7) lies in the first 128 KiB block, decoded from it alone; (255, 255) needs the cut one.
+      await servedThenRefused(store, [workers, here]);
       const b = await openArray(store, "a", { context: workers });
-      // Element (1, 2) lies in the first 128 KiB block: decoded from it alone.
-      const first = await b.lazy().vindex([1], [2]).read();
-      expect(first.data[0]).toBe(reference[1 * N + 2]);
-      // Element (255, 255) needs the cut block: CodecError naming the chunk, no value.
-      const err = await b
-        .lazy()
-        .vindex([C - 1], [C - 1])
-        .read()
-        .catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(CodecError);
-      expect((err as CodecError).key).toBe("a/c/0/0");
-      // Decoding on the calling thread does the same: same value, same error.
-      const here = await openArray(store, "a", { context: context(0) });
-      expect((await here.lazy().vindex([1], [2]).read()).data[0]).toBe(reference[1 * N + 2]);
-      const there = await here
-        .lazy()
-        .vindex([C - 1], [C - 1])
-        .read()
-        .catch((e: unknown) => e);
-      expect(there).toBeInstanceOf(CodecError);
-      expect((there as CodecError).key).toBe("a/c/0/0");
       // A read of the whole chunk (its last element included) decodes it whole: refused.
       const whole = await b
         .lazy()
