@@ -20,7 +20,6 @@
  */
 
 import { Inflate } from "fflate";
-import { crc32 } from "hash-wasm";
 import { StoreError, throwIfAborted } from "../core/errors.js";
 import { STORE_BRAND } from "./brand.js";
 import { assertKey, assertPrefix, dirPrefix } from "./keys.js";
@@ -230,6 +229,7 @@ export class ZipStore implements ReadableStore, ListableStore {
         throw this.#fail(`stored entry "${key}" has ${raw.length} bytes, not ${entry.size}`);
       data = new Uint8Array(raw);
     } else data = this.#inflate(raw, entry.size, key);
+    const { crc32 } = await import("../core/hash-wasm-fns.js");
     const crc = Number.parseInt(await crc32(data), 16);
     if (crc !== entry.crc32) throw this.#fail(`entry "${key}" fails its CRC-32 check (corrupt)`);
     return data;

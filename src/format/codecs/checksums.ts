@@ -8,8 +8,8 @@
  * hash-wasm, loaded on the first checksum (its WebAssembly modules cost start-up time that reads
  * without checksums need not pay). Node and bundlers cache the module: later calls reuse it.
  */
-function hashWasm(): Promise<typeof import("./hash-wasm-fns.js")> {
-  return import("./hash-wasm-fns.js");
+function hashWasm(): Promise<typeof import("../../core/hash-wasm-fns.js")> {
+  return import("../../core/hash-wasm-fns.js");
 }
 
 /** CRC-32C (Castagnoli, reflected polynomial 0x82f63b78) of `bytes`, as an unsigned 32-bit number. */
