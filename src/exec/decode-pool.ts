@@ -822,23 +822,28 @@ function encodeAborted(signal: AbortSignal, key: string): AbortError {
 
 /** Largest decode output made before decoding (bytes): 64 MiB, the bound of the idle buffers. */
 const MAX_PREALLOCATED_BYTES = 64 * 1024 * 1024;
-/** Most decoded bytes per stored byte an output is made for before decoding, plus 1 MiB. */
+/** Most decoded bytes per stored byte an output is made for before decoding, beyond the slack. */
 const MAX_PREALLOCATED_RATIO = 1024;
+/**
+ * Decoded bytes an output may have before decoding whatever the stored size (bytes): 4 MiB, so
+ * chunks of common sizes keep reused memory however well they compress (a mostly constant chunk).
+ */
+const PREALLOCATED_SLACK_BYTES = 4 * 1024 * 1024;
 
 /**
  * Whether memory of the stage's decoded size `size` (from the array's metadata) may be made
  * before decoding `stored` bytes into it: at most {@link MAX_PREALLOCATED_BYTES}, and at most
- * {@link MAX_PREALLOCATED_RATIO} times the stored bytes plus 1 MiB. Metadata declaring an absurd
- * chunk cannot then make a read allocate more than a small multiple of what it received; such a
- * chunk (or a legitimately larger or more compressible one) decodes into memory the size its
- * codecs declare, under their ceilings, as it would without this path.
+ * {@link MAX_PREALLOCATED_RATIO} times the stored bytes plus {@link PREALLOCATED_SLACK_BYTES}.
+ * Metadata declaring an absurd chunk cannot then make a read allocate more than that before
+ * anything is decoded; such a chunk (or a legitimately larger or more compressible one) decodes
+ * into memory the size its codecs declare, under their ceilings, as it would without this path.
  */
 function preallocatable(size: number | undefined, stored: number): size is number {
   return (
     size !== undefined &&
     size > 0 &&
     size <= MAX_PREALLOCATED_BYTES &&
-    size <= stored * MAX_PREALLOCATED_RATIO + 1024 * 1024
+    size <= stored * MAX_PREALLOCATED_RATIO + PREALLOCATED_SLACK_BYTES
   );
 }
 
