@@ -3,21 +3,17 @@
  * waiting), reuse only of memory every holder gave back as reusable, and reads over HTTP that
  * reuse bodies with exact values and unchanged request counts, including after a failed decode.
  */
-import { mkdtempSync, rmSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dataType } from "../../../src/core/dtype.js";
 import { AbortError, CodecError } from "../../../src/core/errors.js";
 import { BodyBuffers } from "../../../src/exec/body-buffers.js";
 import { Context } from "../../../src/exec/context.js";
 import { AbortScope } from "../../../src/exec/limiter.js";
-import { createArray, openArray } from "../../../src/hierarchy/index.js";
+import { openArray } from "../../../src/hierarchy/index.js";
 import { slice } from "../../../src/index-space/selection.js";
 import { FetchStore } from "../../../src/store/fetch.js";
-import { FileSystemStore } from "../../../src/store/fs.js";
-import { iota } from "../../helpers/memory-source.js";
+import { type IotaDirectory, iotaDirectory } from "../../helpers/iota-directory.js";
 import { type StaticServer, startStaticServer } from "../../helpers/static-server.js";
 
 const MiB = 1024 * 1024;
@@ -140,30 +136,29 @@ describe("BodyBuffers", () => {
 });
 
 describe("reads over HTTP into reused body memory", () => {
+  let tmp: IotaDirectory;
   let dir: string;
   let server: StaticServer;
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), "zp-bodies-"));
-    const a = await createArray(new FileSystemStore(dir), "s", {
-      shape: [256, 256],
-      chunks: [32, 32],
-      shards: [128, 128],
-      dtype: "int32",
-      compressor: { name: "zstd", configuration: { level: 1 } },
+    tmp = await iotaDirectory("zp-bodies-", {
+      s: {
+        shape: [256, 256],
+        chunks: [32, 32],
+        shards: [128, 128],
+        compressor: { name: "zstd", configuration: { level: 1 } },
+      },
+      u: {
+        shape: [256, 256],
+        chunks: [128, 128],
+        compressor: { name: "gzip", configuration: { level: 1 } },
+      },
     });
-    await a.write(iota([256, 256], dataType("int32")));
-    const u = await createArray(new FileSystemStore(dir), "u", {
-      shape: [256, 256],
-      chunks: [128, 128],
-      dtype: "int32",
-      compressor: { name: "gzip", configuration: { level: 1 } },
-    });
-    await u.write(iota([256, 256], dataType("int32")));
+    dir = tmp.dir;
     server = await startStaticServer(dir);
   });
   afterAll(async () => {
     await server.close();
-    rmSync(dir, { recursive: true, force: true });
+    tmp.remove();
   });
 
   function expected(r0: number, r1: number, c0: number, c1: number): Int32Array {

@@ -4,18 +4,13 @@
  * closes them, stores called directly share only what they are given, and a closed
  * `HttpConnections` leaves later requests working on connections that are not kept.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dataType } from "../../../src/core/dtype.js";
 import { Context } from "../../../src/exec/context.js";
-import { createArray, openArray } from "../../../src/hierarchy/index.js";
+import { openArray } from "../../../src/hierarchy/index.js";
 import { slice } from "../../../src/index-space/selection.js";
 import { FetchStore } from "../../../src/store/fetch.js";
-import { FileSystemStore } from "../../../src/store/fs.js";
 import { HttpConnections } from "../../../src/store/http-connections.js";
-import { iota } from "../../helpers/memory-source.js";
+import { type IotaDirectory, iotaDirectory } from "../../helpers/iota-directory.js";
 import { type StaticServer, startStaticServer } from "../../helpers/static-server.js";
 
 /** Resolves once `check()` holds (polled every 5 ms), or fails after `ms`. */
@@ -28,23 +23,22 @@ async function until(check: () => boolean, ms = 2000): Promise<void> {
 }
 
 describe("keep-alive connections shared through HttpConnections", () => {
-  let dir: string;
+  let dir: IotaDirectory;
   let server: StaticServer;
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), "zp-connections-"));
-    const a = await createArray(new FileSystemStore(dir), "s", {
-      shape: [64, 64],
-      chunks: [16, 16],
-      shards: [32, 32],
-      dtype: "int32",
-      compressor: { name: "zstd", configuration: { level: 1 } },
+    dir = await iotaDirectory("zp-connections-", {
+      s: {
+        shape: [64, 64],
+        chunks: [16, 16],
+        shards: [32, 32],
+        compressor: { name: "zstd", configuration: { level: 1 } },
+      },
     });
-    await a.write(iota([64, 64], dataType("int32")));
-    server = await startStaticServer(dir);
+    server = await startStaticServer(dir.dir);
   });
   afterAll(async () => {
     await server.close();
-    rmSync(dir, { recursive: true, force: true });
+    dir.remove();
   });
 
   /** Values of rows r0..r1, columns c0..c1 of the array `iota` wrote. */
@@ -139,7 +133,7 @@ describe("keep-alive connections shared through HttpConnections", () => {
   });
 
   it("a busy shared connection closes when its answer ends, not before", async () => {
-    const slow = await startStaticServer(dir, { latencyMs: 40 });
+    const slow = await startStaticServer(dir.dir, { latencyMs: 40 });
     try {
       const connections = new HttpConnections();
       const store = new FetchStore(slow.url);
