@@ -24,7 +24,6 @@
 import { AbortError, ChecksumError, CodecError } from "../core/errors.js";
 import type { NDArray } from "../core/ndarray.js";
 import { BUILTIN_CODECS } from "../format/codecs/builtins.js";
-import { decodeBytesStage } from "../format/codecs/ceiling.js";
 import type { BytesStage, CodecPipeline } from "../format/codecs/pipeline.js";
 import { getCodecFactory } from "../format/codecs/registry.js";
 import type {
@@ -849,8 +848,8 @@ function preallocatable(size: number | undefined, stored: number): size is numbe
 
 /**
  * `pipeline.decode` on the calling thread; with `decodedPrefix` below the stage's decoded size,
- * into new memory of that size through the first codec's `decodeInto` with the prefix (what a
- * worker does with the same request), so a read gets the same values and errors either way.
+ * into new memory of that size (`CodecPipeline.decodeBytes` with `out`, the prefix in the context:
+ * what a worker does with the same request), so a read gets the same values and errors either way.
  */
 async function decodeHere(
   pipeline: CodecPipeline,
@@ -858,23 +857,11 @@ async function decodeHere(
   key: string,
   decodedPrefix: number | undefined,
 ): Promise<NDArray> {
-  const stage = pipeline.bytesStage;
-  const size = stage?.decodedSize;
-  if (
-    stage === undefined ||
-    !preallocatable(size, bytes.length) ||
-    decodedPrefix === undefined ||
-    decodedPrefix >= size
-  ) {
+  const size = pipeline.bytesStage?.decodedSize;
+  if (!preallocatable(size, bytes.length) || decodedPrefix === undefined || decodedPrefix >= size) {
     return pipeline.decode(bytes, { key });
   }
-  const raw = await decodeBytesStage(
-    pipeline.bytesToBytes,
-    stage.maxDecodedBytes,
-    bytes,
-    { key, decodedPrefix },
-    new Uint8Array(size),
-  );
+  const raw = await pipeline.decodeBytes(bytes, { key, decodedPrefix }, new Uint8Array(size));
   return pipeline.decodeArray(raw, { key });
 }
 

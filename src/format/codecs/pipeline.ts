@@ -102,8 +102,8 @@ class Pipeline implements CodecPipeline {
     return this.decodeArray(await this.decodeBytes(bytes, ctx), ctx);
   }
 
-  decodeBytes(bytes: Uint8Array, ctx: CodecContext): Promise<Uint8Array> {
-    return decodeBytesStage(this.bytesToBytes, this.ceilings, bytes, ctx);
+  decodeBytes(bytes: Uint8Array, ctx: CodecContext, out?: Uint8Array): Promise<Uint8Array> {
+    return decodeBytesStage(this.bytesToBytes, this.ceilings, bytes, ctx, out);
   }
 
   async decodeArray(b: Uint8Array, ctx: CodecContext): Promise<NDArray> {

@@ -217,9 +217,12 @@ export interface CodecPipeline {
   /**
    * The first half of {@link decode}: the bytes→bytes codecs (decompression, checksums), in
    * reverse order, each under its ceiling. The result may share memory with `bytes`.
+   * @param out memory for the result (the array→bytes codec's input, of its encoded size), which
+   *   the first codec decodes straight into when it can ({@link BytesToBytesCodec.decodeInto};
+   *   the result is then `out`), with `ctx.decodedPrefix` possibly only its leading bytes.
    * @throws CodecError / ChecksumError as {@link decode}.
    */
-  decodeBytes(bytes: Uint8Array, ctx: CodecContext): Promise<Uint8Array>;
+  decodeBytes(bytes: Uint8Array, ctx: CodecContext, out?: Uint8Array): Promise<Uint8Array>;
   /**
    * The second half of {@link decode}: the array→bytes and array→array codecs applied to the
    * output of {@link decodeBytes}.
