@@ -12,8 +12,8 @@
  * makes its own with `new Context({...})` and passes it to `openArray(store, path, { context })`,
  * `openGroup`, `createArray`, `plan(reads, { context })` or `lazy(source, context)`. Two Contexts
  * share nothing: separate limits, caches, codec pipelines, workers and connections. `close()` ends
- * a Context's workers and aborts its requests. Writes encode chunks through {@link Context.encode}, on the same
- * workers.
+ * a Context's workers and aborts its requests. Writes encode chunks through
+ * {@link Context.encode}, on the same workers.
  * @module
  */
 import type { Observable } from "rxjs";

@@ -38,7 +38,8 @@ import type { RangeQuery, ReadableStore, StoreRequestOptions } from "./types.js"
  *   of the `Context` reading through it (every store read through one Context shares them, see
  *   `StoreRequestOptions.connections`), all reading into one buffer they share, response heads
  *   parsed by Node's HTTP parser (llhttp), bodies copied once into the value's buffer;
- *   `node:http` / `node:https` where Node's `HTTPParser` is not available. Less than half the CPU time per request of Node's `fetch` (undici), which goes
+ *   `node:http` / `node:https` where Node's `HTTPParser` is not available. Less than half the
+ *   CPU time per request of Node's `fetch` (undici), which goes
  *   through web streams and `Request`/`Response` objects, and a third of `node:http`'s per byte
  *   received (docs/stores.md). TLS uses Node's default CAs, like `fetch`; HTTP proxies are not
  *   used, as by Node's `fetch` (environment variables such as `HTTPS_PROXY` are ignored: pass a
@@ -272,8 +273,9 @@ export class FetchStore implements ReadableStore {
    *   non-transient `StoreError`).
    * - `416` (RFC 9110 §15.5.17): the range lies past the end: an empty array.
    * @throws RangeError for an invalid range or `maxBytes`; `AuthorizationError`, `StoreError`,
-   * `AbortError`, `TypeError` as {@link FetchStore.get}; with the `"node"` transport, a non-transient
-   * `StoreError` for a 2xx answer with a `Content-Encoding` (a coded body cannot be sliced).
+   * `AbortError`, `TypeError` as {@link FetchStore.get}; with the `"node"` transport, a
+   * non-transient `StoreError` for a 2xx answer with a `Content-Encoding` (a coded body cannot be
+   * sliced).
    */
   async getRange(
     key: string,
