@@ -142,6 +142,11 @@ class BufferCache {
   }
 }
 
+/** Whether two lists of sizes are equal, element by element. */
+function sameSizes(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
 function inputSize(n: number): number {
   let s = MIN_INPUT_BUFFER;
   while (s < n) s *= 2;
@@ -253,12 +258,12 @@ export class DecodePool {
   #allocated = 0;
   #sparesTaken = 0;
   /**
-   * The spare output memory: one buffer of the size the last {@link allocate} asked for, its
-   * pages written on a worker while the workers were idle (`ready` settles when it is).
+   * The spare output memory: one buffer of each size the last {@link allocateAll} asked for,
+   * their pages written on a worker while the workers were idle (`ready` settles when they are).
    */
-  #spare: { bytes: number; ready: Promise<ArrayBuffer | undefined> } | undefined;
-  /** The size a spare is wanted for, and the timer that prepares it or drops it. */
-  #spareWanted = 0;
+  #spare: { sizes: readonly number[]; ready: Promise<(ArrayBuffer | undefined)[]> } | undefined;
+  /** The sizes a spare is wanted for (none: empty), and the timer that prepares or drops it. */
+  #spareWanted: readonly number[] = [];
   #spareTimer: ReturnType<typeof setTimeout> | undefined;
   /** Reads running ({@link hold}): no spare is prepared while one is. */
   #holds = 0;
@@ -304,7 +309,10 @@ export class DecodePool {
     return this.#allocated;
   }
 
-  /** Outputs {@link allocate} answered with the spare prepared while the workers were idle. */
+  /**
+   * Outputs {@link allocate} and {@link allocateAll} answered with the spare prepared while the
+   * workers were idle.
+   */
   get sparesTaken(): number {
     return this.#sparesTaken;
   }
@@ -319,7 +327,7 @@ export class DecodePool {
     if (this.#spareTimer !== undefined) clearTimeout(this.#spareTimer);
     this.#spareTimer = undefined;
     this.#spare = undefined;
-    this.#spareWanted = 0;
+    this.#spareWanted = [];
   }
 
   /** Changes the options; lowering `workers` stops the extra workers. */
@@ -477,34 +485,64 @@ export class DecodePool {
    * worker, while the calling thread makes requests, instead of on the calling thread while it
    * scatters. `undefined` when no worker can take it (none configured or started, `bytes` below
    * {@link minBytes}, the worker lost, out of memory there): allocate on the calling thread then.
-   *
-   * After each call for at most {@link SPARE_OUTPUT_MAX_BYTES}, the pool prepares one more buffer
-   * of the same size once its workers have been idle for a few ms, and answers the next call of
-   * that size with it ({@link sparesTaken}); an unused spare is dropped after
-   * {@link SPARE_KEEP_MS} ms. Repeated reads of one shape then find their output's pages written
-   * already, as a C++ reader finds them in the memory `malloc` got back from the last one.
+   * The same as {@link allocateAll} of `[bytes]`.
    * @param bytes size in bytes (a non-negative safe integer).
    * @returns the memory (an `ArrayBuffer` of exactly `bytes` bytes, zeroed), or `undefined`.
    * @throws RangeError when `bytes` is not a non-negative safe integer.
    */
   async allocate(bytes: number): Promise<ArrayBuffer | undefined> {
-    if (!(Number.isSafeInteger(bytes) && bytes >= 0)) {
-      throw new RangeError(`allocate: bytes must be a non-negative safe integer, got ${bytes}`);
+    return (await this.allocateAll([bytes]))[0];
+  }
+
+  /**
+   * {@link allocate} for each of `sizes` (the outputs of one read): the buffers come in one batch
+   * of requests, and the spare is the whole group.
+   *
+   * After each call of at most {@link SPARE_OUTPUT_MAX_BYTES} in all, the pool prepares one more
+   * group of the same sizes once its workers have been idle for a few ms, and answers the next
+   * call with the same sizes (in the same order) with it ({@link sparesTaken} counts its
+   * buffers); an unused spare is dropped after {@link SPARE_KEEP_MS} ms. Repeated reads of one
+   * shape then find their outputs' pages written already, as a C++ reader finds them in the memory
+   * `malloc` got back from the last one.
+   * @param sizes sizes in bytes (non-negative safe integers).
+   * @returns one entry per size: the memory (zeroed), or `undefined` where no worker could
+   *   allocate it (then the calling thread does).
+   * @throws RangeError when a size is not a non-negative safe integer.
+   */
+  async allocateAll(sizes: readonly number[]): Promise<(ArrayBuffer | undefined)[]> {
+    for (const bytes of sizes) {
+      if (!(Number.isSafeInteger(bytes) && bytes >= 0)) {
+        throw new RangeError(`allocate: bytes must be a non-negative safe integer, got ${bytes}`);
+      }
     }
-    if (this.#failed || this.#workers === 0 || bytes < this.#minBytes) return undefined;
+    const none = () => sizes.map(() => undefined);
+    if (this.#failed || this.#workers === 0) return none();
+    const wanted = sizes.filter((b) => b >= this.#minBytes);
+    if (wanted.length === 0) return none();
     const spare = this.#spare;
-    let buffer: ArrayBuffer | undefined;
-    if (spare?.bytes === bytes) {
+    let found: (ArrayBuffer | undefined)[] | undefined;
+    if (spare !== undefined && sameSizes(spare.sizes, wanted)) {
       this.#spare = undefined;
-      buffer = await spare.ready;
-      if (buffer?.byteLength === bytes) this.#sparesTaken++;
-      else buffer = undefined;
+      found = await spare.ready;
     }
-    buffer ??= await this.#allocateOnWorker(bytes);
-    if (buffer === undefined) return undefined;
-    this.#allocated++;
-    this.#wantSpare(bytes);
-    return buffer;
+    const got = await Promise.all(
+      wanted.map((bytes, i) => {
+        const b = found?.[i];
+        if (b?.byteLength === bytes) {
+          this.#sparesTaken++;
+          return b;
+        }
+        return this.#allocateOnWorker(bytes);
+      }),
+    );
+    let k = 0;
+    const out = sizes.map((bytes) => (bytes >= this.#minBytes ? got[k++] : undefined));
+    const made = out.filter((b) => b !== undefined).length;
+    if (made > 0) {
+      this.#allocated += made;
+      this.#wantSpare(wanted);
+    }
+    return out;
   }
 
   async #allocateOnWorker(bytes: number): Promise<ArrayBuffer | undefined> {
@@ -516,11 +554,13 @@ export class DecodePool {
     return u8?.byteLength === bytes ? (u8.buffer as ArrayBuffer) : undefined;
   }
 
-  /** Asks for a spare of `bytes` bytes (see {@link allocate}), replacing one of another size. */
-  #wantSpare(bytes: number): void {
-    if (bytes > SPARE_OUTPUT_MAX_BYTES) return;
-    if (this.#spare && this.#spare.bytes !== bytes) this.#spare = undefined;
-    this.#spareWanted = bytes;
+  /** Asks for a spare group of `sizes` (see {@link allocateAll}), replacing one of others. */
+  #wantSpare(sizes: readonly number[]): void {
+    let total = 0;
+    for (const b of sizes) total += b;
+    if (total > SPARE_OUTPUT_MAX_BYTES) return;
+    if (this.#spare && !sameSizes(this.#spare.sizes, sizes)) this.#spare = undefined;
+    this.#spareWanted = sizes;
     if (this.#spare === undefined && this.#holds === 0) this.#spareAfter(SPARE_IDLE_MS);
   }
 
@@ -536,7 +576,7 @@ export class DecodePool {
       if (!held) return;
       held = false;
       this.#holds--;
-      if (this.#holds === 0 && this.#spareWanted > 0 && this.#spare === undefined) {
+      if (this.#holds === 0 && this.#spareWanted.length > 0 && this.#spare === undefined) {
         this.#spareAfter(SPARE_IDLE_MS);
       }
     };
@@ -560,16 +600,18 @@ export class DecodePool {
       this.#spare = undefined;
       return;
     }
-    const bytes = this.#spareWanted;
+    const sizes = this.#spareWanted;
     // While reads run, their end (hold) starts this again.
-    if (bytes === 0 || this.#failed || this.#slots.length === 0 || this.#holds > 0) return;
+    if (sizes.length === 0 || this.#failed || this.#slots.length === 0 || this.#holds > 0) return;
     const busy = this.#waiting.length > 0 || this.#slots.some((s) => s.pending.size > 0);
     if (busy) {
       this.#spareAfter(SPARE_RETRY_MS);
       return;
     }
-    const ready = this.#allocateOnWorker(bytes).catch(() => undefined);
-    this.#spare = { bytes, ready };
+    const ready = Promise.all(
+      sizes.map((bytes) => this.#allocateOnWorker(bytes).catch(() => undefined)),
+    );
+    this.#spare = { sizes, ready };
     this.#spareAfter(SPARE_KEEP_MS);
   }
 

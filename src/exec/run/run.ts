@@ -73,11 +73,13 @@ function allocateOutput(dtype: DataType, shape: readonly number[], read: string)
 }
 
 /**
- * Outputs of at least this many bytes (and at most {@link OUTPUT_ON_WORKER_MAX_BYTES}) are
- * allocated on a decode worker, which writes to every page once ({@link DecodePool.allocate}):
- * 2 MiB.
+ * A read's outputs are allocated on a decode worker, which writes to every page once ({@link
+ * DecodePool.allocateAll}), when those of at least {@link OUTPUT_ON_WORKER_PART_MIN_BYTES} (and
+ * at most {@link OUTPUT_ON_WORKER_MAX_BYTES}) add up to at least this: 2 MiB.
  */
 export const OUTPUT_ON_WORKER_MIN_BYTES = 2 * 1024 * 1024;
+/** Smaller outputs of a read are allocated on the calling thread: 64 KiB. */
+export const OUTPUT_ON_WORKER_PART_MIN_BYTES = 64 * 1024;
 /** Larger outputs are allocated on the calling thread, which reports a refusal at once: 1 GiB. */
 const OUTPUT_ON_WORKER_MAX_BYTES = 2 ** 30;
 
@@ -135,49 +137,7 @@ export class Run {
       o.decodeConcurrency !== undefined ? new Limiter(o.decodeConcurrency) : context.decodeLimiter;
     this.emit = emit;
     const opt = plan.optimized;
-    if (allocateOutputs) {
-      const onWorkers: Promise<void>[] = [];
-      plan.views.forEach((v, i) => {
-        const shape = [...v.shape];
-        const strides = cStrides(shape);
-        const bytes = viewableBytes(v.dtype, shapeSize(shape));
-        const pool = context.decodePool;
-        if (
-          bytes !== undefined &&
-          bytes >= OUTPUT_ON_WORKER_MIN_BYTES &&
-          bytes <= OUTPUT_ON_WORKER_MAX_BYTES &&
-          pool.workers > 0
-        ) {
-          // A placeholder until the worker's memory arrives (nothing reads it before: scatters
-          // and fills wait for #allocating).
-          this.outputs.push({ data: allocate(v.dtype, 0), shape, strides, dtype: v.dtype });
-          onWorkers.push(
-            pool
-              .allocate(bytes)
-              .catch(() => undefined)
-              .then((buffer) => {
-                const data = buffer
-                  ? viewAs(v.dtype, new Uint8Array(buffer))
-                  : allocateOutput(v.dtype, shape, plan.names[i]!);
-                this.outputs[i] = { data, shape, strides, dtype: v.dtype };
-              }),
-          );
-        } else {
-          const data = allocateOutput(v.dtype, shape, plan.names[i]!);
-          this.outputs.push({ data, shape, strides, dtype: v.dtype });
-        }
-        this.remaining.push(opt.readTasks[i]!);
-      });
-      if (onWorkers.length > 0) {
-        this.#allocating = Promise.all(onWorkers).then(
-          () => this.#flushDeferred(),
-          (e: unknown) => {
-            this.#allocationError = e;
-            this.#deferred.length = 0;
-          },
-        );
-      }
-    }
+    if (allocateOutputs) this.#allocateOutputs(context, plan);
     let tasks = 0;
     for (const n of opt.readTasks) tasks += n;
     this.c = {
@@ -191,6 +151,69 @@ export class Run {
       readsDone: opt.readTasks.filter((n) => n === 0).length,
       readsTotal: plan.names.length,
     };
+  }
+
+  /**
+   * Makes the outputs: on a decode worker together ({@link DecodePool.allocateAll}) when the
+   * outputs of at least {@link OUTPUT_ON_WORKER_PART_MIN_BYTES} add up to at least
+   * {@link OUTPUT_ON_WORKER_MIN_BYTES}, each of them then a placeholder until its memory arrives;
+   * the others (and all of them without workers) on the calling thread at once.
+   */
+  #allocateOutputs(context: RunResources, plan: Plan): void {
+    const pool = context.decodePool;
+    const onWorker: { index: number; bytes: number }[] = [];
+    let total = 0;
+    plan.views.forEach((v, i) => {
+      const shape = [...v.shape];
+      const strides = cStrides(shape);
+      const bytes = viewableBytes(v.dtype, shapeSize(shape));
+      if (
+        pool.workers > 0 &&
+        bytes !== undefined &&
+        bytes >= OUTPUT_ON_WORKER_PART_MIN_BYTES &&
+        bytes <= OUTPUT_ON_WORKER_MAX_BYTES
+      ) {
+        onWorker.push({ index: i, bytes });
+        total += bytes;
+        // A placeholder until the worker's memory arrives, or replaced below when the outputs
+        // stay on this thread (nothing reads it before: scatters and fills wait for #allocating).
+        this.outputs.push({ data: allocate(v.dtype, 0), shape, strides, dtype: v.dtype });
+      } else {
+        const data = allocateOutput(v.dtype, shape, plan.names[i]!);
+        this.outputs.push({ data, shape, strides, dtype: v.dtype });
+      }
+      this.remaining.push(plan.optimized.readTasks[i]!);
+    });
+    const here = (i: number) => {
+      const o = this.outputs[i]!;
+      const data = allocateOutput(o.dtype, o.shape, plan.names[i]!);
+      this.outputs[i] = { ...o, data };
+    };
+    if (onWorker.length === 0) return;
+    if (total < OUTPUT_ON_WORKER_MIN_BYTES) {
+      for (const { index } of onWorker) here(index);
+      return;
+    }
+    this.#allocating = pool
+      .allocateAll(onWorker.map((o) => o.bytes))
+      .catch(() => onWorker.map(() => undefined))
+      .then((buffers) => {
+        onWorker.forEach(({ index }, k) => {
+          const buffer = buffers[k];
+          if (buffer === undefined) here(index);
+          else {
+            const o = this.outputs[index]!;
+            this.outputs[index] = { ...o, data: viewAs(o.dtype, new Uint8Array(buffer)) };
+          }
+        });
+      })
+      .then(
+        () => this.#flushDeferred(),
+        (e: unknown) => {
+          this.#allocationError = e;
+          this.#deferred.length = 0;
+        },
+      );
   }
 
   progress(): PlanProgress {

@@ -1,6 +1,7 @@
 /**
  * Large outputs are allocated on a decode worker, which writes to every page once, while the
- * calling thread makes the requests (`DecodePool.allocate`, `Run`): the same values as outputs
+ * calling thread makes the requests (`DecodePool.allocate` and `allocateAll`, `Run`), alone or
+ * together with the other outputs of a read: the same values as outputs
  * allocated on the calling thread, for scatters, fills of missing chunks, cached chunks and chunk
  * events, and aborts while the memory is on its way.
  */
@@ -10,7 +11,10 @@ import { AbortError } from "../../../src/core/errors.js";
 import { cStrides, type NDArray } from "../../../src/core/ndarray.js";
 import { Context } from "../../../src/exec/context.js";
 import { DecodePool, SPARE_KEEP_MS } from "../../../src/exec/decode-pool.js";
-import { OUTPUT_ON_WORKER_MIN_BYTES } from "../../../src/exec/run/run.js";
+import {
+  OUTPUT_ON_WORKER_MIN_BYTES,
+  OUTPUT_ON_WORKER_PART_MIN_BYTES,
+} from "../../../src/exec/run/run.js";
 import type { Entries } from "../../../src/exec/scatter.js";
 import { createArray, openArray } from "../../../src/hierarchy/index.js";
 import { plan } from "../../../src/index.js";
@@ -97,6 +101,23 @@ describe("DecodePool.allocate", () => {
   });
 });
 
+describe("DecodePool.allocateAll", () => {
+  const pool = new DecodePool({ workers: 2, minBytes: 1024 });
+  afterAll(() => pool.close());
+
+  it("answers one zeroed buffer per size, in order, and undefined below minBytes", async () => {
+    const before = pool.allocated;
+    const sizes = [300_000, 100, 70_001, 0, 300_000];
+    const got = await pool.allocateAll(sizes);
+    expect(got.map((b) => b?.byteLength)).toEqual([300_000, undefined, 70_001, undefined, 300_000]);
+    expect(got[0] === got[4]).toBe(false);
+    expect(got.every((b) => b === undefined || new Uint8Array(b).every((x) => x === 0))).toBe(true);
+    expect(pool.allocated).toBe(before + 3);
+    expect(await pool.allocateAll([])).toEqual([]);
+    await expect(pool.allocateAll([4096, -1])).rejects.toThrow(/non-negative safe integer/);
+  });
+});
+
 /** Resolves after `ms`. */
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -166,6 +187,32 @@ describe("the spare output prepared between reads", () => {
       Buffer.from(f32s(x).buffer, f32s(x).byteOffset, f32s(x).byteLength);
     expect(bytes(second).equals(bytes(first))).toBe(true);
   });
+
+  it("a group of sizes is prepared as a whole, and taken only by the same sizes", async () => {
+    const pool = new DecodePool({ workers: 2, minBytes: 1024 });
+    try {
+      const sizes = [400 * 1024, 400 * 1024, 96 * 1024];
+      const first = await pool.allocateAll(sizes);
+      const messages = pool.messages;
+      await pause(100);
+      // The spare: one allocation per size, while idle.
+      expect(pool.messages - messages).toBeGreaterThanOrEqual(1);
+      expect(pool.messages - messages).toBeLessThanOrEqual(sizes.length);
+      for (const b of first) new Uint8Array(b!).fill(3);
+      const second = await pool.allocateAll(sizes);
+      expect(pool.sparesTaken).toBe(3);
+      expect(second.map((b) => b?.byteLength)).toEqual(sizes);
+      expect(second.some((b, i) => b === first[i])).toBe(false);
+      expect(second.every((b) => new Uint8Array(b!).every((x) => x === 0))).toBe(true);
+      // The same sizes in another order are another group: new buffers.
+      await pause(100);
+      const other = await pool.allocateAll([96 * 1024, 400 * 1024, 400 * 1024]);
+      expect(other.map((b) => b?.byteLength)).toEqual([96 * 1024, 400 * 1024, 400 * 1024]);
+      expect(pool.sparesTaken).toBe(3);
+    } finally {
+      pool.close();
+    }
+  });
 });
 
 describe("outputs allocated on a worker", () => {
@@ -216,6 +263,50 @@ describe("outputs allocated on a worker", () => {
       expect(diffArrays(got, expected)).toBeUndefined();
     });
   }
+
+  it("outputs each below the threshold go to a worker together when they add up to it", async () => {
+    // 8 reads of 320 × 320 float32 (400 KiB each, 3.1 MiB in all), as from 8 arrays of a group.
+    const part = 320 * 320 * 4;
+    expect(part).toBeLessThan(OUTPUT_ON_WORKER_MIN_BYTES);
+    expect(part).toBeGreaterThanOrEqual(OUTPUT_ON_WORKER_PART_MIN_BYTES);
+    expect(8 * part).toBeGreaterThanOrEqual(OUTPUT_ON_WORKER_MIN_BYTES);
+    const sels = Array.from({ length: 8 }, (_, i) => [
+      slice(37 * i, 37 * i + 320),
+      slice(600 - 50 * i, 920 - 50 * i),
+    ]);
+    // Plus a 4 KiB read, which stays on the calling thread.
+    const reads = (a: Awaited<ReturnType<typeof written>>) => ({
+      ...Object.fromEntries(sels.map((s, i) => [`r${i}`, a.lazy().get(...s)])),
+      small: a.lazy().get(slice(5, 37), slice(900, 932)),
+    });
+    const ctx = context(2);
+    const a = await written(ctx, true);
+    const before = ctx.decodePool.allocated;
+    const got = await plan(reads(a), { context: ctx }).read();
+    expect(ctx.decodePool.allocated).toBe(before + 8);
+    const inline = context(0);
+    const ref = await plan(reads(await written(inline, true)), { context: inline }).read();
+    expect(inline.decodePool.allocated).toBe(0);
+    for (const name of Object.keys(ref)) {
+      expect(diffArrays(got[name]!, ref[name]!)).toBeUndefined();
+    }
+    expect(got.r3!.shape).toEqual([320, 320]);
+    expect((got.r3!.data as Float32Array).buffer.byteLength).toBe(part);
+    // The next read of the same shapes takes the spare group prepared in between.
+    await pause(100);
+    const again = await plan(reads(a), { context: ctx }).read();
+    expect(ctx.decodePool.sparesTaken).toBe(8);
+    expect(diffArrays(again.r7!, ref.r7!)).toBeUndefined();
+    // Together below the threshold: all on the calling thread.
+    const few = await plan(
+      { r0: a.lazy().get(...sels[0]!), r1: a.lazy().get(...sels[1]!) },
+      {
+        context: ctx,
+      },
+    ).read();
+    expect(ctx.decodePool.allocated).toBe(before + 16);
+    expect(diffArrays(few.r1!, ref.r1!)).toBeUndefined();
+  });
 
   it("small outputs stay on the calling thread", async () => {
     const ctx = context(2);
