@@ -17,7 +17,7 @@ import {
 } from "../../../src/exec/run/run.js";
 import type { Entries } from "../../../src/exec/scatter.js";
 import { createArray, openArray } from "../../../src/hierarchy/index.js";
-import { plan } from "../../../src/index.js";
+import { type LazyArray, plan } from "../../../src/index.js";
 import { slice } from "../../../src/index-space/selection.js";
 import { MemoryStore } from "../../../src/store/memory.js";
 import { diffArrays } from "../../helpers/compare.js";
@@ -275,17 +275,19 @@ describe("outputs allocated on a worker", () => {
       slice(600 - 50 * i, 920 - 50 * i),
     ]);
     // Plus a 4 KiB read, which stays on the calling thread.
-    const reads = (a: Awaited<ReturnType<typeof written>>) => ({
+    const reads = (a: Awaited<ReturnType<typeof written>>): Record<string, LazyArray> => ({
       ...Object.fromEntries(sels.map((s, i) => [`r${i}`, a.lazy().get(...s)])),
       small: a.lazy().get(slice(5, 37), slice(900, 932)),
     });
     const ctx = context(2);
     const a = await written(ctx, true);
     const before = ctx.decodePool.allocated;
-    const got = await plan(reads(a), { context: ctx }).read();
+    const got: Record<string, NDArray> = await plan(reads(a), { context: ctx }).read();
     expect(ctx.decodePool.allocated).toBe(before + 8);
     const inline = context(0);
-    const ref = await plan(reads(await written(inline, true)), { context: inline }).read();
+    const ref: Record<string, NDArray> = await plan(reads(await written(inline, true)), {
+      context: inline,
+    }).read();
     expect(inline.decodePool.allocated).toBe(0);
     for (const name of Object.keys(ref)) {
       expect(diffArrays(got[name]!, ref[name]!)).toBeUndefined();
@@ -294,7 +296,7 @@ describe("outputs allocated on a worker", () => {
     expect((got.r3!.data as Float32Array).buffer.byteLength).toBe(part);
     // The next read of the same shapes takes the spare group prepared in between.
     await pause(100);
-    const again = await plan(reads(a), { context: ctx }).read();
+    const again: Record<string, NDArray> = await plan(reads(a), { context: ctx }).read();
     expect(ctx.decodePool.sparesTaken).toBe(8);
     expect(diffArrays(again.r7!, ref.r7!)).toBeUndefined();
     // Together below the threshold: all on the calling thread.
