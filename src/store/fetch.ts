@@ -23,7 +23,12 @@ import {
   MAX_REDIRECTS,
   sendFollowingRedirects,
 } from "./http-redirect.js";
-import { fetchTransport, type HttpAnswer, type HttpTransport } from "./http-transport.js";
+import {
+  fetchTransport,
+  type HttpAnswer,
+  type HttpTransport,
+  WHOLE_BODY_MIN_BYTES,
+} from "./http-transport.js";
 import { assertKey } from "./keys.js";
 import { assertByteLimit, tooLargeError } from "./limits.js";
 import { assertRange, isEmptyRange } from "./range.js";
@@ -399,7 +404,11 @@ export class FetchStore implements ReadableStore {
     if (this.#transportKind === "fetch") {
       const { headers: _headers, redirect: _redirect, signal: _signal, ...base } = this.#init;
       const chosen = this.#fetch;
-      this.#transport = fetchTransport(() => chosen ?? globalThis.fetch, base);
+      this.#transport = fetchTransport(
+        () => chosen ?? globalThis.fetch,
+        base,
+        isNodeRuntime() ? undefined : WHOLE_BODY_MIN_BYTES,
+      );
       return Promise.resolve(this.#transport);
     }
     this.#loading ??= nodeTransport().then((transport) => {

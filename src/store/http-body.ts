@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { BodyChunks } from "./http-transport.js";
+import type { BodyChunks, WholeBody } from "./http-transport.js";
 
 /** Result of {@link readSpan}. */
 export interface SpanRead {
@@ -19,7 +19,9 @@ export interface SpanRead {
 
 /**
  * Reads `body` (chunk by chunk, each copied once) into one buffer of `length` bytes (from `allocate` when given), stopping (and
- * cancelling the body) at the first byte past `length`, which throws `longer()`.
+ * cancelling the body) at the first byte past `length`, which throws `longer()`. A body the
+ * transport takes whole ({@link BodyChunks.whole}) is checked against `length` before its bytes
+ * are allocated, then copied into the buffer from `allocate` (or returned as it is without one).
  * @returns the bytes read: `length` of them, or fewer when the body ended early.
  */
 export async function readExactly(
@@ -28,13 +30,24 @@ export async function readExactly(
   longer: () => Error,
   allocate?: (length: number) => Promise<Uint8Array>,
 ): Promise<Uint8Array> {
-  let out: Uint8Array;
-  try {
-    out = allocate ? await allocate(length) : new Uint8Array(length);
-  } catch (e) {
-    await body?.cancel().catch(() => undefined);
-    throw e;
+  let out: Uint8Array | undefined;
+  if (allocate) {
+    try {
+      out = await allocate(length);
+    } catch (e) {
+      await body?.cancel().catch(() => undefined);
+      throw e;
+    }
   }
+  const whole = body?.whole ? await takeWhole(body, length) : undefined;
+  if (whole !== undefined) {
+    if (whole.size > length) throw longer();
+    const bytes = new Uint8Array(await whole.bytes());
+    if (out === undefined) return bytes;
+    out.set(bytes);
+    return bytes.length === length ? out : out.slice(0, bytes.length);
+  }
+  const into = out ?? new Uint8Array(length);
   let at = 0;
   let over = false;
   await pump(body, (chunk) => {
@@ -42,12 +55,22 @@ export async function readExactly(
       over = true;
       return false;
     }
-    out.set(chunk, at);
+    into.set(chunk, at);
     at += chunk.length;
     return true;
   });
   if (over) throw longer();
-  return at === length ? out : out.slice(0, at);
+  return at === length ? into : into.slice(0, at);
+}
+
+/** `body.whole(length)`, cancelling the body when it fails. */
+async function takeWhole(body: BodyChunks, length: number): Promise<WholeBody | undefined> {
+  try {
+    return await body.whole!(length);
+  } catch (e) {
+    await body.cancel().catch(() => undefined);
+    throw e;
+  }
 }
 
 /**

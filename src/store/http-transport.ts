@@ -40,7 +40,33 @@ export interface BodyChunks {
    * Rejects as `read()` would.
    */
   each?(onChunk: (chunk: Uint8Array) => boolean): Promise<boolean>;
+  /**
+   * Optional, instead of `read()` and before it: the whole body at once, when the transport has a
+   * faster way to take a large body whole than chunk by chunk and the body announces (by its
+   * `Content-Length`) at most `max` bytes; `undefined` when that does not apply (then read the
+   * body with `read()`). The result's `size` is the body's real size, known before `bytes()`
+   * allocates it: check it against `max` first (a content-coded body can be larger than its
+   * `Content-Length`). Rejects as `read()` would.
+   */
+  whole?(max: number): Promise<WholeBody | undefined>;
 }
+
+/** A body taken whole ({@link BodyChunks.whole}): its size, and its bytes on demand. */
+export interface WholeBody {
+  /** The body's size in bytes. */
+  readonly size: number;
+  /** Allocates and returns the body's bytes (`size` of them). */
+  bytes(): Promise<ArrayBuffer>;
+}
+
+/**
+ * In browsers, bodies announcing at least this many bytes are taken whole through
+ * `Response.blob()` by the `fetch` transport ({@link BodyChunks.whole}): 2 MiB. In headless Chromium 156 on a 2-core VM,
+ * sixteen concurrent 8 MiB bodies took 1.0–1.1 s through `blob()` and 1.4 s through a stream
+ * reader (the shards of the peer benchmark whole: 1.1 s against 2.1 s); at 1 MiB both took the
+ * same, at 256 KiB `blob()` was slower (121–133 against 104–116 ms).
+ */
+export const WHOLE_BODY_MIN_BYTES = 2 * 1024 * 1024;
 
 /** The answer to one request. */
 export interface HttpAnswer {
@@ -93,10 +119,14 @@ export interface HttpTransport {
 /**
  * The transport over the WHATWG `fetch`: `fetchFn()` is looked up per request (so a replaced
  * global `fetch` is seen), `init` is the base `RequestInit` (without `headers` and `redirect`).
+ * With `wholeBodyMinBytes`, bodies announcing at least that many bytes can be taken whole
+ * ({@link BodyChunks.whole}); `FetchStore` gives {@link WHOLE_BODY_MIN_BYTES} in browsers and
+ * nothing in Node, where `fetch` (undici) gathers a `blob()` from the same chunks a reader sees.
  */
 export function fetchTransport(
   fetchFn: () => typeof fetch,
   init: Omit<RequestInit, "headers" | "redirect">,
+  wholeBodyMinBytes?: number,
 ): HttpTransport {
   return {
     kind: "fetch",
@@ -108,7 +138,7 @@ export function fetchTransport(
         headers: request.headers,
         redirect: request.redirect,
       });
-      const body = response.body === null ? null : response.body.getReader();
+      const body = fetchBody(response, wholeBodyMinBytes);
       return {
         status: response.status,
         statusText: response.statusText,
@@ -120,6 +150,41 @@ export function fetchTransport(
           body?.cancel().catch(() => undefined);
         },
       };
+    },
+  };
+}
+
+/**
+ * The body of a `fetch` answer: read chunk by chunk through its stream's reader (made on first
+ * use), or, with `wholeMin`, a body announcing from `wholeMin` bytes whole through
+ * `Response.blob()`. Not a content-coded one: its decoded size is not bounded by its
+ * `Content-Length` (cross-origin answers hide `Content-Encoding` unless the server exposes it;
+ * their blob is then held by the browser, and {@link readExactly} still checks its size before
+ * allocating its bytes).
+ */
+function fetchBody(response: Response, wholeMin: number | undefined): BodyChunks | null {
+  const stream = response.body;
+  if (stream === null) return null;
+  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  let taken = false;
+  const readerOf = () => {
+    reader ??= stream.getReader();
+    return reader;
+  };
+  return {
+    read: () => readerOf().read(),
+    // A body taken whole was read to its end by `blob()` (an abort stops that through the signal).
+    cancel: () => (taken ? Promise.resolve() : readerOf().cancel()),
+    async whole(max) {
+      if (wholeMin === undefined || reader !== undefined || taken) return undefined;
+      const coding = response.headers.get("content-encoding");
+      if (coding !== null && coding.trim().toLowerCase() !== "identity") return undefined;
+      const announced = Number(response.headers.get("content-length") ?? Number.NaN);
+      if (!(Number.isSafeInteger(announced) && announced >= wholeMin)) return undefined;
+      if (announced > max) return undefined;
+      taken = true;
+      const blob = await response.blob();
+      return { size: blob.size, bytes: () => blob.arrayBuffer() };
     },
   };
 }
