@@ -86,6 +86,8 @@ export class StoreRequests {
   readonly #rawOf = new WeakMap<object, AnyStore>();
   /** One listener on the close signal, however many requests and executions wait on it. */
   readonly #closing = new AbortScope(this.#closer.signal);
+  /** The callers' signals linked to ({@link link}): one listener on each, and the links using it. */
+  readonly #parents = new WeakMap<AbortSignal, { scope: AbortScope; links: number }>();
 
   /** @throws RangeError for a store setting, timeout or cache budget out of range. */
   constructor(options: RequestOptions = {}) {
@@ -424,21 +426,41 @@ export class StoreRequests {
 
   // -- cancellation --------------------------------------------------------------------------
 
-  /** An AbortSignal that aborts with `parent` or when this Context closes. */
+  /**
+   * An AbortSignal that aborts with `parent` or when this Context closes. Links to one `parent`
+   * share a single listener on it while any is in use, so an operation making many requests
+   * under one caller's signal does not add one listener per request to it (Node warns from 11).
+   */
   link(parent: AbortSignal | undefined): { signal: AbortSignal; dispose: () => void } {
     const closer = this.#closer.signal;
     if (closer.aborted) throw closedError();
     const c = new AbortController();
     const unregister = this.#closing.onAbort(() => c.abort(closer.reason));
     if (!parent) return { signal: c.signal, dispose: unregister };
-    const onParent = () => c.abort(parent.reason);
-    if (parent.aborted) c.abort(parent.reason);
-    else parent.addEventListener("abort", onParent, { once: true });
+    if (parent.aborted) {
+      c.abort(parent.reason);
+      return { signal: c.signal, dispose: unregister };
+    }
+    let shared = this.#parents.get(parent);
+    if (!shared) {
+      shared = { scope: new AbortScope(parent), links: 0 };
+      this.#parents.set(parent, shared);
+    }
+    const s = shared;
+    s.links++;
+    const off = s.scope.onAbort(() => c.abort(parent.reason));
+    let disposed = false;
     return {
       signal: c.signal,
       dispose: () => {
-        parent.removeEventListener("abort", onParent);
+        if (disposed) return;
+        disposed = true;
+        off();
         unregister();
+        if (--s.links === 0) {
+          s.scope.dispose();
+          if (this.#parents.get(parent) === s) this.#parents.delete(parent);
+        }
       },
     };
   }

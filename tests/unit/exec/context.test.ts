@@ -2,6 +2,7 @@
  * The Context: two in one process share nothing (limits, caches, in-flight requests, logs); opens
  * and chunk reads go through its scheduler (retries); closing it aborts its work only.
  */
+import { EventEmitter } from "node:events";
 import { describe, expect, it } from "vitest";
 import { AbortError, ZarrPlanError } from "../../../src/core/errors.js";
 import { plan } from "../../../src/exec/api.js";
@@ -373,6 +374,69 @@ describe("request log: the reads a request serves", () => {
       expect(byKey["a/zarr.json"]).toBeUndefined();
       expect(byKey["a/c/0"]).toEqual(["head", "both"]);
       expect(byKey["a/c/1"]).toEqual(["both"]);
+    } finally {
+      context.close();
+    }
+  });
+});
+
+describe("a caller's signal shared by many requests", () => {
+  /** Node's `warning` events while `fn` runs. */
+  async function warningsDuring(fn: () => Promise<void>): Promise<string[]> {
+    const seen: string[] = [];
+    const onWarning = (w: Error) => seen.push(w.name);
+    process.on("warning", onWarning);
+    try {
+      await fn();
+      // Node emits warnings on the next tick.
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off("warning", onWarning);
+    }
+    return seen;
+  }
+
+  it("holds one listener on it, none after; an abort reaches every request", async () => {
+    const mem = new MemoryStore();
+    for (let i = 0; i < 50; i++) await mem.set(`k${i}`, new Uint8Array([i]));
+    const context = new Context();
+    try {
+      const slow = new DelayStore(mem, 20);
+      const controller = new AbortController();
+      const { signal } = controller;
+      const listeners = () => EventEmitter.getEventListeners(signal, "abort").length;
+      let during = -1;
+      const warnings = await warningsDuring(async () => {
+        const reads = Array.from({ length: 50 }, (_, i) =>
+          context.fetch(slow, `k${i}`, undefined, { signal }),
+        );
+        during = listeners();
+        const got = await Promise.all(reads);
+        expect(got.map((b) => b?.[0])).toEqual(Array.from({ length: 50 }, (_, i) => i));
+      });
+      expect(during).toBe(1);
+      expect(listeners()).toBe(0);
+      expect(warnings).toEqual([]);
+      // Aborted while 50 are in flight: every one rejects with AbortError.
+      const hanging = new HangingStore(mem);
+      const reads = Array.from({ length: 50 }, (_, i) =>
+        context.fetch(hanging, `k${i}`, undefined, { signal }).then(
+          () => "resolved",
+          (e: unknown) => (e instanceof AbortError ? "aborted" : String(e)),
+        ),
+      );
+      expect(listeners()).toBe(1);
+      controller.abort(new Error("stop"));
+      expect(new Set(await Promise.all(reads))).toEqual(new Set(["aborted"]));
+      // An aborted signal: at once, and nothing listens.
+      await expect(context.fetch(slow, "k0", undefined, { signal })).rejects.toBeInstanceOf(
+        AbortError,
+      );
+      expect(listeners()).toBe(0);
+      // The Context goes on under another signal.
+      const other = new AbortController().signal;
+      expect((await context.fetch(slow, "k7", undefined, { signal: other }))?.[0]).toBe(7);
+      expect(EventEmitter.getEventListeners(other, "abort").length).toBe(0);
     } finally {
       context.close();
     }
