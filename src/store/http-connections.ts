@@ -7,15 +7,26 @@
  */
 import type { HttpTransport } from "./http-transport.js";
 
+/** The key of {@link HttpConnections}' method that {@link sharedTransport} calls. */
+const TRANSPORT: unique symbol = Symbol("HttpConnections.transport");
+
 /**
  * The transport kept in `connections`, made by `make` on first use; `undefined` once they are
  * closed (the store then uses a transport of its own). For stores (`FetchStore`), not exported
  * from the package.
+ * @throws TypeError when `connections` is not an {@link HttpConnections}.
  */
-export let sharedTransport: (
+export function sharedTransport(
   connections: HttpConnections,
   make: () => Promise<HttpTransport>,
-) => Promise<HttpTransport> | undefined;
+): Promise<HttpTransport> | undefined {
+  if (!(connections instanceof HttpConnections)) {
+    throw new TypeError(
+      `StoreRequestOptions.connections must be an HttpConnections, got ${describe(connections)}`,
+    );
+  }
+  return connections[TRANSPORT](make);
+}
 
 /**
  * Connections to share between stores. `FetchStore`'s `"node"` transport keeps its connections
@@ -36,17 +47,11 @@ export class HttpConnections {
   #transport: Promise<HttpTransport> | undefined;
   #closed = false;
 
-  static {
-    sharedTransport = (connections, make) => {
-      if (typeof connections !== "object" || connections === null || !(#closed in connections)) {
-        throw new TypeError(
-          `StoreRequestOptions.connections must be an HttpConnections, got ${describe(connections)}`,
-        );
-      }
-      if (connections.#closed) return undefined;
-      connections.#transport ??= make();
-      return connections.#transport;
-    };
+  /** See {@link sharedTransport} (a symbol key: not part of the public API). */
+  [TRANSPORT](make: () => Promise<HttpTransport>): Promise<HttpTransport> | undefined {
+    if (this.#closed) return undefined;
+    this.#transport ??= make();
+    return this.#transport;
   }
 
   /** Whether {@link close} was called. */
