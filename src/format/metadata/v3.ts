@@ -458,11 +458,18 @@ function parseArray(obj: JsonObject, key: string, issues: IssueList): ArrayMetad
   };
 }
 
-const CONSOLIDATED = z.looseObject({
-  kind: z.literal("inline"),
-  must_understand: z.boolean().optional(),
-  metadata: z.record(z.string(), z.unknown()),
-});
+const CONSOLIDATED = guarded(
+  z.looseObject({
+    kind: z.literal("inline"),
+    must_understand: z.boolean().optional(),
+    metadata: z.record(z.string(), z.unknown()),
+  }),
+  (v) =>
+    isPlainObject(v) &&
+    v.kind === "inline" &&
+    (v.must_understand === undefined || typeof v.must_understand === "boolean") &&
+    isPlainObject(v.metadata),
+);
 
 function parseGroup(
   obj: JsonObject,
