@@ -2,7 +2,8 @@
  * Browser check: the built package, bundled for browsers by esbuild (which follows package.json's
  * `"browser"` field) and by Vite with its default configuration (`vite build`, no config file),
  * reads EGM96 over HTTP in headless Chromium with every chunk decoded on module Web Workers,
- * bit-exactly, driven by playwright-core. Workers that cannot start warn once and decode on the
+ * bit-exactly, driven by playwright-core; bodies of 2 MiB or more read through `FetchStore` are
+ * taken whole (`Response.blob()`) with the same bytes. Workers that cannot start warn once and decode on the
  * page's thread. Skipped where no Chromium is
  * installed (CI machines have none; `apt-get install chromium` provides it). `dist/` is built
  * first when missing or stale (tests/helpers/dist.ts). The worker is bundled from the package's
@@ -66,6 +67,8 @@ function checkResult(text: string): void {
   expect(result.fsError).toMatch(/needs Node's file system/);
   // Encoding on the same workers: plain and sharded, byte-identical; 1 + 8 inner chunks offloaded.
   expect(result.encode).toEqual({ identical: [true, true], offloaded: 9 });
+  // Bodies of 2 MiB or more taken whole (blob) with the same bytes: the object and the 3 MiB range.
+  expect(result.wholeBodies).toEqual({ whole: true, range: true, small: true, blobs: 2 });
   // Workers that fail to start: one warning, every value still right, nothing offloaded.
   expect(result.fallback.mismatches).toBe(0);
   expect(result.fallback.offloaded).toBe(0);

@@ -1,7 +1,8 @@
 /**
  * The page of the browser check (`decode-workers.test.ts`): reads EGM96 (sharded v3 and v2) over
  * HTTP with every chunk decoded on module Web Workers, compares with the `.npy` reference, encodes
- * part of it on the same workers and writes the outcome as JSON into `<pre id="result">`.
+ * part of it on the same workers, reads large bodies through `FetchStore` (taken whole) and writes
+ * the outcome as JSON into `<pre id="result">`.
  */
 import * as zp from "zarr-plan";
 
@@ -9,9 +10,8 @@ const out = document.getElementById("result")!;
 try {
   zp.configureDecodeWorkers({ workers: 2, minBytes: 0 });
   const base = new URL("data/", location.href).href;
-  const ref = zp.readNpy(
-    new Uint8Array(await (await fetch(`${base}egm96_geoid.npy`)).arrayBuffer()),
-  );
+  const npyBytes = new Uint8Array(await (await fetch(`${base}egm96_geoid.npy`)).arrayBuffer());
+  const ref = zp.readNpy(npyBytes);
   const results: Record<string, unknown> = {};
   for (const name of ["egm96.zarr", "egm96_v2.zarr"]) {
     const arr = await zp.openArray(new zp.FetchStore(`${base}${name}/`), "geoid");
@@ -59,6 +59,33 @@ try {
     encoded.push(onWorkers.length === here.length && onWorkers.every((b, i) => b === here[i]));
   }
   const encode = { identical: encoded, offloaded: zp.defaultContext().decodePool.encodesOffloaded };
+  // Bodies of 2 MiB or more through FetchStore are taken whole (Response.blob) in browsers: the
+  // same bytes as the page's own fetch, for a whole object and a 3 MiB range; a 1,000-byte range
+  // is read chunk by chunk.
+  const realBlob = Response.prototype.blob;
+  let blobs = 0;
+  Response.prototype.blob = function (this: Response) {
+    blobs++;
+    return realBlob.call(this);
+  };
+  let wholeBodies: Record<string, unknown>;
+  try {
+    const store = new zp.FetchStore(base);
+    const same = (a: Uint8Array | undefined, b: Uint8Array) =>
+      a !== undefined && a.length === b.length && a.every((x, i) => x === b[i]);
+    const MiB3 = 3 * 1024 * 1024;
+    const whole = await store.get("egm96_geoid.npy");
+    const range = await store.getRange("egm96_geoid.npy", { offset: 1000, length: MiB3 });
+    const small = await store.getRange("egm96_geoid.npy", { offset: 5, length: 1000 });
+    wholeBodies = {
+      whole: same(whole, npyBytes),
+      range: same(range, npyBytes.subarray(1000, 1000 + MiB3)),
+      small: same(small, npyBytes.subarray(5, 1005)),
+      blobs,
+    };
+  } finally {
+    Response.prototype.blob = realBlob;
+  }
   // Workers that cannot start (a stand-in for a worker script that 404s): one console.warn per
   // Context, and the values are still read (on this thread).
   const warnings: string[] = [];
@@ -110,6 +137,7 @@ try {
     fsError,
     fallback,
     encode,
+    wholeBodies,
   });
 } catch (e) {
   out.textContent = JSON.stringify({ ok: false, error: String((e as Error).stack ?? e) });
