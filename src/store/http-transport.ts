@@ -61,10 +61,11 @@ export interface WholeBody {
 
 /**
  * In browsers, bodies announcing at least this many bytes are taken whole through
- * `Response.blob()` by the `fetch` transport ({@link BodyChunks.whole}): 2 MiB. In headless Chromium 156 on a 2-core VM,
- * sixteen concurrent 8 MiB bodies took 1.0–1.1 s through `blob()` and 1.4 s through a stream
- * reader (the shards of the peer benchmark whole: 1.1 s against 2.1 s); at 1 MiB both took the
- * same, at 256 KiB `blob()` was slower (121–133 against 104–116 ms).
+ * `Response.blob()` by the `fetch` transport ({@link BodyChunks.whole}): 2 MiB. In headless
+ * Chromium 156 on a 2-core VM, sixteen concurrent 8 MiB bodies took 1.0–1.1 s through `blob()`
+ * and 1.4 s through a stream reader (the shards of the peer benchmark whole: 1.1 s against
+ * 2.1 s); at 1 MiB both took the same, at 256 KiB `blob()` was slower (121–133 against
+ * 104–116 ms).
  */
 export const WHOLE_BODY_MIN_BYTES = 2 * 1024 * 1024;
 
@@ -171,20 +172,22 @@ function fetchBody(response: Response, wholeMin: number | undefined): BodyChunks
     reader ??= stream.getReader();
     return reader;
   };
-  return {
+  const chunks: BodyChunks = {
     read: () => readerOf().read(),
     // A body taken whole was read to its end by `blob()` (an abort stops that through the signal).
     cancel: () => (taken ? Promise.resolve() : readerOf().cancel()),
-    async whole(max) {
-      if (wholeMin === undefined || reader !== undefined || taken) return undefined;
-      const coding = response.headers.get("content-encoding");
-      if (coding !== null && coding.trim().toLowerCase() !== "identity") return undefined;
-      const announced = Number(response.headers.get("content-length") ?? Number.NaN);
-      if (!(Number.isSafeInteger(announced) && announced >= wholeMin)) return undefined;
-      if (announced > max) return undefined;
-      taken = true;
-      const blob = await response.blob();
-      return { size: blob.size, bytes: () => blob.arrayBuffer() };
-    },
   };
+  if (wholeMin === undefined) return chunks;
+  chunks.whole = async (max) => {
+    if (reader !== undefined || taken) return undefined;
+    const coding = response.headers.get("content-encoding");
+    if (coding !== null && coding.trim().toLowerCase() !== "identity") return undefined;
+    const announced = Number(response.headers.get("content-length") ?? Number.NaN);
+    if (!(Number.isSafeInteger(announced) && announced >= wholeMin)) return undefined;
+    if (announced > max) return undefined;
+    taken = true;
+    const blob = await response.blob();
+    return { size: blob.size, bytes: () => blob.arrayBuffer() };
+  };
+  return chunks;
 }

@@ -502,10 +502,13 @@ function parseGroup(
 }
 
 /** The members of inline consolidated metadata, nested, and those that are not usable. */
-function parseConsolidated(
-  children: Record<string, unknown>,
-  key: string,
-): { consolidated: Map<string, NodeMetadata>; invalid: InvalidMember[] } {
+interface ParsedConsolidated {
+  consolidated: Map<string, NodeMetadata>;
+  invalid: InvalidMember[];
+}
+
+/** Parses the member documents of inline consolidated metadata. */
+function parseConsolidated(children: Record<string, unknown>, key: string): ParsedConsolidated {
   const flat = new Map<string, NodeMetadata>();
   const invalid: InvalidMember[] = [];
   for (const [path, doc] of Object.entries(children)) {
@@ -536,9 +539,9 @@ function parseConsolidated(
  */
 function withLazyConsolidated(
   group: GroupMetadata,
-  parse: () => { consolidated: Map<string, NodeMetadata>; invalid: InvalidMember[] },
+  parse: () => ParsedConsolidated,
 ): GroupMetadata {
-  let parsed: { consolidated: Map<string, NodeMetadata>; invalid: InvalidMember[] } | undefined;
+  let parsed: ParsedConsolidated | undefined;
   const get = () => {
     parsed ??= parse();
     return parsed;
@@ -582,7 +585,7 @@ function withLazyConsolidated(
 export function parseV3(doc: unknown, key: string): NodeMetadata {
   const obj = decodeJsonObject(doc, key);
   // Parsed here from bytes or text: nobody else holds `obj`, so parts of it can be read later.
-  const owned = typeof doc === "string" || doc instanceof Uint8Array;
+  const owned = typeof doc === "string" || doc instanceof Uint8Array || doc instanceof ArrayBuffer;
   const issues = new IssueList();
   if (!Object.hasOwn(obj, "zarr_format")) issues.add(["zarr_format"], "required field is missing");
   else if (obj.zarr_format !== 3) {
