@@ -1,9 +1,10 @@
 /**
  * zstd decoders side by side (issue 6: "the fastest well-kept zstd decoders you can find"):
- * `npx tsx bench/zstd-decoders.ts [--full] [--rounds 12] [--candidates pkg,pkg]`.
+ * `npx tsx bench/zstd-decoders.ts [--full] [--rounds 12] [--candidates pkg,pkg] [--shard FILE]`.
  *
  * Decodes every inner chunk of one shard of the benchmark's `sharded` array (float32 inner chunks,
- * 256² at full size, zstd level 3) with each decoder, rounds interleaved, and prints the median time per
+ * 256² at full size, zstd level 3), or of the shard `--shard` names (a 2048² float32 shard of 256²
+ * inner chunks, such as the peer benchmark's `sharded.zarr/c/0/0`), with each decoder, rounds interleaved, and prints the median time per
  * shard and the decoded MB/s on one thread. The two decoders zarr-plan ships (numcodecs.js and
  * `@thewtex/zstddec`) always run; other candidates run when installed (`npm i --no-save …`):
  * `zstddec`, `fzstd`, `@bokuweb/zstd-wasm`, `@foxglove/wasm-zstd`. Every output is compared with
@@ -56,6 +57,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       full: { type: "boolean", default: false },
+      shard: { type: "string" },
       rounds: { type: "string", default: "12" },
       candidates: {
         type: "string",
@@ -63,9 +65,9 @@ async function main(): Promise<void> {
       },
     },
   });
-  const size: SizeName = values.full ? "full" : "quick";
-  await ensureDatasets(size, (l) => console.error(l));
-  const shard = await readFile(join(datasetDir(size), "sharded", "c", "0", "0"));
+  const size: SizeName = values.full || values.shard ? "full" : "quick";
+  if (!values.shard) await ensureDatasets(size, (l) => console.error(l));
+  const shard = await readFile(values.shard ?? join(datasetDir(size), "sharded", "c", "0", "0"));
   const { shard: side, inner } = SPECS[size];
   const count = (side / inner) ** 2;
   const n = shard.length;
@@ -110,7 +112,7 @@ async function main(): Promise<void> {
   }
   const compressed = chunks.reduce((s, c) => s + c.length, 0);
   console.log(
-    `${chunks.length} inner chunks of ${inner}² float32 (${size} dataset), ${(compressed / 1e6).toFixed(2)} MB compressed → ${((raw * chunks.length) / 1e6).toFixed(2)} MB; median of ${values.rounds} rounds, one thread\n`,
+    `${chunks.length} inner chunks of ${inner}² float32 (${values.shard ?? `${size} dataset`}), ${(compressed / 1e6).toFixed(2)} MB compressed → ${((raw * chunks.length) / 1e6).toFixed(2)} MB; median of ${values.rounds} rounds, one thread\n`,
   );
   console.log("| decoder | ms per shard | decoded MB/s |\n|---|---|---|");
   for (const [i, [name]] of decoders.entries()) {

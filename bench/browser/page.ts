@@ -31,9 +31,19 @@ function checksum(f32: Float32Array): { hash: number; count: number } {
   return { hash: h, count: f32.length };
 }
 
-/** A C-order copy of a strided result (zarrita may return views). */
+/**
+ * The result in C order: itself when it already is (offset 0, C-contiguous strides, as both
+ * clients return slices), else a copy (zarrita may return views). As in the peer benchmark's Node
+ * clients, a result already in C order is not copied inside the timed region.
+ */
 function cOrder(data: Float32Array, shape: number[], stride: number[], offset = 0): Float32Array {
   const n = shape.reduce((a, b) => a * b, 1);
+  let contiguous = offset === 0 && data.length === n;
+  for (let d = shape.length - 1, acc = 1; d >= 0 && contiguous; d--) {
+    if (shape[d]! > 1 && stride[d] !== acc) contiguous = false;
+    acc *= shape[d]!;
+  }
+  if (contiguous) return data;
   const res = new Float32Array(n);
   const idx = new Array<number>(shape.length).fill(0);
   for (let i = 0; i < n; i++) {
@@ -122,6 +132,10 @@ try {
   };
   const results: Record<string, Record<string, { ms: number[]; correct: boolean }>> = {};
   const floors: Record<string, number[]> = {};
+  // When zarr-plan's last response body finished arriving (Resource Timing `responseEnd`), ms
+  // after its read began: the rest of its time is spent after the network.
+  const lastBytes: Record<string, number[]> = {};
+  performance.setResourceTimingBufferSize(100_000);
   for (const id of ids) {
     const w = resolved.workloads.find((x) => x.id === id)!;
     const url = new URL(`/${resolved.datasets[w.dataset]!.path}/`, location.href).href;
@@ -134,9 +148,16 @@ try {
     for (const [name] of clients) results[id]![name] = { ms: [], correct: true };
     for (let rep = -1; rep < reps; rep++) {
       for (const [name, run] of rep % 2 === 0 ? clients : [...clients].reverse()) {
+        performance.clearResourceTimings();
         const t0 = performance.now();
         const got = await run(w, url);
         const ms = performance.now() - t0;
+        if (name === "zarr-plan" && rep >= 0) {
+          const ends = (performance.getEntriesByType("resource") as PerformanceResourceTiming[])
+            .filter((e) => e.name.startsWith(url))
+            .map((e) => e.responseEnd - t0);
+          lastBytes[id] = [...(lastBytes[id] ?? []), Math.max(...ends)];
+        }
         const c = checksum(got);
         const r = results[id]![name]!;
         if (c.hash !== w.expected.hash || c.count !== w.expected.count) r.correct = false;
@@ -150,6 +171,7 @@ try {
     ok: true,
     results,
     floors,
+    lastBytes,
     workers: zp.defaultContext().decodePool.workers,
   });
 } catch (e) {
