@@ -87,14 +87,26 @@ export class IssueList {
     schema: ZodType<T> | GuardedSchema<T>,
     path: readonly PropertyKey[],
   ): T | undefined {
+    return this.#check(value, schema, path, undefined);
+  }
+
+  /** {@link check} at `path` + `name` (when given), the path built only for an issue. */
+  #check<T>(
+    value: unknown,
+    schema: ZodType<T> | GuardedSchema<T>,
+    path: readonly PropertyKey[],
+    name: string | undefined,
+  ): T | undefined {
+    let zod: ZodType<T>;
     if ("accepts" in schema) {
       if (schema.accepts(value)) return value as T;
-      return this.check(value, schema.schema, path);
-    }
-    const result = schema.safeParse(value);
+      zod = schema.schema;
+    } else zod = schema;
+    const result = zod.safeParse(value);
     if (result.success) return result.data;
+    const base = name === undefined ? path : [...path, name];
     for (const issue of result.error.issues) {
-      this.add([...path, ...issue.path], issue.message);
+      this.add([...base, ...issue.path], issue.message);
     }
     return undefined;
   }
@@ -114,7 +126,7 @@ export class IssueList {
       if (required) this.add([...path, name], "required field is missing");
       return undefined;
     }
-    return this.check(obj[name], schema, [...path, name]);
+    return this.#check(obj[name], schema, path, name);
   }
 
   /** Throws a {@link MetadataError} for `key` listing every recorded issue, if there is any. */
