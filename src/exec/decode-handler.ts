@@ -1,7 +1,8 @@
 /**
  * What a decode worker does with one message (`decode-worker.ts` is the entry point that receives
  * them, through one {@link batchHandler}): rebuilds the bytes→bytes codecs a request names (kept
- * by the request's `stageKey`), decodes the stored bytes (`op: "decode"`) or encodes the
+ * by the request's `stageKey`; each codec's module loaded when first named, from
+ * `BYTES_CODEC_LOADERS`, so a worker holds only the codecs it ran), decodes the stored bytes (`op: "decode"`) or encodes the
  * array→bytes codec's output (`op: "encode"`) with them, allocates page-touched memory
  * (`op: "allocate"`), and answers the whole batch at once.
  * @module
@@ -9,10 +10,10 @@
 
 import { type DataTypeName, dataType } from "../core/dtype.js";
 import { ChecksumError, CodecError } from "../core/errors.js";
+import { BYTES_CODEC_LOADERS } from "../format/codecs/bytes-codec-loaders.js";
 import { decodeBytesStage } from "../format/codecs/ceiling.js";
 import { encodeBytesStage } from "../format/codecs/encode-stage.js";
-import { createCodec } from "../format/codecs/registry.js";
-import type { BytesToBytesCodec } from "../format/codecs/types.js";
+import type { BytesToBytesCodec, CodecFactoryContext } from "../format/codecs/types.js";
 import type {
   AllocateRequest,
   StageWorkerRequest,
@@ -73,33 +74,51 @@ export function batchHandler(): (
  */
 export const MAX_WORKER_STAGES = 64;
 
-/** The codecs of `req`'s stage: from `stages` (most recently used), or rebuilt and kept there. */
-function stageOf(
+/** The factory context of a worker's codecs: bytes→bytes codecs nest no pipeline. */
+const NO_NESTING: CodecFactoryContext = {
+  buildPipeline: () => {
+    throw new Error("a decode worker builds bytes→bytes codecs only");
+  },
+};
+
+/**
+ * The codecs of `req`'s stage: from `stages` (most recently used), or rebuilt (their modules
+ * loaded on first use) and kept there.
+ * @throws Error when a codec is not a built-in bytes→bytes codec or its configuration is refused
+ *   (the pool then runs the stage on the calling thread).
+ */
+async function stageOf(
   req: StageWorkerRequest,
   stages: Map<string, readonly BytesToBytesCodec[]>,
-): readonly BytesToBytesCodec[] {
+): Promise<readonly BytesToBytesCodec[]> {
   const id = req.stageKey;
   let codecs = stages.get(id);
   if (codecs) {
     // Most recently used last: the first entry is the one to drop.
     stages.delete(id);
     stages.set(id, codecs);
-  } else {
-    const dt =
-      req.dataType === "bytes" || req.dataType === "raw"
-        ? dataType(req.dataType, req.itemSize)
-        : req.dataType === "string"
-          ? dataType("string", req.itemSize / 4)
-          : dataType(req.dataType as DataTypeName);
-    const spec = { shape: req.shape, dataType: dt, fillValue: 0 };
-    codecs = req.codecs.map((c, i) => {
-      const codec = createCodec(c, spec, "(decode worker)", `codecs[${i}]`);
-      if (codec.kind !== "bytes_to_bytes") throw new Error(`${c.name} is not bytes→bytes`);
-      return codec;
-    });
-    stages.set(id, codecs);
-    if (stages.size > MAX_WORKER_STAGES) stages.delete(stages.keys().next().value!);
+    return codecs;
   }
+  const dt =
+    req.dataType === "bytes" || req.dataType === "raw"
+      ? dataType(req.dataType, req.itemSize)
+      : req.dataType === "string"
+        ? dataType("string", req.itemSize / 4)
+        : dataType(req.dataType as DataTypeName);
+  const spec = { shape: req.shape, dataType: dt, fillValue: 0 };
+  const built: BytesToBytesCodec[] = [];
+  for (const c of req.codecs) {
+    const load = Object.hasOwn(BYTES_CODEC_LOADERS, c.name)
+      ? BYTES_CODEC_LOADERS[c.name]
+      : undefined;
+    if (!load) throw new Error(`${c.name} is not a built-in bytes→bytes codec`);
+    const codec = (await load())(c.configuration ?? {}, spec, "(decode worker)", NO_NESTING);
+    if (codec.kind !== "bytes_to_bytes") throw new Error(`${c.name} is not bytes→bytes`);
+    built.push(codec);
+  }
+  codecs = built;
+  stages.set(id, codecs);
+  if (stages.size > MAX_WORKER_STAGES) stages.delete(stages.keys().next().value!);
   return codecs;
 }
 
@@ -142,7 +161,7 @@ async function handle(
   };
   let codecs: readonly BytesToBytesCodec[];
   try {
-    codecs = stageOf(req, stages);
+    codecs = await stageOf(req, stages);
   } catch (e) {
     back({ kind: "setup", codec: "", message: String(e) });
     return;

@@ -24,6 +24,7 @@
 import { AbortError, ChecksumError, CodecError } from "../core/errors.js";
 import type { NDArray } from "../core/ndarray.js";
 import { BUILTIN_CODECS } from "../format/codecs/builtins.js";
+import { BYTES_CODEC_LOADERS } from "../format/codecs/bytes-codec-loaders.js";
 import type { BytesStage, CodecPipeline } from "../format/codecs/pipeline.js";
 import { getCodecFactory } from "../format/codecs/registry.js";
 import type {
@@ -358,7 +359,7 @@ export class DecodePool {
   offloads(pipeline: CodecPipeline, size: number): boolean {
     if (this.#failed || this.#workers === 0 || size < this.#minBytes) return false;
     const stage = pipeline.bytesStage;
-    return stage?.codecs.every((c) => isBuiltin(c.name)) === true;
+    return stage?.codecs.every((c) => runsOnWorker(c.name)) === true;
   }
 
   /**
@@ -946,6 +947,11 @@ function ownsMemory(pipeline: CodecPipeline, chunk: NDArray, raw: Uint8Array): b
     isBuiltin(pipeline.arrayToBytes.name) &&
     pipeline.arrayToArray.every((c) => isBuiltin(c.name))
   );
+}
+
+/** Whether a worker can rebuild the codec `name`: a built-in bytes→bytes codec not replaced. */
+function runsOnWorker(name: string): boolean {
+  return Object.hasOwn(BYTES_CODEC_LOADERS, name) && isBuiltin(name);
 }
 
 function isBuiltin(name: string): boolean {

@@ -2,20 +2,16 @@
  * numcodecs `bz2` (read-only): streams decode within the chunk's size, a larger, corrupt or
  * truncated stream or a missing size bound is a CodecError naming the key, and encoding is refused.
  */
+
 import { describe, expect, it } from "vitest";
 import { dataType } from "../../../src/core/dtype.js";
 import { CodecError } from "../../../src/core/errors.js";
 import { createCodec } from "../../../src/format/codecs/index.js";
 import type { BytesToBytesCodec } from "../../../src/format/codecs/types.js";
+import { BZ2_DATA, BZ2_STREAM } from "./helpers.js";
 
-// bz2.compress(bytes(range(10)) * 3, 9) from Python's bz2 module (the libbzip2 numcodecs wraps).
-const STREAM = Uint8Array.from(
-  Buffer.from(
-    "425a68393141592653598e16dee800000140007fe0200022bfd54309a10030c6dc750952de63e2ee48a70a1211c2dbdd00",
-    "hex",
-  ),
-);
-const DATA = Uint8Array.from({ length: 30 }, (_, i) => i % 10);
+const STREAM = BZ2_STREAM;
+const DATA = BZ2_DATA;
 const ctx = (maxDecodedBytes?: number) => ({ key: "g/a/0", maxDecodedBytes });
 
 function codec(): BytesToBytesCodec {

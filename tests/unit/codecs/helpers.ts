@@ -233,3 +233,17 @@ export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
     ) === 0
   );
 }
+
+/**
+ * `bz2.compress(bytes(range(10)) * 3, 9)` from Python's bz2 module (the libbzip2 numcodecs wraps):
+ * a stream of {@link BZ2_DATA}, as zarr-plan cannot write bzip2.
+ */
+export const BZ2_STREAM = Uint8Array.from(
+  Buffer.from(
+    "425a68393141592653598e16dee800000140007fe0200022bfd54309a10030c6dc750952de63e2ee48a70a1211c2dbdd00",
+    "hex",
+  ),
+);
+
+/** The 30 bytes {@link BZ2_STREAM} decodes to. */
+export const BZ2_DATA = Uint8Array.from({ length: 30 }, (_, i) => i % 10);
