@@ -2,9 +2,9 @@
  * What a decode worker does with one message (`decode-worker.ts` is the entry point that receives
  * them, through one {@link batchHandler}): rebuilds the bytes→bytes codecs a request names (kept
  * by the request's `stageKey`; each codec's module loaded when first named, from
- * `BYTES_CODEC_LOADERS`, so a worker holds only the codecs it ran), decodes the stored bytes (`op: "decode"`) or encodes the
- * array→bytes codec's output (`op: "encode"`) with them, allocates page-touched memory
- * (`op: "allocate"`), and answers the whole batch at once.
+ * `BYTES_CODEC_LOADERS`, so a worker holds only the codecs it ran), decodes the stored bytes
+ * (`op: "decode"`) or encodes the array→bytes codec's output (`op: "encode"`) with them, allocates
+ * page-touched memory (`op: "allocate"`), and answers the whole batch at once.
  * @module
  */
 
