@@ -7,8 +7,8 @@
  * a Node worker that decodes zstd alone leaves fflate and the other codecs' modules unloaded (a W2
  * read's peak memory fell by about 7 MiB with two workers), and a browser worker fetches less.
  *
- * Every built-in codec of kind `bytes_to_bytes` has an entry (tests/unit/format/
- * bytes-codec-loaders.test.ts checks it against `BUILTIN_CODECS`).
+ * Every built-in codec of kind `bytes_to_bytes` has an entry (tests/unit/exec/worker-codecs.test.ts
+ * checks it against `BUILTIN_CODECS`, and that each loaded codec writes and reads the same bytes).
  * @module
  */
 import type { CodecFactory } from "./types.js";
